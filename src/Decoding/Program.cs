@@ -1,0 +1,3 @@
+using Decoding.Cli;
+
+return CommandLineApp.Run(args);
