@@ -1,0 +1,63 @@
+using System.Globalization;
+
+namespace Fmri.Data;
+
+/// <summary>
+/// Identity of a stimulus image, compared exactly as text, never as a raw float.
+/// Generic Object Decoding (BData) stores an ImageNet image as WordNet synset number + image number * 1e-6:
+/// image <c>n01518878_10042</c> is <c>1518878.010042</c>. <see cref="FromGodNumber"/> parses that encoding
+/// into the synset and image integers, so two ids are equal only when both integers are equal.
+/// Other data sets use their own text ids (e.g. <c>nsd_00123</c>, <c>image_17</c>).
+/// </summary>
+public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
+{
+    /// <summary>Largest image number the GOD float encoding can hold (six decimal digits).</summary>
+    public const int MaxGodImageNumber = 999_999;
+
+    /// <summary>Parses a GOD float id such as 1518878.010042 into "n01518878_10042".</summary>
+    /// <exception cref="FormatException">The value is not finite, negative, or not of the form synset + image * 1e-6.</exception>
+    public static StimulusId FromGodNumber(double value)
+    {
+        if (!double.IsFinite(value) || value < 0)
+            throw new FormatException($"{value.ToString("R", CultureInfo.InvariantCulture)} is not a GOD stimulus id (synset + image * 1e-6)");
+        double synset = Math.Floor(value);
+        double image = (value - synset) * 1e6;
+        double rounded = Math.Round(image);
+        // At synset magnitudes (< 1e8) a double resolves the fraction to ~1e-8, so a valid id is within 1e-3 of an integer.
+        if (Math.Abs(image - rounded) > 1e-3 || synset > 99_999_999)
+            throw new FormatException($"{value.ToString("R", CultureInfo.InvariantCulture)} is not a GOD stimulus id (synset + image * 1e-6)");
+        return FromSynsetAndImage((long)synset, (int)rounded);
+    }
+
+    /// <summary>The id of image <paramref name="image"/> of WordNet synset <paramref name="synset"/>: "n{synset:D8}_{image}".</summary>
+    public static StimulusId FromSynsetAndImage(long synset, int image)
+    {
+        if (synset < 0 || synset > 99_999_999) throw new ArgumentOutOfRangeException(nameof(synset), synset, "a WordNet synset number has at most 8 digits");
+        if (image < 0 || image > MaxGodImageNumber) throw new ArgumentOutOfRangeException(nameof(image), image, "the GOD encoding holds image numbers 0..999999");
+        return new StimulusId(string.Create(CultureInfo.InvariantCulture, $"n{synset:D8}_{image}"));
+    }
+
+    /// <summary>True when this id has the WordNet form "nSSSSSSSS_I" and so has a GOD float encoding.</summary>
+    public bool TryGetSynsetAndImage(out long synset, out int image)
+    {
+        synset = 0;
+        image = 0;
+        var v = Value;
+        if (v is null || v.Length < 11 || v[0] != 'n' || v[9] != '_') return false;
+        return long.TryParse(v.AsSpan(1, 8), NumberStyles.None, CultureInfo.InvariantCulture, out synset)
+            && int.TryParse(v.AsSpan(10), NumberStyles.None, CultureInfo.InvariantCulture, out image)
+            && image <= MaxGodImageNumber;
+    }
+
+    /// <summary>The GOD float encoding (synset + image * 1e-6) of a WordNet-form id.</summary>
+    public double ToGodNumber()
+    {
+        if (!TryGetSynsetAndImage(out long synset, out int image))
+            throw new FormatException($"stimulus id '{Value}' has no GOD float encoding (expected nSSSSSSSS_I)");
+        return synset + image * 1e-6;
+    }
+
+    public int CompareTo(StimulusId other) => string.CompareOrdinal(Value, other.Value);
+
+    public override string ToString() => Value;
+}
