@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace Decoding.Tests.Architecture;
+
+/// <summary>The architecture rules that matter, as tests (house-style.md).</summary>
+public class ArchitectureRulesTests
+{
+    [Fact]
+    public void Fmri_library_does_not_depend_on_the_decoding_side()
+    {
+        var references = typeof(Fmri.DataFormatException).Assembly.GetReferencedAssemblies().Select(a => a.Name);
+        Assert.DoesNotContain("decoding", references);
+        var csproj = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "src/Fmri/Fmri.csproj"));
+        Assert.DoesNotContain("Decoding.csproj", csproj);
+    }
+
+    [Fact]
+    public void Library_code_draws_no_unseeded_or_global_randomness()
+    {
+        // Library code takes a generator argument; only the command-line entry point (Cli/) may seed.
+        var unseeded = new Regex(@"new\s+(System\.)?Random\s*\(\s*\)|Random\.Shared|Guid\.NewGuid\(\)\.GetHashCode|\b(torch\.)?random\.manual_seed\s*\(|torch\.manual_seed\s*\(");
+        var offenders = Offenders(unseeded, path => !path.Contains("/src/Decoding/Cli/"));
+        Assert.True(offenders.Count == 0, "global or unseeded random draws in library code:\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void No_device_literals_outside_the_entry_point()
+    {
+        var device = new Regex(@"""cuda(:\d+)?""|DeviceType\.CUDA");
+        var offenders = Offenders(device, path => !path.Contains("/src/Decoding/Cli/"));
+        Assert.True(offenders.Count == 0, "device literals outside the entry point:\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void Package_versions_are_central_and_pinned()
+    {
+        var props = XDocument.Load(Path.Combine(RepositoryPaths.Root, "Directory.Packages.props"));
+        var versions = props.Descendants("PackageVersion").Select(e => (Name: (string?)e.Attribute("Include"), Version: (string?)e.Attribute("Version"))).ToList();
+        Assert.NotEmpty(versions);
+        foreach (var (name, version) in versions)
+            Assert.Matches(@"^\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?$", version ?? "");
+        foreach (var csproj in Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories)
+                     .Concat(Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "tests"), "*.csproj", SearchOption.AllDirectories)))
+        {
+            var refs = XDocument.Load(csproj).Descendants("PackageReference");
+            Assert.All(refs, r => Assert.Null(r.Attribute("Version")));
+        }
+    }
+
+    [Fact]
+    public void Library_code_has_no_stubs()
+    {
+        var stub = new Regex(@"NotImplementedException|\bTODO\b|\bFIXME\b");
+        var offenders = Offenders(stub, _ => true);
+        Assert.True(offenders.Count == 0, "unfinished code:\n" + string.Join("\n", offenders));
+    }
+
+    private static List<string> Offenders(Regex pattern, Func<string, bool> applies)
+    {
+        var offenders = new List<string>();
+        foreach (var file in RepositoryPaths.SourceFiles("src"))
+        {
+            string path = file.Replace('\\', '/');
+            if (!applies(path)) continue;
+            var lines = File.ReadAllLines(file);
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string line = lines[i].TrimStart();
+                if (line.StartsWith("//") || line.StartsWith("///") || line.StartsWith("*")) continue;
+                if (pattern.IsMatch(lines[i])) offenders.Add($"{Path.GetRelativePath(RepositoryPaths.Root, file)}:{i + 1}: {line}");
+            }
+        }
+        return offenders;
+    }
+}
