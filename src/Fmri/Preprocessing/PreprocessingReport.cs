@@ -43,6 +43,9 @@ public sealed record PreprocessingReport
     /// <summary>Voxels left after ROI selection and non-finite filtering (before padding).</summary>
     public required int VoxelsKept { get; init; }
 
+    /// <summary>Voxel count of each ROI mask in the output (re-indexed to the kept voxels; masks left empty are gone).</summary>
+    public required IReadOnlyDictionary<string, int> RoiMasksKept { get; init; }
+
     // 4-5. Detrending and normalisation
     public required bool Detrend { get; init; }
 
@@ -91,6 +94,7 @@ public sealed record PreprocessingReport
             string regions = Regions.Count == 0 ? "all voxels" : string.Join(", ", Regions.Select(r => $"{r} {VoxelsPerRegion[r]}"));
             text.AppendLine(c, $"ROI {RoiExpression}: {VoxelsSelectedByRoi} of {VoxelsInSource} voxels kept ({regions})");
             text.AppendLine(c, $"Non-finite voxels dropped: {DroppedNonFiniteInTraining} NaN/Inf in a training sample, {DroppedNonFiniteOnlyInTest} NaN/Inf only in a test sample; {VoxelsKept} voxels remain");
+            text.AppendLine(c, $"ROI masks kept: {(RoiMasksKept.Count == 0 ? "none" : string.Join(", ", RoiMasksKept.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}")))}");
             text.AppendLine(c, $"Split: {SplitSource}; imagery samples excluded: {ImagerySamplesExcluded}");
             text.AppendLine(c, $"Leakage check: {LeakageCheck}");
             text.AppendLine(c, $"Detrending: {(Detrend ? $"linear per run, run mean {(DetrendKeepsRunMean ? "kept" : "removed")}" : "off")}");

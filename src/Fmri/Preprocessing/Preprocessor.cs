@@ -91,6 +91,7 @@ public static class Preprocessor
             DroppedNonFiniteInTraining = finite.DroppedNonFiniteInTraining,
             DroppedNonFiniteOnlyInTest = finite.DroppedNonFiniteOnlyInTest,
             VoxelsKept = voxelsKept,
+            RoiMasksKept = data.Rois.ToDictionary(r => r.Key, r => r.Value.Length),
             Detrend = options.Detrend,
             DetrendKeepsRunMean = options.DetrendKeepsRunMean,
             ZScore = options.ZScore,
