@@ -63,6 +63,7 @@ public sealed record PreprocessingOptions
     {
         if (string.IsNullOrWhiteSpace(Roi))
             throw new ArgumentException("Roi must name at least one region (e.g. \"VC\" or \"V1+V2\")", nameof(Roi));
+        RoiSelection.ParseExpression(Roi); // throws ArgumentException for a malformed expression
         if (PatchSize <= 0)
             throw new ArgumentException($"PatchSize must be positive, got {PatchSize}", nameof(PatchSize));
         if (!Enum.IsDefined(ZScore))

@@ -60,9 +60,8 @@ public static partial class RoiSelection
         var terms = ParseExpression(expression);
         if (terms.Count == 1 && string.Equals(terms[0], AllVoxels, StringComparison.OrdinalIgnoreCase) && Resolve(dataset, terms[0]) is null)
         {
-            var all = Enumerable.Range(0, dataset.VoxelCount).ToArray();
             return new RoiSelectionResult(
-                DatasetSlicing.SelectVoxels(dataset, all), [], new Dictionary<string, int>(), dataset.VoxelCount, dataset.VoxelCount,
+                dataset, [], new Dictionary<string, int>(), dataset.VoxelCount, dataset.VoxelCount,
                 ProcessingStep.Of("roi_selection", ("expression", expression), ("regions", AllVoxels), ("voxels_before", dataset.VoxelCount), ("voxels_kept", dataset.VoxelCount)));
         }
 
