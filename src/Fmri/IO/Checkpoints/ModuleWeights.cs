@@ -116,7 +116,7 @@ public static class ModuleWeights
     }
 
     /// <summary>Lists the first <see cref="KeysListed"/> items and counts the rest: "a, b, c, ... and 5 more".</summary>
-    internal static string ListKeys(IReadOnlyList<string> keys)
+    public static string ListKeys(IReadOnlyList<string> keys)
     {
         if (keys.Count <= KeysListed) return string.Join(", ", keys);
         return string.Join(", ", keys.Take(KeysListed)) + $", ... and {keys.Count - KeysListed} more";
