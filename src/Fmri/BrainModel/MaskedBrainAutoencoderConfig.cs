@@ -76,13 +76,13 @@ public sealed record MaskedBrainAutoencoderConfig
         DecoderNumHeads = 4,
     };
 
-    /// <summary>A test size that trains in seconds: width 32, depth 2, 2 heads; decoder 32 x 1, 2 heads.</summary>
+    /// <summary>A test size that trains in seconds: width 64, depth 2, 4 heads; decoder 32 x 1, 2 heads.</summary>
     public static MaskedBrainAutoencoderConfig Tiny(int numVoxels) => new()
     {
         NumVoxels = numVoxels,
-        EmbedDim = 32,
+        EmbedDim = 64,
         Depth = 2,
-        NumHeads = 2,
+        NumHeads = 4,
         DecoderEmbedDim = 32,
         DecoderDepth = 1,
         DecoderNumHeads = 2,

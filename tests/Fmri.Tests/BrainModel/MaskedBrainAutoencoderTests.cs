@@ -53,7 +53,7 @@ public class MaskedBrainAutoencoderTests
     [Fact]
     public void Shapes_of_forward_encode_and_patchify()
     {
-        var config = MaskedBrainAutoencoderConfig.Tiny(128);   // L = 8 patches of 16, D = 32
+        var config = MaskedBrainAutoencoderConfig.Tiny(128);   // L = 8 patches of 16, D = 64
         using var init = new Generator(0);
         using var model = new MaskedBrainAutoencoder(config, init);
         using var generator = new Generator(1);
@@ -68,10 +68,10 @@ public class MaskedBrainAutoencoderTests
             Assert.Equal(3 * 6.0, mask.sum().ToDouble());   // len_keep = floor(8 * 0.25) = 2, so 6 masked per sample
         }
         var (latent, _, _) = model.ForwardEncoder(voxels, 0.5, generator);
-        using (latent) Assert.Equal(new long[] { 3, 1 + 4, 32 }, latent.shape);   // CLS + floor(8 * 0.5) visible
+        using (latent) Assert.Equal(new long[] { 3, 1 + 4, 64 }, latent.shape);   // CLS + floor(8 * 0.5) visible
 
-        using (var withCls = model.Encode(voxels)) Assert.Equal(new long[] { 3, 9, 32 }, withCls.shape);
-        using (var patchesOnly = model.Encode(voxels, withClsToken: false)) Assert.Equal(new long[] { 3, 8, 32 }, patchesOnly.shape);
+        using (var withCls = model.Encode(voxels)) Assert.Equal(new long[] { 3, 9, 64 }, withCls.shape);
+        using (var patchesOnly = model.Encode(voxels, withClsToken: false)) Assert.Equal(new long[] { 3, 8, 64 }, patchesOnly.shape);
 
         using var patches = model.Patchify(voxels);
         Assert.Equal(new long[] { 3, 8, 16 }, patches.shape);
@@ -106,14 +106,46 @@ public class MaskedBrainAutoencoderTests
         Assert.All(sa, kv => Assert.True(TensorAssert.Identical(kv.Value, b.state_dict()[kv.Key]), kv.Key));
         Assert.False(TensorAssert.Identical(sa["blocks.0.attn.qkv.weight"], c.state_dict()["blocks.0.attn.qkv.weight"]));
 
-        // Xavier-uniform bound for qkv (96 x 32): sqrt(6 / (32 + 96)) = 0.2165; biases zero; LayerNorm (1, 0).
-        Assert.True(sa["blocks.0.attn.qkv.weight"].abs().max().ToDouble() <= Math.Sqrt(6.0 / 128));
+        // Xavier-uniform bound for qkv (192 x 64): sqrt(6 / (64 + 192)) = 0.1531; biases zero; LayerNorm (1, 0).
+        Assert.True(sa["blocks.0.attn.qkv.weight"].abs().max().ToDouble() <= Math.Sqrt(6.0 / 256));
+        Assert.True(sa["blocks.0.attn.qkv.weight"].abs().max().ToDouble() > 0.9 * Math.Sqrt(6.0 / 256));   // 12,288 draws fill the range
         Assert.Equal(0.0, sa["blocks.0.attn.qkv.bias"].abs().max().ToDouble());
         Assert.Equal(1.0, sa["norm.weight"].min().ToDouble());
-        // Patch embedding like a Linear 16 -> 32: bound sqrt(6 / (16 + 32)) = 0.3536.
-        Assert.True(sa["patch_embed.proj.weight"].abs().max().ToDouble() <= Math.Sqrt(6.0 / 48));
-        // cls token ~ N(0, 0.02): 32 draws, all well within 5 standard deviations, not all zero.
+        // Patch embedding like a Linear 16 -> 64: bound sqrt(6 / (16 + 64)) = 0.2739.
+        Assert.True(sa["patch_embed.proj.weight"].abs().max().ToDouble() <= Math.Sqrt(6.0 / 80));
+        Assert.Equal(0.0, sa["patch_embed.proj.bias"].abs().max().ToDouble());
+        // cls token ~ N(0, 0.02): 64 draws, all within 5 standard deviations (0.1), not all zero.
         double clsMax = sa["cls_token"].abs().max().ToDouble();
         Assert.InRange(clsMax, 1e-6, 0.1);
+    }
+
+    [Fact]
+    public void Dropout_and_drop_path_draw_only_from_the_generator_passed_in()
+    {
+        var config = MaskedBrainAutoencoderConfig.Tiny(64) with { DropRate = 0.2, DropPathRate = 0.2 };
+        using var init = new Generator(0);
+        using var model = new MaskedBrainAutoencoder(config, init);
+        using var data = new Generator(1);
+        using var voxels = randn(new long[] { 4, 64 }, generator: data);
+        double LossWithSeed(ulong seed)
+        {
+            using var generator = new Generator(seed);
+            var (loss, predicted, mask) = model.Forward(voxels, generator);
+            predicted.Dispose();
+            mask.Dispose();
+            using (loss) return loss.ToDouble();
+        }
+
+        model.train();
+        double trainingLoss = LossWithSeed(7);
+        Assert.Equal(trainingLoss, LossWithSeed(7));   // a global draw would make the second call differ
+        // Training mode with dropout needs a generator; evaluation mode does not draw at all.
+        var error = Assert.Throws<ArgumentException>(() => model.Encode(voxels));
+        Assert.Contains("generator", error.Message);
+        model.eval();
+        Assert.NotEqual(trainingLoss, LossWithSeed(7));   // same masks, but no dropout: dropout was active in training
+        using var first = model.Encode(voxels);
+        using var second = model.Encode(voxels);
+        Assert.True(TensorAssert.Identical(first, second));
     }
 }

@@ -44,9 +44,11 @@ public class SinCosPositionalEmbeddingTests
         using var generator = new Generator(3);
         using var model = new MaskedBrainAutoencoder(MaskedBrainAutoencoderConfig.Tiny(64), generator);
         var state = model.state_dict();
-        using var expectedEncoder = SinCosPositionalEmbedding.Create(32, 4, withClsToken: true).unsqueeze(0);
+        // Tiny(64): 4 patches; encoder width 64, decoder width 32.
+        using var expectedEncoder = SinCosPositionalEmbedding.Create(64, 4, withClsToken: true).unsqueeze(0);
+        using var expectedDecoder = SinCosPositionalEmbedding.Create(32, 4, withClsToken: true).unsqueeze(0);
         Assert.True(TensorAssert.Identical(state["pos_embed"], expectedEncoder));
-        Assert.True(TensorAssert.Identical(state["decoder_pos_embed"], expectedEncoder));   // Tiny's decoder width is also 32
+        Assert.True(TensorAssert.Identical(state["decoder_pos_embed"], expectedDecoder));
         Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("pos_embed"));
     }
 
