@@ -8,13 +8,6 @@ public class MaskedBrainModelingTrainerTests
 {
     private const int Voxels = 128;   // 8 patches of 16
 
-    public MaskedBrainModelingTrainerTests()
-    {
-        // On this 2-core machine shared with other jobs, libtorch's second intra-op thread makes tiny models 10-50x
-        // slower (measured: 14 ms vs 210-345 ms of CPU per training step). Process-wide, not a random state.
-        torch.set_num_threads(1);
-    }
-
     private static (float[] Train, float[] HeldOut) LowRankData(int trainSamples, int heldOutSamples)
     {
         var all = SyntheticLowRankFmri.Generate(trainSamples + heldOutSamples, Voxels, rank: 2, noise: 0.1, seed: 123);
