@@ -333,11 +333,11 @@ public static class BDataFile
         string group = $"/vmap/{key}";
         if (!input.IsGroup(group)) return null;
         var map = new Dictionary<double, string>();
-        foreach (string name in input.ChildNames(group))
+        foreach (var (name, label) in input.ReadStringMembers(group))
         {
             if (!double.TryParse(name, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
                 throw input.Error($"{group}/{name}", "is not named by a number");
-            map[value] = input.ReadStrings($"{group}/{name}").FirstOrDefault() ?? "";
+            map[value] = label;
         }
         return map;
     }

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using PureHDF;
 using PureHDF.Selections;
 using PureHDF.VOL.Native;
@@ -147,11 +149,23 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>Reads a string dataset (fixed-length or variable-length), trimming trailing NUL padding.</summary>
-    public string[] ReadStrings(string path)
+    public string[] ReadStrings(string path) => ReadStrings(Dataset(path), Absolute(path));
+
+    /// <summary>
+    /// The first string of every dataset directly in a group (e.g. bdpy's <c>/vmap/&lt;key&gt;/&lt;value&gt;</c>), by
+    /// member name. Walks the group once: looking each member up by name is slow in large groups.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Value)> ReadStringMembers(string groupPath)
     {
-        var ds = Dataset(path);
+        var group = Group(groupPath);
+        string field = Absolute(groupPath);
+        var members = Guard(field, () => group.Children().OfType<IH5Dataset>().ToList());
+        return members.Select(d => (d.Name, ReadStrings(d, $"{field}/{d.Name}").FirstOrDefault() ?? "")).ToList();
+    }
+
+    private string[] ReadStrings(IH5Dataset ds, string field)
+    {
         var type = ds.Type;
-        string field = Absolute(path);
         if (type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             throw Error(field, $"has dtype {DescribeType(type)}, expected strings");
         bool scalar = Guard(field, () => ds.Space.Type == H5DataspaceType.Scalar);
@@ -222,34 +236,53 @@ internal sealed class Hdf5Input : IDisposable
         int blockRows = BlockRows(ds, rows, span);
         var offsets = columns is null ? null : Array.ConvertAll(columns, c => c - first);
 
-        if (type.Size == 4) ReadBlocks<float>(ds, field, rows, first, span, blockRows, offsets, output, static v => v);
-        else ReadBlocks<double>(ds, field, rows, first, span, blockRows, offsets, output, static v => (float)v);
+        if (type.Size == 4) ReadBlocks<float>(ds, field, rows, width, first, span, blockRows, offsets, output);
+        else ReadBlocks<double>(ds, field, rows, width, first, span, blockRows, offsets, output);
     }
 
-    private void ReadBlocks<T>(NativeDataset ds, string field, int rows, int first, int span, int blockRows, int[]? offsets,
-        Span<float> output, Func<T, float> toFloat) where T : unmanaged
+    private void ReadBlocks<T>(NativeDataset ds, string field, int rows, int width, int first, int span, int blockRows, int[]? offsets,
+        Span<float> output) where T : unmanaged, INumberBase<T>
     {
-        var block = new T[(long)blockRows * span];
         int selected = offsets?.Length ?? span;
+        // float32, every column: read straight into the output, no copy.
+        bool direct = typeof(T) == typeof(float) && offsets is null && span == width;
+        var block = direct ? [] : new T[(long)Math.Min(blockRows, rows) * span];
         for (int r0 = 0; r0 < rows; r0 += blockRows)
         {
             int n = Math.Min(blockRows, rows - r0);
             var slab = new HyperslabSelection(2, [(ulong)r0, (ulong)first], [(ulong)n, (ulong)span]);
-            var buffer = block.AsMemory(0, n * span);
-            Guard(field, () => { ds.Read<T>(buffer.Span, slab, null, null); return true; });
+            if (direct)
+            {
+                var target = MemoryMarshal.Cast<float, T>(output.Slice(r0 * width, n * width));
+                ReadInto(ds, field, target, slab);
+                continue;
+            }
+            ReadInto(ds, field, block.AsSpan(0, n * span), slab);
             for (int r = 0; r < n; r++)
             {
                 var src = block.AsSpan(r * span, span);
                 var dst = output.Slice((r0 + r) * selected, selected);
                 if (offsets is null)
                 {
-                    for (int c = 0; c < span; c++) dst[c] = toFloat(src[c]);
+                    for (int c = 0; c < span; c++) dst[c] = float.CreateTruncating(src[c]);
                 }
                 else
                 {
-                    for (int c = 0; c < offsets.Length; c++) dst[c] = toFloat(src[offsets[c]]);
+                    for (int c = 0; c < offsets.Length; c++) dst[c] = float.CreateTruncating(src[offsets[c]]);
                 }
             }
+        }
+    }
+
+    private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection selection) where T : unmanaged
+    {
+        try
+        {
+            ds.Read<T>(target, selection, null, null);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw new DataFormatException(FilePath, field, $"cannot be read: {OneLine(e.Message)}", e);
         }
     }
 
