@@ -81,7 +81,7 @@ public class BadInputTests : IDisposable
 
         string betas = temp.File("betas_session01.hdf5");
         new H5File { ["betas"] = new H5Dataset(new short[24], fileDims: [2, 3, 4]) }.Write(betas);
-        var mask = NsdMask.FromValues("m", "mask", new VolumeShape(2, 3, 4), Enumerable.Repeat(1f, 24).ToArray(), "all");
+        var mask = NsdMask.FromValues(new VolumeShape(2, 3, 4), Enumerable.Repeat(1f, 24).ToArray(), "all");
         var design = new NsdDesign { Sessions = [1, 1], Runs = [1, 1], NsdIndices = [1, 2], Shared1000 = [false, false] };
         AssertNames(Assert.Throws<DataFormatException>(() => NsdBetasFile.Read([betas], mask, design)), betas, "/betas", "rank 3");
     }
@@ -101,7 +101,7 @@ public class BadInputTests : IDisposable
 
         string betas = temp.File("betas_session01.hdf5");
         new H5File { ["betas"] = new H5Dataset(new float[48], fileDims: [2, 2, 3, 4]) }.Write(betas);
-        var mask = NsdMask.FromValues("m", "mask", new VolumeShape(2, 3, 4), Enumerable.Repeat(1f, 24).ToArray(), "all");
+        var mask = NsdMask.FromValues(new VolumeShape(2, 3, 4), Enumerable.Repeat(1f, 24).ToArray(), "all");
         var design = new NsdDesign { Sessions = [1, 1], Runs = [1, 1], NsdIndices = [1, 2], Shared1000 = [false, false] };
         AssertNames(Assert.Throws<DataFormatException>(() => NsdBetasFile.Read([betas], mask, design)), betas, "/betas", "expected int16");
     }

@@ -104,7 +104,7 @@ public class H5pyReadsProjectFilesTests
         var betas = Enumerable.Range(0, 2 * 24).Select(i => (short)(i * 13 - 300)).ToArray();
         string session = temp.File("betas_session01.hdf5");
         NsdBetasFile.Write(session, betas, 2, shape);
-        var mask = NsdMask.FromValues("m", "mask", shape, Enumerable.Range(0, 24).Select(i => i % 3 == 0 ? 1f : 0f).ToArray(), "nsdgeneral");
+        var mask = NsdMask.FromValues(shape, Enumerable.Range(0, 24).Select(i => i % 3 == 0 ? 1f : 0f).ToArray(), "nsdgeneral");
         mask.Write(temp.File("mask.h5"));
         var design = new NsdDesign { Sessions = [1, 1], Runs = [1, 2], NsdIndices = [42, 73000], Shared1000 = [true, false], Subject = "subj02" };
         design.Write(temp.File("design.h5"));

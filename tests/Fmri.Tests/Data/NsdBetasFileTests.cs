@@ -90,7 +90,7 @@ public class NsdBetasFileTests
         Assert.Equal(new long[] { trials, 1, 1, 1 }, listing.Chunks);
 
         var all = Enumerable.Repeat(1f, (int)shape.Count).ToArray();
-        var mask = NsdMask.FromValues("test", "mask", shape, all, "all");
+        var mask = NsdMask.FromValues(shape, all, "all");
         var design = new NsdDesign { Sessions = [1, 1, 1], Runs = [1, 1, 2], NsdIndices = [5, 6, 7], Shared1000 = [false, true, false] };
         var ds = NsdBetasFile.Read([file], mask, design, hashSources: false);
         Assert.Equal(betas.Select(b => b / 300f), ds.Voxels);

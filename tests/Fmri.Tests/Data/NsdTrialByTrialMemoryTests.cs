@@ -31,7 +31,7 @@ public class NsdTrialByTrialMemoryTests
         // A 5 % mask: kept voxels of the whole session as float32 = 160 x ~256 x 4 = 0.16 MB.
         var maskValues = new float[shape.Count];
         for (int i = 0; i < maskValues.Length; i++) maskValues[i] = random.NextDouble() < 0.05 ? 1 : 0;
-        var mask = NsdMask.FromValues("generated", "mask", shape, maskValues, "roi");
+        var mask = NsdMask.FromValues(shape, maskValues, "roi");
         var design = new NsdDesign
         {
             Sessions = Enumerable.Repeat(1, trials).ToArray(),

@@ -87,8 +87,17 @@ internal sealed class Hdf5Input : IDisposable
     public NativeDataset Dataset(string path)
     {
         if (!Exists(path)) throw Error(Absolute(path), "dataset is missing");
-        var obj = Guard(Absolute(path), () => file.Get(Relative(path)));
-        return obj as NativeDataset ?? throw Error(Absolute(path), "is a group, expected a dataset");
+        string field = Absolute(path);
+        var obj = Guard(field, () => file.Get(Relative(path)));
+        var dataset = obj as NativeDataset ?? throw Error(field, "is a group, expected a dataset");
+        // Decode the type, dataspace and layout now, so a damaged header fails here, named, not later.
+        return Guard(field, () =>
+        {
+            _ = dataset.Type.Class;
+            _ = dataset.Space.Rank;
+            _ = dataset.Layout.Class;
+            return dataset;
+        });
     }
 
     /// <summary>The group at <paramref name="path"/>; a clear error when it is missing or is a dataset.</summary>

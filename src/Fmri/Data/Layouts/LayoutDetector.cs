@@ -16,7 +16,7 @@ public static class LayoutDetector
 
     internal static FmriLayout Detect(Hdf5Input input)
     {
-        string? layout = input.Exists("/") ? TryLayoutAttribute(input) : null;
+        string? layout = TryLayoutAttribute(input);
         if (layout == CanonicalFile.LayoutName || (input.Exists("/voxels") && input.IsGroup("/samples"))) return FmriLayout.Canonical;
         bool matrix = (input.Exists("/dataset") && !input.IsGroup("/dataset")) || (input.Exists("/dataSet") && !input.IsGroup("/dataSet"));
         bool metadata = input.IsGroup("/metadata") || input.IsGroup("/metaData");

@@ -45,7 +45,7 @@ public sealed record NsdMask
         var volume = NiftiVolume.Read(path);
         if (volume.Dimensions.Length > 3 && volume.Dimensions.Skip(3).Any(d => d != 1))
             throw new DataFormatException(path, "dim", $"is {string.Join(" x ", volume.Dimensions)}; a mask must be a 3-D volume");
-        return FromValues(path, "data", volume.Shape3D, volume.Values, StemOf(path), volume.VoxelToMm);
+        return FromFile(path, "data", volume.Shape3D, volume.Values, StemOf(path), volume.VoxelToMm);
     }
 
     /// <summary>Reads the project's HDF5 mask file: <c>/mask</c> (Z x Y x X, any numeric type, &gt; 0 selects).</summary>
@@ -64,21 +64,38 @@ public sealed record NsdMask
             affine = input.ReadDoubles("/voxel_to_mm")[..12];
         }
         string name = input.StringAttribute("/", "name") ?? StemOf(path);
-        return FromValues(path, "/mask", grid, values, name, affine);
+        return FromFile(path, "/mask", grid, values, name, affine);
     }
 
     /// <summary>A mask from a C-order (Z, Y, X) volume of values; voxels with value &gt; 0 are selected.</summary>
-    public static NsdMask FromValues(string file, string field, VolumeShape shape, ReadOnlySpan<float> values, string name, double[]? voxelToMm = null)
+    /// <exception cref="ArgumentException">The values do not fill the grid, or none is &gt; 0.</exception>
+    public static NsdMask FromValues(VolumeShape shape, ReadOnlySpan<float> values, string name, double[]? voxelToMm = null)
+    {
+        if (values.Length != shape.Count)
+            throw new ArgumentException($"mask '{name}': {values.Length} values, expected {shape} = {shape.Count}", nameof(values));
+        var indices = Selected(values);
+        if (indices.Length == 0) throw new ArgumentException($"mask '{name}' selects no voxels (no value > 0 in {shape})", nameof(values));
+        return new NsdMask { Shape = shape, VoxelIndices = indices, Name = name, VoxelToMm = voxelToMm };
+    }
+
+    /// <summary>As <see cref="FromValues"/>, for values read from <paramref name="file"/>: problems name the file and field.</summary>
+    private static NsdMask FromFile(string file, string field, VolumeShape shape, ReadOnlySpan<float> values, string name, double[]? voxelToMm)
     {
         if (values.Length != shape.Count)
             throw new DataFormatException(file, field, $"has {values.Length} values, expected {shape} = {shape.Count}");
+        var indices = Selected(values);
+        if (indices.Length == 0) throw new DataFormatException(file, field, $"selects no voxels (no value > 0 in {shape})");
+        return new NsdMask { Shape = shape, VoxelIndices = indices, Name = name, VoxelToMm = voxelToMm };
+    }
+
+    private static int[] Selected(ReadOnlySpan<float> values)
+    {
         var indices = new List<int>();
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] > 0) indices.Add(i);
         }
-        if (indices.Count == 0) throw new DataFormatException(file, field, $"selects no voxels (no value > 0 in {shape})");
-        return new NsdMask { Shape = shape, VoxelIndices = indices.ToArray(), Name = name, VoxelToMm = voxelToMm };
+        return indices.ToArray();
     }
 
     /// <summary>Millimetre coordinates (x, y, z) of each selected voxel, row-major (Count, 3), or null without an affine.</summary>
