@@ -44,6 +44,27 @@ public class CanonicalFileTests
     }
 
     [Fact]
+    public void Roi_with_scattered_columns_picks_exactly_those_columns()
+    {
+        using var temp = new TempFolder();
+        var original = Generated(samples: 70, voxels: 12);
+        original = original with { Rois = new Dictionary<string, int[]>(original.Rois) { ["odd"] = [1, 3, 5, 11] } };
+        string file = temp.File("canonical.h5");
+        CanonicalFile.Write(file, original);
+        var odd = CanonicalFile.Read(file, "odd");
+        for (int s = 0; s < original.SampleCount; s++)
+        {
+            var full = original.Sample(s).ToArray();
+            Assert.Equal(new[] { full[1], full[3], full[5], full[11] }, odd.Sample(s).ToArray());
+        }
+        Assert.Equal([0, 1, 2, 3], odd.Rois["odd"]);
+        // Other ROIs keep their voxels inside the selection, re-indexed: V1 = {0, 1, 2} meets it in column 1 (now 0),
+        // VC = {0..10} in columns 1, 3, 5 (now 0, 1, 2).
+        Assert.Equal([0], odd.Rois["V1"]);
+        Assert.Equal([0, 1, 2], odd.Rois["VC"]);
+    }
+
+    [Fact]
     public void Write_then_read_gives_back_every_field()
     {
         using var temp = new TempFolder();

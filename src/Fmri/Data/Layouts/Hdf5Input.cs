@@ -243,7 +243,8 @@ internal sealed class Hdf5Input : IDisposable
         if (first < 0 || last >= width) throw new ArgumentOutOfRangeException(nameof(columns), $"column outside 0..{width - 1}");
         int span = last - first + 1;
         int blockRows = BlockRows(ds, rows, span);
-        var offsets = columns is null ? null : Array.ConvertAll(columns, c => c - first);
+        // Sorted distinct columns as many as their range are that whole range: no picking needed.
+        var offsets = columns is null || columns.Length == span ? null : Array.ConvertAll(columns, c => c - first);
 
         if (type.Size == 4) ReadBlocks<float>(ds, field, rows, width, first, span, blockRows, offsets, output);
         else ReadBlocks<double>(ds, field, rows, width, first, span, blockRows, offsets, output);
