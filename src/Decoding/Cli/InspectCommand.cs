@@ -16,11 +16,9 @@ public static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "An fMRI file: BData (.h5), NSD betas (betas_sessionNN.hdf5) or a canonical file" };
-        var layout = new Option<string?>("--layout") { Description = "The file's layout (default: detect from its contents)" };
-        layout.AcceptOnlyFromAmong("bdata", "nsd", "canonical");
+        var layout = CommonOptions.Layout();
         var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3" };
-        var mask = new Option<string?>("--mask") { Description = "NSD: brain mask selecting voxels (nsdgeneral.nii.gz, .nii or the project's HDF5 mask)" };
-        var design = new Option<string?>("--design") { Description = "NSD: design file (the project's JSON or HDF5; see data/README.md)" };
+        var (mask, design) = CommonOptions.Nsd();
 
         var command = new Command("inspect", "Describe an fMRI file: layout, shapes, dtypes, ROIs, samples per split and run, repeats, value ranges, NaNs");
         command.Arguments.Add(file);
@@ -33,7 +31,7 @@ public static class InspectCommand
             string path = parse.GetValue(file)!;
             var options = new FmriReadOptions
             {
-                Layout = ParseLayout(parse.GetValue(layout)),
+                Layout = CommonOptions.ParseLayout(parse.GetValue(layout)),
                 Roi = parse.GetValue(roi),
                 NsdMaskPath = parse.GetValue(mask),
                 NsdDesignPath = parse.GetValue(design),
@@ -144,15 +142,6 @@ public static class InspectCommand
         int constant = Enumerable.Range(0, voxels).Count(v => voxelMin[v] == voxelMax[v]);
         if (constant > 0) Line(text, "constant voxels", Invariant($"{constant} (same value in every sample, e.g. padding)"));
     }
-
-    private static FmriLayout? ParseLayout(string? value) => value switch
-    {
-        null => null,
-        "bdata" => FmriLayout.BData,
-        "nsd" => FmriLayout.Nsd,
-        "canonical" => FmriLayout.Canonical,
-        _ => throw new ArgumentException($"--layout: '{value}' is not one of bdata, nsd, canonical"),
-    };
 
     private static string SplitName(DataSplit split) => split switch
     {
