@@ -98,7 +98,7 @@ public sealed class VisualCortexSimulator
         var runRow = design.RunNumbers.Select((run, row) => (run, row)).ToDictionary(x => x.run, x => x.row);
         var sampleSeeds = Enumerable.Range(0, samples).Select(_ => random.Next()).ToArray();
         var result = new float[(long)samples * voxels];
-        int done = 0, reportEvery = Math.Max(1, samples / 50);
+        var reporter = new OrderedProgress(progress is null ? null : new ScaledProgress(progress, progressStart, 1.0), samples);
         Parallel.For(0, samples, () => new double[voxels], (t, _, noise) =>
         {
             new Random(sampleSeeds[t]).FillGaussian(noise);
@@ -111,8 +111,7 @@ public sealed class VisualCortexSimulator
                 double percent = offsets[run * voxels + v] + drifts[run * voxels + v] * tau + response[v] + noiseSd[v] * noise[v];
                 row[v] = (float)(population.Baseline[v] * (1 + percent / 100));
             }
-            int finished = Interlocked.Increment(ref done);
-            if (progress is not null && finished % reportEvery == 0) progress.Report(progressStart + (1 - progressStart) * finished / samples);
+            reporter.Completed();
             return noise;
         }, _ => { });
         return result;

@@ -37,7 +37,7 @@ public static class VoxelResponseModel
         var receptiveFields = ReceptiveFields(population, config);
         var drive = new float[(long)stimuli * voxels];
         var categoryTerm = new float[(long)stimuli * voxels];
-        int done = 0, reportEvery = Math.Max(1, stimuli / 100);
+        var reporter = new OrderedProgress(progress, stimuli);
 
         Parallel.For(0, stimuli, () => (Energy: new float[pixels * bank.PaddedChannelCount], Scratch: new float[4 * pixels], Shape: new float[shapeFeatures]), (s, _, buffers) =>
         {
@@ -62,8 +62,7 @@ public static class VoxelResponseModel
                     row[v] = sum > 0 ? (float)Math.Pow(sum, population.CssExponent[v]) : 0f;
                 }
             }
-            int finished = Interlocked.Increment(ref done);
-            if (progress is not null && (finished % reportEvery == 0 || finished == stimuli)) progress.Report((double)finished / stimuli);
+            reporter.Completed();
             return buffers;
         }, _ => { });
 

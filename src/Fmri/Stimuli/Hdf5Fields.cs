@@ -64,7 +64,7 @@ internal static class Hdf5Fields
         return new H5Dataset(data, chunks: chunks, fileDims: dims, datasetCreation: creation);
     }
 
-    /// <summary>A 1-D or 2-D dataset with the given shape (uncompressed unless large).</summary>
+    /// <summary>An uncompressed dataset with the given shape (for small arrays).</summary>
     public static H5Dataset Shaped(Array data, params ulong[] dims) => new(data, fileDims: dims);
 
     private static IH5Dataset Dataset(IH5Group group, string file, string name)

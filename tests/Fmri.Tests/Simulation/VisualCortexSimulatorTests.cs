@@ -182,6 +182,7 @@ public class VisualCortexSimulatorTests
         Simulate(SimulationFixtures.Small(), progress);
         Assert.NotEmpty(reports);
         Assert.All(reports, v => Assert.InRange(v, 0, 1));
+        Assert.Equal(reports.Order(), reports); // never goes backwards
         Assert.Equal(1.0, reports[^1]);
     }
 
