@@ -11,6 +11,9 @@ public class StimulusIdParsingTests
     [InlineData(2086240.12, "n02086240_120000")]
     [InlineData(4554684.999999, "n04554684_999999")]
     [InlineData(1443537.0, "n01443537_0")]
+    // Above 2^24 the double holds the sixth decimal only to ~1e-2 image units; these must still parse exactly.
+    [InlineData(16777217.123457, "n16777217_123457")]
+    [InlineData(99999999.999999, "n99999999_999999")]
     public void God_float_ids_parse_to_the_exact_WordNet_image_id(double encoded, string id)
     {
         Assert.Equal(id, StimulusId.FromGodNumber(encoded).Value);
