@@ -221,8 +221,9 @@ internal sealed class Hdf5Input : IDisposable
 
     /// <summary>
     /// Reads a 2-D float32 or float64 matrix (rows x columns) into <paramref name="output"/> as float32, keeping only
-    /// <paramref name="columns"/> (sorted, distinct; null = all). Reads blocks of whole chunks of rows through
-    /// hyperslabs spanning the selected column range, so memory beyond the output is one block.
+    /// <paramref name="columns"/> (sorted, distinct; null = all). A whole float32 matrix is read straight into the
+    /// output; otherwise blocks of whole chunks of rows are read through hyperslabs spanning the selected column
+    /// range and converted or picked, so memory beyond the output is one block.
     /// </summary>
     public void ReadMatrix(string path, int[]? columns, Span<float> output)
     {
@@ -254,19 +255,17 @@ internal sealed class Hdf5Input : IDisposable
         Span<float> output) where T : unmanaged, INumberBase<T>
     {
         int selected = offsets?.Length ?? span;
-        // float32, every column: read straight into the output, no copy.
-        bool direct = typeof(T) == typeof(float) && offsets is null && span == width;
-        var block = direct ? [] : new T[(long)Math.Min(blockRows, rows) * span];
+        if (typeof(T) == typeof(float) && offsets is null && span == width)
+        {
+            // float32, every column: one read of the whole dataset straight into the output, no copy.
+            ReadInto(ds, field, MemoryMarshal.Cast<float, T>(output), null);
+            return;
+        }
+        var block = new T[(long)Math.Min(blockRows, rows) * span];
         for (int r0 = 0; r0 < rows; r0 += blockRows)
         {
             int n = Math.Min(blockRows, rows - r0);
             var slab = new HyperslabSelection(2, [(ulong)r0, (ulong)first], [(ulong)n, (ulong)span]);
-            if (direct)
-            {
-                var target = MemoryMarshal.Cast<float, T>(output.Slice(r0 * width, n * width));
-                ReadInto(ds, field, target, slab);
-                continue;
-            }
             ReadInto(ds, field, block.AsSpan(0, n * span), slab);
             for (int r = 0; r < n; r++)
             {
@@ -284,7 +283,7 @@ internal sealed class Hdf5Input : IDisposable
         }
     }
 
-    private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection selection) where T : unmanaged
+    private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection? selection) where T : unmanaged
     {
         try
         {
