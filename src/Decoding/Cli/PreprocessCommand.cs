@@ -40,6 +40,7 @@ public static class PreprocessCommand
             string inPath = parse.GetValue(input)!;
             string outPath = parse.GetValue(output)!;
             string? idsPath = parse.GetValue(testIds);
+            AtomicFile.EnsureNotAnInput(outPath, [inPath, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
             var options = new PreprocessingOptions
             {
                 Roi = parse.GetValue(roi)!,
