@@ -31,7 +31,10 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
     // Learned unconditional context for classifier-free guidance, (1, T, D_ctx).
     private readonly Parameter null_context;
 
-    public FmriConditionAdapter(FmriConditionAdapterConfig config) : base(nameof(FmriConditionAdapter))
+    /// <param name="config">Shapes; validated here.</param>
+    /// <param name="generator">Draws the null context's initial values; the mapping layers use TorchSharp's default
+    /// initialisation, seeded once by the entry point.</param>
+    public FmriConditionAdapter(FmriConditionAdapterConfig config, Generator? generator = null) : base(nameof(FmriConditionAdapter))
     {
         Config = config.Validate();
         int l = config.FmriSequenceLength, t = config.ContextTokens;
@@ -58,7 +61,7 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
         using (no_grad())
         {
             // Small random start so the null context differs from any real context from step 0 (init as CLIP's token embedding, N(0, 0.02)).
-            null_context.normal_(0, 0.02);
+            null_context.normal_(0, 0.02, generator);
         }
     }
 
@@ -94,7 +97,7 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
     }
 
     /// <summary>The learned "no fMRI" conditioning for a batch: null context (B, T, D_ctx) and its time vector.</summary>
-    public FmriCondition Unconditional(long batch)
+    public FmriCondition NullCondition(long batch)
     {
         using var scope = NewDisposeScope();
         var context = null_context.expand(batch, -1, -1);
@@ -112,7 +115,7 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
         using var scope = NewDisposeScope();
         long b = condition.Context.shape[0];
         var drop = rand(new long[] { b }, generator: generator).lt(probability); // (B)
-        var nullCondition = Unconditional(b);
+        var nullCondition = NullCondition(b);
         var context = where(drop.view(b, 1, 1), nullCondition.Context, condition.Context);
         Tensor? time = null;
         if (condition.TimeEmbedding is not null)

@@ -1,3 +1,4 @@
+using Decoding.Plots;
 using Fmri.IO;
 using SkiaSharp;
 
@@ -36,8 +37,7 @@ public sealed class ImageGrid
     public byte[] EncodePng()
     {
         if (rows.Count == 0) throw new InvalidOperationException("grid: no rows");
-        using var typeface = EmbeddedFonts.Regular();
-        using var font = new SKFont(typeface, 12);
+        using var font = new SKFont(PlotFonts.Regular, 12);
         using var textPaint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         int cellW = rows.SelectMany(r => r.Cells).Max(c => c.W) * Scale;
         int cellH = rows.SelectMany(r => r.Cells).Max(c => c.H) * Scale;
@@ -52,8 +52,7 @@ public sealed class ImageGrid
         canvas.Clear(SKColors.White);
         if (Title is not null)
         {
-            using var bold = EmbeddedFonts.Bold();
-            using var titleFont = new SKFont(bold, 14);
+            using var titleFont = new SKFont(PlotFonts.Bold, 14);
             canvas.DrawText(Title, Padding, 16, titleFont, textPaint);
         }
         for (int c = 0; c < ColumnHeaders.Count && c < cols; c++)

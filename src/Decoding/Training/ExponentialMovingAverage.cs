@@ -16,7 +16,8 @@ namespace Decoding.Training;
 /// </summary>
 public sealed class ExponentialMovingAverage : IDisposable
 {
-    private readonly List<(string Name, Parameter Live, Tensor Shadow)> entries = [];
+    private readonly Module module;
+    private readonly List<(string Name, Tensor Shadow)> entries = [];
 
     /// <param name="module">The module being trained; the shadow starts as a copy of its parameters.</param>
     /// <param name="decay">Largest decay, e.g. 0.9999 (diffusers' default).</param>
@@ -40,9 +41,10 @@ public sealed class ExponentialMovingAverage : IDisposable
         UpdateAfterStep = updateAfterStep;
         InverseGamma = inverseGamma;
         Power = power;
+        this.module = module;
         using var _ = no_grad();
         foreach (var (name, parameter) in module.named_parameters())
-            entries.Add((name, parameter, parameter.detach().clone()));
+            entries.Add((name, parameter.detach().clone()));
     }
 
     public double MaxDecay { get; }
@@ -97,7 +99,7 @@ public sealed class ExponentialMovingAverage : IDisposable
         double decay = Decay(OptimizationStep);
         CurrentDecay = decay;
         using var _ = no_grad();
-        foreach (var (_, live, shadow) in entries)
+        foreach (var (live, shadow) in Pairs())
         {
             if (live.requires_grad)
                 shadow.lerp_(live.detach(), 1.0 - decay); // s + (1 - decay)(p - s) = s - (1 - decay)(s - p)
@@ -115,10 +117,11 @@ public sealed class ExponentialMovingAverage : IDisposable
         List<Tensor> stored;
         using (no_grad())
         {
-            stored = entries.Select(e => e.Live.detach().clone()).ToList();
-            foreach (var (_, live, shadow) in entries) live.copy_(shadow);
+            var pairs = Pairs();
+            stored = pairs.Select(p => p.Live.detach().clone()).ToList();
+            foreach (var (live, shadow) in pairs) live.copy_(shadow);
+            return new Restorer(pairs.Select(p => p.Live).ToList(), stored);
         }
-        return new Restorer(entries, stored);
     }
 
     /// <summary>Copies the EMA weights into <paramref name="target"/> (a module of the same structure), e.g. for export.</summary>
@@ -126,7 +129,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     {
         var parameters = target.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using var _ = no_grad();
-        foreach (var (name, _, shadow) in entries)
+        foreach (var (name, shadow) in entries)
         {
             if (!parameters.TryGetValue(name, out var parameter) || !parameter.shape.SequenceEqual(shadow.shape))
                 throw new ArgumentException($"EMA copy: target {target.GetName()} has no parameter '{name}' of shape [{string.Join(", ", shadow.shape)}]");
@@ -158,7 +161,7 @@ public sealed class ExponentialMovingAverage : IDisposable
             throw new DataFormatException(source, "EMA weights",
                 $"do not match the model's parameters: {missing.Count} missing (in the model, not in the file): {ModuleWeights.ListKeys(missing)}; " +
                 $"{unexpected.Count} unexpected (in the file, not in the model): {ModuleWeights.ListKeys(unexpected)}");
-        foreach (var (name, _, s) in entries)
+        foreach (var (name, s) in entries)
             if (!shadow[name].shape.SequenceEqual(s.shape))
                 throw new DataFormatException(source, $"tensor '{name}'",
                     $"EMA shape [{string.Join(", ", shadow[name].shape)}] does not match the model's [{string.Join(", ", s.shape)}]");
@@ -167,18 +170,44 @@ public sealed class ExponentialMovingAverage : IDisposable
             throw new DataFormatException(source, "__metadata__.optimization_step", "is missing or not a non-negative integer");
 
         using var _ = no_grad();
-        foreach (var (name, _, s) in entries) s.copy_(shadow[name]);
+        foreach (var (name, s) in entries) s.copy_(shadow[name]);
         OptimizationStep = step;
     }
 
     public void Dispose()
     {
-        foreach (var (_, _, shadow) in entries) shadow.Dispose();
+        foreach (var (_, shadow) in entries) shadow.Dispose();
         entries.Clear();
     }
 
+    /// <summary>
+    /// Each shadow with the module's current parameter of the same name. Parameters are looked up by name on every
+    /// call because moving a module to another device or dtype replaces its parameter objects; a shadow follows its
+    /// parameter to the new device and dtype.
+    /// </summary>
+    private List<(Parameter Live, Tensor Shadow)> Pairs()
+    {
+        var live = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var pairs = new List<(Parameter, Tensor)>(entries.Count);
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var (name, shadow) = entries[i];
+            if (!live.TryGetValue(name, out var parameter) || !parameter.shape.SequenceEqual(shadow.shape))
+                throw new InvalidOperationException($"EMA: the module no longer has parameter '{name}' of shape [{string.Join(", ", shadow.shape)}]");
+            if (shadow.device_type != parameter.device_type || shadow.device_index != parameter.device_index || shadow.dtype != parameter.dtype)
+            {
+                var moved = shadow.to(parameter.dtype, parameter.device);
+                shadow.Dispose();
+                shadow = moved;
+                entries[i] = (name, shadow);
+            }
+            pairs.Add((parameter, shadow));
+        }
+        return pairs;
+    }
+
     /// <summary>Puts the stored live weights back when disposed.</summary>
-    private sealed class Restorer(List<(string Name, Parameter Live, Tensor Shadow)> entries, List<Tensor> stored) : IDisposable
+    private sealed class Restorer(List<Parameter> live, List<Tensor> stored) : IDisposable
     {
         private bool restored;
 
@@ -187,9 +216,9 @@ public sealed class ExponentialMovingAverage : IDisposable
             if (restored) return;
             restored = true;
             using var _ = no_grad();
-            for (int i = 0; i < entries.Count; i++)
+            for (int i = 0; i < live.Count; i++)
             {
-                entries[i].Live.copy_(stored[i]);
+                live[i].copy_(stored[i]);
                 stored[i].Dispose();
             }
         }

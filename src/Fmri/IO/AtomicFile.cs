@@ -13,12 +13,8 @@ public static class AtomicFile
     /// <param name="inputs">Paths the run reads; the destination must not be one of them.</param>
     public static void Write(string destination, Action<string> write, params string[] inputs)
     {
+        EnsureNotAnInput(destination, inputs);
         string full = Path.GetFullPath(destination);
-        foreach (var input in inputs)
-        {
-            if (string.Equals(Path.GetFullPath(input), full, StringComparison.Ordinal))
-                throw new ArgumentException($"{destination}: output would overwrite an input file; choose another output path");
-        }
         string dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -30,6 +26,17 @@ public static class AtomicFile
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="destination"/> is one of <paramref name="inputs"/>; commands call it before doing any work.</summary>
+    public static void EnsureNotAnInput(string destination, params string[] inputs)
+    {
+        string full = Path.GetFullPath(destination);
+        foreach (var input in inputs)
+        {
+            if (string.Equals(Path.GetFullPath(input), full, StringComparison.Ordinal))
+                throw new ArgumentException($"{destination}: output would overwrite an input file; choose another output path");
         }
     }
 

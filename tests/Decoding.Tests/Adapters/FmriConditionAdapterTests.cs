@@ -70,14 +70,14 @@ public class FmriConditionAdapterTests
         var none = adapter.DropConditions(c, 0.0, new Generator(0));
         Assert.True(none.Context.eq(c.Context).all().item<bool>());
         var all = adapter.DropConditions(c, 1.0, new Generator(0));
-        var uncond = adapter.Unconditional(4);
+        var uncond = adapter.NullCondition(4);
         Assert.True(all.Context.eq(uncond.Context).all().item<bool>());
         Assert.True(all.TimeEmbedding!.allclose(uncond.TimeEmbedding!));
         // p = 0.5 over 400 samples drops about half (binomial sd = 10).
         using var many = randn(400, 13, 16);
         var cm = adapter.forward(many);
         var half = adapter.DropConditions(cm, 0.5, new Generator(7));
-        var nullCtx = adapter.Unconditional(1).Context;
+        var nullCtx = adapter.NullCondition(1).Context;
         int dropped = 0;
         for (int i = 0; i < 400; i++) if (half.Context[i].unsqueeze(0).eq(nullCtx).all().item<bool>()) dropped++;
         Assert.InRange(dropped, 160, 240);

@@ -50,6 +50,19 @@ public class LabelConditionerTests
     }
 
     [Fact]
+    public void Converting_the_module_converts_the_null_context()
+    {
+        // TorchSharp replaces parameter objects on .to(); the null_context field must follow.
+        var (conditioner, _) = Build();
+        conditioner.to(ScalarType.Float64);
+        using var _ = no_grad();
+        using var nullContext = conditioner.NullContext(2);
+        using var context = conditioner.Encode(["Bag", "Coat"]);
+        Assert.Equal(ScalarType.Float64, nullContext.dtype);
+        Assert.Equal(ScalarType.Float64, context.dtype);
+    }
+
+    [Fact]
     public void Padded_positions_are_not_attended_to()
     {
         // Changing the <pad> embedding changes the outputs at padded positions but not at the real tokens

@@ -110,6 +110,19 @@ public class ExponentialMovingAverageTests
     }
 
     [Fact]
+    public void Follows_the_module_when_its_parameters_are_replaced()
+    {
+        // Converting a module replaces its Parameter objects; the EMA looks them up by name and converts its shadow.
+        using var layer = Layer(0f);
+        using var ema = new ExponentialMovingAverage(layer, decay: 0.5, warmup: EmaWarmup.None);
+        layer.to(ScalarType.Float64);
+        SetAll(layer, 4f);
+        ema.Step(); // s = 0.5 * 0 + 0.5 * 4 = 2
+        Assert.All(ema.ShadowParameters.Values, t => Assert.Equal(ScalarType.Float64, t.dtype));
+        Assert.All(ema.ShadowParameters.Values.SelectMany(t => t.data<double>().ToArray()), v => Assert.Equal(2.0, v));
+    }
+
+    [Fact]
     public void State_round_trips_through_load()
     {
         using var layer = Layer(0f);

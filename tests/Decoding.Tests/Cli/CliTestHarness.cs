@@ -1,0 +1,35 @@
+using Decoding.Cli;
+using Decoding.Tests.Architecture;
+
+namespace Decoding.Tests.Cli;
+
+/// <summary>Runs the `decoding` program in-process and captures what it prints.</summary>
+public static class CliTestHarness
+{
+    private static readonly Lock ConsoleGate = new();
+
+    public static string Fixture(string name) => Path.Combine(RepositoryPaths.Root, "tests/Fmri.Tests/Data/Fixtures", name);
+
+    public static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        // Console redirection is process-wide: one CLI run at a time.
+        lock (ConsoleGate)
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var (oldOut, oldErr) = (Console.Out, Console.Error);
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            try
+            {
+                int exit = CommandLineApp.Run(args);
+                return (exit, stdout.ToString(), stderr.ToString());
+            }
+            finally
+            {
+                Console.SetOut(oldOut);
+                Console.SetError(oldErr);
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using Fmri.Data;
+using Fmri.Data.Layouts;
+
+namespace Decoding.Tests.Cli;
+
+/// <summary>The data-layer commands run from the command line on the committed fixtures and on simulated data.</summary>
+public class DataCommandsTests
+{
+    [Fact]
+    public void Help_works_for_the_program_and_every_command()
+    {
+        var (exit, output, _) = CliTestHarness.Run("--help");
+        Assert.Equal(0, exit);
+        foreach (var name in new[] { "simulate", "preprocess", "inspect", "benchmark" }) Assert.Contains(name, output);
+        foreach (var name in new[] { "simulate", "preprocess", "inspect", "benchmark" })
+        {
+            var (e, o, _) = CliTestHarness.Run(name, "--help");
+            Assert.Equal(0, e);
+            Assert.Contains("Usage", o);
+        }
+    }
+
+    [Theory]
+    [InlineData("bdata_current.h5")]
+    [InlineData("bdata_legacy.h5")]
+    [InlineData("canonical.h5")]
+    public void Inspect_describes_each_fixture_layout(string fixture)
+    {
+        var (exit, output, err) = CliTestHarness.Run("inspect", CliTestHarness.Fixture(fixture));
+        Assert.True(exit == 0, err);
+        Assert.Contains("layout", output);
+        Assert.Contains("Samples per split", output);
+    }
+
+    [Fact]
+    public void Inspect_reads_the_nsd_fixture_with_its_mask_and_design()
+    {
+        var (exit, output, err) = CliTestHarness.Run("inspect", CliTestHarness.Fixture("betas_session01.hdf5"),
+            "--mask", CliTestHarness.Fixture("nsdgeneral.nii.gz"), "--design", CliTestHarness.Fixture("nsd_design.json"));
+        Assert.True(exit == 0, err);
+        Assert.Contains("nsd", output);
+    }
+
+    [Fact]
+    public void Preprocess_writes_a_canonical_file_with_summary_and_manifest_from_a_bdata_fixture()
+    {
+        string dir = Directory.CreateTempSubdirectory("pre").FullName;
+        string output = Path.Combine(dir, "pre.h5");
+        string input = CliTestHarness.Fixture("bdata_current.h5");
+        byte[] before = File.ReadAllBytes(input);
+        var (exit, stdout, err) = CliTestHarness.Run("preprocess", input, "-o", output, "--roi", "all", "--patch-size", "4");
+        Assert.True(exit == 0, err);
+        Assert.Equal(before, File.ReadAllBytes(input)); // the input is never touched
+        var data = CanonicalFile.Read(output);
+        Assert.Equal(0, data.VoxelCount % 4);
+        Assert.Contains(data.Provenance.Steps, s => s.Name == "zscore");
+        Assert.True(File.Exists(Path.Combine(dir, "pre.summary.txt")));
+        Assert.Contains("\"input_sha256\"", File.ReadAllText(Path.Combine(dir, "pre.run.json")));
+        Assert.Contains("Leakage check", stdout);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp")); // nothing half-written left behind
+    }
+
+    [Fact]
+    public void Bad_input_prints_one_line_naming_the_file_and_exits_2()
+    {
+        string dir = Directory.CreateTempSubdirectory("bad").FullName;
+        string missing = Path.Combine(dir, "nope.h5");
+        var (exit, _, err) = CliTestHarness.Run("inspect", missing);
+        Assert.Equal(2, exit);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("nope.h5", err);
+
+        string notHdf5 = Path.Combine(dir, "text.h5");
+        File.WriteAllText(notHdf5, "hello");
+        (exit, _, err) = CliTestHarness.Run("preprocess", notHdf5, "-o", Path.Combine(dir, "out.h5"));
+        Assert.Equal(2, exit);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("text.h5", err);
+        Assert.False(File.Exists(Path.Combine(dir, "out.h5")));
+    }
+
+    [Fact]
+    public void Preprocess_refuses_to_overwrite_its_input()
+    {
+        string dir = Directory.CreateTempSubdirectory("same").FullName;
+        string copy = Path.Combine(dir, "in.h5");
+        File.Copy(CliTestHarness.Fixture("canonical.h5"), copy);
+        byte[] before = File.ReadAllBytes(copy);
+        var (exit, _, err) = CliTestHarness.Run("preprocess", copy, "-o", copy, "--roi", "all");
+        Assert.Equal(2, exit);
+        Assert.Contains("overwrite", err);
+        Assert.Equal(before, File.ReadAllBytes(copy));
+    }
+
+    [Fact]
+    public void Simulate_then_preprocess_then_inspect_on_a_small_simulated_subject()
+    {
+        string dir = Directory.CreateTempSubdirectory("sim").FullName;
+        var (exit, _, err) = CliTestHarness.Run("simulate", "--out", dir, "--train-per-category", "4", "--test-per-category", "1",
+            "--test-repeats", "3", "--train-runs", "2", "--seed", "5");
+        Assert.True(exit == 0, err);
+        string bdata = Path.Combine(dir, "sim-01.h5");
+        Assert.True(File.Exists(Path.Combine(dir, "stimuli.h5")) && File.Exists(Path.Combine(dir, "truth.h5")));
+        string pre = Path.Combine(dir, "pre.h5");
+        (exit, _, err) = CliTestHarness.Run("preprocess", bdata, "-o", pre);
+        Assert.True(exit == 0, err);
+        var data = CanonicalFile.Read(pre);
+        // 10 categories: 40 training samples, 10 test stimuli averaged over 3 repeats each; VC padded to a multiple of 16.
+        Assert.Equal(40, data.IndicesOf(DataSplit.Train).Length);
+        Assert.Equal(10, data.IndicesOf(DataSplit.Test).Length);
+        Assert.All(data.IndicesOf(DataSplit.Test), i => Assert.Equal(3, data.RepeatCounts[i]));
+        Assert.Equal(0, data.VoxelCount % 16);
+        Assert.Equal("sim-01", data.Subject);
+        (exit, var report, err) = CliTestHarness.Run("inspect", pre);
+        Assert.True(exit == 0, err);
+        Assert.Contains("sim-01", report);
+    }
+}
