@@ -83,13 +83,16 @@ public static class GenerateCommand
             }
             else
             {
-                var (result, files) = CheckQuality(pipeline, modelFolder, perClass, options, batchSize, generator, folder);
+                var reference = modelFolder.ReadTrainingImagesConsistency();
+                var (result, files) = CheckQuality(pipeline, modelFolder, perClass, options, batchSize, generator, folder, reference);
                 outputs = files;
                 config = new { model = modelPath, quality_check = perClass, sampling = options, batch_size = batchSize, ema_weights = !parse.GetValue(noEma) };
+                Console.WriteLine($"{"class",-14} {"samples",8} {"training images",16}");
                 for (int k = 0; k < result.ClassNames.Count; k++)
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.ClassNames[k],-14} {result.PerClass[k],6:P1}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{result.ClassNames[k],-14} {result.PerClass[k],8:P1} {(reference is { } r && k < r.PerClass.Length ? r.PerClass[k].ToString("P1", CultureInfo.InvariantCulture) : "-"),16}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"class consistency: {result.Overall:P1} of {perClass * result.ClassNames.Count} samples are nearest to their prompted class's mean image (chance {1.0 / result.ClassNames.Count:P0}); {clock.Elapsed.TotalSeconds:F1} s"));
+                    $"class consistency: {result.Overall:P1} of {perClass * result.ClassNames.Count} samples are nearest to their prompted class's mean image (chance {1.0 / result.ClassNames.Count:P0}{(reference is { } all ? $"; the real training images: {all.Overall:P1}" : "")}); {clock.Elapsed.TotalSeconds:F1} s"));
             }
             new RunManifest
             {
@@ -143,7 +146,7 @@ public static class GenerateCommand
 
     /// <summary>The class-consistency measurement with a grid of the first 8 samples of every class.</summary>
     private static (ClassConsistencyResult Result, List<string> Files) CheckQuality(TextToImagePipeline pipeline, LatentDiffusionModelFolder modelFolder,
-        int perClass, SamplingOptions options, int batchSize, Generator generator, string folder)
+        int perClass, SamplingOptions options, int batchSize, Generator generator, string folder, (double Overall, double[] PerClass)? reference)
     {
         using var classMeans = modelFolder.ReadClassMeans();
         var kept = pipeline.ClassNames.Select(_ => new List<(float[] Pixels, int Height, int Width, int Channels)>()).ToList();
@@ -162,7 +165,12 @@ public static class GenerateCommand
         string gridPath = Path.Combine(folder, GridFile);
         grid.Save(gridPath);
         string qualityPath = Path.Combine(folder, QualityFile);
-        AtomicFile.WriteAllText(qualityPath, JsonSerializer.Serialize(new { result, sampling = options }, RunManifest.JsonOptions) + "\n");
+        AtomicFile.WriteAllText(qualityPath, JsonSerializer.Serialize(new
+        {
+            result,
+            sampling = options,
+            training_images = reference is { } r ? new { overall = r.Overall, per_class = r.PerClass } : null,
+        }, RunManifest.JsonOptions) + "\n");
         return (result, [gridPath, qualityPath]);
     }
 }

@@ -91,7 +91,7 @@ public static class TrainLdmCommand
             {
                 Command = "train-ldm",
                 Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
-                Config = new { preset = chosen, images = data.Description, vae = vaeFolder, resumed = parse.GetValue(resume) },
+                Config = new { preset = chosen, images = data.Description, vae = vaeFolder, vae_scaling_factor = firstStage.ScalingFactor, resumed = parse.GetValue(resume) },
                 Seeds = new Dictionary<string, long> { ["training"] = runSeed, ["preview"] = runSeed },
                 InputSha256 = RunManifest.HashInputs([.. data.InputFiles, new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath]),
                 Outputs = outputs,

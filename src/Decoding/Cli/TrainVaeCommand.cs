@@ -106,7 +106,10 @@ public static class TrainVaeCommand
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         int count = Math.Min(8, images.Count);
-        var pixels = ImageTensors.ToPaddedBytes(images, preset.ImageSize, preset.ImageChannels).narrow(0, 0, count);
+        int length = images.Height * images.Width * images.Channels;
+        var first = new LabelledImages(images.Pixels[..(count * length)], count, images.Height, images.Width, images.Channels,
+            images.Labels[..count], images.ClassNames);
+        var pixels = ImageTensors.ToPaddedBytes(first, preset.ImageSize, preset.ImageChannels);   // (8, C, S, S)
         var x = ImageTensors.ToModelRange(pixels);
         var reconstructed = ImageTensors.ToUnitRange(result.Vae.Decode(result.Vae.Encode(x).Mode()));
         var originals = ImageTensors.ToUnitRange(x);

@@ -71,6 +71,33 @@ public static class ClassConsistency
     }
 
     /// <summary>
+    /// The same measure on real images (uint8 (N, C, S, S) with their labels): the fraction of each class's images whose
+    /// nearest class mean is their own class. On training images it is the reference a generator's number is read against.
+    /// </summary>
+    public static ClassConsistencyResult OfImages(Tensor pixels, IReadOnlyList<int> labels, Tensor classMeans, IReadOnlyList<string> classNames)
+    {
+        if (pixels.dim() != 4 || pixels.shape[0] != labels.Count)
+            throw new ArgumentException($"class consistency: {labels.Count} labels for pixels of shape ({string.Join(", ", pixels.shape)})");
+        int classes = classNames.Count;
+        if (classMeans.shape[0] != classes) throw new ArgumentException($"class consistency: {classMeans.shape[0]} class means for {classes} classes");
+        var confusion = new int[classes][];
+        for (int k = 0; k < classes; k++) confusion[k] = new int[classes];
+        const int Batch = 1000;
+        for (long start = 0; start < pixels.shape[0]; start += Batch)
+        {
+            using var scope = NewDisposeScope();
+            long size = Math.Min(Batch, pixels.shape[0] - start);
+            var images = pixels.narrow(0, start, size).to(ScalarType.Float32) / 255.0;   // (b, C, S, S) in [0, 1]
+            var nearest = NearestClassMean(images, classMeans);
+            for (int i = 0; i < size; i++) confusion[labels[(int)start + i]][nearest[i]]++;
+        }
+        var counts = confusion.Select(row => row.Sum()).ToArray();
+        var perClass = Enumerable.Range(0, classes).Select(k => counts[k] == 0 ? double.NaN : (double)confusion[k][k] / counts[k]).ToArray();
+        double overall = Enumerable.Range(0, classes).Sum(k => confusion[k][k]) / (double)labels.Count;
+        return new ClassConsistencyResult(classNames, 0, perClass, overall, confusion.Select(row => (IReadOnlyList<int>)row).ToArray());
+    }
+
+    /// <summary>
     /// Generates <paramref name="samplesPerClass"/> images for every class name of the pipeline, in batches, and scores
     /// them against <paramref name="classMeans"/> (K, C, S, S). <paramref name="onBatch"/> sees each batch of images in
     /// [0, 1] with its class index (e.g. to keep some for a grid); the images are released after it returns.

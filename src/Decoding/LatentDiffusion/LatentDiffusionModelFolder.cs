@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Decoding.Conditioning;
 using Decoding.Models.Vae;
 using Fmri;
@@ -26,6 +28,8 @@ public sealed class LatentDiffusionModelFolder
     public const string TokenizerFile = "tokenizer.json";
     public const string ClassMeansFile = "class_means.safetensors";
     public const string ClassMeansKey = "class_means";
+    public const string TrainingImagesOverallKey = "training_images_class_consistency";
+    public const string TrainingImagesPerClassKey = "training_images_class_consistency_per_class";
     public const string LossCsvFile = "ldm_loss.csv";
     public const string LossPngFile = "ldm_loss.png";
 
@@ -43,12 +47,20 @@ public sealed class LatentDiffusionModelFolder
     public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
     public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
-    /// <summary>Writes the parts that do not change during training: tokenizer, class means and the first stage.</summary>
-    public void SaveStaticParts(WordTokenizer tokenizer, Tensor classMeans, FirstStage firstStage)
+    /// <summary>
+    /// Writes the parts that do not change during training: tokenizer, class means (with the class consistency of the
+    /// training images themselves as metadata, the reference for generated samples) and the first stage.
+    /// </summary>
+    public void SaveStaticParts(WordTokenizer tokenizer, Tensor classMeans, ClassConsistencyResult trainingImages, FirstStage firstStage)
     {
         Directory.CreateDirectory(Folder);
         tokenizer.Save(TokenizerPath);
-        SafetensorsFile.Write(ClassMeansPath, new Dictionary<string, Tensor> { [ClassMeansKey] = classMeans });
+        var metadata = new Dictionary<string, string>
+        {
+            [TrainingImagesOverallKey] = trainingImages.Overall.ToString("R", CultureInfo.InvariantCulture),
+            [TrainingImagesPerClassKey] = JsonSerializer.Serialize(trainingImages.PerClass),
+        };
+        SafetensorsFile.Write(ClassMeansPath, new Dictionary<string, Tensor> { [ClassMeansKey] = classMeans }, metadata);
         if (firstStage is AutoencoderFirstStage autoencoder)
             VaeCheckpoint.Save(autoencoder.Vae, autoencoder.Vae.Config);
     }
@@ -76,6 +88,26 @@ public sealed class LatentDiffusionModelFolder
         if (!content.Tensors.TryGetValue(ClassMeansKey, out var means) || means.dim() != 4)
             throw new DataFormatException(ClassMeansPath, ClassMeansKey, "missing or not a (K, C, S, S) tensor");
         return means.clone();
+    }
+
+    /// <summary>
+    /// The class consistency of the real training images (overall, per class), stored with the class means; null when the
+    /// file holds none.
+    /// </summary>
+    public (double Overall, double[] PerClass)? ReadTrainingImagesConsistency()
+    {
+        if (!File.Exists(ClassMeansPath)) return null;
+        var header = SafetensorsFile.ReadHeader(ClassMeansPath);
+        if (!header.Metadata.TryGetValue(TrainingImagesOverallKey, out var overall)
+            || !header.Metadata.TryGetValue(TrainingImagesPerClassKey, out var perClass)) return null;
+        try
+        {
+            return (double.Parse(overall, CultureInfo.InvariantCulture), JsonSerializer.Deserialize<double[]>(perClass) ?? []);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            throw new DataFormatException(ClassMeansPath, "__metadata__", $"the training images' class consistency is not readable: {e.Message}");
+        }
     }
 
     /// <summary>

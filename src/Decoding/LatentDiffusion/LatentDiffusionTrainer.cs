@@ -126,13 +126,19 @@ public sealed class LatentDiffusionTrainer
 
         // The folder is a complete model from the first checkpoint on: tokenizer, class means, first stage.
         using var pixels = ImageTensors.ToPaddedBytes(images, Preset.ImageSize, Preset.ImageChannels); // (N, C, S, S) uint8
-        folder.SaveStaticParts(tokenizer, ClassConsistency.ClassMeans(pixels, images.Labels, images.ClassNames.Count), FirstStage);
+        using (var classMeans = ClassConsistency.ClassMeans(pixels, images.Labels, images.ClassNames.Count))
+            folder.SaveStaticParts(tokenizer, classMeans, ClassConsistency.OfImages(pixels, images.Labels, classMeans, images.ClassNames), FirstStage);
 
-        progress?.Report(new ProgressUpdate(step, "encoding latents"));
-        var (latentMean, latentStd) = EncodeAll(pixels, device);
+        // The training subset is drawn from its own generator seeded by the run's seed, so a resumed run has the same one.
+        using var subset = TrainingSubset(images.Count, Options.MaxTrainImages, seed);               // (M)
+        using var trainPixels = pixels.index_select(0, subset);                                       // (M, C, S, S)
+        using var allLabels = tensor(images.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64); // (N)
+        using var labels = allLabels.index_select(0, subset);                                         // (M)
+        long count = subset.shape[0];
+        progress?.Report(new ProgressUpdate(step, $"encoding {count} training images"));
+        var (latentMean, latentStd) = EncodeAll(trainPixels, device);
         using var _mean = latentMean;
         using var _std = latentStd;
-        using var labels = tensor(images.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64);   // (N)
         using var classTokens = tokenizer.EncodeBatch(images.ClassNames).to(device);               // (K, L)
 
         var schedule = NoiseSchedule.FromConfig(Preset.Scheduler);
@@ -150,7 +156,7 @@ public sealed class LatentDiffusionTrainer
             using (var scope = NewDisposeScope())
             {
                 int b = Options.TrainBatchSize;
-                var index = TrainingRun.DrawBatch(images.Count, b, generator);                          // (B)
+                var index = TrainingRun.DrawBatch(count, b, generator);                          // (B)
                 var deviceIndex = index.to(device);
                 var mean = latentMean.index_select(0, deviceIndex);                                       // (B, c, h, w)
                 var std = latentStd.index_select(0, deviceIndex);
@@ -173,7 +179,7 @@ public sealed class LatentDiffusionTrainer
                 loss = mse.item<float>();
             }
             step++;
-            int epoch = TrainingRun.Epoch(step, Options.TrainBatchSize, images.Count);
+            int epoch = TrainingRun.Epoch(step, Options.TrainBatchSize, count);
             curve.Add(step, epoch, loss, lr, gradNorm);
             progress?.Report(new ProgressUpdate(step, string.Create(CultureInfo.InvariantCulture, $"loss {loss:G4}")));
             if (!double.IsFinite(loss))
@@ -188,6 +194,15 @@ public sealed class LatentDiffusionTrainer
         }
         model.eval();
         return new LdmTrainingResult(model, step, curve);
+    }
+
+    /// <summary>Sorted indices of the images to train on: all, or a random subset of <paramref name="max"/> drawn from a generator seeded by <paramref name="seed"/>.</summary>
+    private static Tensor TrainingSubset(int count, int? max, long seed)
+    {
+        if (max is null || max.Value >= count) return arange(count, dtype: ScalarType.Int64);
+        using var permutation = randperm(count, generator: new Generator((ulong)seed));
+        using var chosen = permutation.narrow(0, 0, max.Value);
+        return chosen.sort().Values;
     }
 
     /// <summary>The first-stage posterior of every image, (N, c, h, w) each, computed once without gradients.</summary>

@@ -119,6 +119,8 @@ public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixtur
         double overall = quality.RootElement.GetProperty("result").GetProperty("overall").GetDouble();
         Assert.InRange(overall, 0.0, 1.0);
         Assert.Equal(2, quality.RootElement.GetProperty("result").GetProperty("per_class").GetArrayLength());
+        Assert.InRange(quality.RootElement.GetProperty("training_images").GetProperty("overall").GetDouble(), 0.0, 1.0);
+        Assert.Contains("the real training images", stdout);
     }
 
     [Theory]

@@ -39,16 +39,23 @@ public class LatentDiffusionTrainerTests
         Assert.True(Tensors.Identical(expected, actual), "UNet outputs differ after the round trip");
     }
 
-    [Fact]
-    public void A_resumed_run_continues_from_the_saved_step_exactly_as_the_uninterrupted_run()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(8)]
+    public void A_resumed_run_continues_from_the_saved_step_exactly_as_the_uninterrupted_run(int? maxTrainImages)
     {
         using var folder = new TempFolder();
         var firstStage = TrainTinyVae(folder.Sub("vae"));
-        var uninterrupted = new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 6, checkpointEvery: 3), firstStage)
-            .Train(Images, folder.Sub("a"), seed: 2);
+        LatentDiffusionPreset Preset(long steps, long checkpointEvery = 1000)
+        {
+            var preset = TestPresets.Tiny(2, steps, checkpointEvery);
+            return preset with { LdmTraining = preset.LdmTraining with { MaxTrainImages = maxTrainImages } };
+        }
+        var uninterrupted = new LatentDiffusionTrainer(Preset(6, checkpointEvery: 3), firstStage).Train(Images, folder.Sub("a"), seed: 2);
 
-        new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 3), firstStage).Train(Images, folder.Sub("b"), seed: 2);
-        var resumed = new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 6), firstStage).Train(Images, folder.Sub("b"), seed: 2, resume: true);
+        new LatentDiffusionTrainer(Preset(3), firstStage).Train(Images, folder.Sub("b"), seed: 2);
+        // A different seed on resume is ignored: the run continues with the seed and generator state it saved.
+        var resumed = new LatentDiffusionTrainer(Preset(6), firstStage).Train(Images, folder.Sub("b"), seed: 99, resume: true);
 
         Assert.Equal(6, resumed.Steps);
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, resumed.Curve.Points.Select(p => p.Step));

@@ -103,4 +103,16 @@ public class PresetAndImageTensorTests
         using var correlations = ClassConsistency.Correlations(means, means);
         Assert.Equal(1.0, correlations[0, 0].item<double>(), 9);
     }
+
+    [Fact]
+    public void Copies_of_one_image_per_class_are_all_consistent_with_their_class()
+    {
+        var images = SyntheticImages.DiscsAndBars(size: 8, copies: 3);
+        using var pixels = ImageTensors.ToPaddedBytes(images, 8, 1);
+        using var means = ClassConsistency.ClassMeans(pixels, images.Labels, 2);
+        var result = ClassConsistency.OfImages(pixels, images.Labels, means, images.ClassNames);
+        Assert.Equal(1.0, result.Overall);
+        Assert.Equal([3, 0], result.Confusion[0]);
+        Assert.Equal([0, 3], result.Confusion[1]);
+    }
 }
