@@ -9,6 +9,7 @@ public static class CommandLineApp
     {
         var root = new RootCommand("decoding: decode seen images from fMRI with a masked brain autoencoder and latent diffusion (MinD-Vis style).")
         {
+            DemoCommand.Create(),
             SimulateCommand.Create(),
             InspectCommand.Create(),
             PreprocessCommand.Create(),
