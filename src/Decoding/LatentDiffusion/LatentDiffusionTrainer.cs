@@ -1,0 +1,216 @@
+using System.Globalization;
+using Decoding.Cli;
+using Decoding.Conditioning;
+using Decoding.Diffusion;
+using Decoding.Training;
+using Fmri.IO;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Decoding.LatentDiffusion;
+
+/// <summary>What a latent-diffusion training run produced.</summary>
+/// <param name="Model">The trained UNet and conditioner (live weights; the EMA weights are in the checkpoint).</param>
+/// <param name="Steps">Optimiser steps taken in total (including those before a resume).</param>
+/// <param name="Curve">The loss per step.</param>
+public sealed record LdmTrainingResult(LatentDiffusionModel Model, long Steps, LossCurve Curve);
+
+/// <summary>
+/// Trains a class-conditional latent diffusion model (Rombach et al. 2022, eq. 3) on a frozen first stage. The
+/// prompt of an image is its class name; the conditioner τ_θ turns it into the UNet's cross-attention context.
+/// <code>
+///   once:  μ, σ = E(x) for every training image              (first stage frozen; posterior kept, no gradients)
+///   for step s:
+///       z_0 = scale · (μ + σ ε')                              minibatch, ε' ~ N(0, I)       (LDM samples the posterior)
+///       t ~ U{0, T − 1},  ε ~ N(0, I)
+///       z_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε                          (Ho et al. 2020, eq. 4)
+///       c = τ_θ(class name), replaced by the learned null context with p = proportion_empty_prompts
+///                                                             (Ho &amp; Salimans 2022, Algorithm 1)
+///       L = ‖target − ε_θ(z_t, t, c)‖²                         target ε (eq. 14) or v = √ᾱ_t ε − √(1 − ᾱ_t) z_0
+///       AdamW step (warm-up, clipping), then EMA update of all trained weights
+/// </code>
+/// Every draw comes from one generator seeded by the run's seed. The folder receives the checkpoint <c>ldm.*</c>
+/// (UNet + conditioner weights, EMA weights, AdamW state, step and generator state, config), the tokenizer, the
+/// class-mean images (for <see cref="ClassConsistency"/>), a weights-only copy of the autoencoder (<c>vae.*</c>) so the
+/// folder is a complete model, and the loss curve (<c>ldm_loss.csv</c>, <c>.png</c>).
+/// </summary>
+public sealed class LatentDiffusionTrainer
+{
+    private const string GeneratorName = "train";
+    private static readonly string[] CurveColumns = ["lr", "grad_norm"];
+
+    public LatentDiffusionTrainer(LatentDiffusionPreset preset, FirstStage firstStage)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(firstStage);
+        Preset = preset.Validate();
+        FirstStage = firstStage;
+        string owner = $"preset '{preset.Name}'";
+        if ((preset.Vae is null) != (firstStage is IdentityFirstStage))
+            throw new ArgumentException($"{owner}: {(preset.Vae is null ? "diffuses pixels and needs no autoencoder" : "needs an autoencoder first stage")}, got a {firstStage.Kind} first stage");
+        if (firstStage.ImageChannels != preset.ImageChannels || firstStage.LatentChannels != preset.LatentChannels)
+            throw new ArgumentException($"{owner}: the first stage has {firstStage.ImageChannels} image and {firstStage.LatentChannels} latent channels; the preset needs {preset.ImageChannels} and {preset.LatentChannels}");
+        if (firstStage.LatentSize(preset.ImageSize) != preset.LatentSize)
+            throw new ArgumentException($"{owner}: the first stage turns {preset.ImageSize}-pixel images into {firstStage.LatentSize(preset.ImageSize)}-pixel latents; the UNet expects {preset.LatentSize}");
+        if (firstStage is AutoencoderFirstStage autoencoder)
+        {
+            var expected = preset.Vae! with { ScalingFactor = autoencoder.ScalingFactor };
+            var differences = ConfigDifferences.Find(
+                System.Text.Json.JsonSerializer.SerializeToElement(autoencoder.Vae.Config, ModelCheckpoint.DefaultJsonOptions),
+                System.Text.Json.JsonSerializer.SerializeToElement(expected, ModelCheckpoint.DefaultJsonOptions));
+            if (differences.Count > 0)
+                throw new ArgumentException($"{owner}: the autoencoder was not trained with this preset's vae config ({string.Join("; ", differences)})");
+        }
+    }
+
+    public LatentDiffusionPreset Preset { get; }
+
+    public FirstStage FirstStage { get; }
+
+    private LdmTrainingOptions Options => Preset.LdmTraining;
+
+    /// <summary>Runs (or resumes) training; see the class summary.</summary>
+    /// <param name="images">Training images with class labels; the class names become the prompts.</param>
+    /// <param name="outputFolder">The model folder (see <see cref="LatentDiffusionModelFolder"/>).</param>
+    /// <param name="seed">Seeds the run's only generator.</param>
+    /// <param name="resume">Continue from the folder's checkpoint instead of starting fresh.</param>
+    /// <param name="progress">Receives the step count and the current loss.</param>
+    /// <param name="device">Where to train (null: CPU).</param>
+    public LdmTrainingResult Train(LabelledImages images, string outputFolder, long seed, bool resume = false,
+        IProgress<ProgressUpdate>? progress = null, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        device ??= CPU;
+        var folder = new LatentDiffusionModelFolder(outputFolder);
+        var checkpoint = folder.Checkpoint;
+        TrainingRun.CheckStart(checkpoint, resume);
+
+        var tokenizer = WordTokenizer.FromClassNames(images.ClassNames, Preset.Conditioner.MaxPositionEmbeddings);
+        foreach (var name in images.ClassNames)
+            if (WordTokenizer.Words(name).Count > tokenizer.MaxLength - 2)
+                throw new ArgumentException($"class name '{name}' has more than {tokenizer.MaxLength - 2} words; raise conditioner.max_position_embeddings");
+        var config = LatentDiffusionModelConfig.For(Preset, FirstStage.Kind, images.ClassNames, tokenizer);
+        var generator = new Generator((ulong)seed);
+        var model = new LatentDiffusionModel(config, tokenizer, generator, device);
+        using var optimizer = TrainingRun.AdamW(model.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
+            Options.AdamEpsilon, Options.AdamWeightDecay);
+
+        long step = 0;
+        LossCurve curve;
+        if (resume) checkpoint.LoadWeights(model, config);
+        // The EMA starts as a copy of the (initial or resumed) weights; a resumed run then restores its saved shadow.
+        using var ema = new ExponentialMovingAverage(model, Options.EmaDecay, EmaWarmup.StepRatio);
+        if (resume)
+        {
+            if (checkpoint.HasOptimizerState) checkpoint.LoadOptimizerState(optimizer);
+            if (checkpoint.HasEmaWeights)
+            {
+                using var saved = checkpoint.ReadEmaWeights();
+                ema.Load(saved.Tensors, saved.Metadata, checkpoint.EmaWeightsPath);
+            }
+            var state = checkpoint.ReadTrainingState()
+                ?? throw new Fmri.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
+            state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
+            step = state.Step;
+            if (step >= Options.MaxTrainSteps)
+                throw new ArgumentException($"{checkpoint.ManifestPath}: the checkpoint is at step {step}; ask for more steps than that to continue (max_train_steps = {Options.MaxTrainSteps})");
+            curve = TrainingRun.ResumeCurve(folder.LossCsvPath, step, CurveColumns);
+            folder.CheckFirstStage(FirstStage);
+        }
+        else
+        {
+            curve = new LossCurve(CurveColumns);
+        }
+
+        // The folder is a complete model from the first checkpoint on: tokenizer, class means, first stage.
+        using var pixels = ImageTensors.ToPaddedBytes(images, Preset.ImageSize, Preset.ImageChannels); // (N, C, S, S) uint8
+        folder.SaveStaticParts(tokenizer, ClassConsistency.ClassMeans(pixels, images.Labels, images.ClassNames.Count), FirstStage);
+
+        progress?.Report(new ProgressUpdate(step, "encoding latents"));
+        var (latentMean, latentStd) = EncodeAll(pixels, device);
+        using var _mean = latentMean;
+        using var _std = latentStd;
+        using var labels = tensor(images.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64);   // (N)
+        using var classTokens = tokenizer.EncodeBatch(images.ClassNames).to(device);               // (K, L)
+
+        var schedule = NoiseSchedule.FromConfig(Preset.Scheduler);
+        var predictionType = Preset.Scheduler.PredictionType;
+        double scale = FirstStage.ScalingFactor;
+        var learningRate = Options.LearningRateAt();
+        var parameters = model.parameters().ToList();
+        model.train();
+        progress?.Report(new ProgressUpdate(step, $"step {step}"));
+        while (step < Options.MaxTrainSteps)
+        {
+            double lr = learningRate(step);
+            LearningRateSchedules.SetLearningRate(optimizer, lr);
+            double loss, gradNorm;
+            using (var scope = NewDisposeScope())
+            {
+                int b = Options.TrainBatchSize;
+                var index = TrainingRun.DrawBatch(images.Count, b, generator);                          // (B)
+                var deviceIndex = index.to(device);
+                var mean = latentMean.index_select(0, deviceIndex);                                       // (B, c, h, w)
+                var std = latentStd.index_select(0, deviceIndex);
+                var posteriorNoise = randn(mean.shape, generator: generator).to(device);
+                var z0 = (mean + std * posteriorNoise) * scale;                                           // z_0 = scale · (μ + σ ε')
+                var noise = randn(z0.shape, generator: generator).to(device);                             // ε
+                var timesteps = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: generator).to(device); // t (B)
+                var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);                         // z_t
+                var tokens = classTokens.index_select(0, labels.index_select(0, index).to(device));        // (B, L)
+                var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
+                context = model.Conditioner.DropContexts(context, Options.ProportionEmptyPrompts, generator);
+                var prediction = model.Unet.Forward(zt, timesteps, context);                              // (B, c, h, w)
+                var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
+                var mse = functional.mse_loss(prediction, target);
+                optimizer.zero_grad();
+                mse.backward();
+                gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
+                optimizer.step();
+                ema.Step();
+                loss = mse.item<float>();
+            }
+            step++;
+            int epoch = TrainingRun.Epoch(step, Options.TrainBatchSize, images.Count);
+            curve.Add(step, epoch, loss, lr, gradNorm);
+            progress?.Report(new ProgressUpdate(step, string.Create(CultureInfo.InvariantCulture, $"loss {loss:G4}")));
+            if (!double.IsFinite(loss))
+                throw new InvalidOperationException($"latent diffusion training diverged at step {step} (loss {loss}); lower the learning rate");
+
+            if (step % Options.CheckpointingSteps == 0 || step == Options.MaxTrainSteps)
+            {
+                var state = TrainingState.Capture(step, epoch, seed, new Dictionary<string, Generator> { [GeneratorName] = generator });
+                checkpoint.Save(model, config, state, ema.ShadowParameters, ema.StateMetadata(), optimizer);
+                TrainingRun.SaveCurve(curve, folder.LossCsvPath, folder.LossPngPath, "Latent diffusion training loss");
+            }
+        }
+        model.eval();
+        return new LdmTrainingResult(model, step, curve);
+    }
+
+    /// <summary>The first-stage posterior of every image, (N, c, h, w) each, computed once without gradients.</summary>
+    private (Tensor Mean, Tensor Std) EncodeAll(Tensor pixels, Device device)
+    {
+        const int Batch = 256;
+        var means = new List<Tensor>();
+        var stds = new List<Tensor>();
+        try
+        {
+            using var noGrad = no_grad();
+            for (long start = 0; start < pixels.shape[0]; start += Batch)
+            {
+                using var scope = NewDisposeScope();
+                var x = ImageTensors.ToModelRange(pixels.narrow(0, start, Math.Min(Batch, pixels.shape[0] - start)), device);
+                var posterior = FirstStage.Encode(x);
+                means.Add(posterior.Mean.MoveToOuterDisposeScope());
+                stds.Add(posterior.Std.MoveToOuterDisposeScope());
+            }
+            return (cat(means, 0), cat(stds, 0));
+        }
+        finally
+        {
+            foreach (var t in means.Concat(stds)) t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Decoding.Conditioning;
+using Decoding.LatentDiffusion;
+using Fmri.IO;
+using static TorchSharp.torch;
+
+namespace Decoding.Tests.LatentDiffusion;
+
+public class LatentDiffusionTrainerTests
+{
+    public LatentDiffusionTrainerTests() => TorchThreads.UseOne();
+
+    private static readonly LabelledImages Images = SyntheticImages.VariedShapes(size: 16, count: 16, seed: 3);
+
+    /// <summary>A tiny autoencoder trained for two steps: enough to have a scaling factor and a checkpoint.</summary>
+    private static AutoencoderFirstStage TrainTinyVae(string folder) =>
+        new(new VaeTrainer(TestPresets.Tiny(vaeSteps: 2, ldmSteps: 1)).Train(Images, folder, seed: 11).Vae);
+
+    [Fact]
+    public void The_model_folder_is_complete_and_a_fresh_model_loads_it_with_identical_outputs()
+    {
+        using var folder = new TempFolder();
+        var firstStage = TrainTinyVae(folder.Sub("vae"));
+        var result = new LatentDiffusionTrainer(TestPresets.Tiny(vaeSteps: 2, ldmSteps: 3), firstStage).Train(Images, folder.Sub("ldm"), seed: 2);
+
+        var modelFolder = new LatentDiffusionModelFolder(folder.Sub("ldm"));
+        foreach (var file in new[] { "ldm.safetensors", "ldm.ema.safetensors", "ldm.optimizer.bin", "ldm.config.json", "ldm.checkpoint.json",
+                     "vae.safetensors", "vae.config.json", "tokenizer.json", "class_means.safetensors", "ldm_loss.csv", "ldm_loss.png" })
+            Assert.True(File.Exists(Path.Combine(folder.Sub("ldm"), file)), $"{file} is missing");
+
+        var config = modelFolder.ReadConfig();
+        Assert.Equal(["disc", "bar"], config.ClassNames);
+        var fresh = new LatentDiffusionModel(config, WordTokenizer.Load(modelFolder.TokenizerPath), new Generator(123));
+        modelFolder.Checkpoint.LoadWeights(fresh, config);
+        using var noGrad = no_grad();
+        using var latents = randn(new long[] { 2, 4, 4, 4 }, generator: new Generator(1));
+        using var timesteps = tensor(new long[] { 10, 900 });
+        using var context = result.Model.Conditioner.Encode(["disc", "bar"]);
+        using var expected = result.Model.Unet.Forward(latents, timesteps, context);
+        using var freshContext = fresh.Conditioner.Encode(["disc", "bar"]);
+        using var actual = fresh.Unet.Forward(latents, timesteps, freshContext);
+        Assert.True(Tensors.Identical(expected, actual), "UNet outputs differ after the round trip");
+    }
+
+    [Fact]
+    public void A_resumed_run_continues_from_the_saved_step_exactly_as_the_uninterrupted_run()
+    {
+        using var folder = new TempFolder();
+        var firstStage = TrainTinyVae(folder.Sub("vae"));
+        var uninterrupted = new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 6, checkpointEvery: 3), firstStage)
+            .Train(Images, folder.Sub("a"), seed: 2);
+
+        new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 3), firstStage).Train(Images, folder.Sub("b"), seed: 2);
+        var resumed = new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 6), firstStage).Train(Images, folder.Sub("b"), seed: 2, resume: true);
+
+        Assert.Equal(6, resumed.Steps);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, resumed.Curve.Points.Select(p => p.Step));
+        Assert.Equal(uninterrupted.Curve.Points.Select(p => p.Loss), resumed.Curve.Points.Select(p => p.Loss));
+        using var emaA = SafetensorsFile.Read(Path.Combine(folder.Sub("a"), "ldm.ema.safetensors"));
+        using var emaB = SafetensorsFile.Read(Path.Combine(folder.Sub("b"), "ldm.ema.safetensors"));
+        Assert.Equal(emaA.Tensors.Keys.Order(), emaB.Tensors.Keys.Order());
+        Assert.All(emaA.Tensors, kv => Assert.True(Tensors.Identical(kv.Value, emaB.Tensors[kv.Key]), $"EMA weight {kv.Key} differs"));
+        Assert.Equal(emaA.Metadata["optimization_step"], emaB.Metadata["optimization_step"]);
+    }
+
+    [Fact]
+    public void Resuming_with_another_preset_is_a_config_mismatch_not_a_crash()
+    {
+        using var folder = new TempFolder();
+        var firstStage = TrainTinyVae(folder.Sub("vae"));
+        new LatentDiffusionTrainer(TestPresets.Tiny(2, ldmSteps: 1), firstStage).Train(Images, folder.Sub("ldm"), seed: 2);
+
+        var otherUnet = TestPresets.Tiny(2, ldmSteps: 2) with
+        {
+            Unet = LatentDiffusionPreset.Tiny.Unet with { LayersPerBlock = 2 },
+        };
+        var e = Assert.Throws<Fmri.DataFormatException>(() =>
+            new LatentDiffusionTrainer(otherUnet, firstStage).Train(Images, folder.Sub("ldm"), seed: 2, resume: true));
+        Assert.Contains("unet.layers_per_block", e.Message);
+    }
+
+    [Fact]
+    public void The_first_stage_must_fit_the_preset()
+    {
+        using var folder = new TempFolder();
+        var e = Assert.Throws<ArgumentException>(() => new LatentDiffusionTrainer(LatentDiffusionPreset.Tiny, new IdentityFirstStage(1)));
+        Assert.Contains("needs an autoencoder", e.Message);
+        var small = new Decoding.Models.Vae.AutoencoderKL(LatentDiffusionPreset.Small.Vae!);
+        e = Assert.Throws<ArgumentException>(() => new LatentDiffusionTrainer(LatentDiffusionPreset.Tiny, new AutoencoderFirstStage(small)));
+        Assert.Contains("preset 'tiny'", e.Message);
+    }
+}
