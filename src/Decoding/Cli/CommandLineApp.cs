@@ -7,7 +7,12 @@ public static class CommandLineApp
 {
     public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("decoding: decode seen images from fMRI with a masked brain autoencoder and latent diffusion (MinD-Vis style).");
+        var root = new RootCommand("decoding: decode seen images from fMRI with a masked brain autoencoder and latent diffusion (MinD-Vis style).")
+        {
+            InspectCommand.Create(),
+            PreprocessCommand.Create(),
+            BenchmarkCommand.Create(),
+        };
         return root;
     }
 

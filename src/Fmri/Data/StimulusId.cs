@@ -23,8 +23,9 @@ public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
         double synset = Math.Floor(value);
         double image = (value - synset) * 1e6;
         double rounded = Math.Round(image);
-        // At synset magnitudes (< 1e8) a double resolves the fraction to ~1e-8, so a valid id is within 1e-3 of an integer.
-        if (Math.Abs(image - rounded) > 1e-3 || synset > 99_999_999)
+        // A double near 1e8 has a spacing of 1.5e-8, i.e. 0.015 image units after * 1e6; image numbers are integers,
+        // so a valid id lies within 0.05 of one (a tighter bound wrongly rejects synsets above ~2^24).
+        if (Math.Abs(image - rounded) > 0.05 || synset > 99_999_999)
             throw new FormatException($"{value.ToString("R", CultureInfo.InvariantCulture)} is not a GOD stimulus id (synset + image * 1e-6)");
         return FromSynsetAndImage((long)synset, (int)rounded);
     }

@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Fmri.Data;
+using Fmri.Data.Layouts;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// <c>decoding inspect FILE</c>: what a person wants to know first about their own fMRI file: its layout, the HDF5
+/// objects with shapes and dtypes, ROIs with voxel counts, samples per split and per run, presentations per
+/// stimulus, value ranges and NaN counts. Plain text.
+/// </summary>
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "An fMRI file: BData (.h5), NSD betas (betas_sessionNN.hdf5) or a canonical file" };
+        var layout = CommonOptions.Layout();
+        var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3" };
+        var (mask, design) = CommonOptions.Nsd();
+
+        var command = new Command("inspect", "Describe an fMRI file: layout, shapes, dtypes, ROIs, samples per split and run, repeats, value ranges, NaNs");
+        command.Arguments.Add(file);
+        command.Options.Add(layout);
+        command.Options.Add(roi);
+        command.Options.Add(mask);
+        command.Options.Add(design);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            string path = parse.GetValue(file)!;
+            var options = new FmriReadOptions
+            {
+                Layout = CommonOptions.ParseLayout(parse.GetValue(layout)),
+                Roi = parse.GetValue(roi),
+                NsdMaskPath = parse.GetValue(mask),
+                NsdDesignPath = parse.GetValue(design),
+            };
+            Console.Out.Write(Describe(path, options));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The report for <paramref name="path"/>: reads the file with <paramref name="options"/> and summarises it.</summary>
+    public static string Describe(string path, FmriReadOptions options)
+    {
+        var detected = options.Layout ?? LayoutDetector.Detect(path);
+        var listing = Hdf5Listing.List(path);
+        FmriDataset dataset = detected == FmriLayout.Nsd
+            ? ConsoleProgress.Run("reading trials", 1.0, p => FmriFileReader.Read(path, options with
+            {
+                Layout = detected,
+                Progress = new Relay(f => p.Report(new ProgressUpdate(f))),
+            }))
+            : FmriFileReader.Read(path, options with { Layout = detected });
+
+        var text = new StringBuilder();
+        var size = new FileInfo(path).Length;
+        Line(text, "file", $"{path} ({Megabytes(size)})");
+        Line(text, "layout", $"{detected.ToString().ToLowerInvariant()}{(options.Layout is null ? " (detected)" : "")}");
+        if (options.Roi is not null) Line(text, "roi", $"{options.Roi} ({dataset.VoxelCount} voxels read)");
+
+        text.AppendLine().AppendLine("HDF5 contents");
+        AppendListing(text, listing);
+
+        text.AppendLine().AppendLine("Data set");
+        Line(text, "subject", dataset.Subject.Length == 0 ? "(not recorded)" : dataset.Subject);
+        Line(text, "samples x voxels", $"{dataset.SampleCount} x {dataset.VoxelCount}{(dataset.PaddingVoxels > 0 ? $" (last {dataset.PaddingVoxels} are padding)" : "")}");
+        AppendValues(text, dataset);
+
+        text.AppendLine().AppendLine("ROIs (voxels)");
+        if (dataset.Rois.Count == 0) text.AppendLine("  (none)");
+        foreach (var (name, members) in dataset.Rois.OrderByDescending(r => r.Value.Length).ThenBy(r => r.Key, StringComparer.Ordinal))
+            text.AppendLine(Invariant($"  {name,-12} {members.Length,7}"));
+
+        text.AppendLine().AppendLine("Samples per split");
+        text.AppendLine(Invariant($"  {"split",-13} {"samples",7} {"stimuli",7} {"runs",5}   {"samples per stimulus",-22} presentations per stimulus"));
+        text.AppendLine(Invariant($"  {"",-13} {"",7} {"",7} {"",5}   {"(min / median / max)",-22} (min / median / max)"));
+        foreach (var split in Enum.GetValues<DataSplit>())
+        {
+            var indices = dataset.IndicesOf(split);
+            if (indices.Length == 0) continue;
+            var perStimulus = indices.GroupBy(i => dataset.StimulusIds[i]).ToList();
+            var samplesPer = perStimulus.Select(g => g.Count()).ToArray();
+            var presentationsPer = perStimulus.Select(g => g.Sum(i => dataset.RepeatCounts[i])).ToArray();
+            int runCount = indices.Select(i => dataset.Runs[i]).Distinct().Count();
+            text.AppendLine(Invariant($"  {SplitName(split),-13} {indices.Length,7} {perStimulus.Count,7} {runCount,5}   {MinMedianMax(samplesPer),-22} {MinMedianMax(presentationsPer)}"));
+        }
+
+        text.AppendLine().AppendLine("Samples per run");
+        var runs = dataset.Runs.GroupBy(r => r).OrderBy(g => g.Key).Select(g => Invariant($"{g.Key}:{g.Count()}")).ToList();
+        for (int i = 0; i < runs.Count; i += 12) text.Append("  ").AppendLine(string.Join("  ", runs.Skip(i).Take(12)));
+
+        text.AppendLine().AppendLine("Categories");
+        int labelled = dataset.CategoryLabels.Count(c => c >= 0);
+        int distinct = dataset.CategoryLabels.Where(c => c >= 0).Distinct().Count();
+        text.AppendLine(labelled == 0
+            ? "  (no category labels)"
+            : Invariant($"  {distinct} categories on {labelled} samples; {dataset.CategoryNames.Count} names{(dataset.CategoryNames.Count > 0 ? $" (e.g. {string.Join(", ", dataset.CategoryNames.Take(3))})" : "")}"));
+
+        var provenance = dataset.Provenance;
+        text.AppendLine().AppendLine("Provenance");
+        Line(text, "source", $"{provenance.SourceFile} ({provenance.SourceLayout})");
+        if (provenance.SourceSha256.Length > 0) Line(text, "sha256", provenance.SourceSha256);
+        Line(text, "steps", provenance.Steps.Count == 0 ? "(none)" : string.Join(" -> ", provenance.Steps));
+        return text.ToString();
+    }
+
+    /// <summary>Range, mean and SD of the non-NaN values; NaN counts; voxels constant across samples.</summary>
+    private static void AppendValues(StringBuilder text, FmriDataset dataset)
+    {
+        int samples = dataset.SampleCount, voxels = dataset.VoxelCount;
+        double sum = 0, sumSquares = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+        long finite = 0, nan = 0;
+        var voxelHasNan = new bool[voxels];
+        var voxelMin = Enumerable.Repeat(float.PositiveInfinity, voxels).ToArray();
+        var voxelMax = Enumerable.Repeat(float.NegativeInfinity, voxels).ToArray();
+        int samplesWithNan = 0;
+        for (int s = 0; s < samples; s++)
+        {
+            var row = dataset.Sample(s);
+            bool rowNan = false;
+            for (int v = 0; v < voxels; v++)
+            {
+                float x = row[v];
+                if (float.IsNaN(x)) { nan++; voxelHasNan[v] = true; rowNan = true; continue; }
+                finite++;
+                sum += x;
+                sumSquares += (double)x * x;
+                if (x < min) min = x;
+                if (x > max) max = x;
+                if (x < voxelMin[v]) voxelMin[v] = x;
+                if (x > voxelMax[v]) voxelMax[v] = x;
+            }
+            if (rowNan) samplesWithNan++;
+        }
+        double mean = finite > 0 ? sum / finite : double.NaN;
+        double sd = finite > 1 ? Math.Sqrt(Math.Max(0, (sumSquares - finite * mean * mean) / (finite - 1))) : double.NaN;
+        Line(text, "values", Invariant($"min {min:G4}, max {max:G4}, mean {mean:G4}, sd {sd:G4}"));
+        Line(text, "NaN", nan == 0 ? "none" : Invariant($"{nan} value(s), in {voxelHasNan.Count(b => b)} voxel(s) and {samplesWithNan} sample(s)"));
+        int constant = Enumerable.Range(0, voxels).Count(v => voxelMin[v] == voxelMax[v]);
+        if (constant > 0) Line(text, "constant voxels", Invariant($"{constant} (same value in every sample, e.g. padding)"));
+    }
+
+    private static string SplitName(DataSplit split) => split switch
+    {
+        DataSplit.Train => "train",
+        DataSplit.Test => "test",
+        _ => "test imagery",
+    };
+
+    private static string MinMedianMax(int[] values)
+    {
+        if (values.Length == 0) return "-";
+        var sorted = values.Order().ToArray();
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0;
+        return Invariant($"{sorted[0]} / {median:G} / {sorted[^1]}");
+    }
+
+    private static string Megabytes(long bytes) => bytes < 1_000_000 ? Invariant($"{bytes / 1e3:F1} kB") : Invariant($"{bytes / 1e6:F1} MB");
+
+    /// <summary>The HDF5 objects as a table: path, shape, dtype, chunks.</summary>
+    private static void AppendListing(StringBuilder text, IReadOnlyList<Hdf5Entry> listing)
+    {
+        string PathOf(Hdf5Entry e) => e.IsGroup ? $"{e.Path}/" : e.Path;
+        string ShapeOf(Hdf5Entry e) => e.IsGroup ? (e.MembersNotListed > 0 ? $"(+{e.MembersNotListed} more)" : "group") : e.Shape.Length == 0 ? "scalar" : string.Join(" x ", e.Shape);
+        int pathWidth = Math.Min(48, listing.Select(e => PathOf(e).Length).DefaultIfEmpty(4).Max());
+        int shapeWidth = listing.Select(e => ShapeOf(e).Length).DefaultIfEmpty(5).Max();
+        foreach (var e in listing)
+        {
+            string chunks = e.Chunks is null ? "" : $"  chunks {string.Join(" x ", e.Chunks)}";
+            text.AppendLine($"  {PathOf(e).PadRight(pathWidth)}  {ShapeOf(e).PadRight(shapeWidth)}  {e.DataType}{chunks}".TrimEnd());
+        }
+    }
+
+    private static void Line(StringBuilder text, string name, string value) => text.AppendLine(Invariant($"  {name,-17} {value}"));
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Passes reports on at once, on the reading thread.</summary>
+    private sealed class Relay(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Decoding.Runs;
+using Fmri.Data;
+using Fmri.Data.Layouts;
+using Fmri.IO;
+using Fmri.Preprocessing;
+
+namespace Decoding.Cli;
+
+/// <summary>`decoding preprocess`: read an fMRI file in any supported layout, preprocess it without train/test leakage, write the canonical layout.</summary>
+public static class PreprocessCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "fMRI file: BData (GOD), NSD betas, or canonical HDF5" };
+        var output = new Option<string>("--output", "-o") { Description = "canonical HDF5 file to write", Required = true };
+        var layout = CommonOptions.Layout();
+        var roi = new Option<string>("--roi") { Description = "ROI expression: one ROI (VC) or a union (V1+V2+V3); 'all' keeps every voxel", DefaultValueFactory = _ => "VC" };
+        var zscore = new Option<ZScoreMode>("--zscore") { Description = "voxel-wise z-scoring with training statistics: PerRun, PerSession or None", DefaultValueFactory = _ => ZScoreMode.PerRun };
+        var testStats = new Option<TestRunStatistics>("--test-run-stats") { Description = "test samples: TrainingPooled (training statistics, no leakage) or OwnRun (each test run by its own statistics; transductive, recorded)", DefaultValueFactory = _ => TestRunStatistics.TrainingPooled };
+        var detrend = new Option<bool>("--detrend") { Description = "remove a linear trend per run before z-scoring" };
+        var noAverage = new Option<bool>("--no-average-test") { Description = "keep single test trials instead of averaging repeats per stimulus" };
+        var averageTrain = new Option<bool>("--average-train") { Description = "also average repeated training presentations" };
+        var patch = new Option<int>("--patch-size") { Description = "pad the voxel axis to a multiple of this (the brain autoencoder's patch size); 1 = no padding", DefaultValueFactory = _ => 16 };
+        var testIds = new Option<string?>("--test-ids") { Description = "text file of test stimulus ids (one per line); default: the split stored in the file" };
+        var allowShared = new Option<bool>("--allow-shared-stimuli") { Description = "allow a stimulus in both train and test (recorded in provenance)" };
+        var imagery = new Option<bool>("--include-imagery") { Description = "keep imagery samples (BData DataType 3)" };
+        var (mask, design) = CommonOptions.Nsd();
+        var subject = new Option<string?>("--subject") { Description = "subject id to record (default: from the file)" };
+
+        var command = new Command("preprocess", "ROI selection, non-finite voxel removal, detrending, z-scoring with training statistics, repeat averaging, padding; writes the canonical layout and a summary")
+        {
+            input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, subject,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            string inPath = parse.GetValue(input)!;
+            string outPath = parse.GetValue(output)!;
+            string? idsPath = parse.GetValue(testIds);
+            var options = new PreprocessingOptions
+            {
+                Roi = parse.GetValue(roi)!,
+                ZScore = parse.GetValue(zscore),
+                TestRunStatistics = parse.GetValue(testStats),
+                Detrend = parse.GetValue(detrend),
+                AverageTestRepeats = !parse.GetValue(noAverage),
+                AverageTrainRepeats = parse.GetValue(averageTrain),
+                PatchSize = parse.GetValue(patch),
+                AllowSharedStimuli = parse.GetValue(allowShared),
+                IncludeImagery = parse.GetValue(imagery),
+                TestStimulusIds = idsPath is null ? null : ReadIds(idsPath),
+            };
+            options.Validate();
+
+            var raw = ConsoleProgress.Run($"read {Path.GetFileName(inPath)}", 1.0, p => FmriFileReader.Read(inPath, new FmriReadOptions
+            {
+                Layout = CommonOptions.ParseLayout(parse.GetValue(layout)),
+                Subject = parse.GetValue(subject),
+                NsdMaskPath = parse.GetValue(mask),
+                NsdDesignPath = parse.GetValue(design),
+                Progress = new Progress<double>(f => p.Report(new ProgressUpdate(f))),
+            }));
+            var result = ConsoleProgress.Run("preprocess", 1.0, p => Preprocessor.Run(raw, options, inPath, new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
+
+            var inputs = new List<string> { inPath };
+            if (parse.GetValue(mask) is { } m) inputs.Add(m);
+            if (parse.GetValue(design) is { } d) inputs.Add(d);
+            if (idsPath is not null) inputs.Add(idsPath);
+            CanonicalFile.Write(outPath, result.Dataset, [.. inputs]);
+            string summaryPath = Path.ChangeExtension(outPath, ".summary.txt");
+            AtomicFile.WriteAllText(summaryPath, result.Report.Summary + "\n", [.. inputs]);
+            new RunManifest
+            {
+                Command = "preprocess",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Config = options,
+                InputSha256 = RunManifest.HashInputs([.. inputs]),
+                Outputs = [outPath, summaryPath],
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            }.Write(Path.ChangeExtension(outPath, ".run.json"));
+            Console.WriteLine(result.Report.Summary);
+            Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1024.0:F0} KiB) in {clock.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static StimulusId[] ReadIds(string path)
+    {
+        var ids = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => new StimulusId(l)).ToArray();
+        if (ids.Length == 0) throw new Fmri.DataFormatException(path, "test ids", "lists no stimulus id");
+        return ids;
+    }
+}

@@ -1,0 +1,21 @@
+namespace Decoding.Models;
+
+/// <summary>One thing wrong with a model config: the diffusers field name and what is wrong with its value.</summary>
+public sealed record ConfigProblem(string Field, string Problem)
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> for the first problem, naming the config type and field.</summary>
+    internal static void ThrowIfAny(string configName, IEnumerable<ConfigProblem> problems)
+    {
+        var first = problems.FirstOrDefault();
+        if (first is not null)
+            throw new ArgumentException($"{configName}.{first.Field}: {first.Problem}");
+    }
+
+    /// <summary>Throws a <see cref="Fmri.DataFormatException"/> for the first problem of a config read from a file.</summary>
+    internal static void ThrowIfAnyInFile(string source, IEnumerable<ConfigProblem> problems)
+    {
+        var first = problems.FirstOrDefault();
+        if (first is not null)
+            throw new Fmri.DataFormatException(source, first.Field, first.Problem);
+    }
+}

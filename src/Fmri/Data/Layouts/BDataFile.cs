@@ -1,0 +1,362 @@
+using System.Globalization;
+using Fmri.IO;
+using PureHDF;
+using PureHDF.Selections;
+
+namespace Fmri.Data.Layouts;
+
+/// <summary>
+/// Kamitani lab BrainDecoderToolbox2 / bdpy "BData" HDF5 files (Generic Object Decoding, Deep Image Reconstruction):
+/// one float64 matrix <c>/dataset</c> (samples x columns) with column metadata <c>/metadata/{key,description,value}</c>;
+/// older files name them <c>/dataSet</c> and <c>/metaData</c>. Voxel columns are those where <c>VoxelData</c> = 1,
+/// ROIs are the <c>ROI_*</c> keys, and per-sample labels (<c>DataType</c>, <c>Run</c>, <c>stimulus_id</c> /
+/// <c>Label</c> / <c>image_index</c>, optional <c>category_index</c>) are single columns named by selector keys.
+/// </summary>
+public static class BDataFile
+{
+    private const string VoxelKey = "VoxelData";
+    private const string RoiPrefix = "ROI_";
+    private const string DataTypeKey = "DataType";
+    private const string RunKey = "Run";
+    private const string StimulusKey = "stimulus_id";
+    private const string LegacyStimulusKey = "Label";
+    private const string ImageIndexKey = "image_index";
+    private const string ImageIdPrefix = "image_";
+    private static readonly string[] StimulusKeys = [StimulusKey, LegacyStimulusKey, ImageIndexKey];
+    private static readonly string[] CategoryKeys = ["category_index", "category", "Category", "CategoryIndex"];
+    private static readonly string[] CoordinateKeys = ["voxel_x", "voxel_y", "voxel_z"];
+
+    /// <summary>Reads a BData file (either generation) into a data set, keeping only the ROI columns when <see cref="BDataReadOptions.Roi"/> is set.</summary>
+    public static FmriDataset Read(string path, BDataReadOptions? options = null)
+    {
+        options ??= new BDataReadOptions();
+        var roi = options.Roi is null ? null : RoiExpression.Parse(options.Roi);
+        using var input = Hdf5Input.Open(path);
+        var (matrixPath, metadataGroup) = Locate(input);
+        var shape = input.Shape(matrixPath, 2);
+        int samples = checked((int)shape[0]);
+        int columns = checked((int)shape[1]);
+        if (samples == 0) throw input.Error(matrixPath, "has no samples (0 rows)");
+        var meta = BDataMetadata.Read(input, metadataGroup, matrixPath, columns);
+
+        // Voxel columns and ROIs (as positions among the voxel columns).
+        if (!meta.Has(VoxelKey)) throw meta.MissingKey(VoxelKey);
+        var voxelColumns = meta.ColumnsWhereOne(VoxelKey);
+        if (voxelColumns.Length == 0) throw new DataFormatException(path, meta.KeyField(VoxelKey), "marks no columns as voxels");
+        var positionOfColumn = new Dictionary<int, int>(voxelColumns.Length);
+        for (int v = 0; v < voxelColumns.Length; v++) positionOfColumn[voxelColumns[v]] = v;
+        var rois = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (string key in meta.Keys.Where(k => k.StartsWith(RoiPrefix, StringComparison.Ordinal) && k.Length > RoiPrefix.Length))
+        {
+            rois[key[RoiPrefix.Length..]] = meta.ColumnsWhereOne(key)
+                .Where(positionOfColumn.ContainsKey).Select(c => positionOfColumn[c]).ToArray();
+        }
+
+        // Which voxels to load.
+        int[] kept;
+        if (roi is null)
+        {
+            kept = Enumerable.Range(0, voxelColumns.Length).ToArray();
+        }
+        else
+        {
+            var names = roi.Resolve(rois.Keys, path);
+            foreach (string name in names)
+            {
+                if (rois[name].Length == 0) throw new DataFormatException(path, $"{RoiPrefix}{name}", "selects no voxels");
+            }
+            kept = names.SelectMany(n => rois[n]).Distinct().Order().ToArray();
+        }
+        var keptColumns = Array.ConvertAll(kept, v => voxelColumns[v]);
+        var newPosition = new Dictionary<int, int>(kept.Length);
+        for (int i = 0; i < kept.Length; i++) newPosition[kept[i]] = i;
+        var keptRois = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var (name, positions) in rois)
+        {
+            var inSelection = positions.Where(newPosition.ContainsKey).Select(p => newPosition[p]).Order().ToArray();
+            if (inSelection.Length > 0) keptRois[name] = inSelection;
+        }
+
+        // The voxel matrix, only the kept columns.
+        var voxels = new float[(long)samples * kept.Length];
+        input.ReadMatrix(matrixPath, keptColumns, voxels);
+        if (voxels.All(float.IsNaN)) throw input.Error(matrixPath, $"every voxel value is NaN ({samples} samples x {kept.Length} voxels)");
+
+        // Per-sample labels.
+        var splits = ReadSplits(input, meta, matrixPath, samples);
+        var runs = meta.Has(RunKey) ? ReadIntegerLabels(input, meta, matrixPath, RunKey, samples) : new int[samples];
+        var stimuli = ReadStimuli(input, meta, matrixPath, samples);
+        var (categories, categoryNames) = ReadCategories(input, meta, matrixPath, samples);
+
+        float[]? coordinates = null;
+        if (CoordinateKeys.All(meta.Has))
+        {
+            coordinates = new float[kept.Length * 3];
+            for (int axis = 0; axis < 3; axis++)
+            {
+                var row = meta.Row(CoordinateKeys[axis]);
+                for (int i = 0; i < keptColumns.Length; i++) coordinates[i * 3 + axis] = (float)row[keptColumns[i]];
+            }
+        }
+
+        var provenance = new DatasetProvenance
+        {
+            SourceFile = path,
+            SourceSha256 = options.HashSource ? FileHash.Sha256(path) : "",
+            SourceLayout = "bdata",
+        };
+        if (roi is not null) provenance = provenance.WithStep(ProcessingStep.Of("select_roi", ("roi", roi.ToString()), ("voxels", kept.Length)));
+
+        var dataset = new FmriDataset
+        {
+            Voxels = voxels,
+            SampleCount = samples,
+            VoxelCount = kept.Length,
+            StimulusIds = stimuli,
+            CategoryLabels = categories,
+            Runs = runs,
+            Splits = splits,
+            RepeatCounts = Enumerable.Repeat(1, samples).ToArray(),
+            Rois = keptRois,
+            VoxelCoordinates = coordinates,
+            CategoryNames = categoryNames,
+            Subject = options.Subject ?? Path.GetFileNameWithoutExtension(path),
+            Provenance = provenance,
+        };
+        dataset.Validate(path);
+        return dataset;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="dataset"/> as a BData file: float64 matrix of the voxel columns followed by the label
+    /// columns DataType, Run, stimulus_id (GOD WordNet ids) or image_index ("image_N" ids), and category_index
+    /// (label + 1, names in <c>/vmap/category_index</c>) when any sample has a category; metadata keys and
+    /// descriptions as fixed-length byte strings, values NaN where a key says nothing about a column. Atomic.
+    /// Repeat counts, padding and provenance have no place in BData and are not written.
+    /// </summary>
+    public static void Write(string path, FmriDataset dataset, BDataGeneration generation = BDataGeneration.Current)
+    {
+        WriteChecks.Validate(path, dataset);
+        var stimulus = EncodeStimuli(path, dataset.StimulusIds);
+        bool hasCategories = dataset.CategoryLabels.Any(c => c >= 0);
+
+        var labelKeys = new List<(string Key, string Description, Func<int, double> Value)>
+        {
+            (DataTypeKey, "1 = Data type (1 = training perception, 2 = test perception, 3 = test imagery)", i => (int)dataset.Splits[i]),
+            (RunKey, "1 = Run number", i => dataset.Runs[i]),
+            (stimulus.Key, stimulus.Description, i => stimulus.Values[i]),
+        };
+        if (hasCategories)
+            labelKeys.Add(("category_index", "1 = Category index (names in /vmap/category_index)", i => dataset.CategoryLabels[i] >= 0 ? dataset.CategoryLabels[i] + 1 : double.NaN));
+
+        int voxelCount = dataset.VoxelCount;
+        int columns = voxelCount + labelKeys.Count;
+        int samples = dataset.SampleCount;
+
+        var matrix = new double[(long)samples * columns];
+        for (int s = 0; s < samples; s++)
+        {
+            var row = matrix.AsSpan(s * columns, columns);
+            var sample = dataset.Sample(s);
+            for (int v = 0; v < voxelCount; v++) row[v] = sample[v];
+            for (int l = 0; l < labelKeys.Count; l++) row[voxelCount + l] = labelKeys[l].Value(s);
+        }
+
+        var keys = new List<string>();
+        var descriptions = new List<string>();
+        var values = new List<double[]>();
+        void AddKey(string key, string description, Action<double[]> fill)
+        {
+            var row = new double[columns];
+            Array.Fill(row, double.NaN);
+            fill(row);
+            keys.Add(key);
+            descriptions.Add(description);
+            values.Add(row);
+        }
+
+        AddKey(VoxelKey, "1 = Voxel data", row => row.AsSpan(0, voxelCount).Fill(1));
+        foreach (var (name, members) in dataset.Rois.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            AddKey($"{RoiPrefix}{name}", $"1 = ROI {name}", row =>
+            {
+                row.AsSpan(0, voxelCount).Fill(0);
+                foreach (int v in members) row[v] = 1;
+            });
+        }
+        if (dataset.VoxelCoordinates is { } xyz)
+        {
+            for (int axis = 0; axis < 3; axis++)
+            {
+                int a = axis;
+                AddKey(CoordinateKeys[axis], $"Voxel {"xyz"[axis]} coordinate (mm)", row =>
+                {
+                    for (int v = 0; v < voxelCount; v++) row[v] = xyz[v * 3 + a];
+                });
+            }
+        }
+        for (int l = 0; l < labelKeys.Count; l++)
+        {
+            int column = voxelCount + l;
+            AddKey(labelKeys[l].Key, labelKeys[l].Description, row => row[column] = 1);
+        }
+
+        var valueMatrix = new double[keys.Count * columns];
+        for (int k = 0; k < keys.Count; k++) values[k].CopyTo(valueMatrix, k * columns);
+
+        (string Matrix, string Metadata) names = generation == BDataGeneration.Legacy ? ("dataSet", "metaData") : ("dataset", "metadata");
+        var file = new H5File
+        {
+            [names.Matrix] = new H5Dataset(matrix, fileDims: [(ulong)samples, (ulong)columns]),
+            [names.Metadata] = new H5Group
+            {
+                ["key"] = keys.ToArray(),
+                ["description"] = descriptions.ToArray(),
+                ["value"] = new H5Dataset(valueMatrix, fileDims: [(ulong)keys.Count, (ulong)columns]),
+            },
+        };
+        var allStrings = keys.Concat(descriptions).ToList();
+        if (hasCategories && dataset.CategoryNames.Count > 0)
+        {
+            var map = new H5Group();
+            for (int c = 0; c < dataset.CategoryNames.Count; c++)
+            {
+                // bdpy names vmap entries by Python's str() of the float value: "1.0", "2.0", ...
+                map[string.Create(CultureInfo.InvariantCulture, $"{c + 1}.0")] = dataset.CategoryNames[c];
+                allStrings.Add(dataset.CategoryNames[c]);
+            }
+            file["vmap"] = new H5Group { ["category_index"] = map };
+        }
+
+        // Fixed-length byte strings, as h5py writes numpy |S arrays: one length for the file, the longest string's.
+        int stringLength = Math.Max(1, allStrings.Max(s => System.Text.Encoding.UTF8.GetByteCount(s)));
+        AtomicFile.Write(path, tmp => file.Write(tmp, new H5WriteOptions(DefaultStringLength: stringLength)));
+    }
+
+    /// <summary>The matrix and metadata names this file uses; an error listing what was found when neither generation matches.</summary>
+    private static (string Matrix, string Metadata) Locate(Hdf5Input input)
+    {
+        string? matrix = input.Exists("/dataset") ? "/dataset" : input.Exists("/dataSet") ? "/dataSet" : null;
+        string? metadata = input.IsGroup("/metadata") ? "metadata" : input.IsGroup("/metaData") ? "metaData" : null;
+        if (matrix is null)
+            throw input.Error("/dataset", $"dataset is missing (nor /dataSet); found: {Hdf5Listing.DescribeTopLevel(input)}");
+        if (metadata is null)
+            throw input.Error("/metadata", $"group is missing (nor /metaData); found: {Hdf5Listing.DescribeTopLevel(input)}");
+        return (matrix, metadata);
+    }
+
+    private static double[] ReadColumn(Hdf5Input input, BDataMetadata meta, string matrixPath, string key, int samples)
+    {
+        int column = meta.SingleColumn(key);
+        var slab = new HyperslabSelection(2, [0, (ulong)column], [(ulong)samples, 1]);
+        return input.ReadDoubles(matrixPath, slab);
+    }
+
+    private static DataSplit[] ReadSplits(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
+    {
+        if (!meta.Has(DataTypeKey)) throw meta.MissingKey(DataTypeKey);
+        var codes = ReadColumn(input, meta, matrixPath, DataTypeKey, samples);
+        var splits = new DataSplit[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            splits[i] = codes[i] switch
+            {
+                1 => DataSplit.Train,
+                2 => DataSplit.Test,
+                3 => DataSplit.TestImagery,
+                _ => throw new DataFormatException(input.FilePath, DataTypeKey, $"sample {i} has DataType {Format(codes[i])}; expected 1 (training perception), 2 (test perception) or 3 (test imagery)"),
+            };
+        }
+        return splits;
+    }
+
+    private static int[] ReadIntegerLabels(Hdf5Input input, BDataMetadata meta, string matrixPath, string key, int samples)
+    {
+        var values = ReadColumn(input, meta, matrixPath, key, samples);
+        var result = new int[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            double v = values[i];
+            if (!double.IsFinite(v) || v != Math.Floor(v) || Math.Abs(v) > int.MaxValue)
+                throw new DataFormatException(input.FilePath, key, $"sample {i} has value {Format(v)}, expected an integer");
+            result[i] = (int)v;
+        }
+        return result;
+    }
+
+    private static StimulusId[] ReadStimuli(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
+    {
+        string key = meta.FirstPresent(StimulusKeys)
+            ?? throw new DataFormatException(input.FilePath, meta.KeyField(StimulusKey), $"is missing (nor {LegacyStimulusKey} or {ImageIndexKey}); keys present: {string.Join(", ", meta.Keys)}");
+        if (key == ImageIndexKey)
+            return Array.ConvertAll(ReadIntegerLabels(input, meta, matrixPath, key, samples), n => new StimulusId(string.Create(CultureInfo.InvariantCulture, $"{ImageIdPrefix}{n}")));
+        var values = ReadColumn(input, meta, matrixPath, key, samples);
+        var ids = new StimulusId[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            try
+            {
+                ids[i] = StimulusId.FromGodNumber(values[i]);
+            }
+            catch (FormatException e)
+            {
+                throw new DataFormatException(input.FilePath, key, $"sample {i}: {e.Message}", e);
+            }
+        }
+        return ids;
+    }
+
+    private static (int[] Labels, IReadOnlyList<string> Names) ReadCategories(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
+    {
+        string? key = meta.FirstPresent(CategoryKeys);
+        if (key is null) return (Enumerable.Repeat(-1, samples).ToArray(), []);
+        var values = ReadColumn(input, meta, matrixPath, key, samples);
+        var vmap = ReadValueMap(input, key);
+        // Labels index the vmap entries sorted by value when there is a vmap, else the distinct values in ascending order.
+        var ordered = vmap is not null ? vmap.Keys.Order().ToArray() : values.Where(double.IsFinite).Distinct().Order().ToArray();
+        var indexOf = new Dictionary<double, int>();
+        for (int i = 0; i < ordered.Length; i++) indexOf[ordered[i]] = i;
+        var labels = new int[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            if (double.IsNaN(values[i])) { labels[i] = -1; continue; }
+            if (!indexOf.TryGetValue(values[i], out labels[i]))
+                throw new DataFormatException(input.FilePath, $"/vmap/{key}", $"has no label for value {Format(values[i])} (sample {i})");
+        }
+        IReadOnlyList<string> names = vmap is null ? [] : ordered.Select(v => vmap[v]).ToArray();
+        return (labels, names);
+    }
+
+    /// <summary>bdpy's value-label map <c>/vmap/&lt;key&gt;/&lt;value&gt;</c> (a label string per numeric value), or null.</summary>
+    private static Dictionary<double, string>? ReadValueMap(Hdf5Input input, string key)
+    {
+        string group = $"/vmap/{key}";
+        if (!input.IsGroup(group)) return null;
+        var map = new Dictionary<double, string>();
+        foreach (var (name, label) in input.ReadStringMembers(group))
+        {
+            if (!double.TryParse(name, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                throw input.Error($"{group}/{name}", "is not named by a number");
+            map[value] = label;
+        }
+        return map;
+    }
+
+    private static (string Key, string Description, double[] Values) EncodeStimuli(string path, StimulusId[] ids)
+    {
+        if (ids.All(id => id.TryGetSynsetAndImage(out _, out _)))
+            return (StimulusKey, "1 = Stimulus ID (WordNet synset number + image number * 1e-6)", Array.ConvertAll(ids, id => id.ToGodNumber()));
+        var indices = new double[ids.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            string v = ids[i].Value ?? "";
+            if (!v.StartsWith(ImageIdPrefix, StringComparison.Ordinal)
+                || !int.TryParse(v.AsSpan(ImageIdPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                throw new ArgumentException($"{path}: stimulus_id: BData stores stimulus ids as numbers; '{v}' (sample {i}) is neither a WordNet id nSSSSSSSS_I nor image_N");
+            indices[i] = n;
+        }
+        return (ImageIndexKey, "1 = Image index", indices);
+    }
+
+    private static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}

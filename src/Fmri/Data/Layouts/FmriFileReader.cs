@@ -1,0 +1,28 @@
+namespace Fmri.Data.Layouts;
+
+/// <summary>Reads any supported fMRI file into an <see cref="FmriDataset"/>, detecting its layout unless told.</summary>
+public static class FmriFileReader
+{
+    public static FmriDataset Read(string path, FmriReadOptions? options = null)
+    {
+        options ??= new FmriReadOptions();
+        var layout = options.Layout ?? LayoutDetector.Detect(path);
+        switch (layout)
+        {
+            case FmriLayout.BData:
+                return BDataFile.Read(path, new BDataReadOptions { Roi = options.Roi, Subject = options.Subject, HashSource = options.HashSource });
+            case FmriLayout.Canonical:
+                return CanonicalFile.Read(path, options.Roi);
+            case FmriLayout.Nsd:
+                if (options.Roi is not null)
+                    throw new ArgumentException($"{path}: an ROI expression applies to BData and canonical files; NSD voxels are selected by the mask");
+                if (options.NsdMaskPath is null || options.NsdDesignPath is null)
+                    throw new ArgumentException($"{path}: an NSD betas file needs a mask (--mask, e.g. nsdgeneral.nii.gz) and a design file (--design)");
+                var mask = NsdMask.Read(options.NsdMaskPath);
+                var design = NsdDesign.Read(options.NsdDesignPath);
+                return NsdBetasFile.Read([path], mask, design, options.Progress, options.HashSource);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), layout, "unknown layout");
+        }
+    }
+}

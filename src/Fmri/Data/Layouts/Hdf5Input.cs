@@ -1,0 +1,360 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using PureHDF;
+using PureHDF.Selections;
+using PureHDF.VOL.Native;
+
+namespace Fmri.Data.Layouts;
+
+/// <summary>
+/// An HDF5 file opened for reading through PureHDF. Every failure, PureHDF's own included, becomes one
+/// <see cref="DataFormatException"/> naming the file and the dataset (as an absolute HDF5 path, e.g. <c>/metadata/key</c>).
+/// </summary>
+internal sealed class Hdf5Input : IDisposable
+{
+    private readonly NativeFile file;
+
+    private Hdf5Input(string path, NativeFile file)
+    {
+        FilePath = path;
+        this.file = file;
+    }
+
+    /// <summary>The path the file was opened with (used in messages).</summary>
+    public string FilePath { get; }
+
+    /// <summary>Opens <paramref name="path"/>, first checking that it exists, is HDF5 and is not truncated.</summary>
+    public static Hdf5Input Open(string path)
+    {
+        if (Directory.Exists(path)) throw new DataFormatException(path, "file", "is a directory, not an HDF5 file");
+        if (!File.Exists(path)) throw new DataFormatException(path, "file", "does not exist");
+        Hdf5Superblock.Check(path);
+        try
+        {
+            return new Hdf5Input(path, H5File.OpenRead(path));
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw new DataFormatException(path, "file", $"cannot be opened as HDF5: {OneLine(e.Message)}", e);
+        }
+    }
+
+    public void Dispose() => file.Dispose();
+
+    /// <summary>Runs a PureHDF call, turning its exceptions into a <see cref="DataFormatException"/> for <paramref name="field"/>.</summary>
+    public T Guard<T>(string field, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw new DataFormatException(FilePath, field, $"cannot be read: {OneLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>A bad-input error about <paramref name="field"/> of this file.</summary>
+    public DataFormatException Error(string field, string problem) => new(FilePath, field, problem);
+
+    /// <summary>True when a link (group or dataset) exists at <paramref name="path"/>.</summary>
+    public bool Exists(string path)
+    {
+        string relative = Relative(path);
+        if (relative.Length == 0) return true;
+        // LinkExists fails on a path whose parent is a dataset; check each level so that cannot happen.
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string prefix = "";
+        for (int i = 0; i < parts.Length; i++)
+        {
+            prefix = prefix.Length == 0 ? parts[i] : $"{prefix}/{parts[i]}";
+            string current = prefix;
+            if (!Guard(Absolute(path), () => file.LinkExists(current))) return false;
+            if (i < parts.Length - 1 && !IsGroup(current)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>True when <paramref name="path"/> exists and is a group.</summary>
+    public bool IsGroup(string path)
+    {
+        string relative = Relative(path);
+        if (relative.Length == 0) return true;
+        return Guard(Absolute(path), () => file.LinkExists(relative) && file.Get(relative) is IH5Group);
+    }
+
+    /// <summary>The dataset at <paramref name="path"/>; a clear error when it is missing or is a group.</summary>
+    public NativeDataset Dataset(string path)
+    {
+        if (!Exists(path)) throw Error(Absolute(path), "dataset is missing");
+        string field = Absolute(path);
+        var obj = Guard(field, () => file.Get(Relative(path)));
+        var dataset = obj as NativeDataset ?? throw Error(field, "is a group, expected a dataset");
+        // Decode the type, dataspace and layout now, so a damaged header fails here, named, not later.
+        return Guard(field, () =>
+        {
+            _ = dataset.Type.Class;
+            _ = dataset.Space.Rank;
+            _ = dataset.Layout.Class;
+            return dataset;
+        });
+    }
+
+    /// <summary>The group at <paramref name="path"/>; a clear error when it is missing or is a dataset.</summary>
+    public IH5Group Group(string path)
+    {
+        if (Relative(path).Length == 0) return file;
+        if (!Exists(path)) throw Error(Absolute(path), "group is missing");
+        var obj = Guard(Absolute(path), () => file.Get(Relative(path)));
+        return obj as IH5Group ?? throw Error(Absolute(path), "is a dataset, expected a group");
+    }
+
+    /// <summary>Names of the members of a group, in the file's order.</summary>
+    public IReadOnlyList<string> ChildNames(string groupPath)
+    {
+        var group = Group(groupPath);
+        return Guard(Absolute(groupPath), () => group.Children().Select(c => c.Name).ToList());
+    }
+
+    /// <summary>Dimensions of the dataset at <paramref name="path"/>, checked to have <paramref name="rank"/> axes.</summary>
+    public long[] Shape(string path, int rank)
+    {
+        var dims = Dims(path);
+        if (dims.Length != rank)
+            throw Error(Absolute(path), $"has rank {dims.Length} (shape {FormatShape(dims)}), expected rank {rank}");
+        return dims;
+    }
+
+    /// <summary>Dimensions of the dataset at <paramref name="path"/> (empty for a scalar).</summary>
+    public long[] Dims(string path)
+    {
+        var ds = Dataset(path);
+        return Guard(Absolute(path), () => ds.Space.Dimensions.Select(d => checked((long)d)).ToArray());
+    }
+
+    /// <summary>Reads a numeric dataset (any integer or float type) as doubles, optionally through a selection.</summary>
+    public double[] ReadDoubles(string path, Selection? selection = null)
+    {
+        var ds = Dataset(path);
+        var type = ds.Type;
+        string field = Absolute(path);
+        return Guard(field, () => type.Class switch
+        {
+            H5DataTypeClass.FloatingPoint when type.Size == 8 => ds.Read<double[]>(selection),
+            H5DataTypeClass.FloatingPoint when type.Size == 4 => Array.ConvertAll(ds.Read<float[]>(selection), v => (double)v),
+            H5DataTypeClass.FixedPoint => Array.ConvertAll(ReadIntegerValues(ds, type, selection), v => (double)v),
+            _ => throw Error(field, $"has dtype {DescribeType(type)}, expected numbers"),
+        });
+    }
+
+    /// <summary>Reads an integer dataset (any size, signed or unsigned) as 64-bit integers.</summary>
+    public long[] ReadIntegers(string path)
+    {
+        var ds = Dataset(path);
+        var type = ds.Type;
+        string field = Absolute(path);
+        if (type.Class != H5DataTypeClass.FixedPoint) throw Error(field, $"has dtype {DescribeType(type)}, expected integers");
+        return Guard(field, () => ReadIntegerValues(ds, type, null));
+    }
+
+    /// <summary>Reads a string dataset (fixed-length or variable-length), trimming trailing NUL padding.</summary>
+    public string[] ReadStrings(string path) => ReadStrings(Dataset(path), Absolute(path));
+
+    /// <summary>
+    /// The first string of every dataset directly in a group (e.g. bdpy's <c>/vmap/&lt;key&gt;/&lt;value&gt;</c>), by
+    /// member name. Walks the group once: looking each member up by name is slow in large groups.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Value)> ReadStringMembers(string groupPath)
+    {
+        var group = Group(groupPath);
+        string field = Absolute(groupPath);
+        var members = Guard(field, () => group.Children().OfType<IH5Dataset>().ToList());
+        return members.Select(d => (d.Name, ReadStrings(d, $"{field}/{d.Name}").FirstOrDefault() ?? "")).ToList();
+    }
+
+    private string[] ReadStrings(IH5Dataset ds, string field)
+    {
+        var type = ds.Type;
+        if (type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
+            throw Error(field, $"has dtype {DescribeType(type)}, expected strings");
+        bool scalar = Guard(field, () => ds.Space.Type == H5DataspaceType.Scalar);
+        var values = Guard(field, () => scalar ? [ds.Read<string>()] : ds.Read<string[]>());
+        return Array.ConvertAll(values, v => (v ?? "").TrimEnd('\0'));
+    }
+
+    /// <summary>A string attribute of the object at <paramref name="objectPath"/>, or null when absent.</summary>
+    public string? StringAttribute(string objectPath, string name)
+    {
+        var attribute = FindAttribute(objectPath, name);
+        if (attribute is null) return null;
+        string field = $"{Absolute(objectPath).TrimEnd('/')}@{name}";
+        if (attribute.Type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
+            throw Error(field, $"has dtype {DescribeType(attribute.Type)}, expected a string");
+        return Guard(field, () => attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : attribute.Read<string[]>().FirstOrDefault() ?? "").TrimEnd('\0');
+    }
+
+    /// <summary>An integer attribute of the object at <paramref name="objectPath"/>, or null when absent.</summary>
+    public long? IntegerAttribute(string objectPath, string name)
+    {
+        var attribute = FindAttribute(objectPath, name);
+        if (attribute is null) return null;
+        string field = $"{Absolute(objectPath).TrimEnd('/')}@{name}";
+        var type = attribute.Type;
+        if (type.Class != H5DataTypeClass.FixedPoint) throw Error(field, $"has dtype {DescribeType(type)}, expected an integer");
+        return Guard(field, () =>
+        {
+            bool signed = type.FixedPoint.IsSigned;
+            bool scalar = attribute.Space.Type == H5DataspaceType.Scalar;
+            return (type.Size, signed) switch
+            {
+                (1, true) => scalar ? attribute.Read<sbyte>() : attribute.Read<sbyte[]>()[0],
+                (1, false) => scalar ? attribute.Read<byte>() : attribute.Read<byte[]>()[0],
+                (2, true) => scalar ? attribute.Read<short>() : attribute.Read<short[]>()[0],
+                (2, false) => scalar ? attribute.Read<ushort>() : attribute.Read<ushort[]>()[0],
+                (4, true) => scalar ? attribute.Read<int>() : attribute.Read<int[]>()[0],
+                (4, false) => scalar ? attribute.Read<uint>() : attribute.Read<uint[]>()[0],
+                (8, true) => scalar ? attribute.Read<long>() : attribute.Read<long[]>()[0],
+                _ => throw Error(field, $"has dtype {DescribeType(type)}, expected an integer of at most 63 bits"),
+            };
+        });
+    }
+
+    /// <summary>
+    /// Reads a 2-D float32 or float64 matrix (rows x columns) into <paramref name="output"/> as float32, keeping only
+    /// <paramref name="columns"/> (sorted, distinct; null = all). Reads blocks of whole chunks of rows through
+    /// hyperslabs spanning the selected column range, so memory beyond the output is one block.
+    /// </summary>
+    public void ReadMatrix(string path, int[]? columns, Span<float> output)
+    {
+        string field = Absolute(path);
+        var ds = Dataset(path);
+        var shape = Shape(path, 2);
+        int rows = checked((int)shape[0]);
+        int width = checked((int)shape[1]);
+        var type = ds.Type;
+        if (type.Class != H5DataTypeClass.FloatingPoint || type.Size is not (4 or 8))
+            throw Error(field, $"has dtype {DescribeType(type)}, expected float32 or float64");
+        int first = columns is null || columns.Length == 0 ? 0 : columns[0];
+        int last = columns is null ? width - 1 : columns.Length == 0 ? -1 : columns[^1];
+        int selected = columns?.Length ?? width;
+        if (output.Length != (long)rows * selected)
+            throw new ArgumentException($"output holds {output.Length} values, expected {rows} x {selected}", nameof(output));
+        if (rows == 0 || selected == 0) return;
+        if (first < 0 || last >= width) throw new ArgumentOutOfRangeException(nameof(columns), $"column outside 0..{width - 1}");
+        int span = last - first + 1;
+        int blockRows = BlockRows(ds, rows, span);
+        // Sorted distinct columns as many as their range are that whole range: no picking needed.
+        var offsets = columns is null || columns.Length == span ? null : Array.ConvertAll(columns, c => c - first);
+
+        if (type.Size == 4) ReadBlocks<float>(ds, field, rows, width, first, span, blockRows, offsets, output);
+        else ReadBlocks<double>(ds, field, rows, width, first, span, blockRows, offsets, output);
+    }
+
+    private void ReadBlocks<T>(NativeDataset ds, string field, int rows, int width, int first, int span, int blockRows, int[]? offsets,
+        Span<float> output) where T : unmanaged, INumberBase<T>
+    {
+        int selected = offsets?.Length ?? span;
+        // float32, every column: read straight into the output, no copy.
+        bool direct = typeof(T) == typeof(float) && offsets is null && span == width;
+        var block = direct ? [] : new T[(long)Math.Min(blockRows, rows) * span];
+        for (int r0 = 0; r0 < rows; r0 += blockRows)
+        {
+            int n = Math.Min(blockRows, rows - r0);
+            var slab = new HyperslabSelection(2, [(ulong)r0, (ulong)first], [(ulong)n, (ulong)span]);
+            if (direct)
+            {
+                var target = MemoryMarshal.Cast<float, T>(output.Slice(r0 * width, n * width));
+                ReadInto(ds, field, target, slab);
+                continue;
+            }
+            ReadInto(ds, field, block.AsSpan(0, n * span), slab);
+            for (int r = 0; r < n; r++)
+            {
+                var src = block.AsSpan(r * span, span);
+                var dst = output.Slice((r0 + r) * selected, selected);
+                if (offsets is null)
+                {
+                    for (int c = 0; c < span; c++) dst[c] = float.CreateTruncating(src[c]);
+                }
+                else
+                {
+                    for (int c = 0; c < offsets.Length; c++) dst[c] = float.CreateTruncating(src[offsets[c]]);
+                }
+            }
+        }
+    }
+
+    private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection selection) where T : unmanaged
+    {
+        try
+        {
+            ds.Read<T>(target, selection, null, null);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw new DataFormatException(FilePath, field, $"cannot be read: {OneLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>Rows per read: a whole number of chunk rows when chunked, else about 4 M values.</summary>
+    private int BlockRows(NativeDataset ds, int rows, int span)
+    {
+        const int TargetValues = 1 << 22;
+        int byBudget = Math.Max(1, TargetValues / Math.Max(1, span));
+        var layout = Guard(FilePath, () => ds.Layout);
+        if (layout.Class == H5DataLayoutClass.Chunked && layout.Chunks is { Length: >= 1 } chunks && chunks[0] > 0)
+        {
+            int chunkRows = (int)Math.Min(chunks[0], (uint)rows);
+            return Math.Max(chunkRows, byBudget / chunkRows * chunkRows);
+        }
+        return Math.Min(rows, byBudget);
+    }
+
+    private IH5Attribute? FindAttribute(string objectPath, string name)
+    {
+        if (!Exists(objectPath)) return null;
+        string field = Absolute(objectPath);
+        var obj = Relative(objectPath).Length == 0 ? (IH5Object)file : Guard(field, () => file.Get(Relative(objectPath)));
+        return Guard(field, () => obj.AttributeExists(name) ? obj.Attribute(name) : null);
+    }
+
+    private static long[] ReadIntegerValues(IH5Dataset ds, IH5DataType type, Selection? selection)
+    {
+        bool signed = type.FixedPoint.IsSigned;
+        return (type.Size, signed) switch
+        {
+            (1, true) => Array.ConvertAll(ds.Read<sbyte[]>(selection), v => (long)v),
+            (1, false) => Array.ConvertAll(ds.Read<byte[]>(selection), v => (long)v),
+            (2, true) => Array.ConvertAll(ds.Read<short[]>(selection), v => (long)v),
+            (2, false) => Array.ConvertAll(ds.Read<ushort[]>(selection), v => (long)v),
+            (4, true) => Array.ConvertAll(ds.Read<int[]>(selection), v => (long)v),
+            (4, false) => Array.ConvertAll(ds.Read<uint[]>(selection), v => (long)v),
+            (8, true) => ds.Read<long[]>(selection),
+            (8, false) => Array.ConvertAll(ds.Read<ulong[]>(selection), v => v > long.MaxValue ? throw new OverflowException($"value {v} exceeds the int64 range") : (long)v),
+            _ => throw new NotSupportedException($"integer of {type.Size} bytes"),
+        };
+    }
+
+    /// <summary>A short name for an HDF5 data type, as numpy would print it: float64, int16, uint8, string.</summary>
+    public static string DescribeType(IH5DataType type) => type.Class switch
+    {
+        H5DataTypeClass.FloatingPoint => $"float{type.Size * 8}",
+        H5DataTypeClass.FixedPoint => $"{(type.FixedPoint.IsSigned ? "int" : "uint")}{type.Size * 8}",
+        H5DataTypeClass.String => $"fixed-length string ({type.Size} bytes)",
+        H5DataTypeClass.VariableLength => "variable-length string",
+        _ => type.Class.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>"1200 x 4500" (or "scalar").</summary>
+    public static string FormatShape(IReadOnlyList<long> dims) => dims.Count == 0 ? "scalar" : string.Join(" x ", dims);
+
+    /// <summary>"/a/b" for "a/b", "/a/b" or "a/b/".</summary>
+    public static string Absolute(string path) => "/" + Relative(path);
+
+    private static string Relative(string path) => path.Trim('/');
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
+    /// <summary>PureHDF failures (it throws plain exceptions) as opposed to our own bad-input errors and fatal runtime errors.</summary>
+    private static bool IsLibraryFailure(Exception e) => e is not (DataFormatException or OutOfMemoryException);
+}

@@ -1,0 +1,168 @@
+using System.Text.RegularExpressions;
+using Fmri.IO;
+using PureHDF;
+using PureHDF.Selections;
+using PureHDF.VOL.Native;
+
+namespace Fmri.Data.Layouts;
+
+/// <summary>
+/// Natural Scenes Dataset single-trial betas, <c>betas_sessionNN.hdf5</c>: dataset <c>/betas</c>, int16, shape
+/// trials x Z x Y x X in C order (MATLAB's X x Y x Z x 750), chunked (trials, 1, 1, 1) in the released files;
+/// value / 300 = percent signal change. Because such a chunk holds one voxel's whole session, reading one trial
+/// touches a chunk per voxel: the reader reads trial by trial, only the mask's voxels (runs of consecutive voxels
+/// along X as one hyperslab selection), and keeps the chunks it visits in a cache bounded by the size of the kept
+/// voxels of the session plus one trial volume, so every chunk is decoded once and memory does not grow with the
+/// whole session.
+/// </summary>
+public static partial class NsdBetasFile
+{
+    /// <summary>Stored int16 units per 1 % signal change.</summary>
+    public const float UnitsPerPercent = 300f;
+
+    private const string BetasPath = "/betas";
+
+    /// <summary>
+    /// Reads the mask's voxels of every trial of <paramref name="sessionFiles"/>, trial by trial, as percent signal
+    /// change. Each file's session number is taken from its name (<c>session03</c>), else it is the k-th session of
+    /// the design. <paramref name="progress"/> gets the fraction of trials read after each trial.
+    /// </summary>
+    public static FmriDataset Read(IReadOnlyList<string> sessionFiles, NsdMask mask, NsdDesign design, IProgress<double>? progress = null, bool hashSources = true)
+    {
+        ArgumentNullException.ThrowIfNull(sessionFiles);
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(design);
+        if (sessionFiles.Count == 0) throw new ArgumentException("no NSD session files given", nameof(sessionFiles));
+        var designSessions = design.SessionNumbers();
+
+        // First pass: check every file's shape against the mask and the design before allocating the output.
+        var plan = new List<(string File, int Session, int[] Rows)>();
+        for (int k = 0; k < sessionFiles.Count; k++)
+        {
+            string file = sessionFiles[k];
+            int session = SessionFromName(file) ?? (k < designSessions.Length ? designSessions[k]
+                : throw new ArgumentException($"{file}: no session number in the name and the design lists only {designSessions.Length} sessions"));
+            var rows = design.TrialsOf(session);
+            using var input = Hdf5Input.Open(file);
+            var (trials, _) = CheckBetas(input, mask);
+            if (rows.Length != trials)
+                throw input.Error(BetasPath, $"has {trials} trials but the design lists {rows.Length} for session {session}");
+            plan.Add((file, session, rows));
+        }
+
+        int kept = mask.Count;
+        int total = plan.Sum(p => p.Rows.Length);
+        var voxels = new float[(long)total * kept];
+        var runsAlongX = RunsAlongX(mask);
+        var trialBuffer = new short[kept];
+        int done = 0;
+        foreach (var (file, _, rows) in plan)
+        {
+            using var input = Hdf5Input.Open(file);
+            var betas = input.Dataset(BetasPath);
+            long budget = (long)kept * rows.Length * sizeof(short) + mask.Shape.Count * sizeof(short);
+            var access = new H5DatasetAccess(ChunkCache: new BoundedChunkCache(budget));
+            for (int t = 0; t < rows.Length; t++)
+            {
+                var selection = KeptVoxelsOfTrial(t, runsAlongX, kept);
+                input.Guard(BetasPath, () => { betas.Read<short>(access, trialBuffer.AsSpan(), selection, null, null); return true; });
+                var row = voxels.AsSpan((int)((long)done * kept), kept);
+                for (int v = 0; v < kept; v++) row[v] = trialBuffer[v] / UnitsPerPercent;
+                done++;
+                progress?.Report((double)done / total);
+            }
+        }
+
+        var allRows = plan.SelectMany(p => p.Rows).ToArray();
+        var dataset = new FmriDataset
+        {
+            Voxels = voxels,
+            SampleCount = total,
+            VoxelCount = kept,
+            StimulusIds = allRows.Select(r => NsdDesign.StimulusOf(design.NsdIndices[r])).ToArray(),
+            CategoryLabels = Enumerable.Repeat(-1, total).ToArray(),
+            Runs = allRows.Select(r => design.Runs[r]).ToArray(),
+            Splits = allRows.Select(r => design.Shared1000[r] ? DataSplit.Test : DataSplit.Train).ToArray(),
+            RepeatCounts = Enumerable.Repeat(1, total).ToArray(),
+            Rois = new Dictionary<string, int[]> { [mask.Name] = Enumerable.Range(0, kept).ToArray() },
+            VoxelCoordinates = mask.VoxelCoordinatesMm(),
+            Subject = design.Subject,
+            Provenance = new DatasetProvenance
+            {
+                SourceFile = string.Join(";", plan.Select(p => p.File)),
+                SourceSha256 = hashSources ? string.Join(";", plan.Select(p => FileHash.Sha256(p.File))) : "",
+                SourceLayout = "nsd",
+                Steps =
+                [
+                    ProcessingStep.Of("select_voxels", ("mask", mask.Name), ("voxels", kept)),
+                    ProcessingStep.Of("betas_to_percent_signal_change", ("divisor", UnitsPerPercent)),
+                ],
+            },
+        };
+        dataset.Validate(plan[0].File);
+        return dataset;
+    }
+
+    /// <summary>
+    /// Writes an NSD-style session file: <c>/betas</c> int16, trials x Z x Y x X from row-major <paramref name="betas"/>,
+    /// chunked (trials, 1, 1, 1) like the released files unless <paramref name="chunks"/> says otherwise. Atomic.
+    /// </summary>
+    public static void Write(string path, short[] betas, int trials, VolumeShape shape, uint[]? chunks = null)
+    {
+        ArgumentNullException.ThrowIfNull(betas);
+        if (trials < 1 || shape.Count < 1) throw new ArgumentException($"{path}: an NSD session needs at least one trial and one voxel (got {trials} trials of {shape})");
+        if (betas.LongLength != trials * shape.Count)
+            throw new ArgumentException($"{path}: betas hold {betas.LongLength} values, expected {trials} trials x {shape} = {trials * shape.Count}", nameof(betas));
+        chunks ??= [(uint)trials, 1, 1, 1];
+        if (chunks.Length != 4 || chunks.Any(c => c == 0))
+            throw new ArgumentException($"{path}: chunks must be 4 positive sizes (trials, Z, Y, X), got [{string.Join(", ", chunks)}]", nameof(chunks));
+        var file = new H5File
+        {
+            ["betas"] = new H5Dataset(betas, fileDims: [(ulong)trials, (ulong)shape.Z, (ulong)shape.Y, (ulong)shape.X], chunks: chunks),
+        };
+        AtomicFile.Write(path, tmp => file.Write(tmp));
+    }
+
+    /// <summary>Checks <c>/betas</c> is int16, rank 4, on the mask's grid; returns (trials, grid).</summary>
+    private static (int Trials, VolumeShape Grid) CheckBetas(Hdf5Input input, NsdMask mask)
+    {
+        var dims = input.Shape(BetasPath, 4);
+        var type = input.Dataset(BetasPath).Type;
+        if (type.Class != H5DataTypeClass.FixedPoint || type.Size != 2 || !type.FixedPoint.IsSigned)
+            throw input.Error(BetasPath, $"has dtype {Hdf5Input.DescribeType(type)}, expected int16 (percent signal change x 300)");
+        var grid = new VolumeShape(checked((int)dims[1]), checked((int)dims[2]), checked((int)dims[3]));
+        if (grid != mask.Shape)
+            throw input.Error(BetasPath, $"volume is {grid} (Z x Y x X) but the mask '{mask.Name}' is {mask.Shape}");
+        return (checked((int)dims[0]), grid);
+    }
+
+    /// <summary>The mask's voxels grouped into runs of consecutive X within one (z, y) row: (z, y, x0, length).</summary>
+    private static (ulong Z, ulong Y, ulong X, ulong Length)[] RunsAlongX(NsdMask mask)
+    {
+        var runs = new List<(ulong, ulong, ulong, ulong)>();
+        var indices = mask.VoxelIndices;
+        int start = 0;
+        for (int i = 1; i <= indices.Length; i++)
+        {
+            bool continues = i < indices.Length && indices[i] == indices[i - 1] + 1 && indices[i] % mask.Shape.X != 0;
+            if (continues) continue;
+            var (x, y, z) = mask.Shape.CoordinatesOf(indices[start]);
+            runs.Add(((ulong)z, (ulong)y, (ulong)x, (ulong)(i - start)));
+            start = i;
+        }
+        return runs.ToArray();
+    }
+
+    /// <summary>The kept voxels of trial <paramref name="trial"/> as a selection in the trials x Z x Y x X space.</summary>
+    private static DelegateSelection KeptVoxelsOfTrial(int trial, (ulong Z, ulong Y, ulong X, ulong Length)[] runs, int kept)
+        => new((ulong)kept, _ => runs.Select(r => new Step([(ulong)trial, r.Z, r.Y, r.X], r.Length)));
+
+    private static int? SessionFromName(string file)
+    {
+        var match = SessionPattern().Match(Path.GetFileName(file));
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"session(\d+)", RegexOptions.IgnoreCase)]
+    private static partial Regex SessionPattern();
+}

@@ -1,0 +1,139 @@
+using Fmri.Data;
+using Fmri.Data.Layouts;
+
+namespace Fmri.Tests.Data;
+
+/// <summary>BData reading on h5py-written fixtures of both generations, ROI selection, and the BData writer.</summary>
+public class BDataFileTests
+{
+    [Fact]
+    public void Reads_current_generation_voxels_labels_rois_and_categories_as_recorded_by_h5py()
+    {
+        var expected = Fixtures.Expected("bdata_current");
+        var ds = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"));
+
+        Assert.Equal(expected.GetProperty("samples").GetInt32(), ds.SampleCount);
+        Assert.Equal(expected.GetProperty("voxels").GetInt32(), ds.VoxelCount);
+        // float64 on disk, float32 in memory: compare after the same rounding.
+        Assert.Equal(expected.GetProperty("first_row").Floats(), ds.Sample(0).ToArray());
+        Assert.Equal(expected.GetProperty("last_row").Floats(), ds.Sample(ds.SampleCount - 1).ToArray());
+        Assert.Equal(expected.GetProperty("nan_count").GetInt32(), ds.Voxels.Count(float.IsNaN));
+        Assert.Equal(expected.GetProperty("stimulus_ids").Strings(), ds.StimulusIds.Select(s => s.Value));
+        Assert.Equal(expected.GetProperty("splits").Ints(), ds.Splits.Select(s => (int)s));
+        Assert.Equal(expected.GetProperty("runs").Ints(), ds.Runs);
+        Assert.Equal(expected.GetProperty("category_labels").Ints(), ds.CategoryLabels);
+        Assert.Equal(expected.GetProperty("category_names").Strings(), ds.CategoryNames);
+        Assert.Equal(expected.GetProperty("xyz_voxel0").Floats(), ds.VoxelCoordinates!.AsSpan(0, 3).ToArray());
+        Assert.Equal(expected.GetProperty("xyz_voxel9").Floats(), ds.VoxelCoordinates!.AsSpan(27, 3).ToArray());
+
+        // ROI_FFA exists as a key but selects nothing, so it is not a region of the data set.
+        var rois = expected.GetProperty("rois").IntLists();
+        Assert.Equal(rois.Keys.Order(), ds.Rois.Keys.Order());
+        foreach (var (name, members) in rois) Assert.Equal(members, ds.Rois[name]);
+
+        Assert.All(ds.RepeatCounts, r => Assert.Equal(1, r));
+        Assert.Equal("bdata_current", ds.Subject);
+        Assert.Equal("bdata", ds.Provenance.SourceLayout);
+        Assert.Equal(Fmri.IO.FileHash.Sha256(Fixtures.PathOf("bdata_current.h5")), ds.Provenance.SourceSha256);
+    }
+
+    [Fact]
+    public void Reads_legacy_generation_with_Label_stimulus_ids()
+    {
+        var expected = Fixtures.Expected("bdata_legacy");
+        var ds = BDataFile.Read(Fixtures.PathOf("bdata_legacy.h5"));
+
+        Assert.Equal(expected.GetProperty("voxels").GetInt32(), ds.VoxelCount);
+        Assert.Equal(expected.GetProperty("first_row").Floats(), ds.Sample(0).ToArray());
+        Assert.Equal(expected.GetProperty("stimulus_ids").Strings(), ds.StimulusIds.Select(s => s.Value));
+        Assert.Equal(expected.GetProperty("splits").Ints(), ds.Splits.Select(s => (int)s));
+        Assert.Equal(expected.GetProperty("runs").Ints(), ds.Runs);
+        foreach (var (name, members) in expected.GetProperty("rois").IntLists()) Assert.Equal(members, ds.Rois[name]);
+        Assert.Null(ds.VoxelCoordinates);
+        Assert.All(ds.CategoryLabels, c => Assert.Equal(-1, c));
+        Assert.Empty(ds.CategoryNames);
+    }
+
+    [Fact]
+    public void Reads_image_index_labels_as_image_N_and_missing_Run_as_zero()
+    {
+        var expected = Fixtures.Expected("bdata_image_index");
+        var ds = BDataFile.Read(Fixtures.PathOf("bdata_image_index.h5"));
+        Assert.Equal(expected.GetProperty("stimulus_ids").Strings(), ds.StimulusIds.Select(s => s.Value));
+        Assert.Equal(expected.GetProperty("runs").Ints(), ds.Runs);
+        Assert.Equal(expected.GetProperty("splits").Ints(), ds.Splits.Select(s => (int)s));
+        Assert.Equal(expected.GetProperty("first_row").Floats(), ds.Sample(0).ToArray());
+    }
+
+    [Theory]
+    [InlineData("V1+V2")]
+    [InlineData("ROI_V1 = 1 | ROI_V2 = 1")]
+    [InlineData("v1 + ROI_V2")]
+    public void Roi_union_loads_only_those_voxel_columns(string expression)
+    {
+        var expected = Fixtures.Expected("bdata_current").GetProperty("roi_v1v2");
+        var ds = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"), new BDataReadOptions { Roi = expression });
+
+        Assert.Equal(expected.GetProperty("voxels").Ints().Length, ds.VoxelCount);
+        Assert.Equal(expected.GetProperty("first_row").Floats(), ds.Sample(0).ToArray());
+        var rois = expected.GetProperty("rois").IntLists();
+        Assert.Equal(rois.Keys.Order(), ds.Rois.Keys.Order());
+        foreach (var (name, members) in rois) Assert.Equal(members, ds.Rois[name]);
+        Assert.Equal(ds.VoxelCount * 3, ds.VoxelCoordinates!.Length);
+        Assert.Equal("select_roi", ds.Provenance.Steps.Single().Name);
+    }
+
+    [Theory]
+    [InlineData("VC")]
+    [InlineData("ROI_VC")]
+    [InlineData("ROI_VC = 1")]
+    public void Single_roi_written_three_ways_selects_the_same_voxels(string expression)
+    {
+        var all = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"));
+        var vc = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"), new BDataReadOptions { Roi = expression });
+        var members = all.Rois["VC"];
+        Assert.Equal(members.Length, vc.VoxelCount);
+        for (int s = 0; s < all.SampleCount; s++)
+        {
+            var full = all.Sample(s).ToArray();
+            Assert.Equal(members.Select(m => full[m]).ToArray(), vc.Sample(s).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(BDataGeneration.Current)]
+    [InlineData(BDataGeneration.Legacy)]
+    public void Write_then_read_gives_back_the_data_set(BDataGeneration generation)
+    {
+        using var temp = new TempFolder();
+        var original = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"));
+        string file = temp.File("written.h5");
+        BDataFile.Write(file, original, generation);
+        var back = BDataFile.Read(file, new BDataReadOptions { Subject = original.Subject });
+
+        Assert.Equal(original.Voxels, back.Voxels);
+        Assert.Equal(original.StimulusIds, back.StimulusIds);
+        Assert.Equal(original.Splits, back.Splits);
+        Assert.Equal(original.Runs, back.Runs);
+        Assert.Equal(original.CategoryLabels, back.CategoryLabels);
+        Assert.Equal(original.CategoryNames, back.CategoryNames);
+        Assert.Equal(original.VoxelCoordinates, back.VoxelCoordinates);
+        Assert.Equal(original.Rois.Keys.Order(), back.Rois.Keys.Order());
+        foreach (var (name, members) in original.Rois) Assert.Equal(members, back.Rois[name]);
+        var names = Hdf5Listing.List(file).Select(e => e.Path).ToList();
+        Assert.Contains(generation == BDataGeneration.Legacy ? "/dataSet" : "/dataset", names);
+        Assert.Contains(generation == BDataGeneration.Legacy ? "/metaData/key" : "/metadata/key", names);
+        Assert.Equal(FmriLayout.BData, LayoutDetector.Detect(file));
+    }
+
+    [Fact]
+    public void Write_refuses_stimulus_ids_bdata_cannot_encode()
+    {
+        using var temp = new TempFolder();
+        var ds = BDataFile.Read(Fixtures.PathOf("bdata_image_index.h5"));
+        var bad = ds with { StimulusIds = ds.StimulusIds.Select((s, i) => i == 2 ? new StimulusId("nsd_00042") : s).ToArray() };
+        var e = Assert.Throws<ArgumentException>(() => BDataFile.Write(temp.File("bad.h5"), bad));
+        Assert.Contains("nsd_00042", e.Message);
+        Assert.False(File.Exists(temp.File("bad.h5")));
+    }
+}
