@@ -12,10 +12,14 @@ namespace Decoding.Tests.BrainDecoding;
 /// <summary>Tiny DC-LDMs built in memory: a pixel-space one (identity first stage) and one on ldm's tiny autoencoder.</summary>
 internal static class TinyDcLdm
 {
-    public static (DoubleConditionedLdm Model, FirstStage FirstStage) PixelSpace(int voxels, long seed, TrainableParts trainable = TrainableParts.All)
+    public static (DoubleConditionedLdm Model, FirstStage FirstStage) PixelSpace(int voxels, long seed, int imageSize, TrainableParts trainable = TrainableParts.All)
     {
-        var unetConfig = UNet2DConditionConfig.Tiny with { InChannels = 1, OutChannels = 1, SampleSize = SyntheticBrainData.Size };
-        return Build(voxels, seed, unetConfig, new IdentityFirstStage(1), trainable);
+        // Narrower than UNet2DConditionConfig.Tiny (16/32 channels instead of 32/64) so that pixel-space training takes seconds.
+        var unetConfig = UNet2DConditionConfig.Tiny with
+        {
+            InChannels = 1, OutChannels = 1, SampleSize = imageSize, BlockOutChannels = [16, 32], NormNumGroups = 8,
+        };
+        return Build(voxels, seed, unetConfig, new IdentityFirstStage(1), trainable, imageSize);
     }
 
     public static (DoubleConditionedLdm Model, FirstStage FirstStage) WithAutoencoder(int voxels, long seed, TrainableParts trainable = TrainableParts.MindVis)
@@ -24,10 +28,10 @@ internal static class TinyDcLdm
         using var generator = new torch.Generator((ulong)seed + 1);
         var vae = new AutoencoderKL(preset.Vae!);
         SeededInitialization.Apply(vae, generator);
-        return Build(voxels, seed, preset.Unet with { InChannels = vae.LatentChannels, OutChannels = vae.LatentChannels }, new AutoencoderFirstStage(vae), trainable);
+        return Build(voxels, seed, preset.Unet with { InChannels = vae.LatentChannels, OutChannels = vae.LatentChannels }, new AutoencoderFirstStage(vae), trainable, preset.ImageSize);
     }
 
-    private static (DoubleConditionedLdm, FirstStage) Build(int voxels, long seed, UNet2DConditionConfig unetConfig, FirstStage firstStage, TrainableParts trainable)
+    private static (DoubleConditionedLdm, FirstStage) Build(int voxels, long seed, UNet2DConditionConfig unetConfig, FirstStage firstStage, TrainableParts trainable, int imageSize)
     {
         using var generator = new torch.Generator((ulong)seed);
         var encoder = new MaskedBrainAutoencoder(MaskedBrainAutoencoderConfig.Tiny(voxels), generator);
@@ -49,7 +53,7 @@ internal static class TinyDcLdm
             Adapter = adapterConfig,
             Unet = unetConfig,
             Scheduler = new SchedulerConfig(),
-            ImageSize = SyntheticBrainData.Size,
+            ImageSize = imageSize,
             ImageChannels = 1,
             FirstStage = firstStage.Kind,
             Trainable = trainable,
