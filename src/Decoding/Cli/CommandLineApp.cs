@@ -13,10 +13,23 @@ public static class CommandLineApp
             SimulateCommand.Create(),
             InspectCommand.Create(),
             PreprocessCommand.Create(),
+            PretrainMbmCommand.Create(),
+            TrainAdapterCommand.Create(),
+            DecodeCommand.Create(),
             BenchmarkCommand.Create(),
         };
         return root;
     }
 
-    public static int Run(string[] args) => BuildRoot().Parse(args).Invoke();
+    /// <summary>Parses and runs; a malformed command line gets one line on standard error and exit code 2, like bad input.</summary>
+    public static int Run(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
+            return CliErrors.BadInput;
+        }
+        return parse.Invoke();
+    }
 }
