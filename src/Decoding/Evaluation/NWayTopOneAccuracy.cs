@@ -93,6 +93,42 @@ public static class NWayTopOneAccuracy
             Items: items);
     }
 
+    /// <summary>
+    /// Scores stimuli and decoded samples with <paramref name="classifier"/>, then computes the accuracy as above.
+    /// </summary>
+    /// <param name="classifier">The scoring network.</param>
+    /// <param name="stimuli">Original test stimuli.</param>
+    /// <param name="decodedSamples">Per item, its K decoded samples (indexed [item][k]).</param>
+    /// <param name="n">Classes per trial, 2 &lt;= n &lt;= classifier.ClassCount.</param>
+    /// <param name="random">Draws the other classes; pass a seeded generator.</param>
+    /// <param name="trialsPerItem">Trials per item.</param>
+    public static NWayTopOneResult Compute(
+        IImageClassifier classifier,
+        IReadOnlyList<ImageTensor> stimuli,
+        IReadOnlyList<IReadOnlyList<ImageTensor>> decodedSamples,
+        int n,
+        Random random,
+        int trialsPerItem = DefaultTrialsPerItem)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        EvaluationChecks.SameNonZeroCount(stimuli, decodedSamples, nameof(stimuli), nameof(decodedSamples));
+        var stimulusProbabilities = classifier.Classify(stimuli).Probabilities;
+        // Classify all samples in one pass, then regroup per item: (items * K) -> [item][k].
+        var flat = new List<ImageTensor>();
+        var counts = new int[decodedSamples.Count];
+        for (int item = 0; item < decodedSamples.Count; item++)
+        {
+            var samples = decodedSamples[item] ?? throw new ArgumentException($"decodedSamples[{item}] is null", nameof(decodedSamples));
+            counts[item] = samples.Count;
+            flat.AddRange(samples);
+        }
+        var flatProbabilities = classifier.Classify(flat).Probabilities;
+        var sampleProbabilities = new List<IReadOnlyList<float[]>>(decodedSamples.Count);
+        for (int item = 0, offset = 0; item < counts.Length; offset += counts[item], item++)
+            sampleProbabilities.Add(Enumerable.Range(offset, counts[item]).Select(i => flatProbabilities[i]).ToArray());
+        return Compute(stimulusProbabilities, sampleProbabilities, n, random, trialsPerItem);
+    }
+
     /// <summary>Puts a uniform random choice of <paramref name="count"/> distinct elements of the pool in its first
     /// <paramref name="count"/> positions (partial Fisher-Yates; the rest of the pool stays a permutation).</summary>
     private static void DrawWithoutReplacement(int[] pool, int count, Random random)

@@ -9,13 +9,13 @@ namespace Decoding.Evaluation;
 
 /// <summary>
 /// A small convolutional image classifier used as the evaluation network where no pretrained ImageNet
-/// classifier is available. Three blocks of 3x3 convolution, BatchNorm and ReLU; the first two end in 2x2
-/// max pooling, the third in global average pooling, which gives the feature vector (4 x BaseChannels);
-/// a linear head gives the class logits.
+/// classifier is available. Three blocks of 3x3 convolution, BatchNorm, ReLU and 2x2 max pooling, then a
+/// hidden fully connected layer with ReLU whose output is the feature vector, then a linear head:
 ///   input (B, C, S, S) in [0, 1], mapped to [-1, 1]
-///   block 1: (B, b, S/2, S/2)   block 2: (B, 2b, S/4, S/4)   block 3 + pool: (B, 4b) = features
-///   head: (B, classes)
-/// Parameter names (conv1, norm1, ..., head) are the checkpoint keys.
+///   block 1: (B, b, S/2, S/2)   block 2: (B, 2b, S/4, S/4)   block 3: (B, 4b, S/8, S/8)
+///   flatten: (B, 4b (S/8)^2)    hidden: (B, FeatureSize) = features    head: (B, classes)
+/// (S/2 etc. are floor divisions: 28 -> 14 -> 7 -> 3.) No dropout, so training draws nothing but the
+/// minibatch order. Parameter names (conv1, norm1, ..., hidden, head) are the checkpoint keys.
 /// </summary>
 public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifier
 {
@@ -25,6 +25,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
     private readonly BatchNorm2d norm2;
     private readonly Conv2d conv3;
     private readonly BatchNorm2d norm3;
+    private readonly Linear hidden;
     private readonly Linear head;
 
     /// <summary>Builds the network and draws its initial weights from <paramref name="generator"/>.</summary>
@@ -43,7 +44,8 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         norm2 = BatchNorm2d(2 * b);
         conv3 = Conv2d(2 * b, 4 * b, kernel_size: 3, padding: 1);
         norm3 = BatchNorm2d(4 * b);
-        head = Linear(4 * b, config.ClassCount);
+        hidden = Linear(config.FlattenedSize, config.FeatureSize);
+        head = Linear(config.FeatureSize, config.ClassCount);
         RegisterComponents();
         InitialiseWeights(generator);
     }
@@ -61,25 +63,38 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         return head.forward(Features(images)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The feature vector (B, 4b): block 3's globally average-pooled output.</summary>
+    /// <summary>The feature vector (B, FeatureSize): the hidden layer's output after ReLU.</summary>
     public Tensor Features(Tensor images)
     {
         using var scope = NewDisposeScope();
         var x = images * 2.0 - 1.0;                                                        // [0, 1] -> [-1, 1]
         x = functional.max_pool2d(functional.relu(norm1.forward(conv1.forward(x))), 2);  // (B, b, S/2, S/2)
         x = functional.max_pool2d(functional.relu(norm2.forward(conv2.forward(x))), 2);  // (B, 2b, S/4, S/4)
-        x = functional.relu(norm3.forward(conv3.forward(x)));                             // (B, 4b, S/4, S/4)
-        x = functional.adaptive_avg_pool2d(x, 1).flatten(1);                             // (B, 4b)
+        x = functional.max_pool2d(functional.relu(norm3.forward(conv3.forward(x))), 2);  // (B, 4b, S/8, S/8)
+        x = x.flatten(1);                                                                 // (B, 4b (S/8)^2)
+        x = functional.relu(hidden.forward(x));                                           // (B, FeatureSize)
         return x.MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// Trains on labelled images with AdamW and cross-entropy; each epoch visits the images in an order drawn
-    /// from <paramref name="generator"/>. Leaves the network in evaluation mode.
+    /// from <paramref name="generator"/>. Each call starts a fresh AdamW optimiser (so train all epochs in one
+    /// call). Leaves the network in evaluation mode.
     /// </summary>
+    /// <param name="images">Training images (ImageSize x ImageSize x InputChannels).</param>
+    /// <param name="labels">Class of each image, 0..ClassCount-1.</param>
+    /// <param name="options">Epochs, batch size, AdamW settings.</param>
+    /// <param name="generator">Seeded generator for the minibatch order.</param>
+    /// <param name="onEpochEnd">Called after each epoch with (epoch index, mean loss), e.g. for progress or a
+    /// validation check; it may call <see cref="Evaluate"/>.</param>
     /// <returns>Mean training loss of each epoch.</returns>
     /// <exception cref="ArgumentException">Counts differ, a label is out of range, or an image has the wrong shape.</exception>
-    public IReadOnlyList<double> Train(IReadOnlyList<ImageTensor> images, IReadOnlyList<int> labels, SmallCnnTrainingOptions options, Generator generator)
+    public IReadOnlyList<double> Train(
+        IReadOnlyList<ImageTensor> images,
+        IReadOnlyList<int> labels,
+        SmallCnnTrainingOptions options,
+        Generator generator,
+        Action<int, double>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
@@ -91,9 +106,9 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         using var optimizer = optim.AdamW(parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
         long n = images.Count;
         var epochLosses = new List<double>(options.Epochs);
-        train();
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
+            train();
             using var order = randperm(n, generator: generator);
             double lossSum = 0;
             for (long start = 0; start < n; start += options.BatchSize)
@@ -109,6 +124,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
                 lossSum += loss.item<float>() * count;
             }
             epochLosses.Add(lossSum / n);
+            onEpochEnd?.Invoke(epoch, lossSum / n);
         }
         eval();
         return epochLosses;
@@ -145,7 +161,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
             using var scope = NewDisposeScope();
             int count = Math.Min(batchSize, images.Count - start);
             var batch = ToBatchTensor(images, start, count);                              // (B, C, S, S)
-            var f = Features(batch);                                                      // (B, 4b)
+            var f = Features(batch);                                                      // (B, FeatureSize)
             var p = functional.softmax(head.forward(f), 1);                               // (B, classes)
             var fData = f.contiguous().data<float>().ToArray();
             var pData = p.contiguous().data<float>().ToArray();
@@ -195,7 +211,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
     {
         using var noGrad = no_grad();
         foreach (var (weight, bias) in new (Tensor, Tensor?)[]
-                 { (conv1.weight!, conv1.bias), (conv2.weight!, conv2.bias), (conv3.weight!, conv3.bias), (head.weight!, head.bias) })
+                 { (conv1.weight!, conv1.bias), (conv2.weight!, conv2.bias), (conv3.weight!, conv3.bias), (hidden.weight!, hidden.bias), (head.weight!, head.bias) })
         {
             long fanIn = weight.shape.Skip(1).Aggregate(1L, (a, d) => a * d);
             double bound = 1.0 / Math.Sqrt(fanIn);

@@ -51,6 +51,14 @@ public static class TwoWayIdentification
         return Compute(reconstructions.Select(r => r.Pixels).ToList(), stimuli.Select(s => s.Pixels).ToList());
     }
 
+    /// <summary>2-way identification with a classifier's feature vectors (<see cref="IImageClassifier.Classify"/>) as the features.</summary>
+    public static PerItemScores Compute(IImageClassifier classifier, IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        EvaluationChecks.SameNonZeroCount(reconstructions, stimuli, nameof(reconstructions), nameof(stimuli));
+        return Compute(classifier.Classify(reconstructions).Features, classifier.Classify(stimuli).Features);
+    }
+
     /// <summary>
     /// The same protocol with any similarity (larger = more alike), as MinD-Vis scores MSE, PCC and SSIM
     /// "pair-wise": item i wins against j when similarity(i, i) &gt; similarity(i, j).

@@ -6,7 +6,7 @@ namespace Decoding.Tests.Evaluation;
 
 public class SmallCnnClassifierTests
 {
-    private static readonly SmallCnnConfig TinyConfig = new(InputChannels: 1, ImageSize: 28, ClassCount: SyntheticShapes.ClassCount, BaseChannels: 8);
+    private static readonly SmallCnnConfig TinyConfig = new(InputChannels: 1, ImageSize: 28, ClassCount: SyntheticShapes.ClassCount, BaseChannels: 8, FeatureSize: 32);
 
     [Fact]
     public void Learns_the_synthetic_shapes_problem_in_seconds()
@@ -55,7 +55,7 @@ public class SmallCnnClassifierTests
             Assert.Equal(SyntheticShapes.ClassCount, p.Length);
             Assert.Equal(1.0, p.Sum(v => (double)v), 5);
         });
-        Assert.All(output.Features, f => Assert.Equal(32, f.Length)); // 4 x BaseChannels
+        Assert.All(output.Features, f => Assert.Equal(TinyConfig.FeatureSize, f.Length));
         var wrongSize = new ImageTensor(32, 32, 1, new float[32 * 32]);
         Assert.Contains("images[0]", Assert.Throws<ArgumentException>(() => model.Classify(new[] { wrongSize })).Message);
     }
