@@ -1,3 +1,5 @@
+using Fmri.Stimuli;
+
 namespace Decoding.LatentDiffusion;
 
 /// <summary>
@@ -51,4 +53,8 @@ public sealed class LabelledImages
 
     /// <summary>Class names in label order; each is the prompt of its class.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The images and category labels of a stimulus set (every image must have a category).</summary>
+    public static LabelledImages FromStimuli(StimulusImageSet set) =>
+        new(set.Pixels, set.Count, set.Height, set.Width, set.Channels, set.CategoryLabels, set.CategoryNames);
 }

@@ -52,7 +52,7 @@ public sealed class VaeTrainer
     /// <summary>Runs (or resumes) training; see the class summary.</summary>
     /// <param name="images">Training images; smaller than the preset's size they are zero-padded.</param>
     /// <param name="outputFolder">Where the checkpoint and loss curve go.</param>
-    /// <param name="seed">Seeds the run's only generator (initial weights, minibatches, posterior samples).</param>
+    /// <param name="seed">Seeds the run's only generator: initial weights, minibatches, posterior samples (ignored on resume, which continues the saved generator state).</param>
     /// <param name="resume">Continue from the folder's checkpoint instead of starting fresh.</param>
     /// <param name="progress">Receives the step count and the current loss.</param>
     /// <param name="device">Where to train (null: CPU).</param>
@@ -87,6 +87,7 @@ public sealed class VaeTrainer
                 ?? throw new Fmri.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
             state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
             step = state.Step;
+            seed = state.Seed; // the run keeps the seed it started from; its generator state continues
             if (step >= Options.MaxTrainSteps)
                 throw new ArgumentException($"{checkpoint.ManifestPath}: the checkpoint is at step {step}; ask for more steps than that to continue (max_train_steps = {Options.MaxTrainSteps})");
             curve = TrainingRun.ResumeCurve(csvPath, step, CurveColumns);

@@ -7,8 +7,6 @@ namespace Decoding.Tests.LatentDiffusion;
 
 public class LatentDiffusionTrainerTests
 {
-    public LatentDiffusionTrainerTests() => TorchThreads.UseOne();
-
     private static readonly LabelledImages Images = SyntheticImages.VariedShapes(size: 16, count: 16, seed: 3);
 
     /// <summary>A tiny autoencoder trained for two steps: enough to have a scaling factor and a checkpoint.</summary>

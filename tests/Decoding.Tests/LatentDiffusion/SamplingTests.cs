@@ -8,8 +8,6 @@ namespace Decoding.Tests.LatentDiffusion;
 /// <summary>Generation is a function of the seed: the same seed gives the same images, another seed other images.</summary>
 public class SamplingTests
 {
-    public SamplingTests() => TorchThreads.UseOne();
-
     /// <summary>An untrained tiny pipeline whose weights all come from seeded generators.</summary>
     private static TextToImagePipeline TinyPipeline(int seed)
     {

@@ -5,22 +5,20 @@ namespace Decoding.Tests.LatentDiffusion;
 
 /// <summary>
 /// End to end on the smallest problem that shows class conditioning works: a bright disc and a horizontal bar, one
-/// prompt each. The first stage is the identity (pixel-space diffusion), so the test isolates UNet, conditioner,
+/// prompt each. The first stage is the identity (pixel-space diffusion, v-prediction), so the test isolates UNet, conditioner,
 /// condition dropout, EMA and the guided sampler.
 /// </summary>
 public class TwoImageLatentDiffusionTests
 {
-    public TwoImageLatentDiffusionTests() => TorchThreads.UseOne();
-
     [Fact]
     public void Each_prompt_generates_images_closer_to_its_own_training_image()
     {
         using var folder = new TempFolder();
         var images = SyntheticImages.DiscsAndBars(size: 8, copies: 1);
-        var preset = TestPresets.PixelSpace(steps: 200);
+        var preset = TestPresets.PixelSpace(steps: 150, learningRate: 3e-3);
         var trainer = new LatentDiffusionTrainer(preset, new IdentityFirstStage(1));
         var result = trainer.Train(images, folder.Path, seed: 1);
-        Assert.Equal(200, result.Steps);
+        Assert.Equal(150, result.Steps);
 
         var pipeline = new LatentDiffusionModelFolder(folder.Path).LoadPipeline();
         string[] prompts = ["disc", "disc", "disc", "disc", "bar", "bar", "bar", "bar"];

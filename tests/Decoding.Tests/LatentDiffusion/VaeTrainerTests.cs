@@ -7,8 +7,6 @@ namespace Decoding.Tests.LatentDiffusion;
 
 public class VaeTrainerTests
 {
-    public VaeTrainerTests() => TorchThreads.UseOne();
-
     [Fact]
     public void Reconstruction_error_falls_well_below_its_starting_value()
     {

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Decoding.Diffusion;
+using Decoding.Imaging;
+using Decoding.LatentDiffusion;
+using Decoding.Models.Vae;
+using Decoding.Runs;
+using Fmri.IO;
+using static TorchSharp.torch;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// `decoding train-ldm`: trains a class-conditional latent diffusion model (UNet + label conditioner) on the latents of
+/// a frozen autoencoder from train-vae, and writes a complete model folder (see <see cref="LatentDiffusionModelFolder"/>)
+/// with a preview grid (samples.png) and run.json.
+/// </summary>
+public static class TrainLdmCommand
+{
+    public const string PreviewFile = "samples.png";
+
+    public static Command Create()
+    {
+        var vae = new Option<string>("--vae") { Description = "folder of a trained autoencoder (the --out of train-vae)", Required = true };
+        var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist' or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
+        var preset = new Option<string>("--preset") { Description = "model size: tiny (tests) or small (demo); must be the autoencoder's", DefaultValueFactory = _ => LatentDiffusionPreset.SmallName };
+        var output = new Option<string>("--out", "-o") { Description = "model folder to write", Required = true };
+        var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
+        var resume = new Option<bool>("--resume") { Description = "continue the checkpoint in --out (weights, EMA, optimiser, step, generator state)" };
+        var seed = CommonOptions.Seed();
+        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
+        var prediction = new Option<string>("--prediction-type") { Description = "what the UNet predicts: epsilon or v_prediction", DefaultValueFactory = _ => "epsilon" };
+        prediction.AcceptOnlyFromAmong("epsilon", "v_prediction");
+        var previewSteps = new Option<int>("--preview-steps") { Description = "DDIM steps of the preview grid (0: no preview)", DefaultValueFactory = _ => 25 };
+        var threads = TrainVaeCommand.ThreadsOption();
+
+        var command = new Command("train-ldm", "Train a class-conditional latent diffusion model (UNet + label conditioner, condition dropout for guidance, EMA) on a frozen autoencoder")
+        {
+            vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, previewSteps, threads,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            TrainVaeCommand.ApplyThreads(parse.GetValue(threads));
+            var chosen = LatentDiffusionPreset.FromName(parse.GetValue(preset)!);
+            chosen = chosen with
+            {
+                Scheduler = chosen.Scheduler with
+                {
+                    PredictionType = parse.GetValue(prediction) == "v_prediction" ? PredictionType.VPrediction : PredictionType.Epsilon,
+                },
+                LdmTraining = chosen.LdmTraining with
+                {
+                    MaxTrainSteps = parse.GetValue(steps) ?? chosen.LdmTraining.MaxTrainSteps,
+                    CheckpointingSteps = parse.GetValue(checkpointEvery) ?? chosen.LdmTraining.CheckpointingSteps,
+                },
+            };
+            chosen.Validate();
+            int preview = parse.GetValue(previewSteps);
+            if (preview < 0) throw new ArgumentException($"--preview-steps: {preview}; give 0 (no preview) or a positive count");
+            string folder = parse.GetValue(output)!;
+            string vaeFolder = parse.GetValue(vae)!;
+            if (string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal))
+                throw new ArgumentException($"--out {folder}: write the model to another folder than the autoencoder's (--vae)");
+            long runSeed = parse.GetValue(seed);
+
+            var firstStage = new AutoencoderFirstStage(LoadAutoencoder(vaeFolder));
+            var trainer = new LatentDiffusionTrainer(chosen, firstStage);
+            var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen);
+            Console.WriteLine($"training images: {data.Description}");
+
+            var result = ConsoleProgress.Run($"train-ldm ({chosen.Name})", chosen.LdmTraining.MaxTrainSteps,
+                progress => trainer.Train(data.Images, folder, runSeed, parse.GetValue(resume), progress));
+
+            var modelFolder = new LatentDiffusionModelFolder(folder);
+            var outputs = new List<string>
+            {
+                modelFolder.Checkpoint.WeightsPath, modelFolder.Checkpoint.EmaWeightsPath, modelFolder.Checkpoint.ConfigPath,
+                modelFolder.VaeCheckpoint.WeightsPath, modelFolder.TokenizerPath, modelFolder.ClassMeansPath,
+                modelFolder.LossCsvPath, modelFolder.LossPngPath,
+            };
+            if (preview > 0)
+            {
+                string grid = Path.Combine(folder, PreviewFile);
+                SavePreview(modelFolder, preview, runSeed, grid);
+                outputs.Add(grid);
+            }
+            new RunManifest
+            {
+                Command = "train-ldm",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Config = new { preset = chosen, images = data.Description, vae = vaeFolder, resumed = parse.GetValue(resume) },
+                Seeds = new Dictionary<string, long> { ["training"] = runSeed, ["preview"] = runSeed },
+                InputSha256 = RunManifest.HashInputs([.. data.InputFiles, new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath]),
+                Outputs = outputs,
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            }.Write(Path.Combine(folder, "run.json"));
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trained the latent diffusion model to step {result.Steps} (loss {result.Curve.Points[^1].Loss:G4}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The autoencoder of a train-vae folder; a missing folder or checkpoint is a one-line error.</summary>
+    private static AutoencoderKL LoadAutoencoder(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--vae {folder}: folder not found");
+        var checkpoint = new ModelCheckpoint(folder, VaeTrainer.CheckpointName);
+        if (!checkpoint.Exists)
+            throw new FileNotFoundException($"--vae {folder}: no autoencoder checkpoint ({checkpoint.ManifestPath}); train one with train-vae", checkpoint.ManifestPath);
+        var model = new AutoencoderKL(checkpoint.ReadConfig<AutoencoderKLConfig>());
+        checkpoint.LoadWeights(model, model.Config);
+        return model;
+    }
+
+    /// <summary>Four samples per class with the EMA weights (DDIM, guidance 3), one row per class.</summary>
+    private static void SavePreview(LatentDiffusionModelFolder folder, int steps, long seed, string path)
+    {
+        using var scope = NewDisposeScope();
+        var pipeline = folder.LoadPipeline();
+        var options = new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = steps, GuidanceScale = 3.0 };
+        var generator = new Generator((ulong)seed);
+        const int PerClass = 4;
+        var prompts = pipeline.ClassNames.SelectMany(name => Enumerable.Repeat(name, PerClass)).ToList();
+        using var images = pipeline.Generate(prompts, options, generator);          // (K·4, C, S, S)
+        var grid = new ImageGrid(scale: 3, title: $"Samples (DDIM {steps} steps, guidance 3, EMA weights)");
+        for (int k = 0; k < pipeline.ClassNames.Count; k++)
+            grid.AddRow(pipeline.ClassNames[k], Enumerable.Range(k * PerClass, PerClass).Select(i => ImageTensors.ToHwcPixels(images[i])));
+        grid.Save(path);
+    }
+}

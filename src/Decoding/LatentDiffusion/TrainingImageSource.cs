@@ -1,0 +1,57 @@
+using Fmri.Stimuli;
+
+namespace Decoding.LatentDiffusion;
+
+/// <summary>Training images resolved from a command-line source, with what they are and the files they came from.</summary>
+/// <param name="Images">Images at the preset's size and channel count, with class labels.</param>
+/// <param name="Description">One line saying what was loaded (for the console and run.json).</param>
+/// <param name="InputFiles">The files read, to hash into run.json.</param>
+public sealed record TrainingImages(LabelledImages Images, string Description, IReadOnlyList<string> InputFiles);
+
+/// <summary>
+/// Resolves the <c>--images</c> argument of the training commands:
+/// <list type="bullet">
+/// <item><c>fashion-mnist</c>: the 60,000-image train split of Debian's <c>dataset-fashion-mnist</c> when installed,
+/// otherwise the 10,000-image test split shipped in the repository's <c>data/fashion-mnist</c>. The image models never
+/// train on the test split when the train split is available (the simulated fMRI experiments show test-split images).</item>
+/// <item>a folder holding Fashion-MNIST IDX files: its train split if present, else its test split;</item>
+/// <item>any other folder: PNG/JPEG images in one sub-folder per class (the class name is the sub-folder's).</item>
+/// </list>
+/// Images are then fitted to the preset's size (28x28 is centred on a zero 32x32 canvas; larger images are shrunk)
+/// and converted to its channel count.
+/// </summary>
+public static class TrainingImageSource
+{
+    public const string FashionMnistName = "fashion-mnist";
+
+    public static TrainingImages Load(string source, LatentDiffusionPreset preset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentNullException.ThrowIfNull(preset);
+        StimulusImageSet set;
+        string description;
+        IReadOnlyList<string> files;
+        string? idxFolder = string.Equals(source, FashionMnistName, StringComparison.OrdinalIgnoreCase)
+            ? FashionMnist.DefaultFolder()
+            : Directory.Exists(source) && (FashionMnist.HasPart(source, FashionMnistPart.Test) || FashionMnist.HasPart(source, FashionMnistPart.Train)) ? source : null;
+        if (idxFolder is not null)
+        {
+            var part = FashionMnist.HasPart(idxFolder, FashionMnistPart.Train) ? FashionMnistPart.Train : FashionMnistPart.Test;
+            set = FashionMnist.Load(idxFolder, part);
+            description = $"Fashion-MNIST {(part == FashionMnistPart.Train ? "train" : "test")} split from {idxFolder}";
+            files = [FashionMnist.ImagesFile(idxFolder, part), FashionMnist.LabelsFile(idxFolder, part)];
+        }
+        else
+        {
+            if (!Directory.Exists(source))
+                throw new DirectoryNotFoundException($"--images: '{source}' is neither '{FashionMnistName}' nor a folder of images");
+            set = ImageFolder.Load(source, preset.ImageSize, preset.ImageSize, preset.ImageChannels == 1 ? ImageColor.Greyscale : ImageColor.Rgb);
+            description = $"image folder {source}";
+            files = Directory.GetFiles(source, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        }
+        if (set.Height != preset.ImageSize || set.Width != preset.ImageSize) set = set.FitTo(preset.ImageSize, preset.ImageSize);
+        if (set.Channels == 3 && preset.ImageChannels == 1) set = set.ToGreyscale();
+        var images = LabelledImages.FromStimuli(set);
+        return new TrainingImages(images, $"{description}: {images.Count} images of {images.ClassNames.Count} classes", files);
+    }
+}

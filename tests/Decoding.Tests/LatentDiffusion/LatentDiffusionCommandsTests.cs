@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Text.Json;
+using Decoding.Cli;
+using Decoding.Imaging;
+
+namespace Decoding.Tests.LatentDiffusion;
+
+/// <summary>
+/// Console redirection is process-wide, so these tests run alone (not in parallel with any other collection).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LatentDiffusionCommandsCollection
+{
+    public const string Name = "latent diffusion commands";
+}
+
+/// <summary>
+/// A tiny model trained through the commands themselves: a folder of 16x16 PNGs (discs and bars), train-vae, then
+/// train-ldm, each for a few steps.
+/// </summary>
+public sealed class TinyTrainedModel : IDisposable
+{
+    private readonly TempFolder folder = new();
+
+    public TinyTrainedModel()
+    {
+        var images = SyntheticImages.VariedShapes(size: 16, count: 8, seed: 2);
+        for (int i = 0; i < images.Count; i++)
+        {
+            string classFolder = Path.Combine(ImageFolder, images.ClassNames[images.Labels[i]]);
+            Directory.CreateDirectory(classFolder);
+            var pixels = images.Pixels.Skip(i * 256).Take(256).Select(b => b / 255f).ToArray();
+            PngImage.Save(Path.Combine(classFolder, $"{i:D2}.png"), pixels, 16, 16, 1);
+        }
+        VaeRun = LatentDiffusionCommandsTests.Run(TrainVaeCommand.Create(),
+            "--images", ImageFolder, "--preset", "tiny", "--out", VaeFolder, "--steps", "3", "--seed", "4");
+        LdmRun = LatentDiffusionCommandsTests.Run(TrainLdmCommand.Create(),
+            "--vae", VaeFolder, "--images", ImageFolder, "--preset", "tiny", "--out", ModelFolder, "--steps", "3", "--seed", "4", "--preview-steps", "2");
+    }
+
+    public string ImageFolder => folder.Sub("images");
+    public string VaeFolder => folder.Sub("vae");
+    public string ModelFolder => folder.Sub("model");
+    public string Sub(string name) => folder.Sub(name);
+    public (int Exit, string Out, string Err) VaeRun { get; }
+    public (int Exit, string Out, string Err) LdmRun { get; }
+
+    public void Dispose() => folder.Dispose();
+}
+
+[Collection(LatentDiffusionCommandsCollection.Name)]
+public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixture<TinyTrainedModel>
+{
+    private static readonly Lock ConsoleGate = new();
+
+    /// <summary>Invokes a command in-process and captures standard output and error.</summary>
+    internal static (int Exit, string Out, string Err) Run(Command command, params string[] args)
+    {
+        lock (ConsoleGate)
+        {
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            var (oldOut, oldErr) = (Console.Out, Console.Error);
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+            try
+            {
+                int exit = command.Parse(args).Invoke();
+                return (exit, stdout.ToString(), stderr.ToString());
+            }
+            finally
+            {
+                Console.SetOut(oldOut);
+                Console.SetError(oldErr);
+            }
+        }
+    }
+
+    [Fact]
+    public void Train_vae_and_train_ldm_write_their_folders()
+    {
+        Assert.True(model.VaeRun.Exit == 0, model.VaeRun.Err);
+        Assert.True(model.LdmRun.Exit == 0, model.LdmRun.Err);
+        foreach (var file in new[] { "vae.safetensors", "vae.config.json", "vae_loss.csv", "vae_loss.png", "reconstructions.png", "run.json" })
+            Assert.True(File.Exists(Path.Combine(model.VaeFolder, file)), $"train-vae did not write {file}");
+        foreach (var file in new[] { "ldm.safetensors", "ldm.ema.safetensors", "vae.safetensors", "tokenizer.json", "samples.png", "run.json" })
+            Assert.True(File.Exists(Path.Combine(model.ModelFolder, file)), $"train-ldm did not write {file}");
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(model.ModelFolder, "run.json")));
+        Assert.Equal("train-ldm", manifest.RootElement.GetProperty("command").GetString());
+        Assert.Equal(4, manifest.RootElement.GetProperty("seeds").GetProperty("training").GetInt64());
+    }
+
+    [Fact]
+    public void Generate_writes_one_png_per_sample_a_grid_and_run_json()
+    {
+        string output = model.Sub("generated");
+        var (exit, _, err) = Run(GenerateCommand.Create(), "--model", model.ModelFolder, "--prompt", "disc", "--n", "3",
+            "--sampler", "ddim", "--steps", "3", "--guidance", "3", "--seed", "5", "--out", output);
+        Assert.True(exit == 0, err);
+        for (int i = 0; i < 3; i++)
+        {
+            var (pixels, height, width) = PngImage.Decode(File.ReadAllBytes(Path.Combine(output, $"sample_{i:D3}.png")), 1);
+            Assert.Equal((16, 16), (height, width));
+            Assert.Equal(256, pixels.Length);
+        }
+        Assert.False(File.Exists(Path.Combine(output, "sample_003.png")));
+        Assert.True(File.Exists(Path.Combine(output, GenerateCommand.GridFile)));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json")));
+        Assert.Equal(5, manifest.RootElement.GetProperty("seeds").GetProperty("sampling").GetInt64());
+    }
+
+    [Fact]
+    public void The_quality_check_writes_its_measurement()
+    {
+        string output = model.Sub("quality");
+        var (exit, stdout, err) = Run(GenerateCommand.Create(), "--model", model.ModelFolder, "--quality-check", "2", "--steps", "2", "--seed", "5", "--out", output);
+        Assert.True(exit == 0, err);
+        Assert.Contains("class consistency", stdout);
+        using var quality = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, GenerateCommand.QualityFile)));
+        double overall = quality.RootElement.GetProperty("result").GetProperty("overall").GetDouble();
+        Assert.InRange(overall, 0.0, 1.0);
+        Assert.Equal(2, quality.RootElement.GetProperty("result").GetProperty("per_class").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--steps 0", "steps = 0")]
+    [InlineData("--prompt triangle", "'triangle'")]
+    [InlineData("--n 0", "--n")]
+    [InlineData("--sampler ddim --eta -1", "eta")]
+    public void Bad_generate_arguments_are_one_line_errors_with_exit_code_2(string arguments, string expected)
+    {
+        var args = new List<string> { "--model", model.ModelFolder, "--out", model.Sub("bad"), "--prompt", "disc" };
+        var extra = arguments.Split(' ');
+        if (extra[0] == "--prompt") args.RemoveRange(4, 2);
+        args.AddRange(extra);
+        var (exit, _, err) = Run(GenerateCommand.Create(), [.. args]);
+        AssertOneLineError(exit, err, expected);
+    }
+
+    [Fact]
+    public void A_missing_model_or_autoencoder_folder_is_a_one_line_error()
+    {
+        var (exit, _, err) = Run(GenerateCommand.Create(), "--model", model.Sub("nowhere"), "--prompt", "disc", "--out", model.Sub("x"));
+        AssertOneLineError(exit, err, "nowhere");
+        (exit, _, err) = Run(TrainLdmCommand.Create(), "--vae", model.Sub("no-vae"), "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("y"));
+        AssertOneLineError(exit, err, "no-vae");
+    }
+
+    [Fact]
+    public void Zero_training_steps_are_a_one_line_error()
+    {
+        var (exit, _, err) = Run(TrainVaeCommand.Create(), "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("z"), "--steps", "0");
+        AssertOneLineError(exit, err, "max_train_steps = 0");
+    }
+
+    [Fact]
+    public void Resuming_an_autoencoder_with_another_preset_is_the_checkpoint_config_mismatch()
+    {
+        var (exit, _, err) = Run(TrainVaeCommand.Create(), "--images", model.ImageFolder, "--preset", "small", "--out", model.VaeFolder, "--steps", "5", "--resume");
+        AssertOneLineError(exit, err, "different AutoencoderKLConfig");
+        Assert.Contains("block_out_channels", err);
+    }
+
+    [Fact]
+    public void A_latent_diffusion_preset_that_does_not_match_the_autoencoder_is_a_one_line_error()
+    {
+        var (exit, _, err) = Run(TrainLdmCommand.Create(), "--vae", model.VaeFolder, "--images", model.ImageFolder, "--preset", "small", "--out", model.Sub("w"), "--steps", "2");
+        AssertOneLineError(exit, err, "preset 'small'");
+    }
+
+    private static void AssertOneLineError(int exit, string err, string expected)
+    {
+        Assert.Equal(CliErrors.BadInput, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on standard error, got:\n{err}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+    }
+}
