@@ -112,7 +112,9 @@ public static class DecodingEvaluation
         if (chance is null) return new ScoreSummary(mean, null, null, null, perItem);
         int pairs = items * (items - 1);
         int successes = (int)Math.Round(mean.Value * pairs);
-        return new ScoreSummary(mean, chance, BinomialTest.UpperTailPValue(successes, pairs, chance.Value), ChanceRange.Of(pairs, chance.Value), perItem);
+        // The p-value counts item pairs as trials, as the NSD papers do; the chance range counts items, because the
+        // N (N - 1) comparisons share items and are not independent (a pair-count range would be far too narrow).
+        return new ScoreSummary(mean, chance, BinomialTest.UpperTailPValue(successes, pairs, chance.Value), ChanceRange.Of(items, chance.Value), perItem);
     }
 
     private static void Accumulate(double[] total, IReadOnlyList<double> values, int samples)

@@ -34,6 +34,12 @@ internal sealed class EvaluationTestData
     {
         Folder = Path.Combine(Path.GetTempPath(), "evaluate-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
+        string folder = Folder;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { /* best effort: a temp folder left behind is harmless */ }
+        };
         var (trainImages, trainLabels) = SyntheticShapes.Generate(240, Size, new Random(11));
         var (heldOut, heldOutLabels) = SyntheticShapes.Generate(80, Size, new Random(12));
         var config = new SmallCnnConfig(InputChannels: 1, ImageSize: Size, ClassCount: SyntheticShapes.ClassCount, BaseChannels: 4, FeatureSize: 16);
