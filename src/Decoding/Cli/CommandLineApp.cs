@@ -19,6 +19,8 @@ public static class CommandLineApp
             PretrainMbmCommand.Create(),
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
+            TrainClassifierCommand.Create(),
+            EvaluateCommand.Create(),
             BenchmarkCommand.Create(),
         };
         return root;
