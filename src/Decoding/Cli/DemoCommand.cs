@@ -16,7 +16,7 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var command = new Command("demo", "Run the whole study on the shipped data: simulate, preprocess, train, decode, evaluate, report (resumable)")
+        var command = new Command("demo", "Run the study on the shipped data, stage by stage and resumable; today it runs the data stages (simulate, preprocess, inspect): the model stages are separate commands until their demo presets are measured")
         {
             output, preset, seed, force,
         };
