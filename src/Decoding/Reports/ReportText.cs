@@ -16,6 +16,14 @@ public static class ReportText
             if (report.Data.DecodedAttributes.TryGetValue(key, out var value)) yield return $"Decoding {key}: {value}";
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Scoring classifier: {report.Classifier.ClassCount} classes, held-out accuracy {ReportTables.Number(report.Classifier.TestAccuracy)} ({report.Classifier.TrainingData})");
+        foreach (var control in report.Rows.Where(r => r.Kind == "control"))
+        {
+            bool nWay = control.NWay.All(s => s.WithinChanceInterval);
+            bool twoWay = control.TwoWayPixels.WithinChanceInterval == true && control.TwoWayFeatures.WithinChanceInterval == true;
+            yield return $"{control.Name}: n-way accuracy within the chance range at every n: {(nWay ? "yes" : "no")}; "
+                + $"2-way identification (pixels and features) within the chance range: {(twoWay ? "yes" : "no")}"
+                + (nWay && twoWay ? "" : " (a control above chance points to leakage or a bug)");
+        }
         yield return string.Create(CultureInfo.InvariantCulture,
             $"Seed {report.Settings.Seed}; {report.Settings.BootstrapResamples} bootstrap resamples; tool {report.ToolVersion}");
     }
