@@ -11,6 +11,7 @@ namespace Decoding.Tests.Notebooks;
 /// work) and checks that each is a clean nbformat-4 .NET Interactive (C#) notebook: kernel metadata, cell metadata,
 /// no stored outputs.
 /// </summary>
+[Collection(NotebookCollection.Name)]
 public sealed class NotebookExecutionTests(ITestOutputHelper output)
 {
     /// <summary>The harness's assemblies plus those the notebooks' cells name types from (plots, images, HDF5).</summary>
