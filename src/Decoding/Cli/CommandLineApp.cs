@@ -9,13 +9,32 @@ public static class CommandLineApp
     {
         var root = new RootCommand("decoding: decode seen images from fMRI with a masked brain autoencoder and latent diffusion (MinD-Vis style).")
         {
+            DemoCommand.Create(),
             SimulateCommand.Create(),
             InspectCommand.Create(),
             PreprocessCommand.Create(),
+            TrainVaeCommand.Create(),
+            TrainLdmCommand.Create(),
+            GenerateCommand.Create(),
+            PretrainMbmCommand.Create(),
+            TrainAdapterCommand.Create(),
+            DecodeCommand.Create(),
+            TrainClassifierCommand.Create(),
+            EvaluateCommand.Create(),
             BenchmarkCommand.Create(),
         };
         return root;
     }
 
-    public static int Run(string[] args) => BuildRoot().Parse(args).Invoke();
+    /// <summary>Parses and runs; a malformed command line gets one line on standard error and exit code 2, like bad input.</summary>
+    public static int Run(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
+            return CliErrors.BadInput;
+        }
+        return parse.Invoke();
+    }
 }

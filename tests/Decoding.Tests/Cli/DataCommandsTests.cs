@@ -116,3 +116,15 @@ public class DataCommandsTests
         Assert.Contains("sim-01", report);
     }
 }
+
+public class CommandLineParsingTests
+{
+    [Fact]
+    public void A_malformed_command_line_prints_one_line_and_exits_2()
+    {
+        var (exit, _, err) = CliTestHarness.Run("simulate", "--out", "/tmp/x", "--seed", "abc");
+        Assert.Equal(2, exit);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("abc", err);
+    }
+}

@@ -5,6 +5,7 @@ using Decoding.Notebooks;
 namespace Decoding.Tests.Notebooks;
 
 /// <summary>Checks the harness itself on small notebooks it writes, so a broken harness cannot pass silently.</summary>
+[Collection(NotebookCollection.Name)]
 public class NotebookHarnessTests
 {
     internal static readonly Assembly[] References =

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Decoding.Demo;
+using Decoding.Runs;
+using Fmri.IO;
+
+namespace Decoding.Cli;
+
+/// <summary>`decoding demo`: the README's main job — every stage of the study in order, resumable.</summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out", "-o") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("results", "demo") };
+        var preset = new Option<string>("--preset") { Description = "tiny (about two minutes; used by CI) or small (the real demo)", DefaultValueFactory = _ => "small" };
+        preset.AcceptOnlyFromAmong("tiny", "small");
+        var seed = CommonOptions.Seed(1);
+        var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
+        var command = new Command("demo", "Run the study on the shipped data, stage by stage and resumable; today it runs the data stages (simulate, preprocess, inspect): the model stages are separate commands until their demo presets are measured")
+        {
+            output, preset, seed, force,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            string folder = parse.GetValue(output)!;
+            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed));
+            return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
+        }));
+        return command;
+    }
+
+    /// <summary>Runs the stages in order; a failing stage stops the demo with its exit code.</summary>
+    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        Directory.CreateDirectory(Path.Combine(folder, "stages"));
+        var times = new Dictionary<string, double>();
+        for (int i = 0; i < stages.Count; i++)
+        {
+            var stage = stages[i];
+            string header = $"[{i + 1}/{stages.Count}] {stage.Name}: {stage.Description}";
+            if (!force && stage.IsComplete(folder))
+            {
+                Console.WriteLine($"{header} (done earlier; --force redoes it)");
+                continue;
+            }
+            Console.WriteLine(header);
+            Console.WriteLine($"  $ {stage.CommandLine}");
+            var stageClock = Stopwatch.StartNew();
+            int exit = CommandLineApp.Run([.. stage.Arguments]);
+            times[stage.Name] = stageClock.Elapsed.TotalSeconds;
+            if (exit != 0)
+            {
+                Console.Error.WriteLine($"error: demo stage '{stage.Name}' failed (exit {exit}); fix it and rerun: finished stages are kept");
+                return exit;
+            }
+            AtomicFile.WriteAllText(stage.MarkerPath(folder), stage.CommandLine + "\n");
+            Console.WriteLine($"  {stage.Name} took {times[stage.Name]:F1} s");
+        }
+        new RunManifest
+        {
+            Command = "demo",
+            Arguments = arguments,
+            Config = new { stages = stages.Select(s => new { s.Name, command = s.CommandLine, seconds = times.GetValueOrDefault(s.Name, double.NaN) }) },
+            Outputs = stages.SelectMany(s => s.Outputs).ToList(),
+            StartedUtc = started,
+            WallSeconds = clock.Elapsed.TotalSeconds,
+        }.Write(Path.Combine(folder, "run.json"));
+        Console.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F0} s: {folder}");
+        return 0;
+    }
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Decoding.BrainDecoding;
+using Decoding.Reports;
+using Decoding.Runs;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// <c>decoding evaluate</c>: scores decoded test images against their stimuli (n-way top-1 accuracy for every n,
+/// 2-way identification in pixel and classifier-feature space, PixCorr, SSIM, per-category breakdown, bootstrap
+/// intervals, binomial tests), with the shuffled-fMRI control, the ridge baseline, chance and the published
+/// MinD-Vis number as rows; writes metrics.json, report.md and report.html.
+/// </summary>
+public static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var decoded = new Option<string?>("--decoded") { Description = "decode output folder or its decoded.h5" };
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every decoded stimulus id" };
+        var classifier = new Option<string?>("--classifier") { Description = "train-classifier output folder (the scoring network)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (metrics.json, report.md, report.html, plots)" };
+        var trials = new Option<int>("--trials") { Description = "n-way trials per item (MinD-Vis: 1000)", DefaultValueFactory = _ => 1000 };
+        var ways = new Option<string?>("--ways") { Description = "The n of the n-way accuracies: a range 2..10 or a list 2,5,10 (default: 2 to the number of classes)" };
+        var control = new Option<string?>("--control") { Description = "decoded.h5 of `decode --shuffle-fmri` (the shuffled-fMRI control)" };
+        var ridge = new Option<string?>("--ridge") { Description = "Preprocessed (canonical) fMRI file: fits the ridge voxels -> pixels baseline on its training split and reads the data's provenance" };
+        var lossCurves = new Option<string[]>("--loss-curves") { Description = "Folders with training loss curves (loss*.csv / *.png) to show in the report", AllowMultipleArgumentsPerToken = true };
+        var seed = CommonOptions.Seed(2022);
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new Command("evaluate", "Score decoded images against their stimuli, with controls, baselines and chance; write metrics.json and the reports");
+        foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, lossCurves, seed, threads })
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            string decodedPath = CliArguments.Required(parse.GetValue(decoded), "--decoded");
+            if (!File.Exists(decodedPath) && !Directory.Exists(decodedPath))
+                throw new FileNotFoundException($"--decoded: '{decodedPath}' not found", decodedPath);
+            string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
+            string classifierDir = CliArguments.Required(parse.GetValue(classifier), "--classifier");
+            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            string? controlFile = parse.GetValue(control) is { } c ? CliArguments.ExistingFile(c, "--control") : null;
+            string? dataFile = parse.GetValue(ridge) is { } r ? CliArguments.ExistingFile(r, "--ridge") : null;
+            var curveFolders = parse.GetValue(lossCurves) ?? [];
+            foreach (var folder in curveFolders)
+                if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--loss-curves: folder '{folder}' not found");
+            CliArguments.SetThreads(parse.GetValue(threads));
+            int trialCount = parse.GetValue(trials);
+            if (trialCount < 1) throw new ArgumentException($"--trials {trialCount} must be at least 1");
+            long seedValue = parse.GetValue(seed);
+
+            var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders);
+            var waysText = parse.GetValue(ways);
+            var settings = waysText is null ? null : new EvaluationSettings(ParseWays(waysText), trialCount, seedValue);
+            settings ??= DefaultSettings(classifierDir, trialCount, seedValue);
+            var report = EvaluationRun.Run(inputs, settings, started);
+            ReportWriter.WriteAll(report, inputs);
+
+            new RunManifest
+            {
+                Command = "evaluate",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Config = new { report.Settings, report.Inputs },
+                Seeds = new Dictionary<string, long> { ["seed"] = seedValue },
+                InputSha256 = report.InputSha256,
+                Outputs = [EvaluationReport.MetricsFile, ReportWriter.MarkdownFile, ReportWriter.HtmlFile],
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            }.Write(Path.Combine(outDir, "run.json"));
+            Console.Out.Write(ReportWriter.Summary(report));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluate: {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Parses `2..10` (inclusive range) or `2,5,10`.</summary>
+    public static IReadOnlyList<int> ParseWays(string text)
+    {
+        try
+        {
+            if (text.Contains(".."))
+            {
+                var parts = text.Split("..");
+                if (parts.Length != 2) throw new FormatException();
+                int from = int.Parse(parts[0], CultureInfo.InvariantCulture), to = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                if (to < from) throw new ArgumentException($"--ways: range '{text}' is empty");
+                return Enumerable.Range(from, to - from + 1).ToArray();
+            }
+            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"--ways: '{text}' is neither a range like 2..10 nor a list like 2,5,10");
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"--ways: '{text}' holds a number out of range");
+        }
+    }
+
+    private static EvaluationSettings DefaultSettings(string classifierDir, int trials, long seed)
+    {
+        var (model, description) = new ClassifierFolder(classifierDir).Load();
+        model.Dispose();
+        return new EvaluationSettings(Enumerable.Range(2, description.Network.ClassCount - 1).ToArray(), trials, seed);
+    }
+}

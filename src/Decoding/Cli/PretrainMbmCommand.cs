@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Decoding.BrainDecoding;
+using Decoding.Runs;
+using Fmri.BrainModel;
+using Fmri.Data;
+using Fmri.Data.Layouts;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// <c>decoding pretrain-mbm</c>: MinD-Vis stage A, masked brain modeling on the pooled fMRI of preprocessed canonical
+/// files. Test-split fMRI is left out unless <c>--include-test-fmri</c> is given; either way the choice and the sample
+/// counts go into run.json and the checkpoint config.
+/// </summary>
+public static class PretrainMbmCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file(s), comma-separated; their samples are pooled" };
+        var preset = new Option<string>("--preset") { Description = "Autoencoder size: tiny | small | paper", DefaultValueFactory = _ => "small" };
+        var output = new Option<string?>("--out") { Description = "Output folder (checkpoint mbm.*, loss curves, run.json)" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs in total (paper: 500)", DefaultValueFactory = _ => 500 };
+        var batch = new Option<int>("--batch") { Description = "Samples per step (paper: 100; the learning rate scales with it)", DefaultValueFactory = _ => 100 };
+        var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
+        var seed = new Option<long>("--seed") { Description = "Seed of initial weights, held-out draw, sample order and masks", DefaultValueFactory = _ => 2022 };
+        var includeTest = new Option<bool>("--include-test-fmri") { Description = "Also pool test-split fMRI (MinD-Vis did; off by default)" };
+        var widthPolicy = new Option<string>("--width-policy") { Description = "Data of another width than the model: error | pad-or-crop", DefaultValueFactory = _ => WidthPolicyNames.Error };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
+        foreach (var option in new Option[] { data, preset, output, epochs, batch, resume, seed, includeTest, widthPolicy, threads })
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            var files = CliArguments.FileList(parse.GetValue(data), "--data");
+            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            CliArguments.SetThreads(parse.GetValue(threads));
+            var settings = new MaskedBrainPretrainingSettings
+            {
+                Preset = parse.GetValue(preset)!,
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                Seed = parse.GetValue(seed),
+                IncludeTestFmri = parse.GetValue(includeTest),
+                WidthPolicy = WidthPolicyNames.Parse(parse.GetValue(widthPolicy)!),
+                Resume = parse.GetValue(resume),
+            };
+            settings.Validate();
+
+            var datasets = files.Select(f => (f, CanonicalFile.Read(f))).ToList();
+            var result = ConsoleProgress.Run("masked brain modeling", settings.Epochs, progress =>
+                MaskedBrainPretraining.Run(settings, datasets, outDir, new EpochPrinter(progress)));
+
+            var manifest = new RunManifest
+            {
+                Command = "pretrain-mbm",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Config = new
+                {
+                    settings.Preset,
+                    settings.Epochs,
+                    settings.BatchSize,
+                    IncludeTestFmri = settings.IncludeTestFmri,
+                    WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy),
+                    settings.HeldOutFraction,
+                    StartEpoch = result.StartEpoch,
+                    Model = result.Config.Model,
+                    DataVoxels = datasets[0].Item2.VoxelCount,
+                    result.Pool.TrainSamples,
+                    result.Pool.HeldOutSamples,
+                    result.Pool.TestSamplesExcluded,
+                    result.Pool.TestSamplesIncluded,
+                    FinalHeldOutCorrelation = result.FinalHeldOutCorrelation,
+                    EpochHistory = result.History.Epochs,
+                },
+                Seeds = new Dictionary<string, long> { ["seed"] = settings.Seed },
+                InputSha256 = RunManifest.HashInputs(files.ToArray()),
+                Outputs = [$"{PretrainedBrainEncoderConfig.CheckpointName}.*", MaskedBrainPretraining.LossCsvFile, MaskedBrainPretraining.LossPngFile,
+                    MaskedBrainPretraining.CorrelationPngFile],
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            };
+            manifest.Write(Path.Combine(outDir, "run.json"));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pretrain-mbm: {result.Pool.TrainSamples} training + {result.Pool.HeldOutSamples} held-out samples, {result.Pool.TestSamplesExcluded} test samples excluded, {result.Pool.TestSamplesIncluded} included; held-out masked correlation {result.FinalHeldOutCorrelation:F3}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One line per epoch on standard output, and the progress bar's status.</summary>
+    private sealed class EpochPrinter(IProgress<ProgressUpdate> bar) : IProgress<MaskedBrainModelingEpoch>
+    {
+        public void Report(MaskedBrainModelingEpoch e)
+        {
+            string status = string.Create(CultureInfo.InvariantCulture,
+                $"epoch {e.Epoch + 1}: loss {e.TrainLoss:G4}, held-out loss {e.HeldOutLoss:G4}, held-out r {e.HeldOutCorrelation:F3}, lr {e.LearningRate:G3}, {e.Seconds:F1} s");
+            bar.Report(new ProgressUpdate(e.Epoch + 1, status));
+            if (!ConsoleProgress.Interactive) Console.Out.WriteLine(status);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Decoding.Adapters;
+using Decoding.BrainDecoding;
+using Decoding.Plots;
+using Decoding.Runs;
+using Decoding.Training;
+using Fmri.Data.Layouts;
+using Fmri.IO;
+using Fmri.Stimuli;
+using TorchSharp;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// <c>decoding train-adapter</c>: MinD-Vis stage B. Builds the double-conditioned LDM from a pretrained brain encoder
+/// (<c>pretrain-mbm</c> folder) and a trained latent diffusion model (<c>train-ldm</c> folder) and trains it on the
+/// training-split (fMRI, stimulus image) pairs; test stimuli are never trained on.
+/// </summary>
+public static class TrainAdapterCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file" };
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every stimulus id of --data" };
+        var mbm = new Option<string?>("--mbm") { Description = "pretrain-mbm output folder" };
+        var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)" };
+        var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: lr 5.3e-5, batch 5, 500 epochs)", DefaultValueFactory = _ => "small" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the preset's)" };
+        var batch = new Option<int?>("--batch") { Description = "Pairs per step (default: the preset's)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak AdamW learning rate (default: the preset's)" };
+        var train = new Option<string>("--train") { Description = "Trained parameters: mindvis | all | adapter-only", DefaultValueFactory = _ => "mindvis" };
+        var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
+        var seed = new Option<long>("--seed") { Description = "Seed of the adapter's initial weights and of every training draw", DefaultValueFactory = _ => 2022 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
+        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, resume, seed, threads })
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            string dataFile = CliArguments.ExistingFile(parse.GetValue(data), "--data");
+            string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
+            string mbmDir = CliArguments.Required(parse.GetValue(mbm), "--mbm");
+            string ldmDir = CliArguments.Required(parse.GetValue(ldm), "--ldm");
+            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            CliArguments.SetThreads(parse.GetValue(threads));
+            var kind = parse.GetValue(adapterKind) switch
+            {
+                "token-conv" => FmriAdapterKind.TokenConv,
+                "pooled-cls" => FmriAdapterKind.PooledCls,
+                var other => throw new ArgumentException($"--adapter '{other}' is unknown; choose token-conv or pooled-cls"),
+            };
+            var defaults = AdapterTrainingOptions.ForPreset(parse.GetValue(preset)!);
+            var options = defaults with
+            {
+                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
+                BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
+                LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
+                Trainable = TrainablePartsRules.Parse(parse.GetValue(train)!),
+                Seed = parse.GetValue(seed),
+            };
+            options.Validate();
+            bool resuming = parse.GetValue(resume);
+            var folder = new DoubleConditionedLdmFolder(outDir);
+            if (!resuming && folder.Checkpoint.Exists)
+                throw new ArgumentException($"{outDir}: already holds a trained model; pass --resume to continue it or choose another --out");
+
+            using var initGenerator = new torch.Generator(unchecked((ulong)options.Seed));
+            var (model, firstStage) = DoubleConditionedLdmFolder.Build(mbmDir, ldmDir, options.Trainable, kind, initGenerator);
+            var fmri = CanonicalFile.Read(dataFile);
+            var images = StimulusImageSet.Read(stimuliFile);
+            var pairs = BrainEncoderWidth.Fit(
+                StimulusPairs.ForTraining(fmri, dataFile, images, stimuliFile, model.Config.ImageSize, model.Config.ImageChannels),
+                model.Config.BrainEncoder, dataFile);
+
+            using var trainer = new ConditioningAdapterTrainer(model, firstStage, options);
+            int startEpoch = resuming ? folder.Resume(model, trainer) : 0;
+            var curve = resuming && File.Exists(folder.LossCsvPath) ? LossCurve.Read(folder.LossCsvPath) : new LossCurve(["lr"]);
+            int stepsPerEpoch = trainer.StepsPerEpoch(pairs.Count);
+            curve.DropAfter((long)startEpoch * stepsPerEpoch);
+
+            ConsoleProgress.Run("training the fMRI-conditioned LDM", (double)options.Epochs * stepsPerEpoch, progress =>
+                trainer.Train(pairs, curve, startEpoch, completed =>
+                {
+                    var state = TrainingState.Capture((long)completed * stepsPerEpoch, completed, options.Seed,
+                        new Dictionary<string, torch.Generator> { [DoubleConditionedLdmFolder.GeneratorName] = trainer.Generator });
+                    folder.Save(model, firstStage, state, trainer.Optimizer);
+                    curve.Save(folder.LossCsvPath);
+                    if (!ConsoleProgress.Interactive && curve.Points.Count > 0)
+                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: loss {curve.Points[^1].Loss:G4}"));
+                }, progress));
+            if (curve.Points.Count > 0)
+                LossCurvePlot.Save(folder.LossPngPath, [LossCurvePlot.FromCurve(curve)], logScale: true,
+                    new PlotLabels("fMRI-conditioned LDM training loss", "step", "loss"));
+
+            new RunManifest
+            {
+                Command = "train-adapter",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Config = new
+                {
+                    Options = options,
+                    Trainable = TrainablePartsRules.Name(options.Trainable),
+                    TrainableParameters = trainer.TrainableParameters.Sum(p => p.Parameter.numel()),
+                    TotalParameters = model.parameters().Sum(p => p.numel()),
+                    TrainingPairs = pairs.Count,
+                    TestStimuliInTraining = 0,
+                    BrainEncoderIncludedTestFmri = model.Config.BrainEncoder.IncludeTestFmri,
+                    CropAugmentation = "image space before encoding; uncropped latents precomputed once",
+                    StartEpoch = startEpoch,
+                    MbmFolder = Path.GetFullPath(mbmDir),
+                    LdmFolder = Path.GetFullPath(ldmDir),
+                    Model = model.Config,
+                },
+                Seeds = new Dictionary<string, long> { ["seed"] = options.Seed },
+                InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile,
+                    Path.Combine(mbmDir, $"{PretrainedBrainEncoderConfig.CheckpointName}.safetensors"), Path.Combine(ldmDir, "ldm.safetensors")),
+                Outputs = [$"{DoubleConditionedLdmFolder.CheckpointName}.*", DoubleConditionedLdmFolder.LossCsvFile, DoubleConditionedLdmFolder.LossPngFile],
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            }.Write(Path.Combine(outDir, "run.json"));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"train-adapter: {pairs.Count} training pairs, {trainer.TrainableParameters.Sum(p => p.Parameter.numel())} trainable parameters ({TrainablePartsRules.Name(options.Trainable)}), final loss {(curve.Points.Count > 0 ? curve.Points[^1].Loss : double.NaN):G4}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Decoding.Demo;
+
+/// <summary>
+/// One stage of the demo study: the `decoding` command line it runs (exactly what a user would type) and the
+/// files that prove it finished. A stage is skipped when all its outputs exist and its `stage.done` marker
+/// records the same command line (so changed arguments redo it).
+/// </summary>
+public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs)
+{
+    public string CommandLine => "decoding " + string.Join(" ", Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+
+    public string MarkerPath(string runFolder) => Path.Combine(runFolder, "stages", $"{Name}.done");
+
+    public bool IsComplete(string runFolder)
+        => File.Exists(MarkerPath(runFolder))
+           && File.ReadAllText(MarkerPath(runFolder)).Trim() == CommandLine
+           && Outputs.All(o => File.Exists(o) || Directory.Exists(o));
+}

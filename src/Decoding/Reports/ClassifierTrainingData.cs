@@ -1,0 +1,45 @@
+using Fmri.Stimuli;
+
+namespace Decoding.Reports;
+
+/// <summary>
+/// The images the scoring classifier is trained and tested on, at the decoder's geometry (32 x 32, see
+/// <see cref="StimulusImageSet.ForDiffusion"/>), and a sentence saying where they came from.
+/// </summary>
+public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImageSet Test, string Description)
+{
+    /// <summary>Fraction of a single set used for training when no separate training half exists.</summary>
+    public const double TrainFraction = 0.8;
+
+    /// <summary>
+    /// Fashion-MNIST: with Debian's full set in <paramref name="debianFolder"/>, train on its 60,000 train images and
+    /// test on t10k; otherwise split the given t10k set 80/20 with a seeded permutation.
+    /// </summary>
+    public static ClassifierTrainingData FashionMnistData(string debianFolder, Func<StimulusImageSet> shippedTestSet, Random random)
+    {
+        if (FashionMnist.HasPart(debianFolder, FashionMnistPart.Train) && FashionMnist.HasPart(debianFolder, FashionMnistPart.Test))
+        {
+            var train = FashionMnist.Load(debianFolder, FashionMnistPart.Train).ForDiffusion();
+            var test = FashionMnist.Load(debianFolder, FashionMnistPart.Test).ForDiffusion();
+            return new ClassifierTrainingData(train, test,
+                $"Fashion-MNIST full set ({debianFolder}): trained on train ({train.Count} images), tested on t10k ({test.Count} images), 28x28 centred on 32x32");
+        }
+        return Split(shippedTestSet(), random, "Fashion-MNIST t10k only (full set not installed)");
+    }
+
+    /// <summary>Splits one set: a seeded permutation, the first <see cref="TrainFraction"/> for training, the rest for testing.</summary>
+    public static ClassifierTrainingData Split(StimulusImageSet set, Random random, string source)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(random);
+        if (set.Count < 2) throw new ArgumentException($"classifier images: {set.Count} image(s); at least 2 are needed to train and test");
+        var order = Enumerable.Range(0, set.Count).ToArray();
+        random.Shuffle(order);
+        int trainCount = Math.Clamp((int)Math.Round(set.Count * TrainFraction), 1, set.Count - 1);
+        var fitted = set.ForDiffusion();
+        var train = fitted.Subset(order[..trainCount]);
+        var test = fitted.Subset(order[trainCount..]);
+        return new ClassifierTrainingData(train, test,
+            $"{source}: seeded {train.Count}/{test.Count} split of {set.Count} images, at 32x32");
+    }
+}
