@@ -10,5 +10,13 @@ namespace Fmri.Tests;
 internal static class TestAssemblySetup
 {
     [ModuleInitializer]
-    internal static void Initialize() => TorchSharp.torch.set_num_threads(1);
+    internal static void Initialize()
+    {
+        Fmri.Torch.TorchSetup.Apply(threads: 1);
+        // Test classes run in parallel in one process, and oneDNN's switch is process-wide: if one class's
+        // TorchBackends.Backward switched it off while another class ran a forward pass, that pass would take the
+        // other convolution kernel and "same seed, same output" tests would differ in the last bits. So tests run
+        // with oneDNN off throughout (TorchBackendsTests switches it on alone, in a non-parallel collection).
+        Fmri.Torch.TorchBackends.MkldnnEnabled = false;
+    }
 }

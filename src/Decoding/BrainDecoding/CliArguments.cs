@@ -23,11 +23,4 @@ public static class CliArguments
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found ({option})", path);
         return path;
     }
-
-    /// <summary>Sets libtorch's intra-op threads (the entry point's choice; library code never does).</summary>
-    public static void SetThreads(int threads)
-    {
-        if (threads < 1) throw new ArgumentException($"--threads {threads} must be at least 1");
-        TorchSharp.torch.set_num_threads(threads);
-    }
 }

@@ -3,6 +3,7 @@ using Decoding.Cli;
 using Decoding.Diffusion;
 using Decoding.LatentDiffusion;
 using Decoding.Training;
+using Fmri.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -105,7 +106,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
                     var target = ForwardProcess.TrainingTarget(model.Config.Scheduler.PredictionType, schedule, z0, noise, t);
                     var mse = functional.mse_loss(prediction, target);
                     Optimizer.zero_grad();
-                    mse.backward();
+                    TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
                     GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
                     Optimizer.step();
                     loss = mse.item<float>();

@@ -29,7 +29,7 @@ public static class DecodeCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the sampling noise (and of the --shuffle-fmri permutation)", DefaultValueFactory = _ => 2022 };
         var split = new Option<string>("--split") { Description = "Which samples: test | test-imagery | train", DefaultValueFactory = _ => "test" };
         var shuffle = new Option<bool>("--shuffle-fmri") { Description = "Control: permute the fMRI rows relative to the stimuli (seeded)" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a trained model: PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { modelDir, data, stimuli, output, samples, sampler, steps, guidance, seed, split, shuffle, threads })
@@ -42,7 +42,7 @@ public static class DecodeCommand
             string dataFile = CliArguments.ExistingFile(parse.GetValue(data), "--data");
             string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
             string outDir = CliArguments.Required(parse.GetValue(output), "--out");
-            CliArguments.SetThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = new DecodingSettings
             {
                 Samples = parse.GetValue(samples),

@@ -27,7 +27,7 @@ public static class EvaluateCommand
         var ridge = new Option<string?>("--ridge") { Description = "Preprocessed (canonical) fMRI file: fits the ridge voxels -> pixels baseline on its training split and reads the data's provenance" };
         var lossCurves = new Option<string[]>("--loss-curves") { Description = "Folders with training loss curves (loss*.csv / *.png) to show in the report", AllowMultipleArgumentsPerToken = true };
         var seed = CommonOptions.Seed(2022);
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
 
         var command = new Command("evaluate", "Score decoded images against their stimuli, with controls, baselines and chance; write metrics.json and the reports");
         foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, lossCurves, seed, threads })
@@ -47,7 +47,7 @@ public static class EvaluateCommand
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders)
                 if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--loss-curves: folder '{folder}' not found");
-            CliArguments.SetThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             int trialCount = parse.GetValue(trials);
             if (trialCount < 1) throw new ArgumentException($"--trials {trialCount} must be at least 1");
             long seedValue = parse.GetValue(seed);

@@ -36,7 +36,7 @@ public static class GenerateCommand
         var batch = new Option<int>("--batch-size") { Description = "samples generated together", DefaultValueFactory = _ => 50 };
         var quality = new Option<int>("--quality-check") { Description = "instead of --prompt: generate N samples per class and report how many look most like their class's mean training image", DefaultValueFactory = _ => 0 };
         var noEma = new Option<bool>("--no-ema") { Description = "sample with the live weights instead of the EMA weights" };
-        var threads = TrainVaeCommand.ThreadsOption();
+        var threads = CommonOptions.Threads();
 
         var command = new Command("generate", "Generate images from a trained class-conditional latent diffusion model (prompt = class name)")
         {
@@ -46,7 +46,7 @@ public static class GenerateCommand
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            TrainVaeCommand.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             string? text = parse.GetValue(prompt);
             int n = parse.GetValue(count), batchSize = parse.GetValue(batch), perClass = parse.GetValue(quality);
             if (perClass < 0) throw new ArgumentException($"--quality-check: {perClass}; give the number of samples per class");

@@ -27,7 +27,7 @@ public static class PretrainMbmCommand
         var seed = new Option<long>("--seed") { Description = "Seed of initial weights, held-out draw, sample order and masks", DefaultValueFactory = _ => 2022 };
         var includeTest = new Option<bool>("--include-test-fmri") { Description = "Also pool test-split fMRI (MinD-Vis did; off by default)" };
         var widthPolicy = new Option<string>("--width-policy") { Description = "Data of another width than the model: error | pad-or-crop", DefaultValueFactory = _ => WidthPolicyNames.Error };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
 
         var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
         foreach (var option in new Option[] { data, preset, output, epochs, batch, resume, seed, includeTest, widthPolicy, threads })
@@ -38,7 +38,7 @@ public static class PretrainMbmCommand
             var started = DateTimeOffset.UtcNow;
             var files = CliArguments.FileList(parse.GetValue(data), "--data");
             string outDir = CliArguments.Required(parse.GetValue(output), "--out");
-            CliArguments.SetThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = new MaskedBrainPretrainingSettings
             {
                 Preset = parse.GetValue(preset)!,

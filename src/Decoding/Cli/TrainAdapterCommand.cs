@@ -35,7 +35,7 @@ public static class TrainAdapterCommand
         var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
         var seed = new Option<long>("--seed") { Description = "Seed of the adapter's initial weights and of every training draw", DefaultValueFactory = _ => 2022 };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
 
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
         foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, resume, seed, threads })
@@ -49,7 +49,7 @@ public static class TrainAdapterCommand
             string mbmDir = CliArguments.Required(parse.GetValue(mbm), "--mbm");
             string ldmDir = CliArguments.Required(parse.GetValue(ldm), "--ldm");
             string outDir = CliArguments.Required(parse.GetValue(output), "--out");
-            CliArguments.SetThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var kind = parse.GetValue(adapterKind) switch
             {
                 "token-conv" => FmriAdapterKind.TokenConv,

@@ -33,7 +33,7 @@ public static class TrainLdmCommand
         var prediction = new Option<string>("--prediction-type") { Description = "what the UNet predicts: epsilon or v_prediction", DefaultValueFactory = _ => "epsilon" };
         prediction.AcceptOnlyFromAmong("epsilon", "v_prediction");
         var previewSteps = new Option<int>("--preview-steps") { Description = "DDIM steps of the preview grid (0: no preview)", DefaultValueFactory = _ => 25 };
-        var threads = TrainVaeCommand.ThreadsOption();
+        var threads = CommonOptions.Threads();
 
         var command = new Command("train-ldm", "Train a class-conditional latent diffusion model (UNet + label conditioner, condition dropout for guidance, EMA) on a frozen autoencoder")
         {
@@ -43,7 +43,7 @@ public static class TrainLdmCommand
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            TrainVaeCommand.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var chosen = LatentDiffusionPreset.FromName(parse.GetValue(preset)!);
             chosen = chosen with
             {

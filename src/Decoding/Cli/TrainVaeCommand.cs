@@ -25,7 +25,7 @@ public static class TrainVaeCommand
         var resume = new Option<bool>("--resume") { Description = "continue the checkpoint in --out (weights, optimiser, step, generator state)" };
         var seed = CommonOptions.Seed();
         var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
-        var threads = ThreadsOption();
+        var threads = CommonOptions.Threads();
 
         var command = new Command("train-vae", "Train the first-stage KL autoencoder of latent diffusion (L1 + kl_weight·KL, AdamW) and compute its latent scaling factor")
         {
@@ -35,7 +35,7 @@ public static class TrainVaeCommand
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var chosen = LatentDiffusionPreset.FromName(parse.GetValue(preset)!);
             chosen = chosen with
             {
@@ -81,23 +81,6 @@ public static class TrainVaeCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>
-    /// `--threads N`: libtorch's intra-op threads (default 0: libtorch's choice, one per core). On a machine shared with
-    /// other jobs, 1 is often much faster: two threads that wait for each other at every operator were measured 15-40
-    /// times slower than one for small models under a load of ~20 on 2 cores. Shared by the latent diffusion commands.
-    /// </summary>
-    internal static Option<int> ThreadsOption() => new("--threads")
-    {
-        Description = "libtorch threads (0: one per core; 1 is fastest on a busy machine)",
-        DefaultValueFactory = _ => 0,
-    };
-
-    internal static void ApplyThreads(int threads)
-    {
-        if (threads < 0) throw new ArgumentException($"--threads: {threads}; give 0 (libtorch's choice) or a positive count");
-        if (threads > 0) set_num_threads(threads);
     }
 
     /// <summary>The first eight training images (top row) and their reconstructions from the posterior mean (bottom row).</summary>

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Fmri.Torch;
 
 namespace Decoding.Evaluation;
 
@@ -119,7 +120,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
                 var logits = forward(allImages.index_select(0, batchIndex));               // (B, classes)
                 var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
                 optimizer.zero_grad();
-                loss.backward();
+                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
                 optimizer.step();
                 lossSum += loss.item<float>() * count;
             }

@@ -3,6 +3,7 @@ using Decoding.Cli;
 using Decoding.Conditioning;
 using Decoding.Diffusion;
 using Decoding.Training;
+using Fmri.Torch;
 using Fmri.IO;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -172,7 +173,7 @@ public sealed class LatentDiffusionTrainer
                 var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
                 var mse = functional.mse_loss(prediction, target);
                 optimizer.zero_grad();
-                mse.backward();
+                TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
                 gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
                 optimizer.step();
                 ema.Step();

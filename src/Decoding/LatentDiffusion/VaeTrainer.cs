@@ -2,6 +2,7 @@ using System.Globalization;
 using Decoding.Cli;
 using Decoding.Models.Vae;
 using Decoding.Training;
+using Fmri.Torch;
 using Fmri.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -112,7 +113,7 @@ public sealed class VaeTrainer
                 var x = ImageTensors.ToModelRange(pixels.index_select(0, index), device);               // (B, C, S, S)
                 var terms = AutoencoderKLLoss.Compute(vae, x, generator, Options.KlWeight, ReconstructionLoss.L1);
                 optimizer.zero_grad();
-                terms.Total.backward();
+                TorchBackends.Backward(terms.Total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
                 gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
                 optimizer.step();
                 total = terms.Total.item<float>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Fmri.Torch;
 
 namespace Fmri.BrainModel;
 
@@ -117,8 +118,8 @@ public sealed class MaskedBrainModelingTrainer : IDisposable
                 double lossValue = loss.ToDouble();
                 if (!double.IsFinite(lossValue))
                     throw new InvalidOperationException($"masked brain modeling loss became {lossValue} at epoch {epoch}, step {step}");
-                loss.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), options.GradientClipNorm);
+                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                GradientClipping.ClipGlobalNorm(model.parameters(), options.GradientClipNorm);
                 Optimizer.step();
                 lossSum += lossValue;
             }

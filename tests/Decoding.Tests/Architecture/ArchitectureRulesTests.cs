@@ -25,6 +25,16 @@ public class ArchitectureRulesTests
     }
 
     [Fact]
+    public void Backward_passes_go_through_the_oneDNN_workaround()
+    {
+        // libtorch 2.10's oneDNN convolution backward reads uninitialised memory (Fmri.Torch.TorchBackends): every
+        // trainer calls TorchBackends.Backward, which is the only place allowed to call Tensor.backward().
+        var direct = new Regex(@"\.backward\(\s*\)");
+        var offenders = Offenders(direct, path => !path.EndsWith("/src/Fmri/Torch/TorchBackends.cs"));
+        Assert.True(offenders.Count == 0, "direct backward() calls (use TorchBackends.Backward):\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
     public void No_device_literals_outside_the_entry_point()
     {
         var device = new Regex(@"""cuda(:\d+)?""|DeviceType\.CUDA");
