@@ -16,14 +16,15 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var command = new Command("demo", "Run the study on the shipped data, stage by stage and resumable; today it runs the data stages (simulate, preprocess, inspect): the model stages are separate commands until their demo presets are measured")
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: one per core)" };
+        var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess, train classifier, VAE, LDM, brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
         {
-            output, preset, seed, force,
+            output, preset, seed, force, threads,
         };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string folder = parse.GetValue(output)!;
-            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed));
+            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads));
             return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
         }));
         return command;
@@ -36,17 +37,19 @@ public static class DemoCommand
         var started = DateTimeOffset.UtcNow;
         Directory.CreateDirectory(Path.Combine(folder, "stages"));
         var times = new Dictionary<string, double>();
+        bool upstreamRedone = false; // a redone stage changes the inputs of every later stage, so they are redone too
         for (int i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
             string header = $"[{i + 1}/{stages.Count}] {stage.Name}: {stage.Description}";
-            if (!force && stage.IsComplete(folder))
+            if (!force && !upstreamRedone && stage.IsComplete(folder))
             {
                 Console.WriteLine($"{header} (done earlier; --force redoes it)");
                 continue;
             }
             Console.WriteLine(header);
             Console.WriteLine($"  $ {stage.CommandLine}");
+            upstreamRedone = true;
             var stageClock = Stopwatch.StartNew();
             int exit = CommandLineApp.Run([.. stage.Arguments]);
             times[stage.Name] = stageClock.Elapsed.TotalSeconds;

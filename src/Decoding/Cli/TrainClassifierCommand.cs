@@ -25,19 +25,21 @@ public static class TrainClassifierCommand
         var output = new Option<string?>("--out") { Description = "Output folder (classifier.pt, classifier.json, loss curve, run.json)" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (3 reached 91.4% on Fashion-MNIST t10k)", DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
+        var imageSize = new Option<int>("--image-size") { Description = "Side of the square images the classifier takes: the decoder's output size (small preset 32, tiny 16)", DefaultValueFactory = _ => 32 };
+        var maxTrain = new Option<int?>("--max-train-images") { Description = "Train on at most this many images (a seeded random subset; default: all)" };
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => 2e-3 };
         var seed = CommonOptions.Seed(2022);
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
 
         var command = new Command("train-classifier", "Train the scoring classifier used by `decoding evaluate` (n-way accuracy, feature-space identification)");
-        foreach (var option in new Option[] { images, output, epochs, batch, lr, seed, threads }) command.Options.Add(option);
+        foreach (var option in new Option[] { images, output, epochs, batch, maxTrain, imageSize, lr, seed, threads }) command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             string source = CliArguments.Required(parse.GetValue(images), "--images");
             string outDir = CliArguments.Required(parse.GetValue(output), "--out");
-            CliArguments.SetThreads(parse.GetValue(threads));
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             long seedValue = parse.GetValue(seed);
             var options = new SmallCnnTrainingOptions(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr));
             options.Validate();
@@ -46,6 +48,8 @@ public static class TrainClassifierCommand
             var data = string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
                 ? ClassifierTrainingData.FashionMnistData(FashionMnist.DebianFolder, () => StimulusSources.Load(source), random)
                 : ClassifierTrainingData.Split(StimulusSources.Load(source), random, $"image folder {source}");
+            if (parse.GetValue(maxTrain) is { } limit) data = data.LimitTraining(limit, random);
+            data = data.AtSize(parse.GetValue(imageSize));
             Console.Out.WriteLine($"train-classifier: {data.Description}");
             var result = Train(data, options, seedValue);
 

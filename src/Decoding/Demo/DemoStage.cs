@@ -3,7 +3,8 @@ namespace Decoding.Demo;
 /// <summary>
 /// One stage of the demo study: the `decoding` command line it runs (exactly what a user would type) and the
 /// files that prove it finished. A stage is skipped when all its outputs exist and its `stage.done` marker
-/// records the same command line (so changed arguments redo it).
+/// records the same command line (so changed arguments redo it), and no earlier stage was redone in this run
+/// (a redone stage changes the inputs of everything after it).
 /// </summary>
 public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs)
 {

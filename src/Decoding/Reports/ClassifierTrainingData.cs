@@ -42,4 +42,40 @@ public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImag
         return new ClassifierTrainingData(train, test,
             $"{source}: seeded {train.Count}/{test.Count} split of {set.Count} images, at 32x32");
     }
+
+    /// <summary>
+    /// Keeps at most <paramref name="max"/> training images, drawn without replacement by a seeded permutation (for
+    /// quick runs such as the tiny demo); the test images are unchanged. The description records the limit.
+    /// </summary>
+    public ClassifierTrainingData LimitTraining(int max, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (max < 1) throw new ArgumentException($"--max-train-images {max} must be at least 1");
+        if (max >= Train.Count) return this;
+        var order = Enumerable.Range(0, Train.Count).ToArray();
+        random.Shuffle(order);
+        var kept = order[..max];
+        Array.Sort(kept);
+        return this with
+        {
+            Train = Train.Subset(kept),
+            Description = $"{Description}; training limited to a seeded random {max} of the {Train.Count} training images",
+        };
+    }
+
+    /// <summary>
+    /// The same images at <paramref name="size"/> x <paramref name="size"/> (<see cref="StimulusImageSet.FitTo"/>), so the
+    /// classifier scores images of the geometry the decoder produces (32 for the small preset, 16 for tiny).
+    /// </summary>
+    public ClassifierTrainingData AtSize(int size)
+    {
+        if (size < 8) throw new ArgumentException($"--image-size {size} must be at least 8");
+        if (size == Train.Height && size == Train.Width && size == Test.Height && size == Test.Width) return this;
+        return this with
+        {
+            Train = Train.FitTo(size, size),
+            Test = Test.FitTo(size, size),
+            Description = $"{Description}; resized to {size}x{size}",
+        };
+    }
 }

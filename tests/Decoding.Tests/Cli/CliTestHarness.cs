@@ -10,7 +10,10 @@ public static class CliTestHarness
 
     public static string Fixture(string name) => Path.Combine(RepositoryPaths.Root, "tests/Fmri.Tests/Data/Fixtures", name);
 
-    public static (int Exit, string Out, string Err) Run(params string[] args)
+    public static (int Exit, string Out, string Err) Run(params string[] args) => Capture(() => CommandLineApp.Run(args));
+
+    /// <summary>Runs <paramref name="action"/> with the console captured; returns its exit code and what it printed.</summary>
+    public static (int Exit, string Out, string Err) Capture(Func<int> action)
     {
         // Console redirection is process-wide: one CLI run at a time.
         lock (ConsoleGate)
@@ -22,7 +25,7 @@ public static class CliTestHarness
             Console.SetError(stderr);
             try
             {
-                int exit = CommandLineApp.Run(args);
+                int exit = action();
                 return (exit, stdout.ToString(), stderr.ToString());
             }
             finally
