@@ -10,8 +10,9 @@ namespace Decoding.Cli;
 /// <summary>
 /// <c>decoding evaluate</c>: scores decoded test images against their stimuli (n-way top-1 accuracy for every n,
 /// 2-way identification in pixel and classifier-feature space, PixCorr, SSIM, per-category breakdown, bootstrap
-/// intervals, binomial tests), with the shuffled-fMRI control, the ridge baseline, chance and the published
-/// MinD-Vis number as rows; writes metrics.json, report.md and report.html.
+/// intervals, binomial tests), with the shuffled-fMRI control, the ridge baselines (voxels -> pixels, voxels ->
+/// classifier features, and with --ridge-vae voxels -> VAE latent), chance and the published MinD-Vis number as rows;
+/// writes metrics.json, report.md and report.html.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -24,13 +25,14 @@ public static class EvaluateCommand
         var trials = new Option<int>("--trials") { Description = "n-way trials per item (MinD-Vis: 1000)", DefaultValueFactory = _ => 1000 };
         var ways = new Option<string?>("--ways") { Description = "The n of the n-way accuracies: a range 2..10 or a list 2,5,10 (default: 2 to the number of classes)" };
         var control = new Option<string?>("--control") { Description = "decoded.h5 of `decode --shuffle-fmri` (the shuffled-fMRI control)" };
-        var ridge = new Option<string?>("--ridge") { Description = "Preprocessed (canonical) fMRI file: fits the ridge voxels -> pixels baseline on its training split and reads the data's provenance" };
+        var ridge = new Option<string?>("--ridge") { Description = "Preprocessed (canonical) fMRI file: fits the ridge baselines voxels -> pixels and voxels -> classifier features on its training split and reads the data's provenance" };
+        var ridgeVae = new Option<string?>("--ridge-vae") { Description = "train-adapter or train-ldm output folder: adds the ridge baseline voxels -> VAE latent, decoded by its frozen autoencoder (needs --ridge)" };
         var lossCurves = new Option<string[]>("--loss-curves") { Description = "Folders with training loss curves (loss*.csv / *.png) to show in the report", AllowMultipleArgumentsPerToken = true };
         var seed = CommonOptions.Seed(2022);
         var threads = CommonOptions.Threads();
 
         var command = new Command("evaluate", "Score decoded images against their stimuli, with controls, baselines and chance; write metrics.json and the reports");
-        foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, lossCurves, seed, threads })
+        foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, ridgeVae, lossCurves, seed, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -44,6 +46,10 @@ public static class EvaluateCommand
             string outDir = CliArguments.Required(parse.GetValue(output), "--out");
             string? controlFile = parse.GetValue(control) is { } c ? CliArguments.ExistingFile(c, "--control") : null;
             string? dataFile = parse.GetValue(ridge) is { } r ? CliArguments.ExistingFile(r, "--ridge") : null;
+            string? vaeFolder = parse.GetValue(ridgeVae);
+            if (vaeFolder is not null && dataFile is null)
+                throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
+            if (vaeFolder is not null && !Directory.Exists(vaeFolder)) throw new DirectoryNotFoundException($"--ridge-vae: folder '{vaeFolder}' not found");
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders)
                 if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--loss-curves: folder '{folder}' not found");
@@ -52,7 +58,7 @@ public static class EvaluateCommand
             if (trialCount < 1) throw new ArgumentException($"--trials {trialCount} must be at least 1");
             long seedValue = parse.GetValue(seed);
 
-            var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders);
+            var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders, vaeFolder);
             var waysText = parse.GetValue(ways);
             var settings = waysText is null ? null : new EvaluationSettings(ParseWays(waysText), trialCount, seedValue);
             settings ??= DefaultSettings(classifierDir, trialCount, seedValue);

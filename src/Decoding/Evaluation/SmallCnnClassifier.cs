@@ -175,6 +175,33 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         return new ClassifierOutput(probabilities, features);
     }
 
+    /// <summary>
+    /// Class probabilities from feature vectors that need not come from an image: the final linear head (the layer
+    /// after <see cref="Features"/> in <see cref="forward"/>) and softmax, in inference mode. For features computed by
+    /// <see cref="Features"/> this gives exactly the probabilities of <see cref="Classify"/>; for predicted features
+    /// (e.g. a ridge map from fMRI) it is what the classifier would conclude from them.
+    /// </summary>
+    /// <param name="features">Per item: a vector of length <see cref="FeatureSize"/>.</param>
+    /// <exception cref="ArgumentException">A vector is missing or has the wrong length.</exception>
+    public IReadOnlyList<float[]> ProbabilitiesFromFeatures(IReadOnlyList<float[]> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var data = new float[(long)features.Count * FeatureSize];
+        for (int i = 0; i < features.Count; i++)
+        {
+            var f = features[i] ?? throw new ArgumentException($"features[{i}] is null");
+            if (f.Length != FeatureSize) throw new ArgumentException($"features[{i}] has {f.Length} values; this classifier's features have {FeatureSize}");
+            f.CopyTo(data, (long)i * FeatureSize);
+        }
+        if (features.Count == 0) return [];
+        eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var p = functional.softmax(head.forward(tensor(data, new long[] { features.Count, FeatureSize })), 1).contiguous(); // (B, classes)
+        var pData = p.data<float>().ToArray();
+        return Enumerable.Range(0, features.Count).Select(i => pData.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
+    }
+
     /// <summary>Writes the weights and BatchNorm statistics in TorchSharp's own format, atomically.</summary>
     public void Save(string path)
     {

@@ -7,7 +7,7 @@ namespace Decoding.Reports;
 /// n-way top-1 accuracy (MinD-Vis) for each n, 2-way identification in pixel space and in the classifier's feature
 /// space (NSD papers), PixCorr and SSIM; bootstrap 95% intervals over test items, exact binomial tests against chance,
 /// and a per-category breakdown. Pixel metrics and identification are computed per sample set k and averaged over
-/// the K samples of each item.
+/// the K samples of each item. <see cref="EvaluateFeatures"/> scores a method that predicts classifier features, not images.
 /// </summary>
 public static class DecodingEvaluation
 {
@@ -35,22 +35,7 @@ public static class DecodingEvaluation
         var sampleProbabilities = Enumerable.Range(0, items)
             .Select(i => (IReadOnlyList<float[]>)Enumerable.Range(0, samples).Select(k => sampleOutput.Probabilities[i * samples + k]).ToArray()).ToList();
 
-        var nWay = new List<NWayScore>();
-        NWayTopOneResult? largest = null;
-        foreach (int n in settings.Ways.Distinct().Order())
-        {
-            var result = NWayTopOneAccuracy.Compute(stimulusOutput.Probabilities, sampleProbabilities, n, new Random(SubSeed(settings.Seed, "nway", n)), settings.TrialsPerItem);
-            var perItemMean = result.Items.Select(r => r.MeanOverSamples).ToArray();
-            var meanInterval = Bootstrap.MeanInterval(perItemMean, new Random(SubSeed(settings.Seed, "nway-mean", n)), settings.BootstrapResamples);
-            var maxInterval = Bootstrap.Interval(items, indices => Enumerable.Range(0, samples)
-                    .Max(k => indices.Average(i => result.Items[i].SampleAccuracies[k])),
-                new Random(SubSeed(settings.Seed, "nway-max", n)), settings.BootstrapResamples);
-            int trials = items * samples;
-            int successes = (int)Math.Round(result.MeanOverSamples * trials);
-            nWay.Add(new NWayScore(n, result.Chance, Interval.From(meanInterval), Interval.From(maxInterval),
-                BinomialTest.UpperTailPValue(successes, trials, result.Chance), ChanceRange.Of(trials, result.Chance)));
-            largest = result;
-        }
+        var (nWay, nWayLargest) = NWayScores(stimulusOutput.Probabilities, sampleProbabilities, items, samples, settings);
 
         var pixelTwoWay = new double[items];
         var featureTwoWay = new double[items];
@@ -66,17 +51,75 @@ public static class DecodingEvaluation
             Accumulate(ssim, Ssim.Compute(set, stimuli).PerItem, samples);
         }
 
-        var nWayLargest = largest!.Items.Select(r => r.MeanOverSamples).ToArray();
-        var perCategoryNWay = CategoryBreakdown.MeanPerCategory(nWayLargest, categories);
-        var perCategoryFeatures = CategoryBreakdown.MeanPerCategory(featureTwoWay, categories);
-        var perCategory = perCategoryNWay.Zip(perCategoryFeatures, (a, b) => new CategoryRow(a.Category, a.ItemCount, a.Mean, b.Mean)).ToList();
-
         return new MetricRow(name, kind, items, samples, nWay,
             Summarise(pixelTwoWay, TwoWayIdentification.Chance, items, settings, "2way-pixels"),
             Summarise(featureTwoWay, TwoWayIdentification.Chance, items, settings, "2way-features"),
             Summarise(pixCorr, null, items, settings, "pixcorr"),
             Summarise(ssim, null, items, settings, "ssim"),
-            perCategory, note);
+            PerCategory(nWayLargest, featureTwoWay, categories), note);
+    }
+
+    /// <summary>
+    /// Scores a method that predicts the classifier's feature vector of each test stimulus instead of an image (K = 1):
+    /// 2-way identification in feature space (predicted features against the stimuli's true features, as
+    /// <see cref="Evaluate"/> does for decoded images) and n-way top-1 accuracy from <paramref name="predictedProbabilities"/>
+    /// (the classifier's head and softmax applied to the predicted features) under the same MinD-Vis protocol, the true
+    /// class being the classifier's top-1 class on the stimulus. PixCorr, SSIM and 2-way pixel identification do not
+    /// apply: they are null in the row.
+    /// </summary>
+    /// <param name="stimulusOutput">The classifier's output on the test stimuli.</param>
+    /// <param name="predictedFeatures">Predicted feature vector of each item (length = the classifier's feature size).</param>
+    /// <param name="predictedProbabilities">Class probabilities from the predicted features, per item.</param>
+    public static MetricRow EvaluateFeatures(string name, string kind, ClassifierOutput stimulusOutput, IReadOnlyList<float[]> predictedFeatures,
+        IReadOnlyList<float[]> predictedProbabilities, IReadOnlyList<string> categories, EvaluationSettings settings, string? note = null)
+    {
+        ArgumentNullException.ThrowIfNull(stimulusOutput);
+        ArgumentNullException.ThrowIfNull(settings);
+        int items = stimulusOutput.Features.Count;
+        if (stimulusOutput.Probabilities.Count != items || predictedFeatures.Count != items || predictedProbabilities.Count != items || categories.Count != items)
+            throw new ArgumentException($"{name}: {items} stimuli, {predictedFeatures.Count} predicted feature vectors, {predictedProbabilities.Count} predicted probability vectors and {categories.Count} categories must agree");
+        if (items < 2) throw new ArgumentException($"{name}: {items} test item(s); the metrics need at least 2");
+        settings.Validate(stimulusOutput.Probabilities[0].Length);
+        for (int i = 0; i < items; i++)
+            if (predictedFeatures[i].Length != stimulusOutput.Features[i].Length)
+                throw new ArgumentException($"{name}: predicted feature vector {i} has {predictedFeatures[i].Length} values, the classifier's features {stimulusOutput.Features[i].Length}");
+
+        var sampleProbabilities = predictedProbabilities.Select(p => (IReadOnlyList<float[]>)[p]).ToList();
+        var (nWay, nWayLargest) = NWayScores(stimulusOutput.Probabilities, sampleProbabilities, items, 1, settings);
+        var featureTwoWay = IdentificationScores(predictedFeatures, stimulusOutput.Features).ToArray();
+        return new MetricRow(name, kind, items, 1, nWay, null,
+            Summarise(featureTwoWay, TwoWayIdentification.Chance, items, settings, "2way-features"), null, null,
+            PerCategory(nWayLargest, featureTwoWay, categories), note);
+    }
+
+    /// <summary>n-way accuracy at every n of the settings, and the per-item mean accuracy at the largest n.</summary>
+    private static (List<NWayScore> Scores, double[] LargestPerItem) NWayScores(IReadOnlyList<float[]> stimulusProbabilities,
+        IReadOnlyList<IReadOnlyList<float[]>> sampleProbabilities, int items, int samples, EvaluationSettings settings)
+    {
+        var nWay = new List<NWayScore>();
+        NWayTopOneResult? largest = null;
+        foreach (int n in settings.Ways.Distinct().Order())
+        {
+            var result = NWayTopOneAccuracy.Compute(stimulusProbabilities, sampleProbabilities, n, new Random(SubSeed(settings.Seed, "nway", n)), settings.TrialsPerItem);
+            var perItemMean = result.Items.Select(r => r.MeanOverSamples).ToArray();
+            var meanInterval = Bootstrap.MeanInterval(perItemMean, new Random(SubSeed(settings.Seed, "nway-mean", n)), settings.BootstrapResamples);
+            var maxInterval = Bootstrap.Interval(items, indices => Enumerable.Range(0, samples)
+                    .Max(k => indices.Average(i => result.Items[i].SampleAccuracies[k])),
+                new Random(SubSeed(settings.Seed, "nway-max", n)), settings.BootstrapResamples);
+            int trials = items * samples;
+            int successes = (int)Math.Round(result.MeanOverSamples * trials);
+            nWay.Add(new NWayScore(n, result.Chance, Interval.From(meanInterval), Interval.From(maxInterval),
+                BinomialTest.UpperTailPValue(successes, trials, result.Chance), ChanceRange.Of(trials, result.Chance)));
+            largest = result;
+        }
+        return (nWay, largest!.Items.Select(r => r.MeanOverSamples).ToArray());
+    }
+
+    private static List<CategoryRow> PerCategory(double[] nWayLargest, double[] featureTwoWay, IReadOnlyList<string> categories)
+    {
+        var perCategoryNWay = CategoryBreakdown.MeanPerCategory(nWayLargest, categories);
+        var perCategoryFeatures = CategoryBreakdown.MeanPerCategory(featureTwoWay, categories);
+        return perCategoryNWay.Zip(perCategoryFeatures, (a, b) => new CategoryRow(a.Category, a.ItemCount, a.Mean, b.Mean)).ToList();
     }
 
     /// <summary>2-way identification by Pearson correlation; a constant vector (no correlation defined) counts as

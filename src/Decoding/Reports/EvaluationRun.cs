@@ -12,8 +12,10 @@ namespace Decoding.Reports;
 
 /// <summary>
 /// <c>decoding evaluate</c> as a library call: reads the decoded images, their stimuli and the scoring classifier,
-/// scores the pipeline, the shuffled-fMRI control and the ridge baseline with <see cref="DecodingEvaluation"/>, adds
-/// the chance and published reference rows, and writes <c>metrics.json</c>.
+/// scores the pipeline, the shuffled-fMRI control and the ridge baselines with <see cref="DecodingEvaluation"/>, adds
+/// the chance and published reference rows, and writes <c>metrics.json</c>. The ridge baselines, all fitted on the
+/// preprocessed file's training split only: voxels -> pixels, voxels -> the scoring classifier's features, and (with
+/// <see cref="EvaluationInputs.RidgeVae"/>) voxels -> the VAE latent decoded by the VAE.
 /// </summary>
 public static class EvaluationRun
 {
@@ -23,6 +25,8 @@ public static class EvaluationRun
     public static EvaluationReport Run(EvaluationInputs inputs, EvaluationSettings? settings, DateTimeOffset started)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.RidgeVae is not null && inputs.Data is null)
+            throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
         var decoded = DecodedImages.Read(inputs.Decoded);
         if (!File.Exists(inputs.Stimuli)) throw new FileNotFoundException($"--stimuli: '{inputs.Stimuli}' not found", inputs.Stimuli);
         var stimuli = StimulusImageSet.Read(inputs.Stimuli).FitTo(decoded.Height, decoded.Width);
@@ -51,10 +55,14 @@ public static class EvaluationRun
                     : "WARNING: this file's shuffle_fmri attribute is not 1; it may not be a shuffled control"));
         }
         FmriDataset? data = null;
+        string vaeWeights = "";
         if (inputs.Data is not null)
         {
             data = CanonicalFile.Read(inputs.Data);
-            rows.Add(RidgeRow(data, inputs.Data, StimulusImageSet.Read(inputs.Stimuli), inputs.Stimuli, decoded.Height, channels, categoryNames, classifier, settings));
+            using var autoencoder = inputs.RidgeVae is null ? null : ModelFolderAutoencoder.Load(inputs.RidgeVae);
+            if (autoencoder is not null) vaeWeights = autoencoder.VaeWeightsPath;
+            rows.AddRange(RidgeRows(data, inputs.Data, StimulusImageSet.Read(inputs.Stimuli), inputs.Stimuli, decoded.Height, channels, categoryNames,
+                classifier, settings, autoencoder));
         }
 
         var seen = new HashSet<string>(description.TrainingStimulusIds ?? []);
@@ -70,9 +78,10 @@ public static class EvaluationRun
                 ["classifier"] = Path.GetFullPath(inputs.ClassifierFolder),
                 ["control"] = inputs.Control is null ? "" : Path.GetFullPath(inputs.Control),
                 ["data"] = inputs.Data is null ? "" : Path.GetFullPath(inputs.Data),
+                ["ridge_vae"] = inputs.RidgeVae is null ? "" : Path.GetFullPath(inputs.RidgeVae),
             },
             InputSha256 = RunManifest.HashInputs(DecodedFile(inputs.Decoded), inputs.Stimuli, new ClassifierFolder(inputs.ClassifierFolder).WeightsPath,
-                inputs.Control is null ? "" : DecodedFile(inputs.Control), inputs.Data ?? ""),
+                inputs.Control is null ? "" : DecodedFile(inputs.Control), inputs.Data ?? "", vaeWeights),
             Data = Describe(decoded, data, seenCount, network.ClassCount),
             Classifier = new ClassifierSummary(Path.GetFullPath(inputs.ClassifierFolder), description.TrainingData, network.ClassCount,
                 description.ClassNames, description.TestAccuracy, seenCount),
@@ -110,23 +119,67 @@ public static class EvaluationRun
     private static string CategoryName(int label, IReadOnlyList<string> names)
         => label >= 0 && label < names.Count ? names[label] : label < 0 ? "unknown" : $"category {label}";
 
-    private static MetricRow RidgeRow(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
-        IReadOnlyList<string> categoryNames, IImageClassifier classifier, EvaluationSettings settings)
+    /// <summary>The ridge baselines: voxels -> pixels, voxels -> VAE latent (when <paramref name="autoencoder"/> is given)
+    /// and voxels -> classifier features, each fitted on the training split only with its own seeded folds.</summary>
+    private static List<MetricRow> RidgeRows(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
+        IReadOnlyList<string> categoryNames, SmallCnnClassifier classifier, EvaluationSettings settings, ModelFolderAutoencoder? autoencoder)
     {
+        var rows = new List<MetricRow>();
         var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, size, channels);
         var test = StimulusPairs.ForSplit(data, dataFile, DataSplit.Test, stimuli, stimuliFile, size, channels);
         try
         {
-            var baseline = RidgeImageBaseline.Fit(train.Voxels, train.VoxelCount, ToImages(train.Images), new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-folds")));
+            var testImages = ToImages(test.Images);
+            var testCategories = test.Categories.Select(c => CategoryName(c, categoryNames)).ToList();
+            var trainImages = ToImages(train.Images);
+            var baseline = RidgeImageBaseline.Fit(train.Voxels, train.VoxelCount, trainImages, new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-folds")));
             var predicted = baseline.Predict(test.Voxels, test.Count);
-            return DecodingEvaluation.Evaluate("ridge: voxels -> pixels", "baseline", ToImages(test.Images), predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(),
-                test.Categories.Select(c => CategoryName(c, categoryNames)).ToList(), classifier, settings,
-                $"linear ridge map from {train.VoxelCount} voxels to the {size}x{size}x{channels} stimulus pixels; {train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1");
+            rows.Add(DecodingEvaluation.Evaluate("ridge: voxels -> pixels", "baseline", testImages, predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(),
+                testCategories, classifier, settings,
+                $"linear ridge map from {train.VoxelCount} voxels to the {size}x{size}x{channels} stimulus pixels; {train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1"));
+
+            if (autoencoder is not null)
+                rows.Add(VaeRidgeRow(data, dataFile, stimuli, stimuliFile, size, channels, test, testImages, testCategories, classifier, settings, autoencoder));
+
+            var features = RidgeFeatureBaseline.Fit(train.Voxels, train.VoxelCount, classifier.Classify(trainImages).Features,
+                new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-features-folds")));
+            var predictedFeatures = features.Predict(test.Voxels, test.Count);
+            rows.Add(DecodingEvaluation.EvaluateFeatures("ridge: voxels -> classifier features", "baseline", classifier.Classify(testImages), predictedFeatures,
+                classifier.ProbabilitiesFromFeatures(predictedFeatures), testCategories, settings,
+                $"linear ridge map from {train.VoxelCount} voxels to the scoring classifier's {features.FeatureSize}-value feature vector of the stimulus; "
+                + $"{train.Count} training samples; lambda {features.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; "
+                + "2-way identification on predicted vs true features; n-way from the classifier's head and softmax on the predicted features; no images, so 2-way pixels, PixCorr and SSIM are n/a; K = 1"));
         }
         finally
         {
             train.Images.Dispose();
             test.Images.Dispose();
+        }
+        return rows;
+    }
+
+    /// <summary>Voxels -> the VAE posterior mean latent of the stimulus at the model's image format (as the decoder's
+    /// training pairs are built), decoded by the frozen VAE and scored like the pixel ridge against the test stimuli.</summary>
+    private static MetricRow VaeRidgeRow(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
+        StimulusPairs test, IReadOnlyList<ImageTensor> testImages, IReadOnlyList<string> testCategories, IImageClassifier classifier,
+        EvaluationSettings settings, ModelFolderAutoencoder autoencoder)
+    {
+        if (autoencoder.ImageSize != size)
+            throw new ArgumentException($"--ridge-vae: the model of {autoencoder.ConfigPath} works on {autoencoder.ImageSize}x{autoencoder.ImageSize} images; the decoded images and the classifier are {size}x{size}");
+        var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, autoencoder.ImageSize, autoencoder.ImageChannels);
+        try
+        {
+            var baseline = RidgeLatentBaseline.Fit(train.Voxels, train.VoxelCount, train.Images, autoencoder.FirstStage,
+                new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-vae-folds")));
+            var predicted = baseline.Predict(test.Voxels, test.Count).Select(p => (IReadOnlyList<ImageTensor>)[EvaluationImages.WithChannels(p, channels)]).ToList();
+            return DecodingEvaluation.Evaluate("ridge: voxels -> VAE latent", "baseline", testImages, predicted, testCategories, classifier, settings,
+                $"linear ridge map from {train.VoxelCount} voxels to the VAE posterior mean latent ({string.Join("x", baseline.LatentShape)}) of the "
+                + $"{baseline.ImageSize}x{baseline.ImageSize}x{baseline.ImageChannels} stimulus, decoded by the frozen VAE of {Path.GetDirectoryName(autoencoder.ConfigPath)}; "
+                + $"{train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1");
+        }
+        finally
+        {
+            train.Images.Dispose();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Decoding.Evaluation;
 
 namespace Decoding.Reports;
@@ -14,15 +15,19 @@ namespace Decoding.Reports;
 /// <param name="Kind">pipeline | control | baseline.</param>
 /// <param name="Items">Test items scored.</param>
 /// <param name="Samples">Decoded samples per item (K).</param>
+/// <param name="TwoWayPixels">2-way identification on pixels; null for a method that makes no images
+/// (e.g. the ridge baseline to classifier features). Written to metrics.json as null and shown as "n/a" in the reports.</param>
+/// <param name="PixCorr">Pixel correlation; null (n/a) for a method that makes no images.</param>
+/// <param name="Ssim">SSIM; null (n/a) for a method that makes no images.</param>
 public sealed record MetricRow(
     string Name,
     string Kind,
     int Items,
     int Samples,
     IReadOnlyList<NWayScore> NWay,
-    ScoreSummary TwoWayPixels,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? TwoWayPixels,
     ScoreSummary TwoWayFeatures,
-    ScoreSummary PixCorr,
-    ScoreSummary Ssim,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? PixCorr,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? Ssim,
     IReadOnlyList<CategoryRow> PerCategory,
     string? Note = null);

@@ -5,12 +5,19 @@ namespace Decoding.Reports;
 /// <summary>
 /// The report's tables as text cells, built once from an <see cref="EvaluationReport"/> so report.md and report.html
 /// show exactly the numbers of metrics.json. Values are fractions printed with 4 decimals; intervals as [lower, upper].
+/// A metric that does not apply to a method (null in metrics.json) is printed as <see cref="NotApplicable"/>.
 /// </summary>
 public static class ReportTables
 {
+    /// <summary>The cell of a metric that does not apply to a method (null in metrics.json).</summary>
+    public const string NotApplicable = "n/a";
+
     public static string Number(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
     public static string WithInterval(Interval i) => $"{Number(i.Value)} [{Number(i.Lower)}, {Number(i.Upper)}]";
+
+    /// <summary>The summary's mean with its interval, or <see cref="NotApplicable"/> when the metric does not apply.</summary>
+    public static string WithInterval(ScoreSummary? s) => s is null ? NotApplicable : WithInterval(s.Mean);
 
     public static string PValue(double? p) => p is null ? "-" : p.Value.ToString("0.###e+0", CultureInfo.InvariantCulture);
 
@@ -25,7 +32,7 @@ public static class ReportTables
             return new[]
             {
                 r.Name, r.Kind, $"{r.Items} x {r.Samples}", WithInterval(top.MeanOverSamples), WithInterval(top.MaxOverSamples),
-                WithInterval(r.TwoWayPixels.Mean), WithInterval(r.TwoWayFeatures.Mean), WithInterval(r.PixCorr.Mean), WithInterval(r.Ssim.Mean),
+                WithInterval(r.TwoWayPixels), WithInterval(r.TwoWayFeatures), WithInterval(r.PixCorr), WithInterval(r.Ssim),
             };
         }).ToList();
         return (header, rows);
@@ -43,16 +50,19 @@ public static class ReportTables
         return (header, rows);
     }
 
-    /// <summary>2-way identification of every row with its test against chance.</summary>
+    /// <summary>2-way identification of every row with its test against chance; a space that does not apply to a row
+    /// (pixels, for a method that makes no images) is one line of <see cref="NotApplicable"/> cells.</summary>
     public static (string[] Header, List<string[]> Rows) Identification(EvaluationReport report)
     {
         var header = new[] { "method", "space", "score", "p (binomial vs 0.5)", "chance 95% range", "within chance range" };
         var rows = new List<string[]>();
         foreach (var r in report.Rows)
-            foreach (var (space, s) in new[] { ("pixels", r.TwoWayPixels), ("classifier features", r.TwoWayFeatures) })
-                rows.Add([r.Name, space, WithInterval(s.Mean), PValue(s.BinomialPValue),
-                    s.ChanceInterval is null ? "-" : $"[{Number(s.ChanceInterval.Lower)}, {Number(s.ChanceInterval.Upper)}]",
-                    s.WithinChanceInterval == true ? "yes" : "no"]);
+            foreach (var (space, s) in new (string, ScoreSummary?)[] { ("pixels", r.TwoWayPixels), ("classifier features", r.TwoWayFeatures) })
+                rows.Add(s is null
+                    ? [r.Name, space, NotApplicable, NotApplicable, NotApplicable, NotApplicable]
+                    : [r.Name, space, WithInterval(s.Mean), PValue(s.BinomialPValue),
+                        s.ChanceInterval is null ? "-" : $"[{Number(s.ChanceInterval.Lower)}, {Number(s.ChanceInterval.Upper)}]",
+                        s.WithinChanceInterval == true ? "yes" : "no"]);
         return (header, rows);
     }
 

@@ -19,7 +19,7 @@ public static class ReportText
         foreach (var control in report.Rows.Where(r => r.Kind == "control"))
         {
             bool nWay = control.NWay.All(s => s.WithinChanceInterval);
-            bool twoWay = control.TwoWayPixels.WithinChanceInterval == true && control.TwoWayFeatures.WithinChanceInterval == true;
+            bool twoWay = control.TwoWayPixels?.WithinChanceInterval != false && control.TwoWayFeatures.WithinChanceInterval == true;
             yield return $"{control.Name}: n-way accuracy within the chance range at every n: {(nWay ? "yes" : "no")}; "
                 + $"2-way identification (pixels and features) within the chance range: {(twoWay ? "yes" : "no")}"
                 + (nWay && twoWay ? "" : " (a control above chance points to leakage or a bug)");

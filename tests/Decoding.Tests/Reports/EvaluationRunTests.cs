@@ -24,10 +24,10 @@ public sealed class EvaluationRunTests
         // decoded = stimulus, so the classifier's probabilities match exactly and the true class always wins.
         Assert.All(row.NWay, s => Assert.Equal(1.0, s.MeanOverSamples.Value));
         Assert.All(row.NWay, s => Assert.Equal(1.0, s.MaxOverSamples.Value));
-        Assert.Equal(1.0, row.TwoWayPixels.Mean.Value);
+        Assert.Equal(1.0, row.TwoWayPixels!.Mean.Value);
         Assert.Equal(1.0, row.TwoWayFeatures.Mean.Value);
-        Assert.Equal(1.0, row.PixCorr.Mean.Value, 6);
-        Assert.Equal(1.0, row.Ssim.Mean.Value, 6);
+        Assert.Equal(1.0, row.PixCorr!.Mean.Value, 6);
+        Assert.Equal(1.0, row.Ssim!.Mean.Value, 6);
         Assert.All(row.NWay, s => Assert.True(s.BinomialPValue < 1e-6, $"n = {s.N}: p = {s.BinomialPValue}"));
     }
 
@@ -39,8 +39,8 @@ public sealed class EvaluationRunTests
         Assert.All(row.NWay, s => Assert.True(s.WithinChanceInterval,
             $"n = {s.N}: {s.MeanOverSamples.Value} outside [{s.ChanceInterval.Lower}, {s.ChanceInterval.Upper}]"));
         // Every pair (i, j) is won by exactly one side when the decoded image is shared: the mean is exactly 1/2 unless ties.
-        Assert.Equal(0.5, row.TwoWayPixels.Mean.Value, 2);
-        Assert.True(row.TwoWayPixels.WithinChanceInterval);
+        Assert.Equal(0.5, row.TwoWayPixels!.Mean.Value, 2);
+        Assert.True(row.TwoWayPixels!.WithinChanceInterval);
         Assert.True(row.TwoWayFeatures.WithinChanceInterval);
     }
 
@@ -52,7 +52,7 @@ public sealed class EvaluationRunTests
         var control = Assert.Single(report.Rows, r => r.Kind == "control");
         Assert.All(control.NWay, s => Assert.True(s.WithinChanceInterval,
             $"n = {s.N}: {s.MeanOverSamples.Value} outside [{s.ChanceInterval.Lower}, {s.ChanceInterval.Upper}]"));
-        Assert.True(control.TwoWayPixels.WithinChanceInterval);
+        Assert.True(control.TwoWayPixels!.WithinChanceInterval);
         Assert.All(report.Rows[0].NWay, s => Assert.False(s.WithinChanceInterval));
     }
 
