@@ -60,6 +60,7 @@ public sealed record DecodedImages(byte[] Pixels, int Count, int Samples, int He
             {
                 H5DataTypeClass.String or H5DataTypeClass.VariableLength => attribute.Read<string>(),
                 H5DataTypeClass.FloatingPoint => attribute.Read<double>().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                H5DataTypeClass.FixedPoint when attribute.Type.Size == 4 => attribute.Read<int>().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 _ => attribute.Read<long>().ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
         }

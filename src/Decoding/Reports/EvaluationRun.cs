@@ -204,7 +204,7 @@ public static class EvaluationRun
         string origin = "unknown (no --data given)";
         if (data is not null)
         {
-            var text = string.Join(" ", new[] { data.Provenance.SourceFile, data.Provenance.SourceLayout }.Concat(data.Provenance.Steps.Select(s => s.Name)));
+            var text = string.Join(" ", new[] { data.Provenance.SourceFile, data.Provenance.SourceLayout }.Concat(data.Provenance.Steps.Select(s => s.ToString())));
             origin = text.Contains("simulat", StringComparison.OrdinalIgnoreCase) ? "simulated" : "real (no simulation step in the provenance)";
             if (origin == "simulated") caveats.Add("The fMRI is simulated: results show the pipeline works, not that it decodes a real brain.");
         }

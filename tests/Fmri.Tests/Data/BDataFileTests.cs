@@ -127,6 +127,28 @@ public class BDataFileTests
     }
 
     [Fact]
+    public void A_written_data_set_keeps_its_origin_so_simulated_data_stays_marked_as_simulated()
+    {
+        using var temp = new TempFolder();
+        var original = BDataFile.Read(Fixtures.PathOf("bdata_current.h5"));
+        var simulated = original with
+        {
+            Provenance = new DatasetProvenance { SourceFile = "simulated:seed=3", SourceLayout = "simulation" }
+                .WithStep(ProcessingStep.Of("simulate_visual_cortex", ("snr", 0.5))),
+        };
+        string file = temp.File("simulated.h5");
+        BDataFile.Write(file, simulated);
+        var read = BDataFile.Read(file);
+        var recorded = Assert.Single(read.Provenance.Steps, s => s.Name == "recorded_provenance");
+        Assert.Contains("simulated:seed=3 -> simulate_visual_cortex", recorded.ToString());
+
+        // A data set with no processing history (a lab's file read as is) writes no such attribute.
+        string plain = temp.File("plain.h5");
+        BDataFile.Write(plain, original);
+        Assert.DoesNotContain(BDataFile.Read(plain).Provenance.Steps, s => s.Name == "recorded_provenance");
+    }
+
+    [Fact]
     public void Write_refuses_stimulus_ids_bdata_cannot_encode()
     {
         using var temp = new TempFolder();

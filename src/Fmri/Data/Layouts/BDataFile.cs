@@ -26,6 +26,9 @@ public static class BDataFile
     private static readonly string[] CategoryKeys = ["category_index", "category", "Category", "CategoryIndex"];
     private static readonly string[] CoordinateKeys = ["voxel_x", "voxel_y", "voxel_z"];
 
+    /// <summary>Root attribute (not part of bdpy's layout, ignored by it) holding the written data set's provenance.</summary>
+    public const string ProvenanceAttribute = "provenance";
+
     /// <summary>Reads a BData file (either generation) into a data set, keeping only the ROI columns when <see cref="BDataReadOptions.Roi"/> is set.</summary>
     public static FmriDataset Read(string path, BDataReadOptions? options = null)
     {
@@ -105,6 +108,9 @@ public static class BDataFile
             SourceSha256 = options.HashSource ? FileHash.Sha256(path) : "",
             SourceLayout = "bdata",
         };
+        // Written by this project's BData writer (e.g. "simulated:seed=1 -> simulate_visual_cortex"); absent in the labs' files.
+        if (input.StringAttribute("/", ProvenanceAttribute) is { Length: > 0 } recorded)
+            provenance = provenance.WithStep(ProcessingStep.Of("recorded_provenance", ("text", recorded)));
         if (roi is not null) provenance = provenance.WithStep(ProcessingStep.Of("select_roi", ("roi", roi.ToString()), ("voxels", kept.Length)));
 
         var dataset = new FmriDataset
@@ -215,7 +221,15 @@ public static class BDataFile
                 ["value"] = new H5Dataset(valueMatrix, fileDims: [(ulong)keys.Count, (ulong)columns]),
             },
         };
+        // Where the data came from, so a simulated subject stays marked as simulated through preprocessing and reports.
+        var origin = dataset.Provenance;
         var allStrings = keys.Concat(descriptions).ToList();
+        if (origin.Steps.Count > 0)
+        {
+            string text = string.Join(" -> ", new[] { origin.SourceFile }.Concat(origin.Steps.Select(step => step.Name)));
+            file.Attributes[ProvenanceAttribute] = text;
+            allStrings.Add(text); // fixed-length strings below: the attribute must fit too
+        }
         if (hasCategories && dataset.CategoryNames.Count > 0)
         {
             var map = new H5Group();
