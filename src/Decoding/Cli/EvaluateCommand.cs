@@ -27,12 +27,13 @@ public static class EvaluateCommand
         var control = new Option<string?>("--control") { Description = "decoded.h5 of `decode --shuffle-fmri` (the shuffled-fMRI control)" };
         var ridge = new Option<string?>("--ridge") { Description = "Preprocessed (canonical) fMRI file: fits the ridge baselines voxels -> pixels and voxels -> classifier features on its training split and reads the data's provenance" };
         var ridgeVae = new Option<string?>("--ridge-vae") { Description = "train-adapter or train-ldm output folder: adds the ridge baseline voxels -> VAE latent, decoded by its frozen autoencoder (needs --ridge)" };
+        var truth = new Option<string?>("--simulation-truth") { Description = "Simulated data only: the simulator's truth.h5; adds the ceiling row, the pixel ridge fitted and tested on noise-free responses (needs --ridge)" };
         var lossCurves = new Option<string[]>("--loss-curves") { Description = "Folders with training loss curves (loss*.csv / *.png) to show in the report", AllowMultipleArgumentsPerToken = true };
         var seed = CommonOptions.Seed(2022);
         var threads = CommonOptions.Threads();
 
         var command = new Command("evaluate", "Score decoded images against their stimuli, with controls, baselines and chance; write metrics.json and the reports");
-        foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, ridgeVae, lossCurves, seed, threads })
+        foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, ridgeVae, truth, lossCurves, seed, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -50,6 +51,9 @@ public static class EvaluateCommand
             if (vaeFolder is not null && dataFile is null)
                 throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
             if (vaeFolder is not null && !Directory.Exists(vaeFolder)) throw new DirectoryNotFoundException($"--ridge-vae: folder '{vaeFolder}' not found");
+            string? truthFile = parse.GetValue(truth) is { } t ? CliArguments.ExistingFile(t, "--simulation-truth") : null;
+            if (truthFile is not null && dataFile is null)
+                throw new ArgumentException("--simulation-truth needs --ridge <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders)
                 if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--loss-curves: folder '{folder}' not found");
@@ -58,7 +62,7 @@ public static class EvaluateCommand
             if (trialCount < 1) throw new ArgumentException($"--trials {trialCount} must be at least 1");
             long seedValue = parse.GetValue(seed);
 
-            var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders, vaeFolder);
+            var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders, vaeFolder, truthFile);
             var waysText = parse.GetValue(ways);
             var settings = waysText is null ? null : new EvaluationSettings(ParseWays(waysText), trialCount, seedValue);
             settings ??= DefaultSettings(classifierDir, trialCount, seedValue);

@@ -11,4 +11,5 @@ namespace Decoding.Reports;
 /// <param name="RidgeVae">A train-adapter or train-ldm output folder: its frozen autoencoder gives the VAE-latent ridge
 /// baseline (<see cref="Baselines.RidgeLatentBaseline"/>); needs <paramref name="Data"/>.</param>
 public sealed record EvaluationInputs(string Decoded, string Stimuli, string ClassifierFolder, string Output,
-    string? Control = null, string? Data = null, IReadOnlyList<string>? LossCurveFolders = null, string? RidgeVae = null);
+    string? Control = null, string? Data = null, IReadOnlyList<string>? LossCurveFolders = null, string? RidgeVae = null,
+    string? SimulationTruth = null);

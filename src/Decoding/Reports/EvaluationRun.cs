@@ -5,6 +5,7 @@ using Decoding.Runs;
 using Fmri;
 using Fmri.Data;
 using Fmri.Data.Layouts;
+using Fmri.Simulation;
 using Fmri.Stimuli;
 using static TorchSharp.torch;
 
@@ -25,6 +26,8 @@ public static class EvaluationRun
     public static EvaluationReport Run(EvaluationInputs inputs, EvaluationSettings? settings, DateTimeOffset started)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.SimulationTruth is not null && inputs.Data is null)
+            throw new ArgumentException("--simulation-truth needs --ridge <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
         if (inputs.RidgeVae is not null && inputs.Data is null)
             throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
         var decoded = DecodedImages.Read(inputs.Decoded);
@@ -62,7 +65,7 @@ public static class EvaluationRun
             using var autoencoder = inputs.RidgeVae is null ? null : ModelFolderAutoencoder.Load(inputs.RidgeVae);
             if (autoencoder is not null) vaeWeights = autoencoder.VaeWeightsPath;
             rows.AddRange(RidgeRows(data, inputs.Data, StimulusImageSet.Read(inputs.Stimuli), inputs.Stimuli, decoded.Height, channels, categoryNames,
-                classifier, settings, autoencoder));
+                classifier, settings, autoencoder, inputs.SimulationTruth));
         }
 
         var seen = new HashSet<string>(description.TrainingStimulusIds ?? []);
@@ -79,9 +82,10 @@ public static class EvaluationRun
                 ["control"] = inputs.Control is null ? "" : Path.GetFullPath(inputs.Control),
                 ["data"] = inputs.Data is null ? "" : Path.GetFullPath(inputs.Data),
                 ["ridge_vae"] = inputs.RidgeVae is null ? "" : Path.GetFullPath(inputs.RidgeVae),
+                ["simulation_truth"] = inputs.SimulationTruth is null ? "" : Path.GetFullPath(inputs.SimulationTruth),
             },
             InputSha256 = RunManifest.HashInputs(DecodedFile(inputs.Decoded), inputs.Stimuli, new ClassifierFolder(inputs.ClassifierFolder).WeightsPath,
-                inputs.Control is null ? "" : DecodedFile(inputs.Control), inputs.Data ?? "", vaeWeights),
+                inputs.Control is null ? "" : DecodedFile(inputs.Control), inputs.Data ?? "", vaeWeights, inputs.SimulationTruth ?? ""),
             Data = Describe(decoded, data, seenCount, network.ClassCount),
             Classifier = new ClassifierSummary(Path.GetFullPath(inputs.ClassifierFolder), description.TrainingData, network.ClassCount,
                 description.ClassNames, description.TestAccuracy, seenCount),
@@ -122,7 +126,8 @@ public static class EvaluationRun
     /// <summary>The ridge baselines: voxels -> pixels, voxels -> VAE latent (when <paramref name="autoencoder"/> is given)
     /// and voxels -> classifier features, each fitted on the training split only with its own seeded folds.</summary>
     private static List<MetricRow> RidgeRows(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
-        IReadOnlyList<string> categoryNames, SmallCnnClassifier classifier, EvaluationSettings settings, ModelFolderAutoencoder? autoencoder)
+        IReadOnlyList<string> categoryNames, SmallCnnClassifier classifier, EvaluationSettings settings, ModelFolderAutoencoder? autoencoder,
+        string? simulationTruth)
     {
         var rows = new List<MetricRow>();
         var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, size, channels);
@@ -137,6 +142,9 @@ public static class EvaluationRun
             rows.Add(DecodingEvaluation.Evaluate("ridge: voxels -> pixels", "baseline", testImages, predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(),
                 testCategories, classifier, settings,
                 $"linear ridge map from {train.VoxelCount} voxels to the {size}x{size}x{channels} stimulus pixels; {train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1"));
+
+            if (simulationTruth is not null)
+                rows.Add(NoiseFreeCeilingRow(simulationTruth, train, trainImages, test, testImages, testCategories, size, channels, classifier, settings));
 
             if (autoencoder is not null)
                 rows.Add(VaeRidgeRow(data, dataFile, stimuli, stimuliFile, size, channels, test, testImages, testCategories, classifier, settings, autoencoder));
@@ -156,6 +164,51 @@ public static class EvaluationRun
             test.Images.Dispose();
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The ceiling the simulator allows this linear decoder: the same ridge voxels -> pixels, fitted and tested on the
+    /// simulator's noise-free responses (truth.h5 <c>/noise_free_response</c>) to the same training and test stimuli
+    /// (no measurement noise, no run drift, no averaging needed), each voxel z-scored with training statistics.
+    /// </summary>
+    private static MetricRow NoiseFreeCeilingRow(string truthFile, StimulusPairs train, IReadOnlyList<ImageTensor> trainImages, StimulusPairs test,
+        IReadOnlyList<ImageTensor> testImages, IReadOnlyList<string> testCategories, int size, int channels, IImageClassifier classifier,
+        EvaluationSettings settings)
+    {
+        var truth = SimulationTruth.Read(truthFile);
+        var rowOf = new Dictionary<StimulusId, int>();
+        for (int i = 0; i < truth.StimulusCount; i++) rowOf[truth.StimulusIds[i]] = i;
+        int v = truth.VoxelCount;
+        float[] Responses(StimulusPairs pairs)
+        {
+            var x = new float[(long)pairs.Count * v]; // (n, V)
+            for (int i = 0; i < pairs.Count; i++)
+            {
+                if (!rowOf.TryGetValue(pairs.StimulusIds[i], out int k))
+                    throw new DataFormatException(truthFile, "stimulus_id", $"has no noise-free response for stimulus '{pairs.StimulusIds[i]}'");
+                truth.Response(k).CopyTo(x.AsSpan(i * v, v));
+            }
+            return x;
+        }
+        var xTrain = Responses(train);
+        var xTest = Responses(test);
+        for (int j = 0; j < v; j++)
+        {
+            double sum = 0, squares = 0;
+            for (int i = 0; i < train.Count; i++) { double value = xTrain[(long)i * v + j]; sum += value; squares += value * value; }
+            double mean = sum / train.Count;
+            double sd = Math.Sqrt(Math.Max(0, squares / train.Count - mean * mean));
+            if (!(sd > 0)) sd = 1;
+            for (int i = 0; i < train.Count; i++) xTrain[(long)i * v + j] = (float)((xTrain[(long)i * v + j] - mean) / sd);
+            for (int i = 0; i < test.Count; i++) xTest[(long)i * v + j] = (float)((xTest[(long)i * v + j] - mean) / sd);
+        }
+        var baseline = RidgeImageBaseline.Fit(xTrain, v, trainImages, new Random(DecodingEvaluation.SubSeed(settings.Seed, "ceiling-folds")));
+        var predicted = baseline.Predict(xTest, test.Count);
+        return DecodingEvaluation.Evaluate("ceiling: ridge voxels -> pixels on noise-free responses", "ceiling", testImages,
+            predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(), testCategories, classifier, settings,
+            $"the simulator's noise-free responses of all {v} simulated voxels ({truthFile}) to the same {train.Count} training and {test.Count} test stimuli, "
+            + $"z-scored per voxel with training statistics; ridge to the {size}x{size}x{channels} pixels, lambda {baseline.Lambda:G3} by "
+            + $"{RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; what a linear decoder could reach without measurement noise; K = 1");
     }
 
     /// <summary>Voxels -> the VAE posterior mean latent of the stimulus at the model's image format (as the decoder's

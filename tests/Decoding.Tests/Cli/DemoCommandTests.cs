@@ -17,6 +17,13 @@ public class DemoCommandTests
                      "models/mbm/run.json", "models/adapter/run.json", "decoded/decoded.h5", "decoded-shuffled/decoded.h5",
                      "report/metrics.json", "report/report.md", "report/report.html" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing after the tiny demo");
+        // The report holds every row the issue names: pipeline, shuffled control, three ridge baselines, the simulator's ceiling.
+        string metrics = File.ReadAllText(Path.Combine(dir, "report", "metrics.json")).Replace("\\u003E", ">"); // System.Text.Json escapes '>'
+
+        foreach (var row in new[] { "\"pipeline\"", "shuffled-fMRI control", "ridge: voxels -> pixels", "ridge: voxels -> VAE latent",
+                     "ridge: voxels -> classifier features", "ceiling: ridge voxels -> pixels on noise-free responses" })
+            Assert.Contains(row, metrics);
+        Assert.Contains("Data: simulated", File.ReadAllText(Path.Combine(dir, "report", "report.md")));
         var stages = DemoPlan.Stages(dir, "tiny", 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
 

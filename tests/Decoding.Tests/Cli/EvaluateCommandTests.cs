@@ -85,6 +85,14 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
+    public void SimulationTruthWithoutRidgeDataExitsTwo()
+    {
+        string truth = Path.Combine(EvaluationTestData.Instance.Folder, "truth-placeholder.h5");
+        File.WriteAllText(truth, "checked only after the missing --ridge");
+        AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(EvaluationTestData.Instance.PerfectFile, null, "--simulation-truth", truth)), "--ridge");
+    }
+
+    [Fact]
     public void AGoodRunExitsZeroAndWritesEveryOutput()
     {
         var args = Arguments(EvaluationTestData.Instance.PerfectFile);
