@@ -1,10 +1,16 @@
 using System.Runtime.CompilerServices;
 
+// Test classes run one at a time. TorchSharp 0.107's optimizers pass implicitly converted Scalars to native calls
+// without keeping them alive; when another thread allocates meanwhile, a garbage collection can finalize such a
+// Scalar while libtorch still reads it ("Unknown scalar type" / "toFloat" errors inside Adam.step, seen in 2 of 4 full
+// parallel runs this session, never in the single-threaded command-line program). Sequential classes remove the
+// other allocating threads.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Decoding.Tests;
 
 /// <summary>
-/// Runs once when the test assembly loads. Test models are tiny, and xunit already runs test classes in
-/// parallel on the 2 cores, so one libtorch thread per operation is fastest (measured: a tiny MBM training step
+/// Runs once when the test assembly loads. Test models are tiny, so one libtorch thread per operation is fastest (measured: a tiny MBM training step
 /// took 14 ms of CPU on 1 thread versus 210-345 ms on 2 under load) and keeps results independent of core count.
 /// </summary>
 internal static class TestAssemblySetup
@@ -13,10 +19,10 @@ internal static class TestAssemblySetup
     internal static void Initialize()
     {
         Fmri.Torch.TorchSetup.Apply(threads: 1);
-        // Test classes run in parallel in one process, and oneDNN's switch is process-wide: if one class's
-        // TorchBackends.Backward switched it off while another class ran a forward pass, that pass would take the
-        // other convolution kernel and "same seed, same output" tests would differ in the last bits. So tests run
-        // with oneDNN off throughout (TorchBackendsTests switches it on alone, in a non-parallel collection).
+        // oneDNN's switch is process-wide: with oneDNN on, a forward pass that overlapped another test's
+        // TorchBackends.Backward would take the other convolution kernel and "same seed, same output" tests would
+        // differ in the last bits (seen while classes ran in parallel). Tests run with oneDNN off throughout;
+        // TorchBackendsTests switches it on for its own check and back off.
         Fmri.Torch.TorchBackends.MkldnnEnabled = false;
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -43,7 +44,11 @@ public static class GradientClipping
         if (!double.IsFinite(norm)) return norm;
         double scale = maxNorm / (norm + Epsilon);
         if (scale < 1)
-            foreach (var g in gradients) g.mul_(scale);
+        {
+            // An explicit Scalar, disposed after the calls: an implicit one could be finalized while libtorch reads it.
+            using var factor = scale.ToScalar();
+            foreach (var g in gradients) g.mul_(factor);
+        }
         return norm;
     }
 }
