@@ -169,7 +169,7 @@ public static class EvaluationRun
     /// <summary>
     /// The ceiling the simulator allows this linear decoder: the same ridge voxels -> pixels, fitted and tested on the
     /// simulator's noise-free responses (truth.h5 <c>/noise_free_response</c>) to the same training and test stimuli
-    /// (no measurement noise, no run drift, no averaging needed), each voxel z-scored with training statistics.
+    /// (no measurement noise, no run drift, no averaging needed).
     /// </summary>
     private static MetricRow NoiseFreeCeilingRow(string truthFile, StimulusPairs train, IReadOnlyList<ImageTensor> trainImages, StimulusPairs test,
         IReadOnlyList<ImageTensor> testImages, IReadOnlyList<string> testCategories, int size, int channels, IImageClassifier classifier,
@@ -190,24 +190,15 @@ public static class EvaluationRun
             }
             return x;
         }
+        // RidgeRegression standardises each voxel with training statistics itself, as for the measured data.
         var xTrain = Responses(train);
         var xTest = Responses(test);
-        for (int j = 0; j < v; j++)
-        {
-            double sum = 0, squares = 0;
-            for (int i = 0; i < train.Count; i++) { double value = xTrain[(long)i * v + j]; sum += value; squares += value * value; }
-            double mean = sum / train.Count;
-            double sd = Math.Sqrt(Math.Max(0, squares / train.Count - mean * mean));
-            if (!(sd > 0)) sd = 1;
-            for (int i = 0; i < train.Count; i++) xTrain[(long)i * v + j] = (float)((xTrain[(long)i * v + j] - mean) / sd);
-            for (int i = 0; i < test.Count; i++) xTest[(long)i * v + j] = (float)((xTest[(long)i * v + j] - mean) / sd);
-        }
         var baseline = RidgeImageBaseline.Fit(xTrain, v, trainImages, new Random(DecodingEvaluation.SubSeed(settings.Seed, "ceiling-folds")));
         var predicted = baseline.Predict(xTest, test.Count);
         return DecodingEvaluation.Evaluate("ceiling: ridge voxels -> pixels on noise-free responses", "ceiling", testImages,
             predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(), testCategories, classifier, settings,
             $"the simulator's noise-free responses of all {v} simulated voxels ({truthFile}) to the same {train.Count} training and {test.Count} test stimuli, "
-            + $"z-scored per voxel with training statistics; ridge to the {size}x{size}x{channels} pixels, lambda {baseline.Lambda:G3} by "
+            + $"each voxel standardised with training statistics; ridge to the {size}x{size}x{channels} pixels, lambda {baseline.Lambda:G3} by "
             + $"{RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; what a linear decoder could reach without measurement noise; K = 1");
     }
 
