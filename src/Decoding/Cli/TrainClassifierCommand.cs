@@ -46,7 +46,7 @@ public static class TrainClassifierCommand
 
             var random = new Random(unchecked((int)seedValue));
             var data = string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
-                ? ClassifierTrainingData.FashionMnistData(FashionMnist.DebianFolder, () => StimulusSources.Load(source), random)
+                ? ClassifierTrainingData.FashionMnistData(FashionMnist.DefaultFolder(), random)
                 : ClassifierTrainingData.Split(StimulusSources.Load(source), random, $"image folder {source}");
             if (parse.GetValue(maxTrain) is { } limit) data = data.LimitTraining(limit, random);
             data = data.AtSize(parse.GetValue(imageSize));
@@ -75,7 +75,9 @@ public static class TrainClassifierCommand
                     TargetAccuracy = "> 0.88 on Fashion-MNIST",
                 },
                 Seeds = new Dictionary<string, long> { ["seed"] = seedValue },
-                InputSha256 = RunManifest.HashInputs(StimulusSources.InputFiles(source)),
+                InputSha256 = RunManifest.HashInputs(string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
+                    ? Directory.GetFiles(FashionMnist.DefaultFolder(), "*-ubyte.gz").Order(StringComparer.Ordinal).ToArray()
+                    : StimulusSources.InputFiles(source)),
                 Outputs = [ClassifierFolder.WeightsFile, ClassifierFolder.DescriptionFile, "loss.csv", "loss.png"],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,

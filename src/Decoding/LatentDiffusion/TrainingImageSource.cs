@@ -12,9 +12,10 @@ public sealed record TrainingImages(LabelledImages Images, string Description, I
 /// Resolves the <c>--images</c> argument of the training commands:
 /// <list type="bullet">
 /// <item><c>fashion-mnist</c>: the 60,000-image train split of Debian's <c>dataset-fashion-mnist</c> when installed,
-/// otherwise the 10,000-image test split shipped in the repository's <c>data/fashion-mnist</c>. The image models never
-/// train on the test split when the train split is available (the simulated fMRI experiments show test-split images).</item>
-/// <item>a folder holding Fashion-MNIST IDX files: its train split if present, else its test split;</item>
+/// otherwise t10k images 5,000-9,999 of the copy shipped in the repository's <c>data/fashion-mnist</c>. The image
+/// models never train on the experiment pool (t10k 0-4,999), whose images the simulated fMRI experiments show
+/// (<see cref="FashionMnist.ExperimentPoolSize"/>).</item>
+/// <item>a folder holding Fashion-MNIST IDX files: the same rule on its files;</item>
 /// <item>any other folder: PNG/JPEG images in one sub-folder per class (the class name is the sub-folder's).</item>
 /// </list>
 /// Images are then fitted to the preset's size (28x28 is centred on a zero 32x32 canvas; larger images are shrunk)
@@ -36,10 +37,8 @@ public static class TrainingImageSource
             : Directory.Exists(source) && (FashionMnist.HasPart(source, FashionMnistPart.Test) || FashionMnist.HasPart(source, FashionMnistPart.Train)) ? source : null;
         if (idxFolder is not null)
         {
-            var part = FashionMnist.HasPart(idxFolder, FashionMnistPart.Train) ? FashionMnistPart.Train : FashionMnistPart.Test;
-            set = FashionMnist.Load(idxFolder, part);
-            description = $"Fashion-MNIST {(part == FashionMnistPart.Train ? "train" : "test")} split from {idxFolder}";
-            files = [FashionMnist.ImagesFile(idxFolder, part), FashionMnist.LabelsFile(idxFolder, part)];
+            (set, var read, description) = FashionMnist.LoadModelImages(idxFolder);
+            files = read;
         }
         else
         {

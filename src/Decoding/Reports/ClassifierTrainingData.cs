@@ -12,19 +12,21 @@ public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImag
     public const double TrainFraction = 0.8;
 
     /// <summary>
-    /// Fashion-MNIST: with Debian's full set in <paramref name="debianFolder"/>, train on its 60,000 train images and
-    /// test on t10k; otherwise split the given t10k set 80/20 with a seeded permutation.
+    /// Fashion-MNIST from <paramref name="folder"/>: with the full set there, train on its 60,000 train images and test
+    /// on t10k; otherwise split the t10k images outside the experiment pool (<see cref="FashionMnist.LoadModelImages"/>)
+    /// 80/20 with a seeded permutation. Either way no image of the simulated experiments is a training image.
     /// </summary>
-    public static ClassifierTrainingData FashionMnistData(string debianFolder, Func<StimulusImageSet> shippedTestSet, Random random)
+    public static ClassifierTrainingData FashionMnistData(string folder, Random random)
     {
-        if (FashionMnist.HasPart(debianFolder, FashionMnistPart.Train) && FashionMnist.HasPart(debianFolder, FashionMnistPart.Test))
+        if (FashionMnist.HasPart(folder, FashionMnistPart.Train) && FashionMnist.HasPart(folder, FashionMnistPart.Test))
         {
-            var train = FashionMnist.Load(debianFolder, FashionMnistPart.Train).ForDiffusion();
-            var test = FashionMnist.Load(debianFolder, FashionMnistPart.Test).ForDiffusion();
+            var train = FashionMnist.Load(folder, FashionMnistPart.Train).ForDiffusion();
+            var test = FashionMnist.Load(folder, FashionMnistPart.Test).ForDiffusion();
             return new ClassifierTrainingData(train, test,
-                $"Fashion-MNIST full set ({debianFolder}): trained on train ({train.Count} images), tested on t10k ({test.Count} images), 28x28 centred on 32x32");
+                $"Fashion-MNIST full set ({folder}): trained on train ({train.Count} images), tested on t10k ({test.Count} images), 28x28 centred on 32x32");
         }
-        return Split(shippedTestSet(), random, "Fashion-MNIST t10k only (full set not installed)");
+        var (images, _, description) = FashionMnist.LoadModelImages(folder);
+        return Split(images, random, description);
     }
 
     /// <summary>Splits one set: a seeded permutation, the first <see cref="TrainFraction"/> for training, the rest for testing.</summary>

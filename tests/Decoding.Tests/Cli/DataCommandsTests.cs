@@ -1,5 +1,6 @@
 using Fmri.Data;
 using Fmri.Data.Layouts;
+using Fmri.Stimuli;
 
 namespace Decoding.Tests.Cli;
 
@@ -101,6 +102,11 @@ public class DataCommandsTests
         Assert.True(exit == 0, err);
         string bdata = Path.Combine(dir, "sim-01.h5");
         Assert.True(File.Exists(Path.Combine(dir, "stimuli.h5")) && File.Exists(Path.Combine(dir, "truth.h5")));
+        // Every stimulus comes from the experiment pool (t10k images 0-4,999), never from the images the classifier,
+        // VAE and LDM learn from (the train half, or t10k 5,000-9,999 when only the shipped copy exists).
+        var stimuli = StimulusImageFile.Read(Path.Combine(dir, "stimuli.h5"));
+        Assert.Equal(50, stimuli.Count);
+        Assert.All(stimuli.StimulusIds, id => Assert.True(id.TryGetSynsetAndImage(out _, out int image) && image < FashionMnist.ExperimentPoolSize, id.Value));
         string pre = Path.Combine(dir, "pre.h5");
         (exit, _, err) = CliTestHarness.Run("preprocess", bdata, "-o", pre);
         Assert.True(exit == 0, err);

@@ -34,15 +34,33 @@ public class FashionMnistTests
     }
 
     [Fact]
-    public void Available_set_starts_with_the_test_half_and_adds_the_train_half_when_installed()
+    public void Experiment_pool_and_model_images_never_share_an_image()
     {
-        string folder = FashionMnist.DefaultFolder();
-        bool full = FashionMnist.HasPart(folder, FashionMnistPart.Train);
-        var set = FashionMnist.LoadAvailable(folder);
-        Assert.Equal(full ? 70_000 : 10_000, set.Count);
+        // Shipped copy (t10k only): the pool is t10k 0-4,999, the models get t10k 5,000-9,999.
         var shipped = FashionMnist.Load(ShippedFolder, FashionMnistPart.Test);
-        Assert.Equal(shipped.StimulusIds, set.StimulusIds[..10_000]);
-        Assert.True(set.Pixels.AsSpan(0, shipped.Pixels.Length).SequenceEqual(shipped.Pixels));
+        var pool = FashionMnist.LoadExperimentPool(ShippedFolder);
+        Assert.Equal(FashionMnist.ExperimentPoolSize, pool.Count);
+        Assert.Equal(shipped.StimulusIds[..5_000], pool.StimulusIds);
+        Assert.True(pool.Pixels.AsSpan().SequenceEqual(shipped.Pixels.AsSpan(0, pool.Pixels.Length)));
+        var (models, files, description) = FashionMnist.LoadModelImages(ShippedFolder);
+        Assert.Equal(5_000, models.Count);
+        Assert.Equal(shipped.StimulusIds[5_000..], models.StimulusIds);
+        Assert.Empty(pool.StimulusIds.Intersect(models.StimulusIds));
+        Assert.Equal([FashionMnist.ImagesFile(ShippedFolder, FashionMnistPart.Test), FashionMnist.LabelsFile(ShippedFolder, FashionMnistPart.Test)], files);
+        Assert.Contains("5,000-9,999", description);
+
+        // A folder with a train half too (here the t10k files copied under the train names): the models get the train half.
+        using var dir = new TempFolder();
+        foreach (var part in new[] { FashionMnistPart.Test, FashionMnistPart.Train })
+        {
+            File.Copy(FashionMnist.ImagesFile(ShippedFolder, FashionMnistPart.Test), FashionMnist.ImagesFile(dir.Path, part));
+            File.Copy(FashionMnist.LabelsFile(ShippedFolder, FashionMnistPart.Test), FashionMnist.LabelsFile(dir.Path, part));
+        }
+        var (train, trainFiles, _) = FashionMnist.LoadModelImages(dir.Path);
+        Assert.Equal(10_000, train.Count);
+        Assert.All(train.StimulusIds, id => Assert.True(id.TryGetSynsetAndImage(out _, out int n) && n >= FashionMnist.TrainImageNumberOffset));
+        Assert.Equal(FashionMnist.ImagesFile(dir.Path, FashionMnistPart.Train), trainFiles[0]);
+        Assert.Equal(pool.StimulusIds, FashionMnist.LoadExperimentPool(dir.Path).StimulusIds);
     }
 
     [Fact]
