@@ -60,6 +60,7 @@ public static class MaskedBrainPretraining
         var options = MaskedBrainModelingOptions.ForEpochs(settings.Epochs) with
         {
             BatchSize = settings.BatchSize,
+            BaseLearningRate = settings.BaseLearningRate,
             Seed = settings.Seed,
             WidthPolicy = settings.WidthPolicy,
         };

@@ -23,6 +23,7 @@ public static class PretrainMbmCommand
         var output = new Option<string?>("--out") { Description = "Output folder (checkpoint mbm.*, loss curves, run.json)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in total (paper: 500)", DefaultValueFactory = _ => 500 };
         var batch = new Option<int>("--batch") { Description = "Samples per step (paper: 100; the learning rate scales with it)", DefaultValueFactory = _ => 100 };
+        var baseLr = new Option<double>("--base-lr") { Description = "AdamW learning rate at batch 100 (paper: 2.5e-4 over 500 epochs; short runs need more)", DefaultValueFactory = _ => new MaskedBrainPretrainingSettings().BaseLearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
         var seed = new Option<long>("--seed") { Description = "Seed of initial weights, held-out draw, sample order and masks", DefaultValueFactory = _ => 2022 };
         var includeTest = new Option<bool>("--include-test-fmri") { Description = "Also pool test-split fMRI (MinD-Vis did; off by default)" };
@@ -30,7 +31,7 @@ public static class PretrainMbmCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
-        foreach (var option in new Option[] { data, preset, output, epochs, batch, resume, seed, includeTest, widthPolicy, threads })
+        foreach (var option in new Option[] { data, preset, output, epochs, batch, baseLr, resume, seed, includeTest, widthPolicy, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -44,6 +45,7 @@ public static class PretrainMbmCommand
                 Preset = parse.GetValue(preset)!,
                 Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch),
+                BaseLearningRate = parse.GetValue(baseLr),
                 Seed = parse.GetValue(seed),
                 IncludeTestFmri = parse.GetValue(includeTest),
                 WidthPolicy = WidthPolicyNames.Parse(parse.GetValue(widthPolicy)!),
@@ -64,6 +66,7 @@ public static class PretrainMbmCommand
                     settings.Preset,
                     settings.Epochs,
                     settings.BatchSize,
+                    settings.BaseLearningRate,
                     IncludeTestFmri = settings.IncludeTestFmri,
                     WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy),
                     settings.HeldOutFraction,
