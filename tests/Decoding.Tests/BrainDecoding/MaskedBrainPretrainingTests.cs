@@ -48,12 +48,23 @@ public sealed class MaskedBrainPretrainingTests
         CanonicalFile.Write(data, fmri);
         string output = Path.Combine(folder.Path, "mbm");
         var root = new RootCommand { PretrainMbmCommand.Create() };
-        int code = root.Parse(["pretrain-mbm", "--data", data, "--preset", "tiny", "--out", output, "--epochs", "2", "--batch", "8", "--threads", "1"]).Invoke();
+        int code = root.Parse(["pretrain-mbm", "--data", data, "--preset", "tiny", "--out", output, "--epochs", "2", "--batch", "8",
+            "--base-lr", "1e-3", "--threads", "1"]).Invoke();
         Assert.Equal(0, code);
         using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json")));
         var config = run.RootElement.GetProperty("config");
         Assert.Equal(4, config.GetProperty("test_samples_excluded").GetInt32());
         Assert.False(config.GetProperty("include_test_fmri").GetBoolean());
+        Assert.Equal(1e-3, config.GetProperty("base_learning_rate").GetDouble());
+        // --base-lr reaches the optimizer: the peak of the logged schedule is 1e-3 x 8 / 100 (linear scaling rule) after the
+        // one warm-up epoch; the default 2.5e-4 would peak at 2e-5.
+        var lines = File.ReadAllLines(Path.Combine(output, MaskedBrainPretraining.LossCsvFile));
+        int column = Array.IndexOf(lines[0].Split(','), "learning_rate");
+        double peak = lines.Skip(1).Max(l => double.Parse(l.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(peak, 0.5 * 8e-5, 8e-5 * (1 + 1e-9));
+        Assert.Equal(2, root.Parse(["pretrain-mbm", "--data", data, "--preset", "tiny", "--out", Path.Combine(folder.Path, "mbm-bad-lr"),
+            "--base-lr", "0", "--threads", "1"]).Invoke());
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "mbm-bad-lr")) && Directory.EnumerateFileSystemEntries(Path.Combine(folder.Path, "mbm-bad-lr")).Any());
 
         Assert.Equal(2, root.Parse(["pretrain-mbm", "--data", data, "--preset", "huge", "--out", output, "--threads", "1"]).Invoke());
         Assert.Equal(2, root.Parse(["pretrain-mbm", "--data", Path.Combine(folder.Path, "missing.h5"), "--out", output, "--threads", "1"]).Invoke());

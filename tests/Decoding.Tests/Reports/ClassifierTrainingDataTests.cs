@@ -28,4 +28,18 @@ public class ClassifierTrainingDataTests
         Assert.Same(data, data.LimitTraining(50, new Random(3)));
         Assert.Throws<ArgumentException>(() => data.LimitTraining(0, new Random(3)));
     }
+
+    [Fact]
+    public void Without_the_train_half_the_classifier_never_sees_the_experiment_pool()
+    {
+        // The shipped copy has only t10k: the classifier splits t10k 5,000-9,999 80/20 and never touches 0-4,999,
+        // from which the simulated experiments draw their stimuli.
+        string shipped = Path.Combine(RepositoryData.FindDataFolder(), "fashion-mnist");
+        var data = ClassifierTrainingData.FashionMnistData(shipped, new Random(1));
+        Assert.Equal((4_000, 1_000), (data.Train.Count, data.Test.Count));
+        var pool = FashionMnist.LoadExperimentPool(shipped).StimulusIds.ToHashSet();
+        Assert.DoesNotContain(data.Train.StimulusIds, pool.Contains);
+        Assert.DoesNotContain(data.Test.StimulusIds, pool.Contains);
+        Assert.Contains("experiment pool", data.Description);
+    }
 }
