@@ -18,8 +18,8 @@ public static class DemoPlan
     /// <param name="VaeSteps">`train-vae --steps`; null: the preset's default.</param>
     /// <param name="LdmSteps">`train-ldm --steps`; null: the preset's default.</param>
     /// <param name="MbmEpochs">`pretrain-mbm --epochs`.</param>
-    /// <param name="MbmBaseLearningRate">`pretrain-mbm --base-lr`: the paper's 2.5e-4 is for 500 epochs; in 15 epochs (180 steps) it
-    /// left the held-out masked correlation at 0.002-0.03, while 4e-3 reached 0.163 (1e-3: 0.120, 1e-2: 0.161; seed 1, this data).</param>
+    /// <param name="MbmBaseLearningRate">`pretrain-mbm --base-lr`: the paper's 2.5e-4 is for 500 epochs; in 15 epochs (165 steps) it
+    /// left the held-out masked correlation at 0.002, while 4e-3 reached 0.163 (1e-3: 0.120, 1e-2: 0.161; seed 1, this data).</param>
     /// <param name="AdapterEpochs">`train-adapter --epochs`.</param>
     /// <param name="DecodeSamples">Images per test stimulus (MinD-Vis: 5).</param>
     /// <param name="DecodeSteps">PLMS steps per image.</param>
@@ -49,7 +49,7 @@ public static class DemoPlan
         ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 300, LdmSteps: 1200, MbmEpochs: 15, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
         DecodeSamples: 5, DecodeSteps: 50, Guidance: 3, Trials: 1000, ImageSize: 32);
 
-    /// <summary>The stages for <paramref name="preset"/> ("tiny": about two minutes, for CI; "small": the real demo).</summary>
+    /// <summary>The stages for <paramref name="preset"/> ("tiny": under a minute, 46 s measured, for CI; "small": the real demo, about 14 minutes).</summary>
     /// <param name="threads">Passed as `--threads` to every stage that runs libtorch; null: each command's default.</param>
     public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null)
     {

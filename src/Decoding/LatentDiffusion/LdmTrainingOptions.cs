@@ -51,7 +51,7 @@ public sealed record LdmTrainingOptions
     /// <summary>
     /// Train on at most this many images, a subset drawn once from a generator seeded by the run's seed (null: all).
     /// The latents of the training images are computed once before training; on a CPU, encoding 60,000 images costs
-    /// more than a short run sees (1,500 steps x 32 = 48,000 draws).
+    /// more than a short run sees (the small preset's 2,000 steps x 32 = 64,000 draws; the demo's 1,200 x 32 = 38,400).
     /// </summary>
     [JsonPropertyName("max_train_images")] public int? MaxTrainImages { get; init; }
 

@@ -66,7 +66,8 @@ public sealed record AutoencoderKLConfig
     };
 
     /// <summary>
-    /// Demo: 3x32x32 images ↔ a 4x8x8 latent. The scaling factor is 1 until trained; set it to 1 / std of the
+    /// Small: 3x32x32 images ↔ a 4x8x8 latent (the demo's <c>LatentDiffusionPreset.Small</c> uses a 1-channel,
+    /// 16/32/64-channel variant). The scaling factor is 1 until trained; set it to 1 / std of the
     /// trained encoder's latents (the LDM recipe).
     /// </summary>
     public static AutoencoderKLConfig Small => new()
