@@ -93,7 +93,7 @@ public static class TrainAdapterCommand
                     folder.Save(model, firstStage, state, trainer.Optimizer);
                     curve.Save(folder.LossCsvPath);
                     if (!ConsoleProgress.Interactive && curve.Points.Count > 0)
-                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: loss {curve.Points[^1].Loss:G4}"));
+                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: mean loss {curve.MeanLoss(completed - 1):G4} over {stepsPerEpoch} steps"));
                 }, progress));
             if (curve.Points.Count > 0)
                 LossCurvePlot.Save(folder.LossPngPath, [LossCurvePlot.FromCurve(curve)], logScale: true,
@@ -126,7 +126,7 @@ public static class TrainAdapterCommand
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(outDir, "run.json"));
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"train-adapter: {pairs.Count} training pairs, {trainer.TrainableParameters.Sum(p => p.Parameter.numel())} trainable parameters ({TrainablePartsRules.Name(options.Trainable)}), final loss {(curve.Points.Count > 0 ? curve.Points[^1].Loss : double.NaN):G4}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
+                $"train-adapter: {pairs.Count} training pairs, {trainer.TrainableParameters.Sum(p => p.Parameter.numel())} trainable parameters ({TrainablePartsRules.Name(options.Trainable)}), last epoch's mean loss {(curve.Points.Count > 0 ? curve.MeanLoss(curve.Points[^1].Epoch) : double.NaN):G4}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
             return 0;
         }));
         return command;

@@ -44,6 +44,13 @@ public sealed class LossCurve
         points.Add(new LossCurvePoint(step, epoch, loss, extras.ToArray()));
     }
 
+    /// <summary>Mean loss over the recorded steps of <paramref name="epoch"/> (0-based); NaN when none is recorded.</summary>
+    public double MeanLoss(int epoch)
+    {
+        var losses = points.Where(p => p.Epoch == epoch).Select(p => p.Loss).ToList();
+        return losses.Count == 0 ? double.NaN : losses.Average();
+    }
+
     /// <summary>Removes the rows after <paramref name="step"/> (resuming from a checkpoint saved at that step).</summary>
     public void DropAfter(long step) => points.RemoveAll(p => p.Step > step);
 

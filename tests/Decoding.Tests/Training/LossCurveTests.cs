@@ -37,6 +37,18 @@ public class LossCurveTests
     }
 
     [Fact]
+    public void Mean_loss_of_an_epoch_averages_its_steps_only()
+    {
+        var curve = new LossCurve();
+        curve.Add(1, 0, 0.5);
+        curve.Add(2, 0, 0.25);
+        curve.Add(3, 1, 0.125);
+        Assert.Equal(0.375, curve.MeanLoss(0));   // (0.5 + 0.25) / 2, by hand
+        Assert.Equal(0.125, curve.MeanLoss(1));
+        Assert.True(double.IsNaN(curve.MeanLoss(2)));
+    }
+
+    [Fact]
     public void Wrong_number_of_extra_values_and_backward_steps_are_refused()
     {
         var curve = new LossCurve(["lr"]);
