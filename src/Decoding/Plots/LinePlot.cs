@@ -41,7 +41,9 @@ public static class LinePlot
             var limits = plot.Axes.GetLimits();
             plot.Axes.SetLimitsY(yMin ?? limits.Bottom, yMax ?? limits.Top);
         }
-        plot.ShowLegend(Alignment.UpperRight);
+        if (series.All(s => s.X.All(x => x == Math.Round(x))))
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };   // n is a count
+        plot.ShowLegend(Edge.Right);   // outside the data area, so no curve is hidden behind it
         return plot;
     }
 

@@ -16,7 +16,7 @@ public static class ReportFigures
         var series = report.Rows.Select(r => new PlotSeries(r.Name, r.NWay.Select(s => (double)s.N).ToArray(), r.NWay.Select(s => s.MeanOverSamples.Value).ToArray())).ToList();
         var plot = LinePlot.Build(series, new PlotLabels("n-way top-1 accuracy (mean over samples)", "n", "accuracy"),
             LinePlot.NWayChance(report.Settings.Ways.Distinct().Order()), 0, 1.05);
-        return PlotImage.RenderPng(plot);
+        return PlotImage.RenderPng(plot, width: PlotImage.DefaultWidth + 350);   // room for the legend beside the curves
     }
 
     /// <summary>The pipeline's n-way accuracy at the largest n per category, with the chance line.</summary>
