@@ -126,6 +126,35 @@ public class PlotRenderingTests
     }
 
     [Fact]
+    public void Moving_mean_is_centred_and_averages_fewer_values_at_the_ends()
+    {
+        // By hand, window 3: (1+2)/2, (1+2+3)/3, (2+3+4)/3, (3+4+5)/3, (4+5)/2.
+        Assert.Equal(new[] { 1.5, 2.0, 3.0, 4.0, 4.5 }, LossCurvePlot.MovingMean([1, 2, 3, 4, 5], 3));
+        // Window 4 (even): one value before, two after: (1+2+3)/3, (1+2+3+4)/4, (2+3+4+5)/4, (3+4+5)/3, (4+5)/2.
+        Assert.Equal(new[] { 2.0, 2.5, 3.5, 4.0, 4.5 }, LossCurvePlot.MovingMean([1, 2, 3, 4, 5], 4));
+        Assert.Equal(new[] { 7.0 }, LossCurvePlot.MovingMean([7], 1));
+        Assert.Throws<ArgumentException>(() => LossCurvePlot.MovingMean([1], 0));
+    }
+
+    [Fact]
+    public void Long_noisy_curves_get_a_moving_mean_and_short_ones_do_not()
+    {
+        var shortPlot = LossCurvePlot.Build([new PlotSeries("loss", [1, 2, 3], [3.0, 2.0, 1.0])]);
+        Assert.Single(shortPlot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+
+        int n = LossCurvePlot.SmoothingMinPoints;
+        var x = Enumerable.Range(1, n).Select(i => (double)i).ToArray();
+        var y = x.Select(i => i % 2 == 0 ? 1.0 : 3.0).ToArray();   // alternating 1, 3 (each step 1 away from the mean 2)
+        var lines = LossCurvePlot.Build([new PlotSeries("loss", x, y)]).GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains($"moving mean of {LossCurvePlot.SmoothingWindow(n)} steps", lines[1].LegendText);
+        var smooth = lines[1].Data.GetScatterPoints().Select(p => p.Y).ToArray();
+        // Away from the ends w consecutive values sum to 2w (w even) or 2w +- 1 (w odd), so the mean is within 1/w of 2.
+        double w = LossCurvePlot.SmoothingWindow(n);
+        Assert.All(smooth[10..^10], v => Assert.InRange(v, 2 - 1 / w - 1e-12, 2 + 1 / w + 1e-12));
+    }
+
+    [Fact]
     public void Saved_files_are_png_of_the_requested_size()
     {
         string dir = Path.Combine(Path.GetTempPath(), "plots-" + Guid.NewGuid().ToString("N"));
