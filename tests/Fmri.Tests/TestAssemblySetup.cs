@@ -18,11 +18,11 @@ internal static class TestAssemblySetup
     [ModuleInitializer]
     internal static void Initialize()
     {
-        Fmri.Torch.TorchSetup.Apply(threads: 1);
+        Fmri.Core.Torch.TorchSetup.Apply(threads: 1);
         // oneDNN's switch is process-wide: with oneDNN on, a forward pass that overlapped another test's
         // TorchBackends.Backward would take the other convolution kernel and "same seed, same output" tests would
         // differ in the last bits (seen while classes ran in parallel). Tests run with oneDNN off throughout;
         // TorchBackendsTests switches it on for its own check and back off.
-        Fmri.Torch.TorchBackends.MkldnnEnabled = false;
+        Fmri.Core.Torch.TorchBackends.MkldnnEnabled = false;
     }
 }

@@ -1,4 +1,4 @@
-using Fmri;
+using Fmri.Core;
 
 namespace Decoding.Cli;
 

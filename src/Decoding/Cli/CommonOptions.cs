@@ -45,6 +45,6 @@ public static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
-    /// <summary>Applies `--threads` and the project's libtorch settings (<see cref="Fmri.Torch.TorchSetup"/>).</summary>
-    public static void ApplyThreads(int threads) => Fmri.Torch.TorchSetup.Apply(threads);
+    /// <summary>Applies `--threads` and the project's libtorch settings (<see cref="Fmri.Core.Torch.TorchSetup"/>).</summary>
+    public static void ApplyThreads(int threads) => Fmri.Core.Torch.TorchSetup.Apply(threads);
 }

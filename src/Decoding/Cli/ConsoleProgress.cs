@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Fmri.Core;
 
 namespace Decoding.Cli;
 
@@ -42,6 +43,3 @@ public static class ConsoleProgress
         public void Report(ProgressUpdate value) => handler(value);
     }
 }
-
-/// <summary>How much of a long job is done, with an optional short status (e.g. the current loss).</summary>
-public readonly record struct ProgressUpdate(double Done, string? Status = null);

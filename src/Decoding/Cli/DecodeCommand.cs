@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.BrainDecoding;
+using Decoding.Decode;
+using Decoding.DoubleConditioning;
 using Decoding.LatentDiffusion;
-using Decoding.Runs;
+using Fmri.Core.Runs;
 using Fmri.Data;
 using Fmri.Data.Layouts;
-using Fmri.Stimuli;
+using Fmri.Data.Stimuli;
 
 namespace Decoding.Cli;
 

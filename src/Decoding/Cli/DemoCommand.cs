@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Decoding.Demo;
-using Decoding.Runs;
-using Fmri.IO;
+using Fmri.Core.IO;
+using Fmri.Core.Runs;
 
 namespace Decoding.Cli;
 

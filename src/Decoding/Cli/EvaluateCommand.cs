@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.BrainDecoding;
+using Decoding.Evaluation;
+using Decoding.Evaluation.ScoringClassifier;
 using Decoding.Reports;
-using Decoding.Runs;
+using Fmri.Core.Runs;
 
 namespace Decoding.Cli;
 

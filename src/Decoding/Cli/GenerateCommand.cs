@@ -1,11 +1,13 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Decoding.Imaging;
 using Decoding.LatentDiffusion;
-using Decoding.Runs;
-using Fmri.IO;
+using Fmri.Core.IO;
+using Fmri.Core.Imaging;
+using Fmri.Core.Runs;
+using Fmri.Data.Simulation;
 using static TorchSharp.torch;
 
 namespace Decoding.Cli;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Globalization;
 using System.Text;
 using Fmri.Data;

@@ -1,10 +1,11 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Diagnostics;
-using Decoding.Runs;
+using Fmri.Core.IO;
+using Fmri.Core.Runs;
 using Fmri.Data;
 using Fmri.Data.Layouts;
-using Fmri.IO;
-using Fmri.Preprocessing;
+using Fmri.Data.Preprocessing;
 
 namespace Decoding.Cli;
 
@@ -93,7 +94,7 @@ public static class PreprocessCommand
     private static StimulusId[] ReadIds(string path)
     {
         var ids = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => new StimulusId(l)).ToArray();
-        if (ids.Length == 0) throw new Fmri.DataFormatException(path, "test ids", "lists no stimulus id");
+        if (ids.Length == 0) throw new Fmri.Core.DataFormatException(path, "test ids", "lists no stimulus id");
         return ids;
     }
 }

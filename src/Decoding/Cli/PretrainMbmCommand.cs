@@ -1,11 +1,10 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.BrainDecoding;
-using Decoding.Runs;
-using Fmri.BrainModel;
-using Fmri.Data;
+using Fmri.Core.Runs;
 using Fmri.Data.Layouts;
+using Fmri.MaskedBrainModeling;
 
 namespace Decoding.Cli;
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Diagnostics;
-using Decoding.Runs;
+using Fmri.Core.Runs;
 using Fmri.Data.Layouts;
-using Fmri.Simulation;
+using Fmri.Data.Simulation;
 
 namespace Decoding.Cli;
 

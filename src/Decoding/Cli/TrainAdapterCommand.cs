@@ -1,14 +1,15 @@
 using System.CommandLine;
+using Fmri.MaskedBrainModeling;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.Adapters;
-using Decoding.BrainDecoding;
-using Decoding.Plots;
-using Decoding.Runs;
-using Decoding.Training;
+using Decoding.DoubleConditioning;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Plots;
+using Fmri.Core.Runs;
+using Fmri.Core.Training;
+using Fmri.Data;
 using Fmri.Data.Layouts;
-using Fmri.IO;
-using Fmri.Stimuli;
+using Fmri.Data.Stimuli;
 using TorchSharp;
 
 namespace Decoding.Cli;

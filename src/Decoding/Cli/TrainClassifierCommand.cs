@@ -1,13 +1,13 @@
 using System.CommandLine;
+using Fmri.Core;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.BrainDecoding;
 using Decoding.Evaluation;
-using Decoding.Plots;
-using Decoding.Reports;
-using Decoding.Runs;
-using Decoding.Training;
-using Fmri.Stimuli;
+using Decoding.Evaluation.ScoringClassifier;
+using Fmri.Core.Plots;
+using Fmri.Core.Runs;
+using Fmri.Core.Training;
+using Fmri.Data.Stimuli;
 using TorchSharp;
 
 namespace Decoding.Cli;

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.Diffusion;
-using Decoding.Imaging;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
-using Decoding.Runs;
-using Fmri.IO;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Imaging;
+using Fmri.Core.Runs;
 using static TorchSharp.torch;
 
 namespace Decoding.Cli;

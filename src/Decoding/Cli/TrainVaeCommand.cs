@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Decoding.Imaging;
 using Decoding.LatentDiffusion;
-using Decoding.Runs;
+using Fmri.Core.Imaging;
+using Fmri.Core.Runs;
 using static TorchSharp.torch;
 
 namespace Decoding.Cli;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Fmri;
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.IO;
 using static TorchSharp.torch;
 
 namespace Decoding.Conditioning;

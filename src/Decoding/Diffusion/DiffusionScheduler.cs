@@ -1,3 +1,4 @@
+using Decoding.Models.Unet;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Decoding.Models.Unet;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Fmri.Core;
 using Decoding.Cli;
 using static TorchSharp.torch;
 

@@ -9,7 +9,7 @@ namespace Decoding.LatentDiffusion;
 /// What a trained latent diffusion model is, stored as its checkpoint's config (<c>ldm.config.json</c>): the preset it
 /// came from, the image format, the kind of first stage, the class names (prompts), and the UNet, conditioner and
 /// scheduler configs under diffusers' and transformers' field names. Resuming or loading with a different one is
-/// refused field by field (<see cref="Fmri.IO.ModelCheckpoint.CheckConfig{TConfig}"/>).
+/// refused field by field (<see cref="Fmri.Core.Checkpoints.ModelCheckpoint.CheckConfig{TConfig}"/>).
 /// </summary>
 public sealed record LatentDiffusionModelConfig
 {

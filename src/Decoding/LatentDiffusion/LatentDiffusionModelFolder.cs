@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Decoding.Conditioning;
 using Decoding.Models.Vae;
-using Fmri;
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

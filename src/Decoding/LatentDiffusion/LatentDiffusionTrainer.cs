@@ -1,10 +1,11 @@
 using System.Globalization;
+using Fmri.Core;
 using Decoding.Cli;
 using Decoding.Conditioning;
 using Decoding.Diffusion;
-using Decoding.Training;
-using Fmri.Torch;
-using Fmri.IO;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Torch;
+using Fmri.Core.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -111,7 +112,7 @@ public sealed class LatentDiffusionTrainer
                 ema.Load(saved.Tensors, saved.Metadata, checkpoint.EmaWeightsPath);
             }
             var state = checkpoint.ReadTrainingState()
-                ?? throw new Fmri.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
+                ?? throw new Fmri.Core.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
             state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
             step = state.Step;
             seed = state.Seed; // the run keeps the seed it started from; its generator state continues

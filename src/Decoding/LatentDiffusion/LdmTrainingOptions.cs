@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Decoding.Training;
+using Fmri.Core.Training;
 
 namespace Decoding.LatentDiffusion;
 

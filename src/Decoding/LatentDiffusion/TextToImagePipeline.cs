@@ -1,5 +1,5 @@
-using Decoding.Conditioning;
 using Decoding.Diffusion;
+using Decoding.Conditioning;
 using static TorchSharp.torch;
 
 namespace Decoding.LatentDiffusion;

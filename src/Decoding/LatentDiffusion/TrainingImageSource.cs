@@ -1,4 +1,4 @@
-using Fmri.Stimuli;
+using Fmri.Data.Stimuli;
 
 namespace Decoding.LatentDiffusion;
 

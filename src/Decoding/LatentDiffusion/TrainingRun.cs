@@ -1,6 +1,6 @@
-using Decoding.Plots;
-using Decoding.Training;
-using Fmri.IO;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Plots;
+using Fmri.Core.Training;
 using static TorchSharp.torch;
 
 namespace Decoding.LatentDiffusion;
@@ -41,7 +41,7 @@ internal static class TrainingRun
         if (!File.Exists(csvPath)) return new LossCurve(extraColumns);
         var curve = LossCurve.Read(csvPath);
         if (!curve.ExtraColumns.SequenceEqual(extraColumns))
-            throw new Fmri.DataFormatException(csvPath, "line 1", $"columns {string.Join(",", curve.ExtraColumns)} differ from this trainer's {string.Join(",", extraColumns)}");
+            throw new Fmri.Core.DataFormatException(csvPath, "line 1", $"columns {string.Join(",", curve.ExtraColumns)} differ from this trainer's {string.Join(",", extraColumns)}");
         curve.DropAfter(step);
         return curve;
     }

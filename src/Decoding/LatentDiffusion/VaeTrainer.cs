@@ -1,9 +1,10 @@
 using System.Globalization;
+using Fmri.Core;
 using Decoding.Cli;
 using Decoding.Models.Vae;
-using Decoding.Training;
-using Fmri.Torch;
-using Fmri.IO;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Torch;
+using Fmri.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -85,7 +86,7 @@ public sealed class VaeTrainer
             checkpoint.LoadWeights(vae, config with { ScalingFactor = storedScale });
             if (checkpoint.HasOptimizerState) checkpoint.LoadOptimizerState(optimizer);
             var state = checkpoint.ReadTrainingState()
-                ?? throw new Fmri.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
+                ?? throw new Fmri.Core.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
             state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
             step = state.Step;
             seed = state.Seed; // the run keeps the seed it started from; its generator state continues

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Decoding.Models.Vae;
-using Decoding.Training;
+using Fmri.Core.Training;
 
 namespace Decoding.LatentDiffusion;
 

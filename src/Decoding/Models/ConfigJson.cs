@@ -15,18 +15,18 @@ internal static class ConfigJson
     /// <summary>
     /// Parses <paramref name="json"/> (fields absent from the file keep the record's defaults; diffusers'
     /// bookkeeping fields such as <c>_class_name</c> are ignored). Bad JSON becomes a
-    /// <see cref="Fmri.DataFormatException"/> naming <paramref name="source"/> and the JSON path.
+    /// <see cref="Fmri.Core.DataFormatException"/> naming <paramref name="source"/> and the JSON path.
     /// </summary>
     public static T Read<T>(string json, string source) where T : class
     {
         try
         {
             return JsonSerializer.Deserialize<T>(json, Options)
-                ?? throw new Fmri.DataFormatException(source, "$", "config is null");
+                ?? throw new Fmri.Core.DataFormatException(source, "$", "config is null");
         }
         catch (JsonException e)
         {
-            throw new Fmri.DataFormatException(source, e.Path ?? "$", e.Message.Split('\n')[0], e);
+            throw new Fmri.Core.DataFormatException(source, e.Path ?? "$", e.Message.Split('\n')[0], e);
         }
     }
 

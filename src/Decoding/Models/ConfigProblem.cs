@@ -11,11 +11,11 @@ public sealed record ConfigProblem(string Field, string Problem)
             throw new ArgumentException($"{configName}.{first.Field}: {first.Problem}");
     }
 
-    /// <summary>Throws a <see cref="Fmri.DataFormatException"/> for the first problem of a config read from a file.</summary>
+    /// <summary>Throws a <see cref="Fmri.Core.DataFormatException"/> for the first problem of a config read from a file.</summary>
     internal static void ThrowIfAnyInFile(string source, IEnumerable<ConfigProblem> problems)
     {
         var first = problems.FirstOrDefault();
         if (first is not null)
-            throw new Fmri.DataFormatException(source, first.Field, first.Problem);
+            throw new Fmri.Core.DataFormatException(source, first.Field, first.Problem);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Decoding.Evaluation;
 
 namespace Decoding.Reports;
 

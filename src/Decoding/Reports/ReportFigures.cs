@@ -1,9 +1,10 @@
-using Decoding.BrainDecoding;
-using Decoding.Imaging;
-using Decoding.Plots;
-using Decoding.Training;
+using Decoding.Decode;
+using Decoding.Evaluation;
+using Fmri.Core.Imaging;
+using Fmri.Core.Plots;
+using Fmri.Core.Training;
 using Fmri.Data;
-using Fmri.Stimuli;
+using Fmri.Data.Stimuli;
 
 namespace Decoding.Reports;
 

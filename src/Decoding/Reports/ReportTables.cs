@@ -1,4 +1,5 @@
 using System.Globalization;
+using Decoding.Evaluation;
 
 namespace Decoding.Reports;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Fmri.IO;
+using Decoding.Evaluation;
+using Fmri.Core.IO;
 
 namespace Decoding.Reports;
 

@@ -1,3 +1,5 @@
+using Fmri.Core;
+
 namespace Fmri.Data;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Fmri.Core;
+
 namespace Fmri.Data;
 
 /// <summary>One preprocessing step applied to a data set, with its parameters as text (recorded in provenance).</summary>

@@ -9,7 +9,7 @@ public class ArchitectureRulesTests
     [Fact]
     public void Fmri_library_does_not_depend_on_the_decoding_side()
     {
-        var references = typeof(Fmri.DataFormatException).Assembly.GetReferencedAssemblies().Select(a => a.Name);
+        var references = typeof(Fmri.Core.DataFormatException).Assembly.GetReferencedAssemblies().Select(a => a.Name);
         Assert.DoesNotContain("decoding", references);
         var csproj = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "src/Fmri/Fmri.csproj"));
         Assert.DoesNotContain("Decoding.csproj", csproj);
@@ -27,10 +27,10 @@ public class ArchitectureRulesTests
     [Fact]
     public void Backward_passes_go_through_the_oneDNN_workaround()
     {
-        // libtorch 2.10's oneDNN convolution backward reads uninitialised memory (Fmri.Torch.TorchBackends): every
+        // libtorch 2.10's oneDNN convolution backward reads uninitialised memory (Fmri.Core.Torch.TorchBackends): every
         // trainer calls TorchBackends.Backward, which is the only place allowed to call Tensor.backward().
         var direct = new Regex(@"\.backward\(\s*\)");
-        var offenders = Offenders(direct, path => !path.EndsWith("/src/Fmri/Torch/TorchBackends.cs"));
+        var offenders = Offenders(direct, path => !path.EndsWith("/src/Fmri/Core/Torch/TorchBackends.cs"));
         Assert.True(offenders.Count == 0, "direct backward() calls (use TorchBackends.Backward):\n" + string.Join("\n", offenders));
     }
 

@@ -1,5 +1,4 @@
 using Decoding.Cli;
-using Decoding.Tests.Architecture;
 
 namespace Decoding.Tests.Cli;
 

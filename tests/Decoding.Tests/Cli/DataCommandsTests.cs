@@ -1,6 +1,6 @@
 using Fmri.Data;
 using Fmri.Data.Layouts;
-using Fmri.Stimuli;
+using Fmri.Data.Stimuli;
 
 namespace Decoding.Tests.Cli;
 

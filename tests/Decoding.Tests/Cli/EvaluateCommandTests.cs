@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Decoding.Cli;
-using Decoding.Tests.Reports;
+using Decoding.Tests.Evaluation;
 
 namespace Decoding.Tests.Cli;
 
@@ -62,8 +62,8 @@ public sealed class EvaluateCommandTests
     {
         var data = EvaluationTestData.Instance;
         string other = Path.Combine(data.Folder, "other-stimuli.h5");
-        var set = Fmri.Stimuli.StimulusImageSet.Read(data.StimuliFile);
-        new Fmri.Stimuli.StimulusImageSet(set.Pixels, set.Count, set.Height, set.Width, set.Channels,
+        var set = Fmri.Data.Stimuli.StimulusImageSet.Read(data.StimuliFile);
+        new Fmri.Data.Stimuli.StimulusImageSet(set.Pixels, set.Count, set.Height, set.Width, set.Channels,
             set.StimulusIds.Select(id => new Fmri.Data.StimulusId("other_" + id.Value)).ToArray(), set.CategoryLabels, set.CategoryNames).Write(other);
         AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(data.PerfectFile, other)), "stimulus_id");
     }

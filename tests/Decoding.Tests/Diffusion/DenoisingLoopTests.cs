@@ -1,4 +1,5 @@
 using Decoding.Diffusion;
+using Decoding.LatentDiffusion;
 using TorchSharp;
 using static TorchSharp.torch;
 

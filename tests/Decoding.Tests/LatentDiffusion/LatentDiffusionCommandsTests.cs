@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Decoding.Cli;
-using Decoding.Imaging;
+using Fmri.Core.Imaging;
+using Fmri.Data.Stimuli;
 
 namespace Decoding.Tests.LatentDiffusion;
 

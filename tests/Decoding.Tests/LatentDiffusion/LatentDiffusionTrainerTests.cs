@@ -1,6 +1,6 @@
 using Decoding.Conditioning;
 using Decoding.LatentDiffusion;
-using Fmri.IO;
+using Fmri.Core.IO;
 using static TorchSharp.torch;
 
 namespace Decoding.Tests.LatentDiffusion;
@@ -78,7 +78,7 @@ public class LatentDiffusionTrainerTests
         {
             Unet = LatentDiffusionPreset.Tiny.Unet with { LayersPerBlock = 2 },
         };
-        var e = Assert.Throws<Fmri.DataFormatException>(() =>
+        var e = Assert.Throws<Fmri.Core.DataFormatException>(() =>
             new LatentDiffusionTrainer(otherUnet, firstStage).Train(Images, folder.Sub("ldm"), seed: 2, resume: true));
         Assert.Contains("unet.layers_per_block", e.Message);
     }

@@ -1,6 +1,6 @@
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
-using Fmri.IO;
+using Fmri.Core.Checkpoints;
 using static TorchSharp.torch;
 
 namespace Decoding.Tests.LatentDiffusion;
@@ -75,7 +75,7 @@ public class VaeTrainerTests
         Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, resumed.Curve.Points.Select(p => p.Step));
         Assert.Equal(uninterrupted.Curve.Points.Select(p => p.Loss), resumed.Curve.Points.Select(p => p.Loss));
         Assert.Equal(6, new ModelCheckpoint(folder.Sub("b"), VaeTrainer.CheckpointName).ReadTrainingState()!.Step);
-        var savedCurve = Decoding.Training.LossCurve.Read(Path.Combine(folder.Sub("b"), VaeTrainer.LossCsvFile));
+        var savedCurve = Fmri.Core.Training.LossCurve.Read(Path.Combine(folder.Sub("b"), VaeTrainer.LossCsvFile));
         Assert.Equal(6, savedCurve.Points.Count);
     }
 
@@ -90,7 +90,7 @@ public class VaeTrainerTests
         {
             Vae = LatentDiffusionPreset.Tiny.Vae! with { BlockOutChannels = [16, 32, 64] },
         };
-        var e = Assert.Throws<Fmri.DataFormatException>(() => new VaeTrainer(wider).Train(images, folder.Path, seed: 5, resume: true));
+        var e = Assert.Throws<Fmri.Core.DataFormatException>(() => new VaeTrainer(wider).Train(images, folder.Path, seed: 5, resume: true));
         Assert.Contains("block_out_channels", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }

@@ -120,13 +120,13 @@ public class ModelConfigTests
     [Fact]
     public void Bad_config_files_name_the_file_and_field()
     {
-        var badValue = Assert.Throws<Fmri.DataFormatException>(() =>
+        var badValue = Assert.Throws<Fmri.Core.DataFormatException>(() =>
             UNet2DConditionConfig.FromJson("""{ "layers_per_block": -2 }""", "models/unet/config.json"));
         Assert.Equal("models/unet/config.json", badValue.File);
         Assert.Equal("layers_per_block", badValue.Field);
         Assert.Contains("-2", badValue.Message);
 
-        var badType = Assert.Throws<Fmri.DataFormatException>(() =>
+        var badType = Assert.Throws<Fmri.Core.DataFormatException>(() =>
             AutoencoderKLConfig.FromJson("""{ "latent_channels": "four" }""", "vae/config.json"));
         Assert.Equal("vae/config.json", badType.File);
         Assert.Contains("latent_channels", badType.Field);

@@ -11,7 +11,7 @@ public class NotebookHarnessTests
     internal static readonly Assembly[] References =
     [
         typeof(NotebookDisplay).Assembly,            // decoding.dll
-        typeof(Fmri.DataFormatException).Assembly,   // Fmri.dll
+        typeof(Fmri.Core.DataFormatException).Assembly,   // Fmri.dll
         typeof(TorchSharp.torch).Assembly,
         typeof(System.Text.Json.JsonSerializer).Assembly,
     ];

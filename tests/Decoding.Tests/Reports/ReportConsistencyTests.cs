@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Decoding.Evaluation;
 using Decoding.Reports;
-using Decoding.Tests.Baselines;
 using Decoding.Tests.Cli;
+using Decoding.Tests.Evaluation;
+using Decoding.Tests.Evaluation.Baselines;
 
 namespace Decoding.Tests.Reports;
 
@@ -18,7 +20,7 @@ public sealed partial class ReportConsistencyTests
         // A stage folder with a loss curve in the project's CSV format (no PNG): the report plots it.
         string stage = Path.Combine(data.Folder, "stage-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(stage);
-        var curve = new Decoding.Training.LossCurve();
+        var curve = new Fmri.Core.Training.LossCurve();
         for (int step = 1; step <= 5; step++) curve.Add(step, 1, 1.0 / step);
         curve.Save(Path.Combine(stage, "loss.csv"));
         var (exit, _, err) = EvaluateCommandRunner.Run("--decoded", Path.GetDirectoryName(data.PerfectFile)!, "--stimuli", data.StimuliFile,

@@ -34,7 +34,7 @@ public class BDataFileTests
         Assert.All(ds.RepeatCounts, r => Assert.Equal(1, r));
         Assert.Equal("bdata_current", ds.Subject);
         Assert.Equal("bdata", ds.Provenance.SourceLayout);
-        Assert.Equal(Fmri.IO.FileHash.Sha256(Fixtures.PathOf("bdata_current.h5")), ds.Provenance.SourceSha256);
+        Assert.Equal(Fmri.Core.IO.FileHash.Sha256(Fixtures.PathOf("bdata_current.h5")), ds.Provenance.SourceSha256);
     }
 
     [Fact]

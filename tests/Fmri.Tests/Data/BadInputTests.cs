@@ -1,4 +1,4 @@
-using Fmri.Data;
+using Fmri.Core;
 using Fmri.Data.Layouts;
 using PureHDF;
 

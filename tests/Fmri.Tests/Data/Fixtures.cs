@@ -40,18 +40,3 @@ public static class Fixtures
         throw new InvalidOperationException($"no Decoding.sln above {AppContext.BaseDirectory}");
     }
 }
-
-/// <summary>A fresh temporary folder, deleted with everything in it on dispose.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fmri-tests-{Guid.NewGuid():N}");
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-    }
-}

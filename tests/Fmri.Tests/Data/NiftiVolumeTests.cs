@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Fmri.Core;
 using Fmri.Data.Layouts;
 
 namespace Fmri.Tests.Data;

@@ -1,4 +1,3 @@
-using Fmri.Data;
 using Fmri.Data.Layouts;
 
 namespace Fmri.Tests.Data;

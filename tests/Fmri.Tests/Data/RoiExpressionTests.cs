@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Fmri.Data.Layouts;
 
 namespace Fmri.Tests.Data;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Decoding.Models.Transformers;
 
 namespace Decoding.Models.Unet;
 

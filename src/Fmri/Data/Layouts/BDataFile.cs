@@ -1,5 +1,6 @@
 using System.Globalization;
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.IO;
 using PureHDF;
 using PureHDF.Selections;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.IO;
 using PureHDF;
 using PureHDF.Filters;
 using PureHDF.VOL.Native;

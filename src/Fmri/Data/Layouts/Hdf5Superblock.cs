@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Fmri.Core;
 
 namespace Fmri.Data.Layouts;
 

@@ -1,3 +1,5 @@
+using Fmri.Core;
+
 namespace Fmri.Data.Layouts;
 
 /// <summary>Tells which <see cref="FmriLayout"/> an HDF5 file is in from the datasets and attributes it holds.</summary>

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Fmri.IO;
+using Fmri.Core.IO;
 using PureHDF;
 using PureHDF.Selections;
 using PureHDF.VOL.Native;

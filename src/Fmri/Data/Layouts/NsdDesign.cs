@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.IO;
 using PureHDF;
 
 namespace Fmri.Data.Layouts;

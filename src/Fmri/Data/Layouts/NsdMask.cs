@@ -1,4 +1,5 @@
-using Fmri.IO;
+using Fmri.Core;
+using Fmri.Core.IO;
 using PureHDF;
 
 namespace Fmri.Data.Layouts;

@@ -1,3 +1,5 @@
+using Fmri.Core;
+
 namespace Fmri.Data.Layouts;
 
 /// <summary>Checks shared by the writers: a data set handed to a writer is an argument, so problems are <see cref="ArgumentException"/>s.</summary>

@@ -1,0 +1,66 @@
+namespace Decoding.DoubleConditioning;
+
+/// <summary>
+/// Stage-B training settings. Defaults are MinD-Vis's (GOD): AdamW lr 5.3e-5, batch 5, 500 epochs, random crop to
+/// 0.8 with p = 0.5, 20% of voxels zeroed; plus condition dropout (p = 0.1) so classifier-free guidance is possible.
+/// </summary>
+public sealed record AdapterTrainingOptions
+{
+    public int Epochs { get; init; } = 500;
+    public int BatchSize { get; init; } = 5;
+
+    /// <summary>Peak AdamW learning rate (paper: 5.3e-5).</summary>
+    public double LearningRate { get; init; } = 5.3e-5;
+
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Optimiser steps of linear warm-up to the peak rate, then constant.</summary>
+    public int WarmupSteps { get; init; } = 10;
+
+    /// <summary>Global gradient-norm limit.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Share of voxels set to zero per sample (paper: 0.2).</summary>
+    public double VoxelDropout { get; init; } = 0.2;
+
+    /// <summary>Probability of cropping an image before encoding (paper: 0.5).</summary>
+    public double CropProbability { get; init; } = 0.5;
+
+    /// <summary>Side of the crop as a share of the image side (paper: 0.8); the crop is resized back.</summary>
+    public double CropScale { get; init; } = 0.8;
+
+    /// <summary>Probability of replacing a sample's conditioning by the adapter's null condition.</summary>
+    public double ConditionDropout { get; init; } = 0.1;
+
+    public TrainableParts Trainable { get; init; } = TrainableParts.MindVis;
+
+    /// <summary>Seed of the run's generator (sample order, augmentations, noise, timesteps).</summary>
+    public long Seed { get; init; } = 2022;
+
+    /// <summary>MinD-Vis's settings; for the tiny preset a 20x higher rate (1e-3) so a test trains in seconds.</summary>
+    public static AdapterTrainingOptions ForPreset(string preset) => preset switch
+    {
+        "tiny" => new AdapterTrainingOptions { Epochs = 30, BatchSize = 8, LearningRate = 1e-3, WarmupSteps = 5 },
+        "small" => new AdapterTrainingOptions { Epochs = 100, BatchSize = 16, LearningRate = 2e-4, WarmupSteps = 20 },
+        "paper" => new AdapterTrainingOptions(),
+        _ => throw new ArgumentException($"--preset '{preset}' is unknown; choose tiny, small or paper"),
+    };
+
+    public void Validate()
+    {
+        Check(Epochs >= 1, "epochs", Epochs);
+        Check(BatchSize >= 1, "batch", BatchSize);
+        Check(LearningRate > 0, "lr", LearningRate);
+        Check(WarmupSteps >= 0, "warmup", WarmupSteps);
+        Check(MaxGradNorm > 0, "max grad norm", MaxGradNorm);
+        Check(VoxelDropout >= 0 && VoxelDropout < 1, "voxel dropout", VoxelDropout);
+        Check(CropProbability >= 0 && CropProbability <= 1, "crop probability", CropProbability);
+        Check(CropScale > 0 && CropScale <= 1, "crop scale", CropScale);
+        Check(ConditionDropout >= 0 && ConditionDropout < 1, "condition dropout", ConditionDropout);
+
+        static void Check(bool ok, string name, double value)
+        {
+            if (!ok) throw new ArgumentException($"adapter training: {name} = {value} is out of range");
+        }
+    }
+}

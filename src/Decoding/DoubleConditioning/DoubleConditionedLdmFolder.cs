@@ -1,0 +1,144 @@
+using Decoding.LatentDiffusion;
+using Decoding.Models.Unet;
+using Decoding.Models.Vae;
+using Fmri.Core;
+using Fmri.Core.Checkpoints;
+using Fmri.MaskedBrainModeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Decoding.DoubleConditioning;
+
+/// <summary>
+/// The files of a trained fMRI-to-image model, one folder (what <c>train-adapter --out</c> writes and
+/// <c>decode --model</c> reads):
+/// <list type="bullet">
+/// <item><c>dc_ldm.*</c>: brain encoder + adapter + UNet (<see cref="ModelCheckpoint"/> with
+/// <see cref="DoubleConditionedLdmConfig"/>, training state and AdamW state).</item>
+/// <item><c>vae.*</c>: a copy of the frozen autoencoder (absent for a pixel-space model).</item>
+/// <item><c>dc_ldm_loss.csv</c>, <c>dc_ldm_loss.png</c>, <c>run.json</c>.</item>
+/// </list>
+/// </summary>
+public sealed class DoubleConditionedLdmFolder
+{
+    public const string CheckpointName = "dc_ldm";
+    public const string VaeCheckpointName = "vae";
+    public const string LossCsvFile = "dc_ldm_loss.csv";
+    public const string LossPngFile = "dc_ldm_loss.png";
+
+    public DoubleConditionedLdmFolder(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Folder = folder;
+    }
+
+    public string Folder { get; }
+    public ModelCheckpoint Checkpoint => new(Folder, CheckpointName);
+    public ModelCheckpoint VaeCheckpoint => new(Folder, VaeCheckpointName);
+    public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
+    public string LossPngPath => Path.Combine(Folder, LossPngFile);
+
+    /// <summary>
+    /// A new DC-LDM from a pretrained brain encoder (<c>pretrain-mbm</c> folder) and a trained latent diffusion model
+    /// (<c>train-ldm</c> folder, its EMA weights when present). The adapter's shapes come from both: L and D_fmri from
+    /// the encoder, T (the context length the UNet was trained with), D_ctx and D_time from the LDM.
+    /// </summary>
+    /// <param name="generator">Draws the adapter's initial weights.</param>
+    public static (DoubleConditionedLdm Model, FirstStage FirstStage) Build(string mbmFolder, string ldmFolder, TrainableParts trainable,
+        FmriAdapterKind adapterKind, Generator generator)
+    {
+        var (encoder, encoderConfig) = MaskedBrainPretraining.Load(mbmFolder);
+        var ldm = new LatentDiffusionModelFolder(ldmFolder);
+        var ldmConfig = ldm.ReadConfig();
+        var pipeline = ldm.LoadPipeline(useEmaWeights: true);
+        var unet = pipeline.Model.Unet;
+        var adapterConfig = new FmriConditionAdapterConfig
+        {
+            FmriSequenceLength = encoder.Config.NumPatches,
+            FmriLatentDim = encoder.Config.EmbedDim,
+            ContextTokens = ldmConfig.Conditioner.MaxPositionEmbeddings,
+            CrossAttentionDim = unet.Config.CrossAttentionDim,
+            TimeEmbedDim = unet.TimeEmbeddingDim,
+            Kind = adapterKind,
+        };
+        var adapter = new FmriConditionAdapter(adapterConfig, generator);
+        SeedLayers(adapter, generator);
+        var config = new DoubleConditionedLdmConfig
+        {
+            BrainEncoder = encoderConfig,
+            Adapter = adapterConfig,
+            Unet = unet.Config,
+            Scheduler = ldmConfig.Scheduler,
+            ImageSize = ldmConfig.ImageSize,
+            ImageChannels = ldmConfig.ImageChannels,
+            FirstStage = ldmConfig.FirstStage,
+            Trainable = trainable,
+        };
+        return (new DoubleConditionedLdm(config, encoder, adapter, unet), pipeline.Sampler.FirstStage);
+    }
+
+    /// <summary>Saves the model (and, once, the first stage it was trained with).</summary>
+    public void Save(DoubleConditionedLdm model, FirstStage firstStage, TrainingState? state = null, TorchSharp.Modules.AdamW? optimizer = null)
+    {
+        Checkpoint.Save(model, model.Config, state, optimizer: optimizer);
+        if (firstStage is AutoencoderFirstStage autoencoder && !VaeCheckpoint.Exists)
+            VaeCheckpoint.Save(autoencoder.Vae, autoencoder.Vae.Config);
+    }
+
+    /// <summary>Loads a trained model and its first stage, in evaluation mode.</summary>
+    public (DoubleConditionedLdm Model, FirstStage FirstStage) Load()
+    {
+        if (!Checkpoint.Exists)
+            throw new FileNotFoundException($"{Checkpoint.ManifestPath}: no trained fMRI-to-image model in {Folder} (run train-adapter first)", Checkpoint.ManifestPath);
+        var config = Checkpoint.ReadConfig<DoubleConditionedLdmConfig>();
+        using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
+        var model = new DoubleConditionedLdm(config, new MaskedBrainAutoencoder(config.BrainEncoder.Model, generator),
+            new FmriConditionAdapter(config.Adapter, generator), new UNet2DConditionModel(config.Unet));
+        Checkpoint.LoadWeights(model, config);
+        model.eval();
+        return (model, LoadFirstStage(config));
+    }
+
+    /// <summary>Loads weights, optimiser state and the generator state into a model built by <see cref="Build"/>; returns epochs completed.</summary>
+    public int Resume(DoubleConditionedLdm model, ConditioningAdapterTrainer trainer)
+    {
+        var checkpoint = Checkpoint;
+        if (!checkpoint.Exists)
+            throw new FileNotFoundException($"{checkpoint.ManifestPath}: --resume given but {Folder} holds no checkpoint", checkpoint.ManifestPath);
+        checkpoint.LoadWeights(model, model.Config);
+        checkpoint.LoadOptimizerState(trainer.Optimizer);
+        var state = checkpoint.ReadTrainingState()
+            ?? throw new DataFormatException(checkpoint.ManifestPath, "training", "holds no training state to resume from");
+        state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = trainer.Generator }, checkpoint.ManifestPath);
+        return state.Epoch;
+    }
+
+    /// <summary>Name of the trainer's generator in the saved training state.</summary>
+    public const string GeneratorName = "training";
+
+    private FirstStage LoadFirstStage(DoubleConditionedLdmConfig config)
+    {
+        if (config.FirstStage == IdentityFirstStage.KindName) return new IdentityFirstStage(config.ImageChannels);
+        if (config.FirstStage != nameof(AutoencoderKL))
+            throw new DataFormatException(Checkpoint.ConfigPath, "first_stage", $"'{config.FirstStage}' is neither {nameof(AutoencoderKL)} nor {IdentityFirstStage.KindName}");
+        if (!VaeCheckpoint.Exists)
+            throw new FileNotFoundException($"{VaeCheckpoint.ManifestPath}: the model's autoencoder is missing", VaeCheckpoint.ManifestPath);
+        var vae = new AutoencoderKL(VaeCheckpoint.ReadConfig<AutoencoderKLConfig>());
+        VaeCheckpoint.LoadWeights(vae, vae.Config);
+        return new AutoencoderFirstStage(vae);
+    }
+
+    /// <summary>PyTorch's default Conv/Linear initialisation, U(−1/√fan_in, 1/√fan_in), drawn from <paramref name="generator"/>.</summary>
+    public static void SeedLayers(FmriConditionAdapter adapter, Generator generator)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, layer) in adapter.named_modules())
+        {
+            if (layer is not (TorchSharp.Modules.Conv1d or TorchSharp.Modules.Linear)) continue;
+            var parameters = layer.named_parameters(recurse: false).ToList();
+            var weight = parameters.First(p => p.name == "weight").parameter;
+            double bound = 1.0 / Math.Sqrt(weight.numel() / weight.shape[0]);
+            foreach (var (_, p) in parameters) p.uniform_(-bound, bound, generator);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Decoding.Evaluation.Metrics;
+using Fmri.Data.Stimuli;
+
+namespace Decoding.Evaluation;
+
+/// <summary>uint8 HWC pixels (stimulus sets, decoded.h5) as the metrics' <see cref="ImageTensor"/>s in [0, 1].</summary>
+public static class EvaluationImages
+{
+    /// <summary>One image from <paramref name="length"/> bytes at <paramref name="offset"/>, converted to
+    /// <paramref name="targetChannels"/> (RGB -> BT.601 luma for 1; grey replicated for 3).</summary>
+    public static ImageTensor FromBytes(ReadOnlySpan<byte> pixels, int height, int width, int channels, int targetChannels)
+    {
+        int plane = height * width;
+        if (pixels.Length != plane * channels)
+            throw new ArgumentException($"image bytes: {pixels.Length} values for {height}x{width}x{channels}");
+        var values = new float[plane * targetChannels];
+        for (int p = 0; p < plane; p++)
+        {
+            if (channels == targetChannels)
+            {
+                for (int c = 0; c < channels; c++) values[p * channels + c] = pixels[p * channels + c] / 255f;
+            }
+            else if (channels == 3)
+            {
+                double luma = ImageTensor.LumaRed * pixels[3 * p] + ImageTensor.LumaGreen * pixels[3 * p + 1] + ImageTensor.LumaBlue * pixels[3 * p + 2];
+                values[p] = (float)Math.Clamp(luma / 255.0, 0, 1);
+            }
+            else
+            {
+                for (int c = 0; c < 3; c++) values[p * 3 + c] = pixels[p] / 255f;
+            }
+        }
+        return new ImageTensor(height, width, targetChannels, values);
+    }
+
+    /// <summary>The image with <paramref name="targetChannels"/> channels (RGB -> BT.601 luma for 1; grey replicated for 3),
+    /// the same image when it already has them, as <see cref="FromBytes"/> converts stored images.</summary>
+    public static ImageTensor WithChannels(ImageTensor image, int targetChannels)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Channels == targetChannels) return image;
+        int plane = image.Height * image.Width;
+        var values = new float[plane * targetChannels];
+        var pixels = image.Pixels;
+        for (int p = 0; p < plane; p++)
+        {
+            if (image.Channels == 3)
+                values[p] = (float)Math.Clamp(ImageTensor.LumaRed * pixels[3 * p] + ImageTensor.LumaGreen * pixels[3 * p + 1] + ImageTensor.LumaBlue * pixels[3 * p + 2], 0, 1);
+            else
+                for (int c = 0; c < targetChannels; c++) values[p * targetChannels + c] = pixels[p];
+        }
+        return new ImageTensor(image.Height, image.Width, targetChannels, values);
+    }
+
+    /// <summary>Every image of <paramref name="set"/>, with <paramref name="targetChannels"/> channels.</summary>
+    public static IReadOnlyList<ImageTensor> FromSet(StimulusImageSet set, int targetChannels)
+    {
+        var images = new ImageTensor[set.Count];
+        for (int i = 0; i < set.Count; i++) images[i] = FromBytes(set.Image(i), set.Height, set.Width, set.Channels, targetChannels);
+        return images;
+    }
+}

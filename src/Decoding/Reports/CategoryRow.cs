@@ -1,5 +1,0 @@
-namespace Decoding.Reports;
-
-/// <summary>Per-category means of one method: n-way accuracy (mean over samples) at the largest n evaluated, and
-/// 2-way identification in the classifier's feature space.</summary>
-public sealed record CategoryRow(string Category, int Items, double NWayMean, double TwoWayFeatures);

@@ -1,0 +1,253 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Fmri.Core.IO;
+using Fmri.Data.Simulation;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Fmri.Core.Checkpoints;
+
+/// <summary>
+/// A model checkpoint: files named <c>&lt;name&gt;.*</c> in one folder.
+/// <list type="bullet">
+/// <item><c>&lt;name&gt;.safetensors</c>: the model's state dict (parameters and buffers).</item>
+/// <item><c>&lt;name&gt;.config.json</c>: the model's config record, serialised with the caller's field names.</item>
+/// <item><c>&lt;name&gt;.ema.safetensors</c> (optional): exponential-moving-average weights.</item>
+/// <item><c>&lt;name&gt;.optimizer.bin</c> (optional): optimiser state in TorchSharp's own format.</item>
+/// <item><c>&lt;name&gt;.checkpoint.json</c>: written last; the training state (step, epoch, seed, generator
+/// states) and the SHA-256 of every other file, so a checkpoint whose save was interrupted, or whose files were
+/// mixed with another's, is refused instead of loading half-new weights.</item>
+/// </list>
+/// Loading checks the stored config against the one the caller asks for and lists every differing field.
+/// </summary>
+public sealed class ModelCheckpoint
+{
+    /// <summary>Version of the manifest layout, stored in it.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Config serialisation used when the caller gives none: indented, field names as the record declares them.</summary>
+    public static readonly JsonSerializerOptions DefaultJsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static readonly JsonSerializerOptions ManifestJson = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public ModelCheckpoint(string folder, string name = "model")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/'))
+            throw new ArgumentException($"checkpoint name '{name}' must be a plain file name");
+        Folder = folder;
+        Name = name;
+    }
+
+    public string Folder { get; }
+    public string Name { get; }
+    public string WeightsPath => Path.Combine(Folder, $"{Name}.safetensors");
+    public string ConfigPath => Path.Combine(Folder, $"{Name}.config.json");
+    public string EmaWeightsPath => Path.Combine(Folder, $"{Name}.ema.safetensors");
+    public string OptimizerStatePath => Path.Combine(Folder, $"{Name}.optimizer.bin");
+    public string ManifestPath => Path.Combine(Folder, $"{Name}.checkpoint.json");
+
+    /// <summary>True when a complete checkpoint (its manifest) is present.</summary>
+    public bool Exists => File.Exists(ManifestPath);
+
+    /// <summary>
+    /// Saves the checkpoint. Each file is written atomically and the manifest last; optional files of an earlier
+    /// checkpoint of the same name that this save does not include are removed.
+    /// </summary>
+    /// <param name="model">Module whose state dict is saved.</param>
+    /// <param name="config">The model's config record.</param>
+    /// <param name="training">Counters, seed and generator states; null for a weights-only checkpoint.</param>
+    /// <param name="emaWeights">Exponential-moving-average weights by parameter name, or null.</param>
+    /// <param name="emaMetadata">String metadata stored with the EMA weights (decay, optimisation step, ...).</param>
+    /// <param name="optimizer">Optimiser whose state is saved, or null.</param>
+    /// <param name="json">Serialiser options for the config; <see cref="DefaultJsonOptions"/> when null.</param>
+    public void Save<TConfig>(Module model, TConfig config, TrainingState? training = null,
+        IReadOnlyDictionary<string, Tensor>? emaWeights = null, IReadOnlyDictionary<string, string>? emaMetadata = null,
+        OptimizerHelper? optimizer = null, JsonSerializerOptions? json = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        Directory.CreateDirectory(Folder);
+
+        var written = new List<string>();
+        ModuleWeights.Save(model, WeightsPath, new Dictionary<string, string> { ["config_type"] = typeof(TConfig).Name });
+        written.Add(WeightsPath);
+
+        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(config, json ?? DefaultJsonOptions) + "\n");
+        written.Add(ConfigPath);
+
+        if (emaWeights is not null)
+        {
+            SafetensorsFile.Write(EmaWeightsPath, emaWeights, emaMetadata);
+            written.Add(EmaWeightsPath);
+        }
+        if (optimizer is not null)
+        {
+            AtomicFile.Write(OptimizerStatePath, optimizer.save_state_dict);
+            written.Add(OptimizerStatePath);
+        }
+
+        var manifest = new CheckpointManifest
+        {
+            FormatVersion = FormatVersion,
+            Name = Name,
+            ToolVersion = ToolInfo.Version,
+            SavedUtc = DateTimeOffset.UtcNow,
+            Training = training,
+            Files = written.ToDictionary(p => Path.GetFileName(p), FileHash.Sha256, StringComparer.Ordinal),
+        };
+        AtomicFile.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ManifestJson) + "\n");
+
+        foreach (var optional in new[] { EmaWeightsPath, OptimizerStatePath })
+            if (!written.Contains(optional) && File.Exists(optional)) File.Delete(optional);
+    }
+
+    /// <summary>Reads the stored config record (for callers that build the model from the checkpoint).</summary>
+    public TConfig ReadConfig<TConfig>(JsonSerializerOptions? json = null)
+    {
+        string text = ReadVerifiedText(ConfigPath);
+        try
+        {
+            return JsonSerializer.Deserialize<TConfig>(text, json ?? DefaultJsonOptions)
+                ?? throw new DataFormatException(ConfigPath, "config", "is JSON null");
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(ConfigPath, e.Path ?? "config", $"cannot be read as {typeof(TConfig).Name}: {FirstLine(e.Message)}");
+        }
+    }
+
+    /// <summary>
+    /// Checks that the stored config equals <paramref name="requested"/> (both serialised with the same options);
+    /// otherwise throws one error that lists every differing field with both values.
+    /// </summary>
+    public void CheckConfig<TConfig>(TConfig requested, JsonSerializerOptions? json = null)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        string text = ReadVerifiedText(ConfigPath);
+        JsonDocument stored;
+        try
+        {
+            stored = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(ConfigPath, "config", $"is not valid JSON ({FirstLine(e.Message)})");
+        }
+        using (stored)
+        {
+            var wanted = JsonSerializer.SerializeToElement(requested, json ?? DefaultJsonOptions);
+            var differences = ConfigDifferences.Find(stored.RootElement, wanted);
+            if (differences.Count > 0)
+                throw new DataFormatException(ConfigPath, "config",
+                    $"checkpoint was saved with a different {typeof(TConfig).Name} than requested ({differences.Count} field(s)): {string.Join("; ", differences)}");
+        }
+    }
+
+    /// <summary>Checks the config, then loads the model weights strictly (see <see cref="ModuleWeights.LoadStrict(Module, string, string?)"/>).</summary>
+    public void LoadWeights<TConfig>(Module model, TConfig requested, JsonSerializerOptions? json = null)
+    {
+        CheckConfig(requested, json);
+        VerifyHash(WeightsPath);
+        ModuleWeights.LoadStrict(model, WeightsPath);
+    }
+
+    /// <summary>True when the checkpoint holds EMA weights.</summary>
+    public bool HasEmaWeights => ReadManifest().Files.ContainsKey(Path.GetFileName(EmaWeightsPath));
+
+    /// <summary>True when the checkpoint holds optimiser state.</summary>
+    public bool HasOptimizerState => ReadManifest().Files.ContainsKey(Path.GetFileName(OptimizerStatePath));
+
+    /// <summary>Reads the EMA weights and their metadata (the caller disposes the content).</summary>
+    public SafetensorsContent ReadEmaWeights()
+    {
+        if (!HasEmaWeights) throw new DataFormatException(ManifestPath, "files", $"checkpoint '{Name}' holds no EMA weights");
+        VerifyHash(EmaWeightsPath);
+        return SafetensorsFile.Read(EmaWeightsPath);
+    }
+
+    /// <summary>Loads the saved optimiser state into <paramref name="optimizer"/> (built over the same parameters).</summary>
+    public void LoadOptimizerState(OptimizerHelper optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (!HasOptimizerState) throw new DataFormatException(ManifestPath, "files", $"checkpoint '{Name}' holds no optimizer state");
+        VerifyHash(OptimizerStatePath);
+        try
+        {
+            optimizer.load_state_dict(OptimizerStatePath);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
+        {
+            throw new DataFormatException(OptimizerStatePath, "optimizer state", $"does not fit this optimizer: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <summary>The saved training state, or null for a weights-only checkpoint.</summary>
+    public TrainingState? ReadTrainingState() => ReadManifest().Training;
+
+    private CheckpointManifest ReadManifest()
+    {
+        if (!File.Exists(ManifestPath))
+            throw new FileNotFoundException($"{ManifestPath}: checkpoint manifest not found (no checkpoint '{Name}' in {Folder}, or its save did not finish)", ManifestPath);
+        CheckpointManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(ManifestPath), ManifestJson);
+        }
+        catch (JsonException e)
+        {
+            throw new DataFormatException(ManifestPath, e.Path ?? "manifest", $"is not a checkpoint manifest: {FirstLine(e.Message)}");
+        }
+        if (manifest is null || manifest.Files.Count == 0)
+            throw new DataFormatException(ManifestPath, "files", "the manifest lists no files");
+        if (manifest.FormatVersion != FormatVersion)
+            throw new DataFormatException(ManifestPath, "format_version", $"is {manifest.FormatVersion}; this program reads version {FormatVersion}");
+        return manifest;
+    }
+
+    private string ReadVerifiedText(string path)
+    {
+        VerifyHash(path);
+        return File.ReadAllText(path);
+    }
+
+    private void VerifyHash(string path)
+    {
+        var manifest = ReadManifest();
+        string file = Path.GetFileName(path);
+        if (!manifest.Files.TryGetValue(file, out var expected))
+            throw new DataFormatException(ManifestPath, "files", $"does not list {file}");
+        if (!File.Exists(path))
+            throw new DataFormatException(ManifestPath, $"files.{file}", "is listed but the file is missing");
+        string actual = FileHash.Sha256(path);
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new DataFormatException(path, "sha256",
+                $"does not match the checkpoint manifest (file changed after the checkpoint was saved, or the save was interrupted)");
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? message : message[..newline];
+    }
+
+    /// <summary>The manifest file: written last, it makes a checkpoint complete.</summary>
+    private sealed record CheckpointManifest
+    {
+        [JsonPropertyName("format_version")] public int FormatVersion { get; init; }
+        [JsonPropertyName("name")] public string Name { get; init; } = "";
+        [JsonPropertyName("tool_version")] public string ToolVersion { get; init; } = "";
+        [JsonPropertyName("saved_utc")] public DateTimeOffset SavedUtc { get; init; }
+        [JsonPropertyName("training")] public TrainingState? Training { get; init; }
+        [JsonPropertyName("files")] public Dictionary<string, string> Files { get; init; } = new(StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,58 @@
+namespace Fmri.Core.IO;
+
+/// <summary>
+/// Writes outputs so that a reader never sees a half-written file: the content goes to a temporary file in
+/// the destination folder, which is renamed over the destination only when writing succeeded. Refuses to
+/// overwrite the files a run reads (its inputs).
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="destination"/> by calling <paramref name="write"/> with a temporary path.</summary>
+    /// <param name="destination">Final path.</param>
+    /// <param name="write">Writes the complete file at the path it is given.</param>
+    /// <param name="inputs">Paths the run reads; the destination must not be one of them.</param>
+    public static void Write(string destination, Action<string> write, params string[] inputs)
+    {
+        EnsureNotAnInput(destination, inputs);
+        string full = Path.GetFullPath(destination);
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(dir);
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            write(tmp);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Throws when <paramref name="destination"/> is one of <paramref name="inputs"/>; commands call it before doing any work.</summary>
+    public static void EnsureNotAnInput(string destination, params string[] inputs)
+    {
+        string full = Path.GetFullPath(destination);
+        foreach (var input in inputs)
+        {
+            if (string.Equals(Path.GetFullPath(input), full, StringComparison.Ordinal))
+                throw new ArgumentException($"{destination}: output would overwrite an input file; choose another output path");
+        }
+    }
+
+    /// <summary>Writes a text file atomically.</summary>
+    public static void WriteAllText(string destination, string text, params string[] inputs)
+        => Write(destination, tmp => File.WriteAllText(tmp, text), inputs);
+
+    /// <summary>Writes a binary file atomically.</summary>
+    public static void WriteAllBytes(string destination, byte[] bytes, params string[] inputs)
+        => Write(destination, tmp => File.WriteAllBytes(tmp, bytes), inputs);
+
+    /// <summary>Writes through a stream atomically.</summary>
+    public static void WriteStream(string destination, Action<Stream> write, params string[] inputs)
+        => Write(destination, tmp =>
+        {
+            using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
+            write(stream);
+        }, inputs);
+}

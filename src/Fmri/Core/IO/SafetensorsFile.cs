@@ -1,0 +1,168 @@
+using System.Buffers.Binary;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Fmri.Core.IO;
+
+/// <summary>
+/// Reads and writes the safetensors format (huggingface/safetensors), the format the diffusion ecosystem
+/// exchanges weights in (TorchSharp reads only its own format: platform.md defect 4).
+/// <para>Layout: 8 bytes little-endian u64 N; N bytes of UTF-8 JSON mapping each tensor name to
+/// <c>{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}</c> (offsets relative to the data section)
+/// and an optional <c>"__metadata__"</c> string map; then the raw little-endian C-order data.</para>
+/// <para>The writer produces the same bytes as the reference writer (<c>safetensors::serialize</c>): tensors
+/// sorted by decreasing dtype alignment then by name, data laid out in that order, compact JSON with
+/// <c>__metadata__</c> first, header padded with spaces to a multiple of 8 bytes. The reference keeps metadata
+/// in a hash map (unordered); this writer sorts its keys so output is deterministic.</para>
+/// </summary>
+public static class SafetensorsFile
+{
+    private static readonly JsonWriterOptions CompactJson = new()
+    {
+        Indented = false,
+        // serde_json escapes only quotes, backslashes and control characters; do the same.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes <paramref name="tensors"/> (and optional string metadata) to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentException">A tensor has an element type safetensors cannot hold, or a name is reserved.</exception>
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        EnsureLittleEndian();
+        var layout = Layout(tensors, path);
+        byte[] header = HeaderBytes(layout, metadata);
+
+        AtomicFile.WriteStream(path, stream =>
+        {
+            Span<byte> lengthBytes = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)header.Length);
+            stream.Write(lengthBytes);
+            stream.Write(header);
+            foreach (var (name, _, _, _) in layout)
+            {
+                // A scope disposes only the copies made here: cpu() and contiguous() return the tensor itself when it is already so.
+                using var scope = NewDisposeScope();
+                stream.Write(tensors[name].cpu().contiguous().bytes);
+            }
+        });
+    }
+
+    /// <summary>Reads the header only (names, dtypes, shapes, metadata) without loading tensor data.</summary>
+    public static SafetensorsHeader ReadHeader(string path)
+    {
+        using var stream = OpenRead(path);
+        return SafetensorsHeader.Read(stream, path);
+    }
+
+    /// <summary>
+    /// Reads every tensor of the file into CPU tensors of the file's element types (F16 stays Float16, BF16 stays
+    /// BFloat16). A file that breaks the format is rejected with a <see cref="DataFormatException"/> naming the
+    /// file and the header field.
+    /// </summary>
+    public static SafetensorsContent Read(string path)
+    {
+        EnsureLittleEndian();
+        using var stream = OpenRead(path);
+        var header = SafetensorsHeader.Read(stream, path);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var info in header.Tensors)
+            {
+                var tensor = empty(info.Shape, info.Dtype.ToScalarType());
+                tensors.Add(info.Name, tensor);
+                if (info.ByteCount == 0) continue;
+                if (info.ByteCount > int.MaxValue)
+                    throw new DataFormatException(path, $"tensor '{info.Name}'", $"{info.ByteCount} bytes is larger than one tensor read supports (2 GiB)");
+                stream.Position = header.DataStart + info.Begin;
+                stream.ReadExactly(tensor.bytes);
+            }
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+        return new SafetensorsContent(path, tensors, header.Metadata);
+    }
+
+    private static FileStream OpenRead(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: safetensors file not found", path);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+    }
+
+    /// <summary>The reference writer's order (dtype alignment descending, then name) with each tensor's byte range.</summary>
+    private static List<(string Name, SafetensorsDtype Dtype, long[] Shape, (long Begin, long End) Offsets)> Layout(
+        IReadOnlyDictionary<string, Tensor> tensors, string path)
+    {
+        var entries = new List<(string Name, SafetensorsDtype Dtype, long[] Shape)>();
+        foreach (var (name, tensor) in tensors)
+        {
+            if (name == SafetensorsHeader.MetadataKey)
+                throw new ArgumentException($"{path}: tensor name '{name}' is reserved for the metadata map");
+            if (!SafetensorsDtypes.TryFromScalarType(tensor.dtype, out var dtype))
+                throw new ArgumentException($"{path}: tensor '{name}' has element type {tensor.dtype}, which safetensors cannot hold");
+            entries.Add((name, dtype, tensor.shape));
+        }
+        entries.Sort((a, b) =>
+        {
+            int byDtype = b.Dtype.CompareTo(a.Dtype);
+            return byDtype != 0 ? byDtype : string.CompareOrdinal(a.Name, b.Name);
+        });
+
+        var layout = new List<(string, SafetensorsDtype, long[], (long, long))>(entries.Count);
+        long offset = 0;
+        foreach (var (name, dtype, shape) in entries)
+        {
+            long bytes = checked(shape.Aggregate(1L, (p, s) => p * s) * dtype.SizeInBytes());
+            layout.Add((name, dtype, shape, (offset, offset + bytes)));
+            offset += bytes;
+        }
+        return layout;
+    }
+
+    private static byte[] HeaderBytes(
+        List<(string Name, SafetensorsDtype Dtype, long[] Shape, (long Begin, long End) Offsets)> layout,
+        IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, CompactJson))
+        {
+            json.WriteStartObject();
+            if (metadata is not null)
+            {
+                json.WriteStartObject(SafetensorsHeader.MetadataKey);
+                foreach (var key in metadata.Keys.OrderBy(k => k, StringComparer.Ordinal))
+                    json.WriteString(key, metadata[key]);
+                json.WriteEndObject();
+            }
+            foreach (var (name, dtype, shape, (begin, end)) in layout)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("dtype", dtype.HeaderName());
+                json.WriteStartArray("shape");
+                foreach (long s in shape) json.WriteNumberValue(s);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(begin);
+                json.WriteNumberValue(end);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        // Pad with spaces so the data section starts at a multiple of 8 bytes (reference: "Force alignment to 8 bytes").
+        int padding = (int)((8 - buffer.Length % 8) % 8);
+        for (int i = 0; i < padding; i++) buffer.WriteByte((byte)' ');
+        return buffer.ToArray();
+    }
+
+    private static void EnsureLittleEndian()
+    {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("safetensors data is little-endian and this reader copies it without byte swapping; big-endian machines are not supported");
+    }
+}

@@ -1,0 +1,54 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Fmri.Core.Torch;
+
+/// <summary>
+/// Clipping of the global gradient norm (Pascanu et al. 2013): when the L2 norm of all gradients together exceeds
+/// the limit, every gradient is scaled by limit / (norm + 1e-6), as torch.nn.utils.clip_grad_norm_ does.
+/// MinD-Vis pretrains its brain autoencoder with a limit of 0.8.
+/// <para>
+/// Written out rather than calling TorchSharp's <c>nn.utils.clip_grad_norm_</c> so that one implementation serves every
+/// trainer and a non-finite norm leaves the gradients alone (torch's default scales them all by NaN, which hides where
+/// a NaN came from). The norm is accumulated per tensor in float64.
+/// </para>
+/// </summary>
+public static class GradientClipping
+{
+    /// <summary>torch's guard against division by zero in the scale limit / (norm + eps).</summary>
+    public const double Epsilon = 1e-6;
+
+    /// <summary>
+    /// Scales the gradients of <paramref name="parameters"/> in place so that their global L2 norm is at most
+    /// <paramref name="maxNorm"/>, and returns the norm they had before. Parameters without a gradient are skipped.
+    /// A non-finite norm is returned as is and the gradients are left untouched (the caller decides what to do).
+    /// </summary>
+    public static double ClipGlobalNorm(IEnumerable<Parameter> parameters, double maxNorm)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(maxNorm > 0) || double.IsInfinity(maxNorm))
+            throw new ArgumentException($"gradient clipping: max norm must be a positive finite number, got {maxNorm}");
+        var gradients = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (gradients.Count == 0) return 0.0;
+        using var noGrad = no_grad();
+        double squares = 0;
+        foreach (var g in gradients)
+        {
+            using var g64 = g.to_type(ScalarType.Float64);
+            using var squared = g64.square();
+            using var sum = squared.sum();
+            squares += sum.item<double>();
+        }
+        double norm = Math.Sqrt(squares);
+        if (!double.IsFinite(norm)) return norm;
+        double scale = maxNorm / (norm + Epsilon);
+        if (scale < 1)
+        {
+            // An explicit Scalar, disposed after the calls: an implicit one could be finalized while libtorch reads it.
+            using var factor = scale.ToScalar();
+            foreach (var g in gradients) g.mul_(factor);
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,45 @@
+using Fmri.Core;
+
+namespace Fmri.Data.Preprocessing;
+
+/// <summary>
+/// Train/test leakage check: a stimulus shown in the training split must not be shown in a test split, or a
+/// decoder can be scored on images it was trained on.
+/// </summary>
+public static class StimulusLeakageCheck
+{
+    /// <summary>How many offending ids an error message lists.</summary>
+    public const int IdsListedInErrors = 5;
+
+    /// <summary>Stimulus ids present both in the training split and in any other split, sorted.</summary>
+    public static IReadOnlyList<StimulusId> FindSharedStimuli(FmriDataset dataset)
+    {
+        var train = new HashSet<StimulusId>();
+        var test = new HashSet<StimulusId>();
+        for (int i = 0; i < dataset.SampleCount; i++)
+            (dataset.Splits[i] == DataSplit.Train ? train : test).Add(dataset.StimulusIds[i]);
+        train.IntersectWith(test);
+        return train.Order().ToArray();
+    }
+
+    /// <summary>
+    /// Throws <see cref="DataFormatException"/> (field "stimulus_id") when a stimulus id is in both training and
+    /// test, unless <paramref name="allowShared"/>; returns the shared ids (empty when the check passes).
+    /// </summary>
+    public static IReadOnlyList<StimulusId> Check(FmriDataset dataset, bool allowShared, string file)
+    {
+        var shared = FindSharedStimuli(dataset);
+        if (shared.Count > 0 && !allowShared)
+            throw new DataFormatException(file, "stimulus_id",
+                $"{shared.Count} stimulus id(s) appear in both the training and the test split (train/test leakage): " +
+                $"{Describe(shared)}; use a different test set or allow shared stimuli explicitly");
+        return shared;
+    }
+
+    /// <summary>Up to <see cref="IdsListedInErrors"/> ids, then "and N more".</summary>
+    public static string Describe(IReadOnlyList<StimulusId> ids)
+    {
+        string listed = string.Join(", ", ids.Take(IdsListedInErrors));
+        return ids.Count > IdsListedInErrors ? $"{listed} and {ids.Count - IdsListedInErrors} more" : listed;
+    }
+}

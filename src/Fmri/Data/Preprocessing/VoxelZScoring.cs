@@ -1,0 +1,107 @@
+using Fmri.Core;
+
+namespace Fmri.Data.Preprocessing;
+
+/// <summary>What z-scoring did.</summary>
+/// <param name="ZeroVarianceVoxels">Voxels with zero variance in at least one set of statistics used; they are centred and divided by 1.</param>
+/// <param name="PooledTrainingStatistics">Mean and standard deviation over all training samples (null in mode None).</param>
+public sealed record VoxelZScoringResult(
+    FmriDataset Dataset,
+    int ZeroVarianceVoxels,
+    VoxelStatistics? PooledTrainingStatistics,
+    ProcessingStep Step);
+
+/// <summary>
+/// Step 5: voxel-wise z-scoring, x' = (x - μ) / σ, with μ and σ (population standard deviation) from TRAINING
+/// samples only, never from test samples unless <see cref="TestRunStatistics.OwnRun"/> is chosen explicitly.
+/// <list type="bullet">
+/// <item><see cref="ZScoreMode.PerRun"/>: each training run by its own training samples' statistics.</item>
+/// <item><see cref="ZScoreMode.PerSession"/>: every training sample by the statistics pooled over all training samples.</item>
+/// <item><see cref="ZScoreMode.None"/>: nothing.</item>
+/// </list>
+/// Test samples (Test and TestImagery) are z-scored by the pooled training statistics
+/// (<see cref="TestRunStatistics.TrainingPooled"/>), or, with <see cref="TestRunStatistics.OwnRun"/>, each test run
+/// by its own test samples' statistics. A zero-variance voxel (see <see cref="VoxelStatistics.IsZeroVariance"/>)
+/// is divided by 1 instead of σ.
+/// </summary>
+public static class VoxelZScoring
+{
+    /// <exception cref="DataFormatException">There is no training sample to take statistics from (field "split").</exception>
+    public static VoxelZScoringResult Apply(FmriDataset dataset, ZScoreMode mode, TestRunStatistics testRule, string file)
+    {
+        if (mode == ZScoreMode.None)
+        {
+            return new VoxelZScoringResult(dataset, 0, null,
+                ProcessingStep.Of("zscore", ("mode", mode), ("test_statistics", "not applicable (no normalisation)")));
+        }
+
+        int v = dataset.VoxelCount;
+        int[] trainRows = dataset.IndicesOf(DataSplit.Train);
+        if (trainRows.Length == 0)
+            throw new DataFormatException(file, "split", "has no training samples; z-scoring takes its statistics from training samples (choose z-score mode None to skip it)");
+        int[] testRows = Enumerable.Range(0, dataset.SampleCount).Where(i => dataset.Splits[i] != DataSplit.Train).ToArray();
+
+        var output = new float[dataset.Voxels.Length];
+        var zeroVariance = new bool[v];
+        var pooled = VoxelStatistics.Compute(dataset.Voxels, v, trainRows);
+
+        // Training samples.
+        if (mode == ZScoreMode.PerRun)
+        {
+            foreach (var run in SampleGroups.ByRunAndSplit(dataset, s => s == DataSplit.Train))
+                Normalise(dataset.Voxels, output, v, run.Rows, VoxelStatistics.Compute(dataset.Voxels, v, run.Rows), zeroVariance);
+        }
+        else
+        {
+            Normalise(dataset.Voxels, output, v, trainRows, pooled, zeroVariance);
+        }
+
+        // Test samples.
+        if (testRows.Length > 0)
+        {
+            if (testRule == TestRunStatistics.OwnRun)
+            {
+                foreach (var run in SampleGroups.ByRunAndSplit(dataset, s => s != DataSplit.Train))
+                    Normalise(dataset.Voxels, output, v, run.Rows, VoxelStatistics.Compute(dataset.Voxels, v, run.Rows), zeroVariance);
+            }
+            else
+            {
+                Normalise(dataset.Voxels, output, v, testRows, pooled, zeroVariance);
+            }
+        }
+
+        int zeroVarianceCount = zeroVariance.Count(z => z);
+        var step = ProcessingStep.Of("zscore",
+            ("mode", mode),
+            ("training_statistics", mode == ZScoreMode.PerRun ? "each training run by its own training samples" : "all training samples pooled"),
+            ("test_statistics", Describe(testRule)),
+            ("standard_deviation", "population (divisor n), float64 accumulators"),
+            ("zero_variance_voxels_divided_by_1", zeroVarianceCount));
+        return new VoxelZScoringResult(dataset with { Voxels = output }, zeroVarianceCount, pooled, step);
+    }
+
+    /// <summary>The test rule in words, for provenance and the report.</summary>
+    public static string Describe(TestRunStatistics testRule) => testRule switch
+    {
+        TestRunStatistics.TrainingPooled => "TrainingPooled: test samples use the statistics pooled over all training samples",
+        TestRunStatistics.OwnRun => "OwnRun: each test run uses its own test samples' statistics (transductive, unsupervised)",
+        _ => throw new ArgumentOutOfRangeException(nameof(testRule), testRule, "unknown test statistics rule"),
+    };
+
+    private static void Normalise(float[] input, float[] output, int v, IReadOnlyList<int> rows, VoxelStatistics stats, bool[] zeroVariance)
+    {
+        var mean = stats.Mean;
+        var inverseDivisor = new double[v];
+        for (int j = 0; j < v; j++)
+        {
+            if (stats.IsZeroVariance(j)) zeroVariance[j] = true;
+            inverseDivisor[j] = 1.0 / stats.Divisor(j);
+        }
+        foreach (int r in rows)
+        {
+            var source = input.AsSpan(r * v, v);
+            var target = output.AsSpan(r * v, v);
+            for (int j = 0; j < v; j++) target[j] = (float)((source[j] - mean[j]) * inverseDivisor[j]);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+namespace Fmri.Ridge;
+
+/// <summary>Held-out error of each candidate lambda, and the best one.</summary>
+/// <param name="Lambdas">Candidates, in the order given.</param>
+/// <param name="MeanSquaredErrors">Mean over held-out samples and outputs of the squared prediction error, per candidate.</param>
+/// <param name="BestLambda">The candidate with the smallest error (the larger lambda on a tie).</param>
+/// <param name="Folds">Number of folds used.</param>
+public sealed record RidgeCrossValidationResult(double[] Lambdas, double[] MeanSquaredErrors, double BestLambda, int Folds);
+
+/// <summary>
+/// k-fold cross-validation of the ridge penalty on training data only. Each fold learns its own standardisation
+/// from its training part, factors the normal equations once per lambda, and scores the held-out part. Folds are
+/// drawn with the given generator: samples (or whole groups, e.g. runs) are shuffled and dealt round-robin.
+/// </summary>
+public static class RidgeCrossValidation
+{
+    /// <summary>
+    /// 13 lambdas, half a decade apart, from 1e-3 to 1e3 times max(n, p): with standardised features the
+    /// average non-zero eigenvalue of X'X (equivalently XX') is n p / min(n, p) = max(n, p).
+    /// </summary>
+    public static double[] DefaultLambdas(int n, int p)
+        => Enumerable.Range(0, 13).Select(i => Math.Max(n, p) * Math.Pow(10, -3 + 0.5 * i)).ToArray();
+
+    /// <param name="groups">Optional group of each sample (e.g. its run); a group is never split across folds.</param>
+    public static RidgeCrossValidationResult SelectLambda(float[] x, int n, int p, float[] y, int q, IReadOnlyList<double> lambdas,
+        int folds, Random random, RidgeOptions? options = null, int[]? groups = null)
+    {
+        options ??= new RidgeOptions();
+        RidgeRegression.CheckShapes(x, n, p, y, q);
+        ArgumentNullException.ThrowIfNull(random);
+        if (lambdas.Count == 0) throw new ArgumentException("lambdas: give at least one candidate", nameof(lambdas));
+        if (lambdas.Any(l => !(l >= 0) || double.IsInfinity(l))) throw new ArgumentException("lambdas: each must be a finite number >= 0", nameof(lambdas));
+        int[] foldOf = AssignFolds(n, folds, random, groups);
+
+        var squaredError = new double[lambdas.Count];
+        long scored = 0;
+        for (int f = 0; f < folds; f++)
+        {
+            int[] train = Enumerable.Range(0, n).Where(i => foldOf[i] != f).ToArray();
+            int[] test = Enumerable.Range(0, n).Where(i => foldOf[i] == f).ToArray();
+            var features = FeatureStandardization.Learn(Rows(x, train, p), train.Length, p, options.FitIntercept, options.StandardizeFeatures);
+            var targets = FeatureStandardization.Learn(Rows(y, train, q), train.Length, q, options.FitIntercept, scale: false);
+            var system = new RidgeSystem(features.Apply(x, train, p), train.Length, p, targets.Apply(y, train, q), q);
+            var design = system.PredictionDesign(features.Apply(x, test, p), test.Length);
+            for (int l = 0; l < lambdas.Count; l++)
+            {
+                var prediction = system.Predict(design, test.Length, system.Solve(lambdas[l])); // (test, q), centred
+                for (int r = 0; r < test.Length; r++)
+                {
+                    for (int k = 0; k < q; k++)
+                    {
+                        double error = y[(long)test[r] * q + k] - targets.Means[k] - prediction[(long)r * q + k];
+                        squaredError[l] += error * error;
+                    }
+                }
+            }
+            scored += (long)test.Length * q;
+        }
+        var mse = squaredError.Select(e => e / scored).ToArray();
+        int best = 0;
+        for (int l = 1; l < mse.Length; l++)
+        {
+            if (mse[l] < mse[best] || (mse[l] == mse[best] && lambdas[l] > lambdas[best])) best = l;
+        }
+        return new RidgeCrossValidationResult([.. lambdas], mse, lambdas[best], folds);
+    }
+
+    /// <summary>The fold (0..folds-1) of each sample.</summary>
+    public static int[] AssignFolds(int n, int folds, Random random, int[]? groups = null)
+    {
+        if (groups is not null && groups.Length != n)
+            throw new ArgumentException($"groups: has {groups.Length} entries for {n} samples", nameof(groups));
+        int[] units = groups is null ? Enumerable.Range(0, n).ToArray() : groups.Distinct().Order().ToArray();
+        if (folds < 2 || folds > units.Length)
+            throw new ArgumentOutOfRangeException(nameof(folds), folds, $"need 2 <= folds <= {units.Length} ({(groups is null ? "samples" : "groups")})");
+        random.Shuffle(units);
+        var foldOfUnit = new Dictionary<int, int>(units.Length);
+        for (int u = 0; u < units.Length; u++) foldOfUnit[units[u]] = u % folds;
+        return Enumerable.Range(0, n).Select(i => foldOfUnit[groups is null ? i : groups[i]]).ToArray();
+    }
+
+    private static float[] Rows(float[] a, int[] rows, int width)
+    {
+        var result = new float[(long)rows.Length * width];
+        for (int r = 0; r < rows.Length; r++) a.AsSpan(rows[r] * width, width).CopyTo(result.AsSpan(r * width, width));
+        return result;
+    }
+}

@@ -1,0 +1,77 @@
+using Decoding.Decode;
+using Decoding.Evaluation.Metrics;
+using Decoding.Evaluation.ScoringClassifier;
+using Decoding.Tests.Evaluation.Metrics;
+using Fmri.Data;
+using Fmri.Data.Stimuli;
+using TorchSharp;
+
+namespace Decoding.Tests.Evaluation;
+
+/// <summary>
+/// Files for the evaluation tests, built once: a tiny <see cref="SmallCnnClassifier"/> (4 filters, 16 features) trained
+/// in-test on <see cref="SyntheticShapes"/> (4 classes, 16x16), a stimulus file of 48 other shape images (12 per class)
+/// and decoded.h5 files: perfect (decoded = stimulus, K = 2), fixed (every decoded image the same stimulus, K = 1) and a
+/// shuffled control (item i shows the stimulus of a seeded random permutation, K = 2, shuffle_fmri = 1).
+/// </summary>
+internal sealed class EvaluationTestData
+{
+    public const int Size = 16, Items = 48;
+
+    private static readonly Lazy<EvaluationTestData> Shared = new(() => new EvaluationTestData());
+
+    public static EvaluationTestData Instance => Shared.Value;
+
+    public string Folder { get; }
+    public string ClassifierFolder => Path.Combine(Folder, "classifier");
+    public string StimuliFile => Path.Combine(Folder, "stimuli.h5");
+    public string PerfectFile => Path.Combine(Folder, "perfect", DecodedImagesFile.FileName);
+    public string FixedFile => Path.Combine(Folder, "fixed", DecodedImagesFile.FileName);
+    public string ShuffledFile => Path.Combine(Folder, "shuffled", DecodedImagesFile.FileName);
+    public double ClassifierAccuracy { get; }
+
+    private EvaluationTestData()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "evaluate-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        string folder = Folder;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { /* best effort: a temp folder left behind is harmless */ }
+        };
+        var (trainImages, trainLabels) = SyntheticShapes.Generate(240, Size, new Random(11));
+        var (heldOut, heldOutLabels) = SyntheticShapes.Generate(80, Size, new Random(12));
+        var config = new SmallCnnConfig(InputChannels: 1, ImageSize: Size, ClassCount: SyntheticShapes.ClassCount, BaseChannels: 4, FeatureSize: 16);
+        using var generator = new torch.Generator(13);
+        var classifier = new SmallCnnClassifier(config, generator);
+        classifier.Train(trainImages, trainLabels, new SmallCnnTrainingOptions(Epochs: 12, BatchSize: 32), generator);
+        ClassifierAccuracy = classifier.Evaluate(heldOut, heldOutLabels);
+        new ClassifierFolder(ClassifierFolder).Save(classifier, new ClassifierDescription(config, ["square", "ring", "bar", "cross"],
+            "synthetic shapes (test fixture)", [], trainImages.Count, heldOut.Count, ClassifierAccuracy));
+        classifier.Dispose();
+
+        var (stimuli, labels) = SyntheticShapes.Generate(Items, Size, new Random(14));
+        var bytes = stimuli.Select(ToBytes).ToArray();
+        var ids = Enumerable.Range(0, Items).Select(i => new StimulusId($"shape_{i}")).ToArray();
+        new StimulusImageSet(bytes.SelectMany(b => b).ToArray(), Items, Size, Size, 1, ids, labels.ToArray(), ["square", "ring", "bar", "cross"]).Write(StimuliFile);
+
+        var idText = ids.Select(id => id.Value).ToArray();
+        WriteDecoded(PerfectFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[i], bytes[i] }).ToArray(), idText, labels, shuffled: false);
+        WriteDecoded(FixedFile, Enumerable.Range(0, Items).Select(_ => new[] { bytes[0] }).ToArray(), idText, labels, shuffled: false);
+        var order = Enumerable.Range(0, Items).ToArray();
+        new Random(15).Shuffle(order);
+        WriteDecoded(ShuffledFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[order[i]], bytes[order[(i + 1) % Items]] }).ToArray(), idText, labels, shuffled: true);
+    }
+
+    public static byte[] ToBytes(ImageTensor image) => image.Pixels.Select(p => (byte)Math.Round(p * 255)).ToArray();
+
+    public static void WriteDecoded(string path, byte[][][] samples, string[] ids, IReadOnlyList<int> categories, bool shuffled)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        int k = samples[0].Length;
+        var all = samples.SelectMany(s => s.SelectMany(b => b)).ToArray();
+        DecodedImagesFile.Write(path, all, samples.Length, k, Size, Size, 1, ids, categories.ToArray(),
+            new Dictionary<string, object> { ["shuffle_fmri"] = shuffled ? 1 : 0, ["sampler"] = "test-fixture" });
+    }
+}
