@@ -34,11 +34,10 @@ public static class BenchmarkCommand
         command.Arguments.Add(file);
         command.Options.Add(repeats);
         command.Options.Add(python);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            int n = parse.GetValue(repeats);
-            if (n < 1) throw new ArgumentException($"--repeats must be at least 1 (got {n})");
-            Console.Out.Write(Read(parse.GetValue(file)!, n, parse.GetValue(python)!));
+            int n = Check.AtLeast(parse.GetValue(repeats), 1, "repeats");
+            Console.Out.Write(Read(Check.ExistingFile(parse.GetValue(file), "file"), n, parse.GetValue(python)!));
             return 0;
         }));
         return command;
@@ -58,9 +57,9 @@ public static class BenchmarkCommand
         command.Options.Add(voxels);
         command.Options.Add(seed);
         command.Options.Add(layout);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            string path = parse.GetValue(output)!;
+            string path = Check.OutputFile(parse.GetValue(output), "out");
             var dataset = Synthetic(parse.GetValue(samples), parse.GetValue(voxels), new Random(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
             if (parse.GetValue(layout) == "bdata") BDataFile.Write(path, dataset);

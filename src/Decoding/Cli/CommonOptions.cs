@@ -14,14 +14,32 @@ public static class CommonOptions
         return layout;
     }
 
-    public static FmriLayout? ParseLayout(string? value) => value switch
+    public static FmriLayout? ParseLayout(string? value) => value is null ? null : Check.OneOf(value, Layouts, "layout");
+
+    private static readonly Dictionary<string, FmriLayout> Layouts = new()
     {
-        null => null,
-        "bdata" => FmriLayout.BData,
-        "nsd" => FmriLayout.Nsd,
-        "canonical" => FmriLayout.Canonical,
-        _ => throw new ArgumentException($"--layout: '{value}' is not one of bdata, nsd, canonical"),
+        ["bdata"] = FmriLayout.BData,
+        ["nsd"] = FmriLayout.Nsd,
+        ["canonical"] = FmriLayout.Canonical,
     };
+
+    /// <summary>
+    /// An option taking several files or folders. The one convention for every multi-value option: values separated by
+    /// spaces after one flag (<c>--data a.h5 b.h5</c>) or the flag repeated (<c>--data a.h5 --data b.h5</c>).
+    /// </summary>
+    public static Option<string[]> Files(string name, string description) => new(name)
+    {
+        Description = description + " (several: separated by spaces, or the flag repeated)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    /// <summary>The files of a multi-value option, each of which must exist (at least one).</summary>
+    public static IReadOnlyList<string> ExistingFiles(string[]? values, string setting)
+    {
+        if (values is null || values.Length == 0) throw new InvalidSettingException(setting, null, "is required (one or more files)");
+        foreach (var value in values) Check.ExistingFile(value, setting);
+        return values;
+    }
 
     /// <summary>NSD inputs: the brain mask and the design file.</summary>
     public static (Option<string?> Mask, Option<string?> Design) Nsd() => (

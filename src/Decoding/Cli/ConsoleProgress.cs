@@ -1,5 +1,4 @@
 using Spectre.Console;
-using Fmri.Core;
 
 namespace Decoding.Cli;
 

@@ -35,14 +35,14 @@ public static class DecodeCommand
         var command = new Command("decode", "Decode images from fMRI with a trained model: PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { modelDir, data, stimuli, output, samples, sampler, steps, guidance, seed, split, shuffle, threads })
             command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string model = CliArguments.Required(parse.GetValue(modelDir), "--model");
-            string dataFile = CliArguments.ExistingFile(parse.GetValue(data), "--data");
-            string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
-            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            string model = Check.ExistingFolder(parse.GetValue(modelDir), "model", "run train-adapter first");
+            string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
+            string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = new DecodingSettings
             {
@@ -54,17 +54,10 @@ public static class DecodeCommand
                     GuidanceScale = parse.GetValue(guidance),
                 },
                 Seed = parse.GetValue(seed),
-                Split = parse.GetValue(split) switch
-                {
-                    "test" => DataSplit.Test,
-                    "test-imagery" => DataSplit.TestImagery,
-                    "train" => DataSplit.Train,
-                    var other => throw new ArgumentException($"--split '{other}' is unknown; choose test, test-imagery or train"),
-                },
+                Split = Check.OneOf(parse.GetValue(split), Splits, "split"),
                 ShuffleFmri = parse.GetValue(shuffle),
             };
-            if (settings.Samples < 1) throw new ArgumentException($"--samples {settings.Samples} must be at least 1");
-            if (settings.Sampling.Steps < 1) throw new ArgumentException($"--steps {settings.Sampling.Steps} must be at least 1");
+            settings.Validate();
 
             var (dcLdm, firstStage) = new DoubleConditionedLdmFolder(model).Load();
             var attributes = new Dictionary<string, object>
@@ -112,4 +105,11 @@ public static class DecodeCommand
         }));
         return command;
     }
+
+    private static readonly Dictionary<string, DataSplit> Splits = new()
+    {
+        ["test"] = DataSplit.Test,
+        ["test-imagery"] = DataSplit.TestImagery,
+        ["train"] = DataSplit.Train,
+    };
 }

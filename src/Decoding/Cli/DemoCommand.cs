@@ -21,9 +21,9 @@ public static class DemoCommand
         {
             output, preset, seed, force, threads,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            string folder = parse.GetValue(output)!;
+            string folder = Check.OutputFolder(parse.GetValue(output), "out");
             var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads));
             return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
         }));

@@ -36,31 +36,28 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Score decoded images against their stimuli, with controls, baselines and chance; write metrics.json and the reports");
         foreach (var option in new Option[] { decoded, stimuli, classifier, output, trials, ways, control, ridge, ridgeVae, truth, lossCurves, seed, threads })
             command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string decodedPath = CliArguments.Required(parse.GetValue(decoded), "--decoded");
-            if (!File.Exists(decodedPath) && !Directory.Exists(decodedPath))
-                throw new FileNotFoundException($"--decoded: '{decodedPath}' not found", decodedPath);
-            string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
-            string classifierDir = CliArguments.Required(parse.GetValue(classifier), "--classifier");
-            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
-            string? controlFile = parse.GetValue(control) is { } c ? CliArguments.ExistingFile(c, "--control") : null;
-            string? dataFile = parse.GetValue(ridge) is { } r ? CliArguments.ExistingFile(r, "--ridge") : null;
+            string decodedPath = Check.Required(parse.GetValue(decoded), "decoded");
+            Check.That(File.Exists(decodedPath) || Directory.Exists(decodedPath), "decoded", decodedPath, "not found");
+            string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
+            string classifierDir = Check.ExistingFolder(parse.GetValue(classifier), "classifier", "run train-classifier first");
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            string? controlFile = parse.GetValue(control) is { } c ? Check.ExistingFile(c, "control") : null;
+            string? dataFile = parse.GetValue(ridge) is { } r ? Check.ExistingFile(r, "ridge") : null;
             string? vaeFolder = parse.GetValue(ridgeVae);
-            if (vaeFolder is not null && dataFile is null)
-                throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
-            if (vaeFolder is not null && !Directory.Exists(vaeFolder)) throw new DirectoryNotFoundException($"--ridge-vae: folder '{vaeFolder}' not found");
-            string? truthFile = parse.GetValue(truth) is { } t ? CliArguments.ExistingFile(t, "--simulation-truth") : null;
-            if (truthFile is not null && dataFile is null)
-                throw new ArgumentException("--simulation-truth needs --ridge <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
+            Check.That(vaeFolder is null || dataFile is not null, "ridge_vae", vaeFolder,
+                "needs {ridge} <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
+            if (vaeFolder is not null) Check.ExistingFolder(vaeFolder, "ridge_vae");
+            string? truthFile = parse.GetValue(truth) is { } t ? Check.ExistingFile(t, "simulation_truth") : null;
+            Check.That(truthFile is null || dataFile is not null, "simulation_truth", truthFile,
+                "needs {ridge} <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
             var curveFolders = parse.GetValue(lossCurves) ?? [];
-            foreach (var folder in curveFolders)
-                if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--loss-curves: folder '{folder}' not found");
+            foreach (var folder in curveFolders) Check.ExistingFolder(folder, "loss_curves");
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            int trialCount = parse.GetValue(trials);
-            if (trialCount < 1) throw new ArgumentException($"--trials {trialCount} must be at least 1");
+            int trialCount = Check.AtLeast(parse.GetValue(trials), 1, "trials");
             long seedValue = parse.GetValue(seed);
 
             var inputs = new EvaluationInputs(decodedPath, stimuliFile, classifierDir, outDir, controlFile, dataFile, curveFolders, vaeFolder, truthFile);
@@ -98,7 +95,7 @@ public static class EvaluateCommand
                 var parts = text.Split("..");
                 if (parts.Length != 2) throw new FormatException();
                 int from = int.Parse(parts[0], CultureInfo.InvariantCulture), to = int.Parse(parts[1], CultureInfo.InvariantCulture);
-                if (to < from) throw new ArgumentException($"--ways: range '{text}' is empty");
+                if (to < from) throw new InvalidSettingException("ways", $"'{text}'", "is an empty range");
                 return Enumerable.Range(from, to - from + 1).ToArray();
             }
             return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
@@ -106,11 +103,11 @@ public static class EvaluateCommand
         }
         catch (FormatException)
         {
-            throw new ArgumentException($"--ways: '{text}' is neither a range like 2..10 nor a list like 2,5,10");
+            throw new InvalidSettingException("ways", $"'{text}'", "is neither a range like 2..10 nor a list like 2,5,10");
         }
         catch (OverflowException)
         {
-            throw new ArgumentException($"--ways: '{text}' holds a number out of range");
+            throw new InvalidSettingException("ways", $"'{text}'", "holds a number out of range");
         }
     }
 

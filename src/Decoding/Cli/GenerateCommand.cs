@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Core;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -44,18 +43,18 @@ public static class GenerateCommand
         {
             model, prompt, count, sampler, steps, guidance, eta, seed, output, batch, quality, noEma, threads,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             string? text = parse.GetValue(prompt);
             int n = parse.GetValue(count), batchSize = parse.GetValue(batch), perClass = parse.GetValue(quality);
-            if (perClass < 0) throw new ArgumentException($"--quality-check: {perClass}; give the number of samples per class");
-            if ((text is null) == (perClass == 0))
-                throw new ArgumentException("give either --prompt \"<class name>\" or --quality-check <samples per class>");
-            if (n < 1) throw new ArgumentException($"--n: {n}; need at least one sample");
-            if (batchSize < 1) throw new ArgumentException($"--batch-size: {batchSize}; need at least 1");
+            Check.AtLeast(perClass, 0, "quality_check");
+            Check.That((text is null) != (perClass == 0), "prompt", text is null ? null : $"'{text}'",
+                "give either {prompt} \"<class name>\" or {quality_check} <samples per class>");
+            Check.AtLeast(n, 1, "n");
+            Check.AtLeast(batchSize, 1, "batch_size");
             var options = new SamplingOptions
             {
                 Sampler = Samplers.Parse(parse.GetValue(sampler)!),
@@ -64,8 +63,8 @@ public static class GenerateCommand
                 Eta = parse.GetValue(eta),
             };
             options.Validate(int.MaxValue);
-            string modelPath = parse.GetValue(model)!;
-            string folder = parse.GetValue(output)!;
+            string modelPath = Check.ExistingFolder(parse.GetValue(model), "model", "run train-ldm first");
+            string folder = Check.OutputFolder(parse.GetValue(output), "out");
             long runSeed = parse.GetValue(seed);
 
             var modelFolder = new LatentDiffusionModelFolder(modelPath);

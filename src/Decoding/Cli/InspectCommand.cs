@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Core;
 using System.Globalization;
 using System.Text;
 using Fmri.Data;
@@ -27,9 +26,9 @@ public static class InspectCommand
         command.Options.Add(roi);
         command.Options.Add(mask);
         command.Options.Add(design);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            string path = parse.GetValue(file)!;
+            string path = Check.ExistingFile(parse.GetValue(file), "file");
             var options = new FmriReadOptions
             {
                 Layout = CommonOptions.ParseLayout(parse.GetValue(layout)),

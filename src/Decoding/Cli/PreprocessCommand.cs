@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Core;
 using System.Diagnostics;
 using Fmri.Core.IO;
 using Fmri.Core.Runs;
@@ -15,7 +14,7 @@ public static class PreprocessCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "fMRI file: BData (GOD), NSD betas, or canonical HDF5" };
-        var output = new Option<string>("--output", "-o") { Description = "canonical HDF5 file to write", Required = true };
+        var output = new Option<string>("--out", "--output", "-o") { Description = "canonical HDF5 file to write", Required = true };
         var layout = CommonOptions.Layout();
         var roi = new Option<string>("--roi") { Description = "ROI expression: one ROI (VC) or a union (V1+V2+V3); 'all' keeps every voxel", DefaultValueFactory = _ => "VC" };
         var zscore = new Option<ZScoreMode>("--zscore") { Description = "voxel-wise z-scoring with training statistics: PerRun, PerSession or None", DefaultValueFactory = _ => ZScoreMode.PerRun };
@@ -34,12 +33,12 @@ public static class PreprocessCommand
         {
             input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, subject,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string inPath = parse.GetValue(input)!;
-            string outPath = parse.GetValue(output)!;
+            string inPath = Check.ExistingFile(parse.GetValue(input), "input");
+            string outPath = Check.OutputFile(parse.GetValue(output), "out");
             string? idsPath = parse.GetValue(testIds);
             AtomicFile.EnsureNotAnInput(outPath, [inPath, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
             var options = new PreprocessingOptions
@@ -87,6 +86,10 @@ public static class PreprocessCommand
             Console.WriteLine(result.Report.Summary);
             Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1024.0:F0} KiB) in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
+        }, new Dictionary<string, string>
+        {
+            ["test_stimuli"] = "--test-ids",
+            ["test_run_statistics"] = "--test-run-stats",
         }));
         return command;
     }

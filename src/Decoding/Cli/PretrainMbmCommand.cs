@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Fmri.Core;
+using Fmri.Core.Training;
+using Fmri.Core.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
 using Fmri.Core.Runs;
@@ -17,7 +18,7 @@ public static class PretrainMbmCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file(s), comma-separated; their samples are pooled" };
+        var data = CommonOptions.Files("--data", "Preprocessed canonical fMRI file(s); their samples are pooled");
         var preset = new Option<string>("--preset") { Description = "Autoencoder size: tiny | small | paper", DefaultValueFactory = _ => "small" };
         var output = new Option<string?>("--out") { Description = "Output folder (checkpoint mbm.*, loss curves, run.json)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in total (paper: 500)", DefaultValueFactory = _ => 500 };
@@ -32,12 +33,13 @@ public static class PretrainMbmCommand
         var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
         foreach (var option in new Option[] { data, preset, output, epochs, batch, baseLr, resume, seed, includeTest, widthPolicy, threads })
             command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            var files = CliArguments.FileList(parse.GetValue(data), "--data");
-            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            var files = CommonOptions.ExistingFiles(parse.GetValue(data), "data");
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            CheckpointedTraining.CheckStart(new ModelCheckpoint(outDir, PretrainedBrainEncoderConfig.CheckpointName), parse.GetValue(resume));
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = new MaskedBrainPretrainingSettings
             {

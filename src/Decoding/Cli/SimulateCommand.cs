@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Core;
 using System.Diagnostics;
 using Fmri.Core.Runs;
 using Fmri.Data.Layouts;
@@ -31,11 +30,11 @@ public static class SimulateCommand
         {
             output, images, layout, seed, snr, train, test, repeats, runs, subject,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string folder = parse.GetValue(output)!;
+            string folder = Check.OutputFolder(parse.GetValue(output), "out");
             string source = parse.GetValue(images)!;
             var config = new VisualCortexConfig
             {
@@ -85,6 +84,11 @@ public static class SimulateCommand
             Console.WriteLine($"simulated {d.SampleCount} samples x {d.VoxelCount} voxels ({string.Join(", ", d.Rois.Where(r => r.Key is "V1" or "V2" or "V3" or "V4" or "LOC").Select(r => $"{r.Key} {r.Value.Length}"))}), subject {d.Subject}, in {clock.Elapsed.TotalSeconds:F1} s");
             foreach (var f in outputs) Console.WriteLine($"wrote {f} ({new FileInfo(f).Length / 1024.0:F0} KiB)");
             return 0;
+        }, new Dictionary<string, string>
+        {
+            ["train_images_per_category"] = "--train-per-category",
+            ["test_images_per_category"] = "--test-per-category",
+            ["signal_to_noise"] = "--snr",
         }));
         return command;
     }

@@ -41,22 +41,20 @@ public static class TrainAdapterCommand
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
         foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, resume, seed, threads })
             command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string dataFile = CliArguments.ExistingFile(parse.GetValue(data), "--data");
-            string stimuliFile = CliArguments.ExistingFile(parse.GetValue(stimuli), "--stimuli");
-            string mbmDir = CliArguments.Required(parse.GetValue(mbm), "--mbm");
-            string ldmDir = CliArguments.Required(parse.GetValue(ldm), "--ldm");
-            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
+            string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
+            string mbmDir = Check.ExistingFolder(parse.GetValue(mbm), "mbm", "run pretrain-mbm first");
+            string ldmDir = Check.ExistingFolder(parse.GetValue(ldm), "ldm", "run train-ldm first");
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            bool resuming = parse.GetValue(resume);
+            var folder = new DoubleConditionedLdmFolder(outDir);
+            CheckpointedTraining.CheckStart(folder.Checkpoint, resuming);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var kind = parse.GetValue(adapterKind) switch
-            {
-                "token-conv" => FmriAdapterKind.TokenConv,
-                "pooled-cls" => FmriAdapterKind.PooledCls,
-                var other => throw new ArgumentException($"--adapter '{other}' is unknown; choose token-conv or pooled-cls"),
-            };
+            var kind = Check.OneOf(parse.GetValue(adapterKind), AdapterKinds, "adapter");
             var defaults = AdapterTrainingOptions.ForPreset(parse.GetValue(preset)!);
             var options = defaults with
             {
@@ -67,10 +65,6 @@ public static class TrainAdapterCommand
                 Seed = parse.GetValue(seed),
             };
             options.Validate();
-            bool resuming = parse.GetValue(resume);
-            var folder = new DoubleConditionedLdmFolder(outDir);
-            if (!resuming && folder.Checkpoint.Exists)
-                throw new ArgumentException($"{outDir}: already holds a trained model; pass --resume to continue it or choose another --out");
 
             using var initGenerator = new torch.Generator(unchecked((ulong)options.Seed));
             var (model, firstStage) = DoubleConditionedLdmFolder.Build(mbmDir, ldmDir, options.Trainable, kind, initGenerator);
@@ -81,24 +75,15 @@ public static class TrainAdapterCommand
                 model.Config.BrainEncoder, dataFile);
 
             using var trainer = new ConditioningAdapterTrainer(model, firstStage, options);
-            int startEpoch = resuming ? folder.Resume(model, trainer) : 0;
-            var curve = resuming && File.Exists(folder.LossCsvPath) ? LossCurve.Read(folder.LossCsvPath) : new LossCurve(["lr"]);
             int stepsPerEpoch = trainer.StepsPerEpoch(pairs.Count);
-            curve.DropAfter((long)startEpoch * stepsPerEpoch);
-
-            ConsoleProgress.Run("training the fMRI-conditioned LDM", (double)options.Epochs * stepsPerEpoch, progress =>
-                trainer.Train(pairs, curve, startEpoch, completed =>
+            long startStep = resuming ? folder.Checkpoint.ReadTrainingState()?.Step ?? 0 : 0;
+            int startEpoch = (int)(startStep / stepsPerEpoch);
+            var curve = ConsoleProgress.Run("training the fMRI-conditioned LDM", (double)options.Epochs * stepsPerEpoch, progress =>
+                trainer.Train(pairs, outDir, resuming, progress, (completed, meanLoss) =>
                 {
-                    var state = TrainingState.Capture((long)completed * stepsPerEpoch, completed, options.Seed,
-                        new Dictionary<string, torch.Generator> { [DoubleConditionedLdmFolder.GeneratorName] = trainer.Generator });
-                    folder.Save(model, firstStage, state, trainer.Optimizer);
-                    curve.Save(folder.LossCsvPath);
-                    if (!ConsoleProgress.Interactive && curve.Points.Count > 0)
-                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: mean loss {curve.MeanLoss(completed - 1):G4} over {stepsPerEpoch} steps"));
-                }, progress));
-            if (curve.Points.Count > 0)
-                LossCurvePlot.Save(folder.LossPngPath, [LossCurvePlot.FromCurve(curve)], logScale: true,
-                    new PlotLabels("fMRI-conditioned LDM training loss", "step", "loss"));
+                    if (!ConsoleProgress.Interactive)
+                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: mean loss {meanLoss:G4} over {stepsPerEpoch} steps"));
+                }));
 
             new RunManifest
             {
@@ -132,4 +117,10 @@ public static class TrainAdapterCommand
         }));
         return command;
     }
+
+    private static readonly Dictionary<string, FmriAdapterKind> AdapterKinds = new()
+    {
+        ["token-conv"] = FmriAdapterKind.TokenConv,
+        ["pooled-cls"] = FmriAdapterKind.PooledCls,
+    };
 }

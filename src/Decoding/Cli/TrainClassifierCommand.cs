@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Core;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.Evaluation;
@@ -22,7 +21,8 @@ public static class TrainClassifierCommand
     public static Command Create()
     {
         var images = new Option<string?>("--images") { Description = "fashion-mnist, or a folder of images with one sub-folder per category" };
-        var output = new Option<string?>("--out") { Description = "Output folder (classifier.pt, classifier.json, loss curve, run.json)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (classifier.safetensors + config, classifier.json, loss curve, run.json)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (3 reached 91.4% on Fashion-MNIST t10k)", DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };
         var imageSize = new Option<int>("--image-size") { Description = "Side of the square images the classifier takes: the decoder's output size (small preset 32, tiny 16)", DefaultValueFactory = _ => 32 };
@@ -32,13 +32,15 @@ public static class TrainClassifierCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-classifier", "Train the scoring classifier used by `decoding evaluate` (n-way accuracy, feature-space identification)");
-        foreach (var option in new Option[] { images, output, epochs, batch, maxTrain, imageSize, lr, seed, threads }) command.Options.Add(option);
-        command.SetAction(parse => CliErrors.Run(() =>
+        foreach (var option in new Option[] { images, output, epochs, batch, maxTrain, imageSize, lr, seed, resume, threads }) command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string source = CliArguments.Required(parse.GetValue(images), "--images");
-            string outDir = CliArguments.Required(parse.GetValue(output), "--out");
+            string source = Check.Required(parse.GetValue(images), "images");
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            bool resuming = parse.GetValue(resume);
+            CheckpointedTraining.CheckStart(new ClassifierFolder(outDir).Checkpoint, resuming);
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             long seedValue = parse.GetValue(seed);
             var options = new SmallCnnTrainingOptions(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr));
@@ -51,15 +53,7 @@ public static class TrainClassifierCommand
             if (parse.GetValue(maxTrain) is { } limit) data = data.LimitTraining(limit, random);
             data = data.AtSize(parse.GetValue(imageSize));
             Console.Out.WriteLine($"train-classifier: {data.Description}");
-            var result = Train(data, options, seedValue);
-
-            var folder = new ClassifierFolder(outDir);
-            folder.Save(result.Classifier, result.Description);
-            var curve = new LossCurve();
-            for (int e = 0; e < result.EpochLosses.Count; e++) curve.Add(e + 1, e + 1, result.EpochLosses[e]);
-            curve.Save(Path.Combine(outDir, "loss.csv"));
-            LossCurvePlot.Save(Path.Combine(outDir, "loss.png"), [LossCurvePlot.FromCurve(curve)], logScale: false,
-                new PlotLabels("Scoring classifier training loss", "epoch", "cross-entropy"));
+            var result = Train(data, options, seedValue, outDir, resuming);
             new RunManifest
             {
                 Command = "train-classifier",
@@ -78,7 +72,7 @@ public static class TrainClassifierCommand
                 InputSha256 = RunManifest.HashInputs(string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
                     ? Directory.GetFiles(FashionMnist.DefaultFolder(), "*-ubyte.gz").Order(StringComparer.Ordinal).ToArray()
                     : StimulusSources.InputFiles(source)),
-                Outputs = [ClassifierFolder.WeightsFile, ClassifierFolder.DescriptionFile, "loss.csv", "loss.png"],
+                Outputs = [$"{ClassifierFolder.CheckpointName}.*", ClassifierFolder.DescriptionFile, ClassifierTrainer.LossCsvFile, ClassifierTrainer.LossPngFile],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(outDir, "run.json"));
@@ -89,31 +83,36 @@ public static class TrainClassifierCommand
         return command;
     }
 
-    /// <summary>Trains a 32 x 32 classifier on <paramref name="data"/> and measures its held-out accuracy.</summary>
-    public static (SmallCnnClassifier Classifier, ClassifierDescription Description, IReadOnlyList<double> EpochLosses) Train(
-        ClassifierTrainingData data, SmallCnnTrainingOptions options, long seed, SmallCnnConfig? network = null)
+    /// <summary>
+    /// Trains (or resumes) a classifier on <paramref name="data"/> into <paramref name="outputFolder"/>, measures its
+    /// held-out accuracy and writes its description (<see cref="ClassifierFolder"/>).
+    /// </summary>
+    public static (SmallCnnClassifier Classifier, ClassifierDescription Description, LossCurve Curve) Train(
+        ClassifierTrainingData data, SmallCnnTrainingOptions options, long seed, string outputFolder, bool resume = false, SmallCnnConfig? network = null)
     {
         int channels = data.Train.Channels;
         int classes = Math.Max(data.Train.CategoryNames.Count, data.Train.CategoryLabels.Max() + 1);
         network ??= new SmallCnnConfig(InputChannels: channels, ImageSize: data.Train.Height, ClassCount: classes);
-        if (data.Train.CategoryLabels.Any(l => l < 0)) throw new ArgumentException("classifier images: some images have no category label (-1)");
+        if (data.Train.CategoryLabels.Any(l => l < 0)) throw new InvalidSettingException("images", null, "some images have no category label (-1)");
         using var generator = new torch.Generator(unchecked((ulong)seed));
         var classifier = new SmallCnnClassifier(network, generator);
         var trainImages = EvaluationImages.FromSet(data.Train, network.InputChannels);
         var testImages = EvaluationImages.FromSet(data.Test, network.InputChannels);
-        var losses = ConsoleProgress.Run("training the scoring classifier", options.Epochs, progress =>
-            classifier.Train(trainImages, data.Train.CategoryLabels, options, generator, (epoch, loss) =>
-            {
-                progress.Report(new ProgressUpdate(epoch + 1, string.Create(CultureInfo.InvariantCulture, $"loss {loss:G4}")));
-                if (!ConsoleProgress.Interactive)
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}: loss {loss:G4}"));
-            }));
+        int stepsPerEpoch = Minibatches.StepsPerEpoch(trainImages.Count, options.BatchSize);
+        var curve = ConsoleProgress.Run("training the scoring classifier", (double)options.Epochs * stepsPerEpoch, progress =>
+            ClassifierTrainer.Train(classifier, trainImages, data.Train.CategoryLabels, options, generator, outputFolder, seed, resume, progress,
+                (epoch, loss) =>
+                {
+                    if (!ConsoleProgress.Interactive)
+                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}: mean loss {loss:G4}"));
+                }));
         double accuracy = classifier.Evaluate(testImages, data.Test.CategoryLabels);
         var names = data.Train.CategoryNames.Count >= classes
             ? data.Train.CategoryNames.ToArray()
             : Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
         var description = new ClassifierDescription(network, names, data.Description,
             data.Train.StimulusIds.Select(id => id.Value).ToArray(), data.Train.Count, data.Test.Count, accuracy);
-        return (classifier, description, losses);
+        new ClassifierFolder(outputFolder).SaveDescription(description);
+        return (classifier, description, curve);
     }
 }

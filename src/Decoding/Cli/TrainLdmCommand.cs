@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fmri.Core.Training;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.Diffusion;
@@ -39,7 +40,7 @@ public static class TrainLdmCommand
         {
             vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, previewSteps, threads,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
@@ -59,11 +60,12 @@ public static class TrainLdmCommand
             };
             chosen.Validate();
             int preview = parse.GetValue(previewSteps);
-            if (preview < 0) throw new ArgumentException($"--preview-steps: {preview}; give 0 (no preview) or a positive count");
-            string folder = parse.GetValue(output)!;
-            string vaeFolder = parse.GetValue(vae)!;
-            if (string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal))
-                throw new ArgumentException($"--out {folder}: write the model to another folder than the autoencoder's (--vae)");
+            Check.AtLeast(preview, 0, "preview_steps");
+            string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            string vaeFolder = Check.ExistingFolder(parse.GetValue(vae), "vae", "run train-vae first");
+            Check.That(!string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal),
+                "out", folder, "write the model to another folder than the autoencoder's ({vae})");
+            CheckpointedTraining.CheckStart(new LatentDiffusionModelFolder(folder).Checkpoint, parse.GetValue(resume));
             long runSeed = parse.GetValue(seed);
 
             var firstStage = new AutoencoderFirstStage(LoadAutoencoder(vaeFolder));
@@ -102,7 +104,7 @@ public static class TrainLdmCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained the latent diffusion model to step {result.Steps} (loss {result.Curve.Points[^1].Loss:G4}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));
             return 0;
-        }));
+        }, TrainVaeCommand.StepAliases("ldm_training")));
         return command;
     }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Fmri.Core.Training;
+using Fmri.Core.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.LatentDiffusion;
@@ -31,7 +33,7 @@ public static class TrainVaeCommand
         {
             images, preset, output, steps, resume, seed, checkpointEvery, threads,
         };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
@@ -46,7 +48,8 @@ public static class TrainVaeCommand
                 },
             };
             chosen.Validate();
-            string folder = parse.GetValue(output)!;
+            string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            CheckpointedTraining.CheckStart(new ModelCheckpoint(folder, VaeTrainer.CheckpointName), parse.GetValue(resume));
             string source = parse.GetValue(images)!;
             long runSeed = parse.GetValue(seed);
             var trainer = new VaeTrainer(chosen);
@@ -79,7 +82,7 @@ public static class TrainVaeCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained the autoencoder to step {result.Steps} (loss {last.Loss:G4}), scaling factor {result.Vae.ScalingFactor:G5}, in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));
             return 0;
-        }));
+        }, StepAliases("vae_training")));
         return command;
     }
 
@@ -101,4 +104,11 @@ public static class TrainVaeCommand
             .AddRow("reconstruction", Enumerable.Range(0, count).Select(i => ImageTensors.ToHwcPixels(reconstructed[i])))
             .Save(path);
     }
+
+    /// <summary>The preset fields that <c>--steps</c> and <c>--checkpoint-every</c> set, in a training section of the preset.</summary>
+    internal static IReadOnlyDictionary<string, string> StepAliases(string section) => new Dictionary<string, string>
+    {
+        [$"{section}.max_train_steps"] = "--steps",
+        [$"{section}.checkpointing_steps"] = "--checkpoint-every",
+    };
 }

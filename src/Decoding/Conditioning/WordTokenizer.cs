@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Fmri.Core;
 using Fmri.Core.IO;
 using static TorchSharp.torch;
 

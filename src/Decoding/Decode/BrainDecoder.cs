@@ -22,7 +22,7 @@ public static class BrainDecoder
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
-        if (samples < 1) throw new ArgumentException($"--samples {samples} must be at least 1");
+        Check.AtLeast(samples, 1, "samples");
         model.eval();
         var sampler = new LatentDiffusionSampler(model.Unet, firstStage, model.Config.Scheduler, model.Config.ImageSize);
         using var noGrad = no_grad();

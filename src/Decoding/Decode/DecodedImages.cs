@@ -1,4 +1,3 @@
-using Fmri.Core;
 using PureHDF;
 
 namespace Decoding.Decode;

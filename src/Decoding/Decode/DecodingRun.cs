@@ -24,8 +24,7 @@ public static class DecodingRun
         IReadOnlyDictionary<string, object> attributes)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Sampling.Validate(model.Config.Scheduler.NumTrainTimesteps);
-        if (settings.Samples < 1) throw new ArgumentException($"--samples {settings.Samples} must be at least 1");
+        settings.Validate(model.Config.Scheduler.NumTrainTimesteps);
         var items = BrainEncoderWidth.Fit(
             StimulusPairs.ForSplit(fmri, dataFile, settings.Split, stimuli, stimuliFile, model.Config.ImageSize, model.Config.ImageChannels),
             model.Config.BrainEncoder, dataFile);

@@ -18,4 +18,12 @@ public sealed record DecodingSettings
 
     /// <summary>Control: permute the fMRI rows relative to the stimuli (seeded), so decoding should fall to chance.</summary>
     public bool ShuffleFmri { get; init; }
+
+    /// <summary>Checks the settings (for a model trained with <paramref name="numTrainTimesteps"/> timesteps, when known).</summary>
+    public DecodingSettings Validate(int numTrainTimesteps = int.MaxValue)
+    {
+        Check.AtLeast(Samples, 1, "samples");
+        Sampling.Validate(numTrainTimesteps);
+        return this;
+    }
 }

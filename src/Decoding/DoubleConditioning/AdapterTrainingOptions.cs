@@ -43,24 +43,19 @@ public sealed record AdapterTrainingOptions
         "tiny" => new AdapterTrainingOptions { Epochs = 30, BatchSize = 8, LearningRate = 1e-3, WarmupSteps = 5 },
         "small" => new AdapterTrainingOptions { Epochs = 100, BatchSize = 16, LearningRate = 2e-4, WarmupSteps = 20 },
         "paper" => new AdapterTrainingOptions(),
-        _ => throw new ArgumentException($"--preset '{preset}' is unknown; choose tiny, small or paper"),
+        _ => throw new InvalidSettingException("preset", $"'{preset}'", "is unknown; choose tiny, small or paper"),
     };
 
     public void Validate()
     {
-        Check(Epochs >= 1, "epochs", Epochs);
-        Check(BatchSize >= 1, "batch", BatchSize);
-        Check(LearningRate > 0, "lr", LearningRate);
-        Check(WarmupSteps >= 0, "warmup", WarmupSteps);
-        Check(MaxGradNorm > 0, "max grad norm", MaxGradNorm);
-        Check(VoxelDropout >= 0 && VoxelDropout < 1, "voxel dropout", VoxelDropout);
-        Check(CropProbability >= 0 && CropProbability <= 1, "crop probability", CropProbability);
-        Check(CropScale > 0 && CropScale <= 1, "crop scale", CropScale);
-        Check(ConditionDropout >= 0 && ConditionDropout < 1, "condition dropout", ConditionDropout);
-
-        static void Check(bool ok, string name, double value)
-        {
-            if (!ok) throw new ArgumentException($"adapter training: {name} = {value} is out of range");
-        }
+        Fmri.Core.Check.AtLeast(Epochs, 1, "epochs");
+        Fmri.Core.Check.AtLeast(BatchSize, 1, "batch");
+        Fmri.Core.Check.Positive(LearningRate, "lr");
+        Fmri.Core.Check.AtLeast(WarmupSteps, 0, "warmup_steps");
+        Fmri.Core.Check.Positive(MaxGradNorm, "max_grad_norm");
+        Fmri.Core.Check.Fraction(VoxelDropout, "voxel_dropout");
+        Fmri.Core.Check.InRange(CropProbability, 0, 1, "crop_probability");
+        Fmri.Core.Check.That(CropScale > 0 && CropScale <= 1, "crop_scale", CropScale, "must lie in (0, 1]");
+        Fmri.Core.Check.Fraction(ConditionDropout, "condition_dropout");
     }
 }

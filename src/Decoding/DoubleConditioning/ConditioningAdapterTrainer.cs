@@ -1,6 +1,4 @@
 using System.Globalization;
-using Fmri.Core;
-using Decoding.Cli;
 using Decoding.Diffusion;
 using Decoding.LatentDiffusion;
 using Fmri.Core.Torch;
@@ -43,7 +41,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
         options.Validate();
         TrainableParameters = model.SetTrainable(options.Trainable);
         trainable = TrainableParameters.Select(p => p.Parameter).ToList();
-        if (trainable.Count == 0) throw new ArgumentException("adapter training: no parameter is trainable");
+        if (trainable.Count == 0) throw new InvalidSettingException("train", TrainablePartsRules.Name(options.Trainable), "leaves no parameter trainable");
         Optimizer = optim.AdamW(trainable, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         Generator = new Generator(unchecked((ulong)options.Seed));
         schedule = NoiseSchedule.FromConfig(model.Config.Scheduler);
@@ -62,16 +60,33 @@ public sealed class ConditioningAdapterTrainer : IDisposable
     /// <summary>Optimiser steps per epoch for <paramref name="count"/> pairs.</summary>
     public int StepsPerEpoch(int count) => (count + options.BatchSize - 1) / options.BatchSize;
 
-    /// <summary>Runs epochs <paramref name="startEpoch"/> .. Epochs − 1 and appends one row per step to <paramref name="curve"/>.</summary>
-    /// <param name="checkpoint">Called after each epoch with the number of epochs completed.</param>
-    public void Train(StimulusPairs pairs, LossCurve curve, int startEpoch = 0, Action<int>? checkpoint = null,
-        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Trains (or resumes) for <see cref="AdapterTrainingOptions.Epochs"/> epochs on the shared checkpointed scaffold:
+    /// the model folder receives the checkpoint after every epoch (model, AdamW state, generator state) and the loss
+    /// curve (one row per step).
+    /// </summary>
+    /// <param name="outputFolder">The model folder (<see cref="DoubleConditionedLdmFolder"/>).</param>
+    /// <param name="resume">Continue the folder's checkpoint.</param>
+    /// <param name="epochEnded">Called after each epoch's checkpoint with (epochs completed, the epoch's mean loss).</param>
+    /// <returns>The loss curve of the whole run (rows before a resume included).</returns>
+    public LossCurve Train(StimulusPairs pairs, string outputFolder, bool resume = false, IProgress<ProgressUpdate>? progress = null,
+        Action<int, double>? epochEnded = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        ArgumentNullException.ThrowIfNull(curve);
         if (pairs.VoxelCount != model.BrainEncoder.Config.NumVoxels)
-            throw new ArgumentException($"adapter training: the fMRI has {pairs.VoxelCount} voxels per sample but the brain encoder reads {model.BrainEncoder.Config.NumVoxels}");
+            throw new InvalidSettingException("data", $"({pairs.VoxelCount} voxels per sample)",
+                $"the brain encoder reads {model.BrainEncoder.Config.NumVoxels} voxels per sample");
+        var folder = new DoubleConditionedLdmFolder(outputFolder);
         int n = pairs.Count, stepsPerEpoch = StepsPerEpoch(n);
+        long totalSteps = (long)options.Epochs * stepsPerEpoch;
+        var run = new CheckpointedTraining("fMRI-conditioned LDM training", folder.Checkpoint, resume,
+            new LossCurveFiles(folder.LossCsvPath, folder.LossPngPath, "fMRI-conditioned LDM training loss"), ["lr"])
+        {
+            EpochCounter = steps => (int)(steps / stepsPerEpoch),
+        };
+        var generators = new Dictionary<string, Generator> { [DoubleConditionedLdmFolder.GeneratorName] = Generator };
+        run.Restore(model, model.Config, Optimizer, ema: null, generators, options.Seed, totalSteps, requireOptimizerState: true);
+
         using var voxels = tensor(pairs.Voxels, new long[] { n, pairs.VoxelCount });                  // (N, V)
         using var images = ImageTensors.ToModelRange(pairs.Images);                                   // (N, C, S, S) in [−1, 1]
         var (meanAll, stdAll) = Encode(images);                                                       // (N, c, h, w) each
@@ -79,48 +94,57 @@ public sealed class ConditioningAdapterTrainer : IDisposable
         using var _std = stdAll;
         var learningRate = LearningRateSchedules.ConstantWithWarmup(options.LearningRate, options.WarmupSteps);
         double scale = firstStage.ScalingFactor;
-
-        for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
+        Tensor? order = null;
+        try
         {
-            model.train();
-            using var order = randperm(n, generator: Generator);                                      // (N)
-            for (int s = 0; s < stepsPerEpoch; s++)
+            run.Run(totalSteps, step =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                long step = (long)epoch * stepsPerEpoch + s;
+                int epoch = (int)(step / stepsPerEpoch), s = (int)(step % stepsPerEpoch);
+                if (s == 0)
+                {
+                    model.train();
+                    order?.Dispose();
+                    order = randperm(n, generator: Generator);                                        // (N) this epoch's order
+                }
                 double lr = learningRate(step);
                 LearningRateSchedules.SetLearningRate(Optimizer, lr);
-                double loss;
-                using (var scope = NewDisposeScope())
-                {
-                    int start = s * options.BatchSize, b = Math.Min(options.BatchSize, n - start);
-                    var index = order.narrow(0, start, b);                                            // (B)
-                    var v = voxels.index_select(0, index);                                            // (B, V)
-                    if (options.VoxelDropout > 0)
-                        v = v * rand(v.shape, generator: Generator).ge(options.VoxelDropout).to(v.dtype);   // 20% of voxels to 0
-                    var (mean, std) = AugmentedPosterior(images.index_select(0, index), meanAll.index_select(0, index), stdAll.index_select(0, index));
-                    var z0 = (mean + std * randn(mean.shape, generator: Generator)) * scale;           // (B, c, h, w)
-                    var noise = randn(z0.shape, generator: Generator);                                // ε
-                    var t = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Generator);   // (B)
-                    var zt = ForwardProcess.AddNoise(schedule, z0, noise, t);
-                    var condition = model.Adapter.DropConditions(model.Condition(v, Generator), options.ConditionDropout, Generator);
-                    var prediction = model.PredictNoise(zt, t, condition);
-                    var target = ForwardProcess.TrainingTarget(model.Config.Scheduler.PredictionType, schedule, z0, noise, t);
-                    var mse = functional.mse_loss(prediction, target);
-                    Optimizer.zero_grad();
-                    TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-                    GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
-                    Optimizer.step();
-                    loss = mse.item<float>();
-                }
-                if (!double.IsFinite(loss))
-                    throw new InvalidOperationException($"adapter training diverged at epoch {epoch}, step {step} (loss {loss}); lower the learning rate");
-                curve.Add(step + 1, epoch, loss, lr);
-                progress?.Report(new ProgressUpdate(step + 1, string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {loss:G4}")));
-            }
-            checkpoint?.Invoke(epoch + 1);
+                using var scope = NewDisposeScope();
+                int start = s * options.BatchSize, b = Math.Min(options.BatchSize, n - start);
+                var index = order!.narrow(0, start, b);                                               // (B)
+                var v = voxels.index_select(0, index);                                                // (B, V)
+                if (options.VoxelDropout > 0)
+                    v = v * rand(v.shape, generator: Generator).ge(options.VoxelDropout).to(v.dtype);   // 20% of voxels to 0
+                var (mean, std) = AugmentedPosterior(images.index_select(0, index), meanAll.index_select(0, index), stdAll.index_select(0, index));
+                var z0 = (mean + std * randn(mean.shape, generator: Generator)) * scale;               // (B, c, h, w)
+                var noise = randn(z0.shape, generator: Generator);                                    // ε
+                var t = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Generator);   // (B)
+                var zt = ForwardProcess.AddNoise(schedule, z0, noise, t);
+                var condition = model.Adapter.DropConditions(model.Condition(v, Generator), options.ConditionDropout, Generator);
+                var prediction = model.PredictNoise(zt, t, condition);
+                var target = ForwardProcess.TrainingTarget(model.Config.Scheduler.PredictionType, schedule, z0, noise, t);
+                var mse = functional.mse_loss(prediction, target);
+                Optimizer.zero_grad();
+                TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                double gradNorm = GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
+                Optimizer.step();
+                double loss = mse.item<float>();
+                return new TrainingUnit(loss, epoch, [lr], gradNorm,
+                    string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {loss:G4}"));
+            },
+            checkpointDue: steps => steps % stepsPerEpoch == 0,
+            save: state =>
+            {
+                folder.Save(model, firstStage, state, Optimizer);
+                epochEnded?.Invoke(state.Epoch, run.Curve.MeanLoss(state.Epoch - 1));
+            },
+            generators, progress, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            order?.Dispose();
         }
         model.eval();
+        return run.Curve;
     }
 
     /// <summary>

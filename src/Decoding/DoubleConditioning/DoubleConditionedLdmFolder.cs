@@ -1,7 +1,6 @@
 using Decoding.LatentDiffusion;
 using Decoding.Models.Unet;
 using Decoding.Models.Vae;
-using Fmri.Core;
 using Fmri.Core.Checkpoints;
 using Fmri.MaskedBrainModeling;
 using TorchSharp;
@@ -89,7 +88,7 @@ public sealed class DoubleConditionedLdmFolder
     public (DoubleConditionedLdm Model, FirstStage FirstStage) Load()
     {
         if (!Checkpoint.Exists)
-            throw new FileNotFoundException($"{Checkpoint.ManifestPath}: no trained fMRI-to-image model in {Folder} (run train-adapter first)", Checkpoint.ManifestPath);
+            throw new InvalidSettingException("model", Folder, "holds no trained fMRI-to-image model (run train-adapter first)");
         var config = Checkpoint.ReadConfig<DoubleConditionedLdmConfig>();
         using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
         var model = new DoubleConditionedLdm(config, new MaskedBrainAutoencoder(config.BrainEncoder.Model, generator),
@@ -97,20 +96,6 @@ public sealed class DoubleConditionedLdmFolder
         Checkpoint.LoadWeights(model, config);
         model.eval();
         return (model, LoadFirstStage(config));
-    }
-
-    /// <summary>Loads weights, optimiser state and the generator state into a model built by <see cref="Build"/>; returns epochs completed.</summary>
-    public int Resume(DoubleConditionedLdm model, ConditioningAdapterTrainer trainer)
-    {
-        var checkpoint = Checkpoint;
-        if (!checkpoint.Exists)
-            throw new FileNotFoundException($"{checkpoint.ManifestPath}: --resume given but {Folder} holds no checkpoint", checkpoint.ManifestPath);
-        checkpoint.LoadWeights(model, model.Config);
-        checkpoint.LoadOptimizerState(trainer.Optimizer);
-        var state = checkpoint.ReadTrainingState()
-            ?? throw new DataFormatException(checkpoint.ManifestPath, "training", "holds no training state to resume from");
-        state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = trainer.Generator }, checkpoint.ManifestPath);
-        return state.Epoch;
     }
 
     /// <summary>Name of the trainer's generator in the saved training state.</summary>

@@ -31,7 +31,7 @@ public static partial class TrainablePartsRules
         "mindvis" => TrainableParts.MindVis,
         "all" => TrainableParts.All,
         "adapter-only" => TrainableParts.AdapterOnly,
-        _ => throw new ArgumentException($"--train '{name}' is unknown; choose one of {string.Join(", ", Names)}"),
+        _ => throw new InvalidSettingException("train", $"'{name}'", $"is unknown; choose one of {string.Join(", ", Names)}"),
     };
 
     public static string Name(TrainableParts parts) => parts switch

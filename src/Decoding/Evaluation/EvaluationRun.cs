@@ -2,7 +2,6 @@ using Decoding.Decode;
 using Decoding.Evaluation.Baselines;
 using Decoding.Evaluation.Metrics;
 using Decoding.Evaluation.ScoringClassifier;
-using Fmri.Core;
 using Fmri.Core.Runs;
 using Fmri.Data;
 using Fmri.Data.Layouts;
@@ -28,17 +27,17 @@ public static class EvaluationRun
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.SimulationTruth is not null && inputs.Data is null)
-            throw new ArgumentException("--simulation-truth needs --ridge <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
+            throw new InvalidSettingException("simulation_truth", inputs.SimulationTruth, "needs {ridge} <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
         if (inputs.RidgeVae is not null && inputs.Data is null)
-            throw new ArgumentException("--ridge-vae needs --ridge <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
+            throw new InvalidSettingException("ridge_vae", inputs.RidgeVae, "needs {ridge} <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
         var decoded = DecodedImages.Read(inputs.Decoded);
-        if (!File.Exists(inputs.Stimuli)) throw new FileNotFoundException($"--stimuli: '{inputs.Stimuli}' not found", inputs.Stimuli);
+        Check.ExistingFile(inputs.Stimuli, "stimuli");
         var stimuli = StimulusImageSet.Read(inputs.Stimuli).FitTo(decoded.Height, decoded.Width);
         var (classifier, description) = new ClassifierFolder(inputs.ClassifierFolder).Load();
         using var classifierScope = classifier;
         var network = description.Network;
         if (network.ImageSize != decoded.Height || network.ImageSize != decoded.Width)
-            throw new ArgumentException($"--classifier: takes {network.ImageSize}x{network.ImageSize} images but {inputs.Decoded} holds {decoded.Height}x{decoded.Width}");
+            throw new InvalidSettingException("classifier", inputs.ClassifierFolder, $"takes {network.ImageSize}x{network.ImageSize} images but {inputs.Decoded} holds {decoded.Height}x{decoded.Width}");
         settings ??= new EvaluationSettings(Enumerable.Range(2, network.ClassCount - 1).ToArray());
         settings.Validate(network.ClassCount);
         int channels = network.InputChannels;
@@ -210,7 +209,7 @@ public static class EvaluationRun
         EvaluationSettings settings, ModelFolderAutoencoder autoencoder)
     {
         if (autoencoder.ImageSize != size)
-            throw new ArgumentException($"--ridge-vae: the model of {autoencoder.ConfigPath} works on {autoencoder.ImageSize}x{autoencoder.ImageSize} images; the decoded images and the classifier are {size}x{size}");
+            throw new InvalidSettingException("ridge_vae", autoencoder.ConfigPath, $"works on {autoencoder.ImageSize}x{autoencoder.ImageSize} images; the decoded images and the classifier are {size}x{size}");
         var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, autoencoder.ImageSize, autoencoder.ImageChannels);
         try
         {

@@ -11,10 +11,10 @@ public sealed record EvaluationSettings(IReadOnlyList<int> Ways, int TrialsPerIt
 
     public void Validate(int classCount)
     {
-        if (Ways.Count == 0) throw new ArgumentException("--ways: no n given");
+        if (Ways.Count == 0) throw new InvalidSettingException("ways", null, "gives no n");
         foreach (int n in Ways)
-            if (n < 2 || n > classCount) throw new ArgumentException($"--ways: n = {n} must be between 2 and the classifier's {classCount} classes");
-        if (TrialsPerItem < 1) throw new ArgumentException($"--trials {TrialsPerItem} must be at least 1");
+            if (n < 2 || n > classCount) throw new InvalidSettingException("ways", n, $"must be between 2 and the classifier's {classCount} classes");
+        Check.AtLeast(TrialsPerItem, 1, "trials");
         if (BootstrapResamples < 2) throw new ArgumentException($"bootstrap resamples {BootstrapResamples} must be at least 2");
     }
 }

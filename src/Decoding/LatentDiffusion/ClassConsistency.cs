@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Fmri.Core;
 using Decoding.Cli;
 using static TorchSharp.torch;
 

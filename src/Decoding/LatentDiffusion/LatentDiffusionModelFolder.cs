@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Decoding.Conditioning;
 using Decoding.Models.Vae;
-using Fmri.Core;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.IO;
 using TorchSharp;

@@ -52,7 +52,7 @@ public sealed record LatentDiffusionPreset
     {
         TinyName => Tiny,
         SmallName => Small,
-        _ => throw new ArgumentException($"preset '{name}' is unknown; choose one of {string.Join(", ", Names)}"),
+        _ => throw new InvalidSettingException("preset", $"'{name}'", $"is unknown; choose one of {string.Join(", ", Names)}"),
     };
 
     /// <summary>
@@ -147,8 +147,8 @@ public sealed record LatentDiffusionPreset
         Scheduler.Validate($"{owner} scheduler");
         if (Scheduler.PredictionType is not (PredictionType.Epsilon or PredictionType.VPrediction))
             throw new ArgumentException($"{owner}: scheduler.prediction_type must be epsilon or v_prediction");
-        VaeTraining.Validate($"{owner} vae_training");
-        LdmTraining.Validate($"{owner} ldm_training");
+        VaeTraining.Validate("vae_training");
+        LdmTraining.Validate("ldm_training");
         return this;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Fmri.Core;
-using Decoding.Cli;
 using Decoding.Conditioning;
 using Decoding.Diffusion;
 using Fmri.Core.Checkpoints;
@@ -85,46 +83,24 @@ public sealed class LatentDiffusionTrainer
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         device ??= CPU;
         var folder = new LatentDiffusionModelFolder(outputFolder);
-        var checkpoint = folder.Checkpoint;
-        TrainingRun.CheckStart(checkpoint, resume);
+        var run = new CheckpointedTraining("latent diffusion training", folder.Checkpoint, resume,
+            new LossCurveFiles(folder.LossCsvPath, folder.LossPngPath, "Latent diffusion training loss"), CurveColumns);
 
         var tokenizer = WordTokenizer.FromClassNames(images.ClassNames, Preset.Conditioner.MaxPositionEmbeddings);
         foreach (var name in images.ClassNames)
             if (WordTokenizer.Words(name).Count > tokenizer.MaxLength - 2)
-                throw new ArgumentException($"class name '{name}' has more than {tokenizer.MaxLength - 2} words; raise conditioner.max_position_embeddings");
+                throw new InvalidSettingException("conditioner.max_position_embeddings", Preset.Conditioner.MaxPositionEmbeddings,
+                    $"class name '{name}' has more than {tokenizer.MaxLength - 2} words; raise it");
         var config = LatentDiffusionModelConfig.For(Preset, FirstStage.Kind, images.ClassNames, tokenizer);
         var generator = new Generator((ulong)seed);
+        var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         var model = new LatentDiffusionModel(config, tokenizer, generator, device);
-        using var optimizer = TrainingRun.AdamW(model.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
+        using var optimizer = TrainingOptimizers.AdamW(model.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
             Options.AdamEpsilon, Options.AdamWeightDecay);
-
-        long step = 0;
-        LossCurve curve;
-        if (resume) checkpoint.LoadWeights(model, config);
-        // The EMA starts as a copy of the (initial or resumed) weights; a resumed run then restores its saved shadow.
+        // The EMA starts as a copy of the initial weights; a resumed run then loads its saved shadow.
         using var ema = new ExponentialMovingAverage(model, Options.EmaDecay, EmaWarmup.StepRatio);
-        if (resume)
-        {
-            if (checkpoint.HasOptimizerState) checkpoint.LoadOptimizerState(optimizer);
-            if (checkpoint.HasEmaWeights)
-            {
-                using var saved = checkpoint.ReadEmaWeights();
-                ema.Load(saved.Tensors, saved.Metadata, checkpoint.EmaWeightsPath);
-            }
-            var state = checkpoint.ReadTrainingState()
-                ?? throw new Fmri.Core.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
-            state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
-            step = state.Step;
-            seed = state.Seed; // the run keeps the seed it started from; its generator state continues
-            if (step >= Options.MaxTrainSteps)
-                throw new ArgumentException($"{checkpoint.ManifestPath}: the checkpoint is at step {step}; ask for more steps than that to continue (max_train_steps = {Options.MaxTrainSteps})");
-            curve = TrainingRun.ResumeCurve(folder.LossCsvPath, step, CurveColumns);
-            folder.CheckFirstStage(FirstStage);
-        }
-        else
-        {
-            curve = new LossCurve(CurveColumns);
-        }
+        run.Restore(model, config, optimizer, ema, generators, seed, Options.MaxTrainSteps);
+        if (run.Resuming) folder.CheckFirstStage(FirstStage);
 
         // The folder is a complete model from the first checkpoint on: tokenizer, class means, first stage.
         using var pixels = ImageTensors.ToPaddedBytes(images, Preset.ImageSize, Preset.ImageChannels); // (N, C, S, S) uint8
@@ -132,12 +108,12 @@ public sealed class LatentDiffusionTrainer
             folder.SaveStaticParts(tokenizer, classMeans, ClassConsistency.OfImages(pixels, images.Labels, classMeans, images.ClassNames), FirstStage);
 
         // The training subset is drawn from its own generator seeded by the run's seed, so a resumed run has the same one.
-        using var subset = TrainingSubset(images.Count, Options.MaxTrainImages, seed);               // (M)
+        using var subset = TrainingSubset(images.Count, Options.MaxTrainImages, run.Seed);           // (M)
         using var trainPixels = pixels.index_select(0, subset);                                       // (M, C, S, S)
         using var allLabels = tensor(images.Labels.Select(l => (long)l).ToArray(), ScalarType.Int64); // (N)
         using var labels = allLabels.index_select(0, subset);                                         // (M)
         long count = subset.shape[0];
-        progress?.Report(new ProgressUpdate(step, $"encoding {count} training images"));
+        progress?.Report(new ProgressUpdate(run.Step, $"encoding {count} training images"));
         var (latentMean, latentStd) = EncodeAll(trainPixels, device);
         using var _mean = latentMean;
         using var _std = latentStd;
@@ -149,53 +125,40 @@ public sealed class LatentDiffusionTrainer
         var learningRate = Options.LearningRateAt();
         var parameters = model.parameters().ToList();
         model.train();
-        progress?.Report(new ProgressUpdate(step, $"step {step}"));
-        while (step < Options.MaxTrainSteps)
+        run.Run(Options.MaxTrainSteps, step =>
         {
             double lr = learningRate(step);
             LearningRateSchedules.SetLearningRate(optimizer, lr);
-            double loss, gradNorm;
-            using (var scope = NewDisposeScope())
-            {
-                int b = Options.TrainBatchSize;
-                var index = TrainingRun.DrawBatch(count, b, generator);                          // (B)
-                var deviceIndex = index.to(device);
-                var mean = latentMean.index_select(0, deviceIndex);                                       // (B, c, h, w)
-                var std = latentStd.index_select(0, deviceIndex);
-                var posteriorNoise = randn(mean.shape, generator: generator).to(device);
-                var z0 = (mean + std * posteriorNoise) * scale;                                           // z_0 = scale · (μ + σ ε')
-                var noise = randn(z0.shape, generator: generator).to(device);                             // ε
-                var timesteps = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: generator).to(device); // t (B)
-                var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);                         // z_t
-                var tokens = classTokens.index_select(0, labels.index_select(0, index).to(device));        // (B, L)
-                var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
-                context = model.Conditioner.DropContexts(context, Options.ProportionEmptyPrompts, generator);
-                var prediction = model.Unet.Forward(zt, timesteps, context);                              // (B, c, h, w)
-                var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
-                var mse = functional.mse_loss(prediction, target);
-                optimizer.zero_grad();
-                TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-                gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
-                optimizer.step();
-                ema.Step();
-                loss = mse.item<float>();
-            }
-            step++;
-            int epoch = TrainingRun.Epoch(step, Options.TrainBatchSize, count);
-            curve.Add(step, epoch, loss, lr, gradNorm);
-            progress?.Report(new ProgressUpdate(step, string.Create(CultureInfo.InvariantCulture, $"loss {loss:G4}")));
-            if (!double.IsFinite(loss))
-                throw new InvalidOperationException($"latent diffusion training diverged at step {step} (loss {loss}); lower the learning rate");
-
-            if (step % Options.CheckpointingSteps == 0 || step == Options.MaxTrainSteps)
-            {
-                var state = TrainingState.Capture(step, epoch, seed, new Dictionary<string, Generator> { [GeneratorName] = generator });
-                checkpoint.Save(model, config, state, ema.ShadowParameters, ema.StateMetadata(), optimizer);
-                TrainingRun.SaveCurve(curve, folder.LossCsvPath, folder.LossPngPath, "Latent diffusion training loss");
-            }
-        }
+            using var scope = NewDisposeScope();
+            int b = Options.TrainBatchSize;
+            var index = Minibatches.DrawWithReplacement(count, b, generator);                        // (B)
+            var deviceIndex = index.to(device);
+            var mean = latentMean.index_select(0, deviceIndex);                                       // (B, c, h, w)
+            var std = latentStd.index_select(0, deviceIndex);
+            var posteriorNoise = randn(mean.shape, generator: generator).to(device);
+            var z0 = (mean + std * posteriorNoise) * scale;                                           // z_0 = scale · (μ + σ ε')
+            var noise = randn(z0.shape, generator: generator).to(device);                             // ε
+            var timesteps = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: generator).to(device); // t (B)
+            var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);                         // z_t
+            var tokens = classTokens.index_select(0, labels.index_select(0, index).to(device));        // (B, L)
+            var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
+            context = model.Conditioner.DropContexts(context, Options.ProportionEmptyPrompts, generator);
+            var prediction = model.Unet.Forward(zt, timesteps, context);                              // (B, c, h, w)
+            var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
+            var mse = functional.mse_loss(prediction, target);
+            optimizer.zero_grad();
+            TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            double gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
+            optimizer.step();
+            ema.Step();
+            double loss = mse.item<float>();
+            return new TrainingUnit(loss, Minibatches.Epoch(step + 1, b, count), [lr, gradNorm], gradNorm);
+        },
+        checkpointDue: step => step % Options.CheckpointingSteps == 0,
+        save: state => folder.Checkpoint.Save(model, config, state, ema.ShadowParameters, ema.StateMetadata(), optimizer),
+        generators, progress);
         model.eval();
-        return new LdmTrainingResult(model, step, curve);
+        return new LdmTrainingResult(model, run.Step, run.Curve);
     }
 
     /// <summary>Sorted indices of the images to train on: all, or a random subset of <paramref name="max"/> drawn from a generator seeded by <paramref name="seed"/>.</summary>

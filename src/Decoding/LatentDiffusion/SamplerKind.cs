@@ -27,7 +27,7 @@ public static class Samplers
         "ddpm" => SamplerKind.Ddpm,
         "ddim" => SamplerKind.Ddim,
         "plms" => SamplerKind.Plms,
-        _ => throw new ArgumentException($"sampler '{name}' is unknown; choose one of {string.Join(", ", Names)}"),
+        _ => throw new InvalidSettingException("sampler", $"'{name}'", $"is unknown; choose one of {string.Join(", ", Names)}"),
     };
 
     /// <summary>A fresh scheduler of the given kind over the model's noise schedule.</summary>

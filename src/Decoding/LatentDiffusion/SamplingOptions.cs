@@ -27,16 +27,12 @@ public sealed record SamplingOptions
     /// <summary>Checks the options against a model trained with <paramref name="numTrainTimesteps"/> timesteps.</summary>
     public SamplingOptions Validate(int numTrainTimesteps)
     {
-        if (!Enum.IsDefined(Sampler)) throw new ArgumentException($"sampling: sampler {Sampler} is unknown");
-        if (Steps < 1) throw new ArgumentException($"sampling: steps = {Steps}; need at least 1");
-        if (Steps > numTrainTimesteps)
-            throw new ArgumentException($"sampling: steps = {Steps} exceeds the {numTrainTimesteps} timesteps the model was trained with");
-        if (!double.IsFinite(GuidanceScale) || GuidanceScale < 0)
-            throw new ArgumentException($"sampling: guidance = {GuidanceScale}; need a finite number >= 0");
-        if (!double.IsFinite(Eta) || Eta < 0)
-            throw new ArgumentException($"sampling: eta = {Eta}; need a finite number >= 0");
-        if (Eta != 0 && Sampler != SamplerKind.Ddim)
-            throw new ArgumentException($"sampling: eta = {Eta} is DDIM's η; the {Sampler.ToString().ToLowerInvariant()} sampler has none, leave it 0");
+        Check.That(Enum.IsDefined(Sampler), "sampler", Sampler, "is unknown");
+        Check.AtLeast(Steps, 1, "steps");
+        Check.That(Steps <= numTrainTimesteps, "steps", Steps, $"exceeds the {numTrainTimesteps} timesteps the model was trained with");
+        Check.NonNegative(GuidanceScale, "guidance");
+        Check.NonNegative(Eta, "eta");
+        Check.That(Eta == 0 || Sampler == SamplerKind.Ddim, "eta", Eta, $"is DDIM's η; the {Sampler.ToString().ToLowerInvariant()} sampler has none, leave it 0");
         return this;
     }
 }

@@ -43,7 +43,7 @@ public static class TrainingImageSource
         else
         {
             if (!Directory.Exists(source))
-                throw new DirectoryNotFoundException($"--images: '{source}' is neither '{FashionMnistName}' nor a folder of images");
+                throw new InvalidSettingException("images", source, $"is neither '{FashionMnistName}' nor a folder of images");
             set = ImageFolder.Load(source, preset.ImageSize, preset.ImageSize, preset.ImageChannels == 1 ? ImageColor.Greyscale : ImageColor.Rgb);
             description = $"image folder {source}";
             files = Directory.GetFiles(source, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();

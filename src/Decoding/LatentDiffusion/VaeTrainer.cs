@@ -1,6 +1,4 @@
 using System.Globalization;
-using Fmri.Core;
-using Decoding.Cli;
 using Decoding.Models.Vae;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.Torch;
@@ -44,7 +42,7 @@ public sealed class VaeTrainer
         ArgumentNullException.ThrowIfNull(preset);
         Preset = preset.Validate();
         if (preset.Vae is null)
-            throw new ArgumentException($"preset '{preset.Name}' has no autoencoder (it diffuses pixels); there is nothing to train with train-vae");
+            throw new InvalidSettingException("preset", preset.Name, "has no autoencoder (it diffuses pixels); there is nothing to train with train-vae");
     }
 
     public LatentDiffusionPreset Preset { get; }
@@ -66,85 +64,56 @@ public sealed class VaeTrainer
         device ??= CPU;
         var config = Preset.Vae!;
         var checkpoint = new ModelCheckpoint(outputFolder, CheckpointName);
-        TrainingRun.CheckStart(checkpoint, resume);
-        string csvPath = Path.Combine(outputFolder, LossCsvFile), pngPath = Path.Combine(outputFolder, LossPngFile);
+        var run = new CheckpointedTraining("autoencoder training", checkpoint, resume,
+            new LossCurveFiles(Path.Combine(outputFolder, LossCsvFile), Path.Combine(outputFolder, LossPngFile), "Autoencoder training loss"),
+            CurveColumns);
 
         using var pixels = ImageTensors.ToPaddedBytes(images, Preset.ImageSize, Preset.ImageChannels); // (N, C, S, S) uint8
         var generator = new Generator((ulong)seed);
+        var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         var vae = new AutoencoderKL(config);
         SeededInitialization.Apply(vae, generator);
         if (device.type != DeviceType.CPU) vae.to(device);
-        using var optimizer = TrainingRun.AdamW(vae.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
+        using var optimizer = TrainingOptimizers.AdamW(vae.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
             Options.AdamEpsilon, Options.AdamWeightDecay);
-
-        long step = 0;
-        LossCurve curve;
-        if (resume)
-        {
-            // A finished run's config holds its computed scaling factor; every other field must be the preset's.
-            double storedScale = checkpoint.ReadConfig<AutoencoderKLConfig>().ScalingFactor;
-            checkpoint.LoadWeights(vae, config with { ScalingFactor = storedScale });
-            if (checkpoint.HasOptimizerState) checkpoint.LoadOptimizerState(optimizer);
-            var state = checkpoint.ReadTrainingState()
-                ?? throw new Fmri.Core.DataFormatException(checkpoint.ManifestPath, "training", "the checkpoint holds no training state (weights only); it cannot be resumed");
-            state.RestoreGenerators(new Dictionary<string, Generator> { [GeneratorName] = generator }, checkpoint.ManifestPath);
-            step = state.Step;
-            seed = state.Seed; // the run keeps the seed it started from; its generator state continues
-            if (step >= Options.MaxTrainSteps)
-                throw new ArgumentException($"{checkpoint.ManifestPath}: the checkpoint is at step {step}; ask for more steps than that to continue (max_train_steps = {Options.MaxTrainSteps})");
-            curve = TrainingRun.ResumeCurve(csvPath, step, CurveColumns);
-        }
-        else
-        {
-            curve = new LossCurve(CurveColumns);
-        }
+        // A finished run's config holds its computed scaling factor; every other field must be the preset's.
+        var storedConfig = run.Resuming ? config with { ScalingFactor = checkpoint.ReadConfig<AutoencoderKLConfig>().ScalingFactor } : config;
+        run.Restore(vae, storedConfig, optimizer, ema: null, generators, seed, Options.MaxTrainSteps);
 
         var learningRate = Options.LearningRateAt();
         var parameters = vae.parameters().ToList();
         vae.train();
-        progress?.Report(new ProgressUpdate(step, $"step {step}"));
-        while (step < Options.MaxTrainSteps)
+        run.Run(Options.MaxTrainSteps, step =>
         {
             double lr = learningRate(step);
             LearningRateSchedules.SetLearningRate(optimizer, lr);
-            double total, reconstruction, kl, gradNorm;
-            using (var scope = NewDisposeScope())
+            using var scope = NewDisposeScope();
+            var index = Minibatches.DrawWithReplacement(pixels.shape[0], Options.TrainBatchSize, generator);   // (B)
+            var x = ImageTensors.ToModelRange(pixels.index_select(0, index), device);               // (B, C, S, S)
+            var terms = AutoencoderKLLoss.Compute(vae, x, generator, Options.KlWeight, ReconstructionLoss.L1);
+            optimizer.zero_grad();
+            TorchBackends.Backward(terms.Total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            double gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
+            optimizer.step();
+            double total = terms.Total.item<float>(), reconstruction = terms.Reconstruction.item<float>(), kl = terms.Kl.item<float>();
+            return new TrainingUnit(total, Minibatches.Epoch(step + 1, Options.TrainBatchSize, images.Count), [reconstruction, kl, lr, gradNorm], gradNorm,
+                string.Create(CultureInfo.InvariantCulture, $"loss {total:G4} (L1 {reconstruction:G4}, KL {kl:G4})"));
+        },
+        checkpointDue: step => step % Options.CheckpointingSteps == 0,
+        save: state =>
+        {
+            // The state is captured before the scaling factor's draws, so a resumed run makes the draws the
+            // uninterrupted run would have made.
+            var savedConfig = config;
+            if (state.Step == Options.MaxTrainSteps)
             {
-                var index = TrainingRun.DrawBatch(pixels.shape[0], Options.TrainBatchSize, generator);   // (B)
-                var x = ImageTensors.ToModelRange(pixels.index_select(0, index), device);               // (B, C, S, S)
-                var terms = AutoencoderKLLoss.Compute(vae, x, generator, Options.KlWeight, ReconstructionLoss.L1);
-                optimizer.zero_grad();
-                TorchBackends.Backward(terms.Total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-                gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
-                optimizer.step();
-                total = terms.Total.item<float>();
-                reconstruction = terms.Reconstruction.item<float>();
-                kl = terms.Kl.item<float>();
+                vae.eval();
+                savedConfig = config with { ScalingFactor = LatentScalingFactor(vae, pixels, Options.ScalingFactorImages, generator, device) };
+                vae.train();
             }
-            step++;
-            int epoch = TrainingRun.Epoch(step, Options.TrainBatchSize, images.Count);
-            curve.Add(step, epoch, total, reconstruction, kl, lr, gradNorm);
-            progress?.Report(new ProgressUpdate(step, string.Create(CultureInfo.InvariantCulture, $"loss {total:G4} (L1 {reconstruction:G4}, KL {kl:G4})")));
-            if (!double.IsFinite(total))
-                throw new InvalidOperationException($"autoencoder training diverged at step {step} (loss {total}); lower the learning rate");
-
-            bool last = step == Options.MaxTrainSteps;
-            if (step % Options.CheckpointingSteps == 0 || last)
-            {
-                // The state is captured before the scaling factor's draws, so a resumed run makes the draws the
-                // uninterrupted run would have made.
-                var state = TrainingState.Capture(step, epoch, seed, new Dictionary<string, Generator> { [GeneratorName] = generator });
-                var savedConfig = config;
-                if (last)
-                {
-                    vae.eval();
-                    savedConfig = config with { ScalingFactor = LatentScalingFactor(vae, pixels, Options.ScalingFactorImages, generator, device) };
-                    vae.train();
-                }
-                checkpoint.Save(vae, savedConfig, state, optimizer: optimizer);
-                TrainingRun.SaveCurve(curve, csvPath, pngPath, "Autoencoder training loss");
-            }
-        }
+            checkpoint.Save(vae, savedConfig, state, optimizer: optimizer);
+        },
+        generators, progress);
 
         // The returned model carries the computed scaling factor in its config.
         var trained = new AutoencoderKL(checkpoint.ReadConfig<AutoencoderKLConfig>());
@@ -152,7 +121,7 @@ public sealed class VaeTrainer
         if (device.type != DeviceType.CPU) trained.to(device);
         trained.eval();
         vae.Dispose();
-        return new VaeTrainingResult(trained, step, curve);
+        return new VaeTrainingResult(trained, run.Step, run.Curve);
     }
 
     /// <summary>

@@ -81,8 +81,8 @@ public sealed record VaeTrainingOptions
 /// <summary>Field checks shared by the training option records; each failure is one line naming the field.</summary>
 internal static class TrainingChecks
 {
-    public static ArgumentException Bad(string owner, string field, object value, string problem) =>
-        new($"{owner}.{field} = {Convert.ToString(value, CultureInfo.InvariantCulture)}: {problem}");
+    public static InvalidSettingException Bad(string owner, string field, object value, string problem) =>
+        new($"{owner}.{field}", value, problem);
 
     public static void Positive(string owner, string field, long value)
     {

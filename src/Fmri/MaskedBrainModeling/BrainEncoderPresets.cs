@@ -11,6 +11,6 @@ public static class BrainEncoderPresets
         "tiny" => MaskedBrainAutoencoderConfig.Tiny(numVoxels),
         "small" => MaskedBrainAutoencoderConfig.Small(numVoxels),
         "paper" => MaskedBrainAutoencoderConfig.Paper(numVoxels),
-        _ => throw new ArgumentException($"--preset '{name}' is unknown; choose one of {string.Join(", ", Names)}"),
+        _ => throw new InvalidSettingException("preset", $"'{name}'", $"is unknown; choose one of {string.Join(", ", Names)}"),
     };
 }

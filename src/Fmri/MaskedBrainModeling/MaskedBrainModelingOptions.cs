@@ -59,12 +59,12 @@ public sealed record MaskedBrainModelingOptions
     /// <summary>The paper's settings for a different number of epochs, keeping the warm-up share 40/500 (rounded, at least 1 when epochs > 1).</summary>
     public static MaskedBrainModelingOptions ForEpochs(int epochs)
     {
-        if (epochs <= 0) throw new ArgumentException($"epochs = {epochs} must be positive", nameof(epochs));
+        Check.AtLeast(epochs, 1, "epochs");
         int warmup = epochs == 1 ? 0 : Math.Clamp((int)Math.Round(epochs * 40.0 / 500.0), 1, epochs - 1);
         return new MaskedBrainModelingOptions { Epochs = epochs, WarmupEpochs = warmup };
     }
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first field that cannot run.</summary>
+    /// <summary>Throws an <see cref="InvalidSettingException"/> naming the first field that cannot run.</summary>
     public void Validate()
     {
         Require(Epochs > 0, nameof(Epochs), Epochs, "must be positive");
@@ -84,7 +84,6 @@ public sealed record MaskedBrainModelingOptions
     private static void Require(bool ok, string field, object value, string problem)
     {
         if (!ok)
-            throw new ArgumentException(
-                FormattableString.Invariant($"{nameof(MaskedBrainModelingOptions)}.{field} = {value} {problem}"), field);
+            throw new InvalidSettingException(Check.SettingName(field), value, problem);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Fmri.Core.Torch;
+using Fmri.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -90,48 +91,62 @@ public sealed class MaskedBrainModelingTrainer : IDisposable
         if (trainCount == 0) throw new ArgumentException("trainVoxels holds no samples", nameof(trainVoxels));
         if (heldOutCount == 0) throw new ArgumentException("heldOutVoxels holds no samples", nameof(heldOutVoxels));
 
-        double maskRatio = options.MaskRatio ?? model.Config.MaskRatio;
-        int stepsPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
         using var trainMatrix = tensor(train, new long[] { trainCount, width });            // (N_train, V)
         using var heldOutMatrix = tensor(heldOut, new long[] { heldOutCount, width });      // (N_heldout, V)
         var epochs = new List<MaskedBrainModelingEpoch>();
-
         for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
         {
-            var clock = Stopwatch.StartNew();
-            model.train();
-            using var generator = new Generator(EpochSeed(options.Seed, epoch));
-            using var order = randperm(trainCount, generator: generator);                  // (N_train)
-            double lossSum = 0, lr = 0;
-            for (int step = 0; step < stepsPerEpoch; step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                lr = WarmupCosineSchedule.LearningRateAt(epoch + step / (double)stepsPerEpoch, options.PeakLearningRate,
-                    options.MinLearningRate, options.WarmupEpochs, options.Epochs);
-                foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
-
-                int start = step * options.BatchSize;
-                var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)));   // (B, V)
-                Optimizer.zero_grad();
-                var (loss, _, _) = model.Forward(batch, generator, maskRatio);
-                double lossValue = loss.ToDouble();
-                if (!double.IsFinite(lossValue))
-                    throw new InvalidOperationException($"masked brain modeling loss became {lossValue} at epoch {epoch}, step {step}");
-                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-                GradientClipping.ClipGlobalNorm(model.parameters(), options.GradientClipNorm);
-                Optimizer.step();
-                lossSum += lossValue;
-            }
-
-            var score = MaskedReconstructionEvaluation.Evaluate(model, heldOutMatrix, maskRatio, options.HeldOutMaskSeed, options.BatchSize);
-            var record = new MaskedBrainModelingEpoch(epoch, lossSum / stepsPerEpoch, score.MaskedLoss, score.Correlation, lr,
-                clock.Elapsed.TotalSeconds);
+            var record = TrainEpoch(epoch, trainMatrix, heldOutMatrix, cancellationToken);
             epochs.Add(record);
             progress?.Report(record);
             checkpoint?.Invoke(epoch);
         }
         return new MaskedBrainModelingHistory(epochs, voxelCount, width, options.WidthPolicy);
+    }
+
+    /// <summary>
+    /// One epoch: the training samples in an order drawn from epoch <paramref name="epoch"/>'s generator, one AdamW
+    /// step per batch, then the held-out masked-reconstruction score under a fixed mask.
+    /// </summary>
+    /// <param name="trainMatrix">(N_train, V) training fMRI at the model's width.</param>
+    /// <param name="heldOutMatrix">(N_heldout, V) held-out fMRI at the model's width.</param>
+    public MaskedBrainModelingEpoch TrainEpoch(int epoch, Tensor trainMatrix, Tensor heldOutMatrix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainMatrix);
+        ArgumentNullException.ThrowIfNull(heldOutMatrix);
+        var clock = Stopwatch.StartNew();
+        double maskRatio = options.MaskRatio ?? model.Config.MaskRatio;
+        int trainCount = (int)trainMatrix.shape[0];
+        int stepsPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
+        model.train();
+        using var generator = new Generator(EpochSeed(options.Seed, epoch));
+        using var order = randperm(trainCount, generator: generator);                  // (N_train)
+        double lossSum = 0, lr = 0;
+        for (int step = 0; step < stepsPerEpoch; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            lr = WarmupCosineSchedule.LearningRateAt(epoch + step / (double)stepsPerEpoch, options.PeakLearningRate,
+                options.MinLearningRate, options.WarmupEpochs, options.Epochs);
+            foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
+
+            int start = step * options.BatchSize;
+            var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)));   // (B, V)
+            Optimizer.zero_grad();
+            var (loss, _, _) = model.Forward(batch, generator, maskRatio);
+            double lossValue = loss.ToDouble();
+            if (!double.IsFinite(lossValue))
+                throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, null, null);
+            TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            double gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), options.GradientClipNorm);
+            if (!double.IsFinite(gradNorm))
+                throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, gradNorm, null);
+            Optimizer.step();
+            lossSum += lossValue;
+        }
+
+        var score = MaskedReconstructionEvaluation.Evaluate(model, heldOutMatrix, maskRatio, options.HeldOutMaskSeed, options.BatchSize);
+        return new MaskedBrainModelingEpoch(epoch, lossSum / stepsPerEpoch, score.MaskedLoss, score.Correlation, lr, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Seed of epoch <paramref name="epoch"/>'s generator: SplitMix64 of the run seed and the epoch, so epochs get unrelated streams.</summary>

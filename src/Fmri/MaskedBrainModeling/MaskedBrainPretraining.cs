@@ -31,82 +31,76 @@ public static class MaskedBrainPretraining
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var pool = PretrainingPool.Build(datasets, settings.IncludeTestFmri, settings.HeldOutFraction, new Random(unchecked((int)settings.Seed)));
         var checkpoint = new ModelCheckpoint(outputFolder, PretrainedBrainEncoderConfig.CheckpointName);
-
-        PretrainedBrainEncoderConfig config;
-        if (settings.Resume)
+        var run = new CheckpointedTraining("masked brain modeling", checkpoint, settings.Resume,
+            new LossCurveFiles(Path.Combine(outputFolder, LossCsvFile), PngPath: null, "Masked brain modeling"), CurveColumns)
         {
-            if (!checkpoint.Exists)
-                throw new FileNotFoundException($"{checkpoint.ManifestPath}: --resume given but {outputFolder} holds no pretraining checkpoint", checkpoint.ManifestPath);
-            config = checkpoint.ReadConfig<PretrainedBrainEncoderConfig>();
-            var requested = NewConfig(settings, pool.VoxelCount);
-            if (config.IncludeTestFmri != requested.IncludeTestFmri)
-                throw new ArgumentException($"{checkpoint.ConfigPath}: include_test_fmri is {config.IncludeTestFmri.ToString().ToLowerInvariant()} in the checkpoint; resume with the same --include-test-fmri choice");
-            if (config.Preset != settings.Preset)
-                throw new ArgumentException($"{checkpoint.ConfigPath}: preset is '{config.Preset}' in the checkpoint, --preset is '{settings.Preset}'");
-            config = config with { DataVoxels = pool.VoxelCount, WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy) };
-        }
-        else
-        {
-            if (checkpoint.Exists)
-                throw new ArgumentException($"{outputFolder}: already holds a pretraining checkpoint; pass --resume to continue it or choose another --out");
-            config = NewConfig(settings, pool.VoxelCount);
-        }
+            UnitsCompleted = state => state.Epoch,
+            EpochCounter = epochs => (int)epochs,
+        };
+        // The seed of a resumed run is the one it started with: it draws the held-out share and every epoch's stream.
+        long seed = run.Resuming ? run.SavedSeed(settings.Seed) : settings.Seed;
+        var pool = PretrainingPool.Build(datasets, settings.IncludeTestFmri, settings.HeldOutFraction, new Random(unchecked((int)seed)));
 
-        using var initGenerator = new Generator(unchecked((ulong)settings.Seed));
+        var config = NewConfig(settings, pool.VoxelCount);
+        if (run.Resuming)
+        {
+            var saved = checkpoint.ReadConfig<PretrainedBrainEncoderConfig>();
+            if (saved.IncludeTestFmri != config.IncludeTestFmri)
+                throw new InvalidSettingException("include_test_fmri", config.IncludeTestFmri ? "given" : "not given",
+                    $"the checkpoint in {outputFolder} was pretrained with include_test_fmri = {saved.IncludeTestFmri.ToString().ToLowerInvariant()}; resume with the same choice");
+            if (saved.Preset != settings.Preset)
+                throw new InvalidSettingException("preset", settings.Preset, $"the checkpoint in {outputFolder} was pretrained with preset '{saved.Preset}'");
+            // The stored architecture is loaded as is; the data width is the trainer's check (VoxelWidth.EnsureWidth).
+            config = saved with { DataVoxels = pool.VoxelCount, WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy) };
+        }
+        var storedConfig = run.Resuming ? checkpoint.ReadConfig<PretrainedBrainEncoderConfig>() : config;
+
+        using var initGenerator = new Generator(unchecked((ulong)seed));
         var model = new MaskedBrainAutoencoder(config.Model, initGenerator);
         var options = MaskedBrainModelingOptions.ForEpochs(settings.Epochs) with
         {
             BatchSize = settings.BatchSize,
             BaseLearningRate = settings.BaseLearningRate,
-            Seed = settings.Seed,
+            Seed = seed,
             WidthPolicy = settings.WidthPolicy,
         };
         using var trainer = new MaskedBrainModelingTrainer(model, options);
+        // Each epoch draws from its own generator seeded by (seed, epoch): there is no generator state to save.
+        var generators = new Dictionary<string, Generator>();
+        run.Restore(model, storedConfig, trainer.Optimizer, ema: null, generators, seed, settings.Epochs, requireOptimizerState: true);
+        int startEpoch = (int)run.Step;
 
-        int startEpoch = 0;
-        var curve = new LossCurve(CurveColumns);
-        string csvPath = Path.Combine(outputFolder, LossCsvFile);
-        if (settings.Resume)
-        {
-            // The width check of the stored config is the trainer's (VoxelWidth.EnsureWidth); the stored architecture is loaded as is.
-            checkpoint.LoadWeights(model, checkpoint.ReadConfig<PretrainedBrainEncoderConfig>());
-            checkpoint.LoadOptimizerState(trainer.Optimizer);
-            startEpoch = checkpoint.ReadTrainingState()?.Epoch
-                ?? throw new Fmri.Core.DataFormatException(checkpoint.ManifestPath, "training", "holds no training state to resume from");
-            if (File.Exists(csvPath))
-            {
-                curve = LossCurve.Read(csvPath);
-                curve.DropAfter((long)startEpoch * StepsPerEpoch(pool.TrainCount, settings.BatchSize));
-            }
-        }
-        var storedConfig = settings.Resume ? checkpoint.ReadConfig<PretrainedBrainEncoderConfig>() : config;
-
-        int stepsPerEpoch = StepsPerEpoch(pool.TrainCount, settings.BatchSize);
+        int width = model.Config.NumVoxels;
+        var train = VoxelWidth.EnsureWidth(width, pool.TrainVoxels, pool.VoxelCount, options.WidthPolicy, "train fMRI");
+        var heldOut = VoxelWidth.EnsureWidth(width, pool.HeldOutVoxels, pool.VoxelCount, options.WidthPolicy, "held-out fMRI");
+        using var trainMatrix = tensor(train, new long[] { train.Length / width, width });          // (N_train, V)
+        using var heldOutMatrix = tensor(heldOut, new long[] { heldOut.Length / width, width });    // (N_heldout, V)
+        int stepsPerEpoch = Minibatches.StepsPerEpoch(pool.TrainCount, settings.BatchSize);
+        var epochs = new List<MaskedBrainModelingEpoch>();
         MaskedBrainModelingEpoch? last = null;
-        var recorder = new EpochRecorder(record =>
+        run.Run(settings.Epochs, epoch =>
         {
-            last = record;
-            curve.Add((long)(record.Epoch + 1) * stepsPerEpoch, record.Epoch, record.TrainLoss,
-                record.HeldOutLoss, record.HeldOutCorrelation, record.LearningRate);
-            progress?.Report(record);
-        });
-        var history = trainer.Train(pool.TrainVoxels, pool.HeldOutVoxels, pool.VoxelCount, Math.Min(startEpoch, settings.Epochs), recorder,
-            epoch =>
-            {
-                var state = TrainingState.Capture((long)(epoch + 1) * stepsPerEpoch, epoch + 1, settings.Seed, new Dictionary<string, Generator>(),
-                    new Dictionary<string, double>
-                    {
-                        ["train_loss"] = last!.TrainLoss,
-                        ["held_out_loss"] = last.HeldOutLoss,
-                        ["held_out_correlation"] = last.HeldOutCorrelation,
-                    });
-                checkpoint.Save(model, storedConfig, state, optimizer: trainer.Optimizer);
-                curve.Save(csvPath);
-            },
-            cancellationToken);
+            last = trainer.TrainEpoch((int)epoch, trainMatrix, heldOutMatrix, cancellationToken);
+            epochs.Add(last);
+            progress?.Report(last);
+            return new TrainingUnit(last.TrainLoss, last.Epoch, [last.HeldOutLoss, last.HeldOutCorrelation, last.LearningRate],
+                Status: string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"epoch {last.Epoch + 1}: loss {last.TrainLoss:G4}, held-out r {last.HeldOutCorrelation:F3}"));
+        },
+        checkpointDue: _ => true,
+        save: state => checkpoint.Save(model, storedConfig, state, optimizer: trainer.Optimizer),
+        generators,
+        curveStep: epochsDone => epochsDone * stepsPerEpoch,
+        stateValues: () => new Dictionary<string, double>
+        {
+            ["train_loss"] = last!.TrainLoss,
+            ["held_out_loss"] = last.HeldOutLoss,
+            ["held_out_correlation"] = last.HeldOutCorrelation,
+        },
+        cancellationToken: cancellationToken);
 
+        var curve = run.Curve;
         if (curve.Points.Count > 0)
         {
             var steps = curve.Points.Select(p => (double)p.Step).ToArray();
@@ -119,6 +113,7 @@ public static class MaskedBrainPretraining
                 logScale: false, new PlotLabels("Held-out masked reconstruction", "step", "Pearson r"));
         }
         var counts = new PretrainingPoolCounts(pool.TrainCount, pool.HeldOutCount, pool.TestSamplesExcluded, pool.TestSamplesIncluded);
+        var history = new MaskedBrainModelingHistory(epochs, pool.VoxelCount, width, options.WidthPolicy);
         return new MaskedBrainPretrainingResult(config, counts, startEpoch, history);
     }
 
@@ -127,7 +122,7 @@ public static class MaskedBrainPretraining
     {
         var checkpoint = new ModelCheckpoint(folder, PretrainedBrainEncoderConfig.CheckpointName);
         if (!checkpoint.Exists)
-            throw new FileNotFoundException($"{checkpoint.ManifestPath}: no pretrained brain encoder in {folder} (run pretrain-mbm first)", checkpoint.ManifestPath);
+            throw new InvalidSettingException("mbm", folder, "holds no pretrained brain encoder (run pretrain-mbm first)");
         var config = checkpoint.ReadConfig<PretrainedBrainEncoderConfig>();
         using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
         var model = new MaskedBrainAutoencoder(config.Model, generator);
@@ -140,8 +135,8 @@ public static class MaskedBrainPretraining
         int modelVoxels = settings.WidthPolicy == WidthPolicy.PadOrCrop ? MaskedBrainAutoencoderConfig.PadToPatchMultiple(dataVoxels) : dataVoxels;
         var model = BrainEncoderPresets.FromName(settings.Preset, modelVoxels);
         if (modelVoxels % model.PatchSize != 0)
-            throw new ArgumentException(
-                $"--data: {dataVoxels} voxels per sample is not a multiple of the patch size {model.PatchSize}; preprocess with padding, or pass --width-policy {WidthPolicyNames.PadOrCrop}");
+            throw new InvalidSettingException("data", $"({dataVoxels} voxels per sample)",
+                $"not a multiple of the patch size {model.PatchSize}; preprocess with padding, or pass {{width_policy}} {WidthPolicyNames.PadOrCrop}");
         return new PretrainedBrainEncoderConfig
         {
             Preset = settings.Preset,
@@ -150,13 +145,5 @@ public static class MaskedBrainPretraining
             DataVoxels = dataVoxels,
             WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy),
         };
-    }
-
-    private static int StepsPerEpoch(int samples, int batch) => (samples + batch - 1) / batch;
-
-    /// <summary>Reports on the calling thread, in order (System.Progress would post to the thread pool).</summary>
-    private sealed class EpochRecorder(Action<MaskedBrainModelingEpoch> handler) : IProgress<MaskedBrainModelingEpoch>
-    {
-        public void Report(MaskedBrainModelingEpoch value) => handler(value);
     }
 }

@@ -36,9 +36,9 @@ public sealed record MaskedBrainPretrainingSettings
     public void Validate()
     {
         BrainEncoderPresets.FromName(Preset, 16);
-        if (Epochs < 1) throw new ArgumentException($"--epochs {Epochs} must be at least 1");
-        if (BatchSize < 1) throw new ArgumentException($"--batch {BatchSize} must be at least 1");
-        if (!(BaseLearningRate > 0 && double.IsFinite(BaseLearningRate))) throw new ArgumentException($"--base-lr {BaseLearningRate} must be positive");
-        if (!(HeldOutFraction > 0 && HeldOutFraction < 1)) throw new ArgumentException($"held-out fraction {HeldOutFraction} must be in (0, 1)");
+        Check.AtLeast(Epochs, 1, "epochs");
+        Check.AtLeast(BatchSize, 1, "batch");
+        Check.Positive(BaseLearningRate, "base_lr");
+        Check.That(HeldOutFraction > 0 && HeldOutFraction < 1, "held_out_fraction", HeldOutFraction, "must lie between 0 and 1 (both excluded)");
     }
 }

@@ -38,7 +38,7 @@ public static class WidthPolicyNames
     {
         Error => Fmri.MaskedBrainModeling.WidthPolicy.Error,
         PadOrCrop => Fmri.MaskedBrainModeling.WidthPolicy.PadOrCrop,
-        _ => throw new ArgumentException($"--width-policy '{name}' is unknown; choose {Error} or {PadOrCrop}"),
+        _ => throw new InvalidSettingException("width_policy", $"'{name}'", $"is unknown; choose {Error} or {PadOrCrop}"),
     };
 
     public static string Name(WidthPolicy policy) => policy == Fmri.MaskedBrainModeling.WidthPolicy.PadOrCrop ? PadOrCrop : Error;

@@ -24,8 +24,8 @@ public sealed record PretrainingPool(float[] TrainVoxels, float[] HeldOutVoxels,
     {
         ArgumentNullException.ThrowIfNull(datasets);
         ArgumentNullException.ThrowIfNull(random);
-        if (datasets.Count == 0) throw new ArgumentException("--data: no fMRI files given");
-        if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new ArgumentException($"held-out fraction {heldOutFraction} must be in (0, 1)");
+        if (datasets.Count == 0) throw new InvalidSettingException("data", null, "names no fMRI file");
+        if (!(heldOutFraction > 0 && heldOutFraction < 1)) throw new InvalidSettingException("held_out_fraction", heldOutFraction, "must lie between 0 and 1 (both excluded)");
         int width = datasets[0].Data.VoxelCount;
         var rows = new List<(FmriDataset Data, int Index)>();
         int excluded = 0, included = 0;
@@ -42,7 +42,7 @@ public sealed record PretrainingPool(float[] TrainVoxels, float[] HeldOutVoxels,
             }
         }
         if (rows.Count < 2)
-            throw new ArgumentException($"--data: the pool holds {rows.Count} sample(s) after leaving out {excluded} test sample(s); need at least 2 (one to train, one held out)");
+            throw new InvalidSettingException("data", null, $"the pool holds {rows.Count} sample(s) after leaving out {excluded} test sample(s); need at least 2 (one to train, one held out)");
 
         int heldOut = Math.Clamp((int)Math.Round(rows.Count * heldOutFraction), 1, rows.Count - 1);
         var order = Enumerable.Range(0, rows.Count).ToArray();

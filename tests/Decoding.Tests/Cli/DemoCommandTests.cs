@@ -13,7 +13,7 @@ public class DemoCommandTests
         Assert.True(exit == 0, err + first);
         Assert.DoesNotContain("done earlier", first);
         Assert.True(File.Exists(Path.Combine(dir, "run.json")));
-        foreach (var file in new[] { "data/preprocessed.h5", "models/classifier/classifier.pt", "models/vae/run.json", "models/ldm/run.json",
+        foreach (var file in new[] { "data/preprocessed.h5", "models/classifier/classifier.safetensors", "models/vae/run.json", "models/ldm/run.json",
                      "models/mbm/run.json", "models/adapter/run.json", "decoded/decoded.h5", "decoded-shuffled/decoded.h5",
                      "report/metrics.json", "report/report.md", "report/report.html" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing after the tiny demo");

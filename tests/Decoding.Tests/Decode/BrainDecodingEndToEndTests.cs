@@ -29,12 +29,13 @@ public sealed class BrainDecodingEndToEndTests(ITestOutputHelper output)
         var (fmri, stimuli) = SyntheticBrainData.Create(trainPerClass: 6, testPerClass: 1, noise: 0.1);
         var (model, firstStage) = TinyDcLdm.PixelSpace(voxels: 64, seed: 11, imageSize: Size);
         var pairs = StimulusPairs.ForTraining(fmri, "f.h5", stimuli, "s.h5", Size, 1);
-        var curve = new LossCurve(["lr"]);
+        using var folder = new TempFolder();
+        LossCurve curve;
         using (var trainer = new ConditioningAdapterTrainer(model, firstStage, new AdapterTrainingOptions
         {
             Epochs = 90, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 5, Trainable = TrainableParts.All, Seed = 4,
         }))
-            trainer.Train(pairs, curve);
+            curve = trainer.Train(pairs, folder.Sub("dc_ldm"));
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = StimulusPairs.ForSplit(fmri, "f.h5", DataSplit.Test, stimuli, "s.h5", Size, 1);

@@ -48,7 +48,8 @@ public sealed class DoubleConditionedLdmTests
 
         using var trainer = new ConditioningAdapterTrainer(model, firstStage, new AdapterTrainingOptions { Epochs = 1, BatchSize = 8, LearningRate = 1e-3, WarmupSteps = 0, Seed = 3 });
         Assert.DoesNotContain(trainer.TrainableParameters, p => p.Name == resnetConv);
-        trainer.Train(pairs, new LossCurve(["lr"]));
+        using var folder = new TempFolder();
+        trainer.Train(pairs, folder.Path);
 
         bool Changed(string name) => !before[name].equal(model.named_parameters().First(p => p.name == name).parameter).all().item<bool>();
         Assert.True(Changed(attn), attn);

@@ -45,9 +45,9 @@ internal sealed class EvaluationTestData
         var config = new SmallCnnConfig(InputChannels: 1, ImageSize: Size, ClassCount: SyntheticShapes.ClassCount, BaseChannels: 4, FeatureSize: 16);
         using var generator = new torch.Generator(13);
         var classifier = new SmallCnnClassifier(config, generator);
-        classifier.Train(trainImages, trainLabels, new SmallCnnTrainingOptions(Epochs: 12, BatchSize: 32), generator);
+        ClassifierTrainer.Train(classifier, trainImages, trainLabels, new SmallCnnTrainingOptions(Epochs: 12, BatchSize: 32), generator, ClassifierFolder, 13);
         ClassifierAccuracy = classifier.Evaluate(heldOut, heldOutLabels);
-        new ClassifierFolder(ClassifierFolder).Save(classifier, new ClassifierDescription(config, ["square", "ring", "bar", "cross"],
+        new ClassifierFolder(ClassifierFolder).SaveDescription(new ClassifierDescription(config, ["square", "ring", "bar", "cross"],
             "synthetic shapes (test fixture)", [], trainImages.Count, heldOut.Count, ClassifierAccuracy));
         classifier.Dispose();
 

@@ -1,3 +1,4 @@
+using Fmri.Core;
 using System.CommandLine;
 using System.Text.Json;
 using Decoding.Cli;
@@ -125,7 +126,7 @@ public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixtur
     }
 
     [Theory]
-    [InlineData("--steps 0", "steps = 0")]
+    [InlineData("--steps 0", "--steps 0: must be at least 1")]
     [InlineData("--prompt triangle", "'triangle'")]
     [InlineData("--n 0", "--n")]
     [InlineData("--sampler ddim --eta -1", "eta")]
@@ -152,7 +153,8 @@ public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixtur
     public void Zero_training_steps_are_a_one_line_error()
     {
         var (exit, _, err) = Run(TrainVaeCommand.Create(), "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("z"), "--steps", "0");
-        AssertOneLineError(exit, err, "max_train_steps = 0");
+        // The preset field vae_training.max_train_steps is named by the flag the user typed.
+        AssertOneLineError(exit, err, "error: --steps 0: must be at least 1");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Decoding.LatentDiffusion;
 using static TorchSharp.torch;
 
@@ -29,14 +30,14 @@ public class PresetAndImageTensorTests
     public void Parts_that_do_not_fit_are_named_in_one_line()
     {
         var bad = LatentDiffusionPreset.Small with { Conditioner = new LabelConditionerShape { HiddenSize = 64 } };
-        var e = Assert.Throws<ArgumentException>(() => bad.Validate());
+        var e = Assert.ThrowsAny<ArgumentException>(() => bad.Validate());
         Assert.Contains("cross_attention_dim", e.Message);
         Assert.Contains("hidden_size", e.Message);
 
         var noSteps = LatentDiffusionPreset.Tiny with { LdmTraining = LatentDiffusionPreset.Tiny.LdmTraining with { MaxTrainSteps = 0 } };
-        Assert.Contains("max_train_steps = 0", Assert.Throws<ArgumentException>(() => noSteps.Validate()).Message);
+        Assert.Equal("ldm_training.max_train_steps 0: must be at least 1", Assert.Throws<InvalidSettingException>(() => noSteps.Validate()).Message);
 
-        Assert.Contains("tiny, small", Assert.Throws<ArgumentException>(() => LatentDiffusionPreset.FromName("huge")).Message);
+        Assert.Contains("tiny, small", Assert.Throws<InvalidSettingException>(() => LatentDiffusionPreset.FromName("huge")).Message);
     }
 
     [Fact]

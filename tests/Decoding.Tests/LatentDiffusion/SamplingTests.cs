@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Decoding.Conditioning;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
@@ -61,10 +62,10 @@ public class SamplingTests
     [Fact]
     public void Sampling_options_are_validated()
     {
-        Assert.Contains("steps = 0", Assert.Throws<ArgumentException>(() => new SamplingOptions { Steps = 0 }.Validate(1000)).Message);
-        Assert.Contains("exceeds", Assert.Throws<ArgumentException>(() => new SamplingOptions { Steps = 1001 }.Validate(1000)).Message);
-        Assert.Contains("η", Assert.Throws<ArgumentException>(() => new SamplingOptions { Sampler = SamplerKind.Plms, Eta = 0.5 }.Validate(1000)).Message);
-        Assert.Contains("guidance", Assert.Throws<ArgumentException>(() => new SamplingOptions { GuidanceScale = double.NaN }.Validate(1000)).Message);
+        Assert.Equal("steps 0: must be at least 1", Assert.Throws<InvalidSettingException>(() => new SamplingOptions { Steps = 0 }.Validate(1000)).Message);
+        Assert.Contains("exceeds", Assert.Throws<InvalidSettingException>(() => new SamplingOptions { Steps = 1001 }.Validate(1000)).Message);
+        Assert.Contains("η", Assert.Throws<InvalidSettingException>(() => new SamplingOptions { Sampler = SamplerKind.Plms, Eta = 0.5 }.Validate(1000)).Message);
+        Assert.Equal("guidance", Assert.Throws<InvalidSettingException>(() => new SamplingOptions { GuidanceScale = double.NaN }.Validate(1000)).Setting);
     }
 
     [Fact]

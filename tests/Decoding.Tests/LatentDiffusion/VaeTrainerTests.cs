@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
 using Fmri.Core.Checkpoints;
@@ -101,9 +102,12 @@ public class VaeTrainerTests
         using var folder = new TempFolder();
         var images = SyntheticImages.VariedShapes(size: 16, count: 8, seed: 3);
         var trainer = new VaeTrainer(TestPresets.Tiny(vaeSteps: 1, ldmSteps: 1));
-        Assert.Throws<FileNotFoundException>(() => trainer.Train(images, folder.Path, seed: 5, resume: true));
+        var missing = Assert.Throws<InvalidSettingException>(() => trainer.Train(images, folder.Path, seed: 5, resume: true));
+        Assert.Equal("resume", missing.Setting);
         trainer.Train(images, folder.Path, seed: 5);
-        var e = Assert.Throws<ArgumentException>(() => trainer.Train(images, folder.Path, seed: 5));
-        Assert.Contains("--resume", e.Message);
+        var e = Assert.Throws<InvalidSettingException>(() => trainer.Train(images, folder.Path, seed: 5));
+        Assert.Equal("out", e.Setting);
+        // The command line names the flags the user typed.
+        Assert.Equal($"--out {folder.Path}: already holds a 'vae' checkpoint; pass --resume to continue it or choose another folder", e.Render(s => "--" + s));
     }
 }

@@ -1,44 +1,20 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
-using Decoding.Notebooks;
 using Xunit.Abstractions;
 
 namespace Decoding.Tests.Notebooks;
 
 /// <summary>
-/// Runs every notebook in the repository's notebooks/ folder top to bottom (a new notebook is tested without further
-/// work) and checks that each is a clean nbformat-4 .NET Interactive (C#) notebook: kernel metadata, cell metadata,
-/// no stored outputs.
+/// Runs every notebook in the repository's notebooks/ folder top to bottom in the real .NET Interactive C# kernel
+/// (a new notebook is tested without further work) and checks that each is a clean nbformat-4 .NET Interactive (C#)
+/// notebook: kernel metadata, cell metadata, no stored outputs.
 /// </summary>
 [Collection(NotebookCollection.Name)]
 public sealed class NotebookExecutionTests(ITestOutputHelper output)
 {
-    /// <summary>The harness's assemblies plus those the notebooks' cells name types from (plots, images, HDF5).</summary>
-    private static readonly Assembly[] References =
-    [
-        .. NotebookHarnessTests.References,
-        typeof(ScottPlot.Plot).Assembly,
-        typeof(SkiaSharp.SKBitmap).Assembly,
-        typeof(PureHDF.H5File).Assembly,
-    ];
-
-    /// <summary>The repository's notebooks/ folder, found upwards from the test assembly.</summary>
-    public static string NotebookFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Decoding.sln")))
-                return Path.Combine(dir.FullName, "notebooks");
-        throw new DirectoryNotFoundException($"no Decoding.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static string[] NotebookPaths()
-        => Directory.GetFiles(NotebookFolder(), "*.ipynb").Order(StringComparer.Ordinal).ToArray();
-
     public static TheoryData<string> Notebooks()
     {
         var data = new TheoryData<string>();
-        foreach (var path in NotebookPaths()) data.Add(Path.GetFileName(path));
+        foreach (var path in NotebookFiles.Notebooks()) data.Add(Path.GetFileName(path));
         return data;
     }
 
@@ -52,21 +28,20 @@ public sealed class NotebookExecutionTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Notebooks))]
-    public async Task Notebook_runs_top_to_bottom(string notebook)
+    public async Task Notebook_runs_top_to_bottom_in_the_kernel(string notebook)
     {
         await Gate.WaitAsync();
         try
         {
-            foreach (var path in NotebookPaths())
+            foreach (var path in NotebookFiles.Notebooks())
             {
                 string name = Path.GetFileName(path);
                 if (Completed.Contains(name)) { if (name == notebook) break; continue; }
-                NotebookDisplay.Reset();
-                var clock = Stopwatch.StartNew();
-                await NotebookRunner.RunAsync(path, References, SharedWorkingDirectory);
-                output.WriteLine($"{name}: ran in {clock.Elapsed.TotalSeconds:F1} s, displayed {NotebookDisplay.Shown.Count} items " +
-                                 $"({NotebookDisplay.Shown.Count(s => s.MimeType == "image/png")} images)");
-                Assert.True(NotebookDisplay.Shown.Any(s => s.MimeType == "image/png"), $"{name}: ran but displayed no image");
+                var run = await NotebookRunner.RunAsync(path, SharedWorkingDirectory);
+                output.WriteLine($"{name}: ran in the kernel in {run.Elapsed.TotalSeconds:F1} s, displayed {run.Displayed.Count()} items ({run.Images} images); " +
+                                 "cells: " + string.Join(", ", run.Cells.Select(c => $"{c.Cell.Number}: {c.Elapsed.TotalSeconds:F1} s")));
+                Assert.True(run.Images > 0, $"{name}: ran but displayed no image");
+                NotebookFiles.AssertWroteExpectedFiles(name, SharedWorkingDirectory);
                 Completed.Add(name);
                 if (name == notebook) break;
             }
@@ -81,7 +56,7 @@ public sealed class NotebookExecutionTests(ITestOutputHelper output)
     [Fact]
     public void Every_notebook_is_clean_nbformat_4_with_the_dotnet_csharp_kernel()
     {
-        var paths = NotebookPaths();
+        var paths = NotebookFiles.Notebooks();
         Assert.NotEmpty(paths);
         foreach (var path in paths)
         {
@@ -119,8 +94,10 @@ public sealed class NotebookExecutionTests(ITestOutputHelper output)
                 Assert.True(cell["metadata"]?["polyglot_notebook"]?["kernelName"]?.GetValue<string>() == "csharp", $"{where}: metadata.polyglot_notebook.kernelName is not csharp");
             }
             Assert.True(code > 0 && markdown > 0, $"{name}: needs both code and markdown cells");
-            var first = NotebookRunner.CodeCells(path)[0].Source;
-            Assert.True(first.Contains("#r \"../src/Decoding/bin/Debug/net10.0/linux-x64/decoding.dll\"", StringComparison.Ordinal),
+            var codeCells = NotebookRunner.CodeCells(path);
+            Assert.Equal(code, codeCells.Count);
+            Assert.All(codeCells, c => Assert.True(c.Kernel == "csharp", $"{c.Describe(name)}: the document parser gives kernel '{c.Kernel}'"));
+            Assert.True(codeCells[0].Source.Contains("#r \"../src/Decoding/bin/Debug/net10.0/linux-x64/decoding.dll\"", StringComparison.Ordinal),
                 $"{name}: the first code cell does not reference the built decoding.dll");
         }
     }

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data.Layouts;
 using PureHDF;
 

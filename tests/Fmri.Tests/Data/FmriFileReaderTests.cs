@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data.Layouts;
 
 namespace Fmri.Tests.Data;
@@ -46,8 +45,11 @@ public class FmriFileReaderTests
     [Fact]
     public void Nsd_without_mask_or_design_says_what_is_needed()
     {
-        var e = Assert.Throws<ArgumentException>(() => FmriFileReader.Read(Fixtures.PathOf("betas_session01.hdf5")));
-        Assert.Contains("--mask", e.Message);
-        Assert.Contains("--design", e.Message);
+        var e = Assert.Throws<InvalidSettingException>(() => FmriFileReader.Read(Fixtures.PathOf("betas_session01.hdf5")));
+        Assert.Equal("mask", e.Setting);
+        // Rendered as the command line does, both settings become the flags to pass.
+        string line = e.Render(name => "--" + name);
+        Assert.Contains("--mask: is required", line);
+        Assert.Contains("--design", line);
     }
 }

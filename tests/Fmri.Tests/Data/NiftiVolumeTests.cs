@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Fmri.Core;
 using Fmri.Data.Layouts;
 
 namespace Fmri.Tests.Data;

@@ -1,7 +1,6 @@
 using Decoding.DoubleConditioning;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
-using Fmri.Core;
 using Fmri.Core.Checkpoints;
 
 namespace Decoding.Evaluation.Baselines;
@@ -27,7 +26,7 @@ public sealed record ModelFolderAutoencoder(AutoencoderFirstStage FirstStage, in
     public static ModelFolderAutoencoder Load(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--ridge-vae: folder '{folder}' not found");
+        Check.ExistingFolder(folder, "ridge_vae");
         var adapterFolder = new DoubleConditionedLdmFolder(folder);
         var ldmFolder = new LatentDiffusionModelFolder(folder);
         ModelCheckpoint checkpoint, vaeCheckpoint;
@@ -47,13 +46,13 @@ public sealed record ModelFolderAutoencoder(AutoencoderFirstStage FirstStage, in
         }
         else
         {
-            throw new FileNotFoundException($"--ridge-vae: '{folder}' holds neither {Path.GetFileName(adapterFolder.Checkpoint.ManifestPath)} "
-                + $"(a train-adapter output) nor {Path.GetFileName(ldmFolder.Checkpoint.ManifestPath)} (a train-ldm output)", folder);
+            throw new InvalidSettingException("ridge_vae", folder, $"holds neither {Path.GetFileName(adapterFolder.Checkpoint.ManifestPath)} "
+                + $"(a train-adapter output) nor {Path.GetFileName(ldmFolder.Checkpoint.ManifestPath)} (a train-ldm output)");
         }
         if (firstStage != nameof(AutoencoderKL))
-            throw new DataFormatException(checkpoint.ConfigPath, "first_stage", $"is '{firstStage}': the model works on pixels and has no autoencoder for --ridge-vae");
+            throw new DataFormatException(checkpoint.ConfigPath, "first_stage", $"is '{firstStage}': the model works on pixels and has no autoencoder");
         if (!vaeCheckpoint.Exists)
-            throw new FileNotFoundException($"{vaeCheckpoint.ManifestPath}: the model's autoencoder is missing (--ridge-vae)", vaeCheckpoint.ManifestPath);
+            throw new FileNotFoundException($"{vaeCheckpoint.ManifestPath}: the model's autoencoder is missing", vaeCheckpoint.ManifestPath);
         var vaeConfig = vaeCheckpoint.ReadConfig<AutoencoderKLConfig>();
         if (vaeConfig.InChannels != imageChannels)
             throw new DataFormatException(vaeCheckpoint.ConfigPath, "in_channels", $"is {vaeConfig.InChannels}; the model in {checkpoint.ConfigPath} works on {imageChannels}-channel images");

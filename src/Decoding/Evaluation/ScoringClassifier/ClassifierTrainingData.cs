@@ -34,7 +34,7 @@ public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImag
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(random);
-        if (set.Count < 2) throw new ArgumentException($"classifier images: {set.Count} image(s); at least 2 are needed to train and test");
+        if (set.Count < 2) throw new InvalidSettingException("images", null, $"holds {set.Count} image(s); at least 2 are needed to train and test");
         var order = Enumerable.Range(0, set.Count).ToArray();
         random.Shuffle(order);
         int trainCount = Math.Clamp((int)Math.Round(set.Count * TrainFraction), 1, set.Count - 1);
@@ -52,7 +52,7 @@ public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImag
     public ClassifierTrainingData LimitTraining(int max, Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (max < 1) throw new ArgumentException($"--max-train-images {max} must be at least 1");
+        Check.AtLeast(max, 1, "max_train_images");
         if (max >= Train.Count) return this;
         var order = Enumerable.Range(0, Train.Count).ToArray();
         random.Shuffle(order);
@@ -71,7 +71,7 @@ public sealed record ClassifierTrainingData(StimulusImageSet Train, StimulusImag
     /// </summary>
     public ClassifierTrainingData AtSize(int size)
     {
-        if (size < 8) throw new ArgumentException($"--image-size {size} must be at least 8");
+        Check.AtLeast(size, 8, "image_size");
         if (size == Train.Height && size == Train.Width && size == Test.Height && size == Test.Width) return this;
         return this with
         {

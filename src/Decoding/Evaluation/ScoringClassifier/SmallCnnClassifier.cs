@@ -1,5 +1,4 @@
 using Decoding.Evaluation.Metrics;
-using Fmri.Core;
 using Fmri.Core.IO;
 using Fmri.Core.Torch;
 using TorchSharp;
@@ -78,60 +77,6 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         return x.MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Trains on labelled images with AdamW and cross-entropy; each epoch visits the images in an order drawn
-    /// from <paramref name="generator"/>. Each call starts a fresh AdamW optimiser (so train all epochs in one
-    /// call). Leaves the network in evaluation mode.
-    /// </summary>
-    /// <param name="images">Training images (ImageSize x ImageSize x InputChannels).</param>
-    /// <param name="labels">Class of each image, 0..ClassCount-1.</param>
-    /// <param name="options">Epochs, batch size, AdamW settings.</param>
-    /// <param name="generator">Seeded generator for the minibatch order.</param>
-    /// <param name="onEpochEnd">Called after each epoch with (epoch index, mean loss), e.g. for progress or a
-    /// validation check; it may call <see cref="Evaluate"/>.</param>
-    /// <returns>Mean training loss of each epoch.</returns>
-    /// <exception cref="ArgumentException">Counts differ, a label is out of range, or an image has the wrong shape.</exception>
-    public IReadOnlyList<double> Train(
-        IReadOnlyList<ImageTensor> images,
-        IReadOnlyList<int> labels,
-        SmallCnnTrainingOptions options,
-        Generator generator,
-        Action<int, double>? onEpochEnd = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(generator);
-        options.Validate();
-        EvaluationChecks.SameNonZeroCount(images, labels, nameof(images), nameof(labels));
-        CheckLabels(labels);
-        using var allImages = ToBatchTensor(images);                                     // (N, C, S, S)
-        using var allLabels = tensor(labels.Select(l => (long)l).ToArray());             // (N)
-        using var optimizer = optim.AdamW(parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
-        long n = images.Count;
-        var epochLosses = new List<double>(options.Epochs);
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
-        {
-            train();
-            using var order = randperm(n, generator: generator);
-            double lossSum = 0;
-            for (long start = 0; start < n; start += options.BatchSize)
-            {
-                using var step = NewDisposeScope();
-                long count = Math.Min(options.BatchSize, n - start);
-                var batchIndex = order.narrow(0, start, count);
-                var logits = forward(allImages.index_select(0, batchIndex));               // (B, classes)
-                var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
-                optimizer.zero_grad();
-                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-                optimizer.step();
-                lossSum += loss.item<float>() * count;
-            }
-            epochLosses.Add(lossSum / n);
-            onEpochEnd?.Invoke(epoch, lossSum / n);
-        }
-        eval();
-        return epochLosses;
-    }
-
     /// <summary>Fraction of images whose most probable class is their label.</summary>
     public double Evaluate(IReadOnlyList<ImageTensor> images, IReadOnlyList<int> labels)
     {
@@ -203,36 +148,6 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         return Enumerable.Range(0, features.Count).Select(i => pData.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
     }
 
-    /// <summary>Writes the weights and BatchNorm statistics in TorchSharp's own format, atomically.</summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        AtomicFile.Write(path, temporary => save(temporary));
-    }
-
-    /// <summary>Builds a network of the given size and loads weights written by <see cref="Save"/> (strict: every
-    /// key must be present with its shape).</summary>
-    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
-    /// <exception cref="DataFormatException">The file does not hold this network's weights.</exception>
-    public static SmallCnnClassifier Load(string path, SmallCnnConfig config)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: classifier checkpoint not found", path);
-        // The initial weights are overwritten by the checkpoint, so the generator's seed does not matter.
-        var model = new SmallCnnClassifier(config, new Generator(0));
-        try
-        {
-            model.load(path, strict: true);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException or IOException)
-        {
-            model.Dispose();
-            throw new DataFormatException(path, "state dict", $"not a {nameof(SmallCnnClassifier)} checkpoint for {config}: {e.Message}", e);
-        }
-        model.eval();
-        return model;
-    }
-
     /// <summary>PyTorch's default initialisation for Conv2d and Linear (weights and biases uniform in
     /// +-1/sqrt(fan_in), i.e. kaiming_uniform with a = sqrt(5)), drawn from the given generator. BatchNorm
     /// starts at weight 1, bias 0.</summary>
@@ -249,7 +164,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         }
     }
 
-    private Tensor ToBatchTensor(IReadOnlyList<ImageTensor> images) => ToBatchTensor(images, 0, images.Count);
+    internal Tensor ToBatchTensor(IReadOnlyList<ImageTensor> images) => ToBatchTensor(images, 0, images.Count);
 
     /// <summary>Images start..start+count-1 as a (count, C, S, S) float tensor (HWC -> CHW).</summary>
     private Tensor ToBatchTensor(IReadOnlyList<ImageTensor> images, int start, int count)
@@ -271,7 +186,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         return tensor(data, new long[] { count, c, s, s });                              // (B, C, S, S)
     }
 
-    private void CheckLabels(IReadOnlyList<int> labels)
+    internal void CheckLabels(IReadOnlyList<int> labels)
     {
         for (int i = 0; i < labels.Count; i++)
             if (labels[i] < 0 || labels[i] >= ClassCount)

@@ -10,7 +10,7 @@ public static class TorchSetup
     /// <param name="threads">libtorch intra-op threads, at least 1.</param>
     public static void Apply(int threads)
     {
-        if (threads < 1) throw new ArgumentException($"--threads {threads} must be at least 1");
+        Check.AtLeast(threads, 1, "threads");
         TorchLogging.HideWarningsUnlessAsked();
         TorchSharp.torch.set_num_threads(threads);
     }

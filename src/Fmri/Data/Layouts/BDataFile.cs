@@ -1,5 +1,4 @@
 using System.Globalization;
-using Fmri.Core;
 using Fmri.Core.IO;
 using PureHDF;
 using PureHDF.Selections;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Fmri.Core;
 using Fmri.Core.IO;
 using PureHDF;
 using PureHDF.Filters;

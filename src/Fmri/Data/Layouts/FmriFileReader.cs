@@ -15,9 +15,9 @@ public static class FmriFileReader
                 return CanonicalFile.Read(path, options.Roi);
             case FmriLayout.Nsd:
                 if (options.Roi is not null)
-                    throw new ArgumentException($"{path}: an ROI expression applies to BData and canonical files; NSD voxels are selected by the mask");
+                    throw new InvalidSettingException("roi", null, $"applies to BData and canonical files; the voxels of the NSD betas file {path} are selected by {{mask}}");
                 if (options.NsdMaskPath is null || options.NsdDesignPath is null)
-                    throw new ArgumentException($"{path}: an NSD betas file needs a mask (--mask, e.g. nsdgeneral.nii.gz) and a design file (--design)");
+                    throw new InvalidSettingException("mask", null, $"is required for the NSD betas file {path} (e.g. nsdgeneral.nii.gz), and so is {{design}} (the trial -> stimulus design)");
                 var mask = NsdMask.Read(options.NsdMaskPath);
                 var design = NsdDesign.Read(options.NsdDesignPath);
                 return NsdBetasFile.Read([path], mask, design, options.Progress, options.HashSource);

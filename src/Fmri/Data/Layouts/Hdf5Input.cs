@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using Fmri.Core;
 using PureHDF;
 using PureHDF.Selections;
 using PureHDF.VOL.Native;

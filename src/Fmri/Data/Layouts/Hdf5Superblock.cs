@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Fmri.Core;
 
 namespace Fmri.Data.Layouts;
 

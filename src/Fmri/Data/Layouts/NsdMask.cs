@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Core.IO;
 using PureHDF;
 

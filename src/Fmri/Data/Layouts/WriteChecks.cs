@@ -1,4 +1,3 @@
-using Fmri.Core;
 
 namespace Fmri.Data.Layouts;
 

@@ -60,20 +60,20 @@ public sealed record PreprocessingOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Roi))
-            throw new ArgumentException("Roi must name at least one region (e.g. \"VC\" or \"V1+V2\")", nameof(Roi));
+            throw new InvalidSettingException("roi", null, "must name at least one region (e.g. \"VC\" or \"V1+V2\")");
         RoiSelection.ParseExpression(Roi); // throws ArgumentException for a malformed expression
         if (PatchSize <= 0)
-            throw new ArgumentException($"PatchSize must be positive, got {PatchSize}", nameof(PatchSize));
+            throw new InvalidSettingException("patch_size", PatchSize, "must be at least 1");
         if (!Enum.IsDefined(ZScore))
-            throw new ArgumentException($"ZScore has no mode {(int)ZScore}", nameof(ZScore));
+            throw new InvalidSettingException("zscore", (int)ZScore, "is not a z-scoring mode");
         if (!Enum.IsDefined(TestRunStatistics))
-            throw new ArgumentException($"TestRunStatistics has no rule {(int)TestRunStatistics}", nameof(TestRunStatistics));
+            throw new InvalidSettingException("test_run_statistics", (int)TestRunStatistics, "is not a rule for test-run statistics");
         if (TestStimulusIds is not null)
         {
             if (TestStimulusIds.Count == 0)
-                throw new ArgumentException("TestStimulusIds is empty; pass null to use the split stored in the file", nameof(TestStimulusIds));
+                throw new InvalidSettingException("test_stimuli", null, "names no stimulus; leave it out to use the split stored in the file");
             if (TestStimulusIds.Any(id => string.IsNullOrWhiteSpace(id.Value)))
-                throw new ArgumentException("TestStimulusIds contains an empty id", nameof(TestStimulusIds));
+                throw new InvalidSettingException("test_stimuli", null, "contains an empty id");
         }
     }
 }

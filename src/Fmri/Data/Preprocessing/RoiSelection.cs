@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Fmri.Core;
 
 namespace Fmri.Data.Preprocessing;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Fmri.Core;
 using Fmri.Core.IO;
 using Fmri.Data.Stimuli;
 using PureHDF;

@@ -92,7 +92,7 @@ public sealed record VisualCortexConfig
     /// <summary>Total voxels: retinotopic areas plus LOC.</summary>
     public int VoxelCount => RetinotopicAreas.Sum(a => a.VoxelCount) + LocVoxelCount;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> naming the first bad field.</summary>
     public void Validate()
     {
         Require(TrainImagesPerCategory >= 1, nameof(TrainImagesPerCategory), TrainImagesPerCategory, "must be >= 1");
@@ -129,6 +129,6 @@ public sealed record VisualCortexConfig
 
     private static void Require(bool condition, string field, object value, string rule)
     {
-        if (!condition) throw new ArgumentException($"VisualCortexConfig.{field} = {value}: {rule}", field);
+        if (!condition) throw new InvalidSettingException(Check.SettingName(field), value, rule);
     }
 }

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data.Simulation;
 
 namespace Fmri.Data.Stimuli;

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using PureHDF;
 using PureHDF.Filters;
 using PureHDF.VOL.Native;

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using SkiaSharp;
 
 namespace Fmri.Data.Stimuli;

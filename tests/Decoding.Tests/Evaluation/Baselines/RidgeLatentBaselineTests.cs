@@ -65,7 +65,7 @@ public sealed class RidgeLatentBaselineTests(ITestOutputHelper output)
             "--trials", "10", "--threads", "1");
         Assert.Equal(CliErrors.BadInput, exit);
         var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("--ridge-vae needs --ridge", line);
+        Assert.Contains("needs --ridge <preprocessed.h5>", line);
     }
 
     [Fact]

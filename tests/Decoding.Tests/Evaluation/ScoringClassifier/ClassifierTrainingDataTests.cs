@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Decoding.Evaluation.ScoringClassifier;
 using Fmri.Data;
 using Fmri.Data.Stimuli;
@@ -26,7 +27,7 @@ public class ClassifierTrainingDataTests
         Assert.NotEqual(limited.Train.StimulusIds, data.LimitTraining(12, new Random(4)).Train.StimulusIds);
         // A limit at or above the count changes nothing; below 1 is refused.
         Assert.Same(data, data.LimitTraining(50, new Random(3)));
-        Assert.Throws<ArgumentException>(() => data.LimitTraining(0, new Random(3)));
+        Assert.Equal("max_train_images", Assert.Throws<InvalidSettingException>(() => data.LimitTraining(0, new Random(3))).Setting);
     }
 
     [Fact]

@@ -17,12 +17,16 @@ public class SmallCnnClassifierTests
         // 2-core machine. No wall-clock assertion: the shared test machines are often oversubscribed.
         var (trainImages, trainLabels) = SyntheticShapes.Generate(400, 28, new Random(1));
         var (testImages, testLabels) = SyntheticShapes.Generate(200, 28, new Random(2));
+        using var folder = new TempFolder();
         using var model = new SmallCnnClassifier(TinyConfig, new torch.Generator(42));
         double before = model.Evaluate(testImages, testLabels);
-        var losses = model.Train(trainImages, trainLabels, new SmallCnnTrainingOptions(Epochs: 10, BatchSize: 32), new torch.Generator(43));
+        var curve = ClassifierTrainer.Train(model, trainImages, trainLabels, new SmallCnnTrainingOptions(Epochs: 10, BatchSize: 32),
+            new torch.Generator(43), folder.Path, seed: 43);
         double after = model.Evaluate(testImages, testLabels);
+        var losses = Enumerable.Range(0, 10).Select(curve.MeanLoss).ToArray();
         Assert.True(after > 0.95, $"held-out accuracy {after:F3} (before training {before:F3}), losses {string.Join(", ", losses.Select(l => l.ToString("F3")))}");
         Assert.True(losses[^1] < losses[0], "training loss must fall");
+        Assert.Equal(10 * 13, curve.Points.Count);   // one row per step: 400 images in batches of 32
     }
 
     [Fact]
@@ -32,8 +36,9 @@ public class SmallCnnClassifierTests
         var options = new SmallCnnTrainingOptions(Epochs: 1, BatchSize: 16);
         float[] TrainedWeights(ulong initSeed, ulong trainSeed)
         {
+            using var folder = new TempFolder();
             using var model = new SmallCnnClassifier(TinyConfig, new torch.Generator(initSeed));
-            model.Train(images, labels, options, new torch.Generator(trainSeed));
+            ClassifierTrainer.Train(model, images, labels, options, new torch.Generator(trainSeed), folder.Path, (long)trainSeed);
             return model.state_dict().Values
                 .Where(t => t.dtype == torch.ScalarType.Float32)
                 .SelectMany(t => t.data<float>().ToArray()).ToArray();
@@ -63,18 +68,19 @@ public class SmallCnnClassifierTests
     }
 
     [Fact]
-    public void Save_and_load_round_trip_exactly_and_a_wrong_config_is_rejected()
+    public void The_folder_holds_safetensors_that_load_exactly_and_an_old_pt_folder_is_a_one_line_error()
     {
         var (images, labels) = SyntheticShapes.Generate(32, 28, new Random(5));
-        string dir = Path.Combine(Path.GetTempPath(), $"smallcnn-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        try
+        using var folder = new TempFolder();
+        using var model = new SmallCnnClassifier(TinyConfig, new torch.Generator(1));
+        ClassifierTrainer.Train(model, images, labels, new SmallCnnTrainingOptions(Epochs: 1, BatchSize: 16), new torch.Generator(2), folder.Path, 2);
+        var classifierFolder = new ClassifierFolder(folder.Path);
+        classifierFolder.SaveDescription(new ClassifierDescription(TinyConfig, ["square", "ring", "bar", "cross"], "shapes", [], 32, 0, 0));
+        Assert.True(File.Exists(Path.Combine(folder.Path, "classifier.safetensors")));
+        Assert.True(File.Exists(Path.Combine(folder.Path, "classifier.config.json")));
+        var (loaded, _) = classifierFolder.Load();
+        using (loaded)
         {
-            string path = Path.Combine(dir, "classifier.dat");
-            using var model = new SmallCnnClassifier(TinyConfig, new torch.Generator(1));
-            model.Train(images, labels, new SmallCnnTrainingOptions(Epochs: 1, BatchSize: 16), new torch.Generator(2));
-            model.Save(path);
-            using var loaded = SmallCnnClassifier.Load(path, TinyConfig);
             var expected = model.Classify(images);
             var actual = loaded.Classify(images);
             for (int i = 0; i < images.Count; i++)
@@ -82,13 +88,20 @@ public class SmallCnnClassifierTests
                 Assert.Equal(expected.Probabilities[i], actual.Probabilities[i]);
                 Assert.Equal(expected.Features[i], actual.Features[i]);
             }
-            var e = Assert.Throws<DataFormatException>(() => SmallCnnClassifier.Load(path, TinyConfig with { BaseChannels = 16 }));
-            Assert.Contains(path, e.Message);
-            Assert.Throws<FileNotFoundException>(() => SmallCnnClassifier.Load(Path.Combine(dir, "missing.dat"), TinyConfig));
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+
+        // A description that asks for another network does not load these weights.
+        classifierFolder.SaveDescription(new ClassifierDescription(TinyConfig with { BaseChannels = 16 }, ["square", "ring", "bar", "cross"], "shapes", [], 32, 0, 0));
+        var mismatch = Assert.Throws<DataFormatException>(() => classifierFolder.Load());
+        Assert.Contains("BaseChannels", mismatch.Message);
+
+        // A folder written by an earlier version (TorchSharp .pt weights) says what to do.
+        using var old = new TempFolder();
+        File.WriteAllBytes(Path.Combine(old.Path, ClassifierFolder.OldWeightsFile), [1, 2, 3]);
+        File.WriteAllText(Path.Combine(old.Path, ClassifierFolder.DescriptionFile), "{}");
+        var e = Assert.Throws<DataFormatException>(() => new ClassifierFolder(old.Path).Load());
+        Assert.Contains("classifier.pt", e.Message);
+        Assert.Contains("train-classifier", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Fmri.Core;
 using Fmri.Core.Checkpoints;
 using Fmri.Tests.Core.IO;
 using TorchSharp;

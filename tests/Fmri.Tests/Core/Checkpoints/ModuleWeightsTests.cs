@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.IO;
 using Fmri.Tests.Core.IO;

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Core.IO;
 
 namespace Fmri.Tests.Core.IO;

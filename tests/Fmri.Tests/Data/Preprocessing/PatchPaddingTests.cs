@@ -52,7 +52,7 @@ public class PatchPaddingTests
         var d = Build([Train(1, "a", 1, 2, 3)]);
         Assert.Same(d, PatchPadding.Apply(d, 1).Dataset);
         Assert.Throws<ArgumentOutOfRangeException>(() => PatchPadding.PaddingFor(3, 0));
-        var error = Assert.Throws<ArgumentException>(() => new PreprocessingOptions { PatchSize = 0 }.Validate());
-        Assert.Contains("PatchSize", error.Message);
+        var error = Assert.ThrowsAny<ArgumentException>(() => new PreprocessingOptions { PatchSize = 0 }.Validate());
+        Assert.StartsWith("patch_size ", error.Message);
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Fmri.Core;
 using Fmri.Data;
 using Fmri.Data.Preprocessing;
 using Xunit.Abstractions;
@@ -84,11 +83,11 @@ public class PreprocessorTests(ITestOutputHelper output)
     public void Rejects_bad_options_and_already_padded_input()
     {
         var raw = SmallExperiment();
-        Assert.Throws<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { PatchSize = -16 }, SourceFile));
-        Assert.Throws<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { Roi = "" }, SourceFile));
-        Assert.Throws<ArgumentException>(() => new PreprocessingOptions { Roi = "ROI_VC = 2" }.Validate());
-        Assert.Throws<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { TestStimulusIds = [] }, SourceFile));
-        Assert.Throws<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { ZScore = (ZScoreMode)9 }, SourceFile));
+        Assert.ThrowsAny<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { PatchSize = -16 }, SourceFile));
+        Assert.ThrowsAny<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { Roi = "" }, SourceFile));
+        Assert.ThrowsAny<ArgumentException>(() => new PreprocessingOptions { Roi = "ROI_VC = 2" }.Validate());
+        Assert.ThrowsAny<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { TestStimulusIds = [] }, SourceFile));
+        Assert.ThrowsAny<ArgumentException>(() => Preprocessor.Run(raw, new PreprocessingOptions { ZScore = (ZScoreMode)9 }, SourceFile));
 
         var padded = Preprocessor.Run(raw, new PreprocessingOptions(), SourceFile).Dataset;
         var error = Assert.Throws<DataFormatException>(() => Preprocessor.Run(padded, new PreprocessingOptions(), "out.h5"));

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data;
 using Fmri.Data.Preprocessing;
 using static Fmri.Tests.Data.Preprocessing.TinyDataset;

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Fmri.Core;
 using Fmri.Data.Stimuli;
 
 namespace Fmri.Tests.Data.Stimuli;

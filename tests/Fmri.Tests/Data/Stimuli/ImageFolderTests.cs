@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data.Stimuli;
 using SkiaSharp;
 

@@ -1,4 +1,3 @@
-using Fmri.Core;
 using Fmri.Data;
 using Fmri.Data.Stimuli;
 

@@ -1,0 +1,81 @@
+using Decoding.Cli;
+
+namespace Decoding.Tests.Cli;
+
+/// <summary>
+/// Outputs are checked before any work starts, with the same one-line errors as inputs, and library errors name the
+/// flag the user typed (not a preset field or a C# property).
+/// </summary>
+public class OutputAndSettingErrorsTests
+{
+    private static void AssertOneLine(int exit, string err, string expected)
+    {
+        Assert.Equal(CliErrors.BadInput, exit);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line, got:\n{err}");
+        Assert.Equal(expected, lines[0]);
+    }
+
+    public static TheoryData<string[]> CommandsWritingAFolder() => new()
+    {
+        { ["simulate", "--train-per-category", "1"] },
+        { ["train-vae", "--images", "fashion-mnist", "--preset", "tiny", "--steps", "1"] },
+        { ["decode", "--model", ".", "--data", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5")] },
+        { ["evaluate", "--decoded", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5"), "--classifier", "."] },
+        { ["train-classifier", "--images", "fashion-mnist"] },
+        { ["pretrain-mbm", "--data", Fixture("canonical.h5")] },
+    };
+
+    [Theory]
+    [MemberData(nameof(CommandsWritingAFolder))]
+    public void An_out_that_is_an_existing_file_is_one_line_and_nothing_is_written(string[] arguments)
+    {
+        using var folder = new TempFolder();
+        string file = folder.Sub("taken.txt");
+        File.WriteAllText(file, "not a folder");
+        var (exit, _, err) = CliTestHarness.Run([.. arguments, "--out", file]);
+        AssertOneLine(exit, err, $"error: --out {file}: is an existing file; name a folder");
+        Assert.Equal(["taken.txt"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName));
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void An_out_below_a_file_is_one_line()
+    {
+        using var folder = new TempFolder();
+        string file = folder.Sub("taken.txt");
+        File.WriteAllText(file, "x");
+        var (exit, _, err) = CliTestHarness.Run("simulate", "--out", Path.Combine(file, "sub"));
+        AssertOneLine(exit, err, $"error: --out {Path.Combine(file, "sub")}: cannot be created: {file} is a file");
+    }
+
+    [Fact]
+    public void Preset_fields_and_option_properties_are_named_by_the_flag_the_user_typed()
+    {
+        using var folder = new TempFolder();
+        var (exit, _, err) = CliTestHarness.Run("train-vae", "--images", "fashion-mnist", "--preset", "tiny", "--steps", "0", "--out", folder.Sub("vae"));
+        AssertOneLine(exit, err, "error: --steps 0: must be at least 1");
+        (exit, _, err) = CliTestHarness.Run("train-ldm", "--vae", folder.Path, "--preset", "tiny", "--checkpoint-every", "0", "--out", folder.Sub("ldm"));
+        AssertOneLine(exit, err, "error: --checkpoint-every 0: must be at least 1");
+        (exit, _, err) = CliTestHarness.Run("preprocess", Fixture("canonical.h5"), "--patch-size", "0", "-o", folder.Sub("p.h5"));
+        AssertOneLine(exit, err, "error: --patch-size 0: must be at least 1");
+        (exit, _, err) = CliTestHarness.Run("simulate", "--snr", "0", "--out", folder.Sub("sim"));
+        AssertOneLine(exit, err, "error: --snr 0: must be a finite number > 0");
+        (exit, _, err) = CliTestHarness.Run("decode", "--model", folder.Path, "--data", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5"),
+            "--split", "validation", "--out", folder.Sub("d"));
+        AssertOneLine(exit, err, "error: --split 'validation': is unknown; choose test, test-imagery or train");
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void A_setting_without_a_flag_in_this_command_keeps_its_library_name()
+    {
+        var parse = CommandLineApp.BuildRoot().Parse(["decode"]);
+        Assert.Equal("--samples", CliErrors.FlagFor(parse, "samples"));
+        Assert.Equal("vae_training.kl_weight", CliErrors.FlagFor(parse, "vae_training.kl_weight"));
+        Assert.Equal("--steps", CliErrors.FlagFor(parse, "ldm_training.max_train_steps",
+            new Dictionary<string, string> { ["ldm_training.max_train_steps"] = "--steps" }));
+    }
+
+    private static string Fixture(string name) => CliTestHarness.Fixture(name);
+}
