@@ -31,7 +31,8 @@ public sealed record LossCurveFiles(string CsvPath, string? PngPath, string Titl
 /// <item>the loop: each unit's loss (and gradient norm) must be finite, or training stops with
 /// <see cref="TrainingDivergedException"/> before anything is saved; the curve gets a row and progress is
 /// reported;</item>
-/// <item>checkpoints at the trainer's cadence and after the last unit, each followed by the loss curve's CSV and plot.</item>
+/// <item>checkpoints at the trainer's cadence and after the last unit: the loss curve's CSV, then the checkpoint, then
+/// the plot.</item>
 /// </list>
 /// A run killed at any moment and resumed gives the uninterrupted run's result, provided the trainer draws every
 /// random number from the generators it registers and derives all else from the step.
@@ -150,8 +151,8 @@ public sealed class CheckpointedTraining
     /// <summary>
     /// Runs units <see cref="Step"/> .. <paramref name="totalUnits"/> − 1. <paramref name="unit"/> does one unit (it is
     /// given the unit's 0-based index); after each, <paramref name="checkpointDue"/> (given the units completed) says
-    /// whether to save, and the last unit always saves: <paramref name="save"/> receives the training state to store,
-    /// captured from the registered generators, then the loss curve is written.
+    /// whether to save, and the last unit always saves: the loss curve's CSV is written, then <paramref name="save"/>
+    /// receives the training state to store, captured from the registered generators, then the plot is drawn.
     /// </summary>
     /// <param name="curveStep">The curve's step for units completed (default: the count itself).</param>
     /// <param name="stateValues">Extra numbers to store in the training state at a checkpoint.</param>
@@ -179,9 +180,13 @@ public sealed class CheckpointedTraining
             progress?.Report(new ProgressUpdate(Step, done.Status ?? string.Create(CultureInfo.InvariantCulture, $"loss {done.Loss:G4}")));
             if (checkpointDue(Step) || Step == totalUnits)
             {
+                // The CSV goes before the checkpoint (whose manifest is written last): a run killed between the two
+                // leaves a curve longer than the checkpoint, which a resume cuts back. Written after it, a kill in
+                // between left a curve short of the checkpoint's step and the resumed curve lacked those rows.
+                Curve.Save(files.CsvPath);
                 save(TrainingState.Capture(curveStep?.Invoke(Step) ?? Step, EpochCounter?.Invoke(Step) ?? done.Epoch, Seed, generators,
                     stateValues?.Invoke()));
-                SaveCurve();
+                SavePlot();
             }
         }
     }
@@ -190,6 +195,11 @@ public sealed class CheckpointedTraining
     public void SaveCurve()
     {
         Curve.Save(files.CsvPath);
+        SavePlot();
+    }
+
+    private void SavePlot()
+    {
         if (files.PngPath is not null && Curve.Points.Count > 0)
             LossCurvePlot.Save(files.PngPath, [LossCurvePlot.FromCurve(Curve)], logScale: true, new PlotLabels(files.Title, "step", "loss"));
     }

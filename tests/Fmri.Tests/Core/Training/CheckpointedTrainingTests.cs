@@ -90,6 +90,27 @@ public class CheckpointedTrainingTests
     }
 
     [Fact]
+    public void A_run_stopped_right_after_a_checkpoint_manifest_resumes_to_the_uninterrupted_curve()
+    {
+        using var uninterrupted = new TempFolder();
+        using var folder = new TempFolder();
+        Train(uninterrupted.Path, totalUnits: 6);
+
+        // SIGKILL just after the manifest of step 4 was renamed into place, before anything else the checkpoint writes.
+        Assert.Throws<Killed>(() => Train(folder.Path, totalUnits: 6, aroundSave: (state, save) =>
+        {
+            save();
+            if (state.Step == 4) throw new Killed();
+        }));
+        Assert.Equal(4, new ModelCheckpoint(folder.Path, "fake").ReadTrainingState()!.Step);
+        var resumed = Train(folder.Path, totalUnits: 6, resume: true);
+
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, resumed.Curve.Points.Select(p => p.Step));
+        Assert.Equal(File.ReadAllLines(Path.Combine(uninterrupted.Path, CsvFile)), File.ReadAllLines(Path.Combine(folder.Path, CsvFile)));
+        Assert.Equal(SavedWeights(uninterrupted.Path), SavedWeights(folder.Path));
+    }
+
+    [Fact]
     public void A_run_stopped_just_before_a_checkpoint_manifest_resumes_from_the_previous_checkpoint()
     {
         using var uninterrupted = new TempFolder();
