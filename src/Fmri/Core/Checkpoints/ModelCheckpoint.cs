@@ -20,6 +20,13 @@ namespace Fmri.Core.Checkpoints;
 /// mixed with another's, is refused instead of loading half-new weights.</item>
 /// </list>
 /// Loading checks the stored config against the one the caller asks for and lists every differing field.
+/// <para>
+/// A save is a small transaction so that a process killed at any moment leaves a checkpoint that can be resumed:
+/// every file, the manifest last, is first written into the hidden staging folder <c>.&lt;name&gt;.saving</c>, then
+/// moved over the checkpoint's files, the manifest last. <see cref="RecoverInterruptedSave"/> (run by
+/// <see cref="Training.CheckpointedTraining.CheckStart"/>) finishes the moves of a save killed while moving (its
+/// staged manifest is there) and discards a save killed while staging (the previous checkpoint is untouched).
+/// </para>
 /// </summary>
 public sealed class ModelCheckpoint
 {
@@ -56,12 +63,16 @@ public sealed class ModelCheckpoint
     public string OptimizerStatePath => Path.Combine(Folder, $"{Name}.optimizer.bin");
     public string ManifestPath => Path.Combine(Folder, $"{Name}.checkpoint.json");
 
+    /// <summary>Where a save writes its files before moving them into <see cref="Folder"/> (removed when the save is done).</summary>
+    public string StagingFolder => Path.Combine(Folder, $".{Name}.saving");
+
     /// <summary>True when a complete checkpoint (its manifest) is present.</summary>
     public bool Exists => File.Exists(ManifestPath);
 
     /// <summary>
-    /// Saves the checkpoint. Each file is written atomically and the manifest last; optional files of an earlier
-    /// checkpoint of the same name that this save does not include are removed.
+    /// Saves the checkpoint: all files are written into <see cref="StagingFolder"/>, the manifest last, then moved into
+    /// the folder, the manifest last (see the class summary); optional files of an earlier checkpoint of the same name
+    /// that this save does not include are removed.
     /// </summary>
     /// <param name="model">Module whose state dict is saved.</param>
     /// <param name="config">The model's config record.</param>
@@ -77,23 +88,26 @@ public sealed class ModelCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
         Directory.CreateDirectory(Folder);
+        RecoverInterruptedSave();
+        Directory.CreateDirectory(StagingFolder);
+        string Staged(string path) => Path.Combine(StagingFolder, Path.GetFileName(path));
 
         var written = new List<string>();
-        ModuleWeights.Save(model, WeightsPath, new Dictionary<string, string> { ["config_type"] = typeof(TConfig).Name });
-        written.Add(WeightsPath);
+        ModuleWeights.Save(model, Staged(WeightsPath), new Dictionary<string, string> { ["config_type"] = typeof(TConfig).Name });
+        written.Add(Staged(WeightsPath));
 
-        AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(config, json ?? DefaultJsonOptions) + "\n");
-        written.Add(ConfigPath);
+        AtomicFile.WriteAllText(Staged(ConfigPath), JsonSerializer.Serialize(config, json ?? DefaultJsonOptions) + "\n");
+        written.Add(Staged(ConfigPath));
 
         if (emaWeights is not null)
         {
-            SafetensorsFile.Write(EmaWeightsPath, emaWeights, emaMetadata);
-            written.Add(EmaWeightsPath);
+            SafetensorsFile.Write(Staged(EmaWeightsPath), emaWeights, emaMetadata);
+            written.Add(Staged(EmaWeightsPath));
         }
         if (optimizer is not null)
         {
-            AtomicFile.Write(OptimizerStatePath, optimizer.save_state_dict);
-            written.Add(OptimizerStatePath);
+            AtomicFile.Write(Staged(OptimizerStatePath), optimizer.save_state_dict);
+            written.Add(Staged(OptimizerStatePath));
         }
 
         var manifest = new CheckpointManifest
@@ -105,10 +119,37 @@ public sealed class ModelCheckpoint
             Training = training,
             Files = written.ToDictionary(p => Path.GetFileName(p), FileHash.Sha256, StringComparer.Ordinal),
         };
-        AtomicFile.WriteAllText(ManifestPath, JsonSerializer.Serialize(manifest, ManifestJson) + "\n");
+        AtomicFile.WriteAllText(Staged(ManifestPath), JsonSerializer.Serialize(manifest, ManifestJson) + "\n");
+        CommitStaged(manifest);
+    }
 
+    /// <summary>
+    /// Completes or discards a save that was interrupted (the process killed): with a staged manifest every file was
+    /// staged, and the moves into the folder are finished; without one the staged files are discarded and the
+    /// previous checkpoint, which the save had not touched, stays. Does nothing when no save was interrupted.
+    /// </summary>
+    public void RecoverInterruptedSave()
+    {
+        if (!Directory.Exists(StagingFolder)) return;
+        string stagedManifest = Path.Combine(StagingFolder, Path.GetFileName(ManifestPath));
+        if (File.Exists(stagedManifest))
+            CommitStaged(ReadManifest(stagedManifest));
+        else
+            Directory.Delete(StagingFolder, recursive: true);
+    }
+
+    /// <summary>Moves the staged files of <paramref name="manifest"/> into the folder, the manifest last (files moved before an interruption are skipped).</summary>
+    private void CommitStaged(CheckpointManifest manifest)
+    {
+        foreach (var file in manifest.Files.Keys)
+        {
+            string staged = Path.Combine(StagingFolder, file);
+            if (File.Exists(staged)) File.Move(staged, Path.Combine(Folder, file), overwrite: true);
+        }
+        File.Move(Path.Combine(StagingFolder, Path.GetFileName(ManifestPath)), ManifestPath, overwrite: true);
         foreach (var optional in new[] { EmaWeightsPath, OptimizerStatePath })
-            if (!written.Contains(optional) && File.Exists(optional)) File.Delete(optional);
+            if (!manifest.Files.ContainsKey(Path.GetFileName(optional)) && File.Exists(optional)) File.Delete(optional);
+        Directory.Delete(StagingFolder, recursive: true);
     }
 
     /// <summary>Reads the stored config record (for callers that build the model from the checkpoint).</summary>
@@ -194,23 +235,25 @@ public sealed class ModelCheckpoint
     /// <summary>The saved training state, or null for a weights-only checkpoint.</summary>
     public TrainingState? ReadTrainingState() => ReadManifest().Training;
 
-    private CheckpointManifest ReadManifest()
+    private CheckpointManifest ReadManifest() => ReadManifest(ManifestPath);
+
+    private CheckpointManifest ReadManifest(string path)
     {
-        if (!File.Exists(ManifestPath))
-            throw new FileNotFoundException($"{ManifestPath}: checkpoint manifest not found (no checkpoint '{Name}' in {Folder}, or its save did not finish)", ManifestPath);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: checkpoint manifest not found (no checkpoint '{Name}' in {Folder}, or its save did not finish)", path);
         CheckpointManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(ManifestPath), ManifestJson);
+            manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(path), ManifestJson);
         }
         catch (JsonException e)
         {
-            throw new DataFormatException(ManifestPath, e.Path ?? "manifest", $"is not a checkpoint manifest: {FirstLine(e.Message)}");
+            throw new DataFormatException(path, e.Path ?? "manifest", $"is not a checkpoint manifest: {FirstLine(e.Message)}");
         }
         if (manifest is null || manifest.Files.Count == 0)
-            throw new DataFormatException(ManifestPath, "files", "the manifest lists no files");
+            throw new DataFormatException(path, "files", "the manifest lists no files");
         if (manifest.FormatVersion != FormatVersion)
-            throw new DataFormatException(ManifestPath, "format_version", $"is {manifest.FormatVersion}; this program reads version {FormatVersion}");
+            throw new DataFormatException(path, "format_version", $"is {manifest.FormatVersion}; this program reads version {FormatVersion}");
         return manifest;
     }
 

@@ -94,11 +94,13 @@ public sealed class CheckpointedTraining
 
     /// <summary>
     /// Refuses to start a fresh run over an existing checkpoint and to resume without one, so a run never overwrites
-    /// another by accident.
+    /// another by accident. A checkpoint save the previous run was killed in is first completed or discarded
+    /// (<see cref="ModelCheckpoint.RecoverInterruptedSave"/>).
     /// </summary>
     public static void CheckStart(ModelCheckpoint checkpoint, bool resume)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        checkpoint.RecoverInterruptedSave();
         if (resume && !checkpoint.Exists)
             throw new InvalidSettingException("resume", null, $"{checkpoint.Folder} holds no '{checkpoint.Name}' checkpoint to resume (train without {{resume}} first)");
         if (!resume && checkpoint.Exists)

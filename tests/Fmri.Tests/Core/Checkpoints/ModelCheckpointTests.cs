@@ -90,7 +90,7 @@ public class ModelCheckpointTests
         using var model = new TinyNet(new Generator(1));
         checkpoint.Save(model, new TinyConfig());
         using var other = new TinyNet(new Generator(2));
-        ModuleWeights.Save(other, checkpoint.WeightsPath); // as if a later save was interrupted before its manifest
+        ModuleWeights.Save(other, checkpoint.WeightsPath); // the file replaced behind the manifest's back
 
         var e = Assert.Throws<DataFormatException>(() => checkpoint.LoadWeights(other, new TinyConfig()));
         Assert.Equal(checkpoint.WeightsPath, e.File);

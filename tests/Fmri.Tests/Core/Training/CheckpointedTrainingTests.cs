@@ -130,4 +130,45 @@ public class CheckpointedTrainingTests
         Assert.Equal(File.ReadAllLines(Path.Combine(uninterrupted.Path, CsvFile)), File.ReadAllLines(Path.Combine(folder.Path, CsvFile)));
         Assert.Equal(SavedWeights(uninterrupted.Path), SavedWeights(folder.Path));
     }
+
+    [Theory]
+    [InlineData(0)]   // killed while staging: the weights staged, not the manifest
+    [InlineData(1)]   // killed while moving: the weights moved into place, the config, manifest still staged
+    [InlineData(2)]   // killed while moving: all but the manifest moved
+    public void A_run_killed_inside_a_checkpoint_save_resumes_to_the_uninterrupted_weights_and_curve(int moved)
+    {
+        using var uninterrupted = new TempFolder();
+        using var atStep4 = new TempFolder();
+        using var folder = new TempFolder();
+        Train(uninterrupted.Path, totalUnits: 6);
+        Train(atStep4.Path, totalUnits: 4);   // the files the killed run's step-4 save was writing
+
+        // The killed run: checkpoint of step 3 in place, its CSV already at step 4 (written before the checkpoint).
+        Assert.Throws<Killed>(() => Train(folder.Path, totalUnits: 6, aroundSave: (state, save) =>
+        {
+            if (state.Step == 4) throw new Killed();
+            save();
+        }));
+        var checkpoint = new ModelCheckpoint(folder.Path, "fake");
+        Directory.CreateDirectory(checkpoint.StagingFolder);
+        string[] order = [Path.GetFileName(checkpoint.WeightsPath), Path.GetFileName(checkpoint.ConfigPath), Path.GetFileName(checkpoint.ManifestPath)];
+        for (int i = 0; i < order.Length; i++)
+        {
+            if (moved == 0 && i == order.Length - 1) break;   // still staging: no staged manifest yet
+            File.Copy(Path.Combine(atStep4.Path, order[i]), Path.Combine(i < moved ? folder.Path : checkpoint.StagingFolder, order[i]), overwrite: true);
+        }
+        if (moved > 0)
+        {
+            using var probe = nn.Linear(2, 1);
+            Assert.Throws<DataFormatException>(() => checkpoint.LoadWeights(probe, new FakeConfig()));   // half-new files are refused as they lie
+        }
+
+        var resumed = Train(folder.Path, totalUnits: 6, resume: true);
+
+        Assert.Equal(moved == 0 ? 3 : 4, resumed.ResumedState!.Step);
+        Assert.False(Directory.Exists(checkpoint.StagingFolder));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, resumed.Curve.Points.Select(p => p.Step));
+        Assert.Equal(File.ReadAllLines(Path.Combine(uninterrupted.Path, CsvFile)), File.ReadAllLines(Path.Combine(folder.Path, CsvFile)));
+        Assert.Equal(SavedWeights(uninterrupted.Path), SavedWeights(folder.Path));
+    }
 }
