@@ -5,6 +5,9 @@ namespace Fmri.Data.Simulation;
 /// Decoding (Horikawa &amp; Kamitani 2017): 1,200 training images each shown once over 24 runs, 50 test images
 /// each shown 35 times (one presentation per test run), ~4,500 visual-cortex voxels. Here the categories are
 /// those of the stimulus pool (10 for Fashion-MNIST), training and test images are disjoint but share categories.
+/// Smaller designs like other data sets choose fewer <see cref="Categories"/> and totals (<see cref="TrainImages"/>,
+/// <see cref="TestImages"/>); <see cref="HeldOutTestCategories"/> makes the test categories disjoint from the
+/// training ones, as GOD's are.
 /// </summary>
 public sealed record VisualCortexConfig
 {
