@@ -31,30 +31,71 @@ public sealed record ExperimentDesign
     /// <summary>All run numbers in order.</summary>
     public required int[] RunNumbers { get; init; }
 
+    /// <summary>Labels of the categories the experiment uses (0..N-1).</summary>
+    public int[] Categories { get; init; } = [];
+
+    /// <summary>Labels of the test categories that contribute no training image (empty when training and test share categories).</summary>
+    public int[] HeldOutTestCategories { get; init; } = [];
+
+    /// <summary>Labels of the categories that contribute training images: the categories used less the held-out ones.</summary>
+    public int[] TrainCategories => Categories.Except(HeldOutTestCategories).ToArray();
+
     public int SampleCount => SampleStimulus.Length;
 
     public int StimulusCount => PoolIndices.Length;
 
+    /// <summary>Categories of a pool: its category names, else one more than its largest label.</summary>
+    public static int CategoryCount(StimulusImageSet pool)
+        => pool.CategoryNames.Count > 0 ? pool.CategoryNames.Count : pool.CategoryLabels.DefaultIfEmpty(-1).Max() + 1;
+
+    /// <summary>
+    /// <paramref name="total"/> items spread as evenly as possible over <paramref name="parts"/>: each gets
+    /// total / parts, and the first total mod parts get one more.
+    /// </summary>
+    public static int[] SpreadEvenly(int total, int parts)
+        => Enumerable.Range(0, parts).Select(i => total / parts + (i < total % parts ? 1 : 0)).ToArray();
+
     /// <summary>Draws the design from a pool of labelled images with <paramref name="random"/>.</summary>
     /// <exception cref="ArgumentException">A category of the pool has too few images, or the pool has unlabelled images only.</exception>
+    /// <exception cref="InvalidSettingException">The pool has fewer categories than the configuration asks for.</exception>
     public static ExperimentDesign Create(StimulusImageSet pool, VisualCortexConfig config, Random random)
     {
-        int categories = pool.CategoryNames.Count > 0 ? pool.CategoryNames.Count : pool.CategoryLabels.DefaultIfEmpty(-1).Max() + 1;
-        if (categories <= 0) throw new ArgumentException("pool: the stimulus images have no category labels; the simulator needs categories", nameof(pool));
-        int perCategory = config.TrainImagesPerCategory + config.TestImagesPerCategory;
+        int poolCategories = CategoryCount(pool);
+        if (poolCategories <= 0) throw new ArgumentException("pool: the stimulus images have no category labels; the simulator needs categories", nameof(pool));
+        int categories = config.Categories ?? poolCategories;
+        if (categories > poolCategories)
+            throw new InvalidSettingException("categories", categories, $"the stimulus pool has only {poolCategories} categories");
+        if (config.HeldOutTestCategories >= categories)
+            throw new InvalidSettingException("held_out_test_categories", config.HeldOutTestCategories,
+                $"must be less than the {categories} categories used: at least one category must contribute training images");
+
+        // Held-out test categories are drawn only when asked for, so a design without them takes the same draws as before.
+        int[] heldOut = [];
+        if (config.HeldOutTestCategories > 0)
+        {
+            int[] order = Enumerable.Range(0, categories).ToArray();
+            random.Shuffle(order);
+            heldOut = [.. order.Take(config.HeldOutTestCategories).Order()];
+        }
+        int[] trainCategories = Enumerable.Range(0, categories).Except(heldOut).ToArray();
+        int[] testCategories = heldOut.Length > 0 ? heldOut : Enumerable.Range(0, categories).ToArray();
+        var trainCount = Counts(trainCategories, config.TrainImages, config.TrainImagesPerCategory ?? VisualCortexConfig.DefaultTrainImagesPerCategory, "train_images", categories);
+        var testCount = Counts(testCategories, config.TestImages, config.TestImagesPerCategory ?? VisualCortexConfig.DefaultTestImagesPerCategory, "test_images", categories);
+
         var train = new List<int>();
         var test = new List<int>();
         for (int k = 0; k < categories; k++)
         {
+            int trainHere = trainCount.GetValueOrDefault(k), testHere = testCount.GetValueOrDefault(k);
             var members = Enumerable.Range(0, pool.Count).Where(i => pool.CategoryLabels[i] == k).ToArray();
-            if (members.Length < perCategory)
+            if (members.Length < trainHere + testHere)
             {
                 string name = k < pool.CategoryNames.Count ? pool.CategoryNames[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                throw new ArgumentException($"pool: category '{name}' has {members.Length} images, the design needs {perCategory} ({config.TrainImagesPerCategory} train + {config.TestImagesPerCategory} test)", nameof(pool));
+                throw new ArgumentException($"pool: category '{name}' has {members.Length} images, the design needs {trainHere + testHere} ({trainHere} train + {testHere} test)", nameof(pool));
             }
             random.Shuffle(members);
-            test.AddRange(members.Take(config.TestImagesPerCategory).Order());
-            train.AddRange(members.Skip(config.TestImagesPerCategory).Take(config.TrainImagesPerCategory).Order());
+            test.AddRange(members.Take(testHere).Order());
+            train.AddRange(members.Skip(testHere).Take(trainHere).Order());
         }
         int[] poolIndices = [.. train, .. test];
 
@@ -99,6 +140,78 @@ public sealed record ExperimentDesign
             SampleSplit = [.. sampleSplit],
             SampleTimeInRun = [.. sampleTime],
             RunNumbers = Enumerable.Range(1, config.TrainRuns + config.TestRuns).ToArray(),
+            Categories = Enumerable.Range(0, categories).ToArray(),
+            HeldOutTestCategories = heldOut,
+        };
+    }
+
+    /// <summary>
+    /// Images per category of <paramref name="categories"/>: <paramref name="total"/> spread evenly when given, else
+    /// <paramref name="perCategory"/> each.
+    /// </summary>
+    private static Dictionary<int, int> Counts(int[] categories, int? total, int perCategory, string setting, int categoriesUsed)
+    {
+        if (total is not int t) return categories.ToDictionary(k => k, _ => perCategory);
+        if (t < categories.Length)
+            throw new InvalidSettingException(setting, t,
+                $"must be at least the number of its categories ({categories.Length} of the {categoriesUsed} used): each gets at least one image");
+        var counts = SpreadEvenly(t, categories.Length);
+        return categories.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => counts[x.i]);
+    }
+
+    /// <summary>
+    /// The unlabelled pretraining pool's design: <paramref name="count"/> images of <paramref name="source"/> from
+    /// <paramref name="categories"/> (spread as evenly as possible over them, random within each), each shown once,
+    /// all training samples, in a random order cut into runs of at most <paramref name="runLength"/> samples numbered
+    /// from <paramref name="firstRun"/>.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The categories hold fewer images than asked for.</exception>
+    public static ExperimentDesign CreatePretrainingPool(StimulusImageSet source, int[] categories, int count, int runLength, int firstRun, Random random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(runLength, 1);
+        var members = categories.Select(k => Enumerable.Range(0, source.Count).Where(i => source.CategoryLabels[i] == k).ToArray()).ToArray();
+        int available = members.Sum(m => m.Length);
+        if (count > available)
+            throw new InvalidSettingException("pretraining_pool_size", count, $"the pretraining images hold only {available} images of the {categories.Length} training categories");
+        // Even spread, then any category short of images hands its share to the others in turn.
+        var want = SpreadEvenly(count, categories.Length);
+        var take = want.Select((w, i) => Math.Min(w, members[i].Length)).ToArray();
+        for (int missing = count - take.Sum(), i = 0; missing > 0; i = (i + 1) % categories.Length)
+        {
+            if (take[i] < members[i].Length) { take[i]++; missing--; }
+        }
+        var chosen = new List<int>(count);
+        for (int i = 0; i < categories.Length; i++)
+        {
+            random.Shuffle(members[i]);
+            chosen.AddRange(members[i].Take(take[i]).Order());
+        }
+        int[] order = Enumerable.Range(0, chosen.Count).ToArray();
+        random.Shuffle(order);
+        int runs = (count + runLength - 1) / runLength;
+        var sampleRun = new int[count];
+        var sampleTime = new double[count];
+        int start = 0;
+        for (int r = 0; r < runs; r++)
+        {
+            int length = count / runs + (r < count % runs ? 1 : 0);
+            for (int t = 0; t < length; t++)
+            {
+                sampleRun[start + t] = firstRun + r;
+                sampleTime[start + t] = length > 1 ? (double)t / (length - 1) - 0.5 : 0;
+            }
+            start += length;
+        }
+        return new ExperimentDesign
+        {
+            PoolIndices = [.. chosen],
+            TrainStimulusCount = chosen.Count,
+            SampleStimulus = order,
+            SampleRun = sampleRun,
+            SampleSplit = Enumerable.Repeat(DataSplit.Train, count).ToArray(),
+            SampleTimeInRun = sampleTime,
+            RunNumbers = Enumerable.Range(firstRun, runs).ToArray(),
+            Categories = categories,
         };
     }
 }

@@ -75,9 +75,9 @@ public static class SimulatedNsdExport
             Shared1000 = data.Splits.Select(s => s != DataSplit.Train).ToArray(),
             Subject = data.Subject,
         }.Write(files.Design);
-        new StimulusImageSet(stimuli.Pixels, stimuli.Count, stimuli.Height, stimuli.Width, stimuli.Channels,
-            stimuli.StimulusIds.Select(id => NsdDesign.StimulusOf(nsdIndexOf[id])).ToArray(), stimuli.CategoryLabels, stimuli.CategoryNames)
-            .Write(files.Stimuli);
+        var nsdStimuli = new StimulusImageSet(stimuli.Pixels, stimuli.Count, stimuli.Height, stimuli.Width, stimuli.Channels,
+            stimuli.StimulusIds.Select(id => NsdDesign.StimulusOf(nsdIndexOf[id])).ToArray(), stimuli.CategoryLabels, stimuli.CategoryNames);
+        StimulusImageFile.Write(nsdStimuli, files.Stimuli, session.HeldOutTestCategories);
         return files;
     }
 }

@@ -35,6 +35,15 @@ public sealed record SimulationTruth
     /// <summary>Linear drift of each voxel in each run (change from first to last sample), percent, (RunCount, VoxelCount).</summary>
     public required float[] RunDrifts { get; init; }
 
+    /// <summary>Seed of the whole run; equals <see cref="VisualCortexConfig.Seed"/> for the first subject (other subjects have seeds of their own).</summary>
+    public int RunSeed { get; init; }
+
+    /// <summary>The subject's 1-based index in the run.</summary>
+    public int SubjectIndex { get; init; } = 1;
+
+    /// <summary>Names of the test categories that contribute no training image (empty when training and test share categories).</summary>
+    public IReadOnlyList<string> HeldOutTestCategories { get; init; } = [];
+
     public int StimulusCount => StimulusIds.Length;
 
     public int VoxelCount => Voxels.VoxelCount;

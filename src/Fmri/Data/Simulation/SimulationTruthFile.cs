@@ -8,7 +8,10 @@ namespace Fmri.Data.Simulation;
 /// <summary>
 /// HDF5 file of a <see cref="SimulationTruth"/> (e.g. <c>truth.h5</c>); float32 unless stated:
 /// <list type="bullet">
-/// <item>root attributes <c>layout</c> = "simulation-truth", <c>layout_version</c> = 1, <c>config_json</c> (the configuration as JSON);</item>
+/// <item>root attributes <c>layout</c> = "simulation-truth", <c>layout_version</c> = 1, <c>config_json</c> (the subject's
+/// configuration as JSON), <c>run_seed</c> and <c>subject_index</c> int32 (optional on reading: the configuration's seed and 1);</item>
+/// <item><c>/held_out_test_categories</c> strings, the names of the test categories that contribute no training image
+/// (only when there are some);</item>
 /// <item><c>/voxels/</c>: <c>area</c> int32 (V) indexing <c>area_names</c> (strings), <c>xyz</c> (V, 3) mm, <c>prf_x</c>,
 /// <c>prf_y</c>, <c>prf_size</c> (degrees), <c>css_exponent</c>, <c>category_share</c>, <c>gain</c>, <c>snr</c>,
 /// <c>noise_sd</c> (percent signal change), <c>baseline</c> (V each; NaN where not applicable), <c>channel_weights</c> (V, C),
@@ -66,6 +69,9 @@ public static class SimulationTruthFile
         file.Attributes["layout"] = LayoutName;
         file.Attributes["layout_version"] = LayoutVersion;
         file.Attributes["config_json"] = JsonSerializer.Serialize(truth.Config);
+        file.Attributes["run_seed"] = truth.RunSeed;
+        file.Attributes["subject_index"] = truth.SubjectIndex;
+        if (truth.HeldOutTestCategories.Count > 0) file["held_out_test_categories"] = truth.HeldOutTestCategories.ToArray();
         AtomicFile.Write(path, tmp => file.Write(tmp));
     }
 
@@ -151,6 +157,11 @@ public static class SimulationTruthFile
             RunNumbers = runs,
             RunOffsets = offsets,
             RunDrifts = drifts,
+            RunSeed = file.AttributeExists("run_seed") ? Hdf5Fields.ReadAttribute<int>(file, path, "run_seed") : config.Seed,
+            SubjectIndex = file.AttributeExists("subject_index") ? Hdf5Fields.ReadAttribute<int>(file, path, "subject_index") : 1,
+            HeldOutTestCategories = Hdf5Fields.Has(file, "held_out_test_categories")
+                ? Hdf5Fields.ReadArray<string>(file, path, "held_out_test_categories", rank: 1)
+                : [],
         };
     }
 }

@@ -5,20 +5,64 @@ namespace Fmri.Data.Simulation;
 /// Decoding (Horikawa &amp; Kamitani 2017): 1,200 training images each shown once over 24 runs, 50 test images
 /// each shown 35 times (one presentation per test run), ~4,500 visual-cortex voxels. Here the categories are
 /// those of the stimulus pool (10 for Fashion-MNIST), training and test images are disjoint but share categories.
+/// Smaller designs like other data sets choose fewer <see cref="Categories"/> and totals (<see cref="TrainImages"/>,
+/// <see cref="TestImages"/>); <see cref="HeldOutTestCategories"/> makes the test categories disjoint from the
+/// training ones, as GOD's are.
 /// </summary>
 public sealed record VisualCortexConfig
 {
     /// <summary>Seed of the simulation's single random generator (System.Random); the same seed gives the same numbers.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>Subject identifier written into the data set.</summary>
+    /// <summary>Subject identifier written into the data set (with several <see cref="Subjects"/>, they are named sim-01, sim-02, ... instead).</summary>
     public string Subject { get; init; } = "sim-01";
 
-    /// <summary>Training images per category, each shown once (120 x 10 categories = 1,200 as in GOD).</summary>
-    public int TrainImagesPerCategory { get; init; } = 120;
+    /// <summary>
+    /// Categories of the stimulus pool the experiment uses: the first N in label order (labels 0..N-1, so labels and
+    /// names stay those of the pool); null uses every category of the pool.
+    /// </summary>
+    public int? Categories { get; init; }
 
-    /// <summary>Test images per category (5 x 10 = 50 as in GOD), disjoint from the training images.</summary>
-    public int TestImagesPerCategory { get; init; } = 5;
+    /// <summary>
+    /// Training images per training category, each shown once (120 x 10 categories = 1,200 as in GOD). Give this or
+    /// <see cref="TrainImages"/>, not both; when neither is given, <see cref="DefaultTrainImagesPerCategory"/>.
+    /// </summary>
+    public int? TrainImagesPerCategory { get; init; }
+
+    /// <summary>
+    /// Test images per test category (5 x 10 = 50 as in GOD), disjoint from the training images. Give this or
+    /// <see cref="TestImages"/>, not both; when neither is given, <see cref="DefaultTestImagesPerCategory"/>.
+    /// </summary>
+    public int? TestImagesPerCategory { get; init; }
+
+    /// <summary>
+    /// Training images in all, spread as evenly as possible over the training categories (the first categories in
+    /// label order take one more when the total does not divide evenly); each category gets at least one.
+    /// </summary>
+    public int? TrainImages { get; init; }
+
+    /// <summary>Test images in all, spread over the test categories like <see cref="TrainImages"/>.</summary>
+    public int? TestImages { get; init; }
+
+    /// <summary>
+    /// Out-of-category test, as in Generic Object Decoding (whose 50 test categories are disjoint from its 150
+    /// training categories): when K &gt; 0, the test images come from K categories, drawn with the design's generator
+    /// among the categories used, that contribute no training image; the training images come from the others.
+    /// 0: training and test images share every category.
+    /// </summary>
+    public int HeldOutTestCategories { get; init; }
+
+    /// <summary>
+    /// Simulated subjects: each sees the same stimuli in the same design, with its own voxel counts, receptive-field
+    /// maps, tuning, gains and noise (see <see cref="VisualCortexSimulator.SubjectConfig"/>).
+    /// </summary>
+    public int Subjects { get; init; } = 1;
+
+    /// <summary>
+    /// Images of the unlabelled pretraining pool: each subject's single-trial responses to this many images that the
+    /// experiment never shows (from a separate image set), all training samples, in runs of their own. 0: none.
+    /// </summary>
+    public int PretrainingPoolSize { get; init; }
 
     /// <summary>Presentations of each test image; each test run shows every test image once (35 in GOD).</summary>
     public int TestRepeats { get; init; } = 35;
@@ -86,6 +130,15 @@ public sealed record VisualCortexConfig
     /// <summary>Voxel size, mm (GOD: 3 mm isotropic).</summary>
     public double VoxelSizeMm { get; init; } = 3.0;
 
+    /// <summary>Training images per category when neither <see cref="TrainImagesPerCategory"/> nor <see cref="TrainImages"/> is given.</summary>
+    public const int DefaultTrainImagesPerCategory = 120;
+
+    /// <summary>Test images per category when neither <see cref="TestImagesPerCategory"/> nor <see cref="TestImages"/> is given.</summary>
+    public const int DefaultTestImagesPerCategory = 5;
+
+    /// <summary>The name of subject <paramref name="index"/> (1-based) when there are several: sim-01, sim-02, ...</summary>
+    public static string SubjectName(int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sim-{index:D2}");
+
     /// <summary>Test runs: one per test repeat.</summary>
     public int TestRuns => TestRepeats;
 
@@ -95,8 +148,27 @@ public sealed record VisualCortexConfig
     /// <summary>Throws <see cref="InvalidSettingException"/> naming the first bad field.</summary>
     public void Validate()
     {
-        Require(TrainImagesPerCategory >= 1, nameof(TrainImagesPerCategory), TrainImagesPerCategory, "must be >= 1");
-        Require(TestImagesPerCategory >= 1, nameof(TestImagesPerCategory), TestImagesPerCategory, "must be >= 1");
+        Require(Categories is null or >= 2, nameof(Categories), Categories, "must be >= 2");
+        Require(TrainImagesPerCategory is null or >= 1, nameof(TrainImagesPerCategory), TrainImagesPerCategory, "must be >= 1");
+        Require(TestImagesPerCategory is null or >= 1, nameof(TestImagesPerCategory), TestImagesPerCategory, "must be >= 1");
+        Require(TrainImages is null || TrainImagesPerCategory is null, nameof(TrainImages), TrainImages, "give {train_images} or {train_images_per_category}, not both");
+        Require(TestImages is null || TestImagesPerCategory is null, nameof(TestImages), TestImages, "give {test_images} or {test_images_per_category}, not both");
+        Require(HeldOutTestCategories >= 0, nameof(HeldOutTestCategories), HeldOutTestCategories, "must be >= 0");
+        Require(Categories is null || HeldOutTestCategories < Categories, nameof(HeldOutTestCategories), HeldOutTestCategories,
+            $"must be less than {{categories}} ({Categories}): at least one category must contribute training images");
+        if (Categories is int n)
+        {
+            int trainCategories = HeldOutTestCategories > 0 ? n - HeldOutTestCategories : n;
+            int testCategories = HeldOutTestCategories > 0 ? HeldOutTestCategories : n;
+            Require(TrainImages is null || TrainImages >= trainCategories, nameof(TrainImages), TrainImages,
+                $"must be at least the number of training categories ({trainCategories}): each gets at least one image");
+            Require(TestImages is null || TestImages >= testCategories, nameof(TestImages), TestImages,
+                $"must be at least the number of test categories ({testCategories}): each gets at least one image");
+        }
+        Require(TrainImages is null or >= 1, nameof(TrainImages), TrainImages, "must be >= 1");
+        Require(TestImages is null or >= 1, nameof(TestImages), TestImages, "must be >= 1");
+        Require(Subjects >= 1, nameof(Subjects), Subjects, "must be >= 1");
+        Require(PretrainingPoolSize >= 0, nameof(PretrainingPoolSize), PretrainingPoolSize, "must be >= 0");
         Require(TestRepeats >= 1, nameof(TestRepeats), TestRepeats, "must be >= 1");
         Require(TrainRuns >= 1, nameof(TrainRuns), TrainRuns, "must be >= 1");
         Require(RetinotopicAreas.Count >= 1 || LocVoxelCount >= 1, nameof(RetinotopicAreas), RetinotopicAreas.Count, "need at least one area or LOC voxels");
@@ -127,7 +199,7 @@ public sealed record VisualCortexConfig
         Require(!string.IsNullOrWhiteSpace(Subject), nameof(Subject), Subject, "must not be empty");
     }
 
-    private static void Require(bool condition, string field, object value, string rule)
+    private static void Require(bool condition, string field, object? value, string rule)
     {
         if (!condition) throw new InvalidSettingException(Check.SettingName(field), value, rule);
     }

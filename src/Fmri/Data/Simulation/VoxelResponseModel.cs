@@ -15,10 +15,19 @@ namespace Fmri.Data.Simulation;
 /// deviation of d across stimuli, so a typical voxel's response varies by its gain (in % signal change).</item>
 /// </list>
 /// Energy is computed once per image; stimuli are processed in parallel, each with a fixed summation order, so the
-/// result does not depend on scheduling.
+/// result does not depend on scheduling. The z-scoring of LOC drives and the area scale come from the stimuli given
+/// (<see cref="ResponseNormalisation"/>); responses to other images of the same subject (the pretraining pool) reuse
+/// the experiment's normalisation, so the same image gives the same response whichever set it is in.
 /// </summary>
 public static class VoxelResponseModel
 {
+    /// <summary>
+    /// The per-voxel statistics that turn drives into responses: mean and standard deviation over the stimuli of each
+    /// LOC voxel's shape and category terms (NaN for retinotopic voxels), and each area's scale (the median over its
+    /// voxels of the drive's standard deviation).
+    /// </summary>
+    public sealed record ResponseNormalisation(double[] ShapeMean, double[] ShapeSd, double[] CategoryMean, double[] CategorySd, double[] AreaScale);
+
     /// <summary>Mean of an LOC voxel's drive in units of its stimulus-driven standard deviation (its evoked response).</summary>
     public const double LocEvokedMean = 2.0;
 
@@ -28,6 +37,14 @@ public static class VoxelResponseModel
     /// </summary>
     public static float[] NoiseFreeResponses(float[] images, int[] categories, VoxelPopulation population, GaborEnergyBank bank,
         VisualCortexConfig config, IProgress<double>? progress = null)
+        => NoiseFreeResponses(images, categories, population, bank, config, normalisation: null, progress).Responses;
+
+    /// <summary>
+    /// As above, normalised with <paramref name="normalisation"/> when given (e.g. the experiment's, for other images
+    /// seen by the same voxels), else with statistics over these stimuli; returns the normalisation used.
+    /// </summary>
+    public static (float[] Responses, ResponseNormalisation Normalisation) NoiseFreeResponses(float[] images, int[] categories, VoxelPopulation population,
+        GaborEnergyBank bank, VisualCortexConfig config, ResponseNormalisation? normalisation, IProgress<double>? progress = null)
     {
         int r = bank.Resolution, pixels = r * r, stimuli = categories.Length, voxels = population.VoxelCount;
         if (images.Length != stimuli * pixels)
@@ -66,9 +83,13 @@ public static class VoxelResponseModel
             return buffers;
         }, _ => { });
 
-        if (locArea >= 0) MixLocDrive(drive, categoryTerm, stimuli, population, locArea);
-        ScaleToPercentSignalChange(drive, stimuli, population);
-        return drive;
+        var (shapeMean, shapeSd, categoryMean, categorySd) = normalisation is null
+            ? LocMoments(drive, categoryTerm, stimuli, population, locArea)
+            : (normalisation.ShapeMean, normalisation.ShapeSd, normalisation.CategoryMean, normalisation.CategorySd);
+        if (locArea >= 0) MixLocDrive(drive, categoryTerm, stimuli, population, locArea, shapeMean, shapeSd, categoryMean, categorySd);
+        var areaScale = normalisation?.AreaScale ?? AreaScales(drive, stimuli, population);
+        ScaleToPercentSignalChange(drive, stimuli, population, areaScale);
+        return (drive, new ResponseNormalisation(shapeMean, shapeSd, categoryMean, categorySd, areaScale));
     }
 
     /// <summary>Sparse pRF pixel weights of each retinotopic voxel (empty for LOC).</summary>
@@ -119,26 +140,45 @@ public static class VoxelResponseModel
         }
     }
 
-    private static void MixLocDrive(float[] drive, float[] categoryTerm, int stimuli, VoxelPopulation population, int locArea)
+    /// <summary>Mean and standard deviation over the stimuli of each LOC voxel's shape and category terms (NaN elsewhere).</summary>
+    private static (double[] ShapeMean, double[] ShapeSd, double[] CategoryMean, double[] CategorySd) LocMoments(
+        float[] drive, float[] categoryTerm, int stimuli, VoxelPopulation population, int locArea)
+    {
+        int voxels = population.VoxelCount;
+        var moments = (ShapeMean: new double[voxels], ShapeSd: new double[voxels], CategoryMean: new double[voxels], CategorySd: new double[voxels]);
+        for (int v = 0; v < voxels; v++)
+        {
+            if (population.Area[v] != locArea || locArea < 0)
+            {
+                moments.ShapeMean[v] = moments.ShapeSd[v] = moments.CategoryMean[v] = moments.CategorySd[v] = double.NaN;
+                continue;
+            }
+            (moments.ShapeMean[v], moments.ShapeSd[v]) = Moments(drive, stimuli, voxels, v);
+            (moments.CategoryMean[v], moments.CategorySd[v]) = Moments(categoryTerm, stimuli, voxels, v);
+        }
+        return moments;
+    }
+
+    private static void MixLocDrive(float[] drive, float[] categoryTerm, int stimuli, VoxelPopulation population, int locArea,
+        double[] shapeMean, double[] shapeSd, double[] categoryMean, double[] categorySd)
     {
         int voxels = population.VoxelCount;
         for (int v = 0; v < voxels; v++)
         {
             if (population.Area[v] != locArea) continue;
-            var (shapeMean, shapeSd) = Moments(drive, stimuli, voxels, v);
-            var (categoryMean, categorySd) = Moments(categoryTerm, stimuli, voxels, v);
             double share = population.CategoryShare[v];
             for (int s = 0; s < stimuli; s++)
             {
                 long i = (long)s * voxels + v;
-                double shapeZ = shapeSd > 0 ? (drive[i] - shapeMean) / shapeSd : 0;
-                double categoryZ = categorySd > 0 ? (categoryTerm[i] - categoryMean) / categorySd : 0;
+                double shapeZ = shapeSd[v] > 0 ? (drive[i] - shapeMean[v]) / shapeSd[v] : 0;
+                double categoryZ = categorySd[v] > 0 ? (categoryTerm[i] - categoryMean[v]) / categorySd[v] : 0;
                 drive[i] = (float)(LocEvokedMean + Math.Sqrt(share) * categoryZ + Math.Sqrt(1 - share) * shapeZ);
             }
         }
     }
 
-    private static void ScaleToPercentSignalChange(float[] drive, int stimuli, VoxelPopulation population)
+    /// <summary>Each area's scale: the median over its voxels of the (positive) standard deviation of the drive across stimuli; 1 when none varies.</summary>
+    private static double[] AreaScales(float[] drive, int stimuli, VoxelPopulation population)
     {
         int voxels = population.VoxelCount;
         var sd = new double[voxels];
@@ -149,6 +189,12 @@ public static class VoxelResponseModel
             var positive = Enumerable.Range(0, voxels).Where(v => population.Area[v] == a && sd[v] > 0).Select(v => sd[v]).Order().ToArray();
             scale[a] = positive.Length == 0 ? 1.0 : positive[positive.Length / 2];
         }
+        return scale;
+    }
+
+    private static void ScaleToPercentSignalChange(float[] drive, int stimuli, VoxelPopulation population, double[] scale)
+    {
+        int voxels = population.VoxelCount;
         for (int s = 0; s < stimuli; s++)
         {
             for (int v = 0; v < voxels; v++)

@@ -11,6 +11,8 @@ namespace Fmri.Data.Stimuli;
 /// <item><c>/stimulus_id</c> N variable-length UTF-8 strings (e.g. <c>n00001009_17</c>).</item>
 /// <item><c>/category</c> int32 (N), an index into <c>/category_names</c>, -1 when unknown.</item>
 /// <item><c>/category_names</c> strings (K); optional on reading.</item>
+/// <item><c>/held_out_test_categories</c> strings (optional): names of categories whose images are test images
+/// only, none of them a training image (an out-of-category test, as written by the simulator).</item>
 /// <item>root attributes <c>layout</c> = "stimulus-images" and <c>layout_version</c> = 1.</item>
 /// </list>
 /// </summary>
@@ -19,9 +21,19 @@ public static class StimulusImageFile
     public const string LayoutName = "stimulus-images";
     public const int LayoutVersion = 1;
 
-    /// <summary>Writes <paramref name="set"/> to <paramref name="path"/> atomically.</summary>
-    public static void Write(StimulusImageSet set, string path)
+    public const string HeldOutTestCategoriesField = "held_out_test_categories";
+
+    /// <summary>
+    /// Writes <paramref name="set"/> to <paramref name="path"/> atomically; <paramref name="heldOutTestCategories"/>,
+    /// when not empty, lists the categories that only test images come from.
+    /// </summary>
+    /// <exception cref="ArgumentException">A held-out category is not one of the set's category names.</exception>
+    public static void Write(StimulusImageSet set, string path, IReadOnlyList<string>? heldOutTestCategories = null)
     {
+        heldOutTestCategories ??= [];
+        foreach (var name in heldOutTestCategories)
+            if (!set.CategoryNames.Contains(name))
+                throw new ArgumentException($"heldOutTestCategories: '{name}' is not one of the category names", nameof(heldOutTestCategories));
         var file = new H5File
         {
             ["images"] = Hdf5Fields.Compressed(set.Pixels, [(ulong)set.Count, (ulong)set.Height, (ulong)set.Width, (ulong)set.Channels], rowsPerChunk: 256),
@@ -29,9 +41,20 @@ public static class StimulusImageFile
             ["category"] = set.CategoryLabels.ToArray(),
             ["category_names"] = set.CategoryNames.ToArray(),
         };
+        if (heldOutTestCategories.Count > 0) file[HeldOutTestCategoriesField] = heldOutTestCategories.ToArray();
         file.Attributes["layout"] = LayoutName;
         file.Attributes["layout_version"] = LayoutVersion;
         AtomicFile.Write(path, tmp => file.Write(tmp));
+    }
+
+    /// <summary>The held-out test categories recorded in a stimulus file (empty when it records none).</summary>
+    public static string[] ReadHeldOutTestCategories(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: stimulus file not found", path);
+        using var file = OpenHdf5(path);
+        return Hdf5Fields.Has(file, HeldOutTestCategoriesField)
+            ? Hdf5Fields.ReadArray<string>(file, path, HeldOutTestCategoriesField, rank: 1)
+            : [];
     }
 
     /// <exception cref="DataFormatException">A dataset is missing or has the wrong shape or type.</exception>

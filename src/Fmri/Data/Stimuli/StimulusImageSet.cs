@@ -116,6 +116,22 @@ public sealed class StimulusImageSet
         return new StimulusImageSet(pixels, Count, height, width, Channels, StimulusIds, CategoryLabels, CategoryNames);
     }
 
+    /// <summary>
+    /// The images resampled to exactly <paramref name="height"/> x <paramref name="width"/> (bilinear with mipmaps, no
+    /// padding; the aspect ratio changes when the shapes differ). The same set when the size already matches.
+    /// </summary>
+    public StimulusImageSet ResizeTo(int height, int width)
+    {
+        if (height <= 0 || width <= 0)
+            throw new ArgumentException($"target size {height} x {width} must be positive");
+        if (height == Height && width == Width) return this;
+        int length = height * width * Channels;
+        var pixels = new byte[(long)Count * length];
+        for (int i = 0; i < Count; i++)
+            ImageResampling.Resize(Image(i).ToArray(), Height, Width, Channels, height, width).CopyTo(pixels.AsSpan(i * length, length));
+        return new StimulusImageSet(pixels, Count, height, width, Channels, StimulusIds, CategoryLabels, CategoryNames);
+    }
+
     /// <summary>The 32 x 32 images the diffusion side works on (see <see cref="FitTo"/>).</summary>
     public StimulusImageSet ForDiffusion() => FitTo(32, 32);
 
