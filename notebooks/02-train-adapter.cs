@@ -10,6 +10,7 @@ using System.IO;
 using System.Diagnostics;
 using Decoding.DoubleConditioning;
 using Decoding.Decode;
+using Decoding.Decode.Routes;
 using Fmri.MaskedBrainModeling;
 using Fmri.Data;
 using Decoding.Diffusion;
@@ -132,9 +133,10 @@ NotebookDisplay.Png(PlotImage.RenderPng(LossCurvePlot.Build([LossCurvePlot.FromC
 // two images per item. The grid shows the stimulus the subject saw next to its decodings.
 
 // --- code cell 4 ---
-model.eval();
-var (decoded, items, _) = DecodingRun.Run(model, firstStage, fmri, canonicalPath, stimuli, stimuliPath,
-    new DecodingSettings { Samples = 2, Sampling = new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = 20, GuidanceScale = 3.0 }, Seed = 9 },
+// The MinD-Vis route decodes each test item from its fMRI; each item draws from its own seeded generator.
+var items = BrainEncoderWidth.Fit(StimulusPairs.ForSplit(fmri, canonicalPath, DataSplit.Test, stimuli, stimuliPath, imageSize, 1), encoderConfig, canonicalPath);
+var route = new MindVisRoute(model, firstStage, new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = 20, GuidanceScale = 3.0 });
+var preview = DecodingRun.Run(route, items, new DecodingSettings { Route = MindVisRoute.Name, Samples = 2, Seed = 9 },
     Path.Combine(results, "decoded_preview"), new Dictionary<string, object>());
 NotebookDisplay.PngFile(Path.Combine(results, "decoded_preview", DecodingRun.GridFile), $"{items.Count} test stimuli and their decodings");
-NotebookDisplay.Text($"decoded {decoded.shape[0]} items x {decoded.shape[1]} samples; notebook ran in {clock.Elapsed.TotalSeconds:F1} s");
+NotebookDisplay.Text($"decoded {preview.Images.shape[0]} items x {preview.Images.shape[1]} samples; notebook ran in {clock.Elapsed.TotalSeconds:F1} s");

@@ -10,10 +10,11 @@ using System.IO;
 using System.Diagnostics;
 using Decoding.DoubleConditioning;
 using Decoding.Decode;
+using Decoding.Decode.Routes;
 using Fmri.MaskedBrainModeling;
 using Fmri.Data;
 using Decoding.Evaluation;
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Decoding.Evaluation.ScoringClassifier;
 using Fmri.Core.Imaging;
 using Decoding.LatentDiffusion;
@@ -68,10 +69,15 @@ NotebookDisplay.Text($"model: {size}x{size} images, brain encoder '{model.Config
 // --- code cell 2 ---
 var sampling = new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = 20, GuidanceScale = 3.0 };
 var noAttributes = new Dictionary<string, object>();
-var (decoded, items, _) = DecodingRun.Run(model, firstStage, fmri, canonicalPath, stimuli, stimuliPath,
-    new DecodingSettings { Samples = 3, Sampling = sampling, Seed = 9 }, Path.Combine(results, "decoded"), noAttributes);
-var (shuffled, _, shuffledOrder) = DecodingRun.Run(model, firstStage, fmri, canonicalPath, stimuli, stimuliPath,
-    new DecodingSettings { Samples = 3, Sampling = sampling, Seed = 9, ShuffleFmri = true }, Path.Combine(results, "decoded_shuffled"), noAttributes);
+var route = new MindVisRoute(model, firstStage, sampling);
+var items = BrainEncoderWidth.Fit(StimulusPairs.ForSplit(fmri, canonicalPath, DataSplit.Test, stimuli, stimuliPath, size, 1), model.Config.BrainEncoder, canonicalPath);
+var decoded = DecodingRun.Run(route, items, new DecodingSettings { Route = MindVisRoute.Name, Samples = 3, Seed = 9 },
+    Path.Combine(results, "decoded"), noAttributes).Images;
+// The control: each item decoded from another item's fMRI (a derangement across categories, its own seed).
+var control = DecodingRun.Run(route, items, new DecodingSettings { Route = MindVisRoute.Name, Samples = 3, Seed = 9, ShuffleFmri = true },
+    Path.Combine(results, "decoded_shuffled"), noAttributes);
+var shuffled = control.Images;
+var shuffledOrder = control.Control!.Order;
 int n = items.Count;
 var truth = items.Images.to(ScalarType.Float32) / 255.0;                                  // (N, C, S, S) in [0, 1]
 NotebookDisplay.Text($"decoded {n} items x 3 samples twice (fMRI order of the control: {string.Join(" ", shuffledOrder)})");
@@ -116,9 +122,9 @@ ImageTensor ToImage(Tensor chw)   // (C, S, S) in [0, 1] -> the evaluation libra
 var stimulusImages = Enumerable.Range(0, n).Select(i => ToImage(truth[i])).ToList();
 // Library metrics, averaged over each method's K samples per item.
 double PixCorrOf(Tensor images) => Enumerable.Range(0, (int)images.shape[1])
-    .Average(k => Decoding.Evaluation.Metrics.PixCorr.Compute(Enumerable.Range(0, n).Select(i => ToImage(images[i, k])).ToList(), stimulusImages).Mean);
+    .Average(k => Decoding.Metrics.PixCorr.Compute(Enumerable.Range(0, n).Select(i => ToImage(images[i, k])).ToList(), stimulusImages).Mean);
 double TwoWayOf(Tensor images) => Enumerable.Range(0, (int)images.shape[1])
-    .Average(k => Decoding.Evaluation.Metrics.TwoWayIdentification.Compute(Enumerable.Range(0, n).Select(i => ToImage(images[i, k])).ToList(), stimulusImages).Mean);
+    .Average(k => Decoding.Metrics.TwoWayIdentification.Compute(Enumerable.Range(0, n).Select(i => ToImage(images[i, k])).ToList(), stimulusImages).Mean);
 double NWayOf(double[,] r, int ways, int trials, Random random)
 {
     int correct = 0;

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Fmri.MaskedBrainModeling;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.Decode;
+using Decoding.Decode.Routes;
 using Decoding.DoubleConditioning;
 using Decoding.LatentDiffusion;
 using Fmri.Core.Runs;
@@ -12,40 +14,61 @@ using Fmri.Data.Stimuli;
 namespace Decoding.Cli;
 
 /// <summary>
-/// <c>decoding decode</c>: K images per test item from a trained fMRI-to-image model (<c>train-adapter</c> folder):
-/// PNG files, decoded.h5, grid.png and run.json. <c>--shuffle-fmri</c> is the shuffled-fMRI control.
+/// <c>decoding decode --route NAME</c>: K images per test item with one route of <see cref="RouteCatalog"/> (a decoding
+/// route from fMRI, a baseline or a reference), fitted on the training split: PNG files, decoded.h5, grid.png and
+/// run.json. <c>--shuffle-fmri</c> makes the route's control; <c>--select</c> chooses the img2img / semantic settings on
+/// a validation split of the training trials first.
 /// </summary>
 public static class DecodeCommand
 {
     public static Command Create()
     {
-        var modelDir = new Option<string?>("--model") { Description = "train-adapter output folder" };
-        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file" };
-        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) with the ground-truth images" };
+        var route = new Option<string>("--route") { Description = $"What makes the images: {string.Join(", ", RouteCatalog.Routes.Select(r => $"{r.Name} ({r.Summary})"))}", DefaultValueFactory = _ => Img2ImgRoute.Name };
+        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file (its training split fits the route, its test split is decoded)" };
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) with every stimulus of --data" };
         var output = new Option<string?>("--out") { Description = "Output folder" };
-        var samples = new Option<int>("--samples") { Description = "Images per item (MinD-Vis: 5)", DefaultValueFactory = _ => 5 };
-        var sampler = new Option<string>("--sampler") { Description = "plms | ddim | ddpm (MinD-Vis: plms)", DefaultValueFactory = _ => "plms" };
-        var steps = new Option<int>("--steps") { Description = "Denoising steps (MinD-Vis: 250)", DefaultValueFactory = _ => 250 };
-        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none, MinD-Vis)", DefaultValueFactory = _ => 1.0 };
-        var seed = new Option<long>("--seed") { Description = "Seed of the sampling noise (and of the --shuffle-fmri permutation)", DefaultValueFactory = _ => 2022 };
+        var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (routes img2img, lowlevel, semantic, ldm-class)" };
+        var modelDir = new Option<string?>("--model") { Description = "train-adapter output folder (route mindvis)" };
+        var truth = new Option<string?>("--simulation-truth") { Description = "The simulator's truth.h5 (route ceiling)" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Side of the decoded images (default: the model's; without one, the stimuli's)" };
+        var samples = new Option<int>("--samples") { Description = "Images per item (MinD-Vis: 5); deterministic routes make 1", DefaultValueFactory = _ => 5 };
+        var sampler = new Option<string>("--sampler") { Description = "ddim | plms | ddpm (MinD-Vis: plms)", DefaultValueFactory = _ => "ddim" };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps (MinD-Vis: 250)", DefaultValueFactory = _ => 50 };
+        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none, as MinD-Vis)", DefaultValueFactory = _ => 5.0 };
+        var strength = new Option<double>("--strength") { Description = "img2img: share of the steps run from the noised low-level latent (1 = from noise)", DefaultValueFactory = _ => 0.5 };
+        var blend = new Option<double>("--blend") { Description = "img2img: weight of the low-level image in the result (0 = none)", DefaultValueFactory = _ => 0.0 };
+        var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (the conditioner's context) | category (one-hot)", DefaultValueFactory = _ => "context" };
+        var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
+        var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
+        var selectSteps = new Option<int?>("--select-steps") { Description = "Denoising steps while selecting (default: --steps)" };
+        var seed = new Option<long>("--seed") { Description = "Seed of each item's generator (sampling noise) and of the ridge folds", DefaultValueFactory = _ => 2022 };
         var split = new Option<string>("--split") { Description = "Which samples: test | test-imagery | train", DefaultValueFactory = _ => "test" };
-        var shuffle = new Option<bool>("--shuffle-fmri") { Description = "Control: permute the fMRI rows relative to the stimuli (seeded)" };
+        var shuffle = new Option<bool>("--shuffle-fmri") { Description = "Control: decode each item from another item's fMRI (a derangement across categories)" };
+        var controlSeed = new Option<long>("--control-seed") { Description = "Seed of the control's permutation, independent of the sampling noise", DefaultValueFactory = _ => 1 };
+        var controlOut = new Option<string?>("--control-out") { Description = "Also decode the route's shuffled-fMRI control, with the same fitted route and settings, into this folder" };
         var threads = CommonOptions.Threads();
 
-        var command = new Command("decode", "Decode images from fMRI with a trained model: PNGs, decoded.h5, grid.png");
-        foreach (var option in new Option[] { modelDir, data, stimuli, output, samples, sampler, steps, guidance, seed, split, shuffle, threads })
+        var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
+        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend,
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string model = Check.ExistingFolder(parse.GetValue(modelDir), "model", "run train-adapter first");
+            var spec = RouteCatalog.Spec(parse.GetValue(route)!);
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            string? ldmDir = parse.GetValue(ldm) is { } l ? Check.ExistingFolder(l, "ldm", "run train-ldm first") : null;
+            string? modelFolder = parse.GetValue(modelDir) is { } m ? Check.ExistingFolder(m, "model", "run train-adapter first") : null;
+            string? truthFile = parse.GetValue(truth) is { } t ? Check.ExistingFile(t, "simulation_truth") : null;
+            string? controlDir = parse.GetValue(controlOut) is { } co ? Check.OutputFolder(co, "control_out") : null;
+            Check.That(controlDir is null || !parse.GetValue(shuffle), "control_out", controlDir, "decodes the control next to the route; leave out {shuffle_fmri}");
+            Check.That(controlDir is null || spec.Kind != DecodedMethod.Reference, "control_out", controlDir, $"applies to routes that decode fMRI; the {spec.Name} reference does not use it");
             var settings = new DecodingSettings
             {
+                Route = spec.Name,
                 Samples = parse.GetValue(samples),
                 Sampling = new SamplingOptions
                 {
@@ -53,54 +76,105 @@ public static class DecodeCommand
                     Steps = parse.GetValue(steps),
                     GuidanceScale = parse.GetValue(guidance),
                 },
+                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend)),
+                SemanticTarget = Check.OneOf(parse.GetValue(target), Targets, "semantic_target"),
                 Seed = parse.GetValue(seed),
                 Split = Check.OneOf(parse.GetValue(split), Splits, "split"),
                 ShuffleFmri = parse.GetValue(shuffle),
+                ControlSeed = parse.GetValue(controlSeed),
             };
             settings.Validate();
+            bool selecting = parse.GetValue(select);
+            Check.That(!selecting || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", null, $"chooses settings of the img2img and semantic routes; the {spec.Name} route has none to choose");
+            int validationStimuli = Check.AtLeast(parse.GetValue(validation), 2, "validation_stimuli");
+            if (spec.NeedsLdm && ldmDir is null) throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
+            if (spec.NeedsMindVis && modelFolder is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
+            if (spec.NeedsTruth && truthFile is null) throw new InvalidSettingException("simulation_truth", null, $"is required by the {spec.Name} route (the simulator's truth.h5)");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
 
-            var (dcLdm, firstStage) = new DoubleConditionedLdmFolder(model).Load();
+            var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
+            (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;
+            var models = new RouteModels(pipeline, mindVis, truthFile);
+            var fmri = CanonicalFile.Read(dataFile);
+            var images = StimulusImageSet.Read(stimuliFile);
+            int size = parse.GetValue(imageSize) ?? pipeline?.Model.Config.ImageSize ?? mindVis?.Model.Config.ImageSize ?? Math.Max(images.Height, images.Width);
+            int channels = pipeline?.Model.Config.ImageChannels ?? mindVis?.Model.Config.ImageChannels ?? images.Channels;
+            if (pipeline is not null) Check.That(size == pipeline.Model.Config.ImageSize, "image_size", size, $"differs from the LDM's {pipeline.Model.Config.ImageSize}");
+            var categoryNames = images.CategoryNames;
+            var train = StimulusPairs.ForTraining(fmri, dataFile, images, stimuliFile, size, channels);
+            var items = StimulusPairs.ForSplit(fmri, dataFile, settings.Split, images, stimuliFile, size, channels);
+            if (mindVis is not null)
+            {
+                train = BrainEncoderWidth.Fit(train, mindVis.Value.Model.Config.BrainEncoder, dataFile);
+                items = BrainEncoderWidth.Fit(items, mindVis.Value.Model.Config.BrainEncoder, dataFile);
+            }
+
+            SelectionResult? selection = null;
+            if (selecting)
+            {
+                var selectSettings = settings with { Sampling = settings.Sampling with { Steps = parse.GetValue(selectSteps) ?? settings.Sampling.Steps } };
+                selection = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, SelectionGrid.Default, validationStimuli, progress));
+                settings = selection.Chosen with { Sampling = selection.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"decode: chosen on {selection.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}"));
+            }
+
+            var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {
                 ["sampler"] = parse.GetValue(sampler)!,
                 ["steps"] = settings.Sampling.Steps,
                 ["guidance"] = settings.Sampling.GuidanceScale,
+                ["strength"] = settings.Img2Img.Strength,
+                ["blend"] = settings.Img2Img.Blend,
+                ["semantic_target"] = settings.SemanticTarget.ToString().ToLowerInvariant(),
                 ["seed"] = settings.Seed,
+                ["control_seed"] = settings.ControlSeed,
                 ["samples"] = settings.Samples,
                 ["split"] = parse.GetValue(split)!,
-                ["shuffle_fmri"] = settings.ShuffleFmri ? 1 : 0,
-                ["model"] = Path.GetFullPath(model),
                 ["data"] = Path.GetFullPath(dataFile),
                 ["stimuli"] = Path.GetFullPath(stimuliFile),
-                ["brain_encoder_include_test_fmri"] = dcLdm.Config.BrainEncoder.IncludeTestFmri ? 1 : 0,
+                ["ldm"] = ldmDir is null ? "" : Path.GetFullPath(ldmDir),
+                ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
+                ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
+                ["selected_on_validation"] = selecting ? 1 : 0,
             };
-            var (images, items, order) = ConsoleProgress.Run("decoding", 1, _ =>
-                DecodingRun.Run(dcLdm, firstStage, CanonicalFile.Read(dataFile), dataFile, StimulusImageSet.Read(stimuliFile), stimuliFile,
-                    settings, outDir, attributes));
-            images.Dispose();
-
-            new RunManifest
+            var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };
+            if (controlDir is not null) runs.Add((controlDir, settings with { ShuffleFmri = true }));
+            foreach (var (folder, runSettings) in runs)
             {
-                Command = "decode",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
-                Config = new
+                var runClock = Stopwatch.StartNew();
+                using var result = ConsoleProgress.Run($"decoding ({spec.Name}{(runSettings.ShuffleFmri ? ", shuffled fMRI" : "")})", 1.0, progress =>
+                    DecodingRun.Run(decoder, items, runSettings, folder, attributes, progress));
+                new RunManifest
                 {
-                    Settings = settings,
-                    Items = items.Count,
-                    ShuffleFmri = settings.ShuffleFmri,
-                    FmriOrder = settings.ShuffleFmri ? order : null,
-                    Model = Path.GetFullPath(model),
-                    BrainEncoderIncludedTestFmri = dcLdm.Config.BrainEncoder.IncludeTestFmri,
-                },
-                Seeds = new Dictionary<string, long> { ["seed"] = settings.Seed },
-                InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile,
-                    Path.Combine(model, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors")),
-                Outputs = [DecodedImagesFile.FileName, DecodingRun.GridFile, "<stimulus_id>_<k>.png"],
-                StartedUtc = started,
-                WallSeconds = clock.Elapsed.TotalSeconds,
-            }.Write(Path.Combine(outDir, "run.json"));
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"decode: {items.Count} items x {settings.Samples} images{(settings.ShuffleFmri ? " (shuffled fMRI)" : "")}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
+                    Command = "decode",
+                    Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                    Config = new
+                    {
+                        Settings = runSettings,
+                        Method = result.Method,
+                        Items = items.Count,
+                        TrainingSamples = train.Count,
+                        FmriOrder = result.Control?.Order,
+                        ControlSameCategoryDonors = result.Control?.SameCategory,
+                        Selection = selection,
+                        ImageSize = size,
+                    },
+                    Seeds = new Dictionary<string, long> { ["seed"] = runSettings.Seed, ["control_seed"] = runSettings.ControlSeed },
+                    InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile,
+                        ldmDir is null ? "" : Path.Combine(ldmDir, $"{LatentDiffusionModelFolder.CheckpointName}.safetensors"),
+                        modelFolder is null ? "" : Path.Combine(modelFolder, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors"), truthFile ?? ""]),
+                    Outputs = [DecodedImagesFile.FileName, DecodingRun.GridFile, "<stimulus_id>_<k>.png"],
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
+                }.Write(Path.Combine(folder, "run.json"));
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"decode: {result.Method.Name}: {items.Count} items x {result.Images.shape[1]} images; {runClock.Elapsed.TotalSeconds:F1} s -> {folder}"));
+            }
+            train.Images.Dispose();
+            items.Images.Dispose();
             return 0;
         }));
         return command;
@@ -111,5 +185,11 @@ public static class DecodeCommand
         ["test"] = DataSplit.Test,
         ["test-imagery"] = DataSplit.TestImagery,
         ["train"] = DataSplit.Train,
+    };
+
+    private static readonly Dictionary<string, SemanticTarget> Targets = new()
+    {
+        ["context"] = SemanticTarget.Context,
+        ["category"] = SemanticTarget.Category,
     };
 }

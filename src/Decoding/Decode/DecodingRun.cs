@@ -1,68 +1,121 @@
-using Decoding.DoubleConditioning;
-using Fmri.MaskedBrainModeling;
-using Decoding.LatentDiffusion;
-using Fmri.Core.IO;
 using Fmri.Core.Imaging;
+using Fmri.Core.IO;
 using Fmri.Data;
-using Fmri.Data.Stimuli;
 using static TorchSharp.torch;
 
 namespace Decoding.Decode;
 
+/// <summary>What one decode run produced.</summary>
+/// <param name="Images">(N, K, C, S, S) in [0, 1].</param>
+/// <param name="Method">What the images are (for a control, the control of the route).</param>
+/// <param name="Control">For a shuffled-fMRI control, the fMRI row each item was given.</param>
+public sealed record DecodingResult(Tensor Images, DecodedMethod Method, FmriPermutation? Control) : IDisposable
+{
+    public void Dispose() => Images.Dispose();
+}
+
 /// <summary>
-/// Decodes every item of a split: K images per item written as <c>&lt;stimulus_id&gt;_&lt;k&gt;.png</c>, all of them
-/// in <see cref="DecodedImagesFile"/>, and <c>grid.png</c> (ground truth next to its K decoded images, one row per item).
-/// With <see cref="DecodingSettings.ShuffleFmri"/> the fMRI rows are permuted (seeded) before decoding, a control.
+/// Decodes every item of a split with one route and writes the result: <c>decoded.h5</c> (<see cref="DecodedImagesFile"/>),
+/// one PNG per image (<c>&lt;stimulus_id&gt;_&lt;k&gt;.png</c>) and <c>grid.png</c> (stimulus next to its K images, one row per
+/// item). Each item draws from its own generator (<see cref="ItemGenerators"/>); with <see cref="DecodingSettings.ShuffleFmri"/>
+/// the items are decoded from each other's fMRI (<see cref="ShuffledFmriControl"/>), the control of the route.
 /// </summary>
 public static class DecodingRun
 {
     public const string GridFile = "grid.png";
 
-    /// <returns>The images (N, K, C, S, S) in [0, 1], the items' stimulus ids, and the fMRI row permutation used (identity unless shuffled).</returns>
-    public static (Tensor Images, StimulusPairs Items, int[] FmriOrder) Run(DoubleConditionedLdm model, FirstStage firstStage,
-        FmriDataset fmri, string dataFile, StimulusImageSet stimuli, string stimuliFile, DecodingSettings settings, string outputFolder,
-        IReadOnlyDictionary<string, object> attributes)
+    /// <summary>Items decoded per route call (progress is reported after each).</summary>
+    public const int ItemsPerCall = 8;
+
+    public static DecodingResult Run(IDecodingRoute route, StimulusPairs items, DecodingSettings settings, string outputFolder,
+        IReadOnlyDictionary<string, object> attributes, IProgress<ProgressUpdate>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate(model.Config.Scheduler.NumTrainTimesteps);
-        var items = BrainEncoderWidth.Fit(
-            StimulusPairs.ForSplit(fmri, dataFile, settings.Split, stimuli, stimuliFile, model.Config.ImageSize, model.Config.ImageChannels),
-            model.Config.BrainEncoder, dataFile);
-        int n = items.Count, v = items.VoxelCount;
-        var order = Enumerable.Range(0, n).ToArray();
+        settings.Validate();
+        var method = route.Method;
+        FmriPermutation? control = null;
+        float[] voxels = items.Voxels;
         if (settings.ShuffleFmri)
         {
-            new Random(unchecked((int)settings.Seed)).Shuffle(order);
+            if (!method.UsesFmri)
+                throw new InvalidSettingException("shuffle_fmri", null, $"applies to routes that decode fMRI; '{method.RouteName}' does not use it");
+            control = ShuffledFmriControl.Draw(items.Categories, settings.ControlSeed);
+            voxels = Permute(items.Voxels, items.VoxelCount, control.Order);
+            method = method with
+            {
+                Name = $"control: {method.Name}, shuffled fMRI",
+                Kind = DecodedMethod.Control,
+                ControlOf = method.RouteName,
+                Description = $"{method.Description}; each test item decoded from another item's fMRI (a derangement; "
+                    + $"{control.SameCategory} of {items.Count} items got a same-category donor; control seed {settings.ControlSeed})",
+            };
         }
-        var voxels = new float[items.Voxels.Length];
-        for (int i = 0; i < n; i++) Array.Copy(items.Voxels, (long)order[i] * v, voxels, (long)i * v, v);
 
-        using var voxelTensor = tensor(voxels, new long[] { n, v });                                   // (N, V)
-        using var generator = new Generator(unchecked((ulong)settings.Seed));
-        var images = BrainDecoder.Decode(model, firstStage, voxelTensor, settings.Samples, settings.Sampling, generator);   // (N, K, C, S, S)
+        int samples = route.Stochastic ? settings.Samples : 1;
+        var ids = items.StimulusIds.Select(id => id.Value).ToArray();
+        var generators = ItemGenerators.For(settings.Seed, ids);
+        var chunks = new List<Tensor>();
+        try
+        {
+            var batch = new DecodeBatch(voxels, items.VoxelCount, ids, items.Categories, generators);
+            progress?.Report(new ProgressUpdate(0, $"0/{items.Count} items"));
+            for (int start = 0; start < items.Count; start += ItemsPerCall)
+            {
+                int count = Math.Min(ItemsPerCall, items.Count - start);
+                chunks.Add(route.Decode(batch.Slice(start, count), samples));                                  // (b, K, C, S, S)
+                progress?.Report(new ProgressUpdate((start + count) / (double)items.Count, $"{start + count}/{items.Count} items"));
+            }
+        }
+        finally
+        {
+            foreach (var g in generators) g.Dispose();
+        }
+        var images = cat(chunks, 0);                                                                           // (N, K, C, S, S)
+        foreach (var c in chunks) c.Dispose();
+        Write(images, items, method, control, outputFolder, attributes);
+        return new DecodingResult(images, method, control);
+    }
 
+    /// <summary>Writes decoded.h5, the PNGs and the grid for images (N, K, C, S, S) in [0, 1].</summary>
+    public static void Write(Tensor images, StimulusPairs items, DecodedMethod method, FmriPermutation? control, string outputFolder,
+        IReadOnlyDictionary<string, object> attributes)
+    {
         Directory.CreateDirectory(outputFolder);
-        long c = images.shape[2], s = images.shape[3];
+        int n = (int)images.shape[0], k = (int)images.shape[1], c = (int)images.shape[2], s = (int)images.shape[3];
         using var hwc = (images.clamp(0, 1) * 255.0).round().to(ScalarType.Byte).permute(0, 1, 3, 4, 2).contiguous();   // (N, K, S, S, C)
         var bytes = hwc.data<byte>().ToArray();
-        DecodedImagesFile.Write(Path.Combine(outputFolder, DecodedImagesFile.FileName), bytes, n, settings.Samples, (int)s, (int)s, (int)c,
-            items.StimulusIds.Select(id => id.Value).ToArray(), items.Categories, attributes);
+        var all = new Dictionary<string, object>(attributes);
+        if (control is not null)
+        {
+            all["control_same_category"] = control.SameCategory;
+        }
+        var decoded = new DecodedImages(bytes, n, k, s, s, c, items.StimulusIds.Select(id => id.Value).ToArray(), items.Categories, method,
+            control?.Order, new Dictionary<string, string>());
+        DecodedImagesFile.Write(Path.Combine(outputFolder, DecodedImagesFile.FileName), decoded, all);
 
-        var grid = new ImageGrid(scale: Math.Max(1, 96 / (int)s), title: settings.ShuffleFmri ? "decoded (shuffled-fMRI control)" : "decoded",
-            columnHeaders: ["stimulus", .. Enumerable.Range(1, settings.Samples).Select(k => $"#{k}")]);
+        var grid = new ImageGrid(scale: Math.Max(1, 96 / s), title: method.Name, columnHeaders: ["stimulus", .. Enumerable.Range(1, k).Select(j => $"#{j}")]);
         for (int i = 0; i < n; i++)
         {
             var cells = new List<(float[], int, int, int)> { Cell(items.Images[i].to(ScalarType.Float32) / 255.0) };
-            for (int k = 0; k < settings.Samples; k++)
+            for (int j = 0; j < k; j++)
             {
-                var cell = Cell(images[i, k]);
+                var cell = Cell(images[i, j]);
                 cells.Add(cell);
-                PngImage.Save(Path.Combine(outputFolder, $"{SafeName(items.StimulusIds[i].Value)}_{k}.png"), cell.Item1, cell.Item2, cell.Item3, cell.Item4);
+                PngImage.Save(Path.Combine(outputFolder, $"{SafeName(items.StimulusIds[i].Value)}_{j}.png"), cell.Item1, cell.Item2, cell.Item3, cell.Item4);
             }
             grid.AddRow(items.StimulusIds[i].Value, cells);
         }
         AtomicFile.WriteAllBytes(Path.Combine(outputFolder, GridFile), grid.EncodePng());
-        return (images, items, order);
+    }
+
+    /// <summary>Row i of the result is row <paramref name="order"/>[i] of <paramref name="voxels"/> (N x V).</summary>
+    public static float[] Permute(float[] voxels, int voxelCount, IReadOnlyList<int> order)
+    {
+        var result = new float[(long)order.Count * voxelCount];
+        for (int i = 0; i < order.Count; i++) Array.Copy(voxels, (long)order[i] * voxelCount, result, (long)i * voxelCount, voxelCount);
+        return result;
     }
 
     private static (float[], int, int, int) Cell(Tensor chw)

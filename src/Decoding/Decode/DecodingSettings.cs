@@ -1,29 +1,44 @@
+using Decoding.Decode.Routes;
 using Decoding.LatentDiffusion;
 using Fmri.Data;
 
 namespace Decoding.Decode;
 
-/// <summary>What <c>decoding decode</c> does: K samples per item of a split, the sampler, and the shuffled-fMRI control.</summary>
+/// <summary>What <c>decoding decode</c> does: which route, K samples per item of a split, the sampler, and the control.</summary>
 public sealed record DecodingSettings
 {
-    /// <summary>Images per test item (MinD-Vis: 5).</summary>
+    /// <summary>The route's name (see <see cref="RouteCatalog"/>).</summary>
+    public string Route { get; init; } = Img2ImgRoute.Name;
+
+    /// <summary>Images per test item (MinD-Vis: 5); deterministic routes make one.</summary>
     public int Samples { get; init; } = 5;
 
-    /// <summary>Sampler, steps and guidance (MinD-Vis: PLMS, 250 steps, guidance 1 = none).</summary>
-    public SamplingOptions Sampling { get; init; } = new() { Sampler = SamplerKind.Plms, Steps = 250, GuidanceScale = 1.0 };
+    /// <summary>Sampler, steps and guidance of the routes that sample (MinD-Vis: PLMS, 250 steps, guidance 1 = none).</summary>
+    public SamplingOptions Sampling { get; init; } = new() { Sampler = SamplerKind.Ddim, Steps = 50, GuidanceScale = 5.0 };
 
+    /// <summary>Strength and blend of the image-to-image route.</summary>
+    public Img2ImgSettings Img2Img { get; init; } = new();
+
+    /// <summary>What the semantic map predicts.</summary>
+    public SemanticTarget SemanticTarget { get; init; } = SemanticTarget.Context;
+
+    /// <summary>Seed of every item's generator (and of the ridge folds).</summary>
     public long Seed { get; init; } = 2022;
 
     public DataSplit Split { get; init; } = DataSplit.Test;
 
-    /// <summary>Control: permute the fMRI rows relative to the stimuli (seeded), so decoding should fall to chance.</summary>
+    /// <summary>Control: decode each item from another item's fMRI (see <see cref="ShuffledFmriControl"/>).</summary>
     public bool ShuffleFmri { get; init; }
+
+    /// <summary>Seed of the control's permutation, independent of the sampling noise.</summary>
+    public long ControlSeed { get; init; } = 1;
 
     /// <summary>Checks the settings (for a model trained with <paramref name="numTrainTimesteps"/> timesteps, when known).</summary>
     public DecodingSettings Validate(int numTrainTimesteps = int.MaxValue)
     {
         Check.AtLeast(Samples, 1, "samples");
         Sampling.Validate(numTrainTimesteps);
+        Img2Img.Validate();
         return this;
     }
 }

@@ -1,4 +1,3 @@
-using Decoding.Models.Unet;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;

@@ -44,9 +44,9 @@ public static class DenoisingLoop
     }
 
     /// <summary>
-    /// Denoises <paramref name="initialLatents"/> (x_T, or a partly noised x_t whose timestep is the schedule's first)
-    /// through all timesteps of SetTimesteps(<paramref name="numInferenceSteps"/>). <paramref name="eta"/> is DDIM's η
-    /// and must stay 0 for other schedulers. The caller's tensor is not modified.
+    /// Denoises <paramref name="initialLatents"/> (x_T, or for image-to-image x_t at Timesteps[<paramref name="beginIndex"/>])
+    /// through the timesteps of SetTimesteps(<paramref name="numInferenceSteps"/>) from <paramref name="beginIndex"/> on.
+    /// <paramref name="eta"/> is DDIM's η and must stay 0 for other schedulers. The caller's tensor is not modified.
     /// </summary>
     public static Tensor Denoise(
         DiffusionScheduler scheduler,
@@ -55,7 +55,8 @@ public static class DenoisingLoop
         int numInferenceSteps,
         Generator? generator = null,
         double eta = 0.0,
-        DenoisingStepCallback? callback = null)
+        DenoisingStepCallback? callback = null,
+        int beginIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(denoiser);
@@ -67,10 +68,11 @@ public static class DenoisingLoop
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         scheduler.SetTimesteps(numInferenceSteps);
+        scheduler.SetBeginIndex(beginIndex);
         var timesteps = scheduler.Timesteps.ToArray();
 
         var latents = initialLatents;
-        for (var i = 0; i < timesteps.Length; i++)
+        for (var i = beginIndex; i < timesteps.Length; i++)
         {
             var t = timesteps[i];
             Tensor next;

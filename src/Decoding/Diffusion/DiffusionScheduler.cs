@@ -1,4 +1,3 @@
-using Decoding.Models.Unet;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +51,23 @@ public abstract class DiffusionScheduler
     {
         timesteps = ComputeTimesteps(numInferenceSteps);
         NumInferenceSteps = numInferenceSteps;
+        BeginIndex = 0;
         OnTimestepsSet();
+    }
+
+    /// <summary>
+    /// The index in <see cref="Timesteps"/> of the first step of this run: 0, or for image-to-image the index that
+    /// skips the first steps (diffusers' <c>set_begin_index</c>; see <see cref="Img2Img"/>). Reset by SetTimesteps.
+    /// </summary>
+    public int BeginIndex { get; private set; }
+
+    /// <summary>Starts the run at <see cref="Timesteps"/>[<paramref name="index"/>] (call after SetTimesteps).</summary>
+    public void SetBeginIndex(int index)
+    {
+        if (NumInferenceSteps is null) throw new InvalidOperationException($"{Name}.SetBeginIndex: call SetTimesteps first");
+        if (index < 0 || index >= timesteps.Length)
+            throw new ArgumentOutOfRangeException(nameof(index), $"{Name}.SetBeginIndex: {index} is outside 0..{timesteps.Length - 1}");
+        BeginIndex = index;
     }
 
     /// <summary>One reverse step: x_{t−1} and x̂_0 from the model output at timestep t and the current sample x_t.</summary>

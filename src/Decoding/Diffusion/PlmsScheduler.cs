@@ -1,4 +1,3 @@
-using Decoding.Models.Unet;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -51,12 +50,12 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
         CheckStepArguments(modelOutput, timestep, sample);
         var numInferenceSteps = RequireNumInferenceSteps();
         var timesteps = Timesteps;
-        if (StepCounter >= timesteps.Count)
+        if (BeginIndex + StepCounter >= timesteps.Count)
             throw new InvalidOperationException(
                 $"{Name}.Step: all {timesteps.Count} steps of SetTimesteps({numInferenceSteps}) are done; call SetTimesteps to start a new run.");
-        if (timestep != timesteps[StepCounter])
+        if (timestep != timesteps[BeginIndex + StepCounter])
             throw new ArgumentException(
-                $"{Name}.Step: timestep = {timestep}, but step {StepCounter} of the schedule is at timestep {timesteps[StepCounter]}; PLMS keeps a history of model outputs, so steps must follow Timesteps in order.",
+                $"{Name}.Step: timestep = {timestep}, but step {BeginIndex + StepCounter} of the schedule is at timestep {timesteps[BeginIndex + StepCounter]}; PLMS keeps a history of model outputs, so steps must follow Timesteps in order.",
                 nameof(timestep));
 
         // Notation (variable -> Liu et al. 2022):

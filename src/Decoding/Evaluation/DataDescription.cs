@@ -5,7 +5,7 @@ namespace Decoding.Evaluation;
 /// <param name="Subject">Subject id from the preprocessed file, when given.</param>
 /// <param name="Rois">ROI names of the preprocessed file, when given.</param>
 /// <param name="ProvenanceSteps">Preprocessing steps recorded in the file.</param>
-/// <param name="DecodedAttributes">Root attributes of decoded.h5 (sampler, steps, seed, model, ...).</param>
+/// <param name="DecodedAttributes">Root attributes of each method's decoded.h5 (sampler, steps, seed, model, ...), by method name.</param>
 /// <param name="Caveats">Comparability caveats, one sentence each.</param>
 public sealed record DataDescription(string Origin, string? Subject, IReadOnlyList<string> Rois, IReadOnlyList<string> ProvenanceSteps,
-    IReadOnlyDictionary<string, string> DecodedAttributes, IReadOnlyList<string> Caveats);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> DecodedAttributes, IReadOnlyList<string> Caveats);

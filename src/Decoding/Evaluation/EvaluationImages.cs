@@ -1,4 +1,4 @@
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Fmri.Data.Stimuli;
 
 namespace Decoding.Evaluation;
@@ -58,5 +58,15 @@ public static class EvaluationImages
         var images = new ImageTensor[set.Count];
         for (int i = 0; i < set.Count; i++) images[i] = FromBytes(set.Image(i), set.Height, set.Width, set.Channels, targetChannels);
         return images;
+    }
+
+    /// <summary>uint8 (N, C, S, S) stimulus images (<see cref="StimulusPairs.Images"/>) as HWC images in [0, 1].</summary>
+    public static IReadOnlyList<ImageTensor> FromStimulusTensor(TorchSharp.torch.Tensor images)
+    {
+        using var hwc = images.permute(0, 2, 3, 1).contiguous();   // (N, S, S, C)
+        var bytes = hwc.data<byte>().ToArray();
+        int n = (int)hwc.shape[0], h = (int)hwc.shape[1], w = (int)hwc.shape[2], c = (int)hwc.shape[3];
+        int length = h * w * c;
+        return Enumerable.Range(0, n).Select(i => FromBytes(bytes.AsSpan(i * length, length), h, w, c, c)).ToArray();
     }
 }

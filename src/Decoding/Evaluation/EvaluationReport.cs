@@ -20,7 +20,10 @@ public sealed record EvaluationReport
     public required DataDescription Data { get; init; }
     public required ClassifierSummary Classifier { get; init; }
 
-    /// <summary>Measured rows: the pipeline first, then controls and baselines.</summary>
+    /// <summary>How pixel metrics were brought to the stimulus's native geometry.</summary>
+    public required NativeGeometry Geometry { get; init; }
+
+    /// <summary>Measured rows: decoding routes first, then baselines, controls and references.</summary>
     public required IReadOnlyList<MetricRow> Rows { get; init; }
 
     /// <summary>Chance levels and the published reference (not measured here).</summary>

@@ -1,250 +1,168 @@
 using Decoding.Decode;
-using Decoding.Evaluation.Baselines;
-using Decoding.Evaluation.Metrics;
 using Decoding.Evaluation.ScoringClassifier;
+using Decoding.Metrics;
 using Fmri.Core.Runs;
 using Fmri.Data;
 using Fmri.Data.Layouts;
-using Fmri.Data.Simulation;
 using Fmri.Data.Stimuli;
-using static TorchSharp.torch;
+using Fmri.Ridge;
 
 namespace Decoding.Evaluation;
 
 /// <summary>
-/// <c>decoding evaluate</c> as a library call: reads the decoded images, their stimuli and the scoring classifier,
-/// scores the pipeline, the shuffled-fMRI control and the ridge baselines with <see cref="DecodingEvaluation"/>, adds
-/// the chance and published reference rows, and writes <c>metrics.json</c>. The ridge baselines, all fitted on the
-/// preprocessed file's training split only: voxels -> pixels, voxels -> the scoring classifier's features, and (with
-/// <see cref="EvaluationInputs.RidgeVae"/>) voxels -> the VAE latent decoded by the VAE.
+/// <c>decoding evaluate</c> as a library call: reads every method's decoded images (routes, their controls, baselines,
+/// references: each decoded.h5 says what it is), their stimuli and the scoring classifier; scores each method with
+/// <see cref="MethodScoring"/>; with the preprocessed data, adds the feature-ridge reference row (what a linear map
+/// from the voxels reaches in the scoring classifier's own feature space: a reference, never a decoder, since it uses
+/// the scorer); adds chance and the published MinD-Vis number; and writes <c>metrics.json</c>.
 /// </summary>
 public static class EvaluationRun
 {
     /// <summary>Published MinD-Vis number, quoted in the method notes: released checkpoint, GOD subject 3, 50-way top-1, max over samples.</summary>
     public const double MinDVisGodSubject3FiftyWay = 0.226;
 
+    private static readonly string[] KindOrder = [DecodedMethod.Route, DecodedMethod.Baseline, DecodedMethod.Control, DecodedMethod.Reference];
+
     public static EvaluationReport Run(EvaluationInputs inputs, EvaluationSettings? settings, DateTimeOffset started)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.SimulationTruth is not null && inputs.Data is null)
-            throw new InvalidSettingException("simulation_truth", inputs.SimulationTruth, "needs {ridge} <preprocessed.h5>: the ceiling row uses that file's training and test stimuli");
-        if (inputs.RidgeVae is not null && inputs.Data is null)
-            throw new InvalidSettingException("ridge_vae", inputs.RidgeVae, "needs {ridge} <preprocessed.h5>: the VAE-latent ridge baseline is fitted on that file's training split");
-        var decoded = DecodedImages.Read(inputs.Decoded);
+        if (inputs.Decoded.Count == 0) throw new InvalidSettingException("decoded", null, "names no decoded.h5");
+        var files = inputs.Decoded.Select(DecodedFile).ToArray();
+        var decoded = files.Select(DecodedImagesFile.Read).ToArray();
         Check.ExistingFile(inputs.Stimuli, "stimuli");
-        var stimuli = StimulusImageSet.Read(inputs.Stimuli).FitTo(decoded.Height, decoded.Width);
         var (classifier, description) = new ClassifierFolder(inputs.ClassifierFolder).Load();
         using var classifierScope = classifier;
         var network = description.Network;
-        if (network.ImageSize != decoded.Height || network.ImageSize != decoded.Width)
-            throw new InvalidSettingException("classifier", inputs.ClassifierFolder, $"takes {network.ImageSize}x{network.ImageSize} images but {inputs.Decoded} holds {decoded.Height}x{decoded.Width}");
         settings ??= new EvaluationSettings(Enumerable.Range(2, network.ClassCount - 1).ToArray());
         settings.Validate(network.ClassCount);
-        int channels = network.InputChannels;
-        var categoryNames = stimuli.CategoryNames.Count > 0 ? stimuli.CategoryNames : description.ClassNames;
 
-        var (stimulusImages, categories) = Align(decoded, inputs.Decoded, stimuli, inputs.Stimuli, categoryNames, channels);
-        var rows = new List<MetricRow>
+        var first = decoded[0];
+        for (int m = 0; m < decoded.Length; m++)
         {
-            DecodingEvaluation.Evaluate("pipeline", "pipeline", stimulusImages, DecodedSamples(decoded, channels), categories, classifier, settings,
-                decoded.IsShuffledControl ? "decoded.h5 says shuffle_fmri = 1: this 'pipeline' row is itself a shuffled control" : null),
-        };
-        if (inputs.Control is not null)
-        {
-            var control = DecodedImages.Read(inputs.Control);
-            var (controlStimuli, controlCategories) = Align(control, inputs.Control, stimuli, inputs.Stimuli, categoryNames, channels);
-            rows.Add(DecodingEvaluation.Evaluate("shuffled-fMRI control", "control", controlStimuli, DecodedSamples(control, channels), controlCategories,
-                classifier, settings, control.IsShuffledControl ? "decode --shuffle-fmri: fMRI rows permuted relative to the stimuli"
-                    : "WARNING: this file's shuffle_fmri attribute is not 1; it may not be a shuffled control"));
+            var d = decoded[m];
+            if (d.Height != network.ImageSize || d.Width != network.ImageSize)
+                throw new InvalidSettingException("classifier", inputs.ClassifierFolder, $"takes {network.ImageSize}x{network.ImageSize} images but {files[m]} holds {d.Height}x{d.Width}");
+            if (!d.StimulusIds.SequenceEqual(first.StimulusIds))
+                throw new DataFormatException(files[m], "/stimulus_id", $"does not list the same items in the same order as {files[0]}; every method must decode the same test items");
         }
+        if (decoded.Select(d => d.Method.Name).Distinct().Count() != decoded.Length)
+            throw new InvalidSettingException("decoded", null, $"names two files of the same method ({string.Join(", ", decoded.GroupBy(d => d.Method.Name).Where(g => g.Count() > 1).Select(g => g.Key))})");
+
+        var stimuliSet = StimulusImageSet.Read(inputs.Stimuli);
+        var categoryNames = stimuliSet.CategoryNames.Count > 0 ? stimuliSet.CategoryNames : description.ClassNames;
+        var scored = ScoredStimuli(first, files[0], stimuliSet, inputs.Stimuli, categoryNames, network.InputChannels, classifier);
+
+        var rows = decoded.Select((d, m) => (Method: d.Method, Row: MethodScoring.Score(d, Path.GetFullPath(files[m]), scored, classifier, settings)))
+            .OrderBy(r => Array.IndexOf(KindOrder, r.Method.Kind) is var k && k < 0 ? KindOrder.Length : k)
+            .Select(r => r.Row).ToList();
+
         FmriDataset? data = null;
-        string vaeWeights = "";
         if (inputs.Data is not null)
         {
-            data = CanonicalFile.Read(inputs.Data);
-            using var autoencoder = inputs.RidgeVae is null ? null : ModelFolderAutoencoder.Load(inputs.RidgeVae);
-            if (autoencoder is not null) vaeWeights = autoencoder.VaeWeightsPath;
-            rows.AddRange(RidgeRows(data, inputs.Data, StimulusImageSet.Read(inputs.Stimuli), inputs.Stimuli, decoded.Height, channels, categoryNames,
-                classifier, settings, autoencoder, inputs.SimulationTruth));
+            data = CanonicalFile.Read(Check.ExistingFile(inputs.Data, "data"));
+            rows.Add(FeatureRidgeRow(data, inputs.Data, stimuliSet, inputs.Stimuli, scored, first, classifier, settings));
         }
 
         var seen = new HashSet<string>(description.TrainingStimulusIds ?? []);
-        int seenCount = decoded.StimulusIds.Distinct().Count(seen.Contains);
+        int seenCount = first.StimulusIds.Distinct().Count(seen.Contains);
+        var inputsRecord = new SortedDictionary<string, string>
+        {
+            ["stimuli"] = Path.GetFullPath(inputs.Stimuli),
+            ["classifier"] = Path.GetFullPath(inputs.ClassifierFolder),
+            ["data"] = inputs.Data is null ? "" : Path.GetFullPath(inputs.Data),
+        };
+        for (int m = 0; m < files.Length; m++) inputsRecord[$"decoded:{decoded[m].Method.Name}"] = Path.GetFullPath(files[m]);
         var report = new EvaluationReport
         {
             CreatedUtc = started,
             Settings = settings,
-            Inputs = new SortedDictionary<string, string>
-            {
-                ["decoded"] = Path.GetFullPath(inputs.Decoded),
-                ["stimuli"] = Path.GetFullPath(inputs.Stimuli),
-                ["classifier"] = Path.GetFullPath(inputs.ClassifierFolder),
-                ["control"] = inputs.Control is null ? "" : Path.GetFullPath(inputs.Control),
-                ["data"] = inputs.Data is null ? "" : Path.GetFullPath(inputs.Data),
-                ["ridge_vae"] = inputs.RidgeVae is null ? "" : Path.GetFullPath(inputs.RidgeVae),
-                ["simulation_truth"] = inputs.SimulationTruth is null ? "" : Path.GetFullPath(inputs.SimulationTruth),
-            },
-            InputSha256 = RunManifest.HashInputs(DecodedFile(inputs.Decoded), inputs.Stimuli, new ClassifierFolder(inputs.ClassifierFolder).WeightsPath,
-                inputs.Control is null ? "" : DecodedFile(inputs.Control), inputs.Data ?? "", vaeWeights, inputs.SimulationTruth ?? ""),
-            Data = Describe(decoded, data, seenCount, network.ClassCount),
+            Inputs = inputsRecord,
+            InputSha256 = RunManifest.HashInputs([.. files, inputs.Stimuli, new ClassifierFolder(inputs.ClassifierFolder).WeightsPath, inputs.Data ?? ""]),
+            Data = Describe(decoded, data, seenCount, network.ClassCount, scored),
             Classifier = new ClassifierSummary(Path.GetFullPath(inputs.ClassifierFolder), description.TrainingData, network.ClassCount,
                 description.ClassNames, description.TestAccuracy, seenCount),
+            Geometry = scored.Geometry,
             Rows = rows,
-            References = References(settings, network.ClassCount),
-            ItemCategories = categories,
-            ItemStimulusIds = decoded.StimulusIds,
+            References = References(settings, network.ClassCount, scored.Count),
+            ItemCategories = scored.Categories,
+            ItemStimulusIds = scored.StimulusIds,
         };
         Directory.CreateDirectory(inputs.Output);
         report.Write(Path.Combine(inputs.Output, EvaluationReport.MetricsFile));
         return report;
     }
 
-    /// <summary>The stimulus of each decoded item (by stimulus id) and its category name.</summary>
-    public static (IReadOnlyList<ImageTensor> Stimuli, IReadOnlyList<string> Categories) Align(DecodedImages decoded, string decodedPath,
-        StimulusImageSet stimuli, string stimuliPath, IReadOnlyList<string> categoryNames, int channels)
+    /// <summary>The stimuli of the decoded items (by stimulus id), on the canvas and at their native geometry, with the classifier's output on them.</summary>
+    public static ScoredStimuli ScoredStimuli(DecodedImages decoded, string decodedPath, StimulusImageSet stimuli, string stimuliPath,
+        IReadOnlyList<string> categoryNames, int channels, IImageClassifier classifier)
     {
-        var images = new ImageTensor[decoded.Count];
+        var canvasSet = stimuli.FitTo(decoded.Height, decoded.Width);
+        var canvas = new ImageTensor[decoded.Count];
+        var native = new ImageTensor[decoded.Count];
         var categories = new string[decoded.Count];
         for (int i = 0; i < decoded.Count; i++)
         {
             int index = stimuli.Find(new StimulusId(decoded.StimulusIds[i]));
             if (index < 0)
                 throw new DataFormatException(stimuliPath, "stimulus_id", $"has no image for stimulus '{decoded.StimulusIds[i]}' (item {i} of {decodedPath})");
-            images[i] = EvaluationImages.FromBytes(stimuli.Image(index), stimuli.Height, stimuli.Width, stimuli.Channels, channels);
+            canvas[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, channels);
+            native[i] = EvaluationImages.FromBytes(stimuli.Image(index), stimuli.Height, stimuli.Width, stimuli.Channels, channels);
             categories[i] = CategoryName(decoded.Categories[i], categoryNames);
         }
-        return (images, categories);
+        var geometry = NativeGeometry.For(decoded.Height, stimuli.Height, stimuli.Width);
+        return new ScoredStimuli(decoded.StimulusIds, canvas, native, categories, classifier.Classify(canvas), geometry);
     }
-
-    private static IReadOnlyList<IReadOnlyList<ImageTensor>> DecodedSamples(DecodedImages decoded, int channels)
-        => Enumerable.Range(0, decoded.Count).Select(i => (IReadOnlyList<ImageTensor>)Enumerable.Range(0, decoded.Samples)
-            .Select(k => EvaluationImages.FromBytes(decoded.Image(i, k), decoded.Height, decoded.Width, decoded.Channels, channels)).ToArray()).ToList();
 
     private static string CategoryName(int label, IReadOnlyList<string> names)
         => label >= 0 && label < names.Count ? names[label] : label < 0 ? "unknown" : $"category {label}";
 
-    /// <summary>The ridge baselines: voxels -> pixels, voxels -> VAE latent (when <paramref name="autoencoder"/> is given)
-    /// and voxels -> classifier features, each fitted on the training split only with its own seeded folds.</summary>
-    private static List<MetricRow> RidgeRows(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
-        IReadOnlyList<string> categoryNames, SmallCnnClassifier classifier, EvaluationSettings settings, ModelFolderAutoencoder? autoencoder,
-        string? simulationTruth)
+    /// <summary>
+    /// Voxels -> the scoring classifier's feature vector of the stimulus, one ridge map fitted on the training split
+    /// (seeded folds); n-way accuracy from the classifier's head on the predicted features. It uses the scoring
+    /// classifier, so it is a reference for what is decodable in the scorer's space, not a decoder.
+    /// </summary>
+    private static MetricRow FeatureRidgeRow(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, ScoredStimuli scored,
+        DecodedImages decoded, SmallCnnClassifier classifier, EvaluationSettings settings)
     {
-        var rows = new List<MetricRow>();
+        int size = decoded.Height, channels = classifier.Config.InputChannels;
         var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, size, channels);
         var test = StimulusPairs.ForSplit(data, dataFile, DataSplit.Test, stimuli, stimuliFile, size, channels);
         try
         {
-            var testImages = ToImages(test.Images);
-            var testCategories = test.Categories.Select(c => CategoryName(c, categoryNames)).ToList();
-            var trainImages = ToImages(train.Images);
-            var baseline = RidgeImageBaseline.Fit(train.Voxels, train.VoxelCount, trainImages, new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-folds")));
-            var predicted = baseline.Predict(test.Voxels, test.Count);
-            rows.Add(DecodingEvaluation.Evaluate("ridge: voxels -> pixels", "baseline", testImages, predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(),
-                testCategories, classifier, settings,
-                $"linear ridge map from {train.VoxelCount} voxels to the {size}x{size}x{channels} stimulus pixels; {train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1"));
-
-            if (simulationTruth is not null)
-                rows.Add(NoiseFreeCeilingRow(simulationTruth, train, trainImages, test, testImages, testCategories, size, channels, classifier, settings));
-
-            if (autoencoder is not null)
-                rows.Add(VaeRidgeRow(data, dataFile, stimuli, stimuliFile, size, channels, test, testImages, testCategories, classifier, settings, autoencoder));
-
-            var features = RidgeFeatureBaseline.Fit(train.Voxels, train.VoxelCount, classifier.Classify(trainImages).Features,
-                new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-features-folds")));
-            var predictedFeatures = features.Predict(test.Voxels, test.Count);
-            rows.Add(DecodingEvaluation.EvaluateFeatures("ridge: voxels -> classifier features", "baseline", classifier.Classify(testImages), predictedFeatures,
-                classifier.ProbabilitiesFromFeatures(predictedFeatures), testCategories, settings,
-                $"linear ridge map from {train.VoxelCount} voxels to the scoring classifier's {features.FeatureSize}-value feature vector of the stimulus; "
-                + $"{train.Count} training samples; lambda {features.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; "
-                + "2-way identification on predicted vs true features; n-way from the classifier's head and softmax on the predicted features; no images, so 2-way pixels, PixCorr and SSIM are n/a; K = 1"));
+            var rowOf = test.StimulusIds.Select((id, r) => (id.Value, r)).GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.First().r);
+            var order = scored.StimulusIds.Select(id => rowOf.TryGetValue(id, out int r) ? r
+                : throw new DataFormatException(dataFile, "samples/stimulus_id", $"has no test sample for decoded stimulus '{id}'")).ToArray();
+            var trainImages = EvaluationImages.FromStimulusTensor(train.Images);
+            var ridge = RidgeMap.Fit(train.Voxels, train.VoxelCount, classifier.Classify(trainImages).Features, new Random(settings.SubSeed("feature-ridge-folds")));
+            var testVoxels = Decode.DecodingRun.Permute(test.Voxels, test.VoxelCount, order);
+            var predicted = ridge.Predict(testVoxels, order.Length);
+            return MethodScoring.ScoreFeatures("reference: ridge voxels -> scoring-classifier features", DecodedMethod.Reference,
+                $"one ridge map from {train.VoxelCount} voxels to the scoring classifier's {ridge.FeatureSize}-value feature vector of the stimulus; "
+                + $"{train.Count} training samples; lambda {ridge.Lambda:G3} by {RidgeMap.DefaultFolds}-fold cross-validation on training samples only; "
+                + "n-way from the classifier's head on the predicted features. It uses the scoring classifier, so it is a reference for what the "
+                + "voxels carry in the scorer's own space, not a decoder; it makes no images (pixel metrics n/a)",
+                scored, predicted, classifier.ProbabilitiesFromFeatures(predicted), settings);
         }
         finally
         {
             train.Images.Dispose();
             test.Images.Dispose();
         }
-        return rows;
     }
 
-    /// <summary>
-    /// The ceiling the simulator allows this linear decoder: the same ridge voxels -> pixels, fitted and tested on the
-    /// simulator's noise-free responses (truth.h5 <c>/noise_free_response</c>) to the same training and test stimuli
-    /// (no measurement noise, no run drift, no averaging needed).
-    /// </summary>
-    private static MetricRow NoiseFreeCeilingRow(string truthFile, StimulusPairs train, IReadOnlyList<ImageTensor> trainImages, StimulusPairs test,
-        IReadOnlyList<ImageTensor> testImages, IReadOnlyList<string> testCategories, int size, int channels, IImageClassifier classifier,
-        EvaluationSettings settings)
-    {
-        var truth = SimulationTruth.Read(truthFile);
-        var rowOf = new Dictionary<StimulusId, int>();
-        for (int i = 0; i < truth.StimulusCount; i++) rowOf[truth.StimulusIds[i]] = i;
-        int v = truth.VoxelCount;
-        float[] Responses(StimulusPairs pairs)
-        {
-            var x = new float[(long)pairs.Count * v]; // (n, V)
-            for (int i = 0; i < pairs.Count; i++)
-            {
-                if (!rowOf.TryGetValue(pairs.StimulusIds[i], out int k))
-                    throw new DataFormatException(truthFile, "stimulus_id", $"has no noise-free response for stimulus '{pairs.StimulusIds[i]}'");
-                truth.Response(k).CopyTo(x.AsSpan(i * v, v));
-            }
-            return x;
-        }
-        // RidgeRegression standardises each voxel with training statistics itself, as for the measured data.
-        var xTrain = Responses(train);
-        var xTest = Responses(test);
-        var baseline = RidgeImageBaseline.Fit(xTrain, v, trainImages, new Random(DecodingEvaluation.SubSeed(settings.Seed, "ceiling-folds")));
-        var predicted = baseline.Predict(xTest, test.Count);
-        return DecodingEvaluation.Evaluate("ceiling: ridge voxels -> pixels on noise-free responses", "ceiling", testImages,
-            predicted.Select(p => (IReadOnlyList<ImageTensor>)[p]).ToList(), testCategories, classifier, settings,
-            $"the simulator's noise-free responses of all {v} simulated voxels ({truthFile}) to the same {train.Count} training and {test.Count} test stimuli, "
-            + $"each voxel standardised with training statistics; ridge to the {size}x{size}x{channels} pixels, lambda {baseline.Lambda:G3} by "
-            + $"{RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; what a linear decoder could reach without measurement noise; K = 1");
-    }
-
-    /// <summary>Voxels -> the VAE posterior mean latent of the stimulus at the model's image format (as the decoder's
-    /// training pairs are built), decoded by the frozen VAE and scored like the pixel ridge against the test stimuli.</summary>
-    private static MetricRow VaeRidgeRow(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int size, int channels,
-        StimulusPairs test, IReadOnlyList<ImageTensor> testImages, IReadOnlyList<string> testCategories, IImageClassifier classifier,
-        EvaluationSettings settings, ModelFolderAutoencoder autoencoder)
-    {
-        if (autoencoder.ImageSize != size)
-            throw new InvalidSettingException("ridge_vae", autoencoder.ConfigPath, $"works on {autoencoder.ImageSize}x{autoencoder.ImageSize} images; the decoded images and the classifier are {size}x{size}");
-        var train = StimulusPairs.ForTraining(data, dataFile, stimuli, stimuliFile, autoencoder.ImageSize, autoencoder.ImageChannels);
-        try
-        {
-            var baseline = RidgeLatentBaseline.Fit(train.Voxels, train.VoxelCount, train.Images, autoencoder.FirstStage,
-                new Random(DecodingEvaluation.SubSeed(settings.Seed, "ridge-vae-folds")));
-            var predicted = baseline.Predict(test.Voxels, test.Count).Select(p => (IReadOnlyList<ImageTensor>)[EvaluationImages.WithChannels(p, channels)]).ToList();
-            return DecodingEvaluation.Evaluate("ridge: voxels -> VAE latent", "baseline", testImages, predicted, testCategories, classifier, settings,
-                $"linear ridge map from {train.VoxelCount} voxels to the VAE posterior mean latent ({string.Join("x", baseline.LatentShape)}) of the "
-                + $"{baseline.ImageSize}x{baseline.ImageSize}x{baseline.ImageChannels} stimulus, decoded by the frozen VAE of {Path.GetDirectoryName(autoencoder.ConfigPath)}; "
-                + $"{train.Count} training samples; lambda {baseline.Lambda:G3} by {RidgeImageBaseline.DefaultFolds}-fold CV on training samples only; K = 1");
-        }
-        finally
-        {
-            train.Images.Dispose();
-        }
-    }
-
-    /// <summary>uint8 (N, C, S, S) stimulus tensor -> HWC images in [0, 1].</summary>
-    private static IReadOnlyList<ImageTensor> ToImages(Tensor images)
-    {
-        using var hwc = images.permute(0, 2, 3, 1).contiguous();   // (N, S, S, C)
-        var bytes = hwc.data<byte>().ToArray();
-        int n = (int)hwc.shape[0], h = (int)hwc.shape[1], w = (int)hwc.shape[2], c = (int)hwc.shape[3];
-        int length = h * w * c;
-        return Enumerable.Range(0, n).Select(i => EvaluationImages.FromBytes(bytes.AsSpan(i * length, length), h, w, c, c)).ToArray();
-    }
-
-    private static DataDescription Describe(DecodedImages decoded, FmriDataset? data, int seenCount, int classCount)
+    private static DataDescription Describe(IReadOnlyList<DecodedImages> decoded, FmriDataset? data, int seenCount, int classCount, ScoredStimuli scored)
     {
         var caveats = new List<string>();
-        if (decoded.Attributes.TryGetValue("brain_encoder_include_test_fmri", out var includeTest) && includeTest == "1")
+        if (decoded.Any(d => d.Attributes.TryGetValue("brain_encoder_include_test_fmri", out var v) && v == "1"))
             caveats.Add("Stage A (masked brain modelling) was fine-tuned with test-set fMRI (without images), as the MinD-Vis authors did.");
         if (seenCount > 0)
             caveats.Add($"{seenCount} of the test stimuli were among the scoring classifier's training images.");
+        int categories = scored.Categories.Distinct().Count();
+        if (categories <= 2)
+            caveats.Add($"The test stimuli come from {categories} categories: n-way accuracy and 2-way identification in the classifier's feature space then mostly say whether the category is right; the pixel metrics say more.");
         caveats.Add($"The scoring classifier is a small CNN over {classCount} classes trained here, not MinD-Vis's pretrained ImageNet classifier over 1000 classes; n-way accuracies are comparable only at equal n and class set.");
+        if (!scored.Geometry.IsIdentity)
+            caveats.Add($"Pixel metrics at the stimuli's native {scored.Geometry.Height}x{scored.Geometry.Width}: {scored.Geometry.Rule}. The canvas columns are on the {scored.Geometry.Canvas}x{scored.Geometry.Canvas} canvas.");
         string origin = "unknown (no --data given)";
         if (data is not null)
         {
@@ -252,14 +170,17 @@ public static class EvaluationRun
             origin = text.Contains("simulat", StringComparison.OrdinalIgnoreCase) ? "simulated" : "real (no simulation step in the provenance)";
             if (origin == "simulated") caveats.Add("The fMRI is simulated: results show the pipeline works, not that it decodes a real brain.");
         }
+        var attributes = decoded.ToDictionary(d => d.Method.Name, d => (IReadOnlyDictionary<string, string>)d.Attributes);
         return new DataDescription(origin, data?.Subject, data?.Rois.Keys.Order().ToArray() ?? [],
-            data?.Provenance.Steps.Select(s => s.ToString()).ToArray() ?? [], decoded.Attributes, caveats);
+            data?.Provenance.Steps.Select(s => s.ToString()).ToArray() ?? [], attributes, caveats);
     }
 
-    private static IReadOnlyList<ReferenceRow> References(EvaluationSettings settings, int classCount)
+    private static IReadOnlyList<ReferenceRow> References(EvaluationSettings settings, int classCount, int items)
     {
         var rows = settings.Ways.Distinct().Order().Select(n => new ReferenceRow("chance", $"{n}-way top-1", 1.0 / n, "1/n")).ToList();
         rows.Add(new ReferenceRow("chance", "2-way identification", TwoWayIdentification.Chance, "each comparison a coin flip"));
+        rows.Add(new ReferenceRow("smallest possible p-value", $"{items} test stimuli", Math.Pow(0.5, items),
+            "the stimulus-level sign test cannot go below 2^-N for N stimuli"));
         rows.Add(new ReferenceRow("MinD-Vis, GOD subject 3 (published)", "50-way top-1 (max over samples)", MinDVisGodSubject3FiftyWay,
             $"different data set and n, not comparable (this evaluation has {classCount} classes)"));
         return rows;

@@ -54,12 +54,38 @@ public sealed class LatentDiffusionSampler
     public Tensor SampleLatents(GuidanceContexts contexts, SamplingOptions options, Generator generator, DenoisingStepCallback? callback = null)
     {
         ArgumentNullException.ThrowIfNull(contexts);
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(generator);
+        using var scope = NewDisposeScope();
+        var noise = DiffusionScheduler.RandomNormal(LatentShape(contexts.BatchSize), generator, contexts.Conditional.device, ScalarType.Float32);
+        return Denoise(noise, 1.0, contexts, options, generator, callback).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Latent shape (B, c, h, w) of a batch.</summary>
+    public long[] LatentShape(long batch) => [batch, FirstStage.LatentChannels, LatentSize, LatentSize];
+
+    /// <summary>
+    /// Denoised, scaled latents z_0 (B, c, h, w) from given noise ε (B, c, h, w): with <paramref name="strength"/> 1 and
+    /// no <paramref name="startLatents"/>, from pure noise x_T = ε; otherwise image-to-image (<see cref="Img2Img"/>):
+    /// the scaled clean <paramref name="startLatents"/> noised with ε to the strength's first timestep and denoised
+    /// through the remaining steps. <paramref name="stepNoise"/> feeds the schedulers that draw at every step (DDPM,
+    /// DDIM with η &gt; 0); null for the deterministic ones.
+    /// </summary>
+    public Tensor Denoise(Tensor noise, double strength, GuidanceContexts contexts, SamplingOptions options, Generator? stepNoise = null,
+        DenoisingStepCallback? callback = null, Tensor? startLatents = null)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(contexts);
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate(Scheduler.NumTrainTimesteps);
         contexts.Validate();
         if (options.UsesGuidance && contexts.Unconditional is null)
             throw new ArgumentException($"sampling: guidance scale {options.GuidanceScale} needs an unconditional context; pass one or use guidance 1");
+        if ((options.Sampler == SamplerKind.Ddpm || options.Eta != 0) && stepNoise is null)
+            throw new ArgumentException($"sampling: the {options.Sampler.ToString().ToLowerInvariant()} sampler draws noise at every step; pass a generator for it");
+        if (startLatents is null && strength != 1.0)
+            throw new ArgumentException($"sampling: strength {strength} needs start latents (image-to-image)");
+        if (!noise.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
+            throw new ArgumentException($"sampling: noise is ({string.Join(", ", noise.shape)}); the batch's latents are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
 
         Unet.eval();
         using var noGrad = no_grad();
@@ -68,36 +94,57 @@ public sealed class LatentDiffusionSampler
         var scheduler = Samplers.Create(options.Sampler, Scheduler);
         try
         {
-            Func<Tensor, long, Tensor> denoiser;
-            if (options.UsesGuidance)
+            var denoiser = Denoiser(contexts, options, device);
+            int beginIndex = 0;
+            var initial = noise * scheduler.InitNoiseSigma;                                                         // x_T
+            if (startLatents is not null)
             {
-                var context = cat(new[] { contexts.Unconditional!, contexts.Conditional }, 0);                       // (2B, L, D)
-                var added = contexts.ConditionalTimeEmbedding is null
-                    ? null
-                    : cat(new[] { contexts.UnconditionalTimeEmbedding!, contexts.ConditionalTimeEmbedding }, 0);    // (2B, E)
-                Tensor Batched(Tensor doubled, long t)
-                {
-                    using var timestep = tensor(t, ScalarType.Int64, device);
-                    return Unet.Forward(doubled, timestep, context, added);                                         // (2B, c, h, w)
-                }
-                denoiser = ClassifierFreeGuidance.GuideBatched(Batched, options.GuidanceScale);
+                if (!startLatents.shape.SequenceEqual(noise.shape))
+                    throw new ArgumentException($"img2img: start latents ({string.Join(", ", startLatents.shape)}) and noise ({string.Join(", ", noise.shape)}) differ");
+                scheduler.SetTimesteps(options.Steps);
+                beginIndex = Img2Img.BeginIndex(options.Steps, strength);
+                initial = Img2Img.NoisedStart(scheduler, startLatents, noise, beginIndex);                          // x_t at Timesteps[b]
             }
-            else
-            {
-                denoiser = (latents, t) =>
-                {
-                    using var timestep = tensor(t, ScalarType.Int64, device);
-                    return Unet.Forward(latents, timestep, contexts.Conditional, contexts.ConditionalTimeEmbedding);
-                };
-            }
-            long[] shape = [contexts.BatchSize, FirstStage.LatentChannels, LatentSize, LatentSize];
-            var sample = DenoisingLoop.Sample(scheduler, denoiser, shape, options.Steps, generator, options.Eta, callback, device);
+            var sample = DenoisingLoop.Denoise(scheduler, denoiser, initial, options.Steps, stepNoise, options.Eta, callback, beginIndex);
             return sample.MoveToOuterDisposeScope();
         }
         finally
         {
             (scheduler as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>The denoiser (x_t, t) -> model output: one UNet call on the conditional context, or classifier-free
+    /// guidance over one batched call on [unconditional, conditional].</summary>
+    private Func<Tensor, long, Tensor> Denoiser(GuidanceContexts contexts, SamplingOptions options, Device device)
+    {
+        if (options.UsesGuidance)
+        {
+            var context = cat(new[] { contexts.Unconditional!, contexts.Conditional }, 0);                       // (2B, L, D)
+            var added = contexts.ConditionalTimeEmbedding is null
+                ? null
+                : cat(new[] { contexts.UnconditionalTimeEmbedding!, contexts.ConditionalTimeEmbedding }, 0);    // (2B, E)
+            Tensor Batched(Tensor doubled, long t)
+            {
+                using var timestep = tensor(t, ScalarType.Int64, device);
+                return Unet.Forward(doubled, timestep, context, added);                                         // (2B, c, h, w)
+            }
+            return ClassifierFreeGuidance.GuideBatched(Batched, options.GuidanceScale);
+        }
+        return (latents, t) =>
+        {
+            using var timestep = tensor(t, ScalarType.Int64, device);
+            return Unet.Forward(latents, timestep, contexts.Conditional, contexts.ConditionalTimeEmbedding);
+        };
+    }
+
+    /// <summary>Images (B, C, S, S) in [0, 1] to scaled latents z_0 = scale · μ(x), the posterior mean (no sampling).</summary>
+    public Tensor EncodeImages(Tensor unitImages)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var posterior = FirstStage.Encode(unitImages * 2.0 - 1.0);
+        return (posterior.Mean * FirstStage.ScalingFactor).MoveToOuterDisposeScope();
     }
 
     /// <summary>Scaled latents → images in [0, 1]: x = D(z / scale) (step 3 of the summary).</summary>

@@ -1,31 +1,76 @@
 using System.Globalization;
+using Decoding.Decode;
 using Decoding.Evaluation;
+using static Decoding.Reports.ReportTables;
 
 namespace Decoding.Reports;
 
-/// <summary>Sentences shared by report.md and report.html.</summary>
+/// <summary>Sentences shared by report.md and report.html: the verdict at the top and the provenance list.</summary>
 public static class ReportText
 {
-    public static IEnumerable<string> DataLines(EvaluationReport report)
+    /// <summary>The best decoding route: highest mean n-way accuracy at the largest n, then 2-way in features.</summary>
+    public static MetricRow? BestRoute(EvaluationReport report)
+        => report.Rows.Where(r => r.Kind == DecodedMethod.Route)
+            .OrderByDescending(r => r.Largest.MeanOverSamples.Mean.Value).ThenByDescending(r => r.TwoWayFeatures.ReconstructionFixed.Mean.Value)
+            .FirstOrDefault();
+
+    /// <summary>A few sentences with the key numbers and their intervals, for the top of the report.</summary>
+    public static IEnumerable<string> Verdict(EvaluationReport report)
     {
-        var pipeline = report.Rows[0];
+        int nMax = report.Settings.Ways.Max();
+        var best = BestRoute(report);
+        if (best is null)
+        {
+            yield return "No decoding route was evaluated (only controls, baselines or references).";
+            yield break;
+        }
+        var top = best.Largest.MeanOverSamples;
+        yield return $"Best decoding route: {best.Name}. {nMax}-way top-1 {WithInterval(top.Mean)} (chance {Number(1.0 / nMax)}; "
+            + $"sign test over {top.Test!.Stimuli} stimuli p = {PValue(top.Test.PValue)}), 2-way identification in classifier features "
+            + $"{WithInterval(best.TwoWayFeatures.ReconstructionFixed.Mean)}, in pixels {WithInterval(best.TwoWayPixels?.ReconstructionFixed)}, "
+            + $"PixCorr {WithInterval(best.PixCorr)}, SSIM {WithInterval(best.Ssim)} (native geometry).";
+        foreach (var control in report.Rows.Where(r => r.Kind == DecodedMethod.Control))
+        {
+            var c = control.Largest.MeanOverSamples;
+            var features = control.TwoWayFeatures.ReconstructionFixed;
+            bool above = c.Mean.Value > c.Test!.NullRange.Upper || features.Mean.Value > features.Test!.NullRange.Upper;
+            bool below = c.Mean.Value < c.Test.NullRange.Lower;
+            yield return $"Control {control.Name}: {nMax}-way {WithInterval(c.Mean)}, chance range (random pairings) [{Number(c.Test.NullRange.Lower)}, {Number(c.Test.NullRange.Upper)}]: "
+                + (above ? "ABOVE chance on n-way accuracy or feature identification: a control above chance points to leakage or a bug."
+                    : "not above chance, as a control should be" + (below ? " (below it: every donor is of another category, and the route decodes the donor's category)." : "."))
+                + (control.Control?.SameCategoryDonors is int same && same > 0 ? $" {same} items had to keep their category." : "");
+        }
+        var others = report.Rows.Where(r => r.Kind is DecodedMethod.Baseline or DecodedMethod.Reference && r != best).ToList();
+        if (others.Count > 0)
+        {
+            var lines = others.Select(o =>
+            {
+                double delta = top.Mean.Value - o.Largest.MeanOverSamples.Mean.Value;
+                string pix = o.PixCorr is null || best.PixCorr is null ? "" : $", PixCorr {Number(o.PixCorr.Mean.Value)}";
+                return $"{o.Name} {Number(o.Largest.MeanOverSamples.Mean.Value)}{pix} ({(delta > 0 ? "below" : "at or above")} the best route)";
+            });
+            yield return $"Baselines and references ({nMax}-way): {string.Join("; ", lines)}.";
+        }
+    }
+
+    /// <summary>What was evaluated and how, as a readable list (folded in the HTML report).</summary>
+    public static IEnumerable<string> Provenance(EvaluationReport report)
+    {
         yield return $"Data: {report.Data.Origin}" + (string.IsNullOrEmpty(report.Data.Subject) ? "" : $", subject {report.Data.Subject}")
             + (report.Data.Rois.Count > 0 ? $", ROIs {string.Join(", ", report.Data.Rois)}" : "");
-        if (report.Data.ProvenanceSteps.Count > 0) yield return $"Preprocessing: {string.Join("; ", report.Data.ProvenanceSteps)}";
-        yield return string.Create(CultureInfo.InvariantCulture, $"Test items: {pipeline.Items}, decoded samples per item (K): {pipeline.Samples}");
-        foreach (var key in new[] { "sampler", "steps", "guidance", "seed", "split", "model" })
-            if (report.Data.DecodedAttributes.TryGetValue(key, out var value)) yield return $"Decoding {key}: {value}";
+        foreach (var step in report.Data.ProvenanceSteps) yield return $"Preprocessing: {step}";
+        yield return string.Create(CultureInfo.InvariantCulture, $"Test stimuli: {report.ItemStimulusIds.Count}; geometry: {report.Geometry.Rule}");
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"Scoring classifier: {report.Classifier.ClassCount} classes, held-out accuracy {ReportTables.Number(report.Classifier.TestAccuracy)} ({report.Classifier.TrainingData})");
-        foreach (var control in report.Rows.Where(r => r.Kind == "control"))
+            $"Scoring classifier: {report.Classifier.ClassCount} classes, held-out accuracy {Number(report.Classifier.TestAccuracy)} ({report.Classifier.TrainingData})");
+        foreach (var (method, attributes) in report.Data.DecodedAttributes)
         {
-            bool nWay = control.NWay.All(s => s.WithinChanceInterval);
-            bool twoWay = control.TwoWayPixels?.WithinChanceInterval != false && control.TwoWayFeatures.WithinChanceInterval == true;
-            yield return $"{control.Name}: n-way accuracy within the chance range at every n: {(nWay ? "yes" : "no")}; "
-                + $"2-way identification (pixels and features) within the chance range: {(twoWay ? "yes" : "no")}"
-                + (nWay && twoWay ? "" : " (a control above chance points to leakage or a bug)");
+            var keys = new[] { "sampler", "steps", "guidance", "strength", "blend", "semantic_target", "seed", "control_seed", "model", "ldm" };
+            var settings = keys.Where(attributes.ContainsKey).Select(k => $"{k} {attributes[k]}").ToList();
+            if (settings.Count > 0) yield return $"{method}: {string.Join(", ", settings)}";
         }
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"Seed {report.Settings.Seed}; {report.Settings.BootstrapResamples} bootstrap resamples; tool {report.ToolVersion}");
+            $"Statistics: bootstrap intervals over stimuli ({report.Settings.BootstrapResamples} resamples); sign test over stimuli; "
+            + $"null ranges from {report.Settings.Permutations} random pairings; seed {report.Settings.Seed}; tool {report.ToolVersion}");
+        foreach (var (input, hash) in report.InputSha256) yield return $"SHA-256 {hash[..12]}… {input}";
     }
 }

@@ -14,15 +14,23 @@ public class DemoCommandTests
         Assert.DoesNotContain("done earlier", first);
         Assert.True(File.Exists(Path.Combine(dir, "run.json")));
         foreach (var file in new[] { "data/preprocessed.h5", "models/classifier/classifier.safetensors", "models/vae/run.json", "models/ldm/run.json",
-                     "models/mbm/run.json", "models/adapter/run.json", "decoded/decoded.h5", "decoded-shuffled/decoded.h5",
+                     "models/mbm/run.json", "models/adapter/run.json", "decoded/img2img/decoded.h5", "decoded/img2img-control/decoded.h5",
+                     "decoded/mindvis/decoded.h5", "decoded/mindvis-control/decoded.h5", "decoded/ridge-pixels/decoded.h5", "decoded/class-mean/decoded.h5",
                      "report/metrics.json", "report/report.md", "report/report.html" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing after the tiny demo");
-        // The report holds every row the issue names: pipeline, shuffled control, three ridge baselines, the simulator's ceiling.
-        string metrics = File.ReadAllText(Path.Combine(dir, "report", "metrics.json")).Replace("\\u003E", ">"); // System.Text.Json escapes '>'
-
-        foreach (var row in new[] { "\"pipeline\"", "shuffled-fMRI control", "ridge: voxels -> pixels", "ridge: voxels -> VAE latent",
-                     "ridge: voxels -> classifier features", "ceiling: ridge voxels -> pixels on noise-free responses" })
-            Assert.Contains(row, metrics);
+        // The report holds every route with its control, the baseline, every reference and the simulator's ceiling.
+        using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "metrics.json"))))
+        {
+            var rows = metrics.RootElement.GetProperty("rows").EnumerateArray().Select(r => (Route: r.GetProperty("route").GetString(), Kind: r.GetProperty("kind").GetString())).ToList();
+            foreach (var route in new[] { "img2img", "lowlevel", "semantic", "mindvis" })
+            {
+                Assert.Contains((route, "route"), rows);
+                Assert.Contains((route, "control"), rows);
+            }
+            foreach (var (route, kind) in new[] { ("ridge-pixels", "baseline"), ("mean-image", "reference"), ("class-mean", "reference"), ("ldm-class", "reference"),
+                         ("ceiling", "reference"), ("feature-ridge", "reference") })
+                Assert.Contains((route, kind), rows);
+        }
         Assert.Contains("Data: simulated", File.ReadAllText(Path.Combine(dir, "report", "report.md")));
         var stages = DemoPlan.Stages(dir, "tiny", 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
@@ -32,11 +40,12 @@ public class DemoCommandTests
         Assert.Equal(stages.Count, second.Split('\n').Count(l => l.Contains("(done earlier; --force redoes it)")));
 
         // A stage whose output disappeared is redone, and so is every stage after it; the ones before are kept.
-        File.Delete(Path.Combine(dir, "decoded-shuffled", "run.json"));
+        File.Delete(Path.Combine(dir, "decoded", "mindvis-control", "run.json"));
         var (exit3, third, _) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", dir);
         Assert.Equal(0, exit3);
-        Assert.Contains("$ decoding decode --model", third);
-        Assert.Contains("--shuffle-fmri", third);
+        Assert.Contains("$ decoding decode --route mindvis", third);
+        Assert.Contains("--control-out", third);
+        Assert.DoesNotContain("$ decoding decode --route img2img", third);
         Assert.Contains("$ decoding evaluate", third);
         Assert.DoesNotContain("$ decoding train-adapter", third);
     }

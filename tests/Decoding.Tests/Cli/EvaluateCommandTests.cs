@@ -42,7 +42,7 @@ public sealed class EvaluateCommandTests
     {
         var data = EvaluationTestData.Instance;
         return ["--decoded", decoded, "--stimuli", stimuli ?? data.StimuliFile, "--classifier", data.ClassifierFolder,
-            "--out", Path.Combine(data.Folder, "cli-" + Guid.NewGuid().ToString("N")), "--trials", "20", "--threads", "1", .. extra];
+            "--out", Path.Combine(data.Folder, "cli-" + Guid.NewGuid().ToString("N")), "--permutations", "50", "--threads", "1", .. extra];
     }
 
     private static void AssertOneLineBadInput((int Exit, string Out, string Err) result, string mentions)
@@ -70,7 +70,7 @@ public sealed class EvaluateCommandTests
 
     [Fact]
     public void WaysBeyondTheClassCountExitTwo()
-        => AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(EvaluationTestData.Instance.PerfectFile, null, "--ways", "2..9")), "--ways");
+        => AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(EvaluationTestData.Instance.PerfectFile, null, "--ways", "2..9")), "--ways 5: must be between 2 and the classifier's 4 classes");
 
     [Fact]
     public void UnparsableWaysExitTwo()
@@ -82,14 +82,6 @@ public sealed class EvaluateCommandTests
         string bad = Path.Combine(EvaluationTestData.Instance.Folder, "not-h5.h5");
         File.WriteAllText(bad, "not hdf5");
         AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(bad)), bad);
-    }
-
-    [Fact]
-    public void SimulationTruthWithoutRidgeDataExitsTwo()
-    {
-        string truth = Path.Combine(EvaluationTestData.Instance.Folder, "truth-placeholder.h5");
-        File.WriteAllText(truth, "checked only after the missing --ridge");
-        AssertOneLineBadInput(EvaluateCommandRunner.Run(Arguments(EvaluationTestData.Instance.PerfectFile, null, "--simulation-truth", truth)), "--ridge");
     }
 
     [Fact]

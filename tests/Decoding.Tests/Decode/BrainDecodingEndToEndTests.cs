@@ -1,3 +1,4 @@
+using Decoding.Decode.Routes;
 using System.Diagnostics;
 using Decoding.Decode;
 using Decoding.DoubleConditioning;
@@ -39,13 +40,14 @@ public sealed class BrainDecodingEndToEndTests(ITestOutputHelper output)
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         var test = StimulusPairs.ForSplit(fmri, "f.h5", DataSplit.Test, stimuli, "s.h5", Size, 1);
-        using var voxels = tensor(test.Voxels, new long[] { test.Count, test.VoxelCount });
         var sampling = new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = 20, GuidanceScale = 3.0 };
+        var route = new MindVisRoute(model, firstStage, sampling);
+        var ids = test.StimulusIds.Select(id => id.Value).ToArray();
+        Tensor DecodeAll() => route.Decode(new DecodeBatch(test.Voxels, test.VoxelCount, ids, test.Categories, ItemGenerators.For(9, ids)), 2);
         clock.Restart();
-        Tensor first, second;
-        using (var g = new Generator(9)) first = BrainDecoder.Decode(model, firstStage, voxels, 2, sampling, g);   // (N, K, 1, 16, 16)
+        var first = DecodeAll();                                                                          // (N, K, 1, 16, 16)
         double decodeSeconds = clock.Elapsed.TotalSeconds;
-        using (var g = new Generator(9)) second = BrainDecoder.Decode(model, firstStage, voxels, 2, sampling, g);
+        var second = DecodeAll();
         Assert.True(first.equal(second).all().item<bool>(), "the same seed must give the same decoded images");
 
         var truth = Enumerable.Range(0, test.Count).Select(i => test.Images[i].to(ScalarType.Float32).flatten().data<float>().ToArray()).ToList();

@@ -26,7 +26,7 @@ public sealed class DecodeCommandTests
 
         string output = Path.Combine(folder.Path, "decoded");
         var root = new RootCommand { DecodeCommand.Create() };
-        string[] common = ["decode", "--model", modelDir, "--data", data, "--stimuli", images, "--threads", "1"];
+        string[] common = ["decode", "--route", "mindvis", "--model", modelDir, "--data", data, "--stimuli", images, "--threads", "1"];
         Assert.Equal(0, root.Parse([.. common, "--out", output, "--samples", "2", "--sampler", "ddim", "--steps", "3", "--shuffle-fmri"]).Invoke());
 
         using (var file = H5File.OpenRead(Path.Combine(output, DecodedImagesFile.FileName)))
@@ -35,16 +35,21 @@ public sealed class DecodeCommandTests
             Assert.Equal(new ulong[] { 4, 2, 8, 8, 1 }, dataset.Space.Dimensions);
             Assert.Equal(4, file.Dataset("stimulus_id").Read<string[]>().Length);
             Assert.Equal("ddim", file.Attribute("sampler").Read<string>());
+            Assert.Equal("control", file.Attribute("kind").Read<string>());
+            Assert.Equal("mindvis", file.Attribute("control_of").Read<string>());
+            Assert.Equal(4, file.Dataset("fmri_order").Read<int[]>().Length);
         }
         Assert.True(File.Exists(Path.Combine(output, DecodingRun.GridFile)));
         Assert.True(File.Exists(Path.Combine(output, "shape0_1_1.png")));
         using (var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json"))))
-            Assert.True(run.RootElement.GetProperty("config").GetProperty("shuffle_fmri").GetBoolean());
+            Assert.True(run.RootElement.GetProperty("config").GetProperty("settings").GetProperty("shuffle_fmri").GetBoolean());
 
         Assert.Equal(2, root.Parse([.. common, "--out", output, "--sampler", "euler"]).Invoke());
         Assert.Equal(2, root.Parse([.. common, "--out", output, "--samples", "0"]).Invoke());
         Assert.Equal(2, root.Parse([.. common, "--out", output, "--split", "validation"]).Invoke());
-        Assert.Equal(2, root.Parse(["decode", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
-        Assert.Equal(2, root.Parse(["decode", "--model", Path.Combine(folder.Path, "nothing"), "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
+        Assert.Equal(2, root.Parse(["decode", "--route", "mindvis", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
+        Assert.Equal(2, root.Parse(["decode", "--route", "img2img", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
+        Assert.Equal(2, root.Parse(["decode", "--route", "warp", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
+        Assert.Equal(2, root.Parse(["decode", "--route", "mindvis", "--model", Path.Combine(folder.Path, "nothing"), "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
     }
 }

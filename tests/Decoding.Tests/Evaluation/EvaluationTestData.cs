@@ -1,7 +1,7 @@
 using Decoding.Decode;
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Decoding.Evaluation.ScoringClassifier;
-using Decoding.Tests.Evaluation.Metrics;
+using Decoding.Tests.Metrics;
 using Fmri.Data;
 using Fmri.Data.Stimuli;
 using TorchSharp;
@@ -11,8 +11,9 @@ namespace Decoding.Tests.Evaluation;
 /// <summary>
 /// Files for the evaluation tests, built once: a tiny <see cref="SmallCnnClassifier"/> (4 filters, 16 features) trained
 /// in-test on <see cref="SyntheticShapes"/> (4 classes, 16x16), a stimulus file of 48 other shape images (12 per class)
-/// and decoded.h5 files: perfect (decoded = stimulus, K = 2), fixed (every decoded image the same stimulus, K = 1) and a
-/// shuffled control (item i shows the stimulus of a seeded random permutation, K = 2, shuffle_fmri = 1).
+/// and decoded.h5 files: perfect (decoded = stimulus, K = 2), fixed (every decoded image the same stimulus, K = 1), a
+/// shuffled control (item i shows the stimulus of a derangement across categories, K = 2) and the first 10 stimuli
+/// decoded perfectly with K = 5.
 /// </summary>
 internal sealed class EvaluationTestData
 {
@@ -57,21 +58,27 @@ internal sealed class EvaluationTestData
         new StimulusImageSet(bytes.SelectMany(b => b).ToArray(), Items, Size, Size, 1, ids, labels.ToArray(), ["square", "ring", "bar", "cross"]).Write(StimuliFile);
 
         var idText = ids.Select(id => id.Value).ToArray();
-        WriteDecoded(PerfectFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[i], bytes[i] }).ToArray(), idText, labels, shuffled: false);
-        WriteDecoded(FixedFile, Enumerable.Range(0, Items).Select(_ => new[] { bytes[0] }).ToArray(), idText, labels, shuffled: false);
-        var order = Enumerable.Range(0, Items).ToArray();
-        new Random(15).Shuffle(order);
-        WriteDecoded(ShuffledFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[order[i]], bytes[order[(i + 1) % Items]] }).ToArray(), idText, labels, shuffled: true);
+        WriteDecoded(PerfectFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[i], bytes[i] }).ToArray(), idText, labels, Route("perfect"));
+        WriteDecoded(FixedFile, Enumerable.Range(0, Items).Select(_ => new[] { bytes[0] }).ToArray(), idText, labels, Route("fixed image"));
+        var order = Decoding.Decode.ShuffledFmriControl.Draw(labels, 15).Order;
+        WriteDecoded(ShuffledFile, Enumerable.Range(0, Items).Select(i => new[] { bytes[order[i]], bytes[order[(i + 1) % Items]] }).ToArray(), idText, labels,
+            Route("perfect") with { Name = "control: perfect, shuffled", Kind = DecodedMethod.Control, ControlOf = "perfect" });
+        WriteDecoded(TenFile, Enumerable.Range(0, 10).Select(i => Enumerable.Repeat(bytes[i], 5).ToArray()).ToArray(), idText[..10], labels.Take(10).ToList(), Route("ten perfect"));
     }
+
+    /// <summary>decoded.h5 of the first 10 stimuli, each decoded perfectly K = 5 times.</summary>
+    public string TenFile => Path.Combine(Folder, "ten", DecodedImagesFile.FileName);
+
+    /// <summary>A route's method record for a constructed decoded.h5.</summary>
+    public static DecodedMethod Route(string name) => new(name, DecodedMethod.Route, name, UsesFmri: true, UsesTrueLabel: false, ControlOf: null, "test fixture");
 
     public static byte[] ToBytes(ImageTensor image) => image.Pixels.Select(p => (byte)Math.Round(p * 255)).ToArray();
 
-    public static void WriteDecoded(string path, byte[][][] samples, string[] ids, IReadOnlyList<int> categories, bool shuffled)
+    public static void WriteDecoded(string path, byte[][][] samples, string[] ids, IReadOnlyList<int> categories, DecodedMethod method, int size = Size)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         int k = samples[0].Length;
         var all = samples.SelectMany(s => s.SelectMany(b => b)).ToArray();
-        DecodedImagesFile.Write(path, all, samples.Length, k, Size, Size, 1, ids, categories.ToArray(),
-            new Dictionary<string, object> { ["shuffle_fmri"] = shuffled ? 1 : 0, ["sampler"] = "test-fixture" });
+        DecodedImagesFile.Write(path, new DecodedImages(all, samples.Length, k, size, size, 1, ids, categories.ToArray(), method, null,
+            new Dictionary<string, string>()), new Dictionary<string, object> { ["sampler"] = "test-fixture" });
     }
 }

@@ -18,7 +18,7 @@ public static class RepositoryPaths
         => Directory.EnumerateFiles(Path.Combine(Root, relativeFolder), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
 
-    /// <summary>A committed fixture of the metric tests, in tests/Decoding.Tests/Evaluation/Metrics/Fixtures.</summary>
+    /// <summary>A committed fixture of the metric tests, in tests/Decoding.Tests/Metrics/Fixtures.</summary>
     public static string EvaluationFixture(string name) =>
-        Path.Combine(Root, "tests", "Decoding.Tests", "Evaluation", "Metrics", "Fixtures", name);
+        Path.Combine(Root, "tests", "Decoding.Tests", "Metrics", "Fixtures", name);
 }

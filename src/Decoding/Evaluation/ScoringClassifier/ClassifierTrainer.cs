@@ -1,5 +1,5 @@
 using System.Globalization;
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.Torch;
 using Fmri.Core.Training;

@@ -1,4 +1,4 @@
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Fmri.Core.IO;
 using Fmri.Core.Torch;
 using TorchSharp;

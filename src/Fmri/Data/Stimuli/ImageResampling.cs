@@ -7,7 +7,7 @@ namespace Fmri.Data.Stimuli;
 /// Resampling of uint8 images (Height, Width, Channels) with SkiaSharp: bilinear filtering with linear
 /// mipmaps, so large reductions average over the source pixels instead of aliasing.
 /// </summary>
-internal static class ImageResampling
+public static class ImageResampling
 {
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 

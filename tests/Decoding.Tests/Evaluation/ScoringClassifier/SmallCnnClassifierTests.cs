@@ -1,6 +1,6 @@
-using Decoding.Evaluation.Metrics;
+using Decoding.Metrics;
 using Decoding.Evaluation.ScoringClassifier;
-using Decoding.Tests.Evaluation.Metrics;
+using Decoding.Tests.Metrics;
 using Fmri.Core;
 using TorchSharp;
 

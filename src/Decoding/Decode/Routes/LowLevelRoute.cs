@@ -1,0 +1,47 @@
+using Decoding.LatentDiffusion;
+using Fmri.Data;
+using static TorchSharp.torch;
+
+namespace Decoding.Decode.Routes;
+
+/// <summary>
+/// The low-level route (Takagi &amp; Nishimoto 2023's z; MindEye's low-level branch): one ridge map from the voxels to
+/// the generative model's own latent space, the frozen VAE's posterior mean latent of the stimulus
+/// (<see cref="RidgeLatentMap"/>), decoded by that VAE. Deterministic (K = 1). Its latent is also the start point of
+/// the image-to-image route.
+/// </summary>
+public sealed class LowLevelRoute : IDecodingRoute
+{
+    public const string Name = "lowlevel";
+
+    private LowLevelRoute(RidgeLatentMap map, DecodedMethod method)
+    {
+        Map = map;
+        Method = method;
+    }
+
+    /// <summary>The fitted ridge map voxels -> VAE latent.</summary>
+    public RidgeLatentMap Map { get; }
+
+    public DecodedMethod Method { get; }
+
+    public bool Stochastic => false;
+
+    /// <summary>Fits the map on <paramref name="train"/> (stimulus images at the VAE's geometry).</summary>
+    public static LowLevelRoute Fit(StimulusPairs train, FirstStage vae, long seed)
+    {
+        var map = RidgeLatentMap.Fit(train.Voxels, train.VoxelCount, train.Images, vae, new Random(RouteImages.SubSeed(seed, "lowlevel-folds")));
+        return new LowLevelRoute(map, new DecodedMethod("ridge: voxels -> VAE latent (low-level route)", DecodedMethod.Route, Name,
+            UsesFmri: true, UsesTrueLabel: false, ControlOf: null,
+            $"one linear ridge map from {train.VoxelCount} voxels to the VAE posterior mean latent ({string.Join("x", map.LatentShape)}) of the "
+            + $"{map.ImageSize}x{map.ImageSize}x{map.ImageChannels} stimulus, decoded by the frozen VAE; {train.Count} training samples; "
+            + $"lambda {map.Lambda:G3} by {Fmri.Ridge.RidgeMap.DefaultFolds}-fold cross-validation on training samples only"));
+    }
+
+    public Tensor Decode(DecodeBatch batch, int samples)
+    {
+        using var latents = Map.PredictLatents(batch.Voxels, batch.Count);   // (N, C_z, h, w)
+        using var images = Map.DecodeLatents(latents);                      // (N, C, S, S)
+        return images.unsqueeze(1).expand(batch.Count, samples, images.shape[1], images.shape[2], images.shape[3]).contiguous();
+    }
+}

@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace Decoding.Diffusion;
+
+/// <summary>
+/// Image-to-image sampling as diffusers' img2img pipelines do it (SDEdit, Meng et al. 2022): start from a given
+/// clean latent z_0 instead of pure noise, noise it with the forward process to the timestep the strength s selects,
+/// and run only the last steps of the schedule from there:
+/// <code>
+///   n inference steps (Timesteps after SetTimesteps(n); PLMS lists n + 1)
+///   k  = min(⌊n · s⌋, n)                 the steps that run        (diffusers: init_timestep)
+///   b  = n − k                           the index of the first    (diffusers: t_start · order, order = 1 here)
+///   x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε,  t = Timesteps[b]               (scheduler.add_noise)
+///   denoise x_t through Timesteps[b..]
+/// </code>
+/// Strength 1 runs every step from Timesteps[0] (nearly pure noise at the first timestep); strength s runs the last
+/// ⌊n s⌋ of the n steps.
+/// </summary>
+public static class Img2Img
+{
+    /// <summary>b: the index in Timesteps of the first step run for <paramref name="strength"/> in (0, 1].</summary>
+    public static int BeginIndex(int numInferenceSteps, double strength)
+    {
+        if (numInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"img2img: {numInferenceSteps} inference steps");
+        Check.That(strength > 0 && strength <= 1, "strength", strength, "must lie in (0, 1]");
+        int run = Math.Min((int)Math.Floor(numInferenceSteps * strength), numInferenceSteps);
+        Check.That(run >= 1, "strength", strength, $"runs no step of {numInferenceSteps}; raise it to at least {1.0 / numInferenceSteps:G3}");
+        return numInferenceSteps - run;
+    }
+
+    /// <summary>
+    /// x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε at t = Timesteps[<paramref name="beginIndex"/>] of <paramref name="scheduler"/> (after
+    /// SetTimesteps). <paramref name="cleanLatents"/> and <paramref name="noise"/> are (B, c, h, w).
+    /// </summary>
+    public static Tensor NoisedStart(DiffusionScheduler scheduler, Tensor cleanLatents, Tensor noise, int beginIndex)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        if (scheduler.NumInferenceSteps is null) throw new InvalidOperationException("img2img: call SetTimesteps first");
+        long t = scheduler.Timesteps[beginIndex];
+        using var timesteps = full(new long[] { cleanLatents.shape[0] }, t, ScalarType.Int64, cleanLatents.device);   // (B)
+        return scheduler.AddNoise(cleanLatents, noise, timesteps);
+    }
+}

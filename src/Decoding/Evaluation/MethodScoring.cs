@@ -1,0 +1,231 @@
+using Decoding.Decode;
+using Decoding.Metrics;
+
+namespace Decoding.Evaluation;
+
+/// <summary>
+/// The test stimuli as the evaluation sees them: on the decoder's canvas (what the classifier scores) and at their
+/// native geometry (what the pixel metrics compare with), their categories, and the scoring classifier's output on them.
+/// </summary>
+public sealed record ScoredStimuli(IReadOnlyList<string> StimulusIds, IReadOnlyList<ImageTensor> Canvas, IReadOnlyList<ImageTensor> Native,
+    IReadOnlyList<string> Categories, ClassifierOutput Classifier, NativeGeometry Geometry)
+{
+    public int Count => StimulusIds.Count;
+}
+
+/// <summary>
+/// Scores one method's decoded images against their stimuli with every metric of the project's protocol, each
+/// summarised over stimuli (bootstrap 95% interval) and, where the metric has a chance level, tested with the stimulus
+/// as the unit (<see cref="StimulusLevelTest"/>):
+/// <list type="bullet">
+/// <item>n-way top-1 accuracy (MinD-Vis): for every n, the exact expectation over the draws of the n − 1 other classes
+/// (<see cref="NWayTopOneAccuracy.ExactAccuracy"/>; MinD-Vis estimates it with 1,000 draws per image), mean and max over
+/// the K samples;</item>
+/// <item>2-way identification in pixels (native geometry) and in the classifier's feature space, in both directions
+/// (reconstruction fixed, ground truth fixed), per sample and averaged over the K samples;</item>
+/// <item>PixCorr and SSIM at the native geometry, and on the decoder's canvas.</item>
+/// </list>
+/// </summary>
+public static class MethodScoring
+{
+    public static MetricRow Score(DecodedImages decoded, string? decodedFile, ScoredStimuli stimuli, IImageClassifier classifier, EvaluationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(stimuli);
+        ArgumentNullException.ThrowIfNull(classifier);
+        settings.Validate(classifier.ClassCount);
+        int items = stimuli.Count, samples = decoded.Samples;
+        if (decoded.Count != items) throw new ArgumentException($"{decoded.Method.Name}: {decoded.Count} decoded items for {items} stimuli");
+        if (items < 2) throw new ArgumentException($"{decoded.Method.Name}: {items} test item(s); the metrics need at least 2");
+        int channels = stimuli.Canvas[0].Channels;
+        var canvas = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples)
+            .Select(k => EvaluationImages.FromBytes(decoded.Image(i, k), decoded.Height, decoded.Width, decoded.Channels, channels)).ToArray()).ToArray();
+        var native = canvas.Select(row => row.Select(stimuli.Geometry.ToNative).ToArray()).ToArray();
+
+        var output = classifier.Classify(canvas.SelectMany(r => r).ToList());
+        var probabilities = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Probabilities[i * samples + k]).ToArray()).ToArray();
+        var features = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Features[i * samples + k]).ToArray()).ToArray();
+
+        var nWay = NWay(stimuli.Classifier.Probabilities, probabilities, settings);
+        var pixelSimilarity = Similarities(native.Select(r => r.Select(x => x.Pixels).ToArray()).ToArray(), stimuli.Native.Select(s => s.Pixels).ToArray());
+        var featureSimilarity = Similarities(features, stimuli.Classifier.Features);
+        var twoWayPixels = TwoWay(pixelSimilarity, settings, "2way-pixels");
+        var twoWayFeatures = TwoWay(featureSimilarity, settings, "2way-features");
+
+        var pixCorr = PerItem(items, i => canvasMean(samples, k => Correlation(native[i][k].Pixels, stimuli.Native[i].Pixels)));
+        var ssim = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(native[i][k], stimuli.Native[i])));
+        var pixCorrCanvas = PerItem(items, i => canvasMean(samples, k => Correlation(canvas[i][k].Pixels, stimuli.Canvas[i].Pixels)));
+        var ssimCanvas = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(canvas[i][k], stimuli.Canvas[i])));
+
+        var method = decoded.Method;
+        ControlInfo? control = method.Kind == DecodedMethod.Control
+            ? new ControlInfo(method.ControlOf ?? "", decoded.Attributes.TryGetValue("control_same_category", out var same) && int.TryParse(same, out int s) ? s : null)
+            : null;
+        return new MetricRow(method.Name, method.Kind, method.RouteName, method.UsesFmri, method.UsesTrueLabel, method.Description, items, samples,
+            nWay, twoWayPixels, twoWayFeatures,
+            Summarise(pixCorr, settings, "pixcorr"), Summarise(ssim, settings, "ssim"),
+            Summarise(pixCorrCanvas, settings, "pixcorr-canvas"), Summarise(ssimCanvas, settings, "ssim-canvas"),
+            PerCategory(nWay, twoWayFeatures, stimuli.Categories), control, decodedFile);
+
+        static double canvasMean(int k, Func<int, double> value) => Enumerable.Range(0, k).Average(value);
+    }
+
+    /// <summary>
+    /// Scores a method that predicts the classifier's feature vector of each stimulus instead of an image (K = 1): n-way
+    /// accuracy from the classifier's head on the predicted features, 2-way identification in feature space; the pixel
+    /// metrics do not apply (null).
+    /// </summary>
+    public static MetricRow ScoreFeatures(string name, string kind, string description, ScoredStimuli stimuli, IReadOnlyList<float[]> predictedFeatures,
+        IReadOnlyList<float[]> predictedProbabilities, EvaluationSettings settings)
+    {
+        int items = stimuli.Count;
+        if (predictedFeatures.Count != items || predictedProbabilities.Count != items)
+            throw new ArgumentException($"{name}: {predictedFeatures.Count} predicted feature vectors and {predictedProbabilities.Count} probability vectors for {items} stimuli");
+        settings.Validate(predictedProbabilities[0].Length);
+        var nWay = NWay(stimuli.Classifier.Probabilities, predictedProbabilities.Select(p => new[] { p }).ToArray(), settings);
+        var twoWayFeatures = TwoWay(Similarities(predictedFeatures.Select(f => new[] { f }).ToArray(), stimuli.Classifier.Features), settings, "2way-features");
+        return new MetricRow(name, kind, "feature-ridge", UsesFmri: true, UsesTrueLabel: false, description, items, 1, nWay, null, twoWayFeatures,
+            null, null, null, null, PerCategory(nWay, twoWayFeatures, stimuli.Categories), null, null);
+    }
+
+    /// <summary>n-way accuracy at every n: F[i, c] = mean over samples of the exact accuracy against stimulus c's true class.</summary>
+    private static List<NWayScore> NWay(IReadOnlyList<float[]> stimulusProbabilities, IReadOnlyList<float[][]> sampleProbabilities, EvaluationSettings settings)
+    {
+        int items = stimulusProbabilities.Count, samples = sampleProbabilities[0].Length;
+        var trueClass = stimulusProbabilities.Select(NWayTopOneAccuracy.TrueClass).ToArray();
+        var scores = new List<NWayScore>();
+        foreach (int n in settings.Ways.Distinct().Order())
+        {
+            var perSample = new double[items, samples];                   // accuracy of sample k of item i against its own stimulus
+            var f = new double[items, items];                             // F[i, c]
+            var byClass = new Dictionary<int, double>();
+            for (int i = 0; i < items; i++)
+            {
+                byClass.Clear();
+                for (int c = 0; c < items; c++)
+                {
+                    if (!byClass.TryGetValue(trueClass[c], out double value))
+                    {
+                        value = 0;
+                        for (int k = 0; k < samples; k++) value += NWayTopOneAccuracy.ExactAccuracy(sampleProbabilities[i][k], trueClass[c], n);
+                        value /= samples;
+                        byClass[trueClass[c]] = value;
+                    }
+                    f[i, c] = value;
+                }
+                for (int k = 0; k < samples; k++) perSample[i, k] = NWayTopOneAccuracy.ExactAccuracy(sampleProbabilities[i][k], trueClass[i], n);
+            }
+            var perItem = Enumerable.Range(0, items).Select(i => f[i, i]).ToArray();
+            var mean = Summarise(perItem, settings, "nway-mean", n, 1.0 / n, f);
+            var max = Interval.From(Bootstrap.Interval(items, indices => Enumerable.Range(0, samples).Max(k => indices.Average(i => perSample[i, k])),
+                new Random(settings.SubSeed("nway-max", n)), settings.BootstrapResamples));
+            scores.Add(new NWayScore(n, 1.0 / n, mean, max));
+        }
+        return scores;
+    }
+
+    /// <summary>sim[k][i, j] = correlation of item i's sample k with stimulus j (0 when either is constant).</summary>
+    private static double[][,] Similarities(float[][][] reconstructions, IReadOnlyList<float[]> stimuli)
+    {
+        int items = stimuli.Count, samples = reconstructions[0].Length;
+        var standardisedStimuli = stimuli.Select(Standardise).ToArray();
+        var result = new double[samples][,];
+        for (int k = 0; k < samples; k++)
+        {
+            var m = new double[items, items];
+            for (int i = 0; i < items; i++)
+            {
+                var r = Standardise(reconstructions[i][k]);
+                for (int j = 0; j < items; j++)
+                {
+                    double dot = 0;
+                    var s = standardisedStimuli[j];
+                    for (int d = 0; d < r.Length; d++) dot += r[d] * s[d];
+                    m[i, j] = dot;
+                }
+            }
+            result[k] = m;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// 2-way identification in both directions from the per-sample similarity matrices. Reconstruction fixed:
+    /// F[i, c] = mean over k of the fraction of stimuli j ≠ c with sim_k[i, c] &gt; sim_k[i, j] (item i's images with c as
+    /// their own stimulus). Ground truth fixed: G[j, r] = mean over k of the fraction of reconstructions i ≠ r with
+    /// sim_k[r, j] &gt; sim_k[i, j] (stimulus j with r as its own reconstruction). Ties lose. The scores are the diagonals.
+    /// </summary>
+    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose)
+    {
+        int items = similarity[0].GetLength(0), samples = similarity.Length;
+        var f = new double[items, items];
+        var g = new double[items, items];
+        foreach (var sim in similarity)
+            for (int a = 0; a < items; a++)
+                for (int b = 0; b < items; b++)
+                {
+                    int winsReconstruction = 0, winsTruth = 0;
+                    for (int other = 0; other < items; other++)
+                    {
+                        if (other == b) continue;
+                        if (sim[a, b] > sim[a, other]) winsReconstruction++;      // item a, own stimulus b, against stimulus `other`
+                    }
+                    for (int other = 0; other < items; other++)
+                    {
+                        if (other == b) continue;
+                        if (sim[b, a] > sim[other, a]) winsTruth++;               // stimulus a, own reconstruction b, against reconstruction `other`
+                    }
+                    f[a, b] += winsReconstruction / (double)(items - 1) / samples;
+                    g[a, b] += winsTruth / (double)(items - 1) / samples;
+                }
+        return new TwoWayScores(
+            Summarise(Enumerable.Range(0, items).Select(i => f[i, i]).ToArray(), settings, purpose + "-recon", 0, TwoWayIdentification.Chance, f),
+            Summarise(Enumerable.Range(0, items).Select(i => g[i, i]).ToArray(), settings, purpose + "-truth", 0, TwoWayIdentification.Chance, g));
+    }
+
+    private static ScoreSummary Summarise(double[] perItem, EvaluationSettings settings, string purpose, int index = 0, double? chance = null, double[,]? scores = null)
+    {
+        var mean = Interval.From(Bootstrap.MeanInterval(perItem, new Random(settings.SubSeed(purpose, index)), settings.BootstrapResamples));
+        var test = scores is null ? null : StimulusLevelTest.Compute(scores, new Random(settings.SubSeed(purpose + "-permutations", index)), settings.Permutations);
+        return new ScoreSummary(mean, chance, test, perItem);
+    }
+
+    private static double[] PerItem(int items, Func<int, double> value) => Enumerable.Range(0, items).Select(value).ToArray();
+
+    private static List<CategoryRow> PerCategory(IReadOnlyList<NWayScore> nWay, TwoWayScores twoWayFeatures, IReadOnlyList<string> categories)
+    {
+        var largest = nWay.MaxBy(s => s.N)!.MeanOverSamples.PerItem;
+        var a = CategoryBreakdown.MeanPerCategory(largest, categories);
+        var b = CategoryBreakdown.MeanPerCategory(twoWayFeatures.ReconstructionFixed.PerItem, categories);
+        return a.Zip(b, (x, y) => new CategoryRow(x.Category, x.ItemCount, x.Mean, y.Mean)).ToList();
+    }
+
+    /// <summary>Pearson correlation, 0 when either vector is constant.</summary>
+    public static double Correlation(float[] a, float[] b)
+    {
+        var x = Standardise(a);
+        var y = Standardise(b);
+        double dot = 0;
+        for (int i = 0; i < x.Length; i++) dot += x[i] * y[i];
+        return dot;
+    }
+
+    /// <summary>Zero mean, unit norm (all zeros for a constant vector).</summary>
+    private static double[] Standardise(float[] v)
+    {
+        double mean = 0;
+        foreach (float x in v) mean += x;
+        mean /= v.Length;
+        var z = new double[v.Length];
+        double norm = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            z[i] = v[i] - mean;
+            norm += z[i] * z[i];
+        }
+        norm = Math.Sqrt(norm);
+        if (norm == 0) return z;
+        for (int i = 0; i < z.Length; i++) z[i] /= norm;
+        return z;
+    }
+}

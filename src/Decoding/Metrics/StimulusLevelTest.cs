@@ -1,0 +1,77 @@
+namespace Decoding.Metrics;
+
+/// <summary>A metric's test with the stimulus as the unit (see <see cref="StimulusLevelTest"/>).</summary>
+/// <param name="Stimuli">N, the number of test stimuli: the unit of the test.</param>
+/// <param name="Successes">Stimuli whose own score beats the median of their scores against the other stimuli.</param>
+/// <param name="PValue">P(X ≥ Successes) for X ~ Binomial(N, 1/2): at least 2^−N, whatever K or the number of comparisons.</param>
+/// <param name="NullRange">Central 95% range of the mean score when items are paired with randomly permuted stimuli.</param>
+public sealed record StimulusTest(int Stimuli, int Successes, double PValue, Interval NullRange)
+{
+    /// <summary>True when the mean score lies inside the permutation null range.</summary>
+    public bool Within(double mean) => mean >= NullRange.Lower && mean <= NullRange.Upper;
+}
+
+/// <summary>
+/// Significance with the test stimulus as the unit. The input is a score matrix F: F[i, c] is what item i's decoded
+/// images score when paired with stimulus c (for n-way accuracy, their accuracy against stimulus c's true class; for
+/// 2-way identification, the fraction of comparisons they win with c as their own stimulus). The observed per-item
+/// scores are the diagonal.
+/// <list type="bullet">
+/// <item><b>Sign test over stimuli</b>: item i succeeds when F[i, i] is strictly above the median of F[i, c] over the
+/// other stimuli c ≠ i. If the images carry nothing about their own stimulus, F[i, i] is one more draw from the same
+/// distribution as the others, so a success has probability at most 1/2 (ties count as failures); the p-value is the
+/// binomial upper tail over the N stimuli, so 10 stimuli can never give less than 2^−10 ≈ 0.001, however many samples
+/// or pairwise comparisons there are.</item>
+/// <item><b>Permutation null range</b>: the mean of F[i, π(i)] over uniformly random permutations π of the stimuli,
+/// its 2.5% and 97.5% quantiles: what the mean score looks like when images and stimuli are paired at random (a
+/// decoder that outputs one fixed image lands inside it).</item>
+/// </list>
+/// </summary>
+public static class StimulusLevelTest
+{
+    public const int DefaultPermutations = 2000;
+
+    /// <param name="scores">F, N x N.</param>
+    /// <param name="random">Draws the permutations; pass a seeded generator.</param>
+    public static StimulusTest Compute(double[,] scores, Random random, int permutations = DefaultPermutations)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(random);
+        int n = scores.GetLength(0);
+        if (n < 2 || scores.GetLength(1) != n) throw new ArgumentException($"stimulus-level test: the score matrix is {n} x {scores.GetLength(1)}; it must be square with at least 2 stimuli");
+        if (permutations < 1) throw new ArgumentException($"stimulus-level test: {permutations} permutations");
+
+        int successes = 0;
+        var others = new double[n - 1];
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0, k = 0; c < n; c++) if (c != i) others[k++] = scores[i, c];
+            Array.Sort(others);
+            double median = others.Length % 2 == 1 ? others[others.Length / 2] : (others[others.Length / 2 - 1] + others[others.Length / 2]) / 2;
+            if (scores[i, i] > median) successes++;
+        }
+
+        var means = new double[permutations];
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int r = 0; r < permutations; r++)
+        {
+            random.Shuffle(order);
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += scores[i, order[i]];
+            means[r] = sum / n;
+        }
+        Array.Sort(means);
+        double observed = Enumerable.Range(0, n).Average(i => scores[i, i]);
+        var range = new Interval(observed, Quantile(means, 0.025), Quantile(means, 0.975));
+        return new StimulusTest(n, successes, BinomialTest.UpperTailPValue(successes, n, 0.5), range);
+    }
+
+    /// <summary>Linear-interpolated quantile of sorted values.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int lower = (int)Math.Floor(position);
+        int upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
+    }
+}

@@ -1,0 +1,173 @@
+using Decoding.Decode;
+using Decoding.Decode.Routes;
+using Decoding.Evaluation;
+using Decoding.LatentDiffusion;
+using Decoding.Tests.Evaluation;
+using Fmri.Data;
+using static TorchSharp.torch;
+
+namespace Decoding.Tests.Decode.Routes;
+
+/// <summary>The routes of <see cref="RouteCatalog"/>, fitted on <see cref="RouteTestData"/> and scored by the evaluation.</summary>
+public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly EvaluationSettings Settings = new([2, 4], Seed: 3, BootstrapResamples: 100, Permutations: 300);
+
+    private static EvaluationReport Evaluate(params string[] decoded)
+        => EvaluationRun.Run(new EvaluationInputs(decoded, RouteTestData.Instance.StimuliFile, EvaluationTestData.Instance.ClassifierFolder,
+            Path.Combine(RouteTestData.Instance.Folder, "eval-" + Guid.NewGuid().ToString("N"))), Settings, DateTimeOffset.UnixEpoch);
+
+    private static TextToImagePipeline Ldm() => new LatentDiffusionModelFolder(RouteTestData.Instance.LdmFolder).LoadPipeline();
+
+    private static readonly SamplingOptions FewSteps = new() { Sampler = SamplerKind.Ddim, Steps = 6, GuidanceScale = 3 };
+
+    [Fact]
+    public void TheLowLevelRouteIdentifiesItsStimuliAndItsControlDoesNot()
+    {
+        var data = RouteTestData.Instance;
+        var ldm = Ldm();
+        var settings = new DecodingSettings { Route = LowLevelRoute.Name, Samples = 3 };
+        string route = data.Decode(settings, ldm);
+        string control = data.Decode(settings with { ShuffleFmri = true, ControlSeed = 4 }, ldm);
+        var report = Evaluate(route, control);
+        var row = report.Rows[0];
+        output.WriteLine($"low-level: 2-way pixels {row.TwoWayPixels!.ReconstructionFixed.Mean.Value:F3}, control {report.Rows[1].TwoWayPixels!.ReconstructionFixed.Mean.Value:F3}");
+        Assert.Equal(("route", LowLevelRoute.Name, 1), (row.Kind, row.Route, row.Samples));   // deterministic: K = 1 whatever --samples
+        Assert.False(row.TwoWayPixels.ReconstructionFixed.WithinNullRange);
+        Assert.True(row.TwoWayPixels.ReconstructionFixed.Mean.Value > 0.75);
+        var controlRow = report.Rows[1];
+        Assert.Equal("control", controlRow.Kind);
+        Assert.Equal(LowLevelRoute.Name, controlRow.Control!.ControlOf);
+        Assert.Equal(0, controlRow.Control.SameCategoryDonors);
+        Assert.True(controlRow.TwoWayPixels!.ReconstructionFixed.WithinNullRange);
+        var file = DecodedImagesFile.Read(control);
+        Assert.NotNull(file.FmriOrder);
+        Assert.All(Enumerable.Range(0, file.Count), i => Assert.NotEqual(i, file.FmriOrder![i]));
+    }
+
+    [Fact]
+    public void ADecoderThatOutputsTheClassMeanScoresExactlyTheClassMeanReference()
+    {
+        var data = RouteTestData.Instance;
+        string reference = data.Decode(new DecodingSettings { Route = ClassMeanReference.Name });
+
+        // The same images computed by hand from the stimulus file and the training split, then written as a route.
+        var (train, test) = data.Pairs();
+        int plane = SyntheticBrainData.Size * SyntheticBrainData.Size;
+        var byHand = new float[test.Count * plane];
+        for (int i = 0; i < test.Count; i++)
+        {
+            var members = Enumerable.Range(0, train.Count).Where(j => train.Categories[j] == test.Categories[i]).ToArray();
+            var trainBytes = train.Images.data<byte>().ToArray();
+            for (int p = 0; p < plane; p++)
+                byHand[i * plane + p] = (float)(members.Sum(j => (double)trainBytes[j * plane + p]) / members.Length / 255.0);
+        }
+        string folder = Path.Combine(data.Folder, "class-mean-by-hand-" + Guid.NewGuid().ToString("N"));
+        using (var images = tensor(byHand, new long[] { test.Count, 1, 1, SyntheticBrainData.Size, SyntheticBrainData.Size }))
+            DecodingRun.Write(images, test, EvaluationTestData.Route("class mean by hand"), null, folder, new Dictionary<string, object>());
+        train.Images.Dispose();
+        test.Images.Dispose();
+
+        var report = Evaluate(reference, Path.Combine(folder, DecodedImagesFile.FileName));
+        var (a, b) = (report.Rows.Single(r => r.Kind == "reference"), report.Rows.Single(r => r.Kind == "route"));
+        Assert.True(a.UsesTrueLabel);
+        Assert.Equal(a.NWay.Select(s => s.MeanOverSamples.Mean), b.NWay.Select(s => s.MeanOverSamples.Mean));
+        Assert.Equal(a.TwoWayPixels!.ReconstructionFixed.Mean, b.TwoWayPixels!.ReconstructionFixed.Mean);
+        Assert.Equal(a.TwoWayFeatures.ReconstructionFixed.Mean, b.TwoWayFeatures.ReconstructionFixed.Mean);
+        Assert.Equal(a.PixCorr!.Mean, b.PixCorr!.Mean);
+        Assert.Equal(a.Ssim!.Mean, b.Ssim!.Mean);
+    }
+
+    [Fact]
+    public void TheMeanImageReferenceGivesEveryItemTheMeanTrainingImage()
+    {
+        var data = RouteTestData.Instance;
+        var file = DecodedImagesFile.Read(data.Decode(new DecodingSettings { Route = MeanImageReference.Name }));
+        Assert.Equal((DecodedMethod.Reference, false, false), (file.Method.Kind, file.Method.UsesFmri, file.Method.UsesTrueLabel));
+        var (train, test) = data.Pairs();
+        var trainBytes = train.Images.data<byte>().ToArray();
+        int plane = SyntheticBrainData.Size * SyntheticBrainData.Size;
+        for (int p = 0; p < plane; p += 17)
+        {
+            double mean = Enumerable.Range(0, train.Count).Average(j => (double)trainBytes[j * plane + p]);
+            Assert.All(Enumerable.Range(0, file.Count), i => Assert.Equal(Math.Round(mean, MidpointRounding.ToEven), file.Image(i, 0)[p], 0.5001));
+        }
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+
+    [Theory]
+    [InlineData(SemanticTarget.Context)]
+    [InlineData(SemanticTarget.Category)]
+    public void TheSemanticMapNamesTheTestCategoriesOfEasyData(SemanticTarget target)
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        var decoder = SemanticDecoder.Fit(train, data.Stimuli.CategoryNames, Ldm(), target, seed: 2);
+        var predicted = decoder.PredictCategories(test.Voxels, test.Count);
+        double accuracy = Enumerable.Range(0, test.Count).Count(i => predicted[i] == test.Categories[i]) / (double)test.Count;
+        output.WriteLine($"{target}: test category accuracy {accuracy:F3}");
+        Assert.True(accuracy >= 0.9, $"accuracy {accuracy}");
+        using var contexts = decoder.PredictContexts(test.Voxels, test.Count);
+        Assert.Equal(3, contexts.dim());
+        Assert.Equal(test.Count, contexts.shape[0]);
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+
+    [Fact]
+    public void AnItemsImagesDoNotDependOnTheOtherItemsDecodedWithIt()
+    {
+        // Per-item generators: decoding all items, or a few of them in another batch, gives each item the same noise and so
+        // the same images, up to the float rounding of kernels that differ with the batch size (about 1e-6 here; a shard
+        // that starts on a batch boundary repeats the batches exactly).
+        var data = RouteTestData.Instance;
+        var ldm = Ldm();
+        var (train, test) = data.Pairs();
+        var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Samples = 2, Sampling = FewSteps, Seed = 8 };
+        var route = RouteCatalog.Build(settings, new RouteModels(ldm), train, data.Stimuli.CategoryNames);
+        var ids = test.StimulusIds.Select(id => id.Value).ToArray();
+        Tensor DecodeRows(int[] rows)
+        {
+            var voxels = DecodingRun.Permute(test.Voxels, test.VoxelCount, rows);
+            var generators = ItemGenerators.For(settings.Seed, rows.Select(r => ids[r]));
+            var batch = new DecodeBatch(voxels, test.VoxelCount, rows.Select(r => ids[r]).ToArray(), rows.Select(r => test.Categories[r]).ToArray(), generators);
+            return route.Decode(batch, 2);
+        }
+        using var all = DecodeRows(Enumerable.Range(0, test.Count).ToArray());
+        int[] some = [7, 2, 5];
+        using var few = DecodeRows(some);
+        for (int j = 0; j < some.Length; j++)
+            Assert.True(all[some[j]].allclose(few[j], rtol: 0, atol: 1e-4), $"item {some[j]} differs by up to {(all[some[j]] - few[j]).abs().max().item<float>()}");
+        // The noise matters: another run seed gives other images.
+        using var other = route.Decode(new DecodeBatch(test.Voxels, test.VoxelCount, ids, test.Categories, ItemGenerators.For(settings.Seed + 1, ids)), 2);
+        Assert.False(other.allclose(all, rtol: 0, atol: 1e-2));
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+
+    [Fact]
+    public void SelectionUsesOnlyTrainingStimuliAndPicksTheBestValidationScore()
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        var grid = new SelectionGrid([0.4, 0.8], [1.0, 4.0], [0.0, 0.5]);
+        var result = RouteSelection.Select(new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 }, new RouteModels(Ldm()),
+            train, data.Stimuli.CategoryNames, grid, validationStimuli: 8);
+        Assert.Equal(8, result.ValidationItems);
+        Assert.Equal(train.Count - 8, result.FitSamples);
+        Assert.Equal(2 * 2 * 2, result.Candidates.Count);
+        var best = result.Candidates.MaxBy(c => c.Score.Objective)!;
+        Assert.Equal((best.Strength, best.Guidance, best.Blend), (result.Chosen.Img2Img.Strength, result.Chosen.Sampling.GuidanceScale, result.Chosen.Img2Img.Blend));
+        Assert.Equal(2, result.TargetAccuracy.Count);
+        // The validation stimuli are training stimuli: the carve never sees a test stimulus.
+        var split = ValidationSplit.Carve(train, 8, 3);
+        var testIds = test.StimulusIds.ToHashSet();
+        Assert.DoesNotContain(split.Validation.StimulusIds, testIds.Contains);
+        Assert.Empty(split.Fit.StimulusIds.Intersect(split.Validation.StimulusIds));
+        split.Fit.Images.Dispose();
+        split.Validation.Images.Dispose();
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+}

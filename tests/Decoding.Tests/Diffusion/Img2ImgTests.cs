@@ -1,0 +1,72 @@
+using Decoding.Diffusion;
+using static TorchSharp.torch;
+
+namespace Decoding.Tests.Diffusion;
+
+/// <summary>Image-to-image as diffusers' img2img pipelines run it, checked against cases computed by hand.</summary>
+public sealed class Img2ImgTests
+{
+    [Theory]
+    [InlineData(10, 1.0, 0)]   // strength 1: every step
+    [InlineData(10, 0.5, 5)]   // the last 5 of 10
+    [InlineData(10, 0.35, 7)]  // floor(3.5) = 3 steps run
+    [InlineData(50, 0.8, 10)]  // Takagi & Nishimoto's setting: 40 of 50 DDIM steps
+    public void TheStrengthRunsTheLastFloorOfNTimesSSteps(int steps, double strength, int begin)
+        => Assert.Equal(begin, Img2Img.BeginIndex(steps, strength));
+
+    [Fact]
+    public void AStrengthThatRunsNoStepIsOneLine()
+    {
+        var e = Assert.Throws<InvalidSettingException>(() => Img2Img.BeginIndex(10, 0.05));
+        Assert.Equal("strength", e.Setting);
+        Assert.Throws<InvalidSettingException>(() => Img2Img.BeginIndex(10, 1.5));
+    }
+
+    [Fact]
+    public void TheStartIsTheForwardProcessAtTheFirstRunTimestepAndAnExactDenoiserRecoversTheLatent()
+    {
+        // DDIM, T = 1000, 10 steps, leading spacing with steps_offset 1 (SD's config): 901, 801, ..., 1.
+        // Strength 0.5 runs the last 5: 401, 301, 201, 101, 1, and the start is x_401 = √ᾱ_401 z0 + √(1 − ᾱ_401) ε.
+        var config = new SchedulerConfig { BetaSchedule = BetaSchedule.ScaledLinear, StepsOffset = 1, TimestepSpacing = TimestepSpacing.Leading, SetAlphaToOne = true };
+        var scheduler = new DdimScheduler(config);
+        scheduler.SetTimesteps(10);
+        Assert.Equal(new long[] { 901, 801, 701, 601, 501, 401, 301, 201, 101, 1 }, scheduler.Timesteps);
+        int begin = Img2Img.BeginIndex(10, 0.5);
+        Assert.Equal(401, scheduler.Timesteps[begin]);
+
+        using var z0 = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(1));
+        using var noise = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(2));
+        using var start = Img2Img.NoisedStart(scheduler, z0, noise, begin);
+        double alphaBar = scheduler.Schedule.AlphaBar(401);
+        using var expected = z0 * Math.Sqrt(alphaBar) + noise * Math.Sqrt(1 - alphaBar);
+        Assert.True(start.allclose(expected, rtol: 1e-5, atol: 1e-6));
+
+        // A denoiser that knows ε exactly: ε_t = (x_t − √ᾱ_t z0) / √(1 − ᾱ_t). Deterministic DDIM then lands on z0 (its
+        // last step goes to ᾱ = 1 with set_alpha_to_one, as in SD's config).
+        var visited = new List<long>();
+        Tensor Oracle(Tensor x, long t)
+        {
+            visited.Add(t);
+            double a = scheduler.Schedule.AlphaBar(t);
+            return (x - z0 * Math.Sqrt(a)) / Math.Sqrt(1 - a);
+        }
+        using var result = DenoisingLoop.Denoise(scheduler, Oracle, start, 10, beginIndex: begin);
+        Assert.Equal(new long[] { 401, 301, 201, 101, 1 }, visited);
+        Assert.True(result.allclose(z0, rtol: 1e-4, atol: 1e-4), "the exact denoiser must recover z0");
+    }
+
+    [Fact]
+    public void PlmsStartsItsHistoryAtTheBeginIndex()
+    {
+        // PLMS lists n + 1 timesteps (the second repeated); img2img takes Timesteps[b..] and the multistep history starts there.
+        var scheduler = new PlmsScheduler(new SchedulerConfig { StepsOffset = 1 });
+        scheduler.SetTimesteps(10);
+        int begin = Img2Img.BeginIndex(10, 0.5);
+        var expected = scheduler.Timesteps.Skip(begin).ToArray();
+        var visited = new List<long>();
+        using var x = zeros(1, 1, 2, 2);
+        using var result = DenoisingLoop.Denoise(scheduler, (sample, t) => { visited.Add(t); return zeros_like(sample); }, x, 10, beginIndex: begin);
+        Assert.Equal(expected, visited);
+        Assert.Equal(expected.Length, scheduler.StepCounter);
+    }
+}
