@@ -11,7 +11,7 @@ namespace Decoding.Tests.Architecture;
 public class FolderDependencyTests(ITestOutputHelper output)
 {
     /// <summary>The pipeline order: a folder may depend only on folders before it.</summary>
-    public static readonly List<string> StageOrder =
+    public static readonly IReadOnlyList<string> StageOrder =
     [
         "Fmri/Core",
         "Fmri/Data",
@@ -89,11 +89,13 @@ public class FolderDependencyTests(ITestOutputHelper output)
         Assert.True(unplaced.Count == 0, "stage folders missing from StageOrder (place them in the pipeline order): " + string.Join(", ", unplaced));
 
         var backwards = graph.Edges.Keys
-            .Where(e => StageOrder.IndexOf(e.To) >= StageOrder.IndexOf(e.From))
-            .OrderBy(e => StageOrder.IndexOf(e.From)).ThenBy(e => StageOrder.IndexOf(e.To))
+            .Where(e => Rank(e.To) >= Rank(e.From))
+            .OrderBy(e => Rank(e.From)).ThenBy(e => Rank(e.To))
             .Select(e => graph.Describe(e.From, e.To, maxTypePairs: 20)).ToList();
         Assert.True(backwards.Count == 0, "dependencies against the pipeline order:\n" + string.Join("\n", backwards));
     }
+
+    private static int Rank(string folder) => StageOrder.Select((f, i) => (f, i)).Single(p => p.f == folder).i;
 
     [Fact]
     public void Folder_dependencies_listing()
