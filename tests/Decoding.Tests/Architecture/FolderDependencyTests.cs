@@ -22,6 +22,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Decoding/Conditioning",
         "Decoding/LatentDiffusion",
         "Decoding/DoubleConditioning",
+        "Decoding/Metrics",
         "Decoding/Decode",
         "Decoding/Evaluation",
         "Decoding/Reports",
@@ -96,6 +97,18 @@ public class FolderDependencyTests(ITestOutputHelper output)
     }
 
     private static int Rank(string folder) => StageOrder.Select((f, i) => (f, i)).Single(p => p.f == folder).i;
+
+    [Fact]
+    public void No_decoder_uses_the_evaluations_scoring_classifier()
+    {
+        // Decoding toward the metric would inflate it: the routes (Decode) and everything before them must not reach
+        // Evaluation, where the scoring classifier lives; they may use the generic image measures in Metrics.
+        var graph = Graph();
+        int evaluation = StageOrder.ToList().IndexOf("Decoding/Evaluation");
+        var offenders = graph.Edges.Keys.Where(e => e.To == "Decoding/Evaluation" && StageOrder.ToList().IndexOf(e.From) is int i && i >= 0 && i < evaluation).ToList();
+        Assert.True(offenders.Count == 0, "folders before Evaluation that use it:\n" + string.Join("\n", offenders.Select(e => $"{e.From} -> {e.To}")));
+        Assert.DoesNotContain(graph.Edges.Keys, e => e.From == "Decoding/Metrics" && e.To == "Decoding/Evaluation");
+    }
 
     [Fact]
     public void Folder_dependencies_listing()
