@@ -35,11 +35,13 @@ public static class TrainAdapterCommand
         var train = new Option<string>("--train") { Description = "Trained parameters: mindvis | all | adapter-only", DefaultValueFactory = _ => "mindvis" };
         var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
+        var align = new Option<double>("--align-weight") { Description = "Weight of the term pulling the brain context toward the LDM's context of the stimulus's category (0: none, as MinD-Vis)", DefaultValueFactory = _ => 0.0 };
+        var emaDecay = new Option<double>("--ema-decay") { Description = "Moving average of the trained weights, used for decoding (0: none, as MinD-Vis)", DefaultValueFactory = _ => 0.0 };
         var seed = new Option<long>("--seed") { Description = "Seed of the adapter's initial weights and of every training draw", DefaultValueFactory = _ => 2022 };
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
-        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, resume, seed, threads })
+        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, align, emaDecay, resume, seed, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -63,6 +65,8 @@ public static class TrainAdapterCommand
                 LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
                 Trainable = TrainablePartsRules.Parse(parse.GetValue(train)!),
                 Seed = parse.GetValue(seed),
+                AlignmentWeight = parse.GetValue(align),
+                EmaDecay = parse.GetValue(emaDecay),
             };
             options.Validate();
 
@@ -74,6 +78,7 @@ public static class TrainAdapterCommand
                 StimulusPairs.ForTraining(fmri, dataFile, images, stimuliFile, model.Config.ImageSize, model.Config.ImageChannels),
                 model.Config.BrainEncoder, dataFile);
 
+            using var alignment = options.AlignmentWeight > 0 ? DoubleConditionedLdmFolder.CategoryContexts(ldmDir, images.CategoryNames, pairs.Categories) : null;
             using var trainer = new ConditioningAdapterTrainer(model, firstStage, options);
             int stepsPerEpoch = trainer.StepsPerEpoch(pairs.Count);
             long startStep = resuming ? folder.Checkpoint.ReadTrainingState()?.Step ?? 0 : 0;
@@ -83,7 +88,7 @@ public static class TrainAdapterCommand
                 {
                     if (!ConsoleProgress.Interactive)
                         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: mean loss {meanLoss:G4} over {stepsPerEpoch} steps"));
-                }));
+                }, alignment));
 
             new RunManifest
             {

@@ -34,6 +34,16 @@ public sealed record AdapterTrainingOptions
 
     public TrainableParts Trainable { get; init; } = TrainableParts.MindVis;
 
+    /// <summary>
+    /// Weight λ of the alignment term: λ · ‖c − τ(category)‖², the mean squared distance between the adapter's context
+    /// and the LDM conditioner's context of the stimulus's category name, which pulls the brain context toward the
+    /// context the UNet was trained on. 0 (MinD-Vis) leaves the loss the denoising loss alone.
+    /// </summary>
+    public double AlignmentWeight { get; init; }
+
+    /// <summary>Decay of the exponential moving average of the trained weights (0: none, as MinD-Vis); decoding uses the average when there is one.</summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Seed of the run's generator (sample order, augmentations, noise, timesteps).</summary>
     public long Seed { get; init; } = 2022;
 
@@ -57,5 +67,7 @@ public sealed record AdapterTrainingOptions
         Fmri.Core.Check.InRange(CropProbability, 0, 1, "crop_probability");
         Fmri.Core.Check.That(CropScale > 0 && CropScale <= 1, "crop_scale", CropScale, "must lie in (0, 1]");
         Fmri.Core.Check.Fraction(ConditionDropout, "condition_dropout");
+        Fmri.Core.Check.NonNegative(AlignmentWeight, "align_weight");
+        Fmri.Core.Check.Fraction(EmaDecay, "ema_decay");
     }
 }

@@ -68,11 +68,17 @@ public sealed class ConditioningAdapterTrainer : IDisposable
     /// <param name="outputFolder">The model folder (<see cref="DoubleConditionedLdmFolder"/>).</param>
     /// <param name="resume">Continue the folder's checkpoint.</param>
     /// <param name="epochEnded">Called after each epoch's checkpoint with (epochs completed, the epoch's mean loss).</param>
+    /// <param name="alignmentContexts">(N, T, D_ctx): for each pair, the LDM conditioner's context of its stimulus's
+    /// category, the target of the alignment term (<see cref="AdapterTrainingOptions.AlignmentWeight"/>); null without it.</param>
     /// <returns>The loss curve of the whole run (rows before a resume included).</returns>
     public LossCurve Train(StimulusPairs pairs, string outputFolder, bool resume = false, IProgress<ProgressUpdate>? progress = null,
-        Action<int, double>? epochEnded = null, CancellationToken cancellationToken = default)
+        Action<int, double>? epochEnded = null, Tensor? alignmentContexts = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pairs);
+        if (options.AlignmentWeight > 0 && alignmentContexts is null)
+            throw new InvalidSettingException("align_weight", options.AlignmentWeight, "needs the category contexts of the training pairs");
+        if (alignmentContexts is not null && alignmentContexts.shape[0] != pairs.Count)
+            throw new ArgumentException($"adapter training: {alignmentContexts.shape[0]} alignment contexts for {pairs.Count} pairs");
         if (pairs.VoxelCount != model.BrainEncoder.Config.NumVoxels)
             throw new InvalidSettingException("data", $"({pairs.VoxelCount} voxels per sample)",
                 $"the brain encoder reads {model.BrainEncoder.Config.NumVoxels} voxels per sample");
@@ -85,7 +91,8 @@ public sealed class ConditioningAdapterTrainer : IDisposable
             EpochCounter = steps => (int)(steps / stepsPerEpoch),
         };
         var generators = new Dictionary<string, Generator> { [DoubleConditionedLdmFolder.GeneratorName] = Generator };
-        run.Restore(model, model.Config, Optimizer, ema: null, generators, options.Seed, totalSteps, requireOptimizerState: true);
+        using var ema = options.EmaDecay > 0 ? new ExponentialMovingAverage(model, options.EmaDecay, EmaWarmup.StepRatio) : null;
+        run.Restore(model, model.Config, Optimizer, ema, generators, options.Seed, totalSteps, requireOptimizerState: true);
 
         using var voxels = tensor(pairs.Voxels, new long[] { n, pairs.VoxelCount });                  // (N, V)
         using var images = ImageTensors.ToModelRange(pairs.Images);                                   // (N, C, S, S) in [−1, 1]
@@ -119,22 +126,29 @@ public sealed class ConditioningAdapterTrainer : IDisposable
                 var noise = randn(z0.shape, generator: Generator);                                    // ε
                 var t = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Generator);   // (B)
                 var zt = ForwardProcess.AddNoise(schedule, z0, noise, t);
-                var condition = model.Adapter.DropConditions(model.Condition(v, Generator), options.ConditionDropout, Generator);
+                var brain = model.Condition(v, Generator);
+                // Alignment: ‖c − τ(category)‖² pulls the brain context toward the context the UNet was trained on.
+                var alignment = options.AlignmentWeight > 0
+                    ? functional.mse_loss(brain.Context, alignmentContexts!.index_select(0, index)) * options.AlignmentWeight
+                    : null;
+                var condition = model.Adapter.DropConditions(brain, options.ConditionDropout, Generator);
                 var prediction = model.PredictNoise(zt, t, condition);
                 var target = ForwardProcess.TrainingTarget(model.Config.Scheduler.PredictionType, schedule, z0, noise, t);
                 var mse = functional.mse_loss(prediction, target);
+                var total = alignment is null ? mse : mse + alignment;
                 Optimizer.zero_grad();
-                TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                TorchBackends.Backward(total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
                 double gradNorm = GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
                 Optimizer.step();
-                double loss = mse.item<float>();
+                ema?.Step();
+                double loss = total.item<float>();
                 return new TrainingUnit(loss, epoch, [lr], gradNorm,
                     string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {loss:G4}"));
             },
             checkpointDue: steps => steps % stepsPerEpoch == 0,
             save: state =>
             {
-                folder.Save(model, firstStage, state, Optimizer);
+                folder.Save(model, firstStage, state, Optimizer, ema);
                 epochEnded?.Invoke(state.Epoch, run.Curve.MeanLoss(state.Epoch - 1));
             },
             generators, progress, cancellationToken: cancellationToken);

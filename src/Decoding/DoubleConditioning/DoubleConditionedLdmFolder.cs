@@ -1,4 +1,5 @@
 using Decoding.LatentDiffusion;
+using Fmri.Core.Training;
 using Decoding.Models.Unet;
 using Decoding.Models.Vae;
 using Fmri.Core.Checkpoints;
@@ -77,9 +78,10 @@ public sealed class DoubleConditionedLdmFolder
     }
 
     /// <summary>Saves the model (and, once, the first stage it was trained with).</summary>
-    public void Save(DoubleConditionedLdm model, FirstStage firstStage, TrainingState? state = null, TorchSharp.Modules.AdamW? optimizer = null)
+    public void Save(DoubleConditionedLdm model, FirstStage firstStage, TrainingState? state = null, TorchSharp.Modules.AdamW? optimizer = null,
+        ExponentialMovingAverage? ema = null)
     {
-        Checkpoint.Save(model, model.Config, state, optimizer: optimizer);
+        Checkpoint.Save(model, model.Config, state, ema?.ShadowParameters, ema?.StateMetadata(), optimizer);
         if (firstStage is AutoencoderFirstStage autoencoder && !VaeCheckpoint.Exists)
             VaeCheckpoint.Save(autoencoder.Vae, autoencoder.Vae.Config);
     }
@@ -94,8 +96,39 @@ public sealed class DoubleConditionedLdmFolder
         var model = new DoubleConditionedLdm(config, new MaskedBrainAutoencoder(config.BrainEncoder.Model, generator),
             new FmriConditionAdapter(config.Adapter, generator), new UNet2DConditionModel(config.Unet));
         Checkpoint.LoadWeights(model, config);
+        if (Checkpoint.HasEmaWeights)
+        {
+            // Decoding uses the moving average of the trained weights when training kept one.
+            using var ema = Checkpoint.ReadEmaWeights();
+            using var noGrad = no_grad();
+            var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, value) in ema.Tensors)
+            {
+                if (!parameters.TryGetValue(name, out var parameter) || !parameter.shape.SequenceEqual(value.shape))
+                    throw new DataFormatException(Checkpoint.EmaWeightsPath, name, "does not match the model's parameters");
+                parameter.copy_(value);
+            }
+        }
         model.eval();
         return (model, LoadFirstStage(config));
+    }
+
+    /// <summary>
+    /// The alignment targets of the training pairs: for each pair, the context the LDM's conditioner makes of its
+    /// stimulus's category name, (N, T, D_ctx).
+    /// </summary>
+    public static Tensor CategoryContexts(string ldmFolder, IReadOnlyList<string> categoryNames, IReadOnlyList<int> categories)
+    {
+        var pipeline = new LatentDiffusionModelFolder(ldmFolder).LoadPipeline(useEmaWeights: true);
+        var names = categories.Select(c => c >= 0 && c < categoryNames.Count ? categoryNames[c] : "").ToArray();
+        foreach (var name in names.Distinct())
+            if (!pipeline.ClassNames.Contains(name))
+                throw new InvalidSettingException("align_weight", null, $"needs category names the LDM knows; '{name}' is not one of {string.Join(", ", pipeline.ClassNames)}");
+        using var noGrad = no_grad();
+        var distinct = names.Distinct().ToArray();
+        using var contexts = pipeline.Model.Conditioner.Encode(distinct).cpu();                       // (K, T, D)
+        using var index = tensor(names.Select(n => (long)Array.IndexOf(distinct, n)).ToArray(), ScalarType.Int64);
+        return contexts.index_select(0, index);                                                        // (N, T, D)
     }
 
     /// <summary>Name of the trainer's generator in the saved training state.</summary>

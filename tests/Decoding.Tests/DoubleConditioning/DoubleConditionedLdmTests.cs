@@ -85,4 +85,47 @@ public sealed class DoubleConditionedLdmTests
         Assert.DoesNotContain(pairs.StimulusIds, testIds.Contains);
         Assert.Equal(fmri.IndicesOf(DataSplit.Train).Length, pairs.Count);
     }
+
+    [Fact]
+    public void The_alignment_term_pulls_the_brain_context_toward_the_category_context_and_the_ema_is_what_decoding_loads()
+    {
+        var (fmri, stimuli) = SyntheticBrainData.Create(trainPerClass: 4);
+        var pairs = StimulusPairs.ForTraining(fmri, "f.h5", stimuli, "s.h5", SyntheticBrainData.Size, 1);
+        // A fixed target context per category (what the LDM's conditioner would give for its name).
+        using var generator = new Generator(11);
+        var (probe, _) = TinyDcLdm.WithAutoencoder(voxels: 64, seed: 3);
+        long width = probe.Unet.Config.CrossAttentionDim;
+        using var perCategory = randn(new long[] { 4, 8, width }, generator: generator);
+        using var categoryIndex = tensor(pairs.Categories.Select(c => (long)c).ToArray(), ScalarType.Int64);
+        using var targets = perCategory.index_select(0, categoryIndex);                                     // (N, 8, D)
+        double Distance(DoubleConditionedLdm model)
+        {
+            using var noGrad = no_grad();
+            model.eval();
+            using var voxels = tensor(pairs.Voxels, new long[] { pairs.Count, pairs.VoxelCount });
+            return nn.functional.mse_loss(model.Condition(voxels).Context, targets).item<float>();
+        }
+        double Train(double weight, string folder)
+        {
+            var (model, firstStage) = TinyDcLdm.WithAutoencoder(voxels: 64, seed: 3);
+            using var trainer = new ConditioningAdapterTrainer(model, firstStage, new AdapterTrainingOptions
+            {
+                Epochs = 3, BatchSize = 8, LearningRate = 3e-3, WarmupSteps = 0, Seed = 3, AlignmentWeight = weight, EmaDecay = 0.9,
+            });
+            trainer.Train(pairs, folder, alignmentContexts: weight > 0 ? targets : null);
+            return Distance(model);
+        }
+        using var temp = new TempFolder();
+        double without = Train(0, temp.Sub("plain")), with = Train(1.0, temp.Sub("aligned"));
+        Assert.True(with < without * 0.8, $"distance to the category contexts: {with} with the term, {without} without");
+
+        // The checkpoint keeps the moving average, and the folder loads it for decoding: not the live weights.
+        var folder = new DoubleConditionedLdmFolder(temp.Sub("aligned"));
+        Assert.True(folder.Checkpoint.HasEmaWeights);
+        var (loaded, _) = folder.Load();
+        using var ema = folder.Checkpoint.ReadEmaWeights();
+        var name = ema.Tensors.Keys.First(k => k.StartsWith("adapter.", StringComparison.Ordinal));
+        Assert.True(loaded.named_parameters().First(p => p.name == name).parameter.equal(ema.Tensors[name]).all().item<bool>());
+        pairs.Images.Dispose();
+    }
 }
