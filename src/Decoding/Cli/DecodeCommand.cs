@@ -45,12 +45,13 @@ public static class DecodeCommand
         var split = new Option<string>("--split") { Description = "Which samples: test | test-imagery | train", DefaultValueFactory = _ => "test" };
         var shuffle = new Option<bool>("--shuffle-fmri") { Description = "Control: decode each item from another item's fMRI (a derangement across categories)" };
         var controlSeed = new Option<long>("--control-seed") { Description = "Seed of the control's permutation, independent of the sampling noise", DefaultValueFactory = _ => 1 };
+        var methodName = new Option<string?>("--name") { Description = "The method's name in reports (default: the route's), e.g. to compare settings of one route" };
         var controlOut = new Option<string?>("--control-out") { Description = "Also decode the route's shuffled-fMRI control, with the same fitted route and settings, into this folder" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, threads })
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, threads })
             command.Options.Add(option);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -82,6 +83,7 @@ public static class DecodeCommand
                 Split = Check.OneOf(parse.GetValue(split), Splits, "split"),
                 ShuffleFmri = parse.GetValue(shuffle),
                 ControlSeed = parse.GetValue(controlSeed),
+                MethodName = parse.GetValue(methodName),
             };
             settings.Validate();
             bool selecting = parse.GetValue(select);

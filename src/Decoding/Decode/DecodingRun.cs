@@ -34,7 +34,7 @@ public static class DecodingRun
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var method = route.Method;
+        var method = settings.MethodName is { Length: > 0 } name ? route.Method with { Name = name } : route.Method;
         FmriPermutation? control = null;
         float[] voxels = items.Voxels;
         if (settings.ShuffleFmri)

@@ -30,6 +30,9 @@ public sealed record DecodingSettings
     /// <summary>Control: decode each item from another item's fMRI (see <see cref="ShuffledFmriControl"/>).</summary>
     public bool ShuffleFmri { get; init; }
 
+    /// <summary>The method's name in reports (default: the route's own), e.g. to compare settings of one route.</summary>
+    public string? MethodName { get; init; }
+
     /// <summary>Seed of the control's permutation, independent of the sampling noise.</summary>
     public long ControlSeed { get; init; } = 1;
 

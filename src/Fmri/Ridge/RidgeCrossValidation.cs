@@ -9,7 +9,7 @@ public sealed record RidgeCrossValidationResult(double[] Lambdas, double[] MeanS
 
 /// <summary>
 /// k-fold cross-validation of the ridge penalty on training data only. Each fold learns its own standardisation
-/// from its training part, factors the normal equations once per lambda, and scores the held-out part. Folds are
+/// from its training part, decomposes its normal equations once for all lambdas, and scores the held-out part. Folds are
 /// drawn with the given generator: samples (or whole groups, e.g. runs) are shuffled and dealt round-robin.
 /// </summary>
 public static class RidgeCrossValidation
@@ -40,11 +40,11 @@ public static class RidgeCrossValidation
             int[] test = Enumerable.Range(0, n).Where(i => foldOf[i] == f).ToArray();
             var features = FeatureStandardization.Learn(Rows(x, train, p), train.Length, p, options.FitIntercept, options.StandardizeFeatures);
             var targets = FeatureStandardization.Learn(Rows(y, train, q), train.Length, q, options.FitIntercept, scale: false);
-            var system = new RidgeSystem(features.Apply(x, train, p), train.Length, p, targets.Apply(y, train, q), q);
-            var design = system.PredictionDesign(features.Apply(x, test, p), test.Length);
+            using var system = new RidgeSystem(features.Apply(x, train, p), train.Length, p, targets.Apply(y, train, q), q);
+            var predictions = system.PredictAll(features.Apply(x, test, p), test.Length, lambdas);
             for (int l = 0; l < lambdas.Count; l++)
             {
-                var prediction = system.Predict(design, test.Length, system.Solve(lambdas[l])); // (test, q), centred
+                var prediction = predictions[l]; // (test, q), centred
                 for (int r = 0; r < test.Length; r++)
                 {
                     for (int k = 0; k < q; k++)

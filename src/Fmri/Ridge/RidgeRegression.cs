@@ -7,7 +7,7 @@ public sealed record RidgeOptions(bool StandardizeFeatures = true, bool FitInter
 
 /// <summary>
 /// Multi-output ridge regression (Hoerl &amp; Kennard 1970): B = argmin |Y - XB|^2 + lambda |B|^2, solved in closed
-/// form by Cholesky factorisation of X'X + lambda I (or of XX' + lambda I when there are more features than samples,
+/// form from the eigendecomposition of X'X (or of XX' when there are more features than samples,
 /// which gives the same B). Matrices are row-major float arrays: X (n x p), Y (n x q). The fitted model predicts
 /// Y = X W + b with W and b in the original units of X and Y.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class RidgeRegression
             throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be a finite number >= 0");
         var features = FeatureStandardization.Learn(x, n, p, options.FitIntercept, options.StandardizeFeatures);
         var targets = FeatureStandardization.Learn(y, n, q, options.FitIntercept, scale: false);
-        var system = new RidgeSystem(features.Apply(x, n, p), n, p, targets.Apply(y, n, q), q);
+        using var system = new RidgeSystem(features.Apply(x, n, p), n, p, targets.Apply(y, n, q), q);
         var coefficients = system.Coefficients(system.Solve(lambda)); // (p, q), standardised units
         return FromStandardized(coefficients, features, targets, p, q, lambda, options, null);
     }
@@ -74,9 +74,13 @@ public sealed class RidgeRegression
     {
         if (m < 0 || x.LongLength != (long)m * FeatureCount)
             throw new ArgumentException($"x: has {x.LongLength} values, expected {m} x {FeatureCount}", nameof(x));
-        var design = new double[x.LongLength];
-        for (long i = 0; i < x.LongLength; i++) design[i] = x[i];
-        var prediction = DenseKernels.Multiply(design, m, FeatureCount, Weights, OutputCount);
+        double[] prediction;
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            var design = TorchSharp.torch.tensor(x, new long[] { m, FeatureCount }).to(TorchSharp.torch.ScalarType.Float64);
+            var weights = TorchSharp.torch.tensor(Weights, new long[] { FeatureCount, OutputCount }, TorchSharp.torch.ScalarType.Float64);
+            prediction = design.matmul(weights).contiguous().data<double>().ToArray();
+        }
         var result = new float[prediction.LongLength];
         for (int i = 0; i < m; i++)
             for (int k = 0; k < OutputCount; k++)

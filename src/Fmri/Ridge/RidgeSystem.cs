@@ -1,66 +1,106 @@
+using static TorchSharp.torch;
+
 namespace Fmri.Ridge;
 
 /// <summary>
-/// The normal equations of ridge regression for standardised features Xs (n x p) and centred targets Y (n x q),
-/// factored by Cholesky for any number of lambdas. Solves the smaller of two equivalent systems:
+/// The normal equations of ridge regression for standardised features Xs (n x p) and centred targets Y (n x q), solved
+/// for any number of lambdas from one eigendecomposition (libtorch's LAPACK, float64). Of the two equivalent systems
+/// the smaller is used:
 /// <list type="bullet">
-/// <item>primal (p &lt;= n): (Xs'Xs + lambda I) B = Xs'Y, giving the coefficients B (p x q);</item>
-/// <item>dual (p &gt; n): (Xs Xs' + lambda I) A = Y, with B = Xs'A (push-through identity).</item>
+/// <item>primal (p &lt;= n): G = Xs'Xs, R = Xs'Y, (G + lambda I) B = R gives the coefficients B (p x q);</item>
+/// <item>dual (p &gt; n): G = Xs Xs', R = Y, (G + lambda I) A = R, with B = Xs'A (push-through identity).</item>
 /// </list>
+/// With G = U diag(s) U', the solution is U diag(1 / (s + lambda)) U'R: after the decomposition each lambda costs one
+/// scaled product, which makes cross-validating many lambdas cheap.
 /// </summary>
-internal sealed class RidgeSystem
+internal sealed class RidgeSystem : IDisposable
 {
-    private readonly double[] xs;
+    private readonly Tensor xs;            // (n, p)
+    private readonly Tensor eigenvalues;   // (order)
+    private readonly Tensor eigenvectors;  // (order, order)
+    private readonly Tensor projected;     // U'R (order, q)
     private readonly int n, p, q;
-    private readonly double[] gram;
-    private readonly double[] rightHandSide;
 
     public RidgeSystem(double[] xs, int n, int p, double[] y, int q)
     {
-        this.xs = xs;
         this.n = n;
         this.p = p;
         this.q = q;
         IsDual = p > n;
-        if (IsDual)
-        {
-            gram = DenseKernels.MultiplyByTranspose(xs, n, p, xs, n, symmetric: true); // (n, n) = Xs Xs'
-            rightHandSide = y;
-        }
-        else
-        {
-            var xt = DenseKernels.Transpose(xs, n, p); // (p, n)
-            gram = DenseKernels.MultiplyByTranspose(xt, p, n, xt, p, symmetric: true); // (p, p) = Xs'Xs
-            rightHandSide = DenseKernels.Multiply(xt, p, n, y, q); // (p, q) = Xs'Y
-        }
+        using var scope = NewDisposeScope();
+        var x = tensor(xs, new long[] { n, p }, ScalarType.Float64);                       // (n, p)
+        var targets = tensor(y, new long[] { n, q }, ScalarType.Float64);                  // (n, q)
+        var gram = IsDual ? x.matmul(x.t()) : x.t().matmul(x);                             // (order, order)
+        var rhs = IsDual ? targets : x.t().matmul(targets);                                // (order, q)
+        var (values, vectors) = linalg.eigh(gram);
+        this.xs = x.MoveToOuterDisposeScope();
+        eigenvalues = values.MoveToOuterDisposeScope();
+        eigenvectors = vectors.MoveToOuterDisposeScope();
+        projected = vectors.t().matmul(rhs).MoveToOuterDisposeScope();
     }
 
     /// <summary>True when the n x n (dual) system is solved.</summary>
     public bool IsDual { get; }
 
-    /// <summary>Order of the system that is factored: min(n, p).</summary>
+    /// <summary>Order of the system that is solved: min(n, p).</summary>
     public int Order => IsDual ? n : p;
 
     /// <summary>The solution for <paramref name="lambda"/>: B (p x q) for the primal system, A (n x q) for the dual.</summary>
     public double[] Solve(double lambda)
     {
-        var factor = DenseKernels.CholeskyFactor(gram, Order, lambda);
-        var solution = (double[])rightHandSide.Clone();
-        DenseKernels.CholeskySolveInPlace(factor, Order, solution, q);
-        return solution;
+        RequirePositiveDefinite(lambda);
+        using var scope = NewDisposeScope();
+        return Solution(lambda).contiguous().data<double>().ToArray();
     }
 
     /// <summary>The coefficients B (p x q) of a solution.</summary>
     public double[] Coefficients(double[] solution)
-        => IsDual ? DenseKernels.Multiply(DenseKernels.Transpose(xs, n, p), p, n, solution, q) : solution;
+    {
+        if (!IsDual) return solution;
+        using var scope = NewDisposeScope();
+        return xs.t().matmul(tensor(solution, new long[] { n, q }, ScalarType.Float64)).contiguous().data<double>().ToArray();
+    }
 
     /// <summary>
-    /// The design that multiplies a solution to predict standardised rows <paramref name="heldOut"/> (m x p):
-    /// the rows themselves (primal), or their inner products with the training rows, (m x n) (dual).
+    /// Predictions (m x q) of centred targets for standardised held-out rows (m x p), for every lambda: from the rows
+    /// (primal) or their inner products with the training rows (dual), times U diag(1 / (s + lambda)) U'R.
     /// </summary>
-    public double[] PredictionDesign(double[] heldOut, int m)
-        => IsDual ? DenseKernels.MultiplyByTranspose(heldOut, m, p, xs, n) : heldOut;
+    public IReadOnlyList<double[]> PredictAll(double[] heldOut, int m, IReadOnlyList<double> lambdas)
+    {
+        foreach (double lambda in lambdas) RequirePositiveDefinite(lambda);
+        using var scope = NewDisposeScope();
+        var rows = tensor(heldOut, new long[] { m, p }, ScalarType.Float64);              // (m, p)
+        var design = IsDual ? rows.matmul(xs.t()) : rows;                                  // (m, order)
+        var rotated = design.matmul(eigenvectors);                                         // (m, order)
+        var result = new List<double[]>(lambdas.Count);
+        foreach (double lambda in lambdas)
+        {
+            var weights = (eigenvalues + lambda).reciprocal();                             // (order)
+            result.Add((rotated * weights).matmul(projected).contiguous().data<double>().ToArray());   // (m, q)
+        }
+        return result;
+    }
 
-    /// <summary>Predictions (m x q) of centred targets from a <see cref="PredictionDesign"/> and a solution.</summary>
-    public double[] Predict(double[] design, int m, double[] solution) => DenseKernels.Multiply(design, m, Order, solution, q);
+    /// <summary>
+    /// Rejects a lambda for which G + lambda I is singular to working precision (lambda = 0 with collinear features): its
+    /// smallest eigenvalue must exceed a tolerance relative to the largest.
+    /// </summary>
+    private void RequirePositiveDefinite(double lambda)
+    {
+        double smallest = eigenvalues[0].item<double>() + lambda;
+        double largest = eigenvalues[-1].item<double>() + lambda;
+        double tolerance = Math.Max(largest, 0) * Order * 1e-12;
+        if (!(smallest > tolerance))
+            throw new ArgumentException($"lambda: X'X + {lambda} I is not positive definite (smallest eigenvalue {smallest:G3}); use a larger lambda", nameof(lambda));
+    }
+
+    private Tensor Solution(double lambda) => eigenvectors.matmul((eigenvalues + lambda).reciprocal().unsqueeze(1) * projected);   // (order, q)
+
+    public void Dispose()
+    {
+        xs.Dispose();
+        eigenvalues.Dispose();
+        eigenvectors.Dispose();
+        projected.Dispose();
+    }
 }

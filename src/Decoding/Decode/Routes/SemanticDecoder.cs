@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Decoding.LatentDiffusion;
 using Fmri.Data;
 using Fmri.Ridge;
@@ -6,6 +7,7 @@ using static TorchSharp.torch;
 namespace Decoding.Decode.Routes;
 
 /// <summary>What the semantic route's ridge map predicts from the voxels.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SemanticTarget>))]
 public enum SemanticTarget
 {
     /// <summary>The conditioner's context (L x D) of the training stimulus's category; the prediction is used as it is.</summary>
@@ -17,17 +19,23 @@ public enum SemanticTarget
 
 /// <summary>
 /// Predicts the generative model's conditioning from fMRI, as Takagi &amp; Nishimoto (2023) map ventral cortex to the
-/// text conditioning c: one ridge map from the voxels to a target in the conditioner's space, fitted on the training
-/// split. The target of a training sample is its stimulus category's context τ(class name) (L x D, flattened), or its
-/// one-hot category (<see cref="SemanticTarget"/>). Only categories the model knows by name can be targets: on test
-/// categories that never occur in training (Generic Object Decoding's design) it can only answer with a training
-/// category, so the images it conditions show category-typical content of the wrong class.
+/// text conditioning c: one ridge map from the voxels to the one-hot category of the training stimulus, fitted on the
+/// training split, and the conditioner's context τ(class name) of each training category (K x L x D):
+/// <code>
+///   s = ridge(v)                        (K) category scores
+///   context target:   c = Σ_k s_k τ_k    the linear map to the context: ridge is linear in its targets, so mapping
+///                                         the voxels to τ(category) directly is this same map times the contexts
+///   category target:  c = τ_argmax(s)    a linear classifier on the voxels, then that category's context
+/// </code>
+/// Only categories the model knows by name can be targets: on test categories that never occur in training (Generic
+/// Object Decoding's design) it can only answer with a training category, so the images it conditions show
+/// category-typical content of the wrong class.
 /// </summary>
 public sealed class SemanticDecoder
 {
-    private readonly RidgeMap map;
-    private readonly Tensor classContexts;    // (K_train, L, D) contexts of the training categories
-    private readonly int[] trainCategories;   // the stimulus-file labels of those K_train categories
+    private readonly RidgeMap map;           // voxels -> one-hot category scores (K_train)
+    private readonly Tensor classContexts;   // (K_train, L, D) contexts of the training categories
+    private readonly int[] trainCategories;  // the stimulus-file labels of those K_train categories
 
     private SemanticDecoder(RidgeMap map, Tensor classContexts, int[] trainCategories, SemanticTarget target, IReadOnlyList<string> names)
     {
@@ -44,6 +52,9 @@ public sealed class SemanticDecoder
     public IReadOnlyList<string> CategoryNames { get; }
 
     public double Lambda => map.Lambda;
+
+    /// <summary>The same fitted map with the other target.</summary>
+    public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, trainCategories, target, CategoryNames);
 
     /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.</summary>
     public static SemanticDecoder Fit(StimulusPairs train, IReadOnlyList<string> categoryNames, TextToImagePipeline ldm, SemanticTarget target, long seed)
@@ -63,17 +74,8 @@ public sealed class SemanticDecoder
         Tensor contexts;
         using (no_grad())
             contexts = ldm.Model.Conditioner.Encode(names).cpu().to(ScalarType.Float32);              // (K_train, L, D)
-        int q = target == SemanticTarget.Context ? (int)(contexts.shape[1] * contexts.shape[2]) : labels.Length;
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
-        var flat = contexts.reshape(labels.Length, -1).data<float>().ToArray();                        // (K_train, L D)
-        var targets = new float[train.Count][];
-        for (int i = 0; i < train.Count; i++)
-        {
-            int k = index[train.Categories[i]];
-            targets[i] = target == SemanticTarget.Context
-                ? flat.AsSpan(k * q, q).ToArray()
-                : Enumerable.Range(0, q).Select(j => j == k ? 1f : 0f).ToArray();
-        }
+        var targets = train.Categories.Select(c => Enumerable.Range(0, labels.Length).Select(j => j == index[c] ? 1f : 0f).ToArray()).ToArray();
         var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")));
         return new SemanticDecoder(map, contexts, labels, target, names);
     }
@@ -81,28 +83,20 @@ public sealed class SemanticDecoder
     /// <summary>The predicted conditioning context of each voxel row, (N, L, D).</summary>
     public Tensor PredictContexts(float[] voxels, int count)
     {
-        var predicted = map.Predict(voxels, count);
+        var scores = map.Predict(voxels, count);
         if (Target == SemanticTarget.Context)
         {
-            var flat = predicted.SelectMany(p => p).ToArray();
-            return tensor(flat, new long[] { count, classContexts.shape[1], classContexts.shape[2] });
+            using var s = tensor(scores.SelectMany(p => p).ToArray(), new long[] { count, classContexts.shape[0] });   // (N, K)
+            using var flat = classContexts.reshape(classContexts.shape[0], -1);                                          // (K, L D)
+            return s.matmul(flat).reshape(count, classContexts.shape[1], classContexts.shape[2]);                       // (N, L, D)
         }
-        var best = predicted.Select(ArgMax).Select(k => (long)k).ToArray();
-        using var index = tensor(best, ScalarType.Int64);
-        return classContexts.index_select(0, index);
+        using var best = tensor(scores.Select(ArgMax).Select(k => (long)k).ToArray(), ScalarType.Int64);
+        return classContexts.index_select(0, best);
     }
 
-    /// <summary>The stimulus-file category the map considers most likely for each voxel row (argmax of the one-hot
-    /// target; for the context target, the training category whose context is nearest to the predicted one).</summary>
+    /// <summary>The stimulus-file category the map scores highest for each voxel row.</summary>
     public int[] PredictCategories(float[] voxels, int count)
-    {
-        if (Target == SemanticTarget.Category)
-            return map.Predict(voxels, count).Select(ArgMax).Select(k => trainCategories[k]).ToArray();
-        using var predicted = PredictContexts(voxels, count).reshape(count, -1);                       // (N, L D)
-        using var classes = classContexts.reshape(classContexts.shape[0], -1);                          // (K, L D)
-        using var distances = cdist(predicted, classes);                                               // (N, K)
-        return distances.argmin(1).data<long>().ToArray().Select(k => trainCategories[k]).ToArray();
-    }
+        => map.Predict(voxels, count).Select(ArgMax).Select(k => trainCategories[k]).ToArray();
 
     private static int ArgMax(float[] values)
     {
