@@ -124,7 +124,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
                 var target = ForwardProcess.TrainingTarget(model.Config.Scheduler.PredictionType, schedule, z0, noise, t);
                 var mse = functional.mse_loss(prediction, target);
                 Optimizer.zero_grad();
-                TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                TorchBackends.Backward(mse); // oneDNN in the backward pass only where it is safe (TorchBackends)
                 double gradNorm = GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
                 Optimizer.step();
                 double loss = mse.item<float>();

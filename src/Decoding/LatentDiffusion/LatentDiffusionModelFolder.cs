@@ -6,6 +6,7 @@ using Fmri.Core.Checkpoints;
 using Fmri.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.LatentDiffusion;
 
@@ -148,7 +149,7 @@ public sealed class LatentDiffusionModelFolder
                     throw new FileNotFoundException($"{checkpoint.ManifestPath}: the model's autoencoder is missing", checkpoint.ManifestPath);
                 var vae = new AutoencoderKL(checkpoint.ReadConfig<AutoencoderKLConfig>());
                 checkpoint.LoadWeights(vae, vae.Config);
-                if (device is not null && device.type != DeviceType.CPU) vae.to(device);
+                if (device is not null && !TorchDevice.IsHost(device)) vae.to(device);
                 return new AutoencoderFirstStage(vae);
             default:
                 throw new DataFormatException(Checkpoint.ConfigPath, "first_stage", $"'{config.FirstStage}' is neither {nameof(AutoencoderKL)} nor {IdentityFirstStage.KindName}");

@@ -81,7 +81,7 @@ public sealed class LatentDiffusionTrainer
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        device ??= CPU;
+        device ??= TorchDevice.Current;
         var folder = new LatentDiffusionModelFolder(outputFolder);
         var run = new CheckpointedTraining("latent diffusion training", folder.Checkpoint, resume,
             new LossCurveFiles(folder.LossCsvPath, folder.LossPngPath, "Latent diffusion training loss"), CurveColumns);
@@ -147,7 +147,7 @@ public sealed class LatentDiffusionTrainer
             var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
             var mse = functional.mse_loss(prediction, target);
             optimizer.zero_grad();
-            TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            TorchBackends.Backward(mse); // oneDNN in the backward pass only where it is safe (TorchBackends)
             double gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
             optimizer.step();
             ema.Step();

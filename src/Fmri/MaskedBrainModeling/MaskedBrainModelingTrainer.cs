@@ -137,7 +137,7 @@ public sealed class MaskedBrainModelingTrainer : IDisposable
             double lossValue = loss.ToDouble();
             if (!double.IsFinite(lossValue))
                 throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, null, null);
-            TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            TorchBackends.Backward(loss); // oneDNN in the backward pass only where it is safe (TorchBackends)
             double gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), options.GradientClipNorm);
             if (!double.IsFinite(gradNorm))
                 throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, gradNorm, null);

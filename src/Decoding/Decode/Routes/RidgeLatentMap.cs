@@ -2,6 +2,7 @@ using Decoding.Metrics;
 using Decoding.LatentDiffusion;
 using Fmri.Ridge;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -96,7 +97,7 @@ public sealed class RidgeLatentMap
                 using var scope = NewDisposeScope();
                 long batch = Math.Min(BatchSize, latents.shape[0] - start);
                 var decoded = ImageTensors.ToUnitRange(firstStage.Decode(latents.narrow(0, start, batch)));   // (B, C, S, S)
-                chunks.Add(decoded.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+                chunks.Add(decoded.to(ScalarType.Float32).to(TorchDevice.Host).MoveToOuterDisposeScope());
             }
             return cat(chunks, 0);
         }

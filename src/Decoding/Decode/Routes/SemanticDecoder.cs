@@ -2,6 +2,7 @@ using Decoding.LatentDiffusion;
 using Fmri.Data;
 using Fmri.Ridge;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -62,7 +63,7 @@ public sealed class SemanticDecoder
         }
         Tensor contexts;
         using (no_grad())
-            contexts = ldm.Model.Conditioner.Encode(names).cpu().to(ScalarType.Float32);              // (K_train, L, D)
+            contexts = ldm.Model.Conditioner.Encode(names).to(TorchDevice.Host).to(ScalarType.Float32);              // (K_train, L, D)
         int q = target == SemanticTarget.Context ? (int)(contexts.shape[1] * contexts.shape[2]) : labels.Length;
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
         var flat = contexts.reshape(labels.Length, -1).data<float>().ToArray();                        // (K_train, L D)

@@ -46,7 +46,8 @@ public static class ClassifierTrainer
         {
             EpochCounter = steps => (int)(steps / stepsPerEpoch),
         };
-        using var optimizer = optim.AdamW(classifier.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        var parameters = classifier.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         run.Restore(classifier, classifier.Config, optimizer, ema: null, generators, seed, totalSteps, requireOptimizerState: true);
 
@@ -67,13 +68,15 @@ public static class ClassifierTrainer
                 using var scope = NewDisposeScope();
                 long start = (long)s * options.BatchSize, count = Math.Min(options.BatchSize, n - start);
                 var batchIndex = order!.narrow(0, start, count);
-                var logits = classifier.forward(allImages.index_select(0, batchIndex));      // (B, classes)
+                var logits = classifier.call(allImages.index_select(0, batchIndex));         // (B, classes); call runs forward hooks
                 var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
                 optimizer.zero_grad();
-                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                TorchBackends.Backward(loss); // oneDNN in the backward pass only where it is safe (TorchBackends)
+                // Not clipped, but measured: the scaffold stops on a non-finite gradient before anything is saved.
+                double gradNorm = GradientClipping.GlobalNorm(parameters);
                 optimizer.step();
                 double value = loss.item<float>();
-                return new TrainingUnit(value, epoch, [], Status: string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {value:G4}"));
+                return new TrainingUnit(value, epoch, [], gradNorm, Status: string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {value:G4}"));
             },
             checkpointDue: steps => steps % stepsPerEpoch == 0,
             save: state =>
