@@ -22,6 +22,32 @@ public static class BenchmarkCommand
         var command = new Command("benchmark", "Measure the project's file readers against h5py");
         command.Subcommands.Add(CreateRead());
         command.Subcommands.Add(CreateMakeFile());
+        command.Subcommands.Add(CreateOneDnn());
+        return command;
+    }
+
+    private static Command CreateOneDnn()
+    {
+        var passes = new Option<int>("--passes") { Description = "backward passes per case and thread setting", DefaultValueFactory = _ => Fmri.Core.Torch.OneDnnSelfTest.DefaultPasses };
+        var threads = CommonOptions.ThreadList("--threads", "thread settings to test (default: 1 and one per core)");
+        var native = new Option<bool>("--native") { Description = "run the passes with libtorch's native convolution backward instead (the control)" };
+        var command = new Command("onednn", "Run the oneDNN backward self-test (the poisoned-allocator reproduction) and print its counts; nothing is cached")
+        {
+            passes, threads, native,
+        };
+        command.SetAction(parse => CliErrors.Run(parse, () =>
+        {
+            Fmri.Core.Torch.TorchLogging.HideWarningsUnlessAsked();
+            var settings = parse.GetValue(threads) is { Length: > 0 } given ? given : Fmri.Core.Torch.OneDnnSelfTest.DefaultThreadSettings.ToArray();
+            bool useNative = parse.GetValue(native);
+            var result = Fmri.Core.Torch.OneDnnSelfTest.Run(Check.AtLeast(parse.GetValue(passes), 1, "passes"), settings, oneDnn: !useNative);
+            Console.WriteLine($"host        {Fmri.Core.Torch.HostIdentity.Current()}");
+            Console.WriteLine($"backward    {(useNative ? "native convolution (oneDNN off)" : "oneDNN")}");
+            foreach (var count in result.Counts)
+                Console.WriteLine(Invariant($"{count.Threads} thread{(count.Threads == 1 ? " " : "s")}   {count.Case,-36} {count.NonFinite,5} of {count.Passes} passes non-finite"));
+            Console.WriteLine(Invariant($"total       {result.Summary()} in {result.Seconds:F1} s"));
+            return 0;
+        }));
         return command;
     }
 
@@ -49,27 +75,37 @@ public static class BenchmarkCommand
         var samples = new Option<int>("--samples") { Description = "Samples (rows)", DefaultValueFactory = _ => 1200 };
         var voxels = new Option<int>("--voxels") { Description = "Voxels (columns)", DefaultValueFactory = _ => 4500 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generator of the voxel values", DefaultValueFactory = _ => 0 };
-        var layout = new Option<string>("--layout") { Description = "canonical (float32, chunked, gzip) or bdata (float64, contiguous, as bdpy writes)", DefaultValueFactory = _ => "canonical" };
+        var layout = new Option<string>("--layout") { Description = "canonical (float32, contiguous) or bdata (float64, contiguous, as bdpy writes)", DefaultValueFactory = _ => "canonical" };
         layout.AcceptOnlyFromAmong("canonical", "bdata");
-        var command = new Command("make-file", "Write a GOD-sized synthetic data set (default 1,200 x 4,500 float32, chunked, gzip) to benchmark reading");
+        var storage = new Option<string>("--storage") { Description = "canonical /voxels storage: contiguous (what the project writes), chunked (no filter) or gzip (chunked, shuffle + gzip: what earlier versions wrote)", DefaultValueFactory = _ => "contiguous" };
+        storage.AcceptOnlyFromAmong([.. Storages.Keys]);
+        var command = new Command("make-file", "Write a GOD-sized synthetic data set (default 1,200 x 4,500 float32) to benchmark reading");
         command.Arguments.Add(output);
         command.Options.Add(samples);
         command.Options.Add(voxels);
         command.Options.Add(seed);
         command.Options.Add(layout);
+        command.Options.Add(storage);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string path = Check.OutputFile(parse.GetValue(output), "out");
             var dataset = Synthetic(parse.GetValue(samples), parse.GetValue(voxels), new Random(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
             if (parse.GetValue(layout) == "bdata") BDataFile.Write(path, dataset);
-            else CanonicalFile.Write(path, dataset);
+            else CanonicalFile.Write(path, dataset, Storages[parse.GetValue(storage)!]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {path}: {dataset.SampleCount} x {dataset.VoxelCount} ({parse.GetValue(layout)}), {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s"));
             return 0;
         }));
         return command;
     }
+
+    private static readonly Dictionary<string, CanonicalFile.VoxelStorage> Storages = new()
+    {
+        ["contiguous"] = CanonicalFile.VoxelStorage.Contiguous,
+        ["chunked"] = CanonicalFile.VoxelStorage.Chunked,
+        ["gzip"] = CanonicalFile.VoxelStorage.ChunkedGzip,
+    };
 
     /// <summary>Times both readers on <paramref name="path"/> and returns the report.</summary>
     public static string Read(string path, int repeats, string python)
