@@ -5,6 +5,7 @@ using Fmri.Core.Checkpoints;
 using Fmri.MaskedBrainModeling;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.DoubleConditioning;
 
@@ -73,7 +74,7 @@ public sealed class DoubleConditionedLdmFolder
             FirstStage = ldmConfig.FirstStage,
             Trainable = trainable,
         };
-        return (new DoubleConditionedLdm(config, encoder, adapter, unet), pipeline.Sampler.FirstStage);
+        return (TorchDevice.Place(new DoubleConditionedLdm(config, encoder, adapter, unet)), pipeline.Sampler.FirstStage);
     }
 
     /// <summary>Saves the model (and, once, the first stage it was trained with).</summary>
@@ -93,7 +94,7 @@ public sealed class DoubleConditionedLdmFolder
         using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
         var model = new DoubleConditionedLdm(config, new MaskedBrainAutoencoder(config.BrainEncoder.Model, generator),
             new FmriConditionAdapter(config.Adapter, generator), new UNet2DConditionModel(config.Unet));
-        Checkpoint.LoadWeights(model, config);
+        Checkpoint.LoadWeights(TorchDevice.Place(model), config);
         model.eval();
         return (model, LoadFirstStage(config));
     }

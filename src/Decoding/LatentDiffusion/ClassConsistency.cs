@@ -68,7 +68,7 @@ public static class ClassConsistency
     {
         using var correlations = Correlations(images, classMeans);
         using var best = correlations.argmax(1).to(TorchDevice.Host);
-        return best.data<long>().ToArray();
+        return TorchDevice.HostArray<long>(best);
     }
 
     /// <summary>

@@ -117,6 +117,7 @@ public sealed class LatentDiffusionModelFolder
     /// </summary>
     public TextToImagePipeline LoadPipeline(Device? device = null, bool useEmaWeights = true)
     {
+        device ??= TorchDevice.Current;
         var config = ReadConfig();
         if (!File.Exists(TokenizerPath))
             throw new FileNotFoundException($"{TokenizerPath}: tokenizer not found (the folder was not written by train-ldm)", TokenizerPath);

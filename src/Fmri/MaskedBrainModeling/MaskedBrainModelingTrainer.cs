@@ -131,7 +131,7 @@ public sealed class MaskedBrainModelingTrainer : IDisposable
             foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
 
             int start = step * options.BatchSize;
-            var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)));   // (B, V)
+            var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)).to(trainMatrix.device));   // (B, V)
             Optimizer.zero_grad();
             var (loss, _, _) = model.Forward(batch, generator, maskRatio);
             double lossValue = loss.ToDouble();

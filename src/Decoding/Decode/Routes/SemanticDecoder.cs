@@ -66,7 +66,7 @@ public sealed class SemanticDecoder
             contexts = ldm.Model.Conditioner.Encode(names).to(TorchDevice.Host).to(ScalarType.Float32);              // (K_train, L, D)
         int q = target == SemanticTarget.Context ? (int)(contexts.shape[1] * contexts.shape[2]) : labels.Length;
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
-        var flat = contexts.reshape(labels.Length, -1).data<float>().ToArray();                        // (K_train, L D)
+        var flat = TorchDevice.HostArray<float>(contexts.reshape(labels.Length, -1));                        // (K_train, L D)
         var targets = new float[train.Count][];
         for (int i = 0; i < train.Count; i++)
         {
@@ -102,7 +102,7 @@ public sealed class SemanticDecoder
         using var predicted = PredictContexts(voxels, count).reshape(count, -1);                       // (N, L D)
         using var classes = classContexts.reshape(classContexts.shape[0], -1);                          // (K, L D)
         using var distances = cdist(predicted, classes);                                               // (N, K)
-        return distances.argmin(1).data<long>().ToArray().Select(k => trainCategories[k]).ToArray();
+        return TorchDevice.HostArray<long>(distances.argmin(1)).Select(k => trainCategories[k]).ToArray();
     }
 
     private static int ArgMax(float[] values)

@@ -46,13 +46,14 @@ public static class ClassifierTrainer
         {
             EpochCounter = steps => (int)(steps / stepsPerEpoch),
         };
+        TorchDevice.Place(classifier);
         var parameters = classifier.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         run.Restore(classifier, classifier.Config, optimizer, ema: null, generators, seed, totalSteps, requireOptimizerState: true);
 
         using var allImages = classifier.ToBatchTensor(images);                              // (N, C, S, S)
-        using var allLabels = tensor(labels.Select(l => (long)l).ToArray());                 // (N)
+        using var allLabels = tensor(labels.Select(l => (long)l).ToArray(), device: allImages.device); // (N)
         Tensor? order = null;
         try
         {
@@ -67,7 +68,7 @@ public static class ClassifierTrainer
                 }
                 using var scope = NewDisposeScope();
                 long start = (long)s * options.BatchSize, count = Math.Min(options.BatchSize, n - start);
-                var batchIndex = order!.narrow(0, start, count);
+                var batchIndex = order!.narrow(0, start, count).to(allImages.device);
                 var logits = classifier.call(allImages.index_select(0, batchIndex));         // (B, classes); call runs forward hooks
                 var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
                 optimizer.zero_grad();

@@ -55,6 +55,23 @@ public static class TorchDevice
         return Current;
     }
 
+    /// <summary>Moves <paramref name="module"/>'s parameters and buffers to <see cref="Current"/> (nothing to do on the host) and returns it.</summary>
+    public static T Place<T>(T module) where T : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (!IsHost(Current)) module.to(Current);
+        return module;
+    }
+
+    /// <summary>The values of <paramref name="tensor"/> as an array in main memory (copied from the device when it is elsewhere).</summary>
+    public static T[] HostArray<T>(Tensor tensor) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var host = tensor.to(Host);
+        using var contiguous = host.contiguous();
+        return contiguous.data<T>().ToArray();
+    }
+
     /// <summary>Moves <paramref name="tensor"/> to <see cref="Current"/> (the same tensor when it is there already).</summary>
     public static Tensor ToCurrent(Tensor tensor) => tensor.to(Current);
 }

@@ -99,7 +99,8 @@ public static class CanonicalFile
             kept = expression.Resolve(rois.Keys, path).SelectMany(n => rois[n]).Distinct().Order().ToArray();
         int keptCount = kept?.Length ?? voxelCount;
 
-        var voxels = new float[(long)samples * keptCount];
+        // Not zeroed first: ReadMatrix writes every value.
+        var voxels = GC.AllocateUninitializedArray<float>(checked(samples * keptCount));
         input.ReadMatrix("/voxels", kept, voxels);
         if (voxels.All(float.IsNaN)) throw input.Error("/voxels", $"every voxel value is NaN ({samples} samples x {keptCount} voxels)");
 

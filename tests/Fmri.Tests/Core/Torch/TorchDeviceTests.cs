@@ -42,6 +42,16 @@ public class TorchDeviceTests
     }
 
     [Fact]
+    public void Host_arrays_copy_values_and_leave_the_tensor_usable()
+    {
+        using var x = arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+        using var transposed = x.t();
+        Assert.Equal([0f, 3f, 1f, 4f, 2f, 5f], TorchDevice.HostArray<float>(transposed));
+        Assert.Equal(15f, x.sum().item<float>()); // the tensor read from is still alive
+        Assert.Equal(5f, transposed[2, 1].item<float>());
+    }
+
+    [Fact]
     public void The_recorded_settings_name_the_device_and_the_thread_choice()
     {
         TorchSetup.ApplyThreads(1);
