@@ -24,5 +24,8 @@ internal static class TestAssemblySetup
         // differ in the last bits (seen while classes ran in parallel). Tests run with oneDNN off throughout;
         // TorchBackendsTests switches it on for its own check and back off.
         Fmri.Core.Torch.TorchBackends.MkldnnEnabled = false;
+        // The training commands the tests run would otherwise run the oneDNN self-test (auto) and write the user's
+        // cache; with oneDNN off throughout, the decision changes nothing here.
+        Environment.SetEnvironmentVariable(Fmri.Core.Torch.OneDnnBackwardPolicy.EnvironmentVariable, "off");
     }
 }

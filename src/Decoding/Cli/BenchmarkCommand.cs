@@ -10,35 +10,142 @@ using PureHDF.VOL.Native;
 namespace Decoding.Cli;
 
 /// <summary>
-/// <c>decoding benchmark read FILE</c>: reads the voxel matrix of a BData or canonical file N times through the
-/// project's reader and through h5py (the reference HDF5 client, run as /usr/bin/python3 when it has h5py) and
-/// prints both throughputs and their ratio. <c>decoding benchmark make-file OUT</c> writes a Generic Object
-/// Decoding-sized test file for it (1,200 samples x 4,500 voxels, float32, chunked, gzip).
+/// <c>decoding benchmark</c>: the project's costs next to the reference implementations, measured in one run with the
+/// two sides interleaved repeat by repeat (so both see the same machine load) and reported as medians and ratios.
+/// <list type="bullet">
+/// <item><c>train-step</c>: one training step of the small-preset latent diffusion model (batch 32: conditioner,
+/// condition dropout, UNet, MSE, backward pass, clipping, AdamW, EMA) against the PyTorch twin in
+/// <c>benchmarks/ldm_twin.py</c>, whose parameter count must equal the project's; peak resident memory of both;</item>
+/// <item><c>sample-step</c>: one classifier-free guided DDIM step for 100 samples, against the twin;</item>
+/// <item><c>read FILE</c>: the voxel matrix of a canonical or BData file, project reader and PureHDF against h5py;</item>
+/// <item><c>all</c>: the three, on a GOD-sized canonical file (1,200 x 4,500 float32) made for the run;</item>
+/// <item><c>make-file</c> writes such a file; <c>onednn</c> runs the oneDNN backward self-test and prints its counts.</item>
+/// </list>
+/// The twin runs in <c>--python</c> (default /usr/bin/python3, which needs torch and h5py: Debian's python3-torch and
+/// python3-h5py); <c>--python-library-path</c> puts a folder first on its LD_LIBRARY_PATH (Debian's torch links the
+/// reference BLAS; an OpenBLAS folder there makes the baseline fair).
 /// </summary>
 public static class BenchmarkCommand
 {
     public static Command Create()
     {
-        var command = new Command("benchmark", "Measure the project's file readers against h5py");
+        var command = new Command("benchmark", "Time the project's training step, sampling step and file reading against PyTorch and h5py");
+        command.Subcommands.Add(CreateSuite("all", "Training step, sampling step and canonical file reading, each against its reference", train: true, sample: true, read: true));
+        command.Subcommands.Add(CreateSuite("train-step", "One small-preset LDM training step (batch 32) against the PyTorch twin; peak memory of both", train: true, sample: false, read: false));
+        command.Subcommands.Add(CreateSuite("sample-step", "One guided DDIM sampling step for 100 samples against the PyTorch twin", train: false, sample: true, read: false));
         command.Subcommands.Add(CreateRead());
         command.Subcommands.Add(CreateMakeFile());
+        command.Subcommands.Add(CreateOneDnn());
+        return command;
+    }
+
+    private static Command CreateOneDnn()
+    {
+        var passes = new Option<int>("--passes") { Description = "backward passes per case and thread setting", DefaultValueFactory = _ => Fmri.Core.Torch.OneDnnSelfTest.DefaultPasses };
+        var threads = CommonOptions.ThreadList("--threads", "thread settings to test (default: 1 and one per core)");
+        var native = new Option<bool>("--native") { Description = "run the passes with libtorch's native convolution backward instead (the control)" };
+        var command = new Command("onednn", "Run the oneDNN backward self-test (the poisoned-allocator reproduction) and print its counts; nothing is cached")
+        {
+            passes, threads, native,
+        };
+        command.SetAction(parse => CliErrors.Run(parse, () =>
+        {
+            Fmri.Core.Torch.TorchLogging.HideWarningsUnlessAsked();
+            var settings = parse.GetValue(threads) is { Length: > 0 } given ? given : Fmri.Core.Torch.OneDnnSelfTest.DefaultThreadSettings.ToArray();
+            bool useNative = parse.GetValue(native);
+            var result = Fmri.Core.Torch.OneDnnSelfTest.Run(Check.AtLeast(parse.GetValue(passes), 1, "passes"), settings, oneDnn: !useNative);
+            Console.WriteLine($"host        {Fmri.Core.Torch.HostIdentity.Current()}");
+            Console.WriteLine($"backward    {(useNative ? "native convolution (oneDNN off)" : "oneDNN")}");
+            foreach (var count in result.Counts)
+                Console.WriteLine(Invariant($"{count.Threads} thread{(count.Threads == 1 ? " " : "s")}   {count.Case,-36} {count.NonFinite,5} of {count.Passes} passes non-finite"));
+            Console.WriteLine(Invariant($"total       {result.Summary()} in {result.Seconds:F1} s"));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Option<int> Repeats(int defaultRepeats) => new("--repeats")
+    {
+        Description = "timed repeats per side (after warm-up runs); medians are reported",
+        DefaultValueFactory = _ => defaultRepeats,
+    };
+
+    private static Option<string> Python() => new("--python")
+    {
+        Description = "Python with torch and h5py to compare against",
+        DefaultValueFactory = _ => "/usr/bin/python3",
+    };
+
+    private static Option<string?> PythonLibraryPath() => new("--python-library-path")
+    {
+        Description = "folder put first on the Python side's LD_LIBRARY_PATH (e.g. an extracted OpenBLAS for Debian's torch)",
+    };
+
+    private static Command CreateSuite(string name, string description, bool train, bool sample, bool read)
+    {
+        var threads = CommonOptions.ThreadList("--threads", "libtorch thread settings to measure, each on both sides (default: 1 and 2)");
+        var repeats = Repeats(7);
+        var python = Python();
+        var libraryPath = PythonLibraryPath();
+        var file = new Option<string?>("--file") { Description = "canonical or BData file to read (default: a GOD-sized canonical file made for the run)" };
+        var device = CommonOptions.Device();
+        var oneDnn = CommonOptions.OneDnnBackward();
+        var command = new Command(name, description) { threads, repeats, python, libraryPath };
+        if (read) command.Options.Add(file);
+        if (train || sample) command.Options.Add(device);
+        if (train) command.Options.Add(oneDnn);
+        command.SetAction(parse => CliErrors.Run(parse, () =>
+        {
+            var settings = parse.GetValue(threads) is { Length: > 0 } given ? given : [1, 2];
+            foreach (int t in settings) Check.AtLeast(t, 1, "threads");
+            int n = Check.AtLeast(parse.GetValue(repeats), 1, "repeats");
+            var suite = new BenchmarkSuite(settings, n, parse.GetValue(python)!, parse.GetValue(libraryPath));
+            if (train || sample)
+            {
+                Fmri.Core.Torch.TorchSetup.ApplyThreads(settings[0]);
+                Fmri.Core.Torch.TorchSetup.ApplyDevice(parse.GetValue(device));
+            }
+            if (train)
+            {
+                var mode = Fmri.Core.Torch.OneDnnBackwardPolicy.ParseMode(parse.GetValue(oneDnn),
+                    Environment.GetEnvironmentVariable(Fmri.Core.Torch.OneDnnBackwardPolicy.EnvironmentVariable));
+                var decision = Fmri.Core.Torch.TorchSetup.ApplyOneDnnBackward(mode);
+                suite.Note($"oneDNN backward: {(decision.Enabled ? "on" : "off")} ({decision.Reason})");
+            }
+            string? readPath = read ? parse.GetValue(file) : null;
+            string? made = null;
+            if (read && readPath is null)
+            {
+                made = Path.Combine(Path.GetTempPath(), $"decoding-benchmark-god.{Environment.ProcessId}.h5");
+                CanonicalFile.Write(made, Synthetic(1200, 4500, new Random(0)));
+                readPath = made;
+            }
+            try
+            {
+                return suite.Run(train, sample, readPath is null ? null : Check.ExistingFile(readPath, "file"));
+            }
+            finally
+            {
+                if (made is not null) File.Delete(made);
+            }
+        }));
         return command;
     }
 
     private static Command CreateRead()
     {
         var file = new Argument<string>("file") { Description = "A BData or canonical file" };
-        var repeats = new Option<int>("--repeats") { Description = "Timed reads per reader (after one warm-up read)", DefaultValueFactory = _ => 5 };
-        var python = new Option<string>("--python") { Description = "Python with h5py to compare against", DefaultValueFactory = _ => "/usr/bin/python3" };
-        var command = new Command("read", "Read a file's voxel matrix N times with the project's reader and with h5py; print MB/s and the ratio");
+        var repeats = Repeats(7);
+        var python = Python();
+        var command = new Command("read", "Read a file's voxel matrix with the project's reader, PureHDF alone and h5py, interleaved; print medians, MB/s and ratios");
         command.Arguments.Add(file);
         command.Options.Add(repeats);
         command.Options.Add(python);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             int n = Check.AtLeast(parse.GetValue(repeats), 1, "repeats");
-            Console.Out.Write(Read(Check.ExistingFile(parse.GetValue(file), "file"), n, parse.GetValue(python)!));
-            return 0;
+            var suite = new BenchmarkSuite([1], n, parse.GetValue(python)!, null);
+            return suite.Run(train: false, sample: false, Check.ExistingFile(parse.GetValue(file), "file"));
         }));
         return command;
     }
@@ -49,21 +156,24 @@ public static class BenchmarkCommand
         var samples = new Option<int>("--samples") { Description = "Samples (rows)", DefaultValueFactory = _ => 1200 };
         var voxels = new Option<int>("--voxels") { Description = "Voxels (columns)", DefaultValueFactory = _ => 4500 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generator of the voxel values", DefaultValueFactory = _ => 0 };
-        var layout = new Option<string>("--layout") { Description = "canonical (float32, chunked, gzip) or bdata (float64, contiguous, as bdpy writes)", DefaultValueFactory = _ => "canonical" };
+        var layout = new Option<string>("--layout") { Description = "canonical (float32, contiguous) or bdata (float64, contiguous, as bdpy writes)", DefaultValueFactory = _ => "canonical" };
         layout.AcceptOnlyFromAmong("canonical", "bdata");
-        var command = new Command("make-file", "Write a GOD-sized synthetic data set (default 1,200 x 4,500 float32, chunked, gzip) to benchmark reading");
+        var storage = new Option<string>("--storage") { Description = "canonical /voxels storage: contiguous (what the project writes), chunked (no filter) or gzip (chunked, shuffle + gzip: what earlier versions wrote)", DefaultValueFactory = _ => "contiguous" };
+        storage.AcceptOnlyFromAmong([.. Storages.Keys]);
+        var command = new Command("make-file", "Write a GOD-sized synthetic data set (default 1,200 x 4,500 float32) to benchmark reading");
         command.Arguments.Add(output);
         command.Options.Add(samples);
         command.Options.Add(voxels);
         command.Options.Add(seed);
         command.Options.Add(layout);
+        command.Options.Add(storage);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string path = Check.OutputFile(parse.GetValue(output), "out");
             var dataset = Synthetic(parse.GetValue(samples), parse.GetValue(voxels), new Random(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
             if (parse.GetValue(layout) == "bdata") BDataFile.Write(path, dataset);
-            else CanonicalFile.Write(path, dataset);
+            else CanonicalFile.Write(path, dataset, Storages[parse.GetValue(storage)!]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {path}: {dataset.SampleCount} x {dataset.VoxelCount} ({parse.GetValue(layout)}), {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F2} s"));
             return 0;
@@ -71,107 +181,18 @@ public static class BenchmarkCommand
         return command;
     }
 
-    /// <summary>Times both readers on <paramref name="path"/> and returns the report.</summary>
-    public static string Read(string path, int repeats, string python)
+    private static readonly Dictionary<string, CanonicalFile.VoxelStorage> Storages = new()
     {
-        var layout = LayoutDetector.Detect(path);
-        if (layout == FmriLayout.Nsd) throw new ArgumentException($"{path}: benchmark read takes BData or canonical files (NSD betas need a mask and a design)");
-        var options = new FmriReadOptions { Layout = layout, HashSource = false };
-
-        var warm = FmriFileReader.Read(path, options); // JIT and page cache
-        int bytesPerValue = layout == FmriLayout.BData ? sizeof(double) : sizeof(float);
-        double megabytes = (double)warm.SampleCount * warm.VoxelCount * bytesPerValue / 1e6;
-        // The project's reader and, interleaved with it so both see the same machine load, PureHDF alone reading the
-        // stored matrix (no labels, no conversion): separates the library's speed from the reader's overhead.
-        // Each read starts from a collected heap, as h5py's loop does (CPython frees each array at once).
-        var ours = new double[repeats];
-        var library = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            ours[i] = Seconds(() => GC.KeepAlive(FmriFileReader.Read(path, options)));
-            library[i] = Seconds(() => ReadMatrixWithPureHdf(path, layout));
-        }
-
-        var lines = new List<string>
-        {
-            Invariant($"file        {path} ({layout.ToString().ToLowerInvariant()}; voxel matrix {warm.SampleCount} x {warm.VoxelCount} {(bytesPerValue == 8 ? "float64" : "float32")} = {megabytes:F1} MB)"),
-            Invariant($"reads       {repeats} per reader, after one warm-up read"),
-            Invariant($"project     median {Median(ours):F3} s  {megabytes / Median(ours),7:F1} MB/s   (best {ours.Min():F3} s; FmriFileReader: whole data set incl. labels)"),
-            Invariant($"PureHDF     median {Median(library):F3} s  {megabytes / Median(library),7:F1} MB/s   (best {library.Min():F3} s; whole stored matrix only)"),
-        };
-        var (theirs, version, problem) = RunH5py(python, path, layout, repeats);
-        if (theirs is null)
-        {
-            lines.Add($"h5py        not measured: {problem}");
-        }
-        else
-        {
-            lines.Add(Invariant($"h5py {version,-6} median {Median(theirs):F3} s  {megabytes / Median(theirs),7:F1} MB/s   (best {theirs.Min():F3} s; voxel matrix only)"));
-            lines.Add(Invariant($"ratio       {Median(theirs) / Median(ours):F2}  (project reader MB/s / h5py MB/s, medians); PureHDF alone / h5py: {Median(theirs) / Median(library):F2}"));
-        }
-        return string.Join(Environment.NewLine, lines) + Environment.NewLine;
-    }
-
-    /// <summary>Reads the stored matrix (<c>/voxels</c>, or the whole BData matrix) with PureHDF and nothing else.</summary>
-    private static void ReadMatrixWithPureHdf(string path, FmriLayout layout)
-    {
-        using var file = H5File.OpenRead(path);
-        string name = layout == FmriLayout.Canonical ? "voxels" : file.LinkExists("dataset") ? "dataset" : "dataSet";
-        var matrix = (NativeDataset)file.Dataset(name);
-        long count = matrix.Space.Dimensions.Aggregate(1L, (a, d) => a * (long)d);
-        if (layout == FmriLayout.Canonical) matrix.Read<float>(new float[count].AsSpan(), null, null, null);
-        else matrix.Read<double>(new double[count].AsSpan(), null, null, null);
-    }
-
-    /// <summary>Seconds per read measured inside Python (interpreter start-up not counted), or why it could not run.</summary>
-    private static (double[]? Seconds, string Version, string Problem) RunH5py(string python, string path, FmriLayout layout, int repeats)
-    {
-        if (!File.Exists(python)) return (null, "", $"{python} not found");
-        const string Script = """
-            import sys, json, time
-            import h5py, numpy as np
-            path, layout, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
-            def read(f):
-                if layout == "canonical":
-                    return f["voxels"][()]
-                matrix = "dataset" if "dataset" in f else "dataSet"
-                meta = "metadata" if "metadata" in f else "metaData"
-                keys = [k.decode() if isinstance(k, bytes) else k for k in f[meta + "/key"][()]]
-                columns = np.flatnonzero(f[meta + "/value"][keys.index("VoxelData")] == 1)
-                return f[matrix][()][:, columns]
-            with h5py.File(path, "r") as f:
-                read(f)
-            seconds = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                with h5py.File(path, "r") as f:
-                    read(f)
-                seconds.append(time.perf_counter() - start)
-            print(json.dumps({"seconds": seconds, "h5py": h5py.__version__}))
-            """;
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "-c", Script, path, layout == FmriLayout.BData ? "bdata" : "canonical", repeats.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start);
-        if (process is null) return (null, "", $"could not start {python}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            string last = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? $"exit code {process.ExitCode}";
-            return (null, "", $"{python} failed: {last.Trim()}");
-        }
-        using var json = JsonDocument.Parse(stdout);
-        var seconds = json.RootElement.GetProperty("seconds").EnumerateArray().Select(s => s.GetDouble()).ToArray();
-        return (seconds, json.RootElement.GetProperty("h5py").GetString() ?? "", "");
-    }
+        ["contiguous"] = CanonicalFile.VoxelStorage.Contiguous,
+        ["chunked"] = CanonicalFile.VoxelStorage.Chunked,
+        ["gzip"] = CanonicalFile.VoxelStorage.ChunkedGzip,
+    };
 
     /// <summary>
     /// A Generic Object Decoding-sized training set: 150 categories x 8 images, one sample each, 24 runs of 50,
     /// voxel values standard normal (like z-scored responses, which compress about as badly as real ones).
     /// </summary>
-    private static FmriDataset Synthetic(int samples, int voxels, Random random)
+    internal static FmriDataset Synthetic(int samples, int voxels, Random random)
     {
         if (samples < 1 || voxels < 1) throw new ArgumentException($"--samples and --voxels must be positive (got {samples} x {voxels})");
         var values = new float[(long)samples * voxels];
@@ -202,20 +223,5 @@ public static class BenchmarkCommand
         };
     }
 
-    private static double Seconds(Action action)
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

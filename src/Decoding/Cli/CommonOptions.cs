@@ -53,16 +53,95 @@ public static class CommonOptions
     };
 
     /// <summary>
-    /// `--threads N`: libtorch's intra-op threads (default: one per core), applied with <see cref="ApplyThreads"/>. On a
-    /// machine shared with other jobs, 1 is often much faster: two threads that wait for each other at every operator
-    /// were measured 15-40 times slower than one for small models under a load of ~20 on 2 cores.
+    /// `--threads N`: libtorch's intra-op threads, applied with <see cref="TorchOptions.Apply"/>. The default is
+    /// <see cref="Fmri.Core.Torch.ThreadDefault"/>'s rule: 1 when the 1-minute load average is at or above the core
+    /// count (threads that wait for each other at every operator are much slower than one on busy cores), else one per core.
     /// </summary>
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int?> Threads() => new("--threads")
     {
-        Description = "libtorch threads (default: one per core; 1 is often faster on a busy machine)",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
+        Description = "libtorch threads (default: 1 when the 1-minute load average is at or above the core count, else one per core)",
     };
 
-    /// <summary>Applies `--threads` and the project's libtorch settings (<see cref="Fmri.Core.Torch.TorchSetup"/>).</summary>
-    public static void ApplyThreads(int threads) => Fmri.Core.Torch.TorchSetup.Apply(threads);
+    /// <summary>`--device cpu|cuda`: where models and their tensors live (<see cref="Fmri.Core.Torch.TorchDevice"/>).</summary>
+    public static Option<string> Device()
+    {
+        var device = new Option<string>("--device")
+        {
+            Description = "where the models run: cpu, or cuda (needs a GPU and a build made with dotnet build -p:TorchBackend=cuda)",
+            DefaultValueFactory = _ => Fmri.Core.Torch.TorchDevice.Names[0],
+        };
+        device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
+        return device;
+    }
+
+    /// <summary>`--onednn-backward auto|on|off` (training commands; <see cref="Fmri.Core.Torch.OneDnnBackwardPolicy"/>).</summary>
+    public static Option<string?> OneDnnBackward()
+    {
+        var option = new Option<string?>("--onednn-backward")
+        {
+            Description = "oneDNN convolutions in backward passes: auto (a self-test run once per host and cached decides), on or off " +
+                $"(default: ${Fmri.Core.Torch.OneDnnBackwardPolicy.EnvironmentVariable}, else auto)",
+        };
+        option.AcceptOnlyFromAmong([.. Fmri.Core.Torch.OneDnnBackwardPolicy.Modes.Keys]);
+        return option;
+    }
+
+    /// <summary>
+    /// Adds `--device` (and for training commands `--onednn-backward`) to <paramref name="command"/> next to its
+    /// `--threads`; the returned object applies all of them when the command runs.
+    /// </summary>
+    public static TorchOptions AddTorchOptions(Command command, Option<int?> threads, bool training)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var device = Device();
+        command.Options.Add(device);
+        Option<string?>? oneDnn = null;
+        if (training)
+        {
+            oneDnn = OneDnnBackward();
+            command.Options.Add(oneDnn);
+        }
+        return new TorchOptions(threads, device, oneDnn);
+    }
+
+    /// <summary>Applies `--threads N` (or its default) and the project's libtorch settings; prints the choice in one line.</summary>
+    public static Fmri.Core.Torch.ThreadChoice ApplyThreads(int? threads)
+    {
+        var choice = Fmri.Core.Torch.TorchSetup.ApplyThreads(threads);
+        Console.WriteLine($"threads: {choice.Threads} ({choice.Reason})");
+        return choice;
+    }
+
+    /// <summary>An option taking several thread counts (<c>--threads 1 2</c>).</summary>
+    public static Option<int[]> ThreadList(string name, string description) => new(name)
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+}
+
+/// <summary>The libtorch options of a command that runs models: `--threads`, `--device` and, for training, `--onednn-backward`.</summary>
+public sealed class TorchOptions(Option<int?> threads, Option<string> device, Option<string?>? oneDnnBackward)
+{
+    public Option<int?> Threads { get; } = threads;
+
+    public Option<string> Device { get; } = device;
+
+    public Option<string?>? OneDnnBackward { get; } = oneDnnBackward;
+
+    /// <summary>Applies the device, the threads and (training commands) the oneDNN backward decision, one printed line each for the last two.</summary>
+    public void Apply(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        CommonOptions.ApplyThreads(parse.GetValue(Threads));
+        Fmri.Core.Torch.TorchSetup.ApplyDevice(parse.GetValue(Device));
+        if (OneDnnBackward is null) return;
+        var mode = Fmri.Core.Torch.OneDnnBackwardPolicy.ParseMode(parse.GetValue(OneDnnBackward),
+            Environment.GetEnvironmentVariable(Fmri.Core.Torch.OneDnnBackwardPolicy.EnvironmentVariable));
+        if (Fmri.Core.Torch.OneDnnBackwardPolicy.WillRunSelfTest(mode))
+            Console.WriteLine("oneDNN backward: checking this host (a self-test of a few seconds, run once per processor and libtorch build, then cached)...");
+        var decision = Fmri.Core.Torch.TorchSetup.ApplyOneDnnBackward(mode);
+        Console.WriteLine($"oneDNN backward: {(decision.Enabled ? "on" : "off")} ({decision.Reason})");
+    }
 }

@@ -16,15 +16,19 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: one per core)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: each stage's, 1 when the load average is at or above the core count, else one per core)" };
+        var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
+        device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
+        var oneDnn = CommonOptions.OneDnnBackward();
         var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess, train classifier, VAE, LDM, brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
         {
-            output, preset, seed, force, threads,
+            output, preset, seed, force, threads, device, oneDnn,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads));
+            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
+                parse.GetValue(device), parse.GetValue(oneDnn));
             return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
         }));
         return command;

@@ -34,6 +34,7 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "Score every method's decoded images against their stimuli, with controls, baselines, references and chance; write metrics.json and the reports");
         foreach (var option in new Option[] { decoded, stimuli, classifier, output, ways, data, lossCurves, permutations, seed, threads })
             command.Options.Add(option);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -47,7 +48,7 @@ public static class EvaluateCommand
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders) Check.ExistingFolder(folder, "loss_curves");
             int permutationCount = Check.AtLeast(parse.GetValue(permutations), 1, "permutations");
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             long seedValue = parse.GetValue(seed);
 
             var inputs = new EvaluationInputs(decodedPaths, stimuliFile, classifierDir, outDir, dataFile, curveFolders);

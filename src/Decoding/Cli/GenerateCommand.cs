@@ -43,11 +43,12 @@ public static class GenerateCommand
         {
             model, prompt, count, sampler, steps, guidance, eta, seed, output, batch, quality, noEma, threads,
         };
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             string? text = parse.GetValue(prompt);
             int n = parse.GetValue(count), batchSize = parse.GetValue(batch), perClass = parse.GetValue(quality);
             Check.AtLeast(perClass, 0, "quality_check");

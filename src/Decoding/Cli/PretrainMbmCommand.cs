@@ -33,6 +33,7 @@ public static class PretrainMbmCommand
         var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
         foreach (var option in new Option[] { data, preset, output, epochs, batch, baseLr, resume, seed, includeTest, widthPolicy, threads })
             command.Options.Add(option);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -40,7 +41,7 @@ public static class PretrainMbmCommand
             var files = CommonOptions.ExistingFiles(parse.GetValue(data), "data");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             CheckpointedTraining.CheckStart(new ModelCheckpoint(outDir, PretrainedBrainEncoderConfig.CheckpointName), parse.GetValue(resume));
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             var settings = new MaskedBrainPretrainingSettings
             {
                 Preset = parse.GetValue(preset)!,

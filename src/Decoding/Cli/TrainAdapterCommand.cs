@@ -43,6 +43,7 @@ public static class TrainAdapterCommand
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
         foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, align, emaDecay, resume, seed, threads })
             command.Options.Add(option);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -55,7 +56,7 @@ public static class TrainAdapterCommand
             bool resuming = parse.GetValue(resume);
             var folder = new DoubleConditionedLdmFolder(outDir);
             CheckpointedTraining.CheckStart(folder.Checkpoint, resuming);
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             var kind = Check.OneOf(parse.GetValue(adapterKind), AdapterKinds, "adapter");
             var defaults = AdapterTrainingOptions.ForPreset(parse.GetValue(preset)!);
             var options = defaults with

@@ -33,6 +33,7 @@ public static class TrainClassifierCommand
 
         var command = new Command("train-classifier", "Train the scoring classifier used by `decoding evaluate` (n-way accuracy, feature-space identification)");
         foreach (var option in new Option[] { images, output, epochs, batch, maxTrain, imageSize, lr, seed, resume, threads }) command.Options.Add(option);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -41,7 +42,7 @@ public static class TrainClassifierCommand
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             bool resuming = parse.GetValue(resume);
             CheckpointedTraining.CheckStart(new ClassifierFolder(outDir).Checkpoint, resuming);
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             long seedValue = parse.GetValue(seed);
             var options = new SmallCnnTrainingOptions(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr));
             options.Validate();

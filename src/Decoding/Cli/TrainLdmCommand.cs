@@ -40,11 +40,12 @@ public static class TrainLdmCommand
         {
             vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, previewSteps, threads,
         };
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             var chosen = LatentDiffusionPreset.FromName(parse.GetValue(preset)!);
             chosen = chosen with
             {

@@ -33,11 +33,12 @@ public static class TrainVaeCommand
         {
             images, preset, output, steps, resume, seed, checkpointEvery, threads,
         };
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            torchOptions.Apply(parse);
             var chosen = LatentDiffusionPreset.FromName(parse.GetValue(preset)!);
             chosen = chosen with
             {

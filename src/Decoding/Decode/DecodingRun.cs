@@ -2,6 +2,7 @@ using Fmri.Core.Imaging;
 using Fmri.Core.IO;
 using Fmri.Data;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode;
 
@@ -85,7 +86,7 @@ public static class DecodingRun
         Directory.CreateDirectory(outputFolder);
         int n = (int)images.shape[0], k = (int)images.shape[1], c = (int)images.shape[2], s = (int)images.shape[3];
         using var hwc = (images.clamp(0, 1) * 255.0).round().to(ScalarType.Byte).permute(0, 1, 3, 4, 2).contiguous();   // (N, K, S, S, C)
-        var bytes = hwc.data<byte>().ToArray();
+        var bytes = TorchDevice.HostArray<byte>(hwc);
         var all = new Dictionary<string, object>(attributes);
         if (control is not null)
         {
@@ -121,7 +122,7 @@ public static class DecodingRun
     private static (float[], int, int, int) Cell(Tensor chw)
     {
         using var hwcImage = chw.clamp(0, 1).to(ScalarType.Float32).permute(1, 2, 0).contiguous();   // (H, W, C)
-        return (hwcImage.data<float>().ToArray(), (int)chw.shape[1], (int)chw.shape[2], (int)chw.shape[0]);
+        return (TorchDevice.HostArray<float>(hwcImage), (int)chw.shape[1], (int)chw.shape[2], (int)chw.shape[0]);
     }
 
     /// <summary>A stimulus id as a file name: characters other than letters, digits, '-', '_' and '.' become '_'.</summary>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode;
 
@@ -44,7 +45,7 @@ public static class ItemGenerators
             foreach (var generator in generators)
                 parts.Add(randn([samples, .. sampleShape], generator: generator));                  // (K, ...)
             var all = cat(parts, 0);                                                                  // (B K, ...)
-            return device is null || device.type == DeviceType.CPU ? all : all.to(device);
+            return device is null || TorchDevice.IsHost(device) ? all : all.to(device);
         }
         finally
         {

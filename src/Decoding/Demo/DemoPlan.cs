@@ -48,7 +48,10 @@ public static class DemoPlan
 
     /// <summary>The stages for <paramref name="preset"/> ("tiny": about a minute, for CI; "small": the real demo).</summary>
     /// <param name="threads">Passed as `--threads` to every stage that runs libtorch; null: each command's default.</param>
-    public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null)
+    /// <param name="device">Passed as `--device` to every stage that runs libtorch; null: each command's default (cpu).</param>
+    /// <param name="oneDnnBackward">Passed as `--onednn-backward` to every training stage; null: each command's default.</param>
+    public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null, string? device = null,
+        string? oneDnnBackward = null)
     {
         var sizes = preset switch
         {
@@ -74,7 +77,8 @@ public static class DemoPlan
         static string Manifest(string folder) => Path.Combine(folder, "run.json");
         string Out(string name) => Path.Combine(decoded, name);
         string[] Optional(string option, int? value) => value is { } v ? [option, Text(v)] : [];
-        string[] torch = Optional("--threads", threads);
+        string[] torch = [.. Optional("--threads", threads), .. (device is null ? [] : new[] { "--device", device })];
+        string[] training = [.. torch, .. (oneDnnBackward is null ? [] : new[] { "--onednn-backward", oneDnnBackward })];
         string[] common = [.. torch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
@@ -91,21 +95,21 @@ public static class DemoPlan
             new("inspect", "describe the preprocessed data set",
                 ["inspect", preprocessed], []),
             new("train-classifier", "the scoring network of the semantic metrics (small CNN on Fashion-MNIST; no decoder uses it)",
-                ["train-classifier", .. torch, "--images", "fashion-mnist", "--out", classifier, "--epochs", Text(sizes.ClassifierEpochs), "--seed", s,
+                ["train-classifier", .. training, "--images", "fashion-mnist", "--out", classifier, "--epochs", Text(sizes.ClassifierEpochs), "--seed", s,
                     "--image-size", Text(sizes.ImageSize), .. Optional("--max-train-images", sizes.ClassifierImages)],
                 [Manifest(classifier)]),
             new("train-vae", "the autoencoder the diffusion runs in (frozen afterwards)",
-                ["train-vae", .. torch, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
+                ["train-vae", .. training, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
                 [Manifest(vae)]),
             new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
-                ["train-ldm", .. torch, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps)],
+                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps)],
                 [Manifest(ldm)]),
             new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI (test fMRI excluded)",
-                ["pretrain-mbm", .. torch, "--data", preprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
+                ["pretrain-mbm", .. training, "--data", preprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
                     "--base-lr", Text(sizes.MbmBaseLearningRate), "--seed", s],
                 [Manifest(mbm)]),
             new("train-adapter", "MinD-Vis stage B: brain encoder + adapter + UNet cross-attention trained on fMRI-image pairs",
-                ["train-adapter", .. torch, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", ldm, "--out", adapter,
+                ["train-adapter", .. training, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", ldm, "--out", adapter,
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
                 [Manifest(adapter)]),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",

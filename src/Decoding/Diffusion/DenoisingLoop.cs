@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Diffusion;
 
@@ -37,7 +38,7 @@ public static class DenoisingLoop
         if (latentShape.Length == 0 || latentShape.Any(size => size < 1))
             throw new ArgumentException($"DenoisingLoop.Sample: latentShape ({string.Join(", ", latentShape)}) must have positive sizes.", nameof(latentShape));
         using var scope = NewDisposeScope();
-        var noise = DiffusionScheduler.RandomNormal(latentShape, generator, device ?? CPU, ScalarType.Float32);
+        var noise = DiffusionScheduler.RandomNormal(latentShape, generator, device ?? TorchDevice.Current, ScalarType.Float32);
         var initialLatents = noise * scheduler.InitNoiseSigma;   // x_T
         var sample = Denoise(scheduler, denoiser, initialLatents, numInferenceSteps, generator, eta, callback);
         return sample.MoveToOuterDisposeScope();

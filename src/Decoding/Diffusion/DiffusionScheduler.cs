@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Diffusion;
 
@@ -125,8 +126,8 @@ public abstract class DiffusionScheduler
     /// <summary>N(0, I) noise of <paramref name="shape"/> drawn on the CPU from <paramref name="generator"/>, then moved to <paramref name="device"/>.</summary>
     internal static Tensor RandomNormal(long[] shape, Generator generator, Device device, ScalarType dtype)
     {
-        var cpuNoise = randn(shape, dtype: dtype, device: CPU, generator: generator);
-        if (device.type == DeviceType.CPU)
+        var cpuNoise = randn(shape, dtype: dtype, device: TorchDevice.Host, generator: generator);
+        if (TorchDevice.IsHost(device))
             return cpuNoise;
         using (cpuNoise)
             return cpuNoise.to(device);

@@ -94,11 +94,13 @@ public sealed class ConditioningAdapterTrainer : IDisposable
         using var ema = options.EmaDecay > 0 ? new ExponentialMovingAverage(model, options.EmaDecay, EmaWarmup.StepRatio) : null;
         run.Restore(model, model.Config, Optimizer, ema, generators, options.Seed, totalSteps, requireOptimizerState: true);
 
-        using var voxels = tensor(pairs.Voxels, new long[] { n, pairs.VoxelCount });                  // (N, V)
-        using var images = ImageTensors.ToModelRange(pairs.Images);                                   // (N, C, S, S) in [−1, 1]
+        var device = TorchDevice.Current;
+        using var voxels = tensor(pairs.Voxels, new long[] { n, pairs.VoxelCount }, device: device);  // (N, V)
+        using var images = ImageTensors.ToModelRange(pairs.Images, device);                           // (N, C, S, S) in [−1, 1]
         var (meanAll, stdAll) = Encode(images);                                                       // (N, c, h, w) each
         using var _mean = meanAll;
         using var _std = stdAll;
+        using var alignmentTargets = alignmentContexts?.to(device, copy: true);                                 // (N, T, D_ctx)
         var learningRate = LearningRateSchedules.ConstantWithWarmup(options.LearningRate, options.WarmupSteps);
         double scale = firstStage.ScalingFactor;
         Tensor? order = null;
@@ -117,19 +119,19 @@ public sealed class ConditioningAdapterTrainer : IDisposable
                 LearningRateSchedules.SetLearningRate(Optimizer, lr);
                 using var scope = NewDisposeScope();
                 int start = s * options.BatchSize, b = Math.Min(options.BatchSize, n - start);
-                var index = order!.narrow(0, start, b);                                               // (B)
+                var index = order!.narrow(0, start, b).to(device);                                    // (B)
                 var v = voxels.index_select(0, index);                                                // (B, V)
                 if (options.VoxelDropout > 0)
-                    v = v * rand(v.shape, generator: Generator).ge(options.VoxelDropout).to(v.dtype);   // 20% of voxels to 0
+                    v = v * rand(v.shape, generator: Generator).ge(options.VoxelDropout).to(v.dtype).to(device); // 20% of voxels to 0
                 var (mean, std) = AugmentedPosterior(images.index_select(0, index), meanAll.index_select(0, index), stdAll.index_select(0, index));
-                var z0 = (mean + std * randn(mean.shape, generator: Generator)) * scale;               // (B, c, h, w)
-                var noise = randn(z0.shape, generator: Generator);                                    // ε
-                var t = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Generator);   // (B)
+                var z0 = (mean + std * randn(mean.shape, generator: Generator).to(device)) * scale;    // (B, c, h, w)
+                var noise = randn(z0.shape, generator: Generator).to(device);                         // ε
+                var t = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: Generator).to(device);   // (B)
                 var zt = ForwardProcess.AddNoise(schedule, z0, noise, t);
                 var brain = model.Condition(v, Generator);
                 // Alignment: ‖c − τ(category)‖² pulls the brain context toward the context the UNet was trained on.
                 var alignment = options.AlignmentWeight > 0
-                    ? functional.mse_loss(brain.Context, alignmentContexts!.index_select(0, index)) * options.AlignmentWeight
+                    ? functional.mse_loss(brain.Context, alignmentTargets!.index_select(0, index)) * options.AlignmentWeight
                     : null;
                 var condition = model.Adapter.DropConditions(brain, options.ConditionDropout, Generator);
                 var prediction = model.PredictNoise(zt, t, condition);
@@ -137,7 +139,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
                 var mse = functional.mse_loss(prediction, target);
                 var total = alignment is null ? mse : mse + alignment;
                 Optimizer.zero_grad();
-                TorchBackends.Backward(total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                TorchBackends.Backward(total); // oneDNN in the backward pass only where it is safe (TorchBackends)
                 double gradNorm = GradientClipping.ClipGlobalNorm(trainable, options.MaxGradNorm);
                 Optimizer.step();
                 ema?.Step();
@@ -173,7 +175,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
         long side = Math.Max(1, (long)Math.Round(size * options.CropScale));
         var cropped = rand(new long[] { b }, generator: Generator).lt(options.CropProbability);       // (B)
         var offsets = randint(0, size - side + 1, new long[] { b, 2 }, dtype: ScalarType.Int64, generator: Generator);   // (B, 2) y, x
-        var picked = cropped.nonzero().flatten().data<long>().ToArray();
+        var picked = TorchDevice.HostArray<long>(cropped.nonzero().flatten());
         if (picked.Length == 0) return (mean, std);
         var crops = new List<Tensor>();
         foreach (long i in picked)
@@ -183,7 +185,7 @@ public sealed class ConditioningAdapterTrainer : IDisposable
             crops.Add(functional.interpolate(crop, new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false));
         }
         var posterior = firstStage.Encode(cat(crops, 0));                                              // (P, c, h, w)
-        var index = tensor(picked, ScalarType.Int64);
+        var index = tensor(picked, ScalarType.Int64, device: mean.device);
         return (mean.index_copy(0, index, posterior.Mean), std.index_copy(0, index, posterior.Std));
     }
 

@@ -6,6 +6,7 @@ using Fmri.Core.Checkpoints;
 using Fmri.MaskedBrainModeling;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.DoubleConditioning;
 
@@ -74,7 +75,7 @@ public sealed class DoubleConditionedLdmFolder
             FirstStage = ldmConfig.FirstStage,
             Trainable = trainable,
         };
-        return (new DoubleConditionedLdm(config, encoder, adapter, unet), pipeline.Sampler.FirstStage);
+        return (TorchDevice.Place(new DoubleConditionedLdm(config, encoder, adapter, unet)), pipeline.Sampler.FirstStage);
     }
 
     /// <summary>Saves the model (and, once, the first stage it was trained with).</summary>
@@ -95,7 +96,7 @@ public sealed class DoubleConditionedLdmFolder
         using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
         var model = new DoubleConditionedLdm(config, new MaskedBrainAutoencoder(config.BrainEncoder.Model, generator),
             new FmriConditionAdapter(config.Adapter, generator), new UNet2DConditionModel(config.Unet));
-        Checkpoint.LoadWeights(model, config);
+        Checkpoint.LoadWeights(TorchDevice.Place(model), config);
         if (Checkpoint.HasEmaWeights)
         {
             // Decoding uses the moving average of the trained weights when training kept one.
@@ -126,7 +127,7 @@ public sealed class DoubleConditionedLdmFolder
                 throw new InvalidSettingException("align_weight", null, $"needs category names the LDM knows; '{name}' is not one of {string.Join(", ", pipeline.ClassNames)}");
         using var noGrad = no_grad();
         var distinct = names.Distinct().ToArray();
-        using var contexts = pipeline.Model.Conditioner.Encode(distinct).cpu();                       // (K, T, D)
+        using var contexts = pipeline.Model.Conditioner.Encode(distinct).to(TorchDevice.Host);                       // (K, T, D)
         using var index = tensor(names.Select(n => (long)Array.IndexOf(distinct, n)).ToArray(), ScalarType.Int64);
         return contexts.index_select(0, index);                                                        // (N, T, D)
     }

@@ -1,5 +1,6 @@
 using Decoding.Metrics;
 using Fmri.Data.Stimuli;
+using Fmri.Core.Torch;
 
 namespace Decoding.Evaluation;
 
@@ -64,7 +65,7 @@ public static class EvaluationImages
     public static IReadOnlyList<ImageTensor> FromStimulusTensor(TorchSharp.torch.Tensor images)
     {
         using var hwc = images.permute(0, 2, 3, 1).contiguous();   // (N, S, S, C)
-        var bytes = hwc.data<byte>().ToArray();
+        var bytes = TorchDevice.HostArray<byte>(hwc);
         int n = (int)hwc.shape[0], h = (int)hwc.shape[1], w = (int)hwc.shape[2], c = (int)hwc.shape[3];
         int length = h * w * c;
         return Enumerable.Range(0, n).Select(i => FromBytes(bytes.AsSpan(i * length, length), h, w, c, c)).ToArray();

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Decoding.Cli;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.LatentDiffusion;
 
@@ -66,8 +67,8 @@ public static class ClassConsistency
     public static long[] NearestClassMean(Tensor images, Tensor classMeans)
     {
         using var correlations = Correlations(images, classMeans);
-        using var best = correlations.argmax(1).cpu();
-        return best.data<long>().ToArray();
+        using var best = correlations.argmax(1).to(TorchDevice.Host);
+        return TorchDevice.HostArray<long>(best);
     }
 
     /// <summary>

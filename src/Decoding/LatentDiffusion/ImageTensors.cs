@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.LatentDiffusion;
 
@@ -77,8 +78,8 @@ public static class ImageTensors
     {
         if (unitImages.dim() != 4) throw new ArgumentException($"image tensors: expected (N, C, H, W), got ({string.Join(", ", unitImages.shape)})");
         using var scope = NewDisposeScope();
-        var hwc = (unitImages.clamp(0.0, 1.0) * 255.0).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().cpu(); // (N, H, W, C)
-        return hwc.data<byte>().ToArray();
+        var hwc = (unitImages.clamp(0.0, 1.0) * 255.0).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().to(TorchDevice.Host); // (N, H, W, C)
+        return TorchDevice.HostArray<byte>(hwc);
     }
 
     /// <summary>One image in [0, 1] (C, H, W) → float pixels (H, W, C) row-major, as PngImage and ImageGrid take them.</summary>
@@ -86,7 +87,7 @@ public static class ImageTensors
     {
         if (unitImage.dim() != 3) throw new ArgumentException($"image tensors: expected (C, H, W), got ({string.Join(", ", unitImage.shape)})");
         using var scope = NewDisposeScope();
-        var hwc = unitImage.clamp(0.0, 1.0).to(ScalarType.Float32).permute(1, 2, 0).contiguous().cpu(); // (H, W, C)
-        return (hwc.data<float>().ToArray(), (int)unitImage.shape[1], (int)unitImage.shape[2], (int)unitImage.shape[0]);
+        var hwc = unitImage.clamp(0.0, 1.0).to(ScalarType.Float32).permute(1, 2, 0).contiguous().to(TorchDevice.Host); // (H, W, C)
+        return (TorchDevice.HostArray<float>(hwc), (int)unitImage.shape[1], (int)unitImage.shape[2], (int)unitImage.shape[0]);
     }
 }

@@ -3,6 +3,7 @@ using Decoding.Models.Unet;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Fmri.Core.Torch;
 
 namespace Decoding.LatentDiffusion;
 
@@ -36,7 +37,7 @@ public sealed class LatentDiffusionModel : Module
         unet = new UNet2DConditionModel(config.Unet);
         SeededInitialization.Apply(unet, generator);
         RegisterComponents();
-        if (device is not null && device.type != DeviceType.CPU) this.to(device);
+        if (device is not null && !TorchDevice.IsHost(device)) this.to(device);
     }
 
     public LatentDiffusionModelConfig Config { get; }

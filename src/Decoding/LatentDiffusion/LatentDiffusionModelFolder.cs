@@ -6,6 +6,7 @@ using Fmri.Core.Checkpoints;
 using Fmri.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.LatentDiffusion;
 
@@ -116,6 +117,7 @@ public sealed class LatentDiffusionModelFolder
     /// </summary>
     public TextToImagePipeline LoadPipeline(Device? device = null, bool useEmaWeights = true)
     {
+        device ??= TorchDevice.Current;
         var config = ReadConfig();
         if (!File.Exists(TokenizerPath))
             throw new FileNotFoundException($"{TokenizerPath}: tokenizer not found (the folder was not written by train-ldm)", TokenizerPath);
@@ -148,7 +150,7 @@ public sealed class LatentDiffusionModelFolder
                     throw new FileNotFoundException($"{checkpoint.ManifestPath}: the model's autoencoder is missing", checkpoint.ManifestPath);
                 var vae = new AutoencoderKL(checkpoint.ReadConfig<AutoencoderKLConfig>());
                 checkpoint.LoadWeights(vae, vae.Config);
-                if (device is not null && device.type != DeviceType.CPU) vae.to(device);
+                if (device is not null && !TorchDevice.IsHost(device)) vae.to(device);
                 return new AutoencoderFirstStage(vae);
             default:
                 throw new DataFormatException(Checkpoint.ConfigPath, "first_stage", $"'{config.FirstStage}' is neither {nameof(AutoencoderKL)} nor {IdentityFirstStage.KindName}");

@@ -81,7 +81,7 @@ public sealed class LatentDiffusionTrainer
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        device ??= CPU;
+        device ??= TorchDevice.Current;
         var folder = new LatentDiffusionModelFolder(outputFolder);
         var run = new CheckpointedTraining("latent diffusion training", folder.Checkpoint, resume,
             new LossCurveFiles(folder.LossCsvPath, folder.LossPngPath, "Latent diffusion training loss"), CurveColumns);
@@ -141,16 +141,8 @@ public sealed class LatentDiffusionTrainer
             var timesteps = randint(0, schedule.NumTrainTimesteps, new long[] { b }, dtype: ScalarType.Int64, generator: generator).to(device); // t (B)
             var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);                         // z_t
             var tokens = classTokens.index_select(0, labels.index_select(0, index).to(device));        // (B, L)
-            var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
-            context = model.Conditioner.DropContexts(context, Options.ProportionEmptyPrompts, generator);
-            var prediction = model.Unet.Forward(zt, timesteps, context);                              // (B, c, h, w)
             var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
-            var mse = functional.mse_loss(prediction, target);
-            optimizer.zero_grad();
-            TorchBackends.Backward(mse); // oneDNN off for the backward pass (a libtorch 2.10 defect)
-            double gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
-            optimizer.step();
-            ema.Step();
+            var (mse, gradNorm) = Step(model, optimizer, ema, parameters, zt, timesteps, tokens, target, Options, generator);
             double loss = mse.item<float>();
             return new TrainingUnit(loss, Minibatches.Epoch(step + 1, b, count), [lr, gradNorm], gradNorm);
         },
@@ -159,6 +151,36 @@ public sealed class LatentDiffusionTrainer
         generators, progress);
         model.eval();
         return new LdmTrainingResult(model, run.Step, run.Curve);
+    }
+
+    /// <summary>
+    /// One optimiser step of the model on a prepared batch: the conditioner encodes the class tokens, a fraction of the
+    /// contexts is swapped for the null context (condition dropout, drawn from <paramref name="generator"/>), the UNet
+    /// predicts from the noised latents, MSE against the target, backward pass, global gradient clipping, AdamW, EMA.
+    /// Returns the loss tensor (in the caller's dispose scope) and the gradient norm before clipping.
+    /// </summary>
+    /// <param name="noisedLatents">z_t (B, c, h, w).</param>
+    /// <param name="timesteps">t (B).</param>
+    /// <param name="tokens">Class tokens (B, L).</param>
+    /// <param name="target">What the UNet should predict (B, c, h, w).</param>
+    public static (Tensor Loss, double GradientNorm) Step(LatentDiffusionModel model, TorchSharp.Modules.OptimizerHelper optimizer, ExponentialMovingAverage ema,
+        IReadOnlyList<TorchSharp.Modules.Parameter> parameters, Tensor noisedLatents, Tensor timesteps, Tensor tokens, Tensor target,
+        LdmTrainingOptions options, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(ema);
+        ArgumentNullException.ThrowIfNull(options);
+        var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
+        context = model.Conditioner.DropContexts(context, options.ProportionEmptyPrompts, generator);
+        var prediction = model.Unet.Forward(noisedLatents, timesteps, context);                   // (B, c, h, w)
+        var mse = functional.mse_loss(prediction, target);
+        optimizer.zero_grad();
+        TorchBackends.Backward(mse); // oneDNN in the backward pass only where it is safe (TorchBackends)
+        double gradNorm = GradientClipping.ClipGlobalNorm(parameters, options.MaxGradNorm);
+        optimizer.step();
+        ema.Step();
+        return (mse, gradNorm);
     }
 
     /// <summary>Sorted indices of the images to train on: all, or a random subset of <paramref name="max"/> drawn from a generator seeded by <paramref name="seed"/>.</summary>

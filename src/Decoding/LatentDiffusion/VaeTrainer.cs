@@ -61,7 +61,7 @@ public sealed class VaeTrainer
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        device ??= CPU;
+        device ??= TorchDevice.Current;
         var config = Preset.Vae!;
         var checkpoint = new ModelCheckpoint(outputFolder, CheckpointName);
         var run = new CheckpointedTraining("autoencoder training", checkpoint, resume,
@@ -73,7 +73,7 @@ public sealed class VaeTrainer
         var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         var vae = new AutoencoderKL(config);
         SeededInitialization.Apply(vae, generator);
-        if (device.type != DeviceType.CPU) vae.to(device);
+        if (!TorchDevice.IsHost(device)) vae.to(device);
         using var optimizer = TrainingOptimizers.AdamW(vae.parameters(), Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2,
             Options.AdamEpsilon, Options.AdamWeightDecay);
         // A finished run's config holds its computed scaling factor; every other field must be the preset's.
@@ -92,7 +92,7 @@ public sealed class VaeTrainer
             var x = ImageTensors.ToModelRange(pixels.index_select(0, index), device);               // (B, C, S, S)
             var terms = AutoencoderKLLoss.Compute(vae, x, generator, Options.KlWeight, ReconstructionLoss.L1);
             optimizer.zero_grad();
-            TorchBackends.Backward(terms.Total); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            TorchBackends.Backward(terms.Total); // oneDNN in the backward pass only where it is safe (TorchBackends)
             double gradNorm = GradientClipping.ClipGlobalNorm(parameters, Options.MaxGradNorm);
             optimizer.step();
             double total = terms.Total.item<float>(), reconstruction = terms.Reconstruction.item<float>(), kl = terms.Kl.item<float>();
@@ -118,7 +118,7 @@ public sealed class VaeTrainer
         // The returned model carries the computed scaling factor in its config.
         var trained = new AutoencoderKL(checkpoint.ReadConfig<AutoencoderKLConfig>());
         checkpoint.LoadWeights(trained, trained.Config);
-        if (device.type != DeviceType.CPU) trained.to(device);
+        if (!TorchDevice.IsHost(device)) trained.to(device);
         trained.eval();
         vae.Dispose();
         return new VaeTrainingResult(trained, run.Step, run.Curve);

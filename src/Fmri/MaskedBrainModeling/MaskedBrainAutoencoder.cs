@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Fmri.Core.Torch;
 
 namespace Fmri.MaskedBrainModeling;
 
@@ -56,7 +57,7 @@ public sealed class MaskedBrainAutoencoder : Module
         int d = config.EmbedDim, dd = config.DecoderEmbedDim, l = config.NumPatches;
         patch_embed = new PatchEmbedding1D(config.PatchSize, d, device);
         cls_token = Parameter(zeros(new long[] { 1, 1, d }, device: device));
-        pos_embed = SinCosPositionalEmbedding.Create(d, l, withClsToken: true).unsqueeze(0).to(device ?? CPU);   // (1, 1 + L, D)
+        pos_embed = SinCosPositionalEmbedding.Create(d, l, withClsToken: true).unsqueeze(0).to(device ?? TorchDevice.Current);   // (1, 1 + L, D)
         blocks = ModuleList(Enumerable.Range(0, config.Depth)
             .Select(i => new TransformerBlock(d, config.NumHeads, config.MlpHiddenDim, config.DropRate,
                 DropPathAt(config.DropPathRate, i, config.Depth), config.LayerNormEps, device))
@@ -65,7 +66,7 @@ public sealed class MaskedBrainAutoencoder : Module
 
         decoder_embed = Linear(d, dd, hasBias: true, device: device);
         mask_token = Parameter(zeros(new long[] { 1, 1, dd }, device: device));
-        decoder_pos_embed = SinCosPositionalEmbedding.Create(dd, l, withClsToken: true).unsqueeze(0).to(device ?? CPU);   // (1, 1 + L, Dd)
+        decoder_pos_embed = SinCosPositionalEmbedding.Create(dd, l, withClsToken: true).unsqueeze(0).to(device ?? TorchDevice.Current);   // (1, 1 + L, Dd)
         decoder_blocks = ModuleList(Enumerable.Range(0, config.DecoderDepth)
             .Select(_ => new TransformerBlock(dd, config.DecoderNumHeads, config.DecoderMlpHiddenDim, config.DropRate, 0.0,
                 config.LayerNormEps, device))

@@ -131,13 +131,13 @@ public sealed class MaskedBrainModelingTrainer : IDisposable
             foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
 
             int start = step * options.BatchSize;
-            var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)));   // (B, V)
+            var batch = trainMatrix.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, trainCount - start)).to(trainMatrix.device));   // (B, V)
             Optimizer.zero_grad();
             var (loss, _, _) = model.Forward(batch, generator, maskRatio);
             double lossValue = loss.ToDouble();
             if (!double.IsFinite(lossValue))
                 throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, null, null);
-            TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+            TorchBackends.Backward(loss); // oneDNN in the backward pass only where it is safe (TorchBackends)
             double gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), options.GradientClipNorm);
             if (!double.IsFinite(gradNorm))
                 throw new TrainingDivergedException("masked brain modeling", (long)epoch * stepsPerEpoch + step + 1, lossValue, gradNorm, null);

@@ -4,6 +4,7 @@ using Fmri.Core.Training;
 using Fmri.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Fmri.MaskedBrainModeling;
 
@@ -57,7 +58,7 @@ public static class MaskedBrainPretraining
         var storedConfig = run.Resuming ? checkpoint.ReadConfig<PretrainedBrainEncoderConfig>() : config;
 
         using var initGenerator = new Generator(unchecked((ulong)seed));
-        var model = new MaskedBrainAutoencoder(config.Model, initGenerator);
+        var model = TorchDevice.Place(new MaskedBrainAutoencoder(config.Model, initGenerator));
         var options = MaskedBrainModelingOptions.ForEpochs(settings.Epochs) with
         {
             BatchSize = settings.BatchSize,
@@ -74,8 +75,8 @@ public static class MaskedBrainPretraining
         int width = model.Config.NumVoxels;
         var train = VoxelWidth.EnsureWidth(width, pool.TrainVoxels, pool.VoxelCount, options.WidthPolicy, "train fMRI");
         var heldOut = VoxelWidth.EnsureWidth(width, pool.HeldOutVoxels, pool.VoxelCount, options.WidthPolicy, "held-out fMRI");
-        using var trainMatrix = tensor(train, new long[] { train.Length / width, width });          // (N_train, V)
-        using var heldOutMatrix = tensor(heldOut, new long[] { heldOut.Length / width, width });    // (N_heldout, V)
+        using var trainMatrix = tensor(train, new long[] { train.Length / width, width }, device: TorchDevice.Current);          // (N_train, V)
+        using var heldOutMatrix = tensor(heldOut, new long[] { heldOut.Length / width, width }, device: TorchDevice.Current);    // (N_heldout, V)
         int stepsPerEpoch = Minibatches.StepsPerEpoch(pool.TrainCount, settings.BatchSize);
         var epochs = new List<MaskedBrainModelingEpoch>();
         MaskedBrainModelingEpoch? last = null;
@@ -125,7 +126,7 @@ public static class MaskedBrainPretraining
             throw new InvalidSettingException("mbm", folder, "holds no pretrained brain encoder (run pretrain-mbm first)");
         var config = checkpoint.ReadConfig<PretrainedBrainEncoderConfig>();
         using var generator = new Generator(0);   // every weight is overwritten by the checkpoint
-        var model = new MaskedBrainAutoencoder(config.Model, generator);
+        var model = TorchDevice.Place(new MaskedBrainAutoencoder(config.Model, generator));
         checkpoint.LoadWeights(model, config);
         return (model, config);
     }

@@ -35,11 +35,24 @@ public class ArchitectureRulesTests
     }
 
     [Fact]
-    public void No_device_literals_outside_the_entry_point()
+    public void Every_tensor_placement_goes_through_the_one_device_setting()
     {
-        var device = new Regex(@"""cuda(:\d+)?""|DeviceType\.CUDA");
-        var offenders = Offenders(device, path => !path.Contains("/src/Decoding/Cli/"));
-        Assert.True(offenders.Count == 0, "device literals outside the entry point:\n" + string.Join("\n", offenders));
+        // Fmri.Core.Torch.TorchDevice is the only file that names a device: models and their tensors go to
+        // TorchDevice.Current (--device), generator draws and read-backs to TorchDevice.Host. Anything else (torch.CPU,
+        // .cpu(), .cuda(), a device constructed from a name or a type, a device name in quotes) hard-codes a placement.
+        var device = new Regex(@"""(cuda|cpu)(:\d+)?""|DeviceType\.(CUDA|CPU)\b|\bCPU\b|\bCUDA\b|\.cpu\(\)|\.cuda\(\)|new\s+Device\s*\(|torch\.device\s*\(|\bdevice\s*\(\s*""");
+        var offenders = Offenders(device, path => !path.EndsWith("/src/Fmri/Core/Torch/TorchDevice.cs"));
+        Assert.True(offenders.Count == 0, "device placements outside Fmri.Core.Torch.TorchDevice:\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void The_device_rule_catches_what_it_is_meant_to()
+    {
+        var device = new Regex(@"""(cuda|cpu)(:\d+)?""|DeviceType\.(CUDA|CPU)\b|\bCPU\b|\bCUDA\b|\.cpu\(\)|\.cuda\(\)|new\s+Device\s*\(|torch\.device\s*\(|\bdevice\s*\(\s*""");
+        foreach (var line in new[] { "x.cpu()", "randn(s, device: CPU)", "x.to(CUDA)", "new Device(DeviceType.CUDA)", "torch.device(\"cuda:0\")", "if (d.type == DeviceType.CPU)", "var d = \"cpu\";" })
+            Assert.Matches(device, line);
+        foreach (var line in new[] { "x.to(TorchDevice.Current)", "randn(s, device: TorchDevice.Host)", "TorchDevice.IsHost(d)", "Device? device = null" })
+            Assert.DoesNotMatch(device, line);
     }
 
     [Fact]

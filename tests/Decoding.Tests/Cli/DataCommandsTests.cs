@@ -21,6 +21,23 @@ public class DataCommandsTests
         }
     }
 
+    [Fact]
+    public void Benchmark_read_times_the_project_reader_against_h5py_on_an_old_gzip_file_and_a_new_one()
+    {
+        using var folder = new TempFolder();
+        foreach (string storage in new[] { "gzip", "contiguous" })
+        {
+            string file = Path.Combine(folder.Path, storage + ".h5");
+            var (made, _, makeError) = CliTestHarness.Run("benchmark", "make-file", file, "--samples", "70", "--voxels", "30", "--storage", storage);
+            Assert.True(made == 0, makeError);
+            var (exit, output, err) = CliTestHarness.Run("benchmark", "read", file, "--repeats", "1");
+            Assert.True(exit == 0, err);
+            Assert.Contains(storage == "gzip" ? "chunks 64 x 30" : "contiguous", output);
+            Assert.Matches(@"read: project reader \(whole data set\)\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+h5py", output);
+            Assert.Contains("load average", output);
+        }
+    }
+
     [Theory]
     [InlineData("bdata_current.h5")]
     [InlineData("bdata_legacy.h5")]

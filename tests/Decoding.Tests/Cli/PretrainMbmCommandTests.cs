@@ -56,6 +56,14 @@ public sealed class MaskedBrainPretrainingTests
         Assert.Equal(4, config.GetProperty("test_samples_excluded").GetInt32());
         Assert.False(config.GetProperty("include_test_fmri").GetBoolean());
         Assert.Equal(1e-3, config.GetProperty("base_learning_rate").GetDouble());
+        // The libtorch settings are recorded: the thread count and why, the device, the oneDNN backward decision (the test
+        // assembly forces it off through DECODING_ONEDNN_BACKWARD).
+        var torchSettings = run.RootElement.GetProperty("torch");
+        Assert.Equal(1, torchSettings.GetProperty("threads").GetProperty("threads").GetInt32());
+        Assert.True(torchSettings.GetProperty("threads").GetProperty("explicit").GetBoolean());
+        Assert.Equal("cpu", torchSettings.GetProperty("device").GetString());
+        Assert.Equal("off", torchSettings.GetProperty("onednn_backward").GetProperty("mode").GetString());
+        Assert.False(torchSettings.GetProperty("onednn_backward").GetProperty("enabled").GetBoolean());
         // --base-lr reaches the optimizer: the peak of the logged schedule is 1e-3 x 8 / 100 (linear scaling rule) after the
         // one warm-up epoch; the default 2.5e-4 would peak at 2e-5.
         var lines = File.ReadAllLines(Path.Combine(output, MaskedBrainPretraining.LossCsvFile));

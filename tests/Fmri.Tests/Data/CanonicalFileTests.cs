@@ -93,7 +93,32 @@ public class CanonicalFileTests
 
         var voxels = Hdf5Listing.List(file).Single(e => e.Path == "/voxels");
         Assert.Equal("float32", voxels.DataType);
-        Assert.Equal(new long[] { CanonicalFile.ChunkSamples, 33 }, voxels.Chunks);
+        Assert.Null(voxels.Chunks); // contiguous: read in one piece, nothing to decompress
+    }
+
+    [Theory]
+    [InlineData(CanonicalFile.VoxelStorage.Contiguous, null)]
+    [InlineData(CanonicalFile.VoxelStorage.Chunked, CanonicalFile.ChunkSamples)]
+    [InlineData(CanonicalFile.VoxelStorage.ChunkedGzip, CanonicalFile.ChunkSamples)]
+    public void Every_voxel_storage_round_trips_whole_and_by_roi(CanonicalFile.VoxelStorage storage, int? chunkRows)
+    {
+        using var temp = new TempFolder();
+        var original = Generated(samples: 150, voxels: 20); // three chunks of rows, the last one partial
+        original = original with { Rois = new Dictionary<string, int[]>(original.Rois) { ["range"] = [4, 5, 6, 7], ["odd"] = [1, 3, 19] } };
+        string file = temp.File("canonical.h5");
+        CanonicalFile.Write(file, original, storage);
+
+        Assert.Equal(original.Voxels, CanonicalFile.Read(file).Voxels);
+        var range = CanonicalFile.Read(file, "range");
+        var odd = CanonicalFile.Read(file, "odd");
+        for (int s = 0; s < original.SampleCount; s++)
+        {
+            var full = original.Sample(s).ToArray();
+            Assert.Equal(full[4..8], range.Sample(s).ToArray());
+            Assert.Equal(new[] { full[1], full[3], full[19] }, odd.Sample(s).ToArray());
+        }
+        var voxels = Hdf5Listing.List(file).Single(e => e.Path == "/voxels");
+        Assert.Equal(chunkRows is int rows ? new long[] { rows, 20 } : null, voxels.Chunks);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Decoding.LatentDiffusion;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -35,7 +36,7 @@ internal static class LatentSampling
                     sampler.LatentShape(1)[1..], guidance.Conditional.device);                           // (b K, c, h, w)
                 Tensor? start0 = startLatents?.narrow(0, start, b).repeat_interleave(samples, 0);         // (b K, c, h, w)
                 var latents = sampler.Denoise(noise, strength, guidance, options, perStepNoise ? batch.Generators[start] : null, startLatents: start0);
-                var images = sampler.DecodeLatents(latents).to(ScalarType.Float32).cpu();                // (b K, C, S, S)
+                var images = sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);                // (b K, C, S, S)
                 chunks.Add(images.reshape(b, samples, images.shape[1], images.shape[2], images.shape[3]).MoveToOuterDisposeScope());
             }
             return cat(chunks, 0);

@@ -2,6 +2,7 @@ using Decoding.Metrics;
 using Decoding.LatentDiffusion;
 using Fmri.Ridge;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -70,7 +71,7 @@ public sealed class RidgeLatentMap
             int count = Math.Min(BatchSize, n - start);
             var x = ImageTensors.ToModelRange(trainImages.narrow(0, start, count));          // (B, C, S, S) in [−1, 1]
             var mean = firstStage.Encode(x).Mean.contiguous();                                // (B, C_z, h, w)
-            mean.data<float>().ToArray().CopyTo(targets, (long)start * q);
+            TorchDevice.HostArray<float>(mean).CopyTo(targets, (long)start * q);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
         var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random);
@@ -96,7 +97,7 @@ public sealed class RidgeLatentMap
                 using var scope = NewDisposeScope();
                 long batch = Math.Min(BatchSize, latents.shape[0] - start);
                 var decoded = ImageTensors.ToUnitRange(firstStage.Decode(latents.narrow(0, start, batch)));   // (B, C, S, S)
-                chunks.Add(decoded.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+                chunks.Add(decoded.to(ScalarType.Float32).to(TorchDevice.Host).MoveToOuterDisposeScope());
             }
             return cat(chunks, 0);
         }
@@ -115,7 +116,7 @@ public sealed class RidgeLatentMap
         using var latents = PredictLatents(voxels, count);
         using var images = DecodeLatents(latents);                                                     // (m, C, S, S)
         using var hwc = images.permute(0, 2, 3, 1).contiguous();                                       // (m, S, S, C)
-        var values = hwc.data<float>().ToArray();
+        var values = TorchDevice.HostArray<float>(hwc);
         int h = (int)hwc.shape[1], w = (int)hwc.shape[2], c = (int)hwc.shape[3], length = h * w * c;
         return Enumerable.Range(0, count).Select(i => new ImageTensor(h, w, c, values.AsSpan(i * length, length).ToArray())).ToArray();
     }

@@ -1,5 +1,6 @@
 using Decoding.Metrics;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -10,7 +11,7 @@ internal static class RouteImages
     public static IReadOnlyList<ImageTensor> ToImageTensors(Tensor images)
     {
         using var hwc = images.permute(0, 2, 3, 1).contiguous();   // (N, S, S, C)
-        var bytes = hwc.data<byte>().ToArray();
+        var bytes = TorchDevice.HostArray<byte>(hwc);
         int n = (int)hwc.shape[0], h = (int)hwc.shape[1], w = (int)hwc.shape[2], c = (int)hwc.shape[3];
         int length = h * w * c;
         return Enumerable.Range(0, n)

@@ -3,6 +3,7 @@ using Decoding.LatentDiffusion;
 using Fmri.Data;
 using Fmri.Ridge;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Decode.Routes;
 
@@ -73,7 +74,7 @@ public sealed class SemanticDecoder
         }
         Tensor contexts;
         using (no_grad())
-            contexts = ldm.Model.Conditioner.Encode(names).cpu().to(ScalarType.Float32);              // (K_train, L, D)
+            contexts = ldm.Model.Conditioner.Encode(names).to(TorchDevice.Host).to(ScalarType.Float32);              // (K_train, L, D)
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
         var targets = train.Categories.Select(c => Enumerable.Range(0, labels.Length).Select(j => j == index[c] ? 1f : 0f).ToArray()).ToArray();
         var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")));

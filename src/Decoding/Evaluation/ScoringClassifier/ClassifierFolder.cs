@@ -2,6 +2,7 @@ using System.Text.Json;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.IO;
 using Fmri.Core.Runs;
+using Fmri.Core.Torch;
 
 namespace Decoding.Evaluation.ScoringClassifier;
 
@@ -63,7 +64,7 @@ public sealed class ClassifierFolder(string path)
         }
         if (!Checkpoint.Exists) throw new DataFormatException(Checkpoint.ManifestPath, "file", "is missing; the classifier's weights were not saved");
         // The initial weights are overwritten by the checkpoint, so the generator's seed does not matter.
-        var model = new SmallCnnClassifier(description.Network, new TorchSharp.torch.Generator(0));
+        var model = TorchDevice.Place(new SmallCnnClassifier(description.Network, new TorchSharp.torch.Generator(0)));
         Checkpoint.LoadWeights(model, description.Network);
         model.eval();
         return (model, description);

@@ -46,12 +46,14 @@ public static class ClassifierTrainer
         {
             EpochCounter = steps => (int)(steps / stepsPerEpoch),
         };
-        using var optimizer = optim.AdamW(classifier.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        TorchDevice.Place(classifier);
+        var parameters = classifier.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
         var generators = new Dictionary<string, Generator> { [GeneratorName] = generator };
         run.Restore(classifier, classifier.Config, optimizer, ema: null, generators, seed, totalSteps, requireOptimizerState: true);
 
         using var allImages = classifier.ToBatchTensor(images);                              // (N, C, S, S)
-        using var allLabels = tensor(labels.Select(l => (long)l).ToArray());                 // (N)
+        using var allLabels = tensor(labels.Select(l => (long)l).ToArray(), device: allImages.device); // (N)
         Tensor? order = null;
         try
         {
@@ -66,14 +68,16 @@ public static class ClassifierTrainer
                 }
                 using var scope = NewDisposeScope();
                 long start = (long)s * options.BatchSize, count = Math.Min(options.BatchSize, n - start);
-                var batchIndex = order!.narrow(0, start, count);
-                var logits = classifier.forward(allImages.index_select(0, batchIndex));      // (B, classes)
+                var batchIndex = order!.narrow(0, start, count).to(allImages.device);
+                var logits = classifier.call(allImages.index_select(0, batchIndex));         // (B, classes); call runs forward hooks
                 var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
                 optimizer.zero_grad();
-                TorchBackends.Backward(loss); // oneDNN off for the backward pass (a libtorch 2.10 defect)
+                TorchBackends.Backward(loss); // oneDNN in the backward pass only where it is safe (TorchBackends)
+                // Not clipped, but measured: the scaffold stops on a non-finite gradient before anything is saved.
+                double gradNorm = GradientClipping.GlobalNorm(parameters);
                 optimizer.step();
                 double value = loss.item<float>();
-                return new TrainingUnit(value, epoch, [], Status: string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {value:G4}"));
+                return new TrainingUnit(value, epoch, [], gradNorm, Status: string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}, loss {value:G4}"));
             },
             checkpointDue: steps => steps % stepsPerEpoch == 0,
             save: state =>

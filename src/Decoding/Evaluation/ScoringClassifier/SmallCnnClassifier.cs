@@ -110,8 +110,8 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
             var batch = ToBatchTensor(images, start, count);                              // (B, C, S, S)
             var f = Features(batch);                                                      // (B, FeatureSize)
             var p = functional.softmax(head.forward(f), 1);                               // (B, classes)
-            var fData = f.contiguous().data<float>().ToArray();
-            var pData = p.contiguous().data<float>().ToArray();
+            var fData = TorchDevice.HostArray<float>(f);
+            var pData = TorchDevice.HostArray<float>(p);
             for (int i = 0; i < count; i++)
             {
                 features.Add(fData.AsSpan(i * FeatureSize, FeatureSize).ToArray());
@@ -143,8 +143,8 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
         eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var p = functional.softmax(head.forward(tensor(data, new long[] { features.Count, FeatureSize })), 1).contiguous(); // (B, classes)
-        var pData = p.data<float>().ToArray();
+        var p = functional.softmax(head.forward(tensor(data, new long[] { features.Count, FeatureSize }, device: head.weight!.device)), 1).contiguous(); // (B, classes)
+        var pData = TorchDevice.HostArray<float>(p);
         return Enumerable.Range(0, features.Count).Select(i => pData.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
     }
 
@@ -183,7 +183,7 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
                 for (int ch = 0; ch < c; ch++)
                     data[offset + ch * plane + p] = pixels[p * c + ch];
         }
-        return tensor(data, new long[] { count, c, s, s });                              // (B, C, S, S)
+        return tensor(data, new long[] { count, c, s, s }, device: head.weight!.device); // (B, C, S, S)
     }
 
     internal void CheckLabels(IReadOnlyList<int> labels)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Fmri.Core.IO;
 
@@ -44,7 +45,7 @@ public static class SafetensorsFile
             {
                 // A scope disposes only the copies made here: cpu() and contiguous() return the tensor itself when it is already so.
                 using var scope = NewDisposeScope();
-                stream.Write(tensors[name].cpu().contiguous().bytes);
+                stream.Write(tensors[name].to(TorchDevice.Host).contiguous().bytes);
             }
         });
     }

@@ -19,6 +19,11 @@ public sealed record RunManifest
     public string ToolVersion { get; init; } = ToolInfo.Version;
     public string Runtime { get; init; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
     public string Machine { get; init; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+    /// <summary>
+    /// The libtorch settings of the run (threads and why, device, whether backward passes used oneDNN and the self-test
+    /// behind it): what <see cref="Torch.TorchSetup"/> applied in this process, null for commands that run no model.
+    /// </summary>
+    public Torch.TorchRunSettings? Torch { get; init; } = Fmri.Core.Torch.TorchSetup.Current;
     public DateTimeOffset StartedUtc { get; init; }
     public double WallSeconds { get; init; }
 

@@ -20,6 +20,31 @@ public static class GradientClipping
     public const double Epsilon = 1e-6;
 
     /// <summary>
+    /// The global L2 norm of the gradients of <paramref name="parameters"/> (0 when none has a gradient), for trainers
+    /// that do not clip but must still notice a non-finite gradient before they save.
+    /// </summary>
+    public static double GlobalNorm(IEnumerable<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var gradients = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        return gradients.Count == 0 ? 0.0 : Norm(gradients);
+    }
+
+    private static double Norm(IReadOnlyList<Tensor> gradients)
+    {
+        using var noGrad = no_grad();
+        double squares = 0;
+        foreach (var g in gradients)
+        {
+            using var g64 = g.to_type(ScalarType.Float64);
+            using var squared = g64.square();
+            using var sum = squared.sum();
+            squares += sum.item<double>();
+        }
+        return Math.Sqrt(squares);
+    }
+
+    /// <summary>
     /// Scales the gradients of <paramref name="parameters"/> in place so that their global L2 norm is at most
     /// <paramref name="maxNorm"/>, and returns the norm they had before. Parameters without a gradient are skipped.
     /// A non-finite norm is returned as is and the gradients are left untouched (the caller decides what to do).
@@ -31,16 +56,7 @@ public static class GradientClipping
             throw new ArgumentException($"gradient clipping: max norm must be a positive finite number, got {maxNorm}");
         var gradients = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (gradients.Count == 0) return 0.0;
-        using var noGrad = no_grad();
-        double squares = 0;
-        foreach (var g in gradients)
-        {
-            using var g64 = g.to_type(ScalarType.Float64);
-            using var squared = g64.square();
-            using var sum = squared.sum();
-            squares += sum.item<double>();
-        }
-        double norm = Math.Sqrt(squares);
+        double norm = Norm(gradients);
         if (!double.IsFinite(norm)) return norm;
         double scale = maxNorm / (norm + Epsilon);
         if (scale < 1)

@@ -4,17 +4,17 @@ namespace Fmri.Core.Torch;
 
 /// <summary>
 /// libtorch's use of oneDNN (MKL-DNN) for CPU convolutions, which TorchSharp does not expose (Python:
-/// <c>torch.backends.mkldnn.enabled</c>), and <see cref="Backward"/>, the backward pass every trainer runs.
-/// The switch calls the exported <c>at::globalContext()</c> and <c>at::Context::setUserEnabledMkldnn(bool)</c> of
-/// libtorch_cpu.so (C++ member functions take <c>this</c> as their first argument in the x86-64 System V ABI).
+/// <c>torch.backends.mkldnn.enabled</c>), and <see cref="Backward(TorchSharp.torch.Tensor)"/>, the backward pass every
+/// trainer runs. The switch calls the exported <c>at::globalContext()</c> and <c>at::Context::setUserEnabledMkldnn(bool)</c>
+/// of libtorch_cpu.so (C++ member functions take <c>this</c> as their first argument in the x86-64 System V ABI).
 /// <para>
-/// Why: with libtorch 2.10 (oneDNN 3.7.1) on this machine, oneDNN's backward pass of a 3x3 convolution into few
-/// output channels (32 -> 4, a UNet's conv_out) reads memory it never wrote: after a NaN-filled buffer of the same
-/// size is freed, 11 of 600 backward passes on 1 thread and 177 of 600 on 2 returned NaN input gradients for finite
-/// inputs, so latent diffusion training diverged at a random step (tiny and small presets alike). libtorch's native
-/// convolution has no such defect but its forward pass is slow (small-preset LDM step about 1.2 s instead of
-/// 0.23 s), while its backward pass costs about what oneDNN's does. So oneDNN stays on for forward passes and
-/// <see cref="Backward"/> switches it off while gradients are computed.
+/// Why: with libtorch 2.10 (oneDNN 3.7.1) on some hosts, oneDNN's backward pass of a 3x3 convolution into few output
+/// channels (32 -> 4, a UNet's conv_out) reads memory it never wrote: after a NaN-filled buffer of the same size is
+/// freed, some backward passes return NaN input gradients for finite inputs, so latent diffusion training diverges at
+/// a random step. Other hosts never show it. libtorch's native convolution has no such defect but makes a training step
+/// slower. So oneDNN stays on for forward passes, and whether it also serves the backward pass is
+/// <see cref="BackwardUsesOneDnn"/>: off unless <see cref="OneDnnBackwardPolicy"/> decided otherwise for this host (a
+/// self-test of the defect, cached per CPU and libtorch, or the user's explicit choice).
 /// </para>
 /// </summary>
 public static class TorchBackends
@@ -39,19 +39,36 @@ public static class TorchBackends
     }
 
     private static readonly Lock Gate = new();
-    private static int backwardPasses;
+    private static int nativeBackwardPasses;
     private static bool settingBeforeBackward = true;
 
     /// <summary>
-    /// <c>loss.backward()</c> with oneDNN convolutions off (see the class remarks). Safe to call from several threads
-    /// at once: oneDNN stays off until the last concurrent backward pass has finished, then returns to its setting.
+    /// Whether <see cref="Backward(TorchSharp.torch.Tensor)"/> leaves oneDNN on (when it is on for forward passes).
+    /// False by default: the native backward pass is the one known to be safe on every host. Set once per process
+    /// from <see cref="OneDnnBackwardPolicy"/>'s decision.
     /// </summary>
-    public static void Backward(TorchSharp.torch.Tensor loss)
+    public static bool BackwardUsesOneDnn { get; set; }
+
+    /// <summary><c>loss.backward()</c> with oneDNN as <see cref="BackwardUsesOneDnn"/> says (see the class remarks).</summary>
+    public static void Backward(TorchSharp.torch.Tensor loss) => Backward(loss, BackwardUsesOneDnn);
+
+    /// <summary>
+    /// <c>loss.backward()</c>; with <paramref name="oneDnn"/> false, oneDNN convolutions are switched off while gradients
+    /// are computed. Safe to call from several threads at once: oneDNN stays off until the last concurrent native
+    /// backward pass has finished, then returns to its setting. With <paramref name="oneDnn"/> true the setting is left
+    /// as it is (a concurrent native pass may still switch it off meanwhile, which only costs time).
+    /// </summary>
+    public static void Backward(TorchSharp.torch.Tensor loss, bool oneDnn)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        if (oneDnn)
+        {
+            loss.backward();
+            return;
+        }
         lock (Gate)
         {
-            if (backwardPasses++ == 0)
+            if (nativeBackwardPasses++ == 0)
             {
                 settingBeforeBackward = MkldnnEnabled;
                 MkldnnEnabled = false;
@@ -65,7 +82,7 @@ public static class TorchBackends
         {
             lock (Gate)
             {
-                if (--backwardPasses == 0) MkldnnEnabled = settingBeforeBackward;
+                if (--nativeBackwardPasses == 0) MkldnnEnabled = settingBeforeBackward;
             }
         }
     }

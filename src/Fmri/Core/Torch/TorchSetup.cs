@@ -1,17 +1,51 @@
+using System.Text.Json.Serialization;
+
 namespace Fmri.Core.Torch;
+
+/// <summary>The libtorch settings a run used, recorded in its run.json (<see cref="Runs.RunManifest.Torch"/>).</summary>
+public sealed record TorchRunSettings(
+    [property: JsonPropertyName("threads")] ThreadChoice Threads,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("onednn_backward")] OneDnnBackwardDecision? OneDnnBackward);
 
 /// <summary>
 /// The libtorch settings every entry point applies before it builds a model: libtorch's warnings hidden unless asked
-/// for (<see cref="TorchLogging"/>) and the intra-op thread count. (Trainers call <see cref="TorchBackends.Backward"/>,
-/// which keeps oneDNN out of the backward pass, where it read uninitialised memory here.)
+/// for (<see cref="TorchLogging"/>), the intra-op thread count (<see cref="ThreadDefault"/>), the device
+/// (<see cref="TorchDevice"/>), and for training commands whether backward passes use oneDNN
+/// (<see cref="OneDnnBackwardPolicy"/>). What was applied is <see cref="Current"/>, which run.json records.
 /// </summary>
 public static class TorchSetup
 {
-    /// <param name="threads">libtorch intra-op threads, at least 1.</param>
-    public static void Apply(int threads)
+    /// <summary>The settings applied in this process so far; null before <see cref="ApplyThreads"/>.</summary>
+    public static TorchRunSettings? Current { get; private set; }
+
+    /// <summary>Chooses (<see cref="ThreadDefault"/>) and applies the thread count; <paramref name="requested"/> null = the default rule.</summary>
+    public static ThreadChoice ApplyThreads(int? requested)
     {
-        Check.AtLeast(threads, 1, "threads");
+        var choice = ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null);
         TorchLogging.HideWarningsUnlessAsked();
-        TorchSharp.torch.set_num_threads(threads);
+        TorchSharp.torch.set_num_threads(choice.Threads);
+        Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null);
+        return choice;
+    }
+
+    /// <param name="threads">libtorch intra-op threads, at least 1.</param>
+    public static void Apply(int threads) => ApplyThreads(Check.AtLeast(threads, 1, "threads"));
+
+    /// <summary>Decides and applies whether backward passes use oneDNN (<see cref="OneDnnBackwardPolicy.Apply"/>).</summary>
+    public static OneDnnBackwardDecision ApplyOneDnnBackward(OneDnnBackwardMode mode)
+    {
+        TorchLogging.HideWarningsUnlessAsked();
+        var decision = OneDnnBackwardPolicy.Apply(mode);
+        var threads = Current?.Threads ?? ThreadDefault.Choose(TorchSharp.torch.get_num_threads(), Environment.ProcessorCount, null);
+        Current = new TorchRunSettings(threads, TorchDevice.Name(TorchDevice.Current), decision);
+        return decision;
+    }
+
+    /// <summary>Applies the device setting (<see cref="TorchDevice.Use"/>) and records it.</summary>
+    public static void ApplyDevice(string? name)
+    {
+        TorchDevice.Use(name);
+        if (Current is not null) Current = Current with { Device = TorchDevice.Name(TorchDevice.Current) };
     }
 }

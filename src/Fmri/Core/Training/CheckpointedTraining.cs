@@ -233,10 +233,15 @@ public sealed class TrainingDivergedException : InvalidOperationException
     public TrainingDivergedException(string run, long step, double loss, double? gradientNorm, ModelCheckpoint? checkpoint)
         : base(string.Create(CultureInfo.InvariantCulture,
             $"{run} stopped at step {step}: the loss is {loss}{(gradientNorm is double g ? $" and the gradient norm {g}" : "")}; " +
-            $"nothing of this step was saved{(checkpoint is { Exists: true } ? $" (the last checkpoint in {checkpoint.Folder} is intact and can be resumed)" : "")}; lower the learning rate"))
+            $"nothing of this step was saved{(checkpoint is { Exists: true } ? $" (the last checkpoint in {checkpoint.Folder} is intact and can be resumed)" : "")}; lower the learning rate{OneDnnHint()}"))
     {
         Step = step;
     }
+
+    /// <summary>When oneDNN computed the gradients, the way to rule out its backward defect (TorchBackends).</summary>
+    private static string OneDnnHint() => Torch.TorchBackends.BackwardUsesOneDnn && Torch.TorchBackends.MkldnnEnabled
+        ? ", or rule out oneDNN's backward defect with --onednn-backward off"
+        : "";
 
     /// <summary>The step (1-based) whose loss or gradient was not finite.</summary>
     public long Step { get; }

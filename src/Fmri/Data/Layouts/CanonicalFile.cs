@@ -9,7 +9,8 @@ namespace Fmri.Data.Layouts;
 
 /// <summary>
 /// The project's own layout for a (preprocessed) data set, documented field by field in data/README.md:
-/// <c>/voxels</c> float32 (samples x voxels, chunked by 64 samples, shuffle + gzip), <c>/samples/{stimulus_id,
+/// <c>/voxels</c> float32 (samples x voxels, contiguous; files written by earlier versions of the project are chunked
+/// by 64 samples with shuffle + gzip, which the reader still reads), <c>/samples/{stimulus_id,
 /// category, run, split, repeats}</c>, <c>/category_names</c>, <c>/voxels_meta/roi/&lt;name&gt;</c> (int32 voxel
 /// indices), <c>/voxels_meta/xyz</c> (float32 voxels x 3, optional), root attributes <c>layout</c>,
 /// <c>layout_version</c>, <c>subject</c>, <c>padding_voxels</c>, <c>averaged</c>, and <c>/provenance</c> attributes
@@ -23,8 +24,26 @@ public static class CanonicalFile
     /// <summary>Value of the root attribute <c>layout_version</c> this code writes and reads.</summary>
     public const int LayoutVersion = 1;
 
-    /// <summary>Samples per chunk of <c>/voxels</c>.</summary>
+    /// <summary>Samples per chunk of <c>/voxels</c> when it is chunked (<see cref="VoxelStorage"/>).</summary>
     public const int ChunkSamples = 64;
+
+    /// <summary>
+    /// How <c>/voxels</c> is stored. Contiguous by default: z-scored float32 voxel values are close to incompressible, so
+    /// shuffle + gzip saved little space and made every read decompress, and PureHDF reads one contiguous block much
+    /// faster than the same bytes in chunks (h5py too, by less). The file is written once, whole, so nothing needs
+    /// chunks. The other storages stay for benchmarks and for files where size matters more than read time.
+    /// </summary>
+    public enum VoxelStorage
+    {
+        /// <summary>One contiguous block, no filter (the default).</summary>
+        Contiguous,
+
+        /// <summary>Chunks of <see cref="ChunkSamples"/> rows, no filter.</summary>
+        Chunked,
+
+        /// <summary>Chunks of <see cref="ChunkSamples"/> rows, shuffle + deflate level 1 (what earlier versions wrote).</summary>
+        ChunkedGzip,
+    }
 
     /// <summary>Text of the <c>codes</c> attribute of <c>/samples/split</c>.</summary>
     public const string SplitCodes = "1 = train, 2 = test, 3 = test_imagery";
@@ -80,7 +99,8 @@ public static class CanonicalFile
             kept = expression.Resolve(rois.Keys, path).SelectMany(n => rois[n]).Distinct().Order().ToArray();
         int keptCount = kept?.Length ?? voxelCount;
 
-        var voxels = new float[(long)samples * keptCount];
+        // Not zeroed first: ReadMatrix writes every value.
+        var voxels = GC.AllocateUninitializedArray<float>(checked(samples * keptCount));
         input.ReadMatrix("/voxels", kept, voxels);
         if (voxels.All(float.IsNaN)) throw input.Error("/voxels", $"every voxel value is NaN ({samples} samples x {keptCount} voxels)");
 
@@ -136,7 +156,10 @@ public static class CanonicalFile
     }
 
     /// <summary>Writes <paramref name="dataset"/> in the canonical layout. Atomic; never overwrites <paramref name="inputs"/>.</summary>
-    public static void Write(string path, FmriDataset dataset, params string[] inputs)
+    public static void Write(string path, FmriDataset dataset, params string[] inputs) => Write(path, dataset, VoxelStorage.Contiguous, inputs);
+
+    /// <summary>Writes <paramref name="dataset"/> with <c>/voxels</c> stored as <paramref name="storage"/> says.</summary>
+    public static void Write(string path, FmriDataset dataset, VoxelStorage storage, params string[] inputs)
     {
         WriteChecks.Validate(path, dataset);
         foreach (string name in dataset.Rois.Keys)
@@ -148,12 +171,17 @@ public static class CanonicalFile
         int voxels = dataset.VoxelCount;
         bool averaged = dataset.RepeatCounts.Any(r => r > 1) && WriteChecks.FirstDuplicatePerSplit(dataset.StimulusIds, dataset.Splits) is null;
 
-        var voxelCreation = new H5DatasetCreation(Filters:
-        [
-            ShuffleFilter.Id,
-            // PureHDF's deflate writes levels 0, 1 and 9 only; 1 is fast and still lossless.
-            new H5Filter(DeflateFilter.Id, new Dictionary<string, object> { [DeflateFilter.COMPRESSION_LEVEL] = 1 }),
-        ]);
+        var voxelCreation = storage switch
+        {
+            VoxelStorage.Chunked or VoxelStorage.Contiguous => new H5DatasetCreation(),
+            VoxelStorage.ChunkedGzip => new H5DatasetCreation(Filters:
+            [
+                ShuffleFilter.Id,
+                // PureHDF's deflate writes levels 0, 1 and 9 only; 1 is fast and still lossless.
+                new H5Filter(DeflateFilter.Id, new Dictionary<string, object> { [DeflateFilter.COMPRESSION_LEVEL] = 1 }),
+            ]),
+            _ => throw new ArgumentOutOfRangeException(nameof(storage), storage, "unknown voxel storage"),
+        };
         var samplesGroup = new H5Group
         {
             ["stimulus_id"] = Array.ConvertAll(dataset.StimulusIds, s => s.Value ?? ""),
@@ -181,7 +209,7 @@ public static class CanonicalFile
         var file = new H5File
         {
             ["voxels"] = new H5Dataset(dataset.Voxels, fileDims: [(ulong)samples, (ulong)voxels],
-                chunks: [(uint)Math.Min(ChunkSamples, samples), (uint)voxels], datasetCreation: voxelCreation),
+                chunks: storage == VoxelStorage.Contiguous ? null : [(uint)Math.Min(ChunkSamples, samples), (uint)voxels], datasetCreation: voxelCreation),
             ["samples"] = samplesGroup,
             ["voxels_meta"] = voxelsMeta,
             ["provenance"] = provenance,

@@ -261,6 +261,18 @@ internal sealed class Hdf5Input : IDisposable
             ReadInto(ds, field, MemoryMarshal.Cast<float, T>(output), null);
             return;
         }
+        if (typeof(T) == typeof(float) && offsets is null)
+        {
+            // float32, one range of columns: each block of rows is read straight into its place in the output.
+            var target = MemoryMarshal.Cast<float, T>(output);
+            for (int r0 = 0; r0 < rows; r0 += blockRows)
+            {
+                int n = Math.Min(blockRows, rows - r0);
+                var rowsSlab = new HyperslabSelection(2, [(ulong)r0, (ulong)first], [(ulong)n, (ulong)span]);
+                ReadInto(ds, field, target.Slice(r0 * span, n * span), rowsSlab);
+            }
+            return;
+        }
         var block = new T[(long)Math.Min(blockRows, rows) * span];
         for (int r0 = 0; r0 < rows; r0 += blockRows)
         {

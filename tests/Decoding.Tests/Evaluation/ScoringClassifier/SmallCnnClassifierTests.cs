@@ -30,6 +30,24 @@ public class SmallCnnClassifierTests
     }
 
     [Fact]
+    public void A_non_finite_gradient_with_a_finite_loss_stops_training_before_the_checkpoint()
+    {
+        // The classifier does not clip, but its trainer measures the gradient norm so the scaffold sees a NaN gradient
+        // (as oneDNN's backward defect produced) even when the loss is finite.
+        var (images, labels) = SyntheticShapes.Generate(32, 28, new Random(4));
+        using var folder = new TempFolder();
+        using var model = new SmallCnnClassifier(TinyConfig, new torch.Generator(1));
+        // Adds 0 · Σ sqrt(w − w) to the logits: the forward pass is unchanged, the gradient of w is 0 · ∞ = NaN.
+        var first = model.parameters().First();
+        model.register_forward_hook((_, _, logits) => logits + (first - first.detach()).sqrt().sum() * 0.0);
+        var error = Assert.Throws<Fmri.Core.Training.TrainingDivergedException>(() =>
+            ClassifierTrainer.Train(model, images, labels, new SmallCnnTrainingOptions(Epochs: 1, BatchSize: 16), new torch.Generator(2), folder.Path, 2));
+        Assert.Equal(1, error.Step);
+        Assert.Contains("gradient norm NaN", error.Message);
+        Assert.False(new ClassifierFolder(folder.Path).Checkpoint.Exists);
+    }
+
+    [Fact]
     public void Same_seeds_give_identical_weights_and_other_seeds_do_not()
     {
         var (images, labels) = SyntheticShapes.Generate(64, 28, new Random(3));

@@ -1,0 +1,47 @@
+using Fmri.Core.Torch;
+
+namespace Fmri.Tests.Core.Torch;
+
+public class ThreadDefaultTests
+{
+    [Theory]
+    [InlineData(2, 0.10, 2)]
+    [InlineData(2, 1.99, 2)]
+    [InlineData(2, 2.00, 1)]
+    [InlineData(2, 4.25, 1)]
+    [InlineData(8, 7.5, 8)]
+    [InlineData(8, 8.0, 1)]
+    [InlineData(1, 0.0, 1)]
+    public void One_thread_when_the_load_average_reaches_the_core_count_else_one_per_core(int cores, double load, int expected)
+    {
+        var choice = ThreadDefault.Choose(null, cores, load);
+        Assert.Equal(expected, choice.Threads);
+        Assert.False(choice.Explicit);
+        Assert.Contains("load average", choice.Reason);
+        Assert.Equal(load, choice.LoadAverage);
+    }
+
+    [Fact]
+    public void An_unknown_load_gives_one_per_core_and_an_explicit_count_always_wins()
+    {
+        Assert.Equal(4, ThreadDefault.Choose(null, 4, null).Threads);
+        var given = ThreadDefault.Choose(3, 2, 10.0);
+        Assert.Equal(3, given.Threads);
+        Assert.True(given.Explicit);
+        Assert.Contains("--threads", given.Reason);
+        Assert.Throws<Fmri.Core.InvalidSettingException>(() => ThreadDefault.Choose(0, 2, null));
+    }
+
+    [Fact]
+    public void The_load_average_is_the_first_field_of_proc_loadavg()
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "loadavg");
+        File.WriteAllText(path, "4.25 4.77 5.45 3/412 5120\n");
+        Assert.Equal(4.25, ThreadDefault.ReadLoadAverage(path));
+        File.WriteAllText(path, "garbage\n");
+        Assert.Null(ThreadDefault.ReadLoadAverage(path));
+        Assert.Null(ThreadDefault.ReadLoadAverage(Path.Combine(folder.Path, "missing")));
+        if (File.Exists("/proc/loadavg")) Assert.NotNull(ThreadDefault.ReadLoadAverage());
+    }
+}
