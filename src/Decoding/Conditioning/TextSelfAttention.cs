@@ -6,7 +6,8 @@ namespace Decoding.Conditioning;
 
 /// <summary>
 /// Multi-head self-attention over a token sequence (CLIP's <c>CLIPAttention</c>: q_proj, k_proj, v_proj, out_proj),
-/// with padded positions masked out as keys. Uses <c>scaled_dot_product_attention</c> (platform.md defect 3).
+/// with padded positions masked out as keys. Uses <c>scaled_dot_product_attention</c> on (N, heads, L, d) tensors: TorchSharp's <c>nn.MultiheadAttention</c> takes
+/// only the sequence-first (L, N, E) layout.
 /// </summary>
 public sealed class TextSelfAttention : Module<Tensor, Tensor, Tensor>
 {

@@ -60,7 +60,7 @@ public static class ReportFigures
         foreach (var d in ordered)
         {
             int k = d.Method.Name == bestName ? d.Samples : 1;
-            for (int s = 0; s < k; s++) columns.Add((d, s, Short(d.Method.Name) + (k > 1 ? $" #{s + 1}" : "")));
+            for (int s = 0; s < k; s++) columns.Add((d, s, s == 0 ? Short(d.Method.Name) + (k > 1 ? " #1" : "") : $"#{s + 1}"));
         }
         var grid = new ImageGrid(scale: Math.Max(1, 64 / first.Height), title: "stimulus | " + string.Join(" | ", ordered.Select(d => Short(d.Method.Name))),
             columnHeaders: ["stimulus", .. columns.Select(c => c.Header)]);

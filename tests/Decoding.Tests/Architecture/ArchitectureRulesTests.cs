@@ -3,7 +3,7 @@ using System.Xml.Linq;
 
 namespace Decoding.Tests.Architecture;
 
-/// <summary>The architecture rules that matter, as tests (house-style.md).</summary>
+/// <summary>The architecture rules that matter, as tests (README, Layout).</summary>
 public class ArchitectureRulesTests
 {
     [Fact]

@@ -27,7 +27,7 @@ public class FmriConditionAdapterTests
     [Fact]
     public void Paper_defaults_give_a_77_by_512_context_and_a_768_time_vector()
     {
-        // method.md: Conv1d L -> L/2 -> 77, Linear 1024 -> 512; Conv1d 77 -> 38 -> 1, Linear 512 -> 768.
+        // MinD-Vis's cond_stage_model: Conv1d L -> L/2 -> 77, Linear 1024 -> 512; Conv1d 77 -> 38 -> 1, Linear 512 -> 768.
         var config = new FmriConditionAdapterConfig { FmriSequenceLength = 8 };
         using var adapter = new FmriConditionAdapter(config);
         var shapes = adapter.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Decoding.Tests.Models;
 
 /// <summary>
-/// TorchSharp 0.107.0's nn.GroupNorm leaves weight and bias uninitialised (platform.md defect 2); every
+/// TorchSharp 0.107.0's nn.GroupNorm leaves weight and bias uninitialised; every
 /// GroupNorm of these networks must come out as PyTorch initialises it: weight 1, bias 0.
 /// </summary>
 [Collection(ModelsCollection.Name)]

@@ -1,7 +1,7 @@
 namespace Decoding.Tests;
 
 /// <summary>
-/// Pairwise (2-way) identification in pixel space (method.md, NSD protocol): for each item i and every other item j,
+/// Pairwise (2-way) identification in pixel space (the NSD papers' protocol): for each item i and every other item j,
 /// a win when corr(decoded_i, stimulus_i) > corr(decoded_i, stimulus_j); the score is the fraction of wins (chance 0.5).
 /// </summary>
 internal static class PixelIdentification

@@ -5,7 +5,7 @@ namespace Fmri.Tests.Data;
 public class StimulusIdParsingTests
 {
     [Theory]
-    // The GOD encoding (formats.md): image n01518878_10042 is 1518878.010042 = synset + image * 1e-6.
+    // The GOD encoding (data/README.md): image n01518878_10042 is 1518878.010042 = synset + image * 1e-6.
     [InlineData(1518878.010042, "n01518878_10042")]
     [InlineData(1518878.000007, "n01518878_7")]
     [InlineData(2086240.12, "n02086240_120000")]

@@ -7,8 +7,8 @@ namespace Fmri.Core.Checkpoints;
 /// <summary>
 /// Saves a module's state dict (parameters and buffers) as safetensors and loads it back strictly: every key the
 /// module has must be in the file, every key in the file must be in the module, and every shape must match.
-/// Non-strict loading hides missing keys, and MinD-Vis's loader reports its missing and unexpected lists swapped
-/// (method.md); here both lists are labelled by which side lacks the key.
+/// Non-strict loading hides missing keys, and MinD-Vis's loader reports its missing and unexpected lists swapped;
+/// here both lists are labelled by which side lacks the key.
 /// </summary>
 public static class ModuleWeights
 {

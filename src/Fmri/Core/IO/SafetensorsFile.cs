@@ -8,7 +8,7 @@ namespace Fmri.Core.IO;
 
 /// <summary>
 /// Reads and writes the safetensors format (huggingface/safetensors), the format the diffusion ecosystem
-/// exchanges weights in (TorchSharp reads only its own format: platform.md defect 4).
+/// exchanges weights in (TorchSharp's <c>Module.load</c> reads only TorchSharp's own format).
 /// <para>Layout: 8 bytes little-endian u64 N; N bytes of UTF-8 JSON mapping each tensor name to
 /// <c>{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}</c> (offsets relative to the data section)
 /// and an optional <c>"__metadata__"</c> string map; then the raw little-endian C-order data.</para>

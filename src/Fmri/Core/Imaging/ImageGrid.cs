@@ -44,7 +44,9 @@ public sealed class ImageGrid
         int cols = rows.Max(r => r.Cells.Count);
         int labelW = (int)Math.Ceiling(rows.Max(r => font.MeasureText(r.Label))) + 2 * Padding;
         int titleH = Title is null ? 0 : 22;
-        int headerH = ColumnHeaders.Count == 0 ? 0 : 18;
+        // Column headers wrap at word boundaries to the cell width, so long method names never overlap.
+        var headerLines = ColumnHeaders.Select(h => Wrap(h, cellW + Padding / 2, font)).ToList();
+        int headerH = headerLines.Count == 0 ? 0 : 15 * headerLines.Max(l => l.Count) + 4;
         int width = labelW + cols * (cellW + Padding) + Padding;
         int height = titleH + headerH + rows.Count * (cellH + Padding) + Padding;
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
@@ -55,8 +57,9 @@ public sealed class ImageGrid
             using var titleFont = new SKFont(PlotFonts.Bold, 14);
             canvas.DrawText(Title, Padding, 16, titleFont, textPaint);
         }
-        for (int c = 0; c < ColumnHeaders.Count && c < cols; c++)
-            canvas.DrawText(ColumnHeaders[c], labelW + c * (cellW + Padding), titleH + 13, font, textPaint);
+        for (int c = 0; c < headerLines.Count && c < cols; c++)
+            for (int line = 0; line < headerLines[c].Count; line++)
+                canvas.DrawText(headerLines[c][line], labelW + c * (cellW + Padding), titleH + 13 + 15 * line, font, textPaint);
         for (int r = 0; r < rows.Count; r++)
         {
             int y = titleH + headerH + r * (cellH + Padding) + Padding;
@@ -73,6 +76,27 @@ public sealed class ImageGrid
         using var snapshot = surface.Snapshot();
         using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
+    }
+
+    /// <summary>Splits text into lines no wider than <paramref name="width"/> pixels at spaces; a word wider than that is cut.</summary>
+    private static List<string> Wrap(string text, float width, SKFont font)
+    {
+        var lines = new List<string>();
+        string current = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = current.Length == 0 ? word : current + " " + word;
+            if (font.MeasureText(candidate) <= width || current.Length == 0) current = candidate;
+            else
+            {
+                lines.Add(current);
+                current = word;
+            }
+        }
+        if (current.Length > 0) lines.Add(current);
+        for (int i = 0; i < lines.Count; i++)
+            while (lines[i].Length > 1 && font.MeasureText(lines[i]) > width) lines[i] = lines[i][..^1];
+        return lines;
     }
 
     public void Save(string path) => AtomicFile.WriteAllBytes(path, EncodePng());

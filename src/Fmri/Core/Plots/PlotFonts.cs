@@ -4,8 +4,8 @@ using SkiaSharp;
 namespace Fmri.Core.Plots;
 
 /// <summary>
-/// The fonts every plot uses. ScottPlot draws no text at all on a machine without fonts, and no error says so
-/// (platform.md defect 8), so the program ships DejaVu Sans regular and bold as embedded resources of this
+/// The fonts every plot uses. ScottPlot draws no text at all on a machine without fonts, and no error says so,
+/// so the program ships DejaVu Sans regular and bold as embedded resources of this
 /// assembly and registers them with ScottPlot ahead of the system fonts. The default family is set to DejaVu Sans
 /// (otherwise it resolves to a serif face), and bold requests (titles) get the bold face.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Fmri.Core.Torch;
 
 /// <summary>
 /// The one place GroupNorm modules are created. TorchSharp 0.107.0's <c>nn.GroupNorm</c> leaves its affine
-/// weight and bias uninitialised (platform.md defect 2), so networks output NaN from their first step.
+/// weight and bias uninitialised, so networks output NaN from their first step.
 /// This factory initialises them as PyTorch does (weight = 1, bias = 0). Every network in the project
 /// builds its GroupNorm layers through here; a test guards the regression.
 /// </summary>

@@ -26,7 +26,7 @@ public class PlotRenderingTests
     {
         // Two titles of different words: the layout is the same (same font size, one line), so if text is drawn
         // the images differ, and only in the band above the data area where the title sits.
-        // Without usable fonts ScottPlot draws no text (platform.md defect 8) and the two images would be equal.
+        // Without usable fonts ScottPlot draws no text (and raises no error) and the two images would be equal.
         using var a = Decode(PlotImage.RenderPng(LossCurvePlot.Build([Loss], labels: new("Training loss", "step", "loss")), 400, 300));
         using var b = Decode(PlotImage.RenderPng(LossCurvePlot.Build([Loss], labels: new("Validation MSE", "step", "loss")), 400, 300));
         var differing = DifferingPixels(a, b);

@@ -9,7 +9,7 @@ Deterministic: fixed seeds, no timestamps, so re-running it rewrites the same da
 expected.json: the values the tests compare the C# readers against, derived here from the arrays the
 script wrote (stimulus ids from the integer synset and image numbers, never by parsing the stored floats).
 
-Layouts (docs/formats.md, data/README.md):
+Layouts (data/README.md):
   bdata_current.h5       bdpy BData: /dataset + /metadata/{key,description,value}, /header, /vmap
   bdata_legacy.h5        older BData: /dataSet + /metaData/..., stimulus ids in `Label`
   bdata_image_index.h5   BData with `image_index` stimulus labels and no `Run` key
