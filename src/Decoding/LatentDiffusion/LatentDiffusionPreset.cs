@@ -84,9 +84,8 @@ public sealed record LatentDiffusionPreset
     /// The demo: Fashion-MNIST's 28x28 greyscale images zero-padded to 32x32; a 3-level autoencoder (16/32/64 channels,
     /// 0.4M parameters) to a 4x8x8 latent; a 3-level UNet (32/64/128 channels, 3.2M parameters, cross-attention at 8x8 and
     /// 4x4); a 4-layer conditioner of width 128; Stable Diffusion's noise schedule. The widths are below the networks'
-    /// Small presets because a training step of those cost 2.7x (autoencoder) and 1.8x (UNet) more. The step counts (VAE 500,
-    /// LDM 2,000) make train-vae + train-ldm take about ten minutes on an unloaded 2-core machine (see the folder's README);
-    /// the README's demo runs 300 and 1,200 steps (107 s + 297 s measured).
+    /// Small presets, whose training steps cost several times more. The step counts (VAE 500, LDM 2,000) are sized for minutes on a
+    /// 2-core machine; the README's demo sets its own and lists the measured times.
     /// </summary>
     public static LatentDiffusionPreset Small => new()
     {

@@ -97,7 +97,7 @@ public sealed record UNet2DConditionConfig
     /// <summary>
     /// Small: a 5.9M-parameter UNet on the 4x8x8 latent of a 32x32 image (see
     /// <see cref="Vae.AutoencoderKLConfig.Small"/>), cross-attention at 8x8 and 4x4, trainable in minutes on
-    /// 2 cores (measured: ~0.36 s of CPU per AdamW step on a batch of 16 with 77 context tokens). The demo's
+    /// 2 cores. The demo's
     /// <c>LatentDiffusionPreset.Small</c> is narrower still (32/64/128 channels, 3.2M parameters, 8 context tokens).
     /// </summary>
     public static UNet2DConditionConfig Small => new()
