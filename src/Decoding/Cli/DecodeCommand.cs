@@ -37,7 +37,7 @@ public static class DecodeCommand
         var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (1 = none, as MinD-Vis)", DefaultValueFactory = _ => 5.0 };
         var strength = new Option<double>("--strength") { Description = "img2img: share of the steps run from the noised low-level latent (1 = from noise)", DefaultValueFactory = _ => 0.5 };
         var blend = new Option<double>("--blend") { Description = "img2img: weight of the low-level image in the result (0 = none)", DefaultValueFactory = _ => 0.0 };
-        var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (the conditioner's context) | category (one-hot)", DefaultValueFactory = _ => "context" };
+        var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (score-weighted category contexts) | category (one-hot: the best category's context) | contrastive (a mapper trained with regression + InfoNCE)", DefaultValueFactory = _ => "context" };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
         var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
         var selectSteps = new Option<int?>("--select-steps") { Description = "Denoising steps while selecting (default: --steps)" };
@@ -194,5 +194,6 @@ public static class DecodeCommand
     {
         ["context"] = SemanticTarget.Context,
         ["category"] = SemanticTarget.Category,
+        ["contrastive"] = SemanticTarget.Contrastive,
     };
 }

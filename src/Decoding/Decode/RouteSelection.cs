@@ -53,11 +53,16 @@ public static class RouteSelection
         var validation = split.Validation;
         try
         {
-            var semantic = SemanticDecoder.Fit(fit, categoryNames, ldm, SemanticTarget.Category, settings.Seed);
-            var predicted = semantic.PredictCategories(validation.Voxels, validation.Count);
+            var semantic = SemanticDecoder.Fit(fit, categoryNames, ldm, SemanticTarget.Category, settings.Seed, trainMapper: true);
+            double Accuracy(SemanticTarget target)
+            {
+                var predicted = semantic.WithTarget(target).PredictCategories(validation.Voxels, validation.Count);
+                return Enumerable.Range(0, validation.Count).Count(i => predicted[i] == validation.Categories[i]) / (double)validation.Count;
+            }
             var accuracy = new Dictionary<string, double>
             {
-                ["semantic_map_category_accuracy"] = Enumerable.Range(0, validation.Count).Count(i => predicted[i] == validation.Categories[i]) / (double)validation.Count,
+                ["semantic_map_category_accuracy"] = Accuracy(SemanticTarget.Category),
+                ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
             var lowLevel = spec.Name == Img2ImgRoute.Name ? LowLevelRoute.Fit(fit, ldm.Sampler.FirstStage, settings.Seed) : null;
             var judge = CategoryJudge.Fit(fit, settings.Seed);
@@ -68,7 +73,7 @@ public static class RouteSelection
             var candidates = new List<SelectionCandidate>();
             var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths : [1.0];
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
-            int done = 0, total = strengths.Count * grid.Guidances.Count + 1;
+            int done = 0, total = strengths.Count * grid.Guidances.Count + 2;
             List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance)
             {
                 var sampling = settings.Sampling with { GuidanceScale = guidance };
@@ -91,6 +96,7 @@ public static class RouteSelection
                     candidates.AddRange(Try(SemanticTarget.Category, strength, guidance));
             var bestCategory = candidates.OrderByDescending(c => c.Score.Objective).First();
             candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance));
+            candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance));
             var best = candidates.OrderByDescending(c => c.Score.Objective).First();
             var chosen = settings with
             {
@@ -100,7 +106,7 @@ public static class RouteSelection
             };
             return new SelectionResult(chosen, accuracy, candidates, validation.Count, fit.Count,
                 "the (strength, guidance, blend) with the highest mean of validation PixCorr, SSIM, pixel 2-way identification and the linear "
-                + "category judge's accuracy, with the category target; then the context target at that strength and guidance if it scores higher; "
+                + "category judge's accuracy, with the category target; then the context and contrastive targets at that strength and guidance if they score higher; "
                 + "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used");
         }
         finally

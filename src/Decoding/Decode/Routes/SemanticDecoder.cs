@@ -16,6 +16,10 @@ public enum SemanticTarget
 
     /// <summary>The one-hot category; the most likely category's context is used (a linear classifier on the voxels).</summary>
     Category,
+
+    /// <summary>The context itself, from a linear brain → context mapper trained with a regression plus contrastive
+    /// objective (<see cref="ContrastiveContextMapper"/>).</summary>
+    Contrastive,
 }
 
 /// <summary>
@@ -27,6 +31,7 @@ public enum SemanticTarget
 ///   context target:   c = Σ_k s_k τ_k    the linear map to the context: ridge is linear in its targets, so mapping
 ///                                         the voxels to τ(category) directly is this same map times the contexts
 ///   category target:  c = τ_argmax(s)    a linear classifier on the voxels, then that category's context
+///   contrastive:      c = W v + b        trained with ‖c − τ_y‖² plus InfoNCE against the K contexts (ContrastiveContextMapper)
 /// </code>
 /// Only categories the model knows by name can be targets: on test categories that never occur in training (Generic
 /// Object Decoding's design) it can only answer with a training category, so the images it conditions show
@@ -37,10 +42,15 @@ public sealed class SemanticDecoder
     private readonly RidgeMap map;           // voxels -> one-hot category scores (K_train)
     private readonly Tensor classContexts;   // (K_train, L, D) contexts of the training categories
     private readonly int[] trainCategories;  // the stimulus-file labels of those K_train categories
+    private readonly ContrastiveContextMapper? mapper;
 
-    private SemanticDecoder(RidgeMap map, Tensor classContexts, int[] trainCategories, SemanticTarget target, IReadOnlyList<string> names)
+    private SemanticDecoder(RidgeMap map, Tensor classContexts, int[] trainCategories, SemanticTarget target, IReadOnlyList<string> names,
+        ContrastiveContextMapper? mapper)
     {
+        if (target == SemanticTarget.Contrastive && mapper is null)
+            throw new InvalidOperationException("semantic decoder: the contrastive target needs a trained mapper (fit with that target)");
         this.map = map;
+        this.mapper = mapper;
         this.classContexts = classContexts;
         this.trainCategories = trainCategories;
         Target = target;
@@ -54,11 +64,17 @@ public sealed class SemanticDecoder
 
     public double Lambda => map.Lambda;
 
-    /// <summary>The same fitted map with the other target.</summary>
-    public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, trainCategories, target, CategoryNames);
+    /// <summary>The trained contrastive mapper, when the decoder was fitted with it.</summary>
+    public ContrastiveContextMapper? Mapper => mapper;
 
-    /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.</summary>
-    public static SemanticDecoder Fit(StimulusPairs train, IReadOnlyList<string> categoryNames, TextToImagePipeline ldm, SemanticTarget target, long seed)
+    /// <summary>The same fitted maps with another target (the contrastive one only if its mapper was trained).</summary>
+    public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, trainCategories, target, CategoryNames, mapper);
+
+    /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.
+    /// The contrastive mapper is trained when <paramref name="target"/> is <see cref="SemanticTarget.Contrastive"/> or
+    /// <paramref name="trainMapper"/> is set.</summary>
+    public static SemanticDecoder Fit(StimulusPairs train, IReadOnlyList<string> categoryNames, TextToImagePipeline ldm, SemanticTarget target, long seed,
+        bool trainMapper = false, ContrastiveMapperOptions? mapperOptions = null)
     {
         ArgumentNullException.ThrowIfNull(ldm);
         var labels = train.Categories.Distinct().Order().ToArray();
@@ -78,12 +94,17 @@ public sealed class SemanticDecoder
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
         var targets = train.Categories.Select(c => Enumerable.Range(0, labels.Length).Select(j => j == index[c] ? 1f : 0f).ToArray()).ToArray();
         var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")));
-        return new SemanticDecoder(map, contexts, labels, target, names);
+        var mapper = target == SemanticTarget.Contrastive || trainMapper
+            ? ContrastiveContextMapper.Fit(train.Voxels, train.Count, train.VoxelCount, train.Categories.Select(c => index[c]).ToArray(), contexts,
+                mapperOptions ?? new ContrastiveMapperOptions(), RouteImages.SubSeed(seed, "contrastive-mapper"))
+            : null;
+        return new SemanticDecoder(map, contexts, labels, target, names, mapper);
     }
 
     /// <summary>The predicted conditioning context of each voxel row, (N, L, D).</summary>
     public Tensor PredictContexts(float[] voxels, int count)
     {
+        if (Target == SemanticTarget.Contrastive) return mapper!.Predict(voxels, count);
         var scores = map.Predict(voxels, count);
         if (Target == SemanticTarget.Context)
         {
@@ -96,8 +117,16 @@ public sealed class SemanticDecoder
     }
 
     /// <summary>The stimulus-file category the map scores highest for each voxel row.</summary>
+    /// <summary>The contrastive target answers with the category whose context is nearest in direction (cosine).</summary>
     public int[] PredictCategories(float[] voxels, int count)
-        => map.Predict(voxels, count).Select(ArgMax).Select(k => trainCategories[k]).ToArray();
+    {
+        if (Target != SemanticTarget.Contrastive)
+            return map.Predict(voxels, count).Select(ArgMax).Select(k => trainCategories[k]).ToArray();
+        using var scope = NewDisposeScope();
+        var predicted = nn.functional.normalize(mapper!.Predict(voxels, count).reshape(count, -1), dim: 1);           // (N, L D)
+        var classes = nn.functional.normalize(classContexts.reshape(classContexts.shape[0], -1), dim: 1);           // (K, L D)
+        return TorchDevice.HostArray<long>(predicted.matmul(classes.t()).argmax(1)).Select(k => trainCategories[k]).ToArray();
+    }
 
     private static int ArgMax(float[] values)
     {

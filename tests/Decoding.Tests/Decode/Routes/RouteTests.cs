@@ -156,16 +156,19 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
             train, data.Stimuli.CategoryNames, grid, validationStimuli: 8);
         Assert.Equal(8, result.ValidationItems);
         Assert.Equal(train.Count - 8, result.FitSamples);
-        // The full grid with the category target, then the context target at the best (strength, guidance) for every blend.
-        Assert.Equal(2 * 2 * 2 + 2, result.Candidates.Count);
+        // The full grid with the category target, then the context and contrastive targets at the best (strength, guidance)
+        // for every blend.
+        Assert.Equal(2 * 2 * 2 + 2 + 2, result.Candidates.Count);
         var categoryBest = result.Candidates.Where(c => c.Target == SemanticTarget.Category).MaxBy(c => c.Score.Objective)!;
-        var contextRows = result.Candidates.Where(c => c.Target == SemanticTarget.Context).ToList();
+        var contextRows = result.Candidates.Where(c => c.Target != SemanticTarget.Category).ToList();
+        Assert.Equal(4, contextRows.Count);
         Assert.All(contextRows, c => Assert.Equal((categoryBest.Strength, categoryBest.Guidance), (c.Strength, c.Guidance)));
         var best = result.Candidates.MaxBy(c => c.Score.Objective)!;
         Assert.Equal((best.Target, best.Strength, best.Guidance, best.Blend),
             (result.Chosen.SemanticTarget, result.Chosen.Img2Img.Strength, result.Chosen.Sampling.GuidanceScale, result.Chosen.Img2Img.Blend));
         Assert.All(result.Candidates, c => Assert.Equal(c.Score.Objective, (c.Score.PixCorr + c.Score.Ssim + c.Score.PixelIdentification + c.Score.CategoryConsistency) / 4, 12));
         Assert.InRange(result.TargetAccuracy["semantic_map_category_accuracy"], 0, 1);
+        Assert.InRange(result.TargetAccuracy["contrastive_mapper_category_accuracy"], 0, 1);
         // The validation stimuli are training stimuli: the carve never sees a test stimulus.
         var split = ValidationSplit.Carve(train, 8, 3);
         var testIds = test.StimulusIds.ToHashSet();
