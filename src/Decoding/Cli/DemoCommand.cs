@@ -20,15 +20,30 @@ public static class DemoCommand
         var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
         device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
         var oneDnn = CommonOptions.OneDnnBackward();
+        var design = new Option<string>("--design")
+        {
+            Description = "the simulated experiment: god-like (one GOD-shaped subject), held-out-categories (test categories never in training, as in GOD) or real-like (2 categories, 90/10 trials, 28x28)",
+            DefaultValueFactory = _ => "god-like",
+        };
+        design.AcceptOnlyFromAmong([.. DemoPlan.Designs.Select(d => d.Name)]);
+        var imageModels = new Option<string?>("--image-models")
+        {
+            Description = "a finished demo folder whose scoring classifier, VAE and LDM to use instead of training them (they do not depend on the fMRI)",
+        };
         var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess, train classifier, VAE, LDM, brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
         {
-            output, preset, seed, force, threads, device, oneDnn,
+            output, preset, seed, force, threads, device, oneDnn, design, imageModels,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            string? reuse = parse.GetValue(imageModels) is { } im ? Check.ExistingFolder(im, "image_models", "run the demo there first") : null;
+            if (reuse is not null)
+                foreach (var model in new[] { "classifier", "vae", "ldm" })
+                    Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
+                        $"has no finished {model} stage (models/{model}/run.json); run the demo there first");
             var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(device), parse.GetValue(oneDnn));
+                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse);
             return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
         }));
         return command;

@@ -26,15 +26,52 @@ public static class DemoPlan
     /// <param name="MindVisGuidance">Classifier-free guidance of the MinD-Vis route.</param>
     /// <param name="ValidationStimuli">Training stimuli held out to choose the img2img settings.</param>
     /// <param name="ImageSize">Side of the decoded images (the LDM preset's), at which the classifier is trained.</param>
+    /// <param name="PretrainingPool">`simulate --pretraining-pool`: unlabelled single-trial responses to images outside the
+    /// experiment pool, preprocessed and added to stage A's data (MinD-Vis pretrains on far more fMRI than it decodes).</param>
     public sealed record Sizes(
         string[] Simulate, int ClassifierEpochs, int? ClassifierImages, int? VaeSteps, int? LdmSteps, int MbmEpochs, double MbmBaseLearningRate, int AdapterEpochs,
-        int DecodeSamples, int DecodeSteps, double MindVisGuidance, int ValidationStimuli, int ImageSize);
+        int DecodeSamples, int DecodeSteps, double MindVisGuidance, int ValidationStimuli, int ImageSize, int PretrainingPool);
+
+    /// <summary>
+    /// The simulated experiment's design. <c>god-like</c>: one Generic Object Decoding-shaped subject (the preset's counts).
+    /// <c>held-out-categories</c>: the test images come from 2 categories that contribute no training image, as GOD's 50
+    /// test categories are disjoint from its 150 training ones. <c>real-like</c>: 2 categories, 90 training and 10 test
+    /// trials (single, not averaged), 28x28 stimuli, shaped like a small real data set.
+    /// </summary>
+    /// <param name="Name">The `--design` value.</param>
+    /// <param name="Description">What the simulate stage says it makes.</param>
+    /// <param name="Simulate">Extra `simulate` arguments, after the preset's (later values win where both give one).</param>
+    /// <param name="ReplacesCounts">The design sets its own counts, so the preset's count arguments are dropped.</param>
+    /// <param name="ValidationStimuli">Training stimuli held out for `--select`; null: the preset's.</param>
+    public sealed record Design(string Name, string Description, string[] Simulate, bool ReplacesCounts, int? ValidationStimuli);
+
+    /// <summary>The preset's `simulate` arguments, without those the design sets (or all, when it sets its own counts), then
+    /// the design's. Every argument is an option followed by its value.</summary>
+    private static string[] SimulateArguments(Sizes sizes, Design design)
+    {
+        var preset = new List<string>();
+        if (!design.ReplacesCounts)
+            for (int i = 0; i + 1 < sizes.Simulate.Length; i += 2)
+                if (!design.Simulate.Contains(sizes.Simulate[i]))
+                    preset.AddRange([sizes.Simulate[i], sizes.Simulate[i + 1]]);
+        return [.. preset, .. design.Simulate];
+    }
+
+    /// <summary>The designs `decoding demo --design` knows.</summary>
+    public static IReadOnlyList<Design> Designs { get; } =
+    [
+        new("god-like", "simulated visual cortex viewing Fashion-MNIST (GOD-like design)", [], false, null),
+        new("held-out-categories", "simulated visual cortex viewing Fashion-MNIST, test categories held out of every fMRI training set (as in GOD)",
+            ["--held-out-test-categories", "2", "--test-per-category", "25"], false, null),
+        new("real-like", "simulated visual cortex, a small real-like design: 2 categories, 90 training / 10 single test trials, 28x28",
+            ["--categories", "2", "--train", "90", "--test", "10", "--test-repeats", "1", "--image-size", "28"], true, 18),
+    ];
 
     /// <summary>Tiny: every stage runs in about a minute (the CI test). The numbers are not worth reading.</summary>
     public static Sizes Tiny { get; } = new(
         ["--train-per-category", "12", "--test-per-category", "2", "--test-repeats", "5", "--train-runs", "4", "--snr", "2"],
         ClassifierEpochs: 1, ClassifierImages: 3000, VaeSteps: 60, LdmSteps: 150, MbmEpochs: 5, MbmBaseLearningRate: 4e-3, AdapterEpochs: 3,
-        DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16);
+        DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16, PretrainingPool: 100);
 
     /// <summary>
     /// Small: the README's demo, sized to about a quarter of an hour on a 2-core machine (the README lists every
@@ -44,15 +81,20 @@ public static class DemoPlan
     public static Sizes Small { get; } = new(
         [],
         ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 300, LdmSteps: 1200, MbmEpochs: 15, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
-        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 60, ImageSize: 32);
+        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 60, ImageSize: 32, PretrainingPool: 2000);
 
     /// <summary>The stages for <paramref name="preset"/> ("tiny": about a minute, for CI; "small": the real demo).</summary>
     /// <param name="threads">Passed as `--threads` to every stage that runs libtorch; null: each command's default.</param>
     /// <param name="device">Passed as `--device` to every stage that runs libtorch; null: each command's default (cpu).</param>
     /// <param name="oneDnnBackward">Passed as `--onednn-backward` to every training stage; null: each command's default.</param>
+    /// <param name="design">One of <see cref="Designs"/>.</param>
+    /// <param name="imageModels">A finished demo run folder whose scoring classifier, VAE and LDM are used instead of
+    /// training them again (they do not depend on the fMRI); null: train them here.</param>
     public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null, string? device = null,
-        string? oneDnnBackward = null)
+        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null)
     {
+        var shape = Designs.FirstOrDefault(d => d.Name == design)
+            ?? throw new InvalidSettingException("design", $"'{design}'", $"is unknown; choose {string.Join(", ", Designs.Select(d => d.Name))}");
         var sizes = preset switch
         {
             "tiny" => Tiny,
@@ -64,15 +106,19 @@ public static class DemoPlan
         string stimuli = Path.Combine(data, "stimuli.h5");
         string truth = Path.Combine(data, "truth.h5");
         string preprocessed = Path.Combine(data, "preprocessed.h5");
+        string pool = Path.Combine(data, "pretraining-pool.h5");
+        string poolPreprocessed = Path.Combine(data, "pool-preprocessed.h5");
         string models = Path.Combine(runFolder, "models");
-        string classifier = Path.Combine(models, "classifier");
-        string vae = Path.Combine(models, "vae");
-        string ldm = Path.Combine(models, "ldm");
+        string imageModelFolder = imageModels is null ? models : Path.Combine(imageModels, "models");
+        string classifier = Path.Combine(imageModelFolder, "classifier");
+        string vae = Path.Combine(imageModelFolder, "vae");
+        string ldm = Path.Combine(imageModelFolder, "ldm");
         string mbm = Path.Combine(models, "mbm");
         string adapter = Path.Combine(models, "adapter");
         string decoded = Path.Combine(runFolder, "decoded");
         string report = Path.Combine(runFolder, "report");
         string s = Text(seed);
+        int validation = shape.ValidationStimuli ?? sizes.ValidationStimuli;
         static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
         static string Manifest(string folder) => Path.Combine(folder, "run.json");
         string Out(string name) => Path.Combine(decoded, name);
@@ -88,12 +134,16 @@ public static class DemoPlan
 
         return
         [
-            new("simulate", "simulated visual cortex viewing Fashion-MNIST (GOD-like design)",
-                ["simulate", "--out", data, "--seed", s, .. sizes.Simulate], [bdata, stimuli, truth]),
+            new("simulate", shape.Description,
+                ["simulate", "--out", data, "--seed", s, .. SimulateArguments(sizes, shape),
+                    "--pretraining-pool", Text(sizes.PretrainingPool)], [bdata, stimuli, truth, pool]),
             new("preprocess", "ROI VC, z-score per run with training statistics, average test repeats, pad to 16",
                 ["preprocess", bdata, "-o", preprocessed, "--roi", "VC"], [preprocessed]),
+            new("preprocess-pool", "the unlabelled pretraining pool, preprocessed the same way as the same subject's data",
+                ["preprocess", pool, "-o", poolPreprocessed, "--roi", "VC", "--subject", "sim-01"], [poolPreprocessed]),
             new("inspect", "describe the preprocessed data set",
                 ["inspect", preprocessed], []),
+            .. (imageModels is not null ? Array.Empty<DemoStage>() : [
             new("train-classifier", "the scoring network of the semantic metrics (small CNN on Fashion-MNIST; no decoder uses it)",
                 ["train-classifier", .. training, "--images", "fashion-mnist", "--out", classifier, "--epochs", Text(sizes.ClassifierEpochs), "--seed", s,
                     "--image-size", Text(sizes.ImageSize), .. Optional("--max-train-images", sizes.ClassifierImages)],
@@ -104,8 +154,9 @@ public static class DemoPlan
             new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
                 ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps)],
                 [Manifest(ldm)]),
-            new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI (test fMRI excluded)",
-                ["pretrain-mbm", .. training, "--data", preprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
+            ]),
+            new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI and the pretraining pool (test fMRI excluded)",
+                ["pretrain-mbm", .. training, "--data", preprocessed, poolPreprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
                     "--base-lr", Text(sizes.MbmBaseLearningRate), "--seed", s],
                 [Manifest(mbm)]),
             new("train-adapter", "MinD-Vis stage B: brain encoder + adapter + UNet cross-attention trained on fMRI-image pairs",
@@ -113,10 +164,10 @@ public static class DemoPlan
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
                 [Manifest(adapter)]),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
-                "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(sizes.ValidationStimuli)], control: true),
+                "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation)], control: true),
             Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", ldm], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
-                ["--ldm", ldm, "--select", "--validation-stimuli", Text(sizes.ValidationStimuli)], control: true),
+                ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation)], control: true),
             Decode("decode-mindvis", "route mindvis: MinD-Vis's DC-LDM (PLMS, guidance with the null brain context); and its control", "mindvis",
                 ["--model", adapter, "--sampler", "plms", "--guidance", Text(sizes.MindVisGuidance)], control: true),
             Decode("decode-ridge-pixels", "baseline: ridge voxels -> pixels", "ridge-pixels", ["--image-size", Text(sizes.ImageSize)], control: false),

@@ -71,4 +71,52 @@ public class DemoCommandTests
         Assert.Contains("demo stage 'broken' failed", error);
         Assert.DoesNotContain("[2/2]", output);
     }
+
+    [Fact]
+    public void Designs_shape_the_simulation_and_image_models_can_come_from_another_run()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "demo-plan");
+        string Simulate(IReadOnlyList<DemoStage> stages) => stages.Single(s => s.Name == "simulate").CommandLine;
+
+        var godLike = DemoPlan.Stages(dir, "tiny", 1);
+        Assert.Contains("--train-per-category 12", Simulate(godLike));
+        Assert.Contains("--pretraining-pool 100", Simulate(godLike));
+        Assert.Contains(godLike, s => s.Name == "preprocess-pool");
+        Assert.Contains("pool-preprocessed.h5", godLike.Single(s => s.Name == "pretrain-mbm").CommandLine);
+
+        // The design's counts win; a preset count the design also sets appears once.
+        string heldOut = Simulate(DemoPlan.Stages(dir, "tiny", 1, design: "held-out-categories"));
+        Assert.Contains("--held-out-test-categories 2", heldOut);
+        Assert.Equal(1, heldOut.Split(' ').Count(a => a == "--test-per-category"));
+        Assert.Contains("--test-per-category 25", heldOut);
+        Assert.Contains("--train-per-category 12", heldOut);
+
+        // A design with its own totals drops the preset's per-category counts (giving both forms is an error).
+        var realLike = DemoPlan.Stages(dir, "small", 1, design: "real-like");
+        string real = Simulate(realLike);
+        Assert.Contains("--categories 2 --train 90 --test 10 --test-repeats 1 --image-size 28", real);
+        Assert.DoesNotContain("per-category", real);
+        Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+
+        string other = Path.Combine(Path.GetTempPath(), "demo-other");
+        var reused = DemoPlan.Stages(dir, "tiny", 1, imageModels: other);
+        Assert.DoesNotContain(reused, s => s.Name is "train-classifier" or "train-vae" or "train-ldm");
+        Assert.Contains($"--ldm {Path.Combine(other, "models", "ldm")}", reused.Single(s => s.Name == "train-adapter").CommandLine);
+        Assert.Contains($"--classifier {Path.Combine(other, "models", "classifier")}", reused.Single(s => s.Name == "evaluate").CommandLine);
+
+        Assert.Throws<InvalidSettingException>(() => DemoPlan.Stages(dir, "tiny", 1, design: "nsd"));
+    }
+
+    [Fact]
+    public void Image_models_from_an_unfinished_run_are_refused_before_anything_runs()
+    {
+        string dir = Directory.CreateTempSubdirectory("demo-reuse").FullName;
+        string other = Directory.CreateTempSubdirectory("demo-empty").FullName;
+        var (exit, output, error) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", Path.Combine(dir, "run"), "--image-models", other);
+        Assert.Equal(2, exit);
+        Assert.Contains("--image-models", error);
+        Assert.Contains("models/classifier/run.json", error);
+        Assert.DoesNotContain("[1/", output);
+        Assert.False(Directory.Exists(Path.Combine(dir, "run", "data")));
+    }
 }
