@@ -9,35 +9,42 @@ namespace Decoding.Decode;
 /// <summary>The settings tried on the validation split.</summary>
 public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyList<double> Guidances, IReadOnlyList<double> Blends)
 {
-    public static SelectionGrid Default { get; } = new([0.35, 0.5, 0.65], [4.0, 8.0, 16.0], [0.0, 0.2, 0.4]);
+    public static SelectionGrid Default { get; } = new([0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75]);
 }
 
 /// <summary>
 /// How a candidate did on the validation items, measured without the evaluation's scoring classifier (a decoder chosen
-/// by the metric it is scored with would inflate it): pixel correlation, SSIM, 2-way identification in pixels, and
-/// category consistency: the share of decoded images that a linear category judge, a ridge map from pixels to the
-/// one-hot category fitted on the fit split's stimulus images only, assigns to the item's category.
-/// <see cref="Objective"/> is their mean.
+/// by the metric it is scored with would inflate it): pixel correlation, SSIM and 2-way identification in pixels against
+/// the validation stimuli, and category consistency: the share of decoded images in which the latent diffusion model
+/// itself, as a diffusion classifier (<see cref="DiffusionCategoryJudge"/>), finds the item's category. Consistency is
+/// measured only for candidates that keep the low-level fidelity (null otherwise).
 /// </summary>
-public sealed record ValidationScore(double PixCorr, double Ssim, double PixelIdentification, double CategoryConsistency)
-{
-    public double Objective => (PixCorr + Ssim + PixelIdentification + CategoryConsistency) / 4;
-}
+public sealed record ValidationScore(double PixCorr, double Ssim, double PixelIdentification, double? CategoryConsistency);
 
 /// <summary>One candidate setting and its validation score.</summary>
-public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score);
+/// <param name="KeepsFidelity">Its validation PixCorr and SSIM are at least the low-level reconstruction's.</param>
+public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score, bool KeepsFidelity);
 
 /// <summary>The choice and everything it was chosen from (recorded in run.json).</summary>
-/// <param name="TargetAccuracy">Validation category accuracy of the semantic map.</param>
+/// <param name="TargetAccuracy">Validation category accuracy of the semantic maps.</param>
+/// <param name="LowLevel">The low-level route's own validation score (img2img only): the fidelity a candidate must keep.</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
-    IReadOnlyList<SelectionCandidate> Candidates, int ValidationItems, int FitSamples, string Rule);
+    IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule);
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
-/// (<see cref="ValidationSplit"/>), never on the test stimuli: the routes are fitted on the rest of the training
-/// trials; each (strength, guidance) is decoded once (K = 1) with the category target and scored with every blend by
-/// <see cref="ValidationScore"/>; the context target is then decoded at the best (strength, guidance) and kept if it
-/// scores higher.
+/// (<see cref="ValidationSplit"/>), never on the test stimuli. The routes are fitted on the rest of the training trials;
+/// each (strength, guidance) is decoded once (K = 1) with the category target, and every blend with the low-level
+/// reconstruction is scored (<see cref="ValidationScore"/>). The rule:
+/// <list type="number">
+/// <item>keep the low-level fidelity: img2img candidates whose validation PixCorr and SSIM are below the low-level
+/// route's own are out (the semantic route has no low-level image and keeps every candidate);</item>
+/// <item>among the rest, the highest category consistency as the generator judges it; ties go to the higher
+/// PixCorr + SSIM;</item>
+/// <item>the context and contrastive targets are decoded at the chosen (strength, guidance) and win if they rank higher
+/// by the same rule.</item>
+/// </list>
+/// If no candidate keeps the fidelity, the one closest to it (highest PixCorr + SSIM) is chosen, and the rule says so.
 /// </summary>
 public static class RouteSelection
 {
@@ -65,11 +72,17 @@ public static class RouteSelection
                 ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
             var lowLevel = spec.Name == Img2ImgRoute.Name ? LowLevelRoute.Fit(fit, ldm.Sampler.FirstStage, settings.Seed) : null;
-            var judge = CategoryJudge.Fit(fit, settings.Seed);
+            var judge = new DiffusionCategoryJudge(ldm, fit.Categories.Distinct().Order().ToArray(), categoryNames, RouteImages.SubSeed(settings.Seed, "diffusion-judge"));
 
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
-            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);
+            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);   // (N, 1, C, S, S)
+            ValidationScore? floor = null;
+            if (low is not null)
+            {
+                using var lowImages = low.select(1, 0);
+                floor = PixelScore(lowImages, stimuli);
+            }
             var candidates = new List<SelectionCandidate>();
             var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths : [1.0];
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
@@ -86,7 +99,10 @@ public static class RouteSelection
                 foreach (double blend in blends)
                 {
                     using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : (decoded * (1 - blend) + low * blend).select(1, 0);
-                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, Score(images, stimuli, validation.Categories, judge)));
+                    var pixels = PixelScore(images, stimuli);
+                    bool keeps = floor is null || (pixels.PixCorr >= floor.PixCorr && pixels.Ssim >= floor.Ssim);
+                    var score = keeps ? pixels with { CategoryConsistency = Consistency(judge, images, validation.Categories) } : pixels;
+                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps));
                 }
                 progress?.Report(new ProgressUpdate(++done / (double)total, $"validation {done}/{total}"));
                 return scored;
@@ -94,26 +110,40 @@ public static class RouteSelection
             foreach (double strength in strengths)
                 foreach (double guidance in grid.Guidances)
                     candidates.AddRange(Try(SemanticTarget.Category, strength, guidance));
-            var bestCategory = candidates.OrderByDescending(c => c.Score.Objective).First();
+            var bestCategory = Best(candidates);
             candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance));
             candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance));
-            var best = candidates.OrderByDescending(c => c.Score.Objective).First();
+            var best = Best(candidates);
             var chosen = settings with
             {
                 SemanticTarget = best.Target,
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
                 Img2Img = spec.Name == Img2ImgRoute.Name ? new Img2ImgSettings(best.Strength, best.Blend) : settings.Img2Img,
             };
-            return new SelectionResult(chosen, accuracy, candidates, validation.Count, fit.Count,
-                "the (strength, guidance, blend) with the highest mean of validation PixCorr, SSIM, pixel 2-way identification and the linear "
-                + "category judge's accuracy, with the category target; then the context and contrastive targets at that strength and guidance if they score higher; "
-                + "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used");
+            string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
+                + (floor is null
+                    ? "The highest category consistency (the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM"
+                    : "Candidates keeping the low-level reconstruction's validation PixCorr and SSIM, then the highest category consistency "
+                      + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
+                + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
+                + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
+            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule);
         }
         finally
         {
             fit.Images.Dispose();
             validation.Images.Dispose();
         }
+    }
+
+    /// <summary>The rule's choice: among candidates keeping the fidelity, the highest consistency, ties to the higher
+    /// PixCorr + SSIM; if none keeps it, the highest PixCorr + SSIM.</summary>
+    public static SelectionCandidate Best(IReadOnlyList<SelectionCandidate> candidates)
+    {
+        var keeping = candidates.Where(c => c.KeepsFidelity).ToList();
+        return keeping.Count > 0
+            ? keeping.OrderByDescending(c => c.Score.CategoryConsistency).ThenByDescending(c => c.Score.PixCorr + c.Score.Ssim).First()
+            : candidates.OrderByDescending(c => c.Score.PixCorr + c.Score.Ssim).First();
     }
 
     private static Tensor DecodeAll(IDecodingRoute route, StimulusPairs items, string[] ids, long seed)
@@ -135,17 +165,23 @@ public static class RouteSelection
         }
     }
 
-    /// <summary>The classifier-free validation score of images (N, C, S, S) in [0, 1] against their stimuli.</summary>
-    public static ValidationScore Score(Tensor images, IReadOnlyList<ImageTensor> stimuli, IReadOnlyList<int> categories, CategoryJudge judge)
+    /// <summary>The pixel part of the validation score of images (N, C, S, S) in [0, 1] against their stimuli.</summary>
+    public static ValidationScore PixelScore(Tensor images, IReadOnlyList<ImageTensor> stimuli)
     {
         using var bytes = (images.clamp(0, 1) * 255).round().to(ScalarType.Byte);
         var decoded = RouteImages.ToImageTensors(bytes);
         double pixCorr = Enumerable.Range(0, decoded.Count).Average(i => SafeCorrelation(decoded[i], stimuli[i]));
         double ssim = Ssim.Compute(decoded, stimuli).Mean;
         double identification = TwoWayIdentification.ComputeWithSimilarity(decoded.Count, (i, j) => SafeCorrelation(decoded[i], stimuli[j])).Mean;
-        var judged = judge.Categories(decoded);
-        double consistency = Enumerable.Range(0, decoded.Count).Count(i => judged[i] == categories[i]) / (double)decoded.Count;
-        return new ValidationScore(pixCorr, ssim, identification, consistency);
+        return new ValidationScore(pixCorr, ssim, identification, null);
+    }
+
+    /// <summary>The share of images (N, C, S, S) in [0, 1] in which the judge finds the item's category.</summary>
+    public static double Consistency(DiffusionCategoryJudge judge, Tensor images, IReadOnlyList<int> categories)
+    {
+        using var quantised = (images.clamp(0, 1) * 255).round() / 255;   // what decoded.h5 will hold
+        var judged = judge.Categories(quantised);
+        return Enumerable.Range(0, judged.Length).Count(i => judged[i] == categories[i]) / (double)judged.Length;
     }
 
     private static double SafeCorrelation(ImageTensor a, ImageTensor b)
