@@ -19,6 +19,7 @@ public static class CommandLineApp
             PretrainMbmCommand.Create(),
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
+            MergeCommand.Create(),
             TrainClassifierCommand.Create(),
             EvaluateCommand.Create(),
             BenchmarkCommand.Create(),
