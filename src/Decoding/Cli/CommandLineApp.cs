@@ -20,6 +20,8 @@ public static class CommandLineApp
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
             MergeCommand.Create(),
+            SlurmCommand.Create(),
+            SweepTableCommand.Create(),
             TrainClassifierCommand.Create(),
             EvaluateCommand.Create(),
             BenchmarkCommand.Create(),

@@ -49,12 +49,15 @@ public static class DecodeCommand
         var controlOut = new Option<string?>("--control-out") { Description = "Also decode the route's shuffled-fMRI control, with the same fitted route and settings, into this folder" };
         var shard = new Option<string?>("--shard") { Description = "Decode only shard i of N of the split's items (i/N, counted from 0; slurm: the task of a Slurm array 0..N-1); join the shards with decoding merge" };
         var selectionFile = new Option<string?>("--selection") { Description = "Take --semantic-target, --guidance, --strength and --blend from the selection.json of an earlier decode --select (choose once, decode in shards)" };
+        var selectStrengths = CommonOptions.Numbers("--select-strengths", "img2img strengths --select tries (default: 0.35 0.5 0.65)");
+        var selectGuidances = CommonOptions.Numbers("--select-guidances", "Guidance scales --select tries (default: 4 8 16)");
+        var selectBlends = CommonOptions.Numbers("--select-blends", "img2img blends --select tries (default: 0 0.2 0.4)");
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, threads })
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -128,8 +131,14 @@ public static class DecodeCommand
             if (selecting)
             {
                 var selectSettings = settings with { Sampling = settings.Sampling with { Steps = parse.GetValue(selectSteps) ?? settings.Sampling.Steps } };
+                var grid = new SelectionGrid(parse.GetValue(selectStrengths) is { Length: > 0 } st ? st : SelectionGrid.Default.Strengths,
+                    parse.GetValue(selectGuidances) is { Length: > 0 } gu ? gu : SelectionGrid.Default.Guidances,
+                    parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends);
+                foreach (double value in grid.Strengths) Check.InRange(value, 1e-6, 1, "select_strengths");
+                foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
+                foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, SelectionGrid.Default, validationStimuli, progress));
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress));
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
