@@ -26,7 +26,7 @@ public static partial class SlurmCommand
         var time = new Option<string>("--time") { Description = "sbatch --time of every job", DefaultValueFactory = _ => "04:00:00" };
         var memory = new Option<string>("--mem") { Description = "sbatch --mem of every job", DefaultValueFactory = _ => "16G" };
         var cpus = new Option<int>("--cpus") { Description = "sbatch --cpus-per-task of the model jobs, and their libtorch --threads (fixed, so results repeat)", DefaultValueFactory = _ => 2 };
-        var gpus = new Option<int>("--gpus") { Description = "sbatch --gres=gpu:N of the model jobs; with N > 0 they run with --device cuda (a CUDA build)", DefaultValueFactory = _ => 0 };
+        var gpus = new Option<int>("--gpus") { Description = "sbatch --gres=gpu:N of the model jobs; with N > 0 they run on the GPU (--device cuda; a build with -p:TorchBackend=cuda)", DefaultValueFactory = _ => 0 };
         var program = new Option<string?>("--program") { Description = "The decoding program the nodes run, e.g. a self-contained publish (default: this program)" };
         var name = new Option<string?>("--name") { Description = "Prefix of the study's job names (default: the study folder's name)" };
         var sweep = new Option<bool>("--sweep") { Description = "Add a sweep of decoding settings scored on the validation split, and its comparison table" };
@@ -54,7 +54,7 @@ public static partial class SlurmCommand
                     Values(parse.GetValue(sweepGuidances), [4.0, 8.0, 16.0]), Values(parse.GetValue(sweepBlends), [0.0, 0.2, 0.4]));
             }
             var options = new StudyOptions(study, Check.AtLeast(parse.GetValue(subjects), 1, "subjects"), parse.GetValue(preset)!, parse.GetValue(seed),
-                Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? "cuda" : null, grid);
+                Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? Fmri.Core.Torch.TorchDevice.Names[1] : null, grid);
             var steps = StudyPlan.Steps(options);
             string slurm = Path.Combine(study, "slurm");
             var scripts = SlurmScripts.Write(slurm, prefix, steps, resources, decoding);
