@@ -112,6 +112,13 @@ public static class CommonOptions
         return choice;
     }
 
+    /// <summary>An option taking several numbers (<c>--select-guidances 4 8</c>), in the one multi-value convention of <see cref="Files"/>.</summary>
+    public static Option<double[]> Numbers(string name, string description) => new(name)
+    {
+        Description = description + " (several: separated by spaces, or the flag repeated)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     /// <summary>An option taking several thread counts (<c>--threads 1 2</c>).</summary>
     public static Option<int[]> ThreadList(string name, string description) => new(name)
     {

@@ -47,11 +47,17 @@ public static class DecodeCommand
         var controlSeed = new Option<long>("--control-seed") { Description = "Seed of the control's permutation, independent of the sampling noise", DefaultValueFactory = _ => 1 };
         var methodName = new Option<string?>("--name") { Description = "The method's name in reports (default: the route's), e.g. to compare settings of one route" };
         var controlOut = new Option<string?>("--control-out") { Description = "Also decode the route's shuffled-fMRI control, with the same fitted route and settings, into this folder" };
+        var shard = new Option<string?>("--shard") { Description = "Decode only shard i of N of the split's items (i/N, counted from 0; slurm: the task of a Slurm array 0..N-1); join the shards with decoding merge" };
+        var selectionFile = new Option<string?>("--selection") { Description = "Take --semantic-target, --guidance, --strength and --blend from the selection.json of an earlier decode --select (choose once, decode in shards)" };
+        var selectStrengths = CommonOptions.Numbers("--select-strengths", "img2img strengths --select tries (default: 0.35 0.5 0.65)");
+        var selectGuidances = CommonOptions.Numbers("--select-guidances", "Guidance scales --select tries (default: 4 8 16)");
+        var selectBlends = CommonOptions.Numbers("--select-blends", "img2img blends --select tries (default: 0 0.2 0.4)");
+        var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, threads })
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -90,6 +96,13 @@ public static class DecodeCommand
             bool selecting = parse.GetValue(select);
             Check.That(!selecting || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", null, $"chooses settings of the img2img and semantic routes; the {spec.Name} route has none to choose");
             int validationStimuli = Check.AtLeast(parse.GetValue(validation), 2, "validation_stimuli");
+            // Sharding: selection runs once (--select --select-only), and each shard takes its choice with --selection.
+            var shardSpec = parse.GetValue(shard) is { } sh ? DecodeShard.Parse(sh, Environment.GetEnvironmentVariable) : null;
+            string? chosenFile = parse.GetValue(selectionFile) is { } sf ? Check.ExistingFile(sf, "selection") : null;
+            Check.That(!selecting || shardSpec is null, "select", null, "would choose the settings again in every shard: choose once with {select} {select_only}, then give each shard {selection} <that --out>/selection.json");
+            Check.That(!selecting || chosenFile is null, "selection", chosenFile, "takes settings chosen earlier; leave out {select}");
+            Check.That(!parse.GetValue(selectOnly) || selecting, "select_only", null, "needs {select}");
+            Check.That(chosenFile is null || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "selection", chosenFile, $"holds settings of the img2img and semantic routes; the {spec.Name} route has none");
             if (spec.NeedsLdm && ldmDir is null) throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
             if (spec.NeedsMindVis && modelFolder is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
             if (spec.NeedsTruth && truthFile is null) throw new InvalidSettingException("simulation_truth", null, $"is required by the {spec.Name} route (the simulator's truth.h5)");
@@ -112,15 +125,48 @@ public static class DecodeCommand
                 items = BrainEncoderWidth.Fit(items, mindVis.Value.Model.Config.BrainEncoder, dataFile);
             }
 
-            SelectionResult? selection = null;
+            object? selection = null;
+            // What a choice depends on: the data, the stimuli and the LDM (hashed only when choosing or reusing one).
+            Dictionary<string, string> SelectionInputs() => ShardInputs(dataFile, stimuliFile, ldmDir, null, null);
             if (selecting)
             {
                 var selectSettings = settings with { Sampling = settings.Sampling with { Steps = parse.GetValue(selectSteps) ?? settings.Sampling.Steps } };
-                selection = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, SelectionGrid.Default, validationStimuli, progress));
-                settings = selection.Chosen with { Sampling = selection.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
+                var grid = new SelectionGrid(parse.GetValue(selectStrengths) is { Length: > 0 } st ? st : SelectionGrid.Default.Strengths,
+                    parse.GetValue(selectGuidances) is { Length: > 0 } gu ? gu : SelectionGrid.Default.Guidances,
+                    parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends);
+                foreach (double value in grid.Strengths) Check.InRange(value, 1e-6, 1, "select_strengths");
+                foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
+                foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
+                var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress));
+                selection = chosen;
+                settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: chosen on {selection.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}"));
+                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}"));
+                Directory.CreateDirectory(outDir);
+                SelectionFile.Of(chosen, settings, parse.GetValue(sampler)!, size, SelectionInputs()).Write(Path.Combine(outDir, SelectionFile.FileName));
+                if (parse.GetValue(selectOnly))
+                {
+                    new RunManifest
+                    {
+                        Command = "decode",
+                        Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                        Config = new { Settings = settings, Selection = selection, ImageSize = size },
+                        Seeds = new Dictionary<string, long> { ["seed"] = settings.Seed },
+                        InputSha256 = SelectionInputs(),
+                        Outputs = [SelectionFile.FileName],
+                        StartedUtc = started,
+                        WallSeconds = clock.Elapsed.TotalSeconds,
+                    }.Write(Path.Combine(outDir, "run.json"));
+                    Console.Out.WriteLine($"decode: settings chosen; {Path.Combine(outDir, SelectionFile.FileName)} (give it to each shard with --selection)");
+                    return 0;
+                }
+            }
+            else if (chosenFile is not null)
+            {
+                var record = SelectionFile.Read(chosenFile, "selection");
+                settings = record.Apply(settings, parse.GetValue(sampler)!, size, SelectionInputs(), chosenFile, "selection");
+                selection = record.Result;
             }
 
             var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
@@ -141,15 +187,18 @@ public static class DecodeCommand
                 ["ldm"] = ldmDir is null ? "" : Path.GetFullPath(ldmDir),
                 ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
                 ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
-                ["selected_on_validation"] = selecting ? 1 : 0,
+                ["selected_on_validation"] = selecting || chosenFile is not null ? 1 : 0,
             };
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };
             if (controlDir is not null) runs.Add((controlDir, settings with { ShuffleFmri = true }));
             foreach (var (folder, runSettings) in runs)
             {
                 var runClock = Stopwatch.StartNew();
-                using var result = ConsoleProgress.Run($"decoding ({spec.Name}{(runSettings.ShuffleFmri ? ", shuffled fMRI" : "")})", 1.0, progress =>
-                    DecodingRun.Run(decoder, items, runSettings, folder, attributes, progress));
+                if (shardSpec is not null && File.Exists(Path.Combine(folder, ShardRecord.FileName)))
+                    File.Delete(Path.Combine(folder, ShardRecord.FileName));   // written again when the shard is complete
+                using var result = ConsoleProgress.Run($"decoding ({spec.Name}{(runSettings.ShuffleFmri ? ", shuffled fMRI" : "")}{(shardSpec is null ? "" : $", shard {shardSpec}")})", 1.0, progress =>
+                    DecodingRun.Run(decoder, items, runSettings, folder, attributes, progress, shardSpec));
+                Directory.CreateDirectory(folder);
                 new RunManifest
                 {
                     Command = "decode",
@@ -164,6 +213,7 @@ public static class DecodeCommand
                         ControlSameCategoryDonors = result.Control?.SameCategory,
                         Selection = selection,
                         ImageSize = size,
+                        Shard = shardSpec?.ToString(),
                     },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSettings.Seed, ["control_seed"] = runSettings.ControlSeed },
                     InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile,
@@ -173,8 +223,17 @@ public static class DecodeCommand
                     StartedUtc = started,
                     WallSeconds = clock.Elapsed.TotalSeconds,
                 }.Write(Path.Combine(folder, "run.json"));
+                int decodedItems = items.Count;
+                if (shardSpec is not null)
+                {
+                    var (firstItem, length) = shardSpec.ItemRange(items.Count);
+                    decodedItems = length;
+                    var ids = items.StimulusIds.Select(id => id.Value).ToArray();
+                    new ShardRecord(shardSpec.Index, shardSpec.Count, firstItem, length, items.Count, ids[firstItem..(firstItem + length)], ShardRecord.Fingerprint(ids),
+                        result.Method.Name, ShardInputs(dataFile, stimuliFile, ldmDir, modelFolder, truthFile), chosenFile is null ? null : Fmri.Core.IO.FileHash.Sha256(chosenFile)).Write(folder);
+                }
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: {result.Method.Name}: {items.Count} items x {result.Images.shape[1]} images; {runClock.Elapsed.TotalSeconds:F1} s -> {folder}"));
+                    $"decode: {result.Method.Name}: {decodedItems} items x {(decodedItems == 0 ? 0 : result.Images.shape[1])} images{(shardSpec is null ? "" : $" (shard {shardSpec} of {items.Count} items)")}; {runClock.Elapsed.TotalSeconds:F1} s -> {folder}"));
             }
             train.Images.Dispose();
             items.Images.Dispose();
@@ -183,7 +242,13 @@ public static class DecodeCommand
         return command;
     }
 
-    private static readonly Dictionary<string, DataSplit> Splits = new()
+    /// <summary>SHA-256 of every input of a decode, by full path (a shard's record; merge requires them equal).</summary>
+    private static Dictionary<string, string> ShardInputs(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile)
+        => new[] { dataFile, stimuliFile, ldmDir is null ? "" : Path.Combine(ldmDir, $"{LatentDiffusionModelFolder.CheckpointName}.safetensors"),
+                modelFolder is null ? "" : Path.Combine(modelFolder, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors"), truthFile ?? "" }
+            .Where(File.Exists).Select(Path.GetFullPath).Distinct().ToDictionary(f => f, Fmri.Core.IO.FileHash.Sha256);
+
+    internal static readonly Dictionary<string, DataSplit> Splits = new()
     {
         ["test"] = DataSplit.Test,
         ["test-imagery"] = DataSplit.TestImagery,

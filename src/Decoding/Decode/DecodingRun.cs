@@ -28,8 +28,10 @@ public static class DecodingRun
     /// <summary>Items decoded per route call (progress is reported after each).</summary>
     public const int ItemsPerCall = 8;
 
+    /// <param name="shard">Decode only this shard's items (<see cref="DecodeShard.ItemRange"/>); the control's permutation is still
+    /// drawn over all items, so each shard gives its items the donors they get in a single process. Null: every item.</param>
     public static DecodingResult Run(IDecodingRoute route, StimulusPairs items, DecodingSettings settings, string outputFolder,
-        IReadOnlyDictionary<string, object> attributes, IProgress<ProgressUpdate>? progress = null)
+        IReadOnlyDictionary<string, object> attributes, IProgress<ProgressUpdate>? progress = null, DecodeShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(items);
@@ -57,25 +59,46 @@ public static class DecodingRun
         int samples = route.Stochastic ? settings.Samples : 1;
         var ids = items.StimulusIds.Select(id => id.Value).ToArray();
         var generators = ItemGenerators.For(settings.Seed, ids);
+        var (first, length) = shard?.ItemRange(items.Count) ?? (0, items.Count);
         var chunks = new List<Tensor>();
         try
         {
             var batch = new DecodeBatch(voxels, items.VoxelCount, ids, items.Categories, generators);
-            progress?.Report(new ProgressUpdate(0, $"0/{items.Count} items"));
-            for (int start = 0; start < items.Count; start += ItemsPerCall)
+            progress?.Report(new ProgressUpdate(0, $"0/{length} items"));
+            for (int start = first; start < first + length; start += ItemsPerCall)                               // the chunks of a single process
             {
-                int count = Math.Min(ItemsPerCall, items.Count - start);
+                int count = Math.Min(ItemsPerCall, first + length - start);
                 chunks.Add(route.Decode(batch.Slice(start, count), samples));                                  // (b, K, C, S, S)
-                progress?.Report(new ProgressUpdate((start + count) / (double)items.Count, $"{start + count}/{items.Count} items"));
+                progress?.Report(new ProgressUpdate((start + count - first) / (double)Math.Max(1, length), $"{start + count - first}/{length} items"));
             }
         }
         finally
         {
             foreach (var g in generators) g.Dispose();
         }
-        var images = cat(chunks, 0);                                                                           // (N, K, C, S, S)
+        if (length == 0) return new DecodingResult(zeros(0), method, control);                                 // a shard past the last chunk
+        var images = cat(chunks, 0);                                                                           // (n, K, C, S, S)
         foreach (var c in chunks) c.Dispose();
-        Write(images, items, method, control, outputFolder, attributes);
+        if (shard is null)
+        {
+            Write(images, items, method, control, outputFolder, attributes);
+        }
+        else
+        {
+            // The shard's items, their donors (indices into the whole split) and an attribute naming the shard.
+            using var shardImages = items.Images.narrow(0, first, length);
+            var shardItems = items with
+            {
+                Images = shardImages,
+                StimulusIds = items.StimulusIds[first..(first + length)],
+                Categories = items.Categories[first..(first + length)],
+                SampleIndices = items.SampleIndices[first..(first + length)],
+                Voxels = items.Voxels[(first * items.VoxelCount)..((first + length) * items.VoxelCount)],
+            };
+            var shardControl = control is null ? null : control with { Order = control.Order[first..(first + length)] };
+            var shardAttributes = new Dictionary<string, object>(attributes) { [DecodedShards.ShardAttribute] = shard.ToString() };
+            Write(images, shardItems, method, shardControl, outputFolder, shardAttributes);
+        }
         return new DecodingResult(images, method, control);
     }
 

@@ -28,6 +28,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Decoding/Reports",
         "Decoding/Notebooks",
         "Decoding/Demo",
+        "Decoding/Cluster",
         "Decoding/Cli",
         "Decoding", // the entry point, Program.cs
     ];

@@ -24,6 +24,9 @@ public class OutputAndSettingErrorsTests
         { ["evaluate", "--decoded", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5"), "--classifier", "."] },
         { ["train-classifier", "--images", "fashion-mnist"] },
         { ["pretrain-mbm", "--data", Fixture("canonical.h5")] },
+        { ["merge", "--shards", "."] },
+        { ["sweep-table", "--points", "."] },
+        { ["slurm", "--preset", "tiny", "--subjects", "2"] },
     };
 
     [Theory]

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Decoding.Cluster;
+using Fmri.Core.Runs;
+
+namespace Decoding.Cli;
+
+/// <summary>
+/// <c>decoding slurm --out STUDY</c>: writes the Slurm batch scripts of the demo's study for several simulated subjects
+/// (<see cref="StudyPlan"/>) into STUDY/slurm, and submit.sh, which submits what is not done (<see cref="SlurmScripts"/>);
+/// <c>--submit</c> runs it. Run again after a failure, it resubmits only the missing tasks.
+/// </summary>
+public static partial class SlurmCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string?>("--out") { Description = "Study folder: data/, models/, sub-01/ ... and slurm/ (scripts, logs, done and failed markers)" };
+        var subjects = new Option<int>("--subjects") { Description = "Simulated subjects (the same stimuli, each its own cortex)", DefaultValueFactory = _ => 3 };
+        var preset = new Option<string>("--preset") { Description = "The demo's sizes: tiny or small", DefaultValueFactory = _ => "small" };
+        preset.AcceptOnlyFromAmong("tiny", "small");
+        var seed = CommonOptions.Seed(1);
+        var shards = new Option<int>("--shards") { Description = "Shards of the test stimuli per decode (whole chunks of 8 items; extra shards decode nothing)", DefaultValueFactory = _ => 4 };
+        var partition = new Option<string?>("--partition") { Description = "sbatch --partition (default: the cluster's)" };
+        var account = new Option<string?>("--account") { Description = "sbatch --account (default: the user's)" };
+        var time = new Option<string>("--time") { Description = "sbatch --time of every job", DefaultValueFactory = _ => "04:00:00" };
+        var memory = new Option<string>("--mem") { Description = "sbatch --mem of every job", DefaultValueFactory = _ => "16G" };
+        var cpus = new Option<int>("--cpus") { Description = "sbatch --cpus-per-task of the model jobs, and their libtorch --threads (fixed, so results repeat)", DefaultValueFactory = _ => 2 };
+        var gpus = new Option<int>("--gpus") { Description = "sbatch --gres=gpu:N of the model jobs; with N > 0 they run on the GPU (--device cuda; a build with -p:TorchBackend=cuda)", DefaultValueFactory = _ => 0 };
+        var program = new Option<string?>("--program") { Description = "The decoding program the nodes run, e.g. a self-contained publish (default: this program)" };
+        var name = new Option<string?>("--name") { Description = "Prefix of the study's job names (default: the study folder's name)" };
+        var sweep = new Option<bool>("--sweep") { Description = "Add a sweep of decoding settings scored on the validation split, and its comparison table" };
+        var sweepRoutes = new Option<string[]>("--sweep-routes") { Description = "Routes of the sweep: img2img, semantic", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["img2img", "semantic"] };
+        var sweepStrengths = CommonOptions.Numbers("--sweep-strengths", "img2img strengths of the sweep (default: 0.35 0.5 0.65)");
+        var sweepGuidances = CommonOptions.Numbers("--sweep-guidances", "Guidance scales of the sweep (default: 4 8 16)");
+        var sweepBlends = CommonOptions.Numbers("--sweep-blends", "img2img blends scored at every sweep point (default: 0 0.2 0.4)");
+        var submit = new Option<bool>("--submit") { Description = "Run slurm/submit.sh after writing: submit every task that is not done" };
+        var command = new Command("slurm", "Write Slurm job arrays for the study over several subjects (preprocess per subject, sharded decoding, merge, evaluate, sweeps); --submit submits what is not done")
+        {
+            output, subjects, preset, seed, shards, partition, account, time, memory, cpus, gpus, program, name, sweep, sweepRoutes, sweepStrengths, sweepGuidances, sweepBlends, submit,
+        };
+        command.SetAction(parse => CliErrors.Run(parse, () =>
+        {
+            string study = Path.GetFullPath(Check.OutputFolder(parse.GetValue(output), "out"));
+            var resources = new SlurmResources(parse.GetValue(partition), parse.GetValue(time)!, parse.GetValue(memory)!, parse.GetValue(cpus), parse.GetValue(gpus),
+                parse.GetValue(account)).Validate();
+            string decoding = parse.GetValue(program) is { } p ? Path.GetFullPath(Check.ExistingFile(p, "program")) : ThisProgram();
+            string prefix = parse.GetValue(name) ?? JobName().Replace(Path.GetFileName(study.TrimEnd('/')), "-");
+            Check.That(JobName().IsMatch(prefix) == false && prefix.Length > 0, "name", prefix, "must be letters, digits, '_' and '-'");
+            SweepGrid? grid = null;
+            if (parse.GetValue(sweep))
+            {
+                grid = new SweepGrid(parse.GetValue(sweepRoutes)!, Values(parse.GetValue(sweepStrengths), [0.35, 0.5, 0.65]),
+                    Values(parse.GetValue(sweepGuidances), [4.0, 8.0, 16.0]), Values(parse.GetValue(sweepBlends), [0.0, 0.2, 0.4]));
+            }
+            var options = new StudyOptions(study, Check.AtLeast(parse.GetValue(subjects), 1, "subjects"), parse.GetValue(preset)!, parse.GetValue(seed),
+                Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? Fmri.Core.Torch.TorchDevice.Names[1] : null, grid);
+            var steps = StudyPlan.Steps(options);
+            string slurm = Path.Combine(study, "slurm");
+            var scripts = SlurmScripts.Write(slurm, prefix, steps, resources, decoding);
+            new RunManifest
+            {
+                Command = "slurm",
+                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Config = new { Study = options, Resources = resources, Program = decoding, JobPrefix = prefix, Steps = steps.Select(s => new { s.Name, Tasks = s.Tasks.Count, s.DependsOn }) },
+                Seeds = new Dictionary<string, long> { ["seed"] = options.Seed },
+                Outputs = scripts.Select(Path.GetFileName).OfType<string>().ToList(),
+            }.Write(Path.Combine(slurm, "run.json"));
+            foreach (var (step, script) in steps.Zip(scripts))
+                Console.Out.WriteLine($"{Path.GetFileName(script)}: {step.Tasks.Count} task{(step.Tasks.Count == 1 ? "" : "s")} after {(step.DependsOn.Count == 0 ? "nothing" : string.Join(", ", step.DependsOn))}");
+            string submitScript = Path.Combine(slurm, SlurmScripts.SubmitScript);
+            if (!parse.GetValue(submit))
+            {
+                Console.Out.WriteLine($"slurm: {steps.Count} steps written to {slurm}; submit with: bash {submitScript}");
+                return 0;
+            }
+            using var process = Process.Start(new ProcessStartInfo("bash", [submitScript]) { UseShellExecute = false })
+                                ?? throw new InvalidOperationException("could not start bash");
+            process.WaitForExit();
+            return process.ExitCode;
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<double> Values(double[]? given, double[] defaults) => given is { Length: > 0 } ? given : defaults;
+
+    /// <summary>This program's path, when it runs as the decoding executable (not under dotnet or a test host).</summary>
+    private static string ThisProgram()
+    {
+        string? path = Environment.ProcessPath;
+        Check.That(path is not null && Path.GetFileNameWithoutExtension(path) == "decoding", "program", null,
+            $"is required: this process is {path ?? "unknown"}, not the decoding program the jobs should run (give its path, e.g. a self-contained publish)");
+        return path!;
+    }
+
+    /// <summary>Characters a job name prefix may not hold.</summary>
+    [GeneratedRegex("[^A-Za-z0-9_-]+")]
+    private static partial Regex JobName();
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using Fmri.Core.IO;
+using Fmri.Core.Runs;
+
+namespace Decoding.Decode;
+
+/// <summary>
+/// <c>selection.json</c>: the settings <c>decode --select</c> chose on the validation split, with what they were chosen for
+/// (route, seed, sampler, image size and the SHA-256 of the data, stimuli and LDM), so that the choice is made once and
+/// every shard of a decode reuses it (<c>decode --selection FILE</c>) instead of choosing again: selection is deterministic
+/// for a seed, but it decodes the whole validation grid, which costs more than a shard's share of the test items.
+/// </summary>
+/// <param name="Route">The route the settings were chosen for.</param>
+/// <param name="Inputs">SHA-256 of the data, stimuli and LDM checkpoint, by full path.</param>
+/// <param name="SemanticTarget">The chosen semantic target ("context" or "category").</param>
+/// <param name="Result">Everything the choice was made from (<see cref="SelectionResult"/>), as recorded in run.json.</param>
+public sealed record SelectionFile(string Route, long Seed, string Sampler, int ImageSize, IReadOnlyDictionary<string, string> Inputs,
+    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result)
+{
+    public const string FileName = "selection.json";
+
+    /// <summary>The record of <paramref name="result"/> (<paramref name="chosen"/> are its settings).</summary>
+    public static SelectionFile Of(SelectionResult result, DecodingSettings chosen, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(chosen);
+        return new SelectionFile(chosen.Route, chosen.Seed, sampler, imageSize, inputs, chosen.SemanticTarget.ToString().ToLowerInvariant(),
+            chosen.Sampling.GuidanceScale, chosen.Img2Img.Strength, chosen.Img2Img.Blend, JsonSerializer.SerializeToElement(result, RunManifest.JsonOptions));
+    }
+
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, RunManifest.JsonOptions) + "\n");
+
+    /// <summary>Reads a selection.json.</summary>
+    /// <exception cref="InvalidSettingException">Naming <paramref name="setting"/> when the file cannot be read.</exception>
+    public static SelectionFile Read(string path, string setting)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SelectionFile>(File.ReadAllText(path), RunManifest.JsonOptions) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidSettingException(setting, path, $"is not a readable {FileName} (decode --select writes one): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The settings with this choice applied (semantic target, guidance, strength, blend), after checking that it was made
+    /// for the same route, seed, sampler, image size and inputs; <paramref name="setting"/> names the option in errors.
+    /// </summary>
+    public DecodingSettings Apply(DecodingSettings settings, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs, string path, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(inputs);
+        void Same(object mine, object theirs, string what) => Check.That(Equals(mine, theirs), setting, path,
+            string.Create(CultureInfo.InvariantCulture, $"was chosen with {what} {theirs}, this decode uses {mine}"));
+        Same(settings.Route, Route, "route");
+        Same(settings.Seed, Seed, "seed");
+        Same(sampler, Sampler, "sampler");
+        Same(imageSize, ImageSize, "image size");
+        foreach (var (file, hash) in Inputs)
+            Check.That(inputs.TryGetValue(file, out var mine) && mine == hash, setting, path,
+                $"was chosen on another {file} (SHA-256 {hash[..12]}, this decode's {(mine is null ? "is not an input" : mine[..12])})");
+        var target = SemanticTarget switch
+        {
+            "context" => Routes.SemanticTarget.Context,
+            "category" => Routes.SemanticTarget.Category,
+            _ => throw new InvalidSettingException(setting, path, $"holds an unknown semantic target '{SemanticTarget}'"),
+        };
+        return settings with
+        {
+            SemanticTarget = target,
+            Sampling = settings.Sampling with { GuidanceScale = Guidance },
+            Img2Img = new Routes.Img2ImgSettings(Strength, Blend),
+        };
+    }
+}

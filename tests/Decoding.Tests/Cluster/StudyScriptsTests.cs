@@ -1,0 +1,97 @@
+using Decoding.Cluster;
+using Xunit.Abstractions;
+
+namespace Decoding.Tests.Cluster;
+
+/// <summary>The study's steps and the scripts' bookkeeping (done and failed markers, what a rerun submits), without a cluster.</summary>
+public sealed class StudyScriptsTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void The_study_shares_the_image_models_shards_every_decode_and_merges_before_evaluating()
+    {
+        using var folder = new TempFolder();
+        var steps = StudyPlan.Steps(new StudyOptions(folder.Path, Subjects: 3, Preset: "tiny", Seed: 1, Shards: 4, Threads: 2, Device: null,
+            new SweepGrid(["img2img", "semantic"], [0.5], [4, 8], [0, 0.2])));
+        Assert.Equal(["simulate", "train-image-models", "train-ldm", "preprocess", "pretrain-mbm", "train-adapter", "select", "decode", "merge", "evaluate", "sweep", "sweep-table"],
+            steps.Select(s => s.Name));
+        var step = steps.ToDictionary(s => s.Name);
+        Assert.Equal(3, step["preprocess"].Tasks.Count);
+        Assert.Equal(3 * 2, step["select"].Tasks.Count);                                  // img2img and semantic per subject
+        int routes = step["merge"].Tasks.Count / 3;
+        Assert.Equal(3 * routes * 4, step["decode"].Tasks.Count);
+        Assert.Equal((1 + 1) * 2 * 3, step["sweep"].Tasks.Count);                          // (img2img at 1 strength + semantic) x 2 guidances x 3 subjects
+
+        // Image models exist once; no subject trains or reads its own.
+        string study = Path.GetFullPath(folder.Path);
+        foreach (var task in steps.Where(s => s.Name is not ("train-image-models" or "train-ldm")).SelectMany(s => s.Tasks))
+            foreach (var word in task.Commands.SelectMany(c => c))
+                Assert.DoesNotMatch(@"sub-\d\d/models/(ldm|vae|classifier)|sub-\d\d/data/(sim|stimuli|truth)", word);
+        // Every decode task is one shard, with the selection made once when its route selects.
+        foreach (var task in step["decode"].Tasks)
+        {
+            var args = task.Commands.Single();
+            Assert.Contains("--shard", args);
+            Assert.DoesNotContain("--select", args);
+            if (args[args.ToList().IndexOf("--route") + 1] is "img2img" or "semantic") Assert.Contains("--selection", args);
+            Assert.Equal("2", args[args.ToList().IndexOf("--threads") + 1]);
+        }
+        Assert.All(step["select"].Tasks, t => Assert.Contains("--select-only", t.Commands.Single()));
+        // Merge names all 4 shards of each decode; evaluate waits for it.
+        Assert.All(step["merge"].Tasks.SelectMany(t => t.Commands), c => Assert.Equal(4, c.Count(w => w.Contains("/shards/shard-", StringComparison.Ordinal))));
+        Assert.Contains("merge", step["evaluate"].DependsOn);
+        Assert.Contains(Path.Combine(study, "models", "ldm"), step["evaluate"].Tasks[0].Commands.Single());
+
+        var scripts = SlurmScripts.Write(Path.Combine(study, "slurm"), "study", steps, new SlurmResources("gpu", "02:00:00", "8G", 4, 1, null), "/opt/decoding/decoding");
+        string decode = File.ReadAllText(scripts[steps.ToList().FindIndex(s => s.Name == "decode")]);
+        Assert.Contains("#SBATCH --gres=gpu:1", decode);
+        Assert.Contains("#SBATCH --partition=gpu", decode);
+        Assert.Contains("#SBATCH --cpus-per-task=4", decode);
+        Assert.Contains($"#SBATCH --array=0-{step["decode"].Tasks.Count - 1}", decode);
+        Assert.DoesNotContain("--gres", File.ReadAllText(scripts[steps.ToList().FindIndex(s => s.Name == "merge")]));
+        output.WriteLine(string.Join("\n", steps.Select(s => $"{s.Name}: {s.Tasks.Count} tasks after {string.Join(", ", s.DependsOn)}")));
+    }
+
+    [Fact]
+    public void A_failed_task_is_named_with_its_log_and_a_rerun_submits_it_and_everything_after_it()
+    {
+        using var folder = new TempFolder();
+        string slurm = folder.Sub("slurm"), outputs = folder.Sub("out");
+        Directory.CreateDirectory(outputs);
+        ClusterTask Task(int i) => new($"part {i}", [["write", Path.Combine(outputs, $"{i}.txt")]], [Path.Combine(outputs, $"{i}.txt")]);
+        var steps = new List<ClusterStep>
+        {
+            new("first", "three parts", [Task(0), Task(1), Task(2)], [], UsesModels: false),
+            new("second", "after the parts", [Task(3)], ["first"], UsesModels: false),
+            new("other", "independent", [Task(4)], [], UsesModels: false),
+        };
+        // The "program": writes the file it is given, except part 1, which fails with exit 3.
+        string program = folder.Sub("fake-decoding");
+        File.WriteAllText(program, "#!/usr/bin/env bash\ncase \"$2\" in *1.txt) echo 'part 1 broke' >&2; exit 3 ;; esac\necho done > \"$2\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var scripts = SlurmScripts.Write(slurm, "t", steps, new SlurmResources(), program);
+
+        (int Exit, string Output) RunTask(int script, int task) => LocalSlurm.Run("bash", [scripts[script]], environment: new Dictionary<string, string>
+            { ["SLURM_ARRAY_TASK_ID"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture), ["SLURM_ARRAY_JOB_ID"] = "77" });
+        for (int t = 0; t < 3; t++) RunTask(0, t);
+        RunTask(1, 0);
+        RunTask(2, 0);
+        var (exit, text) = RunTask(0, 1);
+        Assert.Equal(3, exit);
+        Assert.Contains($"first task 1 (part 1) failed with exit 3; log: {slurm}/logs/first-77_1.log", text);
+        Assert.True(File.Exists(Path.Combine(slurm, "failed", "first.1")));
+
+        var (_, plan) = LocalSlurm.Run("bash", [scripts[^1], "--dry-run"]);
+        output.WriteLine(plan);
+        Assert.Contains("failed earlier: first task 1 (part 1) failed with exit 3; log:", plan);
+        Assert.Contains("first: would submit tasks 1 ", plan);
+        Assert.Contains("second: would submit tasks 0 --dependency=afterok:<first>", plan);     // its input is redone
+        Assert.Contains("other: done", plan);
+
+        // Outputs gone or commands changed: not done any more.
+        File.Delete(Path.Combine(outputs, "4.txt"));
+        Assert.Contains("other: would submit tasks 0", LocalSlurm.Run("bash", [scripts[^1], "--dry-run"]).Output);
+        var changed = SlurmScripts.Write(slurm, "t", [steps[0] with { Tasks = [Task(0), Task(1), Task(2) with { Commands = [["write", Path.Combine(outputs, "2.txt"), "--more"]] }] }],
+            new SlurmResources(), program);
+        Assert.Contains("first: would submit tasks 1-2", LocalSlurm.Run("bash", [changed[^1], "--dry-run"]).Output);
+    }
+}
