@@ -49,9 +49,9 @@ public static class DecodeCommand
         var controlOut = new Option<string?>("--control-out") { Description = "Also decode the route's shuffled-fMRI control, with the same fitted route and settings, into this folder" };
         var shard = new Option<string?>("--shard") { Description = "Decode only shard i of N of the split's items (i/N, counted from 0; slurm: the task of a Slurm array 0..N-1); join the shards with decoding merge" };
         var selectionFile = new Option<string?>("--selection") { Description = "Take --semantic-target, --guidance, --strength and --blend from the selection.json of an earlier decode --select (choose once, decode in shards)" };
-        var selectStrengths = CommonOptions.Numbers("--select-strengths", "img2img strengths --select tries (default: 0.35 0.5 0.65)");
-        var selectGuidances = CommonOptions.Numbers("--select-guidances", "Guidance scales --select tries (default: 4 8 16)");
-        var selectBlends = CommonOptions.Numbers("--select-blends", "img2img blends --select tries (default: 0 0.2 0.4)");
+        var selectStrengths = CommonOptions.Numbers("--select-strengths", $"img2img strengths --select tries (default: {string.Join(' ', SelectionGrid.Default.Strengths)})");
+        var selectGuidances = CommonOptions.Numbers("--select-guidances", $"Guidance scales --select tries (default: {string.Join(' ', SelectionGrid.Default.Guidances)})");
+        var selectBlends = CommonOptions.Numbers("--select-blends", $"img2img blends --select tries (default: {string.Join(' ', SelectionGrid.Default.Blends)})");
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 

@@ -13,15 +13,6 @@ public static class SimulateCommand
     /// <summary>Side of the Fashion-MNIST images, and of folder images when --image-size is not given.</summary>
     public const int NativeImageSize = 28;
 
-    /// <summary>The BData file is named after the subject, as GOD's files are (Subject3.h5), so readers recover the subject from it.</summary>
-    public static string BDataFileName(string subject) => $"{subject}.h5";
-
-    /// <summary>The truth file of subject <paramref name="index"/>: truth.h5 for a one-subject run, truth-01.h5, truth-02.h5, ... otherwise.</summary>
-    public static string TruthFileName(int index, int subjects) => subjects == 1 ? "truth.h5" : $"truth-{index:D2}.h5";
-
-    /// <summary>The pretraining pool of subject <paramref name="index"/>: pretraining-pool.h5 for a one-subject run, pretraining-pool-01.h5, ... otherwise.</summary>
-    public static string PretrainingPoolFileName(int index, int subjects) => subjects == 1 ? "pretraining-pool.h5" : $"pretraining-pool-{index:D2}.h5";
-
     public static Command Create()
     {
         var defaults = new VisualCortexConfig();
@@ -107,17 +98,17 @@ public static class SimulateCommand
             }
             else
             {
-                string stimuli = Path.Combine(folder, "stimuli.h5");
+                string stimuli = Path.Combine(folder, SimulatedFiles.Stimuli);
                 StimulusImageFile.Write(first.Stimuli, stimuli, first.HeldOutTestCategories);
                 outputs.Add(stimuli);
                 foreach (var session in sessions)
                 {
-                    string bdata = Path.Combine(folder, BDataFileName(session.Dataset.Subject));
+                    string bdata = Path.Combine(folder, SimulatedFiles.BDataFileName(session.Dataset.Subject));
                     BDataFile.Write(bdata, session.Dataset);
                     outputs.Add(bdata);
                     if (session.PretrainingPool is { } poolSession)
                     {
-                        string poolFile = Path.Combine(folder, PretrainingPoolFileName(session.Truth.SubjectIndex, sessions.Count));
+                        string poolFile = Path.Combine(folder, SimulatedFiles.PretrainingPoolFileName(session.Truth.SubjectIndex, sessions.Count));
                         BDataFile.Write(poolFile, poolSession.Dataset);
                         outputs.Add(poolFile);
                     }
@@ -125,7 +116,7 @@ public static class SimulateCommand
             }
             foreach (var session in sessions)
             {
-                string truth = Path.Combine(folder, TruthFileName(session.Truth.SubjectIndex, sessions.Count));
+                string truth = Path.Combine(folder, SimulatedFiles.TruthFileName(session.Truth.SubjectIndex, sessions.Count));
                 SimulationTruthFile.Write(session.Truth, truth);
                 outputs.Add(truth);
             }

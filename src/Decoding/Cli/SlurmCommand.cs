@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Decoding.Cluster;
+using Decoding.Decode;
 using Fmri.Core.Runs;
 
 namespace Decoding.Cli;
@@ -31,9 +32,9 @@ public static partial class SlurmCommand
         var name = new Option<string?>("--name") { Description = "Prefix of the study's job names (default: the study folder's name)" };
         var sweep = new Option<bool>("--sweep") { Description = "Add a sweep of decoding settings scored on the validation split, and its comparison table" };
         var sweepRoutes = new Option<string[]>("--sweep-routes") { Description = "Routes of the sweep: img2img, semantic", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["img2img", "semantic"] };
-        var sweepStrengths = CommonOptions.Numbers("--sweep-strengths", "img2img strengths of the sweep (default: 0.35 0.5 0.65)");
-        var sweepGuidances = CommonOptions.Numbers("--sweep-guidances", "Guidance scales of the sweep (default: 4 8 16)");
-        var sweepBlends = CommonOptions.Numbers("--sweep-blends", "img2img blends scored at every sweep point (default: 0 0.2 0.4)");
+        var sweepStrengths = CommonOptions.Numbers("--sweep-strengths", $"img2img strengths of the sweep (default: {string.Join(' ', SelectionGrid.Default.Strengths)})");
+        var sweepGuidances = CommonOptions.Numbers("--sweep-guidances", $"Guidance scales of the sweep (default: {string.Join(' ', SelectionGrid.Default.Guidances)})");
+        var sweepBlends = CommonOptions.Numbers("--sweep-blends", $"img2img blends scored at every sweep point (default: {string.Join(' ', SelectionGrid.Default.Blends)})");
         var submit = new Option<bool>("--submit") { Description = "Run slurm/submit.sh after writing: submit every task that is not done" };
         var command = new Command("slurm", "Write Slurm job arrays for the study over several subjects (preprocess per subject, sharded decoding, merge, evaluate, sweeps); --submit submits what is not done")
         {
@@ -50,8 +51,8 @@ public static partial class SlurmCommand
             SweepGrid? grid = null;
             if (parse.GetValue(sweep))
             {
-                grid = new SweepGrid(parse.GetValue(sweepRoutes)!, Values(parse.GetValue(sweepStrengths), [0.35, 0.5, 0.65]),
-                    Values(parse.GetValue(sweepGuidances), [4.0, 8.0, 16.0]), Values(parse.GetValue(sweepBlends), [0.0, 0.2, 0.4]));
+                grid = new SweepGrid(parse.GetValue(sweepRoutes)!, Values(parse.GetValue(sweepStrengths), SelectionGrid.Default.Strengths),
+                    Values(parse.GetValue(sweepGuidances), SelectionGrid.Default.Guidances), Values(parse.GetValue(sweepBlends), SelectionGrid.Default.Blends));
             }
             var options = new StudyOptions(study, Check.AtLeast(parse.GetValue(subjects), 1, "subjects"), parse.GetValue(preset)!, parse.GetValue(seed),
                 Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? Fmri.Core.Torch.TorchDevice.Names[1] : null, grid);
@@ -82,7 +83,7 @@ public static partial class SlurmCommand
         return command;
     }
 
-    private static IReadOnlyList<double> Values(double[]? given, double[] defaults) => given is { Length: > 0 } ? given : defaults;
+    private static IReadOnlyList<double> Values(double[]? given, IReadOnlyList<double> defaults) => given is { Length: > 0 } ? given : defaults;
 
     /// <summary>This program's path, when it runs as the decoding executable (not under dotnet or a test host).</summary>
     private static string ThisProgram()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Decoding.Decode;
 using Decoding.Demo;
+using Fmri.Data.Simulation;
 
 namespace Decoding.Cluster;
 
@@ -49,7 +50,7 @@ public static class StudyPlan
         int n = options.Subjects;
         var shared = DemoPlan.Stages(study, options.Preset, options.Seed, options.Threads, options.Device).ToDictionary(s => s.Name);
         var subjects = Enumerable.Range(1, n).Select(k => Subject(study, k, n, options)).ToList();
-        var known = new HashSet<string>(["simulate", "preprocess", "inspect", "pretrain-mbm", "train-adapter", "evaluate", .. SharedImageStages]);
+        var known = new HashSet<string>(["simulate", "preprocess", "preprocess-pool", "inspect", "pretrain-mbm", "train-adapter", "evaluate", .. SharedImageStages]);
         foreach (var stage in subjects[0].Stages.Values.Where(s => !known.Contains(s.Name) && !s.Name.StartsWith("decode-", StringComparison.Ordinal)))
             throw new InvalidOperationException($"the demo's stage '{stage.Name}' has no place in the cluster study (StudyPlan)");
 
@@ -59,13 +60,16 @@ public static class StudyPlan
         {
             new("simulate", $"{n} simulated subjects viewing the same stimuli (one job: they share the design)",
                 [new ClusterTask("all subjects", [[.. simulate.Arguments, "--subjects", Text(n)]],
-                    [.. Enumerable.Range(1, n).Select(k => Path.Combine(data, SubjectFile(k))), Path.Combine(data, "stimuli.h5")])], [], UsesModels: false),
+                    [.. Enumerable.Range(1, n).Select(k => Path.Combine(data, SubjectFile(k))),
+                     .. Enumerable.Range(1, n).Select(k => Path.Combine(data, SimulatedFiles.PretrainingPoolFileName(k, n))), Path.Combine(data, SimulatedFiles.Stimuli)])],
+                [], UsesModels: false),
             new("train-image-models", "the scoring classifier and the VAE, trained once for all subjects",
                 [Task("classifier", shared["train-classifier"]), Task("vae", shared["train-vae"])], [], UsesModels: true),
             new("train-ldm", "the label-conditioned latent diffusion model (every generative route's image prior), trained once",
                 [Task("ldm", shared["train-ldm"])], ["train-image-models"], UsesModels: true),
-            new("preprocess", "per subject: ROI selection, z-scoring with training statistics, test repeats averaged; then inspect",
-                subjects.Select(s => new ClusterTask(s.Name, [s.Stages["preprocess"].Arguments, s.Stages["inspect"].Arguments], s.Stages["preprocess"].Outputs)).ToList(),
+            new("preprocess", "per subject: ROI selection, z-scoring with training statistics, test repeats averaged; the subject's unlabelled pretraining pool the same way; then inspect",
+                subjects.Select(s => new ClusterTask(s.Name, [s.Stages["preprocess"].Arguments, s.Stages["preprocess-pool"].Arguments, s.Stages["inspect"].Arguments],
+                    [.. s.Stages["preprocess"].Outputs, .. s.Stages["preprocess-pool"].Outputs])).ToList(),
                 ["simulate"], UsesModels: false),
             new("pretrain-mbm", "per subject: MinD-Vis stage A, masked brain modeling on the training fMRI",
                 subjects.Select(s => Task(s.Name, s.Stages["pretrain-mbm"])).ToList(), ["preprocess"], UsesModels: true),
@@ -131,9 +135,11 @@ public static class StudyPlan
         var stages = DemoPlan.Stages(folder, options.Preset, options.Seed, options.Threads, options.Device);
         var moved = new Dictionary<string, string>
         {
-            [Path.Combine(folder, "data", "sim-01.h5")] = Path.Combine(study, "data", SubjectFile(k)),
-            [Path.Combine(folder, "data", "stimuli.h5")] = Path.Combine(study, "data", "stimuli.h5"),
-            [Path.Combine(folder, "data", "truth.h5")] = Path.Combine(study, "data", subjects == 1 ? "truth.h5" : $"truth-{k:D2}.h5"),
+            [Path.Combine(folder, "data", SubjectFile(1))] = Path.Combine(study, "data", SubjectFile(k)),
+            [Path.Combine(folder, "data", SimulatedFiles.Stimuli)] = Path.Combine(study, "data", SimulatedFiles.Stimuli),
+            [Path.Combine(folder, "data", "truth.h5")] = Path.Combine(study, "data", SimulatedFiles.TruthFileName(k, subjects)),
+            [Path.Combine(folder, "data", SimulatedFiles.PretrainingPoolFileName(1, 1))] = Path.Combine(study, "data", SimulatedFiles.PretrainingPoolFileName(k, subjects)),
+            [SubjectName(1)] = SubjectName(k),
         };
         foreach (var model in new[] { "classifier", "vae", "ldm" })
             moved[Path.Combine(folder, "models", model)] = Path.Combine(study, "models", model);
@@ -145,7 +151,9 @@ public static class StudyPlan
         }));
     }
 
-    private static string SubjectFile(int k) => $"sim-{k:D2}.h5";
+    private static string SubjectName(int k) => SimulatedFiles.SubjectName(k);
+
+    private static string SubjectFile(int k) => SimulatedFiles.BDataFileName(SubjectName(k));
 
     private static ClusterTask Task(string label, DemoStage stage) => new(label, [stage.Arguments], stage.Outputs);
 

@@ -13,7 +13,7 @@ namespace Decoding.Decode;
 /// </summary>
 /// <param name="Route">The route the settings were chosen for.</param>
 /// <param name="Inputs">SHA-256 of the data, stimuli and LDM checkpoint, by full path.</param>
-/// <param name="SemanticTarget">The chosen semantic target ("context" or "category").</param>
+/// <param name="SemanticTarget">The chosen semantic target, by name in lower case (context, category, contrastive).</param>
 /// <param name="Result">Everything the choice was made from (<see cref="SelectionResult"/>), as recorded in run.json.</param>
 public sealed record SelectionFile(string Route, long Seed, string Sampler, int ImageSize, IReadOnlyDictionary<string, string> Inputs,
     string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result)
@@ -62,12 +62,8 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         foreach (var (file, hash) in Inputs)
             Check.That(inputs.TryGetValue(file, out var mine) && mine == hash, setting, path,
                 $"was chosen on another {file} (SHA-256 {hash[..12]}, this decode's {(mine is null ? "is not an input" : mine[..12])})");
-        var target = SemanticTarget switch
-        {
-            "context" => Routes.SemanticTarget.Context,
-            "category" => Routes.SemanticTarget.Category,
-            _ => throw new InvalidSettingException(setting, path, $"holds an unknown semantic target '{SemanticTarget}'"),
-        };
+        Check.That(Enum.TryParse<Routes.SemanticTarget>(SemanticTarget, ignoreCase: true, out var target) && !int.TryParse(SemanticTarget, out _),
+            setting, path, $"holds an unknown semantic target '{SemanticTarget}' (one of {string.Join(", ", Enum.GetNames<Routes.SemanticTarget>().Select(n => n.ToLowerInvariant()))})");
         return settings with
         {
             SemanticTarget = target,

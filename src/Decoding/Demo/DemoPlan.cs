@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fmri.Data.Simulation;
 
 namespace Decoding.Demo;
 
@@ -102,11 +103,12 @@ public static class DemoPlan
             _ => throw new InvalidSettingException("preset", $"'{preset}'", "is unknown; choose tiny or small"),
         };
         string data = Path.Combine(runFolder, "data");
-        string bdata = Path.Combine(data, "sim-01.h5");
-        string stimuli = Path.Combine(data, "stimuli.h5");
-        string truth = Path.Combine(data, "truth.h5");
+        string subject = SimulatedFiles.SubjectName(1);
+        string bdata = Path.Combine(data, SimulatedFiles.BDataFileName(subject));
+        string stimuli = Path.Combine(data, SimulatedFiles.Stimuli);
+        string truth = Path.Combine(data, SimulatedFiles.TruthFileName(1, 1));
         string preprocessed = Path.Combine(data, "preprocessed.h5");
-        string pool = Path.Combine(data, "pretraining-pool.h5");
+        string pool = Path.Combine(data, SimulatedFiles.PretrainingPoolFileName(1, 1));
         string poolPreprocessed = Path.Combine(data, "pool-preprocessed.h5");
         string models = Path.Combine(runFolder, "models");
         string imageModelFolder = imageModels is null ? models : Path.Combine(imageModels, "models");
@@ -140,7 +142,7 @@ public static class DemoPlan
             new("preprocess", "ROI VC, z-score per run with training statistics, average test repeats, pad to 16",
                 ["preprocess", bdata, "-o", preprocessed, "--roi", "VC"], [preprocessed]),
             new("preprocess-pool", "the unlabelled pretraining pool, preprocessed the same way as the same subject's data",
-                ["preprocess", pool, "-o", poolPreprocessed, "--roi", "VC", "--subject", "sim-01"], [poolPreprocessed]),
+                ["preprocess", pool, "-o", poolPreprocessed, "--roi", "VC", "--subject", subject], [poolPreprocessed]),
             new("inspect", "describe the preprocessed data set",
                 ["inspect", preprocessed], []),
             .. (imageModels is not null ? Array.Empty<DemoStage>() : [
