@@ -22,8 +22,8 @@ public class DecodedImageEditorTests
     {
         var editor = Editor();
         using var voxels = randn([1, 64], generator: new Generator(2));
-        using var none = editor.Edit(voxels, ["sneaker", "bag"], selfFraction: 0, Options, new Generator(21));
-        using var injected = editor.Edit(voxels, ["sneaker", "bag"], selfFraction: 1, Options, new Generator(21));
+        using var none = editor.Edit(voxels, ["sneaker", "bag"], InjectionSchedule.None, Options, new Generator(21));
+        using var injected = editor.Edit(voxels, ["sneaker", "bag"], new InjectionSchedule(0, 1), Options, new Generator(21));
         Assert.Equal(new long[] { 5, 1, 16, 16 }, none.shape);                  // source, 2 edits, 2 plain
         Assert.True(Tensors.Identical(none[1], none[3]));
         Assert.True(Tensors.Identical(none[2], none[4]));
@@ -38,13 +38,25 @@ public class DecodedImageEditorTests
     {
         var editor = Editor();
         using var voxels = randn([1, 64], generator: new Generator(2));
-        using var images = editor.Edit(voxels, ["sneaker"], selfFraction: 0.5, Options, new Generator(21));
+        using var images = editor.Edit(voxels, ["sneaker"], new InjectionSchedule(0.5, 0.5), Options, new Generator(21));
         using var noGrad = no_grad();
         var condition = editor.BrainModel.Condition(voxels);
         var nullCondition = editor.BrainModel.Adapter.NullCondition(1);
         var contexts = new GuidanceContexts(condition.Context, nullCondition.Context, condition.TimeEmbedding, nullCondition.TimeEmbedding);
         using var decoded = editor.BrainSampler.Sample(contexts, Options, new Generator(21));
         TensorAssert.Close(decoded, images[0].unsqueeze(0), 1e-4);
+    }
+
+    [Fact]
+    public void Cross_attention_injection_takes_the_brain_runs_maps_token_for_token_and_changes_the_edit()
+    {
+        var editor = Editor();
+        Assert.True(editor.CanInjectCrossAttention);                          // 8 brain context tokens, 8 word tokens
+        using var voxels = randn([1, 64], generator: new Generator(2));
+        using var selfOnly = editor.Edit(voxels, ["bag"], new InjectionSchedule(0, 0.5), Options, new Generator(21));
+        using var both = editor.Edit(voxels, ["bag"], new InjectionSchedule(1, 0.5), Options, new Generator(21));
+        Assert.False(Tensors.Identical(selfOnly[1], both[1]));
+        Assert.True(Tensors.Identical(selfOnly[2], both[2]));
     }
 
     [Fact]
