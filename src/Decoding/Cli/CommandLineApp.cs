@@ -21,6 +21,7 @@ public static class CommandLineApp
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
             EditDecodedCommand.Create(),
+            AttentionCommand.Create(),
             TrainClassifierCommand.Create(),
             EvaluateCommand.Create(),
             BenchmarkCommand.Create(),

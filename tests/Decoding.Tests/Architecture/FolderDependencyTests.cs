@@ -24,6 +24,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Decoding/DoubleConditioning",
         "Decoding/Metrics",
         "Decoding/Decode",
+        "Decoding/BrainAttention",
         "Decoding/Editing",
         "Decoding/Evaluation",
         "Decoding/Reports",

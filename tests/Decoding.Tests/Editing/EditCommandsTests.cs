@@ -131,4 +131,36 @@ public class EditCommandsTests(TinyEditingFolders folders) : IClassFixture<TinyE
         AssertOneLineError(run, expected);
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void Attention_writes_the_figure_and_maps_by_roi()
+    {
+        string output = folders.Sub("attention");
+        var run = Run("attention", "--model", folders.AdapterFolder, "--data", folders.Data, "--stimuli", folders.Stimuli,
+            "--items", "2", "--steps", "3", "--sampler", "ddim", "--threads", "1", "--out", output);
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.True(File.Exists(Path.Combine(output, AttentionCommand.FigureFile)));
+        using var maps = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, AttentionCommand.MapsFile)));
+        Assert.Equal("VC", maps.RootElement.GetProperty("rois")[0].GetString());          // none of the defaults: every ROI of the file
+        var item = maps.RootElement.GetProperty("items")[0];
+        Assert.Equal(1.0, item.GetProperty("maps")[0].EnumerateArray().Sum(v => v.GetDouble()), 4);
+        // VC holds every voxel: all attention goes to it, in proportion to its size.
+        Assert.Equal(1.0, item.GetProperty("attention_shares")[0].GetDouble(), 4);
+        Assert.Equal(1.0, item.GetProperty("size_ratios")[0].GetDouble(), 4);
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json")));
+        Assert.Equal("attention", manifest.RootElement.GetProperty("command").GetString());
+    }
+
+    [Theory]
+    [InlineData("--rois V1", "--rois V1: is not an ROI")]
+    [InlineData("--items 0", "--items 0")]
+    [InlineData("--sampler euler", "--sampler 'euler'")]
+    public void Bad_attention_arguments_are_one_line_errors_and_write_nothing(string arguments, string expected)
+    {
+        string output = folders.Sub("bad-attention");
+        var run = Run(["attention", "--model", folders.AdapterFolder, "--data", folders.Data, "--stimuli", folders.Stimuli,
+            "--steps", "2", "--threads", "1", "--out", output, .. arguments.Split(' ')]);
+        AssertOneLineError(run, expected);
+        Assert.False(Directory.Exists(output));
+    }
 }
