@@ -22,6 +22,7 @@ public static class CommandLineApp
             DecodeCommand.Create(),
             EditDecodedCommand.Create(),
             AttentionCommand.Create(),
+            PersonalizeCommand.Create(),
             TrainClassifierCommand.Create(),
             EvaluateCommand.Create(),
             BenchmarkCommand.Create(),

@@ -25,6 +25,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Decoding/Metrics",
         "Decoding/Decode",
         "Decoding/BrainAttention",
+        "Decoding/Personalization",
         "Decoding/Editing",
         "Decoding/Evaluation",
         "Decoding/Reports",
