@@ -126,12 +126,13 @@ public static class PersonalizeCommand
             var x = result.Points.Select(p => (double)p.Trials).ToArray();
             LinePlot.Save(plot,
                 [
-                    new PlotSeries($"personalized (own layer only, mean of {settings.Repeats})", x, result.Points.Select(p => p.PersonalizedMean).ToArray()),
-                    new PlotSeries($"from scratch (mean of {settings.Repeats})", x, result.Points.Select(p => p.ScratchMean).ToArray()),
-                    new PlotSeries($"fine-tuned with old subjects' batches (mean of {settings.Repeats})", x, result.Points.Select(p => p.FineTunedMean).ToArray()),
-                    new PlotSeries("old subjects after fine-tuning (mean)", x, result.Points.Select(p => p.OldAfterFineTuningMean).ToArray()),
+                    new PlotSeries("personalized (own layer)", x, result.Points.Select(p => p.PersonalizedMean).ToArray()),
+                    new PlotSeries("from scratch", x, result.Points.Select(p => p.ScratchMean).ToArray()),
+                    new PlotSeries("fine-tuned + old batches", x, result.Points.Select(p => p.FineTunedMean).ToArray()),
+                    new PlotSeries("old subjects, shared", x, x.Select(_ => result.OldBefore.Average()).ToArray()),
+                    new PlotSeries("old, after fine-tuning", x, result.Points.Select(p => p.OldAfterFineTuningMean).ToArray()),
                 ],
-                new PlotLabels($"new subject {result.NewSubject}: category accuracy (test) vs its training trials", "new subject's training trials", "top-1 accuracy"),
+                new PlotLabels($"{result.NewSubject}: test accuracy, mean of {settings.Repeats}", "new subject's training trials", "top-1 category accuracy"),
                 chance: new PlotSeries($"chance (1/{result.Classes})", x, x.Select(_ => result.Chance).ToArray()), yMin: 0, yMax: 1);
 
             new RunManifest
