@@ -173,10 +173,14 @@ public sealed class PersonalizeCommandTests : IDisposable
     [InlineData("--shared-steps 0", "--shared-steps 0")]
     [InlineData("--new DATA1", "is also one of the old subjects")]
     [InlineData("--new MISSING", "--new")]
+    [InlineData("--new TEXT", "not-hdf5.h5")]
+    [InlineData("--out TEXT", "is an existing file; name a folder")]
     public void Bad_arguments_are_one_line_errors_and_write_nothing(string arguments, string expected)
     {
         string output = folder.Sub("bad");
-        var run = CliTestHarness.Run(Arguments(output, arguments.Replace("DATA1", File(1)).Replace("MISSING", Path.Combine(folder.Path, "none.h5"))));
+        string text = Path.Combine(folder.Path, "not-hdf5.h5");
+        System.IO.File.WriteAllText(text, "not an HDF5 file");
+        var run = CliTestHarness.Run(Arguments(output, arguments.Replace("DATA1", File(1)).Replace("MISSING", Path.Combine(folder.Path, "none.h5")).Replace("TEXT", text)));
         Assert.Equal(CliErrors.BadInput, run.Exit);
         var lines = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"expected one line on standard error, got:\n{run.Err}");
