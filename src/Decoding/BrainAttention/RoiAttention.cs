@@ -44,6 +44,24 @@ public sealed record RoiAttention(float[] Maps, int Side, double[] AttentionShar
             TorchDevice.HostArray<float>(w.contiguous()));
     }
 
+    /// <summary>
+    /// How different the ROIs' maps are: the largest total-variation distance ½ Σ_i |map_r(i) - map_r'(i)| between two
+    /// of them (0 = the same map, 1 = disjoint). 0 for one ROI.
+    /// </summary>
+    public double LargestMapDistance()
+    {
+        int count = AttentionShares.Length, cells = Side * Side;
+        double largest = 0;
+        for (int a = 0; a < count; a++)
+            for (int b = a + 1; b < count; b++)
+            {
+                double distance = 0;
+                for (int i = 0; i < cells; i++) distance += Math.Abs(Maps[a * cells + i] - Maps[b * cells + i]);
+                largest = Math.Max(largest, distance / 2);
+            }
+        return largest;
+    }
+
     /// <summary>The map of ROI <paramref name="r"/>, row-major side x side.</summary>
     public float[] Map(int r) => Maps.AsSpan(r * Side * Side, Side * Side).ToArray();
 }

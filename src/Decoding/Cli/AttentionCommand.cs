@@ -137,13 +137,15 @@ public static class AttentionCommand
                         category = pairs.Categories[i] >= 0 && pairs.Categories[i] < images.CategoryNames.Count ? images.CategoryNames[pairs.Categories[i]] : null,
                         attention_shares = r.Rois.AttentionShares,
                         size_ratios = r.Rois.SizeRatios,
+                        largest_roi_map_distance = r.Rois.LargestMapDistance(),
                         maps = patchRois.Names.Select((_, k) => r.Rois.Map(k)),
                         token_roi_weights = r.Rois.TokenRoiWeights,
                     }),
-                    mean = new { attention_shares = mean.AttentionShares, size_ratios = mean.SizeRatios, maps = patchRois.Names.Select((_, k) => mean.Map(k)) },
+                    mean = new { attention_shares = mean.AttentionShares, size_ratios = mean.SizeRatios, largest_roi_map_distance = mean.LargestMapDistance(), maps = patchRois.Names.Select((_, k) => mean.Map(k)) },
                     sampling = options,
                     note = "maps: where in the image (row-major side x side latent grid) the attention to an ROI's part of the context tokens comes from, each summing to 1; " +
-                           "attention_shares: the part of all cross-attention that goes to the ROI's part of the tokens; size_ratios: that part over the ROI's share of the brain patches",
+                           "attention_shares: the part of all cross-attention that goes to the ROI's part of the tokens; size_ratios: that part over the ROI's share of the brain patches; " +
+                           "largest_roi_map_distance: the largest total-variation distance between two ROIs' maps (0 = the same map, 1 = disjoint)",
                 }, RunManifest.JsonOptions) + "\n");
 
                 new RunManifest
@@ -162,6 +164,8 @@ public static class AttentionCommand
                 for (int r = 0; r < patchRois.Names.Count; r++)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{patchRois.Names[r],-8} {sizes[r],16:P1} {mean.AttentionShares[r],19:P1} {mean.SizeRatios[r],8:F3}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"largest total-variation distance between two ROIs' maps: {results.Min(r => r.Rois.LargestMapDistance()):F4} to {results.Max(r => r.Rois.LargestMapDistance()):F4} per item (0 = the same map, 1 = disjoint)"));
                 Console.WriteLine($"attention maps of {n} item(s) in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}");
             }
             finally

@@ -123,6 +123,9 @@ public class BrainAttentionTests
             Assert.Equal(m[16 + i], roi.Map(1)[i], 5);
         }
         Assert.Equal(1.0, roi.Map(0).Sum(), 5);
+        // V1's map is LOC's (token 1) mixed with token 0's: their distance is ½ Σ |(m0 - m1) / 1.125|.
+        double distance = Enumerable.Range(0, 16).Sum(i => Math.Abs(m[i] - m[16 + i]) / 1.125) / 2;
+        Assert.Equal(distance, roi.LargestMapDistance(), 5);
         Assert.Equal(0.25 + 0.125 * 0.75, roi.AttentionShares[0], 5);
         Assert.Equal(0.875 * 0.75 / (1.75 / 3), roi.SizeRatios[1], 5);
     }
