@@ -29,6 +29,20 @@ public class AttentionControlTests
             => torch.full_like(probabilities, 1.0 / probabilities.shape[2]);
     }
 
+    /// <summary>Keeps a copy of every self-attention call's probabilities.</summary>
+    private sealed class RecordingSelfControl : ISelfAttentionControl
+    {
+        public List<(string Layer, Tensor Probabilities)> Calls { get; } = [];
+
+        public Tensor OnSelfAttention(string layerName, int heads, Tensor probabilities)
+        {
+            var copy = probabilities.detach().clone();
+            copy.DetachFromDisposeScope();
+            Calls.Add((layerName, copy));
+            return probabilities;
+        }
+    }
+
     private sealed class WrongShapeControl : IAttentionControl
     {
         public Tensor OnCrossAttention(string layerName, int heads, Tensor probabilities)
@@ -111,5 +125,36 @@ public class AttentionControlTests
         using var _ = no_grad();
         var e = Assert.Throws<InvalidOperationException>(() => unet.Forward(sample, timesteps, context));
         Assert.Contains("down_blocks.0.attentions.0.transformer_blocks.0.attn2", e.Message);
+    }
+
+    [Fact]
+    public void Every_self_attention_reports_probabilities_over_latent_positions_and_observing_changes_nothing()
+    {
+        using var _ = no_grad();
+        unet.AttentionControl = null;
+        unet.SelfAttentionControl = null;
+        using var baseline = unet.Forward(sample, timesteps, context);
+        var control = new RecordingSelfControl();
+        unet.SelfAttentionControl = control;
+        using var observed = unet.Forward(sample, timesteps, context);
+        unet.SelfAttentionControl = null;
+        string[] expected =
+        [
+            "down_blocks.0.attentions.0.transformer_blocks.0.attn1",
+            "mid_block.attentions.0.transformer_blocks.0.attn1",
+            "up_blocks.1.attentions.0.transformer_blocks.0.attn1",
+            "up_blocks.1.attentions.1.transformer_blocks.0.attn1",
+        ];
+        Assert.Equal(expected, control.Calls.Select(c => c.Layer));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), unet.SelfAttentionLayerNames.Order(StringComparer.Ordinal));
+        long[] positions = [64, 16, 64, 64];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            var p = control.Calls[i].Probabilities;
+            Assert.Equal(new long[] { 4, positions[i], positions[i] }, p.shape);      // (B*heads, Lq, Lq)
+            using var rowSums = p.sum(-1);
+            Assert.True(TestTensors.MaxAbsDifference(rowSums, torch.ones_like(rowSums)) < 1e-5f);
+        }
+        Assert.True(TestTensors.MaxAbsDifference(baseline, observed) < 1e-5f);
     }
 }

@@ -12,8 +12,9 @@ namespace Decoding.Models.Transformers;
 ///   out = to_out(concat_h softmax(Q_h K_hᵀ / √d) V_h)
 /// </code>
 /// to_q, to_k, to_v have no bias in SD; to_out.0 (linear) has one, to_out.1 is dropout.
-/// The attention is computed with scaled_dot_product_attention unless an <see cref="IAttentionControl"/> is
-/// attached, in which case it is written out so the control can see and replace the probabilities.
+/// The attention is computed with scaled_dot_product_attention unless a control is attached (an
+/// <see cref="IAttentionControl"/> on cross-attention, an <see cref="ISelfAttentionControl"/> on self-attention), in
+/// which case it is written out so the control can see and replace the probabilities.
 /// </summary>
 public sealed class Attention : nn.Module
 {
@@ -53,6 +54,9 @@ public sealed class Attention : nn.Module
     /// <summary>The hook that sees this layer's probabilities, or null (set by the model for attn2 layers).</summary>
     public IAttentionControl? Control { get; internal set; }
 
+    /// <summary>The hook that sees this layer's self-attention probabilities, or null (set by the model for attn1 layers).</summary>
+    public ISelfAttentionControl? SelfControl { get; internal set; }
+
     /// <param name="hidden">(B, Lq, queryDim)</param>
     /// <param name="context">(B, Lk, contextDim) for cross-attention; null for self-attention.</param>
     /// <returns>(B, Lq, queryDim)</returns>
@@ -64,7 +68,9 @@ public sealed class Attention : nn.Module
         var k = AttentionHeads.Split(to_k.forward(source), heads); // (B, heads, Lk, d)
         var v = AttentionHeads.Split(to_v.forward(source), heads); // (B, heads, Lk, d)
         Tensor attended;
-        if (Control is null)
+        Func<string, int, Tensor, Tensor>? hook = Control is not null ? Control.OnCrossAttention
+            : SelfControl is not null ? SelfControl.OnSelfAttention : null;
+        if (hook is null)
         {
             attended = nn.functional.scaled_dot_product_attention(q, k, v); // (B, heads, Lq, d)
         }
@@ -72,7 +78,7 @@ public sealed class Attention : nn.Module
         {
             long b = q.shape[0], lq = q.shape[2], lk = k.shape[2];
             var probabilities = AttentionHeads.Probabilities(q, k).reshape(b * heads, lq, lk); // (B*heads, Lq, Lk)
-            var used = Control.OnCrossAttention(LayerName, heads, probabilities);
+            var used = hook(LayerName, heads, probabilities);
             if (!used.shape.SequenceEqual(probabilities.shape))
                 throw new InvalidOperationException(
                     $"{LayerName}: the attention control returned shape [{string.Join(", ", used.shape)}], expected [{string.Join(", ", probabilities.shape)}]");

@@ -32,7 +32,9 @@ public sealed class UNet2DConditionModel : nn.Module
     private readonly GroupNorm conv_norm_out;
     private readonly Conv2d conv_out;
     private readonly List<Attention> crossAttentions;
+    private readonly List<Attention> selfAttentions;
     private IAttentionControl? attentionControl;
+    private ISelfAttentionControl? selfAttentionControl;
 
     /// <param name="config">Validated here; an invalid config throws <see cref="ArgumentException"/> naming the field.</param>
     /// <param name="device">Device for the parameters (null: the default device; <c>torch.device("meta")</c>:
@@ -83,11 +85,13 @@ public sealed class UNet2DConditionModel : nn.Module
 
         // Every attention learns its state-dict prefix, which the attention control receives as the layer name.
         crossAttentions = [];
+        selfAttentions = [];
         foreach (var (name, module) in named_modules())
         {
             if (module is not Attention attention) continue;
             attention.LayerName = name;
             if (name.EndsWith(".attn2", StringComparison.Ordinal)) crossAttentions.Add(attention);
+            else if (name.EndsWith(".attn1", StringComparison.Ordinal)) selfAttentions.Add(attention);
         }
     }
 
@@ -111,6 +115,23 @@ public sealed class UNet2DConditionModel : nn.Module
         {
             attentionControl = value;
             foreach (var attention in crossAttentions) attention.Control = value;
+        }
+    }
+
+    /// <summary>State-dict prefixes of the self-attention (attn1) layers, in call order.</summary>
+    public IReadOnlyList<string> SelfAttentionLayerNames => selfAttentions.Select(a => a.LayerName).ToList();
+
+    /// <summary>
+    /// Hook called at every self-attention (attn1) with the probabilities between latent positions, which it may
+    /// replace; null (the default) computes attention with scaled_dot_product_attention.
+    /// </summary>
+    public ISelfAttentionControl? SelfAttentionControl
+    {
+        get => selfAttentionControl;
+        set
+        {
+            selfAttentionControl = value;
+            foreach (var attention in selfAttentions) attention.SelfControl = value;
         }
     }
 

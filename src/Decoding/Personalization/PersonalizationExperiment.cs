@@ -1,0 +1,177 @@
+using static TorchSharp.torch;
+
+namespace Decoding.Personalization;
+
+/// <summary>The experiment's settings.</summary>
+public sealed record PersonalizationSettings
+{
+    /// <summary>Width H of the shared space.</summary>
+    public int Width { get; init; } = 64;
+
+    /// <summary>Training of the shared model on the old subjects (trunk and their layers together).</summary>
+    public TrainingSettings Shared { get; init; } = new(Steps: 1500);
+
+    /// <summary>Training of the new subject: its layer alone (personalized), or a whole model (from scratch), with the same budget.</summary>
+    public TrainingSettings NewSubject { get; init; } = new(Steps: 600);
+
+    /// <summary>Fractions of the new subject's training trials, each in (0, 1].</summary>
+    public IReadOnlyList<double> Fractions { get; init; } = [0.1, 0.25, 1.0];
+
+    /// <summary>Draws of the trial subset and initial weights per fraction.</summary>
+    public int Repeats { get; init; } = 3;
+
+    public long Seed { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (Width < 1) throw new InvalidSettingException("width", Width, "must be >= 1");
+        Shared.Validate();
+        NewSubject.Validate();
+        if (Fractions.Count == 0) throw new InvalidSettingException("fractions", null, "is required (one or more fractions)");
+        foreach (var f in Fractions)
+            if (!(f > 0 && f <= 1)) throw new InvalidSettingException("fractions", f, "each fraction must be in (0, 1]");
+        if (Repeats < 1) throw new InvalidSettingException("repeats", Repeats, "must be >= 1");
+    }
+}
+
+/// <summary>One draw at one fraction: the new subject's test accuracy personalized and from scratch, and the old subjects' after personalizing.</summary>
+/// <param name="SharedUnchanged">The trunk's and the old subjects' layers' values were bit for bit the same after personalizing.</param>
+/// <param name="OldAfter">Each old subject's test accuracy after personalizing (with the new layer in place).</param>
+/// <param name="FineTuned">The new subject's accuracy when the trunk is trained too, the old subjects' batches mixed in (prior preservation by replay).</param>
+/// <param name="OldAfterFineTuning">Each old subject's test accuracy after that joint fine-tuning.</param>
+public sealed record PersonalizationDraw(int Repeat, double Personalized, double Scratch, double FineTuned, bool SharedUnchanged, double[] OldAfter,
+    double[] OldAfterFineTuning, ulong SubsetSeed, ulong PersonalizedSeed, ulong ScratchSeed, ulong FineTuningSeed,
+    double PersonalizedLoss, double ScratchLoss, double FineTuningLoss);
+
+/// <summary>The draws of one fraction of the new subject's trials.</summary>
+public sealed record PersonalizationPoint(double Fraction, int Trials, IReadOnlyList<PersonalizationDraw> Draws)
+{
+    public double PersonalizedMean => Draws.Average(d => d.Personalized);
+
+    public double ScratchMean => Draws.Average(d => d.Scratch);
+
+    public double FineTunedMean => Draws.Average(d => d.FineTuned);
+
+    /// <summary>The old subjects' mean test accuracy after personalizing (trunk frozen), over draws.</summary>
+    public double OldAfterMean => Draws.Average(d => d.OldAfter.Average());
+
+    /// <summary>The old subjects' mean test accuracy after joint fine-tuning, over draws.</summary>
+    public double OldAfterFineTuningMean => Draws.Average(d => d.OldAfterFineTuning.Average());
+}
+
+/// <param name="OldBefore">Each old subject's test accuracy with the shared model before the new subject was added.</param>
+/// <param name="SharedLoss">The shared model's final training loss (mean of the last tenth of its steps).</param>
+public sealed record PersonalizationResult(IReadOnlyList<string> OldSubjects, string NewSubject, int NewTrainTrials, int Classes,
+    double[] OldBefore, double SharedLoss, ulong SharedSeed, IReadOnlyList<PersonalizationPoint> Points)
+{
+    public double Chance => 1.0 / Classes;
+}
+
+/// <summary>
+/// New-subject personalization (MindEye2's recipe, DreamBooth's idea with a subject in place of a concept): a shared
+/// <see cref="MultiSubjectDecoder"/> is trained on subjects 1..N-1; subject N is then added by training only its own
+/// input layer on a fraction of its training trials, the trunk frozen, which preserves the old subjects exactly (their
+/// accuracy is measured before and after). The comparison is a whole model of the same architecture trained from
+/// scratch on the same trials with the same step budget, and (the other way to preserve the prior) joint fine-tuning of
+/// the trunk with the new layer, every step's minibatch from the next subject in turn, old ones included (DreamBooth's
+/// prior-preservation batches; the new subject gets the same number of steps as in the other two), after which the
+/// shared model is restored bit for bit. Each fraction's trials are the first ones of a seeded
+/// permutation (per draw), so the smaller subsets are nested in the larger.
+/// <para>
+/// Seeds: the shared model's generator, and per draw r and fraction i the subset's, the personalized layer's, the
+/// scratch model's and the fine-tuning's, are SplitMix64 mixes of <see cref="PersonalizationSettings.Seed"/> with a stream number, r and i
+/// (<see cref="DerivedSeed"/>); every one is recorded in the result.
+/// </para>
+/// </summary>
+public static class PersonalizationExperiment
+{
+    /// <summary>Runs the experiment; <paramref name="oldSubjects"/> and <paramref name="newSubject"/> must share the categories.</summary>
+    /// <param name="progress">Receives the completed training runs (1 shared + 3 per draw and fraction).</param>
+    public static PersonalizationResult Run(IReadOnlyList<SubjectTrials> oldSubjects, SubjectTrials newSubject, int classes,
+        PersonalizationSettings settings, IProgress<ProgressUpdate>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(oldSubjects);
+        ArgumentNullException.ThrowIfNull(newSubject);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (oldSubjects.Count == 0) throw new InvalidSettingException("data", null, "needs at least one old subject");
+        var names = oldSubjects.Select(s => s.Name).Append(newSubject.Name).ToList();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+            throw new InvalidSettingException("data", string.Join(", ", names), "the subjects' names must differ (each file one subject)");
+
+        int done = 0;
+        ulong sharedSeed = DerivedSeed(settings.Seed, 0, 0, 0);
+        using var sharedGenerator = new Generator(sharedSeed);
+        using var shared = new MultiSubjectDecoder(new SharedTrunk(settings.Width, classes, sharedGenerator));
+        foreach (var s in oldSubjects) shared.AddSubject(s.Name, s.VoxelCount, sharedGenerator);
+        double sharedLoss = SubjectTraining.TrainAll(shared, oldSubjects, settings.Shared, sharedGenerator);
+        progress?.Report(new ProgressUpdate(++done, "shared model"));
+        var oldBefore = oldSubjects.Select(shared.TestAccuracy).ToArray();
+
+        var draws = settings.Fractions.Select(_ => new List<PersonalizationDraw>()).ToList();
+        var trialCounts = settings.Fractions.Select(f => Math.Max(1, (int)Math.Round(f * newSubject.TrainCount))).ToArray();
+        for (int r = 0; r < settings.Repeats; r++)
+        {
+            ulong subsetSeed = DerivedSeed(settings.Seed, 1, r, 0);
+            using var subsetGenerator = new Generator(subsetSeed);
+            using var permutation = randperm(newSubject.TrainCount, generator: subsetGenerator);
+            var order = permutation.data<long>().Select(v => (int)v).ToArray();
+            for (int i = 0; i < settings.Fractions.Count; i++)
+            {
+                var subset = newSubject.WithTrainRows(order[..trialCounts[i]]);
+
+                ulong personalSeed = DerivedSeed(settings.Seed, 2, r, i);
+                using var personalGenerator = new Generator(personalSeed);
+                var before = shared.Snapshot();
+                shared.AddSubject(subset.Name, subset.VoxelCount, personalGenerator);
+                double personalLoss = SubjectTraining.TrainSubjectOnly(shared, subset, settings.NewSubject, personalGenerator);
+                double personalized = shared.TestAccuracy(subset);
+                bool unchanged = MultiSubjectDecoder.SameBits(before, shared.Snapshot(except: subset.Name));
+                var oldAfter = oldSubjects.Select(shared.TestAccuracy).ToArray();
+                shared.RemoveSubject(subset.Name);
+                progress?.Report(new ProgressUpdate(++done, $"personalized, {trialCounts[i]} trials"));
+
+                ulong scratchSeed = DerivedSeed(settings.Seed, 3, r, i);
+                using var scratchGenerator = new Generator(scratchSeed);
+                using var scratch = new MultiSubjectDecoder(new SharedTrunk(settings.Width, classes, scratchGenerator));
+                scratch.AddSubject(subset.Name, subset.VoxelCount, scratchGenerator);
+                double scratchLoss = SubjectTraining.TrainAll(scratch, [subset], settings.NewSubject, scratchGenerator);
+                double fromScratch = scratch.TestAccuracy(subset);
+                progress?.Report(new ProgressUpdate(++done, $"from scratch, {trialCounts[i]} trials"));
+
+                ulong fineSeed = DerivedSeed(settings.Seed, 4, r, i);
+                using var fineGenerator = new Generator(fineSeed);
+                var saved = shared.CloneState();
+                shared.AddSubject(subset.Name, subset.VoxelCount, fineGenerator);
+                var replay = settings.NewSubject with { Steps = settings.NewSubject.Steps * (oldSubjects.Count + 1) };
+                double fineLoss = SubjectTraining.TrainAll(shared, [.. oldSubjects, subset], replay, fineGenerator);
+                double fineTuned = shared.TestAccuracy(subset);
+                var oldAfterFineTuning = oldSubjects.Select(shared.TestAccuracy).ToArray();
+                shared.RemoveSubject(subset.Name);
+                shared.Restore(saved);
+                if (!MultiSubjectDecoder.SameBits(before, shared.Snapshot()))
+                    throw new InvalidOperationException("personalization: the shared model was not restored after fine-tuning");
+                progress?.Report(new ProgressUpdate(++done, $"fine-tuned with replay, {trialCounts[i]} trials"));
+
+                draws[i].Add(new PersonalizationDraw(r, personalized, fromScratch, fineTuned, unchanged, oldAfter, oldAfterFineTuning,
+                    subsetSeed, personalSeed, scratchSeed, fineSeed, personalLoss, scratchLoss, fineLoss));
+            }
+        }
+        var points = settings.Fractions.Select((f, i) => new PersonalizationPoint(f, trialCounts[i], draws[i])).ToList();
+        return new PersonalizationResult(oldSubjects.Select(s => s.Name).ToList(), newSubject.Name, newSubject.TrainCount, classes,
+            oldBefore, sharedLoss, sharedSeed, points);
+    }
+
+    /// <summary>Training runs <see cref="Run"/> reports: the shared model, then three per draw and fraction.</summary>
+    public static int RunCount(PersonalizationSettings settings) => 1 + 3 * settings.Repeats * settings.Fractions.Count;
+
+    /// <summary>The seed of stream <paramref name="stream"/> (0 shared, 1 subset, 2 personalized, 3 scratch, 4 fine-tuning) for draw r and fraction i: SplitMix64 of the mixed inputs.</summary>
+    public static ulong DerivedSeed(long seed, int stream, int repeat, int fraction)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)stream * 0xD1B54A32D192ED03UL
+                            + (ulong)repeat * 0x8CB92BA72F3D8DD7UL + (ulong)fraction * 0xABC98388FB8FAC03UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return z ^ (z >> 31);
+    }
+}
