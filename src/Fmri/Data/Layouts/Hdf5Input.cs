@@ -100,6 +100,9 @@ internal sealed class Hdf5Input : IDisposable
         });
     }
 
+    /// <summary>The object an HDF5 object reference points to (MATLAB v7.3 cells hold such references into <c>/#refs#</c>).</summary>
+    public IH5Object Dereference(NativeObjectReference1 reference, string field) => Guard(field, () => file.Get(reference));
+
     /// <summary>The group at <paramref name="path"/>; a clear error when it is missing or is a dataset.</summary>
     public IH5Group Group(string path)
     {
