@@ -11,6 +11,8 @@ public static class CommandLineApp
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
+            ImportCommand.Create(),
+            StimuliCommand.Create(),
             InspectCommand.Create(),
             PreprocessCommand.Create(),
             TrainVaeCommand.Create(),
