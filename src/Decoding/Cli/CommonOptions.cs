@@ -112,10 +112,10 @@ public static class CommonOptions
         return choice;
     }
 
-    /// <summary>An option taking several thread counts (<c>--threads 1 2</c>).</summary>
+    /// <summary>An option taking several thread counts (<c>--threads 1 2</c>), by the same convention as <see cref="Files"/>.</summary>
     public static Option<int[]> ThreadList(string name, string description) => new(name)
     {
-        Description = description,
+        Description = description + " (several: separated by spaces, or the flag repeated)",
         AllowMultipleArgumentsPerToken = true,
     };
 
