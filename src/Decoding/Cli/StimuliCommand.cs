@@ -44,12 +44,13 @@ public static class StimuliCommand
         var testIds = new Option<string?>("--test-ids") { Description = "variable: stimulus id of each test image (default: positions T+1..)" };
         var ids = new Option<string?>("--ids") { Description = "variable: stimulus id of each --images image (default: positions)" };
         var categoryNames = new Option<string?>("--category-names") { Description = "variable: category names in label order (default: the label values)" };
+        var data = new Option<string?>("--data") { Description = "NSD (nsd_stimuli.hdf5): the fMRI file whose stimuli to read; only those images are read from imgBrick" };
         var imageAxis = new Option<string?>("--image-axis") { Description = "where the image axis is: first (N x H x W) or last (H x W x N); default: inferred" };
         imageAxis.AcceptOnlyFromAmong("first", "last");
 
         var command = new Command("import", "Write the stimulus file from a folder of PNG/JPEG (+ optional CSV), a .mat or .npz/.npy file of images")
         {
-            source, output, csv, imageSize, geometry, channels, layout, train, test, images, trainLabels, testLabels, labels, trainIds, testIds, ids, categoryNames, imageAxis,
+            source, output, csv, imageSize, geometry, channels, layout, train, test, images, trainLabels, testLabels, labels, trainIds, testIds, ids, categoryNames, imageAxis, data,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -71,6 +72,20 @@ public static class StimuliCommand
                 pixels = "PNG/JPEG decoded by SkiaSharp" + (size is int s ? $", each brought to {s}x{s} by {ImageGeometries.Name(rule)}" : "");
                 inputs.AddRange(Directory.GetFiles(from, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
                 if (csvPath is not null) inputs.Add(csvPath);
+            }
+            else if (File.Exists(from) && !ArrayFile.IsArrayFile(from) && NsdStimulusImport.Matches(from))
+            {
+                string fmriPath = Check.ExistingFile(parse.GetValue(data) ?? throw new InvalidSettingException("data", null,
+                    $"is required with {from}: the fMRI file (e.g. the preprocessed NSD session) whose stimuli to read; the brick holds 73,000 images"), "data");
+                if (Fmri.Data.Layouts.LayoutDetector.Detect(fmriPath) == Fmri.Data.Layouts.FmriLayout.Nsd)
+                    throw new InvalidSettingException("data", fmriPath, "is an NSD betas file; give the file 'decoding preprocess' wrote from it (its trials carry the image ids)");
+                var fmriData = Fmri.Data.Layouts.FmriFileReader.Read(fmriPath, new Fmri.Data.Layouts.FmriReadOptions { HashSource = false });
+                var wanted = fmriData.StimulusIds.Distinct().ToList();
+                set = ConsoleProgress.Run("reading NSD images", 1.0, p => NsdStimulusImport.Read(from, wanted, size, rule,
+                    new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
+                pixels = $"{wanted.Count} images of {from} read one by one (the stimuli of {fmriPath})";
+                inputs.Add(from);
+                inputs.Add(fmriPath);
             }
             else
             {
@@ -101,7 +116,7 @@ public static class StimuliCommand
                 geometryNote = ImageGeometries.Describe(set.Height, set.Width, target, rule);
                 set = ImageGeometries.Apply(set, target, rule);
             }
-            else if (size is int target2 && Directory.Exists(from)) geometryNote = $"each image brought to {target2}x{target2} by {ImageGeometries.Name(rule)}";
+            else if (size is int target2 && (Directory.Exists(from) || NsdStimulusImport.Matches(from))) geometryNote = $"each image brought to {target2}x{target2} by {ImageGeometries.Name(rule)}";
             AtomicFile.EnsureNotAnInput(outPath, [.. inputs]);
             StimulusImageFile.Write(set, outPath, geometry: geometryNote);
             new RunManifest

@@ -36,8 +36,8 @@ public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
     /// 1e-6 (a whole value is image 0 of its synset); when all are whole numbers they are plain ids and stay as given,
     /// as text without decimals ("1", "2", ..., "100").
     /// </summary>
-    /// <exception cref="FormatException">A value is not finite, or not a GOD id in a GOD-encoded column; the message names its position.</exception>
-    public static StimulusId[] FromNumbers(IReadOnlyList<double> values)
+    /// <exception cref="FormatException">A value is not finite, or not a GOD id in a GOD-encoded column; the message names its position as <paramref name="item"/> N, counted from <paramref name="origin"/>.</exception>
+    public static StimulusId[] FromNumbers(IReadOnlyList<double> values, string item = "value", int origin = 1)
     {
         ArgumentNullException.ThrowIfNull(values);
         bool godEncoded = values.Any(v => double.IsFinite(v) && v != Math.Floor(v));
@@ -46,14 +46,14 @@ public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
         {
             double v = values[i];
             if (!double.IsFinite(v) || Math.Abs(v) > 1e15)
-                throw new FormatException($"value {i + 1} is {v.ToString("R", CultureInfo.InvariantCulture)}, not a stimulus id");
+                throw new FormatException($"{item} {i + origin} is {v.ToString("R", CultureInfo.InvariantCulture)}, not a stimulus id");
             try
             {
                 ids[i] = godEncoded ? FromGodNumber(v) : new StimulusId(((long)v).ToString(CultureInfo.InvariantCulture));
             }
             catch (FormatException e)
             {
-                throw new FormatException($"value {i + 1}: {e.Message}", e);
+                throw new FormatException($"{item} {i + origin}: {e.Message}", e);
             }
         }
         return ids;

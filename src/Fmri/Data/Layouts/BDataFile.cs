@@ -308,11 +308,11 @@ public static class BDataFile
         try
         {
             // GOD-encoded (synset + image * 1e-6) when any value has a fraction; plain whole-number ids stay as given.
-            return StimulusId.FromNumbers(values);
+            return StimulusId.FromNumbers(values, "sample", origin: 0);
         }
         catch (FormatException e)
         {
-            throw new DataFormatException(input.FilePath, key, $"{e.Message} (values counted from 1, one per sample)", e);
+            throw new DataFormatException(input.FilePath, key, e.Message, e);
         }
     }
 

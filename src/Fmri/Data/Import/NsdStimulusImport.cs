@@ -1,0 +1,70 @@
+using System.Globalization;
+using Fmri.Data.Layouts;
+using Fmri.Data.Stimuli;
+using PureHDF.Selections;
+
+namespace Fmri.Data.Import;
+
+/// <summary>
+/// The images of an NSD experiment from <c>nsd_stimuli.hdf5</c>: dataset <c>/imgBrick</c>, 73,000 x 425 x 425 x 3
+/// uint8 (C order as h5py shows it). Only the images a data set shows are read, one hyperslab of one image each, and
+/// each is brought to the requested size by the geometry rule as soon as it is read, so memory holds the output set,
+/// not the 40 GB brick. Ids are <c>nsd_NNNNN</c> (1-based NSD index, as <see cref="NsdDesign.StimulusOf"/> names trials);
+/// NSD has no category labels (-1).
+/// </summary>
+public static class NsdStimulusImport
+{
+    public const string BrickPath = "/imgBrick";
+
+    /// <summary>True when <paramref name="path"/> is an HDF5 file with <c>/imgBrick</c>.</summary>
+    public static bool Matches(string path)
+    {
+        try
+        {
+            using var input = Hdf5Input.Open(path);
+            return input.Exists(BrickPath);
+        }
+        catch (DataFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <param name="ids">The stimuli to read (<c>nsd_00042</c> ...), each once, in this order.</param>
+    /// <param name="size">Bring each image to size x size (null: keep 425 x 425).</param>
+    public static StimulusImageSet Read(string path, IReadOnlyList<StimulusId> ids, int? size, ImageGeometry geometry, IProgress<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var input = Hdf5Input.Open(path);
+        var dims = input.Shape(BrickPath, 4);
+        var type = input.Dataset(BrickPath).Type;
+        if (type.Class != PureHDF.H5DataTypeClass.FixedPoint || type.Size != 1)
+            throw input.Error(BrickPath, $"has dtype {Hdf5Input.DescribeType(type)}, expected uint8");
+        int count = checked((int)dims[0]), height = checked((int)dims[1]), width = checked((int)dims[2]), channels = checked((int)dims[3]);
+        if (channels is not (1 or 3)) throw input.Error(BrickPath, $"has {channels} channels (last axis), expected 3");
+        int outHeight = size ?? height, outWidth = size ?? width;
+        var dataset = input.Dataset(BrickPath);
+        var pixels = new byte[(long)ids.Count * outHeight * outWidth * channels];
+        var buffer = new byte[height * width * channels];
+        for (int i = 0; i < ids.Count; i++)
+        {
+            int index = IndexOf(ids[i], path, count);
+            var slab = new HyperslabSelection(4, [(ulong)(index - 1), 0, 0, 0], [1, (ulong)height, (ulong)width, (ulong)channels]);
+            input.Guard(BrickPath, () => { dataset.Read<byte>(buffer.AsSpan(), slab, null, null); return true; });
+            var one = new StimulusImageSet(buffer, 1, height, width, channels, [ids[i]], [-1], []);
+            var fitted = size is int s ? ImageGeometries.Apply(one, s, geometry) : one;
+            fitted.Pixels.CopyTo(pixels, (long)i * outHeight * outWidth * channels);
+            progress?.Report((i + 1.0) / ids.Count);
+        }
+        return new StimulusImageSet(pixels, ids.Count, outHeight, outWidth, channels, [.. ids], Enumerable.Repeat(-1, ids.Count).ToArray(), []);
+    }
+
+    private static int IndexOf(StimulusId id, string path, int count)
+    {
+        string v = id.Value ?? "";
+        if (!v.StartsWith("nsd_", StringComparison.Ordinal) || !int.TryParse(v.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            throw new DataFormatException(path, BrickPath, $"cannot hold stimulus '{v}': NSD images are named nsd_NNNNN (a 1-based index into imgBrick)");
+        if (index < 1 || index > count) throw new DataFormatException(path, BrickPath, $"has {count} images; stimulus '{v}' is outside 1..{count}");
+        return index;
+    }
+}
