@@ -19,6 +19,7 @@ public static class CommandLineApp
             TrainLdmCommand.Create(),
             GenerateCommand.Create(),
             PretrainMbmCommand.Create(),
+            ImportWeightsCommand.Create(),
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
             TrainClassifierCommand.Create(),
