@@ -97,5 +97,21 @@ public class ByodWalkthroughTests
             Assert.Equal(stimuli.CategoryNames, set.CategoryNames);
             Assert.Equal(stimuli.Pixels, set.Pixels);
         }
+
+        // NSD as it ships: the bare betas file described with what preprocessing needs; the session's trials carry
+        // nsd_NNNNN ids and the stimulus file holds exactly those images.
+        Assert.Contains(transcript, t => t.Command.StartsWith("inspect ", StringComparison.Ordinal) && t.Out.Contains("--design    nsd_expdesign.mat"));
+        var nsd = CanonicalFile.Read(Out("nsd/pre.h5"));
+        var design = NsdExpDesign.Read(Path.Combine(RepositoryPaths.Root, "tests/Fmri.Tests/Data/Import/Fixtures/nsd/nsd_expdesign.mat"), 2);
+        var session1 = Enumerable.Range(0, NsdExpDesign.TrialsPerSession).ToList();
+        Assert.Equal(session1.Count(t => !design.Shared1000[t]), nsd.Splits.Count(s => s == Fmri.Data.DataSplit.Train));
+        Assert.Equal(session1.Where(t => design.Shared1000[t]).Select(t => design.NsdIndices[t]).Distinct().Count(),
+            nsd.Splits.Count(s => s == Fmri.Data.DataSplit.Test));   // test repeats averaged per image
+        Assert.All(nsd.StimulusIds, id => Assert.StartsWith("nsd_", id.Value));
+        Assert.Equal(nsd.StimulusIds.Distinct().Order(), StimulusImageSet.Read(Out("nsd/stimuli.h5")).StimulusIds.Order());
+
+        // Released weights: each import wrote the checkpoint the reading commands look for.
+        foreach (string file in new[] { "mindvis-mbm/mbm.checkpoint.json", "sd-vae/vae.checkpoint.json", "sd-unet/unet.checkpoint.json" })
+            Assert.True(File.Exists(Out(file)), file);
     }
 }
