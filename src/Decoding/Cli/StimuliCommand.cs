@@ -60,6 +60,7 @@ public static class StimuliCommand
             string outPath = Check.OutputFile(parse.GetValue(output), "out");
             string? csvPath = parse.GetValue(csv);
             var inputs = new List<string>();
+            var partialInputs = new Dictionary<string, string>();
             var rule = ImageGeometries.Parse(parse.GetValue(geometry));
             int? size = parse.GetValue(imageSize);
             if (size is int requested) Check.AtLeast(requested, 1, "image_size");
@@ -81,10 +82,12 @@ public static class StimuliCommand
                     throw new InvalidSettingException("data", fmriPath, "is an NSD betas file; give the file 'decoding preprocess' wrote from it (its trials carry the image ids)");
                 var fmriData = Fmri.Data.Layouts.FmriFileReader.Read(fmriPath, new Fmri.Data.Layouts.FmriReadOptions { HashSource = false });
                 var wanted = fmriData.StimulusIds.Distinct().ToList();
+                using var readBytes = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
                 set = ConsoleProgress.Run("reading NSD images", 1.0, p => NsdStimulusImport.Read(from, wanted, size, rule,
-                    new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
+                    new Progress<double>(f => p.Report(new ProgressUpdate(f))), readBytes));
                 pixels = $"{wanted.Count} images of {from} read one by one (the stimuli of {fmriPath})";
-                inputs.Add(from);
+                // The brick is recorded by the bytes read from it: hashing all 40 GB would read all of it.
+                partialInputs[$"{from} (the {wanted.Count} images read, in stimulus order)"] = Convert.ToHexStringLower(readBytes.GetHashAndReset());
                 inputs.Add(fmriPath);
             }
             else
@@ -117,14 +120,14 @@ public static class StimuliCommand
                 set = ImageGeometries.Apply(set, target, rule);
             }
             else if (size is int target2 && (Directory.Exists(from) || NsdStimulusImport.Matches(from))) geometryNote = $"each image brought to {target2}x{target2} by {ImageGeometries.Name(rule)}";
-            AtomicFile.EnsureNotAnInput(outPath, [.. inputs]);
+            AtomicFile.EnsureNotAnInput(outPath, [.. inputs, from]);
             StimulusImageFile.Write(set, outPath, geometry: geometryNote);
             new RunManifest
             {
                 Command = "stimuli import",
                 Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
                 Config = new { source = from, csv = csvPath, pixels, geometry = geometryNote, count = set.Count, height = set.Height, width = set.Width, channels = set.Channels, categories = set.CategoryNames },
-                InputSha256 = RunManifest.HashInputs([.. inputs]),
+                InputSha256 = RunManifest.HashInputs([.. inputs]).Concat(partialInputs).ToDictionary(),
                 Outputs = [outPath],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,

@@ -117,6 +117,34 @@ public class NsdRealInputsTests
     }
 
     /// <summary>
+    /// NSD stores imgBrick contiguously: its images are read at their file offsets, and give the same pixels as the
+    /// chunked copy read through PureHDF; the hash of the bytes read is the SHA-256 of exactly those images' bytes.
+    /// </summary>
+    [Fact]
+    public void A_contiguous_brick_is_read_at_the_images_offsets_with_the_same_pixels_and_hash()
+    {
+        Assert.True(NsdStimulusImport.ReadsDirectly(PathOf("nsd_stimuli_contiguous.hdf5")));
+        Assert.False(NsdStimulusImport.ReadsDirectly(PathOf("nsd_stimuli.hdf5")));
+        var ids = new[] { NsdDesign.StimulusOf(77), NsdDesign.StimulusOf(2), NsdDesign.StimulusOf(120) };
+        using var hashContiguous = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var hashChunked = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var contiguous = NsdStimulusImport.Read(PathOf("nsd_stimuli_contiguous.hdf5"), ids, null, ImageGeometry.Pad, null, hashContiguous);
+        var chunked = NsdStimulusImport.Read(PathOf("nsd_stimuli.hdf5"), ids, null, ImageGeometry.Pad, null, hashChunked);
+        Assert.Equal(chunked.Pixels, contiguous.Pixels);
+        var expected = new byte[3 * 10 * 12 * 3];
+        int[] index = [77, 2, 120];
+        for (int n = 0, k = 0; n < 3; n++)
+            for (int y = 0; y < 10; y++)
+                for (int x = 0; x < 12; x++)
+                    for (int c = 0; c < 3; c++)
+                        expected[k++] = (byte)((7 * (index[n] - 1) + 3 * y + x + 50 * c) % 256);
+        Assert.Equal(expected, contiguous.Pixels);
+        string want = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(expected));
+        Assert.Equal(want, Convert.ToHexStringLower(hashContiguous.GetHashAndReset()));
+        Assert.Equal(want, Convert.ToHexStringLower(hashChunked.GetHashAndReset()));
+    }
+
+    /// <summary>
     /// A brick at NSD's real shape (73,000 x 425 x 425 x 3, 39 GB if it were all written; two images stored): reading
     /// three images allocates a few images' worth, not the brick.
     /// </summary>

@@ -8,6 +8,7 @@ Run with Debian's Python (scipy, numpy, h5py): /usr/bin/python3 make_nsd_fixture
                                    (8 x 200 subject images, NSD indices 1..120), sharedix (1 x 12 shared images)
   nsd/nsd_stimuli.hdf5             h5py: /imgBrick 120 x 10 x 12 x 3 uint8, chunked one image per chunk; pixel
                                    (i, y, x, c) of image i (0-based) = (7 i + 3 y + x + 50 c) mod 256
+  nsd/nsd_stimuli_contiguous.hdf5  h5py: the same 120 images, stored contiguously (no chunks), as NSD stores imgBrick
   nsd/subj02/betas_session01.hdf5  h5py: /betas 750 x 3 x 4 x 5 int16 (trials x Z x Y x X), chunks (750, 1, 1, 1),
                                    value = 300 x (trial / 100 + voxel / 1000), as NSD stores percent signal change x 300
   nsd/subj02/betas_session01.nii.gz  nibabel: the same betas as NIfTI-1, X x Y x Z x trials int16 (as NSD ships
@@ -57,6 +58,9 @@ expected = {
 with h5py.File(os.path.join(HERE, "nsd_stimuli.hdf5"), "w") as f:
     i, y, x, c = np.meshgrid(np.arange(brick), np.arange(10), np.arange(12), np.arange(3), indexing="ij")
     f.create_dataset("imgBrick", data=((7 * i + 3 * y + x + 50 * c) % 256).astype(np.uint8), chunks=(1, 10, 12, 3))
+# The same images stored contiguously, as NSD's own nsd_stimuli.hdf5 stores them.
+with h5py.File(os.path.join(HERE, "nsd_stimuli_contiguous.hdf5"), "w") as f:
+    f.create_dataset("imgBrick", data=((7 * i + 3 * y + x + 50 * c) % 256).astype(np.uint8))
 
 z, yy, xx = 3, 4, 5
 trial = np.arange(750).reshape(-1, 1, 1, 1)
