@@ -73,15 +73,19 @@ public static class TrainLdmCommand
 
             var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen, imageOptions.Selection(parse));
             Console.WriteLine($"training images: {data.Description}");
+            // The trainer checks the autoencoder against the preset; the batch warning comes after that check, so a
+            // mismatch is the only line printed.
+            int presetBatch = chosen.LdmTraining.TrainBatchSize;
             chosen = chosen with
             {
                 LdmTraining = chosen.LdmTraining with
                 {
-                    TrainBatchSize = SmallDataWarnings.ClampBatch(chosen.LdmTraining.TrainBatchSize, data.Images.Count, "the preset's batch", "training images"),
+                    TrainBatchSize = data.Images.Count > 0 ? Math.Min(presetBatch, data.Images.Count) : presetBatch,
                 },
             };
             var firstStage = new AutoencoderFirstStage(LoadAutoencoder(vaeFolder));
             var trainer = new LatentDiffusionTrainer(chosen, firstStage);
+            SmallDataWarnings.ClampBatch(presetBatch, data.Images.Count, "the preset's batch", "training images");
 
             var result = ConsoleProgress.Run($"train-ldm ({chosen.Name})", chosen.LdmTraining.MaxTrainSteps,
                 progress => trainer.Train(data.Images, folder, runSeed, parse.GetValue(resume), progress));

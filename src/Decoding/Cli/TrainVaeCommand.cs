@@ -55,6 +55,12 @@ public static class TrainVaeCommand
             CheckpointedTraining.CheckStart(new ModelCheckpoint(folder, VaeTrainer.CheckpointName), parse.GetValue(resume));
             string source = parse.GetValue(images)!;
             long runSeed = parse.GetValue(seed);
+            if (parse.GetValue(resume))
+            {
+                // The checkpoint's architecture is checked before any warning, so a mismatch is the only line printed.
+                var previous = new ModelCheckpoint(folder, VaeTrainer.CheckpointName);
+                previous.CheckConfig(chosen.Vae! with { ScalingFactor = previous.ReadConfig<Decoding.Models.Vae.AutoencoderKLConfig>().ScalingFactor });
+            }
             var data = TrainingImageSource.Load(source, chosen, imageOptions.Selection(parse));
             Console.WriteLine($"training images: {data.Description}");
             chosen = chosen with
