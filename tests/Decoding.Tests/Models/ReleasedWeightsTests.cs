@@ -87,6 +87,24 @@ public class ReleasedWeightsTests
         Assert.Equal("decoder.up_blocks.0.resnets.0.conv1.weight", DiffusersWeights.VaeKey("decoder.up_blocks.0.resnets.0.conv1.weight"));
     }
 
+    /// <summary>
+    /// At Stable Diffusion 1.5's size: the names and shapes a released SD-1.5 unet/ and vae/ .bin hold, written by the
+    /// fixture script from diffusers' module structure (the VAE in the deprecated attention names), are exactly the
+    /// sd15 presets' parameters after the stated mapping (models on the meta device: shapes, no storage).
+    /// </summary>
+    [Fact]
+    public void At_sd15_size_the_released_names_map_one_to_one_onto_the_presets()
+    {
+        static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+        using var unet = new Decoding.Models.Unet.UNet2DConditionModel(Decoding.Models.Unet.UNet2DConditionConfig.Sd15, device("meta"));
+        Assert.Equal(Lines(File.ReadAllText(PathOf("sd15_unet_names.txt"))), Lines(ParameterListing.Format(unet)));
+        using var vae = new Decoding.Models.Vae.AutoencoderKL(Decoding.Models.Vae.AutoencoderKLConfig.Sd15, device("meta"));
+        var released = File.ReadAllLines(PathOf("sd15_vae_names_deprecated.txt")).Where(l => l.Length > 0).ToList();
+        Assert.Contains(released, l => l.StartsWith("decoder.mid_block.attentions.0.proj_attn.weight [512, 512]", StringComparison.Ordinal));
+        var mapped = released.Select(l => DiffusersWeights.VaeKey(l[..l.IndexOf(' ')]) + l[l.IndexOf(' ')..]);
+        Assert.Equal(mapped.Order(StringComparer.Ordinal), Lines(ParameterListing.Format(vae)));
+    }
+
     [Fact]
     public void Missing_unexpected_and_mismatched_keys_are_listed_in_one_error()
     {

@@ -23,6 +23,8 @@ vae_tiny/                 a diffusers-layout AutoencoderKL (block_out_channels [
                           releases (query, key, value, proj_attn) and diffusion_pytorch_model.safetensors with the
                           current ones (to_q, to_k, to_v, to_out.0), written by the safetensors layout (8-byte header
                           length, JSON header, little-endian data) with numpy.
+sd15_unet_names.txt,      the names and shapes these rules give at Stable Diffusion 1.5's size (no weights): the keys
+sd15_vae_names_deprecated.txt  of a released SD-1.5 unet/ and vae/ .bin (the VAE with the deprecated attention names)
 unet_bad.bin              the UNet state dict with one key removed, one key added and one shape changed (bad input).
 """
 import json
@@ -303,6 +305,19 @@ del bad["conv_out.bias"]
 bad["text_projection.weight"] = torch.zeros(2, 2, dtype=torch.float16)
 bad["conv_in.weight"] = torch.zeros(4, 3, 3, 3, dtype=torch.float16)
 torch.save(bad, os.path.join(HERE, "unet_bad.bin"))
+
+# The same name rules at Stable Diffusion 1.5's size (runwayml/stable-diffusion-v1-5 unet/ and vae/ config.json),
+# names and shapes only, as diffusers' listing would print them: what a released SD-1.5 .bin holds (the VAE in the
+# deprecated names, as those files have them).
+sd15_unet = dict(unet_cfg, sample_size=64, block_out_channels=[320, 640, 1280, 1280], layers_per_block=2,
+                 down_block_types=["CrossAttnDownBlock2D"] * 3 + ["DownBlock2D"], up_block_types=["UpBlock2D"] + ["CrossAttnUpBlock2D"] * 3,
+                 cross_attention_dim=768, attention_head_dim=8, norm_num_groups=32)
+sd15_vae = dict(vae_cfg, sample_size=512, block_out_channels=[128, 256, 512, 512], layers_per_block=2,
+                down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4, norm_num_groups=32)
+for name, shapes in (("sd15_unet_names.txt", unet_shapes(sd15_unet)), ("sd15_vae_names_deprecated.txt", vae_shapes(sd15_vae, deprecated=True))):
+    with open(os.path.join(HERE, name), "w") as f:
+        for k in sorted(shapes):
+            f.write(f"{k} [{', '.join(str(d) for d in shapes[k])}]\n")
 
 for name in sorted(os.listdir(HERE)):
     p = os.path.join(HERE, name)
