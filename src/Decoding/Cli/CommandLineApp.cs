@@ -11,6 +11,8 @@ public static class CommandLineApp
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
+            ImportCommand.Create(),
+            StimuliCommand.Create(),
             InspectCommand.Create(),
             PreprocessCommand.Create(),
             TrainVaeCommand.Create(),
@@ -18,6 +20,7 @@ public static class CommandLineApp
             GenerateCommand.Create(),
             EditCommand.Create(),
             PretrainMbmCommand.Create(),
+            ImportWeightsCommand.Create(),
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
             MergeCommand.Create(),

@@ -44,7 +44,13 @@ public static class CommonOptions
     /// <summary>NSD inputs: the brain mask and the design file.</summary>
     public static (Option<string?> Mask, Option<string?> Design) Nsd() => (
         new Option<string?>("--mask") { Description = "NSD: brain mask selecting voxels (nsdgeneral.nii.gz, .nii or the project's HDF5 /mask)" },
-        new Option<string?>("--design") { Description = "NSD: design file mapping trials to stimuli (the project's JSON or HDF5; see data/README.md)" });
+        new Option<string?>("--design") { Description = "NSD: design file mapping trials to stimuli (NSD's nsd_expdesign.mat with --nsd-subject, or the project's JSON or HDF5; see data/README.md)" });
+
+    /// <summary>`--nsd-subject N`: the subject whose images nsd_expdesign.mat maps the trials to.</summary>
+    public static Option<int?> NsdSubject() => new("--nsd-subject")
+    {
+        Description = "NSD: the subject (1-8) for nsd_expdesign.mat (default: from a subjNN folder in the betas path)",
+    };
 
     public static Option<long> Seed(long defaultSeed = 0) => new("--seed")
     {
@@ -119,10 +125,10 @@ public static class CommonOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    /// <summary>An option taking several thread counts (<c>--threads 1 2</c>).</summary>
+    /// <summary>An option taking several thread counts (<c>--threads 1 2</c>), by the same convention as <see cref="Files"/>.</summary>
     public static Option<int[]> ThreadList(string name, string description) => new(name)
     {
-        Description = description,
+        Description = description + " (several: separated by spaces, or the flag repeated)",
         AllowMultipleArgumentsPerToken = true,
     };
 

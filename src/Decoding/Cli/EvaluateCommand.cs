@@ -24,7 +24,11 @@ public static class EvaluateCommand
         var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every decoded stimulus id" };
         var classifier = new Option<string?>("--classifier") { Description = "train-classifier output folder (the scoring network)" };
         var output = new Option<string?>("--out") { Description = "Output folder (metrics.json, report.md, report.html, figures)" };
-        var ways = new Option<string?>("--ways") { Description = "The n of the n-way accuracies: a range 2..10 or a list 2,5,10 (default: 2 to the number of classes)" };
+        var ways = new Option<string[]>("--ways")
+        {
+            Description = "The n of the n-way accuracies: a range 2..10 or numbers 2 5 10 (several: separated by spaces, or the flag repeated; default: 2 to the number of classes)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var data = new Option<string?>("--data") { Description = "Preprocessed (canonical) fMRI file: the data's provenance, and the reference row ridge voxels -> scoring-classifier features" };
         var lossCurves = CommonOptions.Files("--loss-curves", "Folders with training loss curves (*loss*.csv / .png) to show in the report");
         var permutations = new Option<int>("--permutations") { Description = "Random re-pairings of items and stimuli per null range", DefaultValueFactory = _ => Metrics.StimulusLevelTest.DefaultPermutations };
@@ -53,7 +57,7 @@ public static class EvaluateCommand
 
             var inputs = new EvaluationInputs(decodedPaths, stimuliFile, classifierDir, outDir, dataFile, curveFolders);
             var waysText = parse.GetValue(ways);
-            var settings = waysText is null ? null : new EvaluationSettings(ParseWays(waysText), seedValue, Permutations: permutationCount);
+            var settings = waysText is null || waysText.Length == 0 ? null : new EvaluationSettings(ParseWays(waysText), seedValue, Permutations: permutationCount);
             settings ??= DefaultSettings(classifierDir, seedValue, permutationCount);
             var report = EvaluationRun.Run(inputs, settings, started);
             ReportWriter.WriteAll(report, inputs);
@@ -76,30 +80,36 @@ public static class EvaluateCommand
         return command;
     }
 
-    /// <summary>Parses `2..10` (inclusive range) or `2,5,10`.</summary>
-    public static IReadOnlyList<int> ParseWays(string text)
+    /// <summary>Parses the values of <c>--ways</c>: each a number (<c>5</c>) or an inclusive range (<c>2..10</c>).</summary>
+    public static IReadOnlyList<int> ParseWays(IReadOnlyList<string> values)
     {
-        try
+        var ways = new List<int>();
+        foreach (string text in values)
         {
-            if (text.Contains(".."))
+            if (text.Contains(','))
+                throw new InvalidSettingException("ways", $"'{text}'", $"separate several values by spaces: --ways {text.Replace(',', ' ')}");
+            try
             {
-                var parts = text.Split("..");
-                if (parts.Length != 2) throw new FormatException();
-                int from = int.Parse(parts[0], CultureInfo.InvariantCulture), to = int.Parse(parts[1], CultureInfo.InvariantCulture);
-                if (to < from) throw new InvalidSettingException("ways", $"'{text}'", "is an empty range");
-                return Enumerable.Range(from, to - from + 1).ToArray();
+                if (text.Contains(".."))
+                {
+                    var parts = text.Split("..");
+                    if (parts.Length != 2) throw new FormatException();
+                    int from = int.Parse(parts[0], CultureInfo.InvariantCulture), to = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                    if (to < from) throw new InvalidSettingException("ways", $"'{text}'", "is an empty range");
+                    ways.AddRange(Enumerable.Range(from, to - from + 1));
+                }
+                else ways.Add(int.Parse(text, CultureInfo.InvariantCulture));
             }
-            return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            catch (FormatException)
+            {
+                throw new InvalidSettingException("ways", $"'{text}'", "is neither a number like 5 nor a range like 2..10");
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidSettingException("ways", $"'{text}'", "holds a number out of range");
+            }
         }
-        catch (FormatException)
-        {
-            throw new InvalidSettingException("ways", $"'{text}'", "is neither a range like 2..10 nor a list like 2,5,10");
-        }
-        catch (OverflowException)
-        {
-            throw new InvalidSettingException("ways", $"'{text}'", "holds a number out of range");
-        }
+        return ways.Distinct().Order().ToArray();
     }
 
     private static EvaluationSettings DefaultSettings(string classifierDir, long seed, int permutations)

@@ -19,6 +19,7 @@ public static class InspectCommand
         var layout = CommonOptions.Layout();
         var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3" };
         var (mask, design) = CommonOptions.Nsd();
+        var nsdSubject = CommonOptions.NsdSubject();
 
         var command = new Command("inspect", "Describe an fMRI file: layout, shapes, dtypes, ROIs, samples per split and run, repeats, value ranges, NaNs");
         command.Arguments.Add(file);
@@ -26,6 +27,7 @@ public static class InspectCommand
         command.Options.Add(roi);
         command.Options.Add(mask);
         command.Options.Add(design);
+        command.Options.Add(nsdSubject);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string path = Check.ExistingFile(parse.GetValue(file), "file");
@@ -35,6 +37,7 @@ public static class InspectCommand
                 Roi = parse.GetValue(roi),
                 NsdMaskPath = parse.GetValue(mask),
                 NsdDesignPath = parse.GetValue(design),
+                NsdSubject = parse.GetValue(nsdSubject),
             };
             Console.Out.Write(Describe(path, options));
             return 0;
@@ -46,7 +49,8 @@ public static class InspectCommand
     public static string Describe(string path, FmriReadOptions options)
     {
         var detected = options.Layout ?? LayoutDetector.Detect(path);
-        var listing = Hdf5Listing.List(path);
+        if (detected == FmriLayout.Nsd && (options.NsdMaskPath is null || options.NsdDesignPath is null)) return DescribeBareBetas(path);
+        IReadOnlyList<Hdf5Entry> listing = NiftiHeader.IsNiftiName(path) ? [] : Hdf5Listing.List(path);
         FmriDataset dataset = detected == FmriLayout.Nsd
             ? ConsoleProgress.Run("reading trials", 1.0, p => FmriFileReader.Read(path, options with
             {
@@ -61,8 +65,11 @@ public static class InspectCommand
         Line(text, "layout", $"{detected.ToString().ToLowerInvariant()}{(options.Layout is null ? " (detected)" : "")}");
         if (options.Roi is not null) Line(text, "roi", $"{options.Roi} ({dataset.VoxelCount} voxels read)");
 
-        text.AppendLine().AppendLine("HDF5 contents");
-        AppendListing(text, listing);
+        if (listing.Count > 0)
+        {
+            text.AppendLine().AppendLine("HDF5 contents");
+            AppendListing(text, listing);
+        }
 
         text.AppendLine().AppendLine("Data set");
         Line(text, "subject", dataset.Subject.Length == 0 ? "(not recorded)" : dataset.Subject);
@@ -104,6 +111,39 @@ public static class InspectCommand
         Line(text, "source", $"{provenance.SourceFile} ({provenance.SourceLayout})");
         if (provenance.SourceSha256.Length > 0) Line(text, "sha256", provenance.SourceSha256);
         Line(text, "steps", provenance.Steps.Count == 0 ? "(none)" : string.Join(" -> ", provenance.Steps));
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// An NSD betas file on its own (no mask, no design): trials, volume, dtype, scale, chunking, the first trial's range,
+    /// and what reading it into samples will need.
+    /// </summary>
+    private static string DescribeBareBetas(string path)
+    {
+        var d = NsdBetasFile.Describe(path);
+        var text = new StringBuilder();
+        Line(text, "file", $"{path} ({Megabytes(new FileInfo(path).Length)})");
+        bool nifti = NiftiHeader.IsNiftiName(path);
+        Line(text, "layout", nifti ? "nsd (NSD single-trial betas, NIfTI-1 4-D: X x Y x Z x trials)" : "nsd (NSD single-trial betas, HDF5 /betas: trials x Z x Y x X)");
+        if (!nifti)
+        {
+            text.AppendLine().AppendLine("HDF5 contents");
+            AppendListing(text, Hdf5Listing.List(path));
+        }
+        text.AppendLine().AppendLine("Betas");
+        Line(text, "trials", Invariant($"{d.Trials}"));
+        Line(text, "volume", Invariant($"{d.Grid.X} x {d.Grid.Y} x {d.Grid.Z} voxels (X x Y x Z): {d.Grid.Count} per trial"));
+        Line(text, "dtype", $"{d.DataType}; value / {NsdBetasFile.UnitsPerPercent:G} = percent signal change");
+        Line(text, "storage", d.Storage);
+        Line(text, "first trial", Invariant($"min {d.FirstTrial.Min:G4} %, max {d.FirstTrial.Max:G4} %, mean {d.FirstTrial.Mean:G4} % (voxels outside the brain included)"));
+        int? subject = Fmri.Data.Layouts.NsdExpDesign.SubjectFromPath(path);
+        text.AppendLine().AppendLine("To read it as samples");
+        text.AppendLine(Invariant($"  --mask      a brain mask on this {d.Grid.X} x {d.Grid.Y} x {d.Grid.Z} grid (e.g. nsdgeneral.nii.gz of the same subject and resolution)"));
+        text.AppendLine("  --design    nsd_expdesign.mat (trial -> image: masterordering, subjectim, sharedix; shared images are the test split)");
+        text.AppendLine(subject is int s
+            ? Invariant($"  subject     {s} (from the path; --nsd-subject overrides)")
+            : "  --nsd-subject N   the subject 1-8 (no subjNN folder in the path)");
+        text.AppendLine(Invariant($"  e.g. decoding preprocess {path} --mask nsdgeneral.nii.gz --design nsd_expdesign.mat --roi all -o preprocessed.h5"));
         return text.ToString();
     }
 

@@ -27,11 +27,12 @@ public static class PreprocessCommand
         var allowShared = new Option<bool>("--allow-shared-stimuli") { Description = "allow a stimulus in both train and test (recorded in provenance)" };
         var imagery = new Option<bool>("--include-imagery") { Description = "keep imagery samples (BData DataType 3)" };
         var (mask, design) = CommonOptions.Nsd();
+        var nsdSubject = CommonOptions.NsdSubject();
         var subject = new Option<string?>("--subject") { Description = "subject id to record (default: from the file)" };
 
         var command = new Command("preprocess", "ROI selection, non-finite voxel removal, detrending, z-scoring with training statistics, repeat averaging, padding; writes the canonical layout and a summary")
         {
-            input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, subject,
+            input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, nsdSubject, subject,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -62,6 +63,7 @@ public static class PreprocessCommand
                 Subject = parse.GetValue(subject),
                 NsdMaskPath = parse.GetValue(mask),
                 NsdDesignPath = parse.GetValue(design),
+                NsdSubject = parse.GetValue(nsdSubject),
                 Progress = new Progress<double>(f => p.Report(new ProgressUpdate(f))),
             }));
             var result = ConsoleProgress.Run("preprocess", 1.0, p => Preprocessor.Run(raw, options, inPath, new Progress<double>(f => p.Report(new ProgressUpdate(f)))));

@@ -56,6 +56,10 @@ public static class PretrainMbmCommand
             settings.Validate();
 
             var datasets = files.Select(f => (f, CanonicalFile.Read(f))).ToList();
+            // The pool's training share, as PretrainingPool.Build splits it: a batch larger than that is clamped.
+            int pooled = datasets.Sum(d => d.Item2.Splits.Count(split => settings.IncludeTestFmri || split == Fmri.Data.DataSplit.Train));
+            int pooledTrain = pooled - Math.Clamp((int)Math.Round(pooled * settings.HeldOutFraction), 1, Math.Max(1, pooled - 1));
+            settings = settings with { BatchSize = SmallDataWarnings.ClampBatch(settings.BatchSize, pooledTrain, "--batch", "training samples of the pool") };
             var result = ConsoleProgress.Run("masked brain modeling", settings.Epochs, progress =>
                 MaskedBrainPretraining.Run(settings, datasets, outDir, new EpochPrinter(progress)));
 
@@ -90,6 +94,8 @@ public static class PretrainMbmCommand
                 WallSeconds = clock.Elapsed.TotalSeconds,
             };
             manifest.Write(Path.Combine(outDir, "run.json"));
+            SmallDataWarnings.BelowFloor(result.FinalHeldOutCorrelation, 0.05, "pretrain-mbm", "the held-out masked-patch correlation",
+                "train longer (--epochs) or at a higher --base-lr, or pool more fMRI (--data a.h5 b.h5)");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pretrain-mbm: {result.Pool.TrainSamples} training + {result.Pool.HeldOutSamples} held-out samples, {result.Pool.TestSamplesExcluded} test samples excluded, {result.Pool.TestSamplesIncluded} included; held-out masked correlation {result.FinalHeldOutCorrelation:F3}; {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
             return 0;

@@ -80,6 +80,7 @@ public static class TrainAdapterCommand
                 model.Config.BrainEncoder, dataFile);
 
             using var alignment = options.AlignmentWeight > 0 ? DoubleConditionedLdmFolder.CategoryContexts(ldmDir, images.CategoryNames, pairs.Categories) : null;
+            options = options with { BatchSize = SmallDataWarnings.ClampBatch(options.BatchSize, pairs.Count, "--batch", "fMRI-image training pairs") };
             using var trainer = new ConditioningAdapterTrainer(model, firstStage, options);
             int stepsPerEpoch = trainer.StepsPerEpoch(pairs.Count);
             long startStep = resuming ? folder.Checkpoint.ReadTrainingState()?.Step ?? 0 : 0;
@@ -90,6 +91,8 @@ public static class TrainAdapterCommand
                     if (!ConsoleProgress.Interactive)
                         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {completed}: mean loss {meanLoss:G4} over {stepsPerEpoch} steps"));
                 }, alignment));
+
+            SmallDataWarnings.LearnedLittle(curve, "train-adapter", "train longer (--epochs) or at a higher --lr");
 
             new RunManifest
             {

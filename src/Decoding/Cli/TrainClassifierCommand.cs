@@ -20,7 +20,8 @@ public static class TrainClassifierCommand
 {
     public static Command Create()
     {
-        var images = new Option<string?>("--images") { Description = "fashion-mnist, or a folder of images with one sub-folder per category" };
+        var images = new Option<string?>("--images") { Description = "fashion-mnist, a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images), or a folder of images with one sub-folder per category" };
+        var testImages = new Option<string?>("--test-images") { Description = "held-out images to measure accuracy on (a stimulus file or a folder, all its images); default: a seeded 20% of the training images" };
         var output = new Option<string?>("--out") { Description = "Output folder (classifier.safetensors + config, classifier.json, loss curve, run.json)" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (3 reached 91.4% on Fashion-MNIST t10k)", DefaultValueFactory = _ => 3 };
@@ -32,7 +33,8 @@ public static class TrainClassifierCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-classifier", "Train the scoring classifier used by `decoding evaluate` (n-way accuracy, feature-space identification)");
-        foreach (var option in new Option[] { images, output, epochs, batch, maxTrain, imageSize, lr, seed, resume, threads }) command.Options.Add(option);
+        foreach (var option in new Option[] { images, testImages, output, epochs, batch, maxTrain, imageSize, lr, seed, resume, threads }) command.Options.Add(option);
+        var imageOptions = TrainingImageOptions.AddTo(command);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -44,15 +46,32 @@ public static class TrainClassifierCommand
             CheckpointedTraining.CheckStart(new ClassifierFolder(outDir).Checkpoint, resuming);
             torchOptions.Apply(parse);
             long seedValue = parse.GetValue(seed);
-            var options = new SmallCnnTrainingOptions(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr));
+            var options = new SmallCnnTrainingOptions(parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(lr), Augmentation: imageOptions.Augmentation(parse));
             options.Validate();
 
             var random = new Random(unchecked((int)seedValue));
-            var data = string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
-                ? ClassifierTrainingData.FashionMnistData(FashionMnist.DefaultFolder(), random)
-                : ClassifierTrainingData.Split(StimulusSources.Load(source), random, $"image folder {source}");
+            var inputFiles = new List<string>();
+            ClassifierTrainingData data;
+            if (string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase))
+            {
+                data = ClassifierTrainingData.FashionMnistData(FashionMnist.DefaultFolder(), random);
+                inputFiles.AddRange(Directory.GetFiles(FashionMnist.DefaultFolder(), "*-ubyte.gz").Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                var (set, description, files) = StimulusSource.Load(source, imageOptions.Selection(parse));
+                inputFiles.AddRange(files);
+                if (parse.GetValue(testImages) is { } heldOut)
+                {
+                    var (test, testDescription, testFiles) = StimulusSource.Load(heldOut, new TrainingStimuli { AllImages = true }, "test_images");
+                    inputFiles.AddRange(testFiles);
+                    data = new ClassifierTrainingData(set.ForDiffusion(), test.ForDiffusion(), $"trained on {description}; tested on {testDescription}");
+                }
+                else data = ClassifierTrainingData.Split(set, random, description);
+            }
             if (parse.GetValue(maxTrain) is { } limit) data = data.LimitTraining(limit, random);
             data = data.AtSize(parse.GetValue(imageSize));
+            options = options with { BatchSize = SmallDataWarnings.ClampBatch(options.BatchSize, data.Train.Count, "--batch", "training images") };
             Console.Out.WriteLine($"train-classifier: {data.Description}");
             var result = Train(data, options, seedValue, outDir, resuming);
             new RunManifest
@@ -70,13 +89,14 @@ public static class TrainClassifierCommand
                     TargetAccuracy = "> 0.88 on Fashion-MNIST",
                 },
                 Seeds = new Dictionary<string, long> { ["seed"] = seedValue },
-                InputSha256 = RunManifest.HashInputs(string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase)
-                    ? Directory.GetFiles(FashionMnist.DefaultFolder(), "*-ubyte.gz").Order(StringComparer.Ordinal).ToArray()
-                    : StimulusSources.InputFiles(source)),
+                InputSha256 = RunManifest.HashInputs([.. inputFiles]),
                 Outputs = [$"{ClassifierFolder.CheckpointName}.*", ClassifierFolder.DescriptionFile, ClassifierTrainer.LossCsvFile, ClassifierTrainer.LossPngFile],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(outDir, "run.json"));
+            int classCount = result.Description.ClassNames.Count;
+            SmallDataWarnings.BelowFloor(result.Description.TestAccuracy, 1.0 / classCount + 0.05, "train-classifier", $"held-out accuracy (chance {1.0 / classCount:F3})",
+                "train longer (--epochs), or with --augment on few images");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"train-classifier: test accuracy {result.Description.TestAccuracy:P2} on {result.Description.TestCount} held-out images ({result.Description.TrainCount} trained on); {clock.Elapsed.TotalSeconds:F1} s -> {outDir}"));
             return 0;

@@ -24,7 +24,7 @@ public static class TrainLdmCommand
     public static Command Create()
     {
         var vae = new Option<string>("--vae") { Description = "folder of a trained autoencoder (the --out of train-vae)", Required = true };
-        var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist' or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
+        var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist', a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images) or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
         var preset = new Option<string>("--preset") { Description = "model size: tiny (tests) or small (demo); must be the autoencoder's", DefaultValueFactory = _ => LatentDiffusionPreset.SmallName };
         var output = new Option<string>("--out", "-o") { Description = "model folder to write", Required = true };
         var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
@@ -40,6 +40,7 @@ public static class TrainLdmCommand
         {
             vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, previewSteps, threads,
         };
+        var imageOptions = TrainingImageOptions.AddTo(command);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -57,6 +58,7 @@ public static class TrainLdmCommand
                 {
                     MaxTrainSteps = parse.GetValue(steps) ?? chosen.LdmTraining.MaxTrainSteps,
                     CheckpointingSteps = parse.GetValue(checkpointEvery) ?? chosen.LdmTraining.CheckpointingSteps,
+                    Augmentation = imageOptions.Augmentation(parse),
                 },
             };
             chosen.Validate();
@@ -69,10 +71,21 @@ public static class TrainLdmCommand
             CheckpointedTraining.CheckStart(new LatentDiffusionModelFolder(folder).Checkpoint, parse.GetValue(resume));
             long runSeed = parse.GetValue(seed);
 
+            var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen, imageOptions.Selection(parse));
+            Console.WriteLine($"training images: {data.Description}");
+            // The trainer checks the autoencoder against the preset; the batch warning comes after that check, so a
+            // mismatch is the only line printed.
+            int presetBatch = chosen.LdmTraining.TrainBatchSize;
+            chosen = chosen with
+            {
+                LdmTraining = chosen.LdmTraining with
+                {
+                    TrainBatchSize = data.Images.Count > 0 ? Math.Min(presetBatch, data.Images.Count) : presetBatch,
+                },
+            };
             var firstStage = new AutoencoderFirstStage(LoadAutoencoder(vaeFolder));
             var trainer = new LatentDiffusionTrainer(chosen, firstStage);
-            var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen);
-            Console.WriteLine($"training images: {data.Description}");
+            SmallDataWarnings.ClampBatch(presetBatch, data.Images.Count, "the preset's batch", "training images");
 
             var result = ConsoleProgress.Run($"train-ldm ({chosen.Name})", chosen.LdmTraining.MaxTrainSteps,
                 progress => trainer.Train(data.Images, folder, runSeed, parse.GetValue(resume), progress));
@@ -102,6 +115,7 @@ public static class TrainLdmCommand
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(folder, "run.json"));
 
+            SmallDataWarnings.LearnedLittle(result.Curve, "train-ldm", "train longer (--steps), or with --augment on few images");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained the latent diffusion model to step {result.Steps} (loss {result.Curve.Points[^1].Loss:G4}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));
             return 0;

@@ -20,7 +20,7 @@ public static class TrainVaeCommand
 
     public static Command Create()
     {
-        var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist' or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
+        var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist', a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images) or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
         var preset = new Option<string>("--preset") { Description = "model size: tiny (tests) or small (demo)", DefaultValueFactory = _ => LatentDiffusionPreset.SmallName };
         var output = new Option<string>("--out", "-o") { Description = "folder for the checkpoint, loss curve and run.json", Required = true };
         var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
@@ -33,6 +33,7 @@ public static class TrainVaeCommand
         {
             images, preset, output, steps, resume, seed, checkpointEvery, threads,
         };
+        var imageOptions = TrainingImageOptions.AddTo(command);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -46,6 +47,7 @@ public static class TrainVaeCommand
                 {
                     MaxTrainSteps = parse.GetValue(steps) ?? chosen.VaeTraining.MaxTrainSteps,
                     CheckpointingSteps = parse.GetValue(checkpointEvery) ?? chosen.VaeTraining.CheckpointingSteps,
+                    Augmentation = imageOptions.Augmentation(parse),
                 },
             };
             chosen.Validate();
@@ -53,9 +55,22 @@ public static class TrainVaeCommand
             CheckpointedTraining.CheckStart(new ModelCheckpoint(folder, VaeTrainer.CheckpointName), parse.GetValue(resume));
             string source = parse.GetValue(images)!;
             long runSeed = parse.GetValue(seed);
-            var trainer = new VaeTrainer(chosen);
-            var data = TrainingImageSource.Load(source, chosen);
+            if (parse.GetValue(resume))
+            {
+                // The checkpoint's architecture is checked before any warning, so a mismatch is the only line printed.
+                var previous = new ModelCheckpoint(folder, VaeTrainer.CheckpointName);
+                previous.CheckConfig(chosen.Vae! with { ScalingFactor = previous.ReadConfig<Decoding.Models.Vae.AutoencoderKLConfig>().ScalingFactor });
+            }
+            var data = TrainingImageSource.Load(source, chosen, imageOptions.Selection(parse));
             Console.WriteLine($"training images: {data.Description}");
+            chosen = chosen with
+            {
+                VaeTraining = chosen.VaeTraining with
+                {
+                    TrainBatchSize = SmallDataWarnings.ClampBatch(chosen.VaeTraining.TrainBatchSize, data.Images.Count, "the preset's batch", "training images"),
+                },
+            };
+            var trainer = new VaeTrainer(chosen);
 
             var result = ConsoleProgress.Run($"train-vae ({chosen.Name})", chosen.VaeTraining.MaxTrainSteps,
                 progress => trainer.Train(data.Images, folder, runSeed, parse.GetValue(resume), progress));
@@ -79,6 +94,7 @@ public static class TrainVaeCommand
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(folder, "run.json"));
 
+            SmallDataWarnings.LearnedLittle(result.Curve, "train-vae", "train longer (--steps), or with --augment on few images");
             var last = result.Curve.Points[^1];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained the autoencoder to step {result.Steps} (loss {last.Loss:G4}), scaling factor {result.Vae.ScalingFactor:G5}, in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));

@@ -114,7 +114,9 @@ public sealed class LatentDiffusionTrainer
         using var labels = allLabels.index_select(0, subset);                                         // (M)
         long count = subset.shape[0];
         progress?.Report(new ProgressUpdate(run.Step, $"encoding {count} training images"));
-        var (latentMean, latentStd) = EncodeAll(trainPixels, device);
+        // With augmentation each batch is transformed and encoded when drawn; without, every posterior is computed once.
+        var augmentation = Options.Augmentation;
+        var (latentMean, latentStd) = augmentation is null ? EncodeAll(trainPixels, device) : (empty(0), empty(0));
         using var _mean = latentMean;
         using var _std = latentStd;
         using var classTokens = tokenizer.EncodeBatch(images.ClassNames).to(device);               // (K, L)
@@ -133,8 +135,19 @@ public sealed class LatentDiffusionTrainer
             int b = Options.TrainBatchSize;
             var index = Minibatches.DrawWithReplacement(count, b, generator);                        // (B)
             var deviceIndex = index.to(device);
-            var mean = latentMean.index_select(0, deviceIndex);                                       // (B, c, h, w)
-            var std = latentStd.index_select(0, deviceIndex);
+            Tensor mean, std;                                                                         // (B, c, h, w) each
+            if (augmentation is null)
+            {
+                mean = latentMean.index_select(0, deviceIndex);
+                std = latentStd.index_select(0, deviceIndex);
+            }
+            else
+            {
+                using var noGrad = no_grad();
+                var x = augmentation.Apply(ImageTensors.ToModelRange(trainPixels.index_select(0, index), device), generator, background: -1.0);
+                var posterior = FirstStage.Encode(x);
+                (mean, std) = (posterior.Mean, posterior.Std);
+            }
             var posteriorNoise = randn(mean.shape, generator: generator).to(device);
             var z0 = (mean + std * posteriorNoise) * scale;                                           // z_0 = scale · (μ + σ ε')
             var noise = randn(z0.shape, generator: generator).to(device);                             // ε

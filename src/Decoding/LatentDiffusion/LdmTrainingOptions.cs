@@ -55,6 +55,9 @@ public sealed record LdmTrainingOptions
     /// </summary>
     [JsonPropertyName("max_train_images")] public int? MaxTrainImages { get; init; }
 
+    /// <summary>Random affine augmentation of each training batch before it is encoded (small-data mode, <c>--augment</c>); null: none.</summary>
+    [JsonPropertyName("augmentation")] public Fmri.Core.Imaging.AffineAugmentation? Augmentation { get; init; }
+
     /// <summary>The learning rate of each step.</summary>
     public Func<long, double> LearningRateAt() => LrScheduler == LearningRateSchedule.Cosine
         ? LearningRateSchedules.CosineWithWarmup(LearningRate, LrWarmupSteps, Math.Max(MaxTrainSteps, LrWarmupSteps + 1))

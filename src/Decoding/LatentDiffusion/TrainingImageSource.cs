@@ -16,19 +16,23 @@ public sealed record TrainingImages(LabelledImages Images, string Description, I
 /// models never train on the experiment pool (t10k 0-4,999), whose images the simulated fMRI experiments show
 /// (<see cref="FashionMnist.ExperimentPoolSize"/>).</item>
 /// <item>a folder holding Fashion-MNIST IDX files: the same rule on its files;</item>
+/// <item>a stimulus file (<c>decoding stimuli import</c>): its training stimuli only, chosen by the fMRI file's
+/// training split or an id list (<see cref="TrainingStimuli"/>);</item>
 /// <item>any other folder: PNG/JPEG images in one sub-folder per class (the class name is the sub-folder's).</item>
 /// </list>
-/// Images are then fitted to the preset's size (28x28 is centred on a zero 32x32 canvas; larger images are shrunk)
-/// and converted to its channel count.
+/// Images are then brought to the preset's size by the project's one rule, <see cref="ImageGeometry.Pad"/> (28x28 is
+/// centred on a black 32x32 canvas; larger images are shrunk keeping their aspect), said in the description, and
+/// converted to its channel count.
 /// </summary>
 public static class TrainingImageSource
 {
     public const string FashionMnistName = "fashion-mnist";
 
-    public static TrainingImages Load(string source, LatentDiffusionPreset preset)
+    public static TrainingImages Load(string source, LatentDiffusionPreset preset, TrainingStimuli? selection = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         ArgumentNullException.ThrowIfNull(preset);
+        selection ??= new TrainingStimuli();
         StimulusImageSet set;
         string description;
         IReadOnlyList<string> files;
@@ -42,15 +46,14 @@ public static class TrainingImageSource
         }
         else
         {
-            if (!Directory.Exists(source))
-                throw new InvalidSettingException("images", source, $"is neither '{FashionMnistName}' nor a folder of images");
-            set = ImageFolder.Load(source, preset.ImageSize, preset.ImageSize, preset.ImageChannels == 1 ? ImageColor.Greyscale : ImageColor.Rgb);
-            description = $"image folder {source}";
-            files = Directory.GetFiles(source, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+            (set, description, files) = StimulusSource.Load(source, selection);
         }
-        if (set.Height != preset.ImageSize || set.Width != preset.ImageSize) set = set.FitTo(preset.ImageSize, preset.ImageSize);
+        string geometry = ImageGeometries.Describe(set.Height, set.Width, preset.ImageSize, ImageGeometry.Pad);
+        set = ImageGeometries.Apply(set, preset.ImageSize, ImageGeometry.Pad);
         if (set.Channels == 3 && preset.ImageChannels == 1) set = set.ToGreyscale();
+        if (set.CategoryLabels.Any(l => l < 0))
+            throw new InvalidSettingException("images", source, $"has {set.CategoryLabels.Count(l => l < 0)} images without a category; the class-conditional models need one per image (import the labels with the images)");
         var images = LabelledImages.FromStimuli(set);
-        return new TrainingImages(images, $"{description}: {images.Count} images of {images.ClassNames.Count} classes", files);
+        return new TrainingImages(images, $"{description}: {images.Count} images of {images.ClassNames.Count} classes; geometry {geometry}", files);
     }
 }

@@ -90,6 +90,7 @@ public sealed class VaeTrainer
             using var scope = NewDisposeScope();
             var index = Minibatches.DrawWithReplacement(pixels.shape[0], Options.TrainBatchSize, generator);   // (B)
             var x = ImageTensors.ToModelRange(pixels.index_select(0, index), device);               // (B, C, S, S)
+            if (Options.Augmentation is { } augmentation) x = augmentation.Apply(x, generator, background: -1.0);   // black is -1
             var terms = AutoencoderKLLoss.Compute(vae, x, generator, Options.KlWeight, ReconstructionLoss.L1);
             optimizer.zero_grad();
             TorchBackends.Backward(terms.Total); // oneDNN in the backward pass only where it is safe (TorchBackends)

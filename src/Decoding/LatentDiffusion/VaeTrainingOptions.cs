@@ -53,6 +53,9 @@ public sealed record VaeTrainingOptions
     /// <summary>Training images encoded to estimate the latent scaling factor 1/std(z) after training.</summary>
     [JsonPropertyName("scaling_factor_images")] public int ScalingFactorImages { get; init; } = 2000;
 
+    /// <summary>Random affine augmentation of each training batch (small-data mode, <c>--augment</c>); null: none.</summary>
+    [JsonPropertyName("augmentation")] public Fmri.Core.Imaging.AffineAugmentation? Augmentation { get; init; }
+
     /// <summary>The learning rate of each step.</summary>
     public Func<long, double> LearningRateAt() => LrScheduler == LearningRateSchedule.Cosine
         ? LearningRateSchedules.CosineWithWarmup(LearningRate, LrWarmupSteps, Math.Max(MaxTrainSteps, LrWarmupSteps + 1))
@@ -72,6 +75,7 @@ public sealed record VaeTrainingOptions
         TrainingChecks.PositiveFinite(owner, "adam_epsilon", AdamEpsilon);
         TrainingChecks.PositiveFinite(owner, "max_grad_norm", MaxGradNorm);
         TrainingChecks.NonNegativeFinite(owner, "kl_weight", KlWeight);
+        Augmentation?.Validate();
         TrainingChecks.Positive(owner, "checkpointing_steps", CheckpointingSteps);
         TrainingChecks.Positive(owner, "scaling_factor_images", ScalingFactorImages);
         return this;

@@ -30,6 +30,43 @@ public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
         return FromSynsetAndImage((long)synset, (int)rounded);
     }
 
+    /// <summary>
+    /// Ids stored as numbers (a BData <c>stimulus_id</c> column, an id variable of a MATLAB or NumPy file). When any
+    /// value has a fractional part the column is in the GOD encoding and every value is parsed as synset + image *
+    /// 1e-6 (a whole value is image 0 of its synset); when all are whole numbers they are plain ids and stay as given,
+    /// as text without decimals ("1", "2", ..., "100").
+    /// </summary>
+    /// <exception cref="FormatException">A value is not finite, or not a GOD id in a GOD-encoded column; the message names its position as <paramref name="item"/> N, counted from <paramref name="origin"/>.</exception>
+    public static StimulusId[] FromNumbers(IReadOnlyList<double> values, string item = "value", int origin = 1)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        bool godEncoded = values.Any(v => double.IsFinite(v) && v != Math.Floor(v));
+        var ids = new StimulusId[values.Count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            double v = values[i];
+            if (!double.IsFinite(v) || Math.Abs(v) > 1e15)
+                throw new FormatException($"{item} {i + origin} is {v.ToString("R", CultureInfo.InvariantCulture)}, not a stimulus id");
+            try
+            {
+                ids[i] = godEncoded ? FromGodNumber(v) : new StimulusId(((long)v).ToString(CultureInfo.InvariantCulture));
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{item} {i + origin}: {e.Message}", e);
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>True when the id is a plain non-negative integer ("17"), which a BData <c>stimulus_id</c> column can hold as a whole number.</summary>
+    public bool TryGetPlainInteger(out long number)
+    {
+        number = 0;
+        return Value is { Length: > 0 and <= 15 } v && v.All(char.IsAsciiDigit) && (v.Length == 1 || v[0] != '0')
+            && long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out number);
+    }
+
     /// <summary>The id of image <paramref name="image"/> of WordNet synset <paramref name="synset"/>: "n{synset:D8}_{image}".</summary>
     public static StimulusId FromSynsetAndImage(long synset, int image)
     {

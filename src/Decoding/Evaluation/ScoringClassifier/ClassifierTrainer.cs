@@ -69,7 +69,9 @@ public static class ClassifierTrainer
                 using var scope = NewDisposeScope();
                 long start = (long)s * options.BatchSize, count = Math.Min(options.BatchSize, n - start);
                 var batchIndex = order!.narrow(0, start, count).to(allImages.device);
-                var logits = classifier.call(allImages.index_select(0, batchIndex));         // (B, classes); call runs forward hooks
+                var batch = allImages.index_select(0, batchIndex);                            // (B, C, S, S)
+                if (options.Augmentation is { } augmentation) batch = augmentation.Apply(batch, generator, background: 0.0);
+                var logits = classifier.call(batch);                                          // (B, classes); call runs forward hooks
                 var loss = functional.cross_entropy(logits, allLabels.index_select(0, batchIndex));
                 optimizer.zero_grad();
                 TorchBackends.Backward(loss); // oneDNN in the backward pass only where it is safe (TorchBackends)

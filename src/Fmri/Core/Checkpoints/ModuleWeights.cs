@@ -41,7 +41,7 @@ public static class ModuleWeights
 
     /// <summary>
     /// Copies <paramref name="tensors"/> into the module's state dict under <c>no_grad</c>, after checking that the
-    /// key sets are equal and every shape matches. Element types are converted only when no value can change
+    /// key sets are equal and every shape matches (missing, unexpected and mismatched keys are listed in one message). Element types are converted only when no value can change
     /// (F16 or BF16 into F32, F32 into F64, narrower into wider integers); otherwise the load is refused.
     /// Nothing is copied unless every check passes.
     /// </summary>
@@ -69,6 +69,11 @@ public static class ModuleWeights
                 parts.Add($"{missing.Count} missing key(s) (in the module, not in the file): {ListKeys(missing)}");
             if (unexpected.Count > 0)
                 parts.Add($"{unexpected.Count} unexpected key(s) (in the file, not in the module): {ListKeys(unexpected)}");
+            // The keys both sides have are checked too, so that one message lists everything that does not fit.
+            var mismatched = target.Where(t => available.TryGetValue(t.Key, out var a) && !a.shape.SequenceEqual(t.Value.shape))
+                .Select(t => $"{t.Key}: file {SafetensorsHeader.ShapeText(available[t.Key].shape)}, module {SafetensorsHeader.ShapeText(t.Value.shape)}").ToList();
+            if (mismatched.Count > 0)
+                parts.Add($"{mismatched.Count} shape mismatch(es): {ListKeys(mismatched)}");
             string what = prefix is null ? "" : $" under prefix '{prefix}'";
             throw new DataFormatException(source, "state dict", $"does not match {module.GetName()}{what}: {string.Join("; ", parts)}");
         }

@@ -305,19 +305,15 @@ public static class BDataFile
         if (key == ImageIndexKey)
             return Array.ConvertAll(ReadIntegerLabels(input, meta, matrixPath, key, samples), n => new StimulusId(string.Create(CultureInfo.InvariantCulture, $"{ImageIdPrefix}{n}")));
         var values = ReadColumn(input, meta, matrixPath, key, samples);
-        var ids = new StimulusId[samples];
-        for (int i = 0; i < samples; i++)
+        try
         {
-            try
-            {
-                ids[i] = StimulusId.FromGodNumber(values[i]);
-            }
-            catch (FormatException e)
-            {
-                throw new DataFormatException(input.FilePath, key, $"sample {i}: {e.Message}", e);
-            }
+            // GOD-encoded (synset + image * 1e-6) when any value has a fraction; plain whole-number ids stay as given.
+            return StimulusId.FromNumbers(values, "sample", origin: 0);
         }
-        return ids;
+        catch (FormatException e)
+        {
+            throw new DataFormatException(input.FilePath, key, e.Message, e);
+        }
     }
 
     private static (int[] Labels, IReadOnlyList<string> Names) ReadCategories(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
@@ -360,13 +356,16 @@ public static class BDataFile
     {
         if (ids.All(id => id.TryGetSynsetAndImage(out _, out _)))
             return (StimulusKey, "1 = Stimulus ID (WordNet synset number + image number * 1e-6)", Array.ConvertAll(ids, id => id.ToGodNumber()));
+        // Plain whole-number ids ("1" ... "100") are stored as they are; the reader keeps a column without fractions as plain ids.
+        if (ids.All(id => id.TryGetPlainInteger(out _)))
+            return (StimulusKey, "1 = Stimulus ID (plain number)", Array.ConvertAll(ids, id => { id.TryGetPlainInteger(out long n); return (double)n; }));
         var indices = new double[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
             string v = ids[i].Value ?? "";
             if (!v.StartsWith(ImageIdPrefix, StringComparison.Ordinal)
                 || !int.TryParse(v.AsSpan(ImageIdPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-                throw new ArgumentException($"{path}: stimulus_id: BData stores stimulus ids as numbers; '{v}' (sample {i}) is neither a WordNet id nSSSSSSSS_I nor image_N");
+                throw new ArgumentException($"{path}: stimulus_id: BData stores stimulus ids as numbers; '{v}' (sample {i}) is neither a WordNet id nSSSSSSSS_I, a plain number nor image_N (all ids of a file must be of one kind); write the canonical layout instead");
             indices[i] = n;
         }
         return (ImageIndexKey, "1 = Image index", indices);

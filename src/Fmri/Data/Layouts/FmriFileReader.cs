@@ -17,9 +17,10 @@ public static class FmriFileReader
                 if (options.Roi is not null)
                     throw new InvalidSettingException("roi", null, $"applies to BData and canonical files; the voxels of the NSD betas file {path} are selected by {{mask}}");
                 if (options.NsdMaskPath is null || options.NsdDesignPath is null)
-                    throw new InvalidSettingException("mask", null, $"is required for the NSD betas file {path} (e.g. nsdgeneral.nii.gz), and so is {{design}} (the trial -> stimulus design)");
+                    throw new InvalidSettingException(options.NsdMaskPath is null ? "mask" : "design", null,
+                        $"is required for the NSD betas file {path}: {{mask}} selects the voxels (e.g. nsdgeneral.nii.gz) and {{design}} maps trials to images (nsd_expdesign.mat); 'decoding inspect {path}' describes the file without them");
                 var mask = NsdMask.Read(options.NsdMaskPath);
-                var design = NsdDesign.Read(options.NsdDesignPath);
+                var design = NsdDesign.Read(options.NsdDesignPath, options.NsdSubject ?? NsdExpDesign.SubjectFromPath(path));
                 return NsdBetasFile.Read([path], mask, design, options.Progress, options.HashSource);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), layout, "unknown layout");

@@ -15,8 +15,11 @@ public sealed record FmriReadOptions
     /// <summary>NSD only: the brain mask selecting voxels (NIfTI .nii/.nii.gz or the project's HDF5 mask).</summary>
     public string? NsdMaskPath { get; init; }
 
-    /// <summary>NSD only: the design file (the project's JSON or HDF5; see data/README.md).</summary>
+    /// <summary>NSD only: the design file (NSD's nsd_expdesign.mat, or the project's JSON or HDF5; see data/README.md).</summary>
     public string? NsdDesignPath { get; init; }
+
+    /// <summary>NSD only: the subject (1-8) whose images <c>nsd_expdesign.mat</c> maps trials to; default: a <c>subjNN</c> folder in the betas path.</summary>
+    public int? NsdSubject { get; init; }
 
     /// <summary>NSD only: fraction of trials read, after each trial.</summary>
     public IProgress<double>? Progress { get; init; }

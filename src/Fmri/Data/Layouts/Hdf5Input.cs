@@ -41,6 +41,38 @@ internal sealed class Hdf5Input : IDisposable
 
     public void Dispose() => file.Dispose();
 
+    /// <summary>
+    /// The byte offset in the file of a contiguous dataset's values, or null (chunked or compact storage, space not
+    /// allocated, a user block before the superblock, or the offset not found). PureHDF 2.2.0 keeps the storage
+    /// address internal (<c>InternalDataLayout.Properties.Address</c>), so it is read by reflection; when that fails
+    /// callers read through PureHDF as usual.
+    /// </summary>
+    public long? ContiguousDataOffset(string path)
+    {
+        try
+        {
+            var dataset = Dataset(path);
+            if (dataset.Layout.Class != H5DataLayoutClass.Contiguous || !SuperblockAtStart()) return null;
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            object? layout = dataset.GetType().GetProperty("InternalDataLayout", Any)?.GetValue(dataset);
+            object? properties = layout?.GetType().GetProperty("Properties", Any)?.GetValue(layout);
+            object? address = properties?.GetType().GetProperty("Address", Any)?.GetValue(properties);
+            return address is ulong a && a < (ulong)new FileInfo(FilePath).Length ? (long)a : null;
+        }
+        catch (System.Reflection.TargetInvocationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the HDF5 signature is at byte 0 (no user block), so storage addresses are file offsets.</summary>
+    private bool SuperblockAtStart()
+    {
+        using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Span<byte> head = stackalloc byte[4];
+        return stream.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'H' && head[2] == (byte)'D' && head[3] == (byte)'F';
+    }
+
     /// <summary>Runs a PureHDF call, turning its exceptions into a <see cref="DataFormatException"/> for <paramref name="field"/>.</summary>
     public T Guard<T>(string field, Func<T> action)
     {
@@ -99,6 +131,9 @@ internal sealed class Hdf5Input : IDisposable
             return dataset;
         });
     }
+
+    /// <summary>The object an HDF5 object reference points to (MATLAB v7.3 cells hold such references into <c>/#refs#</c>).</summary>
+    public IH5Object Dereference(NativeObjectReference1 reference, string field) => Guard(field, () => file.Get(reference));
 
     /// <summary>The group at <paramref name="path"/>; a clear error when it is missing or is a dataset.</summary>
     public IH5Group Group(string path)

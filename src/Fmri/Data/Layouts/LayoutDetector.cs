@@ -6,11 +6,13 @@ public static class LayoutDetector
 {
     /// <summary>
     /// Canonical: root attribute <c>layout</c> = "fmri-decoding/canonical", or <c>/voxels</c> with a <c>/samples</c> group.
-    /// BData: <c>/dataset</c> or <c>/dataSet</c> with a <c>/metadata</c> or <c>/metaData</c> group. NSD: <c>/betas</c>.
+    /// A <c>.nii</c>/<c>.nii.gz</c> file: NSD betas. BData: <c>/dataset</c> or <c>/dataSet</c> with a <c>/metadata</c> or <c>/metaData</c> group. NSD: <c>/betas</c>.
     /// Anything else: <see cref="DataFormatException"/> listing the top-level names with their shapes and dtypes.
     /// </summary>
     public static FmriLayout Detect(string path)
     {
+        // NSD also ships its betas as NIfTI-1 (betas_sessionNN.nii.gz); the reader checks the header.
+        if (NiftiHeader.IsNiftiName(path)) return FmriLayout.Nsd;
         using var input = Hdf5Input.Open(path);
         return Detect(input);
     }

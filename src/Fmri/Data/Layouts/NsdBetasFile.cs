@@ -13,7 +13,8 @@ namespace Fmri.Data.Layouts;
 /// touches a chunk per voxel: the reader reads trial by trial, only the mask's voxels (runs of consecutive voxels
 /// along X as one hyperslab selection), and keeps the chunks it visits in a cache bounded by the size of the kept
 /// voxels of the session plus one trial volume, so every chunk is decoded once and memory does not grow with the
-/// whole session.
+/// whole session. NSD's NIfTI form, <c>betas_sessionNN.nii.gz</c> (X x Y x Z x trials int16, same values), is read
+/// in one pass volume after volume, keeping the mask's voxels of each.
 /// </summary>
 public static partial class NsdBetasFile
 {
@@ -43,10 +44,18 @@ public static partial class NsdBetasFile
             int session = SessionFromName(file) ?? (k < designSessions.Length ? designSessions[k]
                 : throw new ArgumentException($"{file}: no session number in the name and the design lists only {designSessions.Length} sessions"));
             var rows = design.TrialsOf(session);
-            using var input = Hdf5Input.Open(file);
-            var (trials, _) = CheckBetas(input, mask);
+            int trials;
+            if (NiftiHeader.IsNiftiName(file))
+            {
+                trials = CheckNifti(file, mask).Trials;
+            }
+            else
+            {
+                using var input = Hdf5Input.Open(file);
+                trials = CheckBetas(input, mask).Trials;
+            }
             if (rows.Length != trials)
-                throw input.Error(BetasPath, $"has {trials} trials but the design lists {rows.Length} for session {session}");
+                throw new DataFormatException(file, NiftiHeader.IsNiftiName(file) ? "dim[4]" : BetasPath, $"has {trials} trials but the design lists {rows.Length} for session {session}");
             plan.Add((file, session, rows));
         }
 
@@ -58,6 +67,11 @@ public static partial class NsdBetasFile
         int done = 0;
         foreach (var (file, _, rows) in plan)
         {
+            if (NiftiHeader.IsNiftiName(file))
+            {
+                done = ReadNifti(file, mask, rows.Length, voxels, done, total, progress);
+                continue;
+            }
             using var input = Hdf5Input.Open(file);
             var betas = input.Dataset(BetasPath);
             long budget = (long)kept * rows.Length * sizeof(short) + mask.Shape.Count * sizeof(short);
@@ -123,15 +137,119 @@ public static partial class NsdBetasFile
         AtomicFile.Write(path, tmp => file.Write(tmp));
     }
 
-    /// <summary>Checks <c>/betas</c> is int16, rank 4, on the mask's grid; returns (trials, grid).</summary>
-    private static (int Trials, VolumeShape Grid) CheckBetas(Hdf5Input input, NsdMask mask)
+    /// <summary>What a bare betas file holds, without a mask or a design: for <c>decoding inspect</c>.</summary>
+    /// <param name="Trials">Trials in the session.</param>
+    /// <param name="Grid">The volume as a C-order (Z, Y, X) shape: HDF5 /betas is trials x Z x Y x X, NIfTI is X x Y x Z x trials.</param>
+    /// <param name="DataType">The stored type (int16 in the released files).</param>
+    /// <param name="Storage">How the values are stored: the HDF5 chunk shape, contiguous, or NIfTI (gzip) volume after volume.</param>
+    /// <param name="FirstTrial">Minimum, maximum and mean of the first trial's volume in percent signal change (stored / 300), zeros outside the brain included.</param>
+    public sealed record Description(int Trials, VolumeShape Grid, string DataType, string Storage, (double Min, double Max, double Mean) FirstTrial);
+
+    /// <summary>Describes one session file (HDF5 <c>/betas</c> or NIfTI-1 4-D), reading only its first trial.</summary>
+    public static Description Describe(string path)
+    {
+        short[] first;
+        VolumeShape grid;
+        int trials;
+        string storage;
+        if (NiftiHeader.IsNiftiName(path))
+        {
+            (trials, grid) = CheckNifti(path, mask: null);
+            var (header, stream) = NiftiHeader.OpenStream(path);
+            using (stream)
+            {
+                first = new short[grid.Count];
+                ReadNiftiVolume(stream, header, path, 0, first);
+            }
+            storage = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                ? "NIfTI-1, gzip-compressed: read volume after volume in one pass"
+                : "NIfTI-1: read volume after volume in one pass";
+        }
+        else
+        {
+            using var input = Hdf5Input.Open(path);
+            (trials, grid) = CheckBetas(input, mask: null);
+            var dataset = input.Dataset(BetasPath);
+            var layout = input.Guard(BetasPath, () => dataset.Layout);
+            storage = layout.Class == H5DataLayoutClass.Chunked
+                ? $"HDF5 chunks {string.Join(" x ", layout.Chunks)}" + (layout.Chunks[0] > 1 ? " (a chunk holds one voxel's trials: reading goes trial by trial through a bounded chunk cache)" : "")
+                : "HDF5, contiguous";
+            first = new short[grid.Count];
+            var slab = new HyperslabSelection(4, [0, 0, 0, 0], [1, (ulong)grid.Z, (ulong)grid.Y, (ulong)grid.X]);
+            input.Guard(BetasPath, () => { dataset.Read<short>(first.AsSpan(), slab, null, null); return true; });
+        }
+        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+        foreach (short v in first)
+        {
+            double p = v / UnitsPerPercent;
+            min = Math.Min(min, p);
+            max = Math.Max(max, p);
+            sum += p;
+        }
+        return new Description(trials, grid, "int16", storage, (min, max, sum / first.Length));
+    }
+
+    /// <summary>
+    /// Checks a NIfTI-1 session file is 4-D int16 (X x Y x Z x trials, as NSD ships <c>betas_sessionNN.nii.gz</c>) on the
+    /// mask's grid; returns (trials, grid as Z x Y x X). X is fastest on disk, so a volume's file order is the C order
+    /// of the (Z, Y, X) grid the mask indexes.
+    /// </summary>
+    private static (int Trials, VolumeShape Grid) CheckNifti(string path, NsdMask? mask)
+    {
+        var (header, stream) = NiftiHeader.OpenStream(path);
+        stream.Dispose();
+        var dims = header.Dimensions;
+        if (dims.Length != 4)
+            throw new DataFormatException(path, "dim", $"is {string.Join(" x ", dims)}; NSD betas are 4-D, X x Y x Z x trials");
+        if (header.DataTypeCode != 4 || header.Scaling is not null)
+            throw new DataFormatException(path, "datatype", $"is {header.DataTypeName}{(header.Scaling is null ? "" : " with scl_slope/scl_inter")}, expected unscaled int16 (percent signal change x 300) as NSD ships its betas");
+        var grid = new VolumeShape(dims[2], dims[1], dims[0]);
+        if (mask is not null && grid != mask.Shape)
+            throw new DataFormatException(path, "dim", $"volume is {grid} (Z x Y x X) but the mask '{mask.Name}' is {mask.Shape}");
+        return (dims[3], grid);
+    }
+
+    /// <summary>
+    /// Streams the volumes of a NIfTI session into rows <paramref name="done"/>.. of <paramref name="voxels"/>, keeping
+    /// the mask's voxels; memory holds one volume. Returns the rows filled so far.
+    /// </summary>
+    private static int ReadNifti(string path, NsdMask mask, int trials, float[] voxels, int done, int total, IProgress<double>? progress)
+    {
+        var (header, stream) = NiftiHeader.OpenStream(path);
+        using var _ = stream;
+        int kept = mask.Count;
+        var volume = new short[mask.Shape.Count];
+        for (int t = 0; t < trials; t++)
+        {
+            ReadNiftiVolume(stream, header, path, t, volume);
+            var row = voxels.AsSpan((int)((long)done * kept), kept);
+            for (int v = 0; v < kept; v++) row[v] = volume[mask.VoxelIndices[v]] / UnitsPerPercent;
+            done++;
+            progress?.Report((double)done / total);
+        }
+        return done;
+    }
+
+    /// <summary>Reads the next int16 volume of a NIfTI stream (trial <paramref name="trial"/>, for the message when the file ends early).</summary>
+    private static void ReadNiftiVolume(Stream stream, NiftiHeader header, string path, int trial, short[] volume)
+    {
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(volume.AsSpan());
+        int got = NiftiHeader.ReadFully(stream, bytes, path);
+        if (got < bytes.Length)
+            throw new DataFormatException(path, "data", $"is truncated: it ends in trial {trial + 1} of {header.Dimensions[3]}");
+        if (header.LittleEndian != BitConverter.IsLittleEndian)
+            for (int i = 0; i < volume.Length; i++) volume[i] = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(volume[i]);
+    }
+
+    /// <summary>Checks <c>/betas</c> is int16, rank 4, on the mask's grid (when given); returns (trials, grid).</summary>
+    private static (int Trials, VolumeShape Grid) CheckBetas(Hdf5Input input, NsdMask? mask)
     {
         var dims = input.Shape(BetasPath, 4);
         var type = input.Dataset(BetasPath).Type;
         if (type.Class != H5DataTypeClass.FixedPoint || type.Size != 2 || !type.FixedPoint.IsSigned)
             throw input.Error(BetasPath, $"has dtype {Hdf5Input.DescribeType(type)}, expected int16 (percent signal change x 300)");
         var grid = new VolumeShape(checked((int)dims[1]), checked((int)dims[2]), checked((int)dims[3]));
-        if (grid != mask.Shape)
+        if (mask is not null && grid != mask.Shape)
             throw input.Error(BetasPath, $"volume is {grid} (Z x Y x X) but the mask '{mask.Name}' is {mask.Shape}");
         return (checked((int)dims[0]), grid);
     }

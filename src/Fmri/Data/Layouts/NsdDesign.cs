@@ -9,8 +9,8 @@ namespace Fmri.Data.Layouts;
 /// <summary>
 /// The NSD experimental design for one subject, one row per trial in acquisition order: session, run, the stimulus
 /// as a 1-based index into the 73,000 NSD images (<c>nsd_00042</c> for index 42), and whether the image is one of the
-/// shared 1,000 (the test split). NSD ships this as <c>nsd_expdesign.mat</c> (MATLAB v5, not HDF5), so the project
-/// reads its own column-wise JSON or HDF5 file (see data/README.md):
+/// shared 1,000 (the test split). Read from NSD's own <c>nsd_expdesign.mat</c> (<see cref="NsdExpDesign"/>) or from
+/// the project's column-wise JSON or HDF5 file (see data/README.md):
 /// JSON <c>{"layout": "fmri-decoding/nsd-design", "subject": "subj01", "session": [...], "run": [...],
 /// "nsd_index": [...], "shared1000": [...]}</c>; HDF5 datasets <c>/session</c>, <c>/run</c>, <c>/nsd_index</c>
 /// (integers) and <c>/shared1000</c> (uint8 0/1), attribute <c>subject</c>.
@@ -50,9 +50,15 @@ public sealed record NsdDesign
     /// <summary>Distinct sessions in ascending order.</summary>
     public int[] SessionNumbers() => Sessions.Distinct().Order().ToArray();
 
-    /// <summary>Reads a design file: <c>.json</c> by extension, otherwise HDF5.</summary>
-    public static NsdDesign Read(string path)
+    /// <summary>
+    /// Reads a design file: NSD's own <c>nsd_expdesign.mat</c> (<see cref="NsdExpDesign"/>; needs the subject, 1-8), the
+    /// project's <c>.json</c>, otherwise the project's HDF5.
+    /// </summary>
+    public static NsdDesign Read(string path, int? subject = null)
     {
+        if (path.EndsWith(".mat", StringComparison.OrdinalIgnoreCase))
+            return NsdExpDesign.Read(path, subject ?? throw new InvalidSettingException("nsd_subject", null,
+                $"is required with NSD's {Path.GetFileName(path)}: the subject number 1-8 (taken from a subjNN folder in the betas path when there is one)"));
         var design = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ReadJson(path) : ReadHdf5(path);
         design.Validate(path);
         return design;

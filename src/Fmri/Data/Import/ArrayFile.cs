@@ -1,0 +1,72 @@
+namespace Fmri.Data.Import;
+
+/// <summary>
+/// The variables of a MATLAB (<c>.mat</c>, v5/v6/v7 or v7.3) or NumPy (<c>.npy</c>, <c>.npz</c>) file, looked up by
+/// name with errors that list what the file holds. The format is recognised from the content, not only the name:
+/// a v7.3 MAT-file is HDF5 behind a 512-byte header, a v5 file starts with a 128-byte text header, <c>.npz</c> is a zip
+/// archive, <c>.npy</c> starts with <c>\x93NUMPY</c>.
+/// </summary>
+public sealed class ArrayFile
+{
+    private readonly Dictionary<string, NamedArray> byName;
+
+    private ArrayFile(string path, string format, IReadOnlyList<NamedArray> variables)
+    {
+        Path = path;
+        Format = format;
+        Variables = variables;
+        byName = new Dictionary<string, NamedArray>(StringComparer.Ordinal);
+        foreach (var v in variables) byName.TryAdd(v.Name, v);
+    }
+
+    public string Path { get; }
+
+    /// <summary>"MATLAB v5", "MATLAB v7.3 (HDF5)", "NumPy .npz" or "NumPy .npy".</summary>
+    public string Format { get; }
+
+    public IReadOnlyList<NamedArray> Variables { get; }
+
+    /// <summary>True for the file kinds <see cref="Read"/> understands (by extension).</summary>
+    public static bool IsArrayFile(string path) =>
+        System.IO.Path.GetExtension(path).ToLowerInvariant() is ".mat" or ".npz" or ".npy";
+
+    /// <exception cref="DataFormatException">The file is none of the supported kinds, or is damaged.</exception>
+    public static ArrayFile Read(string path)
+    {
+        if (Directory.Exists(path)) throw new DataFormatException(path, "file", "is a folder, not a .mat, .npy or .npz file");
+        if (!File.Exists(path)) throw new DataFormatException(path, "file", "does not exist");
+        var head = new byte[8];
+        using (var stream = File.OpenRead(path)) stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (head[0] == 0x93 && head[1] == (byte)'N') return new ArrayFile(path, "NumPy .npy", [NpyFile.Read(path)]);
+        if (head[0] == (byte)'P' && head[1] == (byte)'K') return new ArrayFile(path, "NumPy .npz", NpyFile.ReadArchive(path));
+        if (HasHdf5SignatureAt512(path)) return new ArrayFile(path, "MATLAB v7.3 (HDF5)", MatV73File.Read(path));
+        if (MatV5File.HasLevel5Header(path, out _)) return new ArrayFile(path, "MATLAB v5", MatV5File.Read(path));
+        throw new DataFormatException(path, "file", "is neither a MATLAB MAT-file (v5, v7 or v7.3) nor a NumPy .npy/.npz file");
+    }
+
+    /// <summary>The variable <paramref name="name"/>; <paramref name="option"/> is the flag that named it, for the message.</summary>
+    public NamedArray Get(string name, string option)
+    {
+        if (byName.TryGetValue(name, out var array)) return array;
+        throw new InvalidSettingException(option, $"'{name}'", $"is not a variable of {Path}; it holds {Listing()}");
+    }
+
+    public bool Has(string name) => byName.ContainsKey(name);
+
+    /// <summary>"fmriTrn (90 x 3092 double), labelTrn (1 x 90 double), ..." (at most 20 entries).</summary>
+    public string Listing()
+    {
+        var shown = Variables.Take(20).Select(v => v.Describe());
+        return string.Join(", ", shown) + (Variables.Count > 20 ? $", ... ({Variables.Count} variables)" : "");
+    }
+
+    private static bool HasHdf5SignatureAt512(string path)
+    {
+        ReadOnlySpan<byte> signature = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+        using var stream = File.OpenRead(path);
+        if (stream.Length < 520) return false;
+        stream.Position = 512;
+        var bytes = new byte[8];
+        return stream.ReadAtLeast(bytes, 8, throwOnEndOfStream: false) == 8 && bytes.AsSpan().SequenceEqual(signature);
+    }
+}

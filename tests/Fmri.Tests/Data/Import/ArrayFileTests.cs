@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Fmri.Data.Import;
+
+namespace Fmri.Tests.Data.Import;
+
+/// <summary>
+/// The MATLAB and NumPy readers on files written by scipy.io.savemat, h5py (MATLAB 7.3 layout) and numpy
+/// (Fixtures/make_array_fixtures.py), against the shapes and row-major values numpy recorded in expected.json.
+/// </summary>
+public class ArrayFileTests
+{
+    private static readonly string Folder = Path.Combine(Fmri.Tests.Data.Fixtures.RepositoryRoot, "tests", "Fmri.Tests", "Data", "Import", "Fixtures");
+
+    private static readonly JsonElement Expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "expected.json"))).RootElement;
+
+    public static TheoryData<string, string> Files => new()
+    {
+        { "arrays_v5.mat", "MATLAB v5" },
+        { "arrays_v5_compressed.mat", "MATLAB v5" },
+        { "arrays_v73.mat", "MATLAB v7.3 (HDF5)" },
+        { "arrays.npz", "NumPy .npz" },
+        { "arrays_compressed.npz", "NumPy .npz" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_variable_has_numpys_shape_and_values(string file, string format)
+    {
+        var arrays = ArrayFile.Read(Path.Combine(Folder, file));
+        Assert.Equal(format, arrays.Format);
+        bool matlab = file.EndsWith(".mat", StringComparison.Ordinal);
+        foreach (string name in new[] { "matrix", "cube", "labels", "mask", "single" })
+        {
+            var expected = Expected.GetProperty(name);
+            var array = arrays.Get(name, "test");
+            string shapeKey = matlab && expected.TryGetProperty("mat_shape", out _) ? "mat_shape" : "shape";
+            Assert.Equal(expected.GetProperty(shapeKey).Ints(), array.Shape);
+            Assert.Equal(expected.GetProperty("numbers").Doubles(), array.Numbers);
+        }
+        Assert.Equal(["fMRI run 1"], arrays.Get("title", "test").Texts!);
+        Assert.Equal(Expected.GetProperty("ids").GetProperty("texts").Strings(), arrays.Get("ids", "test").Texts!);
+        if (matlab)
+        {
+            Assert.Equal(["sub-01"], arrays.Get("meta.subject", "test").Texts!);
+            Assert.Equal([2.0], arrays.Get("meta.tr", "test").Numbers!);
+            Assert.Equal("logical", arrays.Get("mask", "test").StoredType);
+            Assert.Equal("uint8", arrays.Get("cube", "test").StoredType);
+        }
+    }
+
+    [Theory]
+    [InlineData("fortran.npy", "fortran")]
+    [InlineData("big_endian.npy", "big_endian")]
+    public void Npy_files_in_fortran_order_and_big_endian_read_in_c_order(string file, string key)
+    {
+        var arrays = ArrayFile.Read(Path.Combine(Folder, file));
+        var array = Assert.Single(arrays.Variables);
+        Assert.Equal(key, array.Name);
+        Assert.Equal(Expected.GetProperty(key).GetProperty("shape").Ints(), array.Shape);
+        Assert.Equal(Expected.GetProperty(key).GetProperty("numbers").Doubles(), array.Numbers);
+    }
+
+    [Fact]
+    public void A_missing_variable_names_the_option_and_lists_what_the_file_holds()
+    {
+        var arrays = ArrayFile.Read(Path.Combine(Folder, "arrays_v5.mat"));
+        var error = Assert.Throws<InvalidSettingException>(() => arrays.Get("fmriTrn", "train"));
+        Assert.StartsWith("train 'fmriTrn': is not a variable of ", error.Message);
+        Assert.Contains("matrix (3 x 4 double)", error.Message);
+        Assert.Contains("cube (2 x 3 x 4 uint8)", error.Message);
+    }
+
+    [Fact]
+    public void Damaged_and_foreign_files_are_one_line_errors_naming_the_file()
+    {
+        using var temp = new TempFolder();
+        byte[] good = File.ReadAllBytes(Path.Combine(Folder, "arrays_v5_compressed.mat"));
+        string truncated = temp.File("truncated.mat");
+        File.WriteAllBytes(truncated, good[..(good.Length - 100)]);
+        var e1 = Assert.Throws<DataFormatException>(() => ArrayFile.Read(truncated));
+        Assert.StartsWith(truncated, e1.Message);
+        Assert.DoesNotContain('\n', e1.Message);
+
+        string text = temp.File("notes.mat");
+        File.WriteAllText(text, "just some text that is long enough to fill a header of one hundred and twenty-eight bytes ........................................");
+        var e2 = Assert.Throws<DataFormatException>(() => ArrayFile.Read(text));
+        Assert.Contains("neither a MATLAB MAT-file", e2.Message);
+
+        byte[] npz = File.ReadAllBytes(Path.Combine(Folder, "arrays_compressed.npz"));
+        string cut = temp.File("cut.npz");
+        File.WriteAllBytes(cut, npz[..(npz.Length / 2)]);
+        var e3 = Assert.Throws<DataFormatException>(() => ArrayFile.Read(cut));
+        Assert.StartsWith(cut, e3.Message);
+    }
+}
