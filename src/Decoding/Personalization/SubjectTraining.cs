@@ -80,7 +80,7 @@ public static class SubjectTraining
                 var logits = model.Logits(subjects[s].Name, inputs[s].index_select(0, rows));
                 var loss = nn.functional.cross_entropy(logits, labels[s].index_select(0, rows));
                 optimizer.zero_grad();
-                loss.backward();
+                TorchBackends.Backward(loss);
                 double value = loss.item<float>();
                 if (!double.IsFinite(value)) throw new TrainingDivergedException("subject training", step + 1, value, null, null);
                 optimizer.step();
