@@ -81,8 +81,8 @@ public static class DemoPlan
     /// </summary>
     public static Sizes Small { get; } = new(
         [],
-        ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 300, LdmSteps: 1200, MbmEpochs: 10, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
-        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 60, ImageSize: 32, PretrainingPool: 1000);
+        ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 300, LdmSteps: 1200, MbmEpochs: 6, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
+        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 50, ImageSize: 32, PretrainingPool: 1000);
 
     /// <summary>
     /// The img2img strengths the demo's --select tries: the default grid without 0.8, whose candidates never kept the
