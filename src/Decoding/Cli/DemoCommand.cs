@@ -4,6 +4,8 @@ using Decoding.Demo;
 using Fmri.Core.IO;
 using Fmri.Core.Runs;
 
+using Fmri.Core.Torch;
+
 namespace Decoding.Cli;
 
 /// <summary>`decoding demo`: the README's main job — every stage of the study in order, resumable.</summary>
@@ -16,7 +18,7 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: each stage's, 1 when the load average is at or above the core count, else one per core)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: chosen once at the start, 1 when the load average is at or above the core count, else one per core)" };
         var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
         device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
         var oneDnn = CommonOptions.OneDnnBackward();
@@ -42,9 +44,23 @@ public static class DemoCommand
                 foreach (var model in new[] { "classifier", "vae", "ldm" })
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
                         $"has no finished {model} stage (models/{model}/run.json); run the demo there first");
+            if (parse.GetValue(threads) is null)
+            {
+                // One thread count for every stage of this run, chosen before any stage adds to the load.
+                var choice = ThreadDefault.Choose(null, Environment.ProcessorCount, ThreadDefault.ReadLoadAverage());
+                TorchSetup.ProcessDefault = choice with { Reason = $"chosen once by the demo at its start: {choice.Reason}" };
+                Console.WriteLine($"demo: {choice.Threads} libtorch thread(s) for every stage ({choice.Reason}; --threads sets it)");
+            }
             var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
                 parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse);
-            return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
+            try
+            {
+                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
+            }
+            finally
+            {
+                TorchSetup.ProcessDefault = null;
+            }
         }));
         return command;
     }

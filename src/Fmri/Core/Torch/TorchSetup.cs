@@ -19,10 +19,20 @@ public static class TorchSetup
     /// <summary>The settings applied in this process so far; null before <see cref="ApplyThreads"/>.</summary>
     public static TorchRunSettings? Current { get; private set; }
 
-    /// <summary>Chooses (<see cref="ThreadDefault"/>) and applies the thread count; <paramref name="requested"/> null = the default rule.</summary>
+    /// <summary>
+    /// A thread choice made once for every later command of this process that is not given <c>--threads</c>: the demo
+    /// runs its stages in one process, and the load average after a stage counts that stage's own threads, so choosing
+    /// per stage would let the demo's own work turn later stages to one thread (and change their numbers). Null: each
+    /// command chooses by <see cref="ThreadDefault"/>.
+    /// </summary>
+    public static ThreadChoice? ProcessDefault { get; set; }
+
+    /// <summary>Chooses (<see cref="ThreadDefault"/>, or <see cref="ProcessDefault"/>) and applies the thread count; <paramref name="requested"/> null = the default rule.</summary>
     public static ThreadChoice ApplyThreads(int? requested)
     {
-        var choice = ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null);
+        var choice = requested is null && ProcessDefault is { } fixedChoice
+            ? fixedChoice
+            : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null);
         TorchLogging.HideWarningsUnlessAsked();
         TorchSharp.torch.set_num_threads(choice.Threads);
         Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null);
