@@ -14,13 +14,17 @@ public sealed record ThreadChoice(
 /// <summary>
 /// The default of <c>--threads</c>. libtorch's threads wait for each other at every operator, so on a machine whose
 /// cores are already busy with other jobs several threads are much slower than one, while on a quiet machine one per
-/// core is faster. The rule: 1 thread when the 1-minute load average is at or above the core count, else one per core
-/// (one per core also when the load average cannot be read). An explicit count is always used as given.
+/// core is faster. The rule: one per core while the 1-minute load average is below the core count (or cannot be read).
+/// At or above it, the load average may only remember work that has just ended (a build, the previous stage), so the
+/// CPU time other processes use is measured over a short window (<see cref="ReadBusyCores"/>): one thread per core
+/// they leave free, at least 1 (1 when the measurement is not available). An explicit count is always used as given.
 /// </summary>
 public static class ThreadDefault
 {
     /// <summary>The thread count for a run: <paramref name="requested"/> when given, else by the rule above.</summary>
-    public static ThreadChoice Choose(int? requested, int cores, double? loadAverage)
+    /// <param name="busyCores">Cores' worth of CPU time other processes used just now (<see cref="ReadBusyCores"/>); consulted
+    /// only when the load average reaches the core count; null: not measured.</param>
+    public static ThreadChoice Choose(int? requested, int cores, double? loadAverage, Func<double?>? busyCores = null)
     {
         Check.AtLeast(cores, 1, "cores");
         if (requested is int asked)
@@ -32,9 +36,46 @@ public static class ThreadDefault
         if (loadAverage is not double load)
             return new ThreadChoice(cores, $"one per core ({Cores()}; load average unknown)", cores, null, false);
         string loadText = load.ToString("0.00", CultureInfo.InvariantCulture);
-        return load >= cores
-            ? new ThreadChoice(1, $"load average {loadText} >= {Cores()}: the cores are busy, so one thread", cores, load, false)
-            : new ThreadChoice(cores, $"load average {loadText} < {Cores()}: one per core", cores, load, false);
+        if (load < cores) return new ThreadChoice(cores, $"load average {loadText} < {Cores()}: one per core", cores, load, false);
+        if (busyCores?.Invoke() is not double busy)
+            return new ThreadChoice(1, $"load average {loadText} >= {Cores()}: the cores are busy, so one thread", cores, load, false);
+        int free = Math.Clamp((int)Math.Floor(cores - busy + 0.5), 1, cores);
+        string busyText = busy.ToString("0.00", CultureInfo.InvariantCulture);
+        return new ThreadChoice(free, $"load average {loadText} >= {Cores()}, and other processes used {busyText} of them just now: "
+            + (free == 1 ? "one thread" : $"{free} threads, one per free core"), cores, load, false);
+    }
+
+    /// <summary>
+    /// Cores' worth of CPU time used by everything on the machine over <paramref name="window"/> (from the first line of
+    /// <c>/proc/stat</c>, read before and after), or null where it cannot be read. Called while this process waits, so it
+    /// measures the others.
+    /// </summary>
+    public static double? ReadBusyCores(TimeSpan window, int cores, string path = "/proc/stat")
+    {
+        static (double Total, double Idle)? Sample(string path)
+        {
+            try
+            {
+                if (!File.Exists(path)) return null;
+                using var reader = new StreamReader(path);
+                var fields = (reader.ReadLine() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 5 || fields[0] != "cpu") return null;
+                var values = fields.Skip(1).Take(8).Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+                if (values.Any(double.IsNaN)) return null;
+                double idle = values[3] + (values.Length > 4 ? values[4] : 0); // idle + iowait
+                return (values.Sum(), idle);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+        if (Sample(path) is not { } before) return null;
+        Thread.Sleep(window);
+        if (Sample(path) is not { } after) return null;
+        double total = after.Total - before.Total;
+        if (total <= 0) return null;
+        return Math.Clamp(1 - (after.Idle - before.Idle) / total, 0, 1) * cores;
     }
 
     /// <summary>The 1-minute load average (first field of <c>/proc/loadavg</c>), or null where it cannot be read.</summary>

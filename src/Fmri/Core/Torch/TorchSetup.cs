@@ -32,12 +32,15 @@ public static class TorchSetup
     {
         var choice = requested is null && ProcessDefault is { } fixedChoice
             ? fixedChoice
-            : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null);
+            : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null, BusyCoresNow);
         TorchLogging.HideWarningsUnlessAsked();
         TorchSharp.torch.set_num_threads(choice.Threads);
         Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null);
         return choice;
     }
+
+    /// <summary>Other processes' CPU use over a quarter of a second (<see cref="ThreadDefault.ReadBusyCores"/>).</summary>
+    public static double? BusyCoresNow() => ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(250), Environment.ProcessorCount);
 
     /// <param name="threads">libtorch intra-op threads, at least 1.</param>
     public static void Apply(int threads) => ApplyThreads(Check.AtLeast(threads, 1, "threads"));

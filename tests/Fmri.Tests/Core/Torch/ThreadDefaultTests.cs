@@ -44,4 +44,44 @@ public class ThreadDefaultTests
         Assert.Null(ThreadDefault.ReadLoadAverage(Path.Combine(folder.Path, "missing")));
         if (File.Exists("/proc/loadavg")) Assert.NotNull(ThreadDefault.ReadLoadAverage());
     }
+
+    [Theory]
+    [InlineData(2, 0.05, 2)]
+    [InlineData(2, 0.49, 2)]
+    [InlineData(2, 0.60, 1)]
+    [InlineData(2, 1.00, 1)]
+    [InlineData(2, 2.00, 1)]
+    [InlineData(8, 3.00, 5)]
+    public void A_high_load_average_is_checked_against_the_cpu_time_others_use_now(int cores, double busy, int expected)
+    {
+        bool asked = false;
+        var choice = ThreadDefault.Choose(null, cores, cores + 1.5, () => { asked = true; return busy; });
+        Assert.True(asked);
+        Assert.Equal(expected, choice.Threads);
+        Assert.Contains("other processes used", choice.Reason);
+        // Below the core count the load average decides alone, and nothing is measured.
+        var quiet = ThreadDefault.Choose(null, cores, cores - 0.5, () => throw new InvalidOperationException("not measured"));
+        Assert.Equal(cores, quiet.Threads);
+        // Without a measurement a high load average still means one thread.
+        Assert.Equal(1, ThreadDefault.Choose(null, cores, cores + 1.5, () => null).Threads);
+    }
+
+    [Fact]
+    public void Busy_cores_come_from_two_readings_of_proc_stat()
+    {
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, "stat");
+        // user nice system idle iowait irq softirq steal: an unchanging file has no elapsed time, so nothing is measured.
+        File.WriteAllText(path, "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n");
+        Assert.Null(ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(1), 2, path));
+        File.WriteAllText(path, "garbage\n");
+        Assert.Null(ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(1), 2, path));
+        Assert.Null(ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(1), 2, Path.Combine(folder.Path, "missing")));
+        if (File.Exists("/proc/stat"))
+        {
+            double? busy = ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(100), Environment.ProcessorCount);
+            Assert.NotNull(busy);
+            Assert.InRange(busy!.Value, 0, Environment.ProcessorCount);
+        }
+    }
 }
