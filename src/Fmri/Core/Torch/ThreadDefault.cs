@@ -46,12 +46,29 @@ public static class ThreadDefault
     }
 
     /// <summary>
-    /// Cores' worth of CPU time used by everything on the machine over <paramref name="window"/> (from the first line of
-    /// <c>/proc/stat</c>, read before and after), or null where it cannot be read. Called while this process waits, so it
-    /// measures the others.
+    /// Cores' worth of CPU time used by the other processes on the machine over <paramref name="window"/>: everything's
+    /// (the first line of <c>/proc/stat</c>, read before and after) minus this process's own (<c>/proc/self/stat</c>, whose
+    /// start-up work such as JIT compilation runs meanwhile), or null where it cannot be read.
     /// </summary>
-    public static double? ReadBusyCores(TimeSpan window, int cores, string path = "/proc/stat")
+    public static double? ReadBusyCores(TimeSpan window, int cores, string path = "/proc/stat", string? self = "/proc/self/stat")
     {
+        static double? OwnTicks(string? self)
+        {
+            try
+            {
+                if (self is null || !File.Exists(self)) return null;
+                string text = File.ReadAllText(self);
+                // Fields after the command name in parentheses: state is field 3, utime 14 and stime 15 (clock ticks).
+                var fields = text[(text.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return fields.Length > 12 && double.TryParse(fields[11], CultureInfo.InvariantCulture, out var user)
+                       && double.TryParse(fields[12], CultureInfo.InvariantCulture, out var system) ? user + system : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
         static (double Total, double Idle)? Sample(string path)
         {
             try
@@ -70,12 +87,16 @@ public static class ThreadDefault
                 return null;
             }
         }
+        double? ownBefore = OwnTicks(self);
         if (Sample(path) is not { } before) return null;
         Thread.Sleep(window);
         if (Sample(path) is not { } after) return null;
+        double? ownAfter = OwnTicks(self);
         double total = after.Total - before.Total;
         if (total <= 0) return null;
-        return Math.Clamp(1 - (after.Idle - before.Idle) / total, 0, 1) * cores;
+        double busy = total - (after.Idle - before.Idle);
+        if (ownBefore is double b && ownAfter is double a) busy -= a - b;
+        return Math.Clamp(busy / total, 0, 1) * cores;
     }
 
     /// <summary>The 1-minute load average (first field of <c>/proc/loadavg</c>), or null where it cannot be read.</summary>
