@@ -35,7 +35,7 @@ public static class ReportText
             var features = control.TwoWayFeatures.ReconstructionFixed;
             bool above = c.Mean.Value > c.Test!.NullRange.Upper || features.Mean.Value > features.Test!.NullRange.Upper;
             bool below = c.Mean.Value < c.Test.NullRange.Lower;
-            yield return $"Control {control.Name}: {nMax}-way {WithInterval(c.Mean)}, chance range (random pairings) [{Number(c.Test.NullRange.Lower)}, {Number(c.Test.NullRange.Upper)}]: "
+            yield return $"{ControlLabel(control.Name)}: {nMax}-way {WithInterval(c.Mean)}, chance range (random pairings) [{Number(c.Test.NullRange.Lower)}, {Number(c.Test.NullRange.Upper)}]: "
                 + (above ? "ABOVE chance on n-way accuracy or feature identification: a control above chance points to leakage or a bug."
                     : "not above chance, as a control should be" + (below ? " (below it: every donor is of another category, and the route decodes the donor's category)." : "."))
                 + (control.Control?.SameCategoryDonors is int same && same > 0 ? $" {same} items had to keep their category." : "");
@@ -73,4 +73,8 @@ public static class ReportText
             + $"null ranges from {report.Settings.Permutations} random pairings; seed {report.Settings.Seed}; tool {report.ToolVersion}");
         foreach (var (input, hash) in report.InputSha256) yield return $"SHA-256 {hash[..12]}… {input}";
     }
+
+    /// <summary>"Control: img2img ..." for a control named "control: img2img ...", else "Control name".</summary>
+    private static string ControlLabel(string name) =>
+        name.StartsWith("control: ", StringComparison.Ordinal) ? "Control: " + name["control: ".Length..] : "Control " + name;
 }
