@@ -65,7 +65,7 @@ public static class CommonOptions
     /// </summary>
     public static Option<int?> Threads() => new("--threads")
     {
-        Description = "libtorch threads (default: 1 when the 1-minute load average is at or above the core count, else one per core)",
+        Description = "libtorch threads (default: one per core; when the 1-minute load average reaches the core count, one per core that other processes leave free, at least 1)",
     };
 
     /// <summary>`--device cpu|cuda`: where models and their tensors live (<see cref="Fmri.Core.Torch.TorchDevice"/>).</summary>

@@ -18,7 +18,7 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: chosen once at the start, 1 when the load average is at or above the core count, else one per core)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: chosen once at the start: one per core, or when the load average reaches the core count one per core that other processes leave free)" };
         var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
         device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
         var oneDnn = CommonOptions.OneDnnBackward();
