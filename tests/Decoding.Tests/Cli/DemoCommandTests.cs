@@ -18,6 +18,15 @@ public class DemoCommandTests
                      "decoded/mindvis/decoded.h5", "decoded/mindvis-control/decoded.h5", "decoded/ridge-pixels/decoded.h5", "decoded/class-mean/decoded.h5",
                      "report/metrics.json", "report/report.md", "report/report.html" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing after the tiny demo");
+        // One thread count, chosen once at the start, for every model stage (the demo's own stages must not count as load).
+        var threadChoices = new[] { "classifier", "vae", "ldm", "mbm", "adapter" }.Select(model =>
+        {
+            using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "models", model, "run.json")));
+            var threads = run.RootElement.GetProperty("torch").GetProperty("threads");
+            return (Count: threads.GetProperty("threads").GetInt32(), Reason: threads.GetProperty("reason").GetString()!);
+        }).ToList();
+        Assert.Single(threadChoices.Distinct());
+        Assert.StartsWith("chosen once by the demo at its start", threadChoices[0].Reason);
         // The report holds every route with its control, the baseline, every reference and the simulator's ceiling.
         using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "metrics.json"))))
         {
