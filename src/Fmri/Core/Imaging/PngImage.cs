@@ -1,10 +1,9 @@
 using Fmri.Core.IO;
-using SkiaSharp;
 
 namespace Fmri.Core.Imaging;
 
 /// <summary>
-/// PNG encoding of images held as float pixels in [0, 1], row-major (H, W, C) with C = 1 (grey) or 3 (RGB).
+/// PNG encoding (through <see cref="ImageFile"/>) of images held as float pixels in [0, 1], row-major (H, W, C) with C = 1 (grey) or 3 (RGB).
 /// Values outside [0, 1] are clipped; conversion to bytes rounds to nearest.
 /// </summary>
 public static class PngImage
@@ -14,7 +13,6 @@ public static class PngImage
         if (channels is not (1 or 3)) throw new ArgumentException($"png: channels must be 1 or 3, got {channels}");
         if (pixels.Length != height * width * channels)
             throw new ArgumentException($"png: {pixels.Length} values for a {height}x{width}x{channels} image");
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var bytes = new byte[height * width * 4];
         for (int i = 0; i < height * width; i++)
         {
@@ -24,10 +22,7 @@ public static class PngImage
             bytes[i * 4 + 2] = channels == 3 ? ToByte(pixels[i * 3 + 2]) : r;
             bytes[i * 4 + 3] = 255;
         }
-        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bitmap.GetPixels(), bytes.Length);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        return ImageFile.EncodePng(bytes, width, height);
     }
 
     /// <summary>Writes a PNG file atomically.</summary>
@@ -38,10 +33,7 @@ public static class PngImage
     public static (float[] Pixels, int Height, int Width) Decode(byte[] encoded, int channels)
     {
         if (channels is not (1 or 3)) throw new ArgumentException($"png: channels must be 1 or 3, got {channels}");
-        using var bitmap = SKBitmap.Decode(encoded) ?? throw new InvalidDataException("png: not a decodable image");
-        using var rgba = bitmap.Copy(SKColorType.Rgba8888);
-        var bytes = rgba.GetPixelSpan();
-        int h = rgba.Height, w = rgba.Width;
+        var (bytes, w, h) = ImageFile.Decode(encoded);
         var pixels = new float[h * w * channels];
         for (int i = 0; i < h * w; i++)
         {

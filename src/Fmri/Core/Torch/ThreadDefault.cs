@@ -75,8 +75,11 @@ public static class ThreadDefault
             {
                 if (!File.Exists(path)) return null;
                 using var reader = new StreamReader(path);
-                var fields = (reader.ReadLine() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length < 5 || fields[0] != "cpu") return null;
+                // The first line sums every core: "cpu  user nice system idle iowait irq softirq steal ...".
+                string line = reader.ReadLine() ?? "";
+                if (!line.StartsWith("cpu ", StringComparison.Ordinal)) return null;
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 5) return null;
                 var values = fields.Skip(1).Take(8).Select(f => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
                 if (values.Any(double.IsNaN)) return null;
                 double idle = values[3] + (values.Length > 4 ? values[4] : 0); // idle + iowait

@@ -1,5 +1,5 @@
+using Fmri.Core.Imaging;
 using Fmri.Data.Stimuli;
-using SkiaSharp;
 
 namespace Fmri.Data.Import;
 
@@ -15,7 +15,7 @@ namespace Fmri.Data.Import;
 /// </list>
 /// Images keep their size when they all share one; otherwise give <c>size</c>, and each is brought to it by the
 /// <see cref="ImageGeometry"/> rule given. They are greyscale (one channel) when every pixel of every image has R = G = B, else RGB,
-/// unless <c>channels</c> says. Decoding is SkiaSharp's; transparent pixels become black.
+/// unless <c>channels</c> says. Decoding is ImageSharp's (<see cref="ImageFile"/>); transparent pixels become black.
 /// </summary>
 public static class StimulusFolderImport
 {
@@ -127,11 +127,8 @@ public static class StimulusFolderImport
     /// <summary>Decodes a PNG/JPEG into unpremultiplied RGBA bytes over black.</summary>
     private static (byte[] Rgba, int Width, int Height) Decode(string file)
     {
-        using var codec = SKCodec.Create(file) ?? throw new DataFormatException(file, "image", "cannot be decoded as PNG or JPEG");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var bitmap = SKBitmap.Decode(codec, info) ?? throw new DataFormatException(file, "image", "cannot be decoded as PNG or JPEG");
-        // Premultiplied alpha: a transparent pixel's colour is already 0 (black), an opaque one's is its colour.
-        return (bitmap.Bytes, bitmap.Width, bitmap.Height);
+        var image = ImageFile.Read(file);
+        return (image.Pixels, image.Width, image.Height);
     }
 
     private static bool IsGrey(byte[] rgba)

@@ -1,3 +1,4 @@
+using Fmri.Core.Imaging;
 using SkiaSharp;
 
 namespace Fmri.Data.Stimuli;
@@ -15,7 +16,7 @@ public enum ImageColor
 /// <summary>
 /// Loads a folder of PNG/JPEG images with one sub-folder per category (the category name is the sub-folder
 /// name, as in torchvision's ImageFolder). Categories and files are taken in ordinal name order. Each image is
-/// decoded with SkiaSharp (transparent pixels become black), centre-cropped to the target aspect ratio,
+/// decoded with ImageSharp (<see cref="ImageFile"/>; transparent pixels become black), centre-cropped to the target aspect ratio,
 /// resized (bilinear with mipmaps) and converted to greyscale or RGB. The stimulus id of an image is its
 /// path relative to the folder with '/' separators, e.g. <c>cat/0001.png</c>. EXIF orientation is not applied.
 /// </summary>
@@ -68,11 +69,8 @@ public static class ImageFolder
     /// <summary>Decodes one PNG/JPEG file into (height, width, channels) uint8 pixels.</summary>
     public static byte[] LoadImage(string file, int height, int width, int channels)
     {
-        using var codec = SKCodec.Create(file)
-            ?? throw new DataFormatException(file, "image", "cannot be decoded as PNG or JPEG");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var decoded = SKBitmap.Decode(codec, info)
-            ?? throw new DataFormatException(file, "image", "cannot be decoded as PNG or JPEG");
+        var image = ImageFile.Read(file);
+        using var decoded = ImageResampling.ToBitmap(image.Pixels, image.Height, image.Width, 4);
 
         // Centre crop to the target aspect ratio, so resizing does not distort shapes.
         double targetAspect = (double)width / height;

@@ -54,7 +54,7 @@ public static class ImageResampling
             ?? throw new InvalidOperationException($"SkiaSharp could not resize a {bitmap.Width}x{bitmap.Height} {bitmap.ColorType} bitmap to {newWidth}x{newHeight}");
     }
 
-    /// <summary>A Gray8 (1 channel) or opaque Rgba8888 (3 channels) bitmap holding the image.</summary>
+    /// <summary>A Gray8 (1 channel) or opaque Rgba8888 (3 channels, or 4: RGBA whose alpha is ignored) bitmap holding the image.</summary>
     public static SKBitmap ToBitmap(byte[] image, int height, int width, int channels)
     {
         var info = channels == 1
