@@ -138,8 +138,10 @@ public static class DemoPlan
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
             control ? [Manifest(Out(route)), Manifest(Out(route + "-control"))] : [Manifest(Out(route))]);
+        // Test categories held out of training have no training images, so no class-mean reference.
+        bool classMeans = !shape.Simulate.Contains("--held-out-test-categories");
         string[] methods = ["img2img", "img2img-control", "lowlevel", "lowlevel-control", "semantic", "semantic-control", "mindvis", "mindvis-control",
-            "ridge-pixels", "mean-image", "class-mean", "ldm-class", "ceiling"];
+            "ridge-pixels", "mean-image", .. (classMeans ? new[] { "class-mean" } : []), "ldm-class", "ceiling"];
 
         return
         [
@@ -181,7 +183,7 @@ public static class DemoPlan
                 ["--model", adapter, "--sampler", "plms", "--guidance", Text(sizes.MindVisGuidance)], control: true),
             Decode("decode-ridge-pixels", "baseline: ridge voxels -> pixels", "ridge-pixels", ["--image-size", Text(sizes.ImageSize)], control: false),
             Decode("decode-mean-image", "reference: the mean training image (no fMRI)", "mean-image", ["--image-size", Text(sizes.ImageSize)], control: false),
-            Decode("decode-class-mean", "reference: the true category's mean training image (true label, an oracle bound)", "class-mean", ["--image-size", Text(sizes.ImageSize)], control: false),
+            .. (classMeans ? [Decode("decode-class-mean", "reference: the true category's mean training image (true label, an oracle bound)", "class-mean", ["--image-size", Text(sizes.ImageSize)], control: false)] : Array.Empty<DemoStage>()),
             Decode("decode-ldm-class", "reference: the LDM's samples of the true category (true label, an oracle bound)", "ldm-class", ["--ldm", ldm], control: false),
             Decode("decode-ceiling", "reference: the pixel ridge on the simulator's noise-free responses", "ceiling",
                 ["--simulation-truth", truth, "--image-size", Text(sizes.ImageSize)], control: false),

@@ -94,7 +94,13 @@ public class DemoCommandTests
         Assert.Contains("pool-preprocessed.h5", godLike.Single(s => s.Name == "pretrain-mbm").CommandLine);
 
         // The design's counts win; a preset count the design also sets appears once.
-        string heldOut = Simulate(DemoPlan.Stages(dir, "tiny", 1, design: "held-out-categories"));
+        var heldOutStages = DemoPlan.Stages(dir, "tiny", 1, design: "held-out-categories");
+        string heldOut = Simulate(heldOutStages);
+        // Held-out test categories have no training images, so no class-mean reference is made or evaluated.
+        Assert.DoesNotContain(heldOutStages, s => s.Name == "decode-class-mean");
+        Assert.DoesNotContain("class-mean", heldOutStages.Single(s => s.Name == "evaluate").CommandLine);
+        Assert.Contains(godLike, s => s.Name == "decode-class-mean");
+        Assert.Contains("decoded/class-mean", godLike.Single(s => s.Name == "evaluate").CommandLine);
         Assert.Contains("--held-out-test-categories 2", heldOut);
         Assert.Equal(1, heldOut.Split(' ').Count(a => a == "--test-per-category"));
         Assert.Contains("--test-per-category 25", heldOut);
