@@ -174,9 +174,16 @@ public static class StudyPlan
 
         public string SelectionFile => Path.Combine(SelectionFolder, Decode.SelectionFile.FileName);
 
-        /// <summary>The arguments with --out replaced, --control-out dropped or replaced, --select dropped, and extra ones added.</summary>
-        private List<string> With(string output, string? controlOutput, bool select, IEnumerable<string> extra)
+        /// <summary>The grid options of --select; each takes several values.</summary>
+        private static readonly string[] GridOptions = ["--select-strengths", "--select-guidances", "--select-blends"];
+
+        /// <summary>
+        /// The arguments with --out replaced, --control-out dropped or replaced, --select dropped, and extra ones added.
+        /// A grid option in <paramref name="extra"/> replaces the demo's (a repeated flag would add its values to them).
+        /// </summary>
+        private List<string> With(string output, string? controlOutput, bool select, IReadOnlyList<string> extra)
         {
+            var replaced = GridOptions.Where(extra.Contains).ToHashSet();
             var result = new List<string>();
             for (int i = 0; i < Arguments.Count; i++)
             {
@@ -185,6 +192,9 @@ public static class StudyPlan
                     case "--out": result.AddRange(["--out", output]); i++; break;
                     case "--control-out": if (controlOutput is not null) result.AddRange(["--control-out", controlOutput]); i++; break;
                     case "--select": if (select) result.Add("--select"); break;
+                    case var grid when replaced.Contains(grid):
+                        while (i + 1 < Arguments.Count && !Arguments[i + 1].StartsWith("--", StringComparison.Ordinal)) i++;
+                        break;
                     default: result.Add(Arguments[i]); break;
                 }
             }

@@ -20,6 +20,16 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
         int routes = step["merge"].Tasks.Count / 3;
         Assert.Equal(3 * routes * 4, step["decode"].Tasks.Count);
         Assert.Equal((1 + 1) * 2 * 3, step["sweep"].Tasks.Count);                          // (img2img at 1 strength + semantic) x 2 guidances x 3 subjects
+        // Each sweep point decodes exactly its own strength and guidance: the demo's own --select grid is replaced, not added to.
+        foreach (var task in step["sweep"].Tasks)
+        {
+            var args = task.Commands.Single();
+            foreach (var option in new[] { "--select-strengths", "--select-guidances", "--select-blends" })
+                Assert.True(args.Count(a => a == option) <= 1, $"{option} twice in {string.Join(' ', args)}");
+            int at = args.ToList().IndexOf("--select-strengths");
+            Assert.Equal("--select-guidances", args[at + 2]);                                // one strength per point
+            Assert.Contains(args[at + 1], new[] { "0.5", "1" });                                 // img2img's, or the semantic route's none (1)
+        }
 
         // Image models exist once; no subject trains or reads its own.
         string study = Path.GetFullPath(folder.Path);
