@@ -37,7 +37,7 @@ public static class AttentionCommand
         var stimuli = new Option<string>("--stimuli") { Description = "stimulus image set (HDF5) with the items' stimuli", Required = true };
         var rois = CommonOptions.Files("--rois", $"ROIs to group by (default: those of {string.Join(", ", PatchRois.DefaultNames)} the file has)");
         var items = new Option<int>("--items") { Description = "the first N items of the split", DefaultValueFactory = _ => 8 };
-        var split = new Option<string>("--split") { Description = "test | train", DefaultValueFactory = _ => "test" };
+        var split = BrainItems.SplitOption();
         var sampler = new Option<string>("--sampler") { Description = "ddim, plms or ddpm", DefaultValueFactory = _ => "plms" };
         var steps = new Option<int>("--steps") { Description = "denoising steps", DefaultValueFactory = _ => 50 };
         var guidance = new Option<double>("--guidance") { Description = "classifier-free guidance scale (1 = none)", DefaultValueFactory = _ => 3.0 };
@@ -55,13 +55,7 @@ public static class AttentionCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             int itemCount = Check.AtLeast(parse.GetValue(items), 1, "items");
-            string splitName = parse.GetValue(split)!;
-            var chosenSplit = splitName switch
-            {
-                "test" => DataSplit.Test,
-                "train" => DataSplit.Train,
-                _ => throw new InvalidSettingException("split", splitName, "must be test or train"),
-            };
+            var chosenSplit = BrainItems.Split(parse.GetValue(split));
             var options = new SamplingOptions
             {
                 Sampler = Samplers.Parse(parse.GetValue(sampler)!),
@@ -85,8 +79,7 @@ public static class AttentionCommand
             var patchRois = PatchRois.For(fmri, dataFile, parse.GetValue(rois), encoder.NumVoxels, encoder.PatchSize);
             var images = StimulusImageSet.Read(stimuliFile);
             int size = brainModel.Config.ImageSize;
-            var pairs = BrainEncoderWidth.Fit(StimulusPairs.ForSplit(fmri, dataFile, chosenSplit, images, stimuliFile, size, brainModel.Config.ImageChannels),
-                brainModel.Config.BrainEncoder, dataFile);
+            var pairs = BrainItems.Pairs(brainModel, fmri, dataFile, images, stimuliFile, chosenSplit);
             int n = Math.Min(itemCount, pairs.Count);
             var run = new BrainAttentionRun(brainModel, firstStage);
 
@@ -97,9 +90,8 @@ public static class AttentionCommand
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        using var voxels = tensor(pairs.Voxels.AsSpan(i * pairs.VoxelCount, pairs.VoxelCount).ToArray(),
-                            new long[] { 1, pairs.VoxelCount }).to(TorchDevice.Current);
-                        using var generator = new Generator(ItemGenerators.Seed(runSeed, pairs.StimulusIds[i].Value));
+                        using var voxels = BrainItems.Voxels(pairs, i);
+                        using var generator = BrainItems.Generator(runSeed, pairs, i);
                         results.Add(run.Measure(voxels, patchRois, options, generator));
                         progress.Report(new ProgressUpdate(i + 1));
                     }
@@ -152,7 +144,7 @@ public static class AttentionCommand
                 {
                     Command = "attention",
                     Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
-                    Config = new { model = modelPath, data = dataFile, stimuli = stimuliFile, rois = patchRois.Names, items = n, split = splitName, sampling = options },
+                    Config = new { model = modelPath, data = dataFile, stimuli = stimuliFile, rois = patchRois.Names, items = n, split = parse.GetValue(split), sampling = options },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
                     InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile, Path.Combine(modelPath, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors")),
                     Outputs = [figure, mapsFile],

@@ -42,9 +42,14 @@ public static class CommandLineApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
         {
-            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => OneLine(e.Message)))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
             return CliErrors.BadInput;
         }
         return parse.Invoke();
     }
+
+    /// <summary>A parser message on one line: the list of accepted values System.CommandLine puts on lines of its own
+    /// ("Must be one of:\n\t'tiny'\n\t'small'") joined with commas.</summary>
+    private static string OneLine(string message) =>
+        string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())).Replace("' '", "', '");
 }

@@ -38,8 +38,7 @@ public static class EditDecodedCommand
         var stimuli = new Option<string>("--stimuli") { Description = "stimulus image set (HDF5) with the items' stimuli", Required = true };
         var to = CommonOptions.Files("--to", "category names to draw the decoded image as, e.g. sneaker");
         var items = new Option<int>("--items") { Description = "edit the first N items of the split", DefaultValueFactory = _ => 6 };
-        var split = new Option<string>("--split") { Description = "test | train", DefaultValueFactory = _ => "test" };
-        split.AcceptOnlyFromAmong("test", "train");
+        var split = BrainItems.SplitOption();
         var selfSteps = new Option<double>("--self-steps") { Description = "τ_s: share of the steps with the decoded run's self-attention maps injected", DefaultValueFactory = _ => 0.6 };
         var crossSteps = new Option<double>("--cross-steps") { Description = "τ_c: share of the steps with the decoded run's cross-attention maps injected, brain token k for word token k (needs as many brain context tokens as word tokens)", DefaultValueFactory = _ => 0.0 };
         var sampler = new Option<string>("--sampler") { Description = "ddim or plms (deterministic)", DefaultValueFactory = _ => "ddim" };
@@ -61,6 +60,7 @@ public static class EditDecodedCommand
             var categories = parse.GetValue(to) ?? [];
             Check.That(categories.Length > 0, "to", null, "is required: one or more category names, e.g. --to sneaker");
             int itemCount = Check.AtLeast(parse.GetValue(items), 1, "items");
+            var chosenSplit = BrainItems.Split(parse.GetValue(split));
             var schedule = new InjectionSchedule(parse.GetValue(crossSteps), parse.GetValue(selfSteps)).Validate();
             var options = new SamplingOptions
             {
@@ -91,10 +91,8 @@ public static class EditDecodedCommand
             using var classMeans = ldmFolder.ReadClassMeans();
 
             var fmri = CanonicalFile.Read(dataFile);
-            var images = StimulusImageSet.Read(stimuliFile);
             int size = brainModel.Config.ImageSize, channels = brainModel.Config.ImageChannels;
-            var pairs = StimulusPairs.ForSplit(fmri, dataFile, parse.GetValue(split) == "train" ? DataSplit.Train : DataSplit.Test, images, stimuliFile, size, channels);
-            pairs = BrainEncoderWidth.Fit(pairs, brainModel.Config.BrainEncoder, dataFile);
+            var pairs = BrainItems.Pairs(brainModel, fmri, dataFile, StimulusImageSet.Read(stimuliFile), stimuliFile, chosenSplit);
             int n = Math.Min(itemCount, pairs.Count);
 
             var rows = new List<Tensor>();
@@ -104,9 +102,8 @@ public static class EditDecodedCommand
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        using var voxels = tensor(pairs.Voxels.AsSpan(i * pairs.VoxelCount, pairs.VoxelCount).ToArray(),
-                            new long[] { 1, pairs.VoxelCount }).to(TorchDevice.Current);
-                        using var generator = new Generator(ItemGenerators.Seed(runSeed, pairs.StimulusIds[i].Value));
+                        using var voxels = BrainItems.Voxels(pairs, i);
+                        using var generator = BrainItems.Generator(runSeed, pairs, i);
                         var edited = editor.Edit(voxels, categories, schedule, options, generator);            // (1 + 2E, C, S, S)
                         rows.Add(edited.to(TorchDevice.Host));
                         edited.Dispose();

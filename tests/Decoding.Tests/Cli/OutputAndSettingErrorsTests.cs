@@ -71,6 +71,13 @@ public class OutputAndSettingErrorsTests
     }
 
     [Fact]
+    public void A_value_outside_an_options_choices_is_one_line_naming_them()
+    {
+        var (exit, _, err) = CliTestHarness.Run("demo", "--preset", "huge", "--out", Path.Combine(Path.GetTempPath(), "never-written-demo"));
+        AssertOneLine(exit, err, "error: Argument 'huge' not recognized. Must be one of: 'tiny', 'small' (see 'decoding demo --help')");
+    }
+
+    [Fact]
     public void A_setting_without_a_flag_in_this_command_keeps_its_library_name()
     {
         var parse = CommandLineApp.BuildRoot().Parse(["decode"]);

@@ -123,6 +123,7 @@ public class EditCommandsTests(TinyEditingFolders folders) : IClassFixture<TinyE
     [InlineData("--to ankle", "--to 'ankle'")]
     [InlineData("--to bag --self-steps 2", "--self-steps 2")]
     [InlineData("--to bag --items 0", "--items 0")]
+    [InlineData("--to bag --split validation", "--split 'validation'")]
     public void Bad_edit_decoded_arguments_are_one_line_errors_and_write_nothing(string arguments, string expected)
     {
         string output = folders.Sub("bad-edit-decoded");
@@ -155,6 +156,7 @@ public class EditCommandsTests(TinyEditingFolders folders) : IClassFixture<TinyE
     [InlineData("--rois V1", "--rois V1: is not an ROI")]
     [InlineData("--items 0", "--items 0")]
     [InlineData("--sampler euler", "--sampler 'euler'")]
+    [InlineData("--split validation", "--split 'validation'")]
     public void Bad_attention_arguments_are_one_line_errors_and_write_nothing(string arguments, string expected)
     {
         string output = folders.Sub("bad-attention");
