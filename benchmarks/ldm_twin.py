@@ -13,12 +13,15 @@ Workloads, one call each:
           AdamW, EMA (the project's LatentDiffusionTrainer.Step)
   sample  one classifier-free guided DDIM step for N samples (the UNet on 2N latents)
   read    h5py reads /voxels of a canonical file
+  read-all  h5py reads what the project's canonical reader reads: /voxels, every /samples dataset (strings
+          decoded), /category_names, the ROI index lists, /voxels_meta/xyz, the root and provenance attributes
 
 Protocol (`--serve`): one JSON object per line on stdin, one JSON answer per line on stdout:
   {"cmd": "setup", "config": {...}, "threads": 1}   -> {"parameters": n, "torch": "1.13.1", "rss_kb": ...}
   {"cmd": "threads", "threads": 2}                 -> {}
   {"cmd": "train"} / {"cmd": "sample"}             -> {"ms": ...}
   {"cmd": "read", "path": "god.h5"}                -> {"ms": ..., "h5py": "3.7.0"}
+  {"cmd": "read-all", "path": "god.h5"}            -> {"ms": ..., "h5py": "3.7.0"}
   {"cmd": "peak"}                                  -> {"peak_rss_kb": ..., "rss_kb": ...}
   {"cmd": "quit"}
 `--count CONFIG.json` prints the parameter count of the model a config describes and exits.
@@ -381,6 +384,28 @@ def read_h5py(path):
         return f["voxels"][()]
 
 
+def read_h5py_all(path):
+    import h5py
+
+    def values(dataset):
+        if h5py.check_string_dtype(dataset.dtype) is not None:
+            return dataset.asstr()[()]
+        return dataset[()]
+
+    with h5py.File(path, "r") as f:
+        data = {"attrs": dict(f.attrs), "voxels": f["voxels"][()]}
+        data["samples"] = {name: values(d) for name, d in f["samples"].items()}
+        if "category_names" in f:
+            data["category_names"] = values(f["category_names"])
+        if "voxels_meta/roi" in f:
+            data["roi"] = {name: d[()] for name, d in f["voxels_meta/roi"].items()}
+        if "voxels_meta/xyz" in f:
+            data["xyz"] = f["voxels_meta/xyz"][()]
+        if "provenance" in f:
+            data["provenance"] = dict(f["provenance"].attrs)
+        return data
+
+
 def serve():
     twin = None
     for line in sys.stdin:
@@ -403,6 +428,9 @@ def serve():
             elif cmd == "read":
                 import h5py
                 answer = {"ms": timed(lambda: read_h5py(request["path"])), "h5py": h5py.__version__}
+            elif cmd == "read-all":
+                import h5py
+                answer = {"ms": timed(lambda: read_h5py_all(request["path"])), "h5py": h5py.__version__}
             elif cmd == "peak":
                 answer = {"peak_rss_kb": rss_kb("VmHWM"), "rss_kb": rss_kb("VmRSS")}
             elif cmd == "quit":

@@ -115,7 +115,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         Note(Invariant($"file: {path} ({layout.ToString().ToLowerInvariant()}, {StorageOf(path, layout)}; voxel matrix {warm.SampleCount} x {warm.VoxelCount} = {megabytes:F1} MB on {new FileInfo(path).Length / 1e6:F1} MB of file)"));
         PythonTwin? h5py = layout == FmriLayout.Canonical ? twin : null;
         if (twin is not null && h5py is null) Note("h5py: compared on canonical files only");
-        Interleave("read: project reader (whole data set)", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), h5py, "read", "h5py", path);
+        Interleave("read: project reader (whole data set)", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), h5py, "read-all", "h5py, same fields", path);
         Interleave("read: PureHDF alone (voxel matrix)", 1, () => ReadMatrixWithPureHdf(path, layout), h5py, "read", "h5py", path);
     }
 

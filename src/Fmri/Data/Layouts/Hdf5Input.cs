@@ -13,6 +13,7 @@ namespace Fmri.Data.Layouts;
 internal sealed class Hdf5Input : IDisposable
 {
     private readonly NativeFile file;
+    private readonly Dictionary<string, IH5Object?> objects = new(StringComparer.Ordinal);
 
     private Hdf5Input(string path, NativeFile file)
     {
@@ -43,25 +44,36 @@ internal sealed class Hdf5Input : IDisposable
 
     /// <summary>
     /// The byte offset in the file of a contiguous dataset's values, or null (chunked or compact storage, space not
-    /// allocated, a user block before the superblock, or the offset not found). PureHDF 2.2.0 keeps the storage
-    /// address internal (<c>InternalDataLayout.Properties.Address</c>), so it is read by reflection; when that fails
-    /// callers read through PureHDF as usual.
+    /// allocated, a user block before the superblock, or the offset not found). Callers then read through PureHDF.
     /// </summary>
-    public long? ContiguousDataOffset(string path)
+    public long? ContiguousDataOffset(string path) => RawStorage(Dataset(path)).Address;
+
+    /// <summary>
+    /// Where a dataset's raw values are: the bytes themselves for compact storage (kept in the object header), or the
+    /// file offset and byte count for contiguous storage (null when not allocated, starting past the end of the file,
+    /// or when a user block makes storage addresses differ from file offsets; a file cut short is the caller's check). PureHDF 2.2.0 keeps both internal
+    /// (<c>InternalDataLayout.Properties</c>: <c>Data</c>, <c>Address</c>, <c>Size</c>), so they are read by
+    /// reflection; when that fails the result is empty and callers read through PureHDF as usual.
+    /// </summary>
+    private (byte[]? Compact, long? Address, long Size) RawStorage(NativeDataset dataset)
     {
         try
         {
-            var dataset = Dataset(path);
-            if (dataset.Layout.Class != H5DataLayoutClass.Contiguous || !SuperblockAtStart()) return null;
+            var layoutClass = dataset.Layout.Class;
+            if (layoutClass is not (H5DataLayoutClass.Contiguous or H5DataLayoutClass.Compact)) return (null, null, 0);
             const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
             object? layout = dataset.GetType().GetProperty("InternalDataLayout", Any)?.GetValue(dataset);
             object? properties = layout?.GetType().GetProperty("Properties", Any)?.GetValue(layout);
+            if (layoutClass == H5DataLayoutClass.Compact)
+                return (properties?.GetType().GetProperty("Data", Any)?.GetValue(properties) as byte[], null, 0);
             object? address = properties?.GetType().GetProperty("Address", Any)?.GetValue(properties);
-            return address is ulong a && a < (ulong)new FileInfo(FilePath).Length ? (long)a : null;
+            object? size = properties?.GetType().GetProperty("Size", Any)?.GetValue(properties);
+            if (address is not ulong a || size is not ulong n || !SuperblockAtStart()) return (null, null, 0);
+            return a < (ulong)new FileInfo(FilePath).Length && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
         }
         catch (System.Reflection.TargetInvocationException)
         {
-            return null;
+            return (null, null, 0);
         }
     }
 
@@ -90,37 +102,37 @@ internal sealed class Hdf5Input : IDisposable
     public DataFormatException Error(string field, string problem) => new(FilePath, field, problem);
 
     /// <summary>True when a link (group or dataset) exists at <paramref name="path"/>.</summary>
-    public bool Exists(string path)
-    {
-        string relative = Relative(path);
-        if (relative.Length == 0) return true;
-        // LinkExists fails on a path whose parent is a dataset; check each level so that cannot happen.
-        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        string prefix = "";
-        for (int i = 0; i < parts.Length; i++)
-        {
-            prefix = prefix.Length == 0 ? parts[i] : $"{prefix}/{parts[i]}";
-            string current = prefix;
-            if (!Guard(Absolute(path), () => file.LinkExists(current))) return false;
-            if (i < parts.Length - 1 && !IsGroup(current)) return false;
-        }
-        return true;
-    }
+    public bool Exists(string path) => Find(path) is not null;
 
     /// <summary>True when <paramref name="path"/> exists and is a group.</summary>
-    public bool IsGroup(string path)
+    public bool IsGroup(string path) => Find(path) is IH5Group;
+
+    /// <summary>
+    /// The object at <paramref name="path"/>, or null when there is none. Looked up once per path: PureHDF walks the
+    /// hierarchy and decodes the object header on every lookup, and a reader asks about the same paths several times.
+    /// </summary>
+    private IH5Object? Find(string path)
     {
         string relative = Relative(path);
-        if (relative.Length == 0) return true;
-        return Guard(Absolute(path), () => file.LinkExists(relative) && file.Get(relative) is IH5Group);
+        if (relative.Length == 0) return file;
+        if (objects.TryGetValue(relative, out var known)) return known;
+        // LinkExists fails on a path whose parent is a dataset; check each level so that cannot happen.
+        int slash = relative.LastIndexOf('/');
+        IH5Object? found = null;
+        if (slash < 0 || Find(relative[..slash]) is IH5Group)
+        {
+            string field = Absolute(path);
+            if (Guard(field, () => file.LinkExists(relative))) found = Guard(field, () => file.Get(relative));
+        }
+        objects[relative] = found;
+        return found;
     }
 
     /// <summary>The dataset at <paramref name="path"/>; a clear error when it is missing or is a group.</summary>
     public NativeDataset Dataset(string path)
     {
-        if (!Exists(path)) throw Error(Absolute(path), "dataset is missing");
         string field = Absolute(path);
-        var obj = Guard(field, () => file.Get(Relative(path)));
+        var obj = Find(path) ?? throw Error(field, "dataset is missing");
         var dataset = obj as NativeDataset ?? throw Error(field, "is a group, expected a dataset");
         // Decode the type, dataspace and layout now, so a damaged header fails here, named, not later.
         return Guard(field, () =>
@@ -138,9 +150,7 @@ internal sealed class Hdf5Input : IDisposable
     /// <summary>The group at <paramref name="path"/>; a clear error when it is missing or is a dataset.</summary>
     public IH5Group Group(string path)
     {
-        if (Relative(path).Length == 0) return file;
-        if (!Exists(path)) throw Error(Absolute(path), "group is missing");
-        var obj = Guard(Absolute(path), () => file.Get(Relative(path)));
+        var obj = Find(path) ?? throw Error(Absolute(path), "group is missing");
         return obj as IH5Group ?? throw Error(Absolute(path), "is a dataset, expected a group");
     }
 
@@ -213,6 +223,9 @@ internal sealed class Hdf5Input : IDisposable
         if (type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             throw Error(field, $"has dtype {DescribeType(type)}, expected strings");
         bool scalar = Guard(field, () => ds.Space.Type == H5DataspaceType.Scalar);
+        if (!scalar && ds is NativeDataset native && Guard(field, () => native.Space.Dimensions) is [var count]
+            && Guard(field, () => Hdf5VariableLengthStrings.TryRead(native, FilePath, (long)count, RawStorage)) is { } fast)
+            return Array.ConvertAll(fast, v => v.TrimEnd('\0'));
         var values = Guard(field, () => scalar ? [ds.Read<string>()] : ds.Read<string[]>());
         return Array.ConvertAll(values, v => (v ?? "").TrimEnd('\0'));
     }
@@ -260,7 +273,7 @@ internal sealed class Hdf5Input : IDisposable
     /// output; otherwise blocks of whole chunks of rows are read through hyperslabs spanning the selected column
     /// range and converted or picked, so memory beyond the output is one block.
     /// </summary>
-    public void ReadMatrix(string path, int[]? columns, Span<float> output)
+    public void ReadMatrix(string path, int[]? columns, float[] output)
     {
         string field = Absolute(path);
         var ds = Dataset(path);
@@ -277,13 +290,14 @@ internal sealed class Hdf5Input : IDisposable
             throw new ArgumentException($"output holds {output.Length} values, expected {rows} x {selected}", nameof(output));
         if (rows == 0 || selected == 0) return;
         if (first < 0 || last >= width) throw new ArgumentOutOfRangeException(nameof(columns), $"column outside 0..{width - 1}");
+        if (columns is null && type.Size == 4 && TryReadContiguousFloat32(ds, output)) return;
         int span = last - first + 1;
         int blockRows = BlockRows(ds, rows, span);
         // Sorted distinct columns as many as their range are that whole range: no picking needed.
         var offsets = columns is null || columns.Length == span ? null : Array.ConvertAll(columns, c => c - first);
 
-        if (type.Size == 4) ReadBlocks<float>(ds, field, rows, width, first, span, blockRows, offsets, output);
-        else ReadBlocks<double>(ds, field, rows, width, first, span, blockRows, offsets, output);
+        if (type.Size == 4) ReadBlocks<float>(ds, field, rows, width, first, span, blockRows, offsets, output.AsSpan());
+        else ReadBlocks<double>(ds, field, rows, width, first, span, blockRows, offsets, output.AsSpan());
     }
 
     private void ReadBlocks<T>(NativeDataset ds, string field, int rows, int width, int first, int span, int blockRows, int[]? offsets,
@@ -330,6 +344,84 @@ internal sealed class Hdf5Input : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads a whole contiguous float32 dataset straight from the file into <paramref name="output"/> (no copy through
+    /// PureHDF's buffers), in two halves at once when there is a second core; big-endian values (which PureHDF 2.2.0
+    /// refuses) are byte-swapped in place. False when the storage is not one block of exactly the output's size; the
+    /// caller then reads through PureHDF.
+    /// </summary>
+    private bool TryReadContiguousFloat32(NativeDataset ds, float[] output)
+    {
+        if (DirectFloat32Block(ds, output) is not var (start, bigEndian)) return false;
+        using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        const int ParallelFrom = 1 << 20; // values; below this one read is as fast
+        bool read;
+        if (Environment.ProcessorCount < 2 || output.Length < ParallelFrom)
+        {
+            read = ReadFloats(handle, start, output, 0, output.Length);
+        }
+        else
+        {
+            int half = output.Length / 2;
+            bool first = false, second = false;
+            Parallel.Invoke(
+                () => first = ReadFloats(handle, start, output, 0, half),
+                () => second = ReadFloats(handle, start, output, half, output.Length - half));
+            read = first && second;
+        }
+        if (read && bigEndian != !BitConverter.IsLittleEndian)
+        {
+            var words = MemoryMarshal.Cast<float, int>(output.AsSpan());
+            System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words, words);
+        }
+        return read;
+    }
+
+    /// <summary>The file offset and byte order of a dataset stored as one contiguous block of float32 exactly the output's size, else null.</summary>
+    private (long Start, bool BigEndian)? DirectFloat32Block(NativeDataset ds, float[] output)
+    {
+        if (ds.Type.Class != H5DataTypeClass.FloatingPoint || ds.Type.Size != sizeof(float) || ByteOrder(ds.Type) is not { } order) return null;
+        var (_, address, size) = RawStorage(ds);
+        long bytes = (long)output.Length * sizeof(float);
+        return address is { } start && size == bytes && start + bytes <= new FileInfo(FilePath).Length ? (start, order == "BigEndian") : null;
+    }
+
+    /// <summary>Reads values [<paramref name="from"/>, from + count) of a float32 block starting at file offset <paramref name="start"/>.</summary>
+    private static bool ReadFloats(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, float[] output, int from, int count)
+    {
+        var target = MemoryMarshal.AsBytes(output.AsSpan(from, count));
+        long offset = start + (long)from * sizeof(float);
+        while (target.Length > 0)
+        {
+            int read = RandomAccess.Read(handle, target, offset);
+            if (read <= 0) return false;
+            target = target[read..];
+            offset += read;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// "LittleEndian" or "BigEndian" for a floating-point type, null for anything else or when unknown. PureHDF 2.2.0
+    /// decodes the byte order but keeps it internal (the datatype message's <c>BitField.ByteOrder</c>), so it is read
+    /// by reflection.
+    /// </summary>
+    private static string? ByteOrder(IH5DataType type)
+    {
+        try
+        {
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            object? message = type.GetType().GetField("_dataType", Any)?.GetValue(type);
+            object? bitField = message?.GetType().GetProperty("BitField", Any)?.GetValue(message);
+            string? order = bitField?.GetType().GetProperty("ByteOrder", Any)?.GetValue(bitField)?.ToString();
+            return order is "LittleEndian" or "BigEndian" ? order : null;
+        }
+        catch (System.Reflection.TargetInvocationException)
+        {
+            return null;
+        }
+    }
+
     private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection? selection) where T : unmanaged
     {
         try
@@ -358,10 +450,9 @@ internal sealed class Hdf5Input : IDisposable
 
     private IH5Attribute? FindAttribute(string objectPath, string name)
     {
-        if (!Exists(objectPath)) return null;
-        string field = Absolute(objectPath);
-        var obj = Relative(objectPath).Length == 0 ? (IH5Object)file : Guard(field, () => file.Get(Relative(objectPath)));
-        return Guard(field, () => obj.AttributeExists(name) ? obj.Attribute(name) : null);
+        var obj = Find(objectPath);
+        if (obj is null) return null;
+        return Guard(Absolute(objectPath), () => obj.AttributeExists(name) ? obj.Attribute(name) : null);
     }
 
     private static long[] ReadIntegerValues(IH5Dataset ds, IH5DataType type, Selection? selection)

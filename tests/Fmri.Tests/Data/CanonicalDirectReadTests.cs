@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Fmri.Data.Layouts;
+
+namespace Fmri.Tests.Data;
+
+/// <summary>
+/// The canonical reader's direct paths (the voxel matrix read straight from its contiguous block, variable-length
+/// strings decoded from their global heap collections in one pass) against files h5py writes: little- and
+/// big-endian voxels (PureHDF 2.2.0 refuses to convert byte order; the direct read swaps), strings spread over many
+/// heap collections, non-ASCII ids of many lengths, and chunked string storage, which the direct path leaves to
+/// PureHDF.
+/// </summary>
+public class CanonicalDirectReadTests
+{
+    private const string Python = "/usr/bin/python3";
+    private const int Samples = 3000;
+    private const int Voxels = 600; // 1.8 M values: large enough for the matrix to be read in two halves at once
+
+    // Writes a canonical file whose voxel values follow a formula both sides compute, and prints the ids and names.
+    private const string Script = """
+import json, sys
+import h5py, numpy as np
+path, voxel_dtype, chunked_ids = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+samples, voxels = 3000, 600
+i = np.arange(samples)[:, None]
+j = np.arange(voxels)[None, :]
+values = (((i * 7 + j * 13) % 1000) / 7.0 - 50.0).astype(voxel_dtype)
+ids = ["n%08d_%d%s" % (k % 150, k, "\u00e9\u65e5" * (k % 97)) for k in range(samples)]
+names = ["category %d Gr\u00f6\u00dfe" % c for c in range(150)]
+names[3] = "\u65e5\u672c"
+vlen = h5py.string_dtype("utf-8")
+with h5py.File(path, "w") as f:
+    f.create_dataset("voxels", data=values)
+    f.create_dataset("samples/stimulus_id", data=np.array(ids, dtype=object), dtype=vlen, chunks=(256,) if chunked_ids else None)
+    f.create_dataset("samples/category", data=(np.arange(samples) % 150).astype(np.int32))
+    f.create_dataset("samples/run", data=(np.arange(samples) // 300 + 1).astype(np.int32))
+    f.create_dataset("samples/split", data=np.ones(samples, dtype=np.int8))
+    f.create_dataset("samples/repeats", data=np.ones(samples, dtype=np.int32))
+    f.create_dataset("category_names", data=np.array(names, dtype=object), dtype=vlen)
+    f.create_dataset("voxels_meta/roi/VC", data=np.arange(voxels, dtype=np.int32))
+    f.attrs["layout"] = "fmri-decoding/canonical"
+    f.attrs["layout_version"] = np.int32(1)
+    f.attrs["subject"] = "sub-01"
+print(json.dumps({"ids": ids, "names": names}))
+""";
+
+    [Theory]
+    [InlineData("<f4", false)]
+    [InlineData(">f4", false)]
+    [InlineData("<f4", true)]
+    public void Reads_what_h5py_wrote(string voxelType, bool chunkedIds)
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("canonical.h5");
+        var expected = RunH5py(Script, path, voxelType, chunkedIds ? "1" : "0");
+
+        var dataset = CanonicalFile.Read(path);
+
+        Assert.Equal(Samples, dataset.SampleCount);
+        Assert.Equal(Voxels, dataset.VoxelCount);
+        for (int i = 0; i < Samples; i++)
+        {
+            for (int j = 0; j < Voxels; j++)
+            {
+                float value = (float)(((i * 7 + j * 13) % 1000) / 7.0 - 50.0);
+                if (dataset.Voxels[i * Voxels + j] != value)
+                    Assert.Fail($"voxel [{i}, {j}] is {dataset.Voxels[i * Voxels + j]}, h5py wrote {value}");
+            }
+        }
+        Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetString()), dataset.StimulusIds.Select(s => s.Value));
+        Assert.Equal(expected.GetProperty("names").EnumerateArray().Select(e => e.GetString()), dataset.CategoryNames);
+    }
+
+    private static JsonElement RunH5py(string script, params string[] arguments)
+    {
+        Assert.True(File.Exists(Python), $"{Python} is missing; install Debian's python3-h5py (CI does)");
+        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        string stdout = process.StandardOutput.ReadToEnd();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"h5py failed: {stderr}");
+        return JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+}
