@@ -38,6 +38,7 @@ public static class DecodeCommand
         var strength = new Option<double>("--strength") { Description = "img2img: share of the steps run from the noised low-level latent (1 = from noise)", DefaultValueFactory = _ => 0.5 };
         var blend = new Option<double>("--blend") { Description = "img2img: weight of the low-level image in the result (0 = none)", DefaultValueFactory = _ => 0.0 };
         var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (score-weighted category contexts) | category (one-hot: the best category's context) | contrastive (a mapper trained with regression + InfoNCE)", DefaultValueFactory = _ => "context" };
+        var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
         var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
         var selectSteps = new Option<int?>("--select-steps") { Description = "Denoising steps while selecting (default: --steps)" };
@@ -56,7 +57,7 @@ public static class DecodeCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
-        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend,
+        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, ilvr,
                      target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
@@ -84,7 +85,7 @@ public static class DecodeCommand
                     Steps = parse.GetValue(steps),
                     GuidanceScale = parse.GetValue(guidance),
                 },
-                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend)),
+                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr)),
                 SemanticTarget = Check.OneOf(parse.GetValue(target), Targets, "semantic_target"),
                 Seed = parse.GetValue(seed),
                 Split = Check.OneOf(parse.GetValue(split), Splits, "split"),
@@ -177,6 +178,7 @@ public static class DecodeCommand
                 ["guidance"] = settings.Sampling.GuidanceScale,
                 ["strength"] = settings.Img2Img.Strength,
                 ["blend"] = settings.Img2Img.Blend,
+                ["ilvr_block"] = settings.Img2Img.LowFrequencyBlock,
                 ["semantic_target"] = settings.SemanticTarget.ToString().ToLowerInvariant(),
                 ["seed"] = settings.Seed,
                 ["control_seed"] = settings.ControlSeed,

@@ -93,7 +93,7 @@ public static class RouteSelection
                 var decoder = semantic.WithTarget(target);
                 IDecodingRoute route = lowLevel is null
                     ? new SemanticRoute(decoder, ldm, sampling)
-                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, new Img2ImgSettings(strength, 0));
+                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, settings.Img2Img with { Strength = strength, Blend = 0 });
                 using var decoded = DecodeAll(route, validation, ids, settings.Seed);                      // (N, 1, C, S, S)
                 var scored = new List<SelectionCandidate>();
                 foreach (double blend in blends)
@@ -118,7 +118,7 @@ public static class RouteSelection
             {
                 SemanticTarget = best.Target,
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
-                Img2Img = spec.Name == Img2ImgRoute.Name ? new Img2ImgSettings(best.Strength, best.Blend) : settings.Img2Img,
+                Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend } : settings.Img2Img,
             };
             string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
                 + (floor is null

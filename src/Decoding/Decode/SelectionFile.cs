@@ -68,7 +68,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         {
             SemanticTarget = target,
             Sampling = settings.Sampling with { GuidanceScale = Guidance },
-            Img2Img = new Routes.Img2ImgSettings(Strength, Blend),
+            Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend },   // ILVR stays as the decode sets it
         };
     }
 }

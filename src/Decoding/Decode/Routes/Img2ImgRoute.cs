@@ -6,12 +6,16 @@ namespace Decoding.Decode.Routes;
 /// <summary>How the image-to-image route runs.</summary>
 /// <param name="Strength">Share of the denoising steps run from the noised low-level latent (1: from noise; small: close to it).</param>
 /// <param name="Blend">Weight of the low-level image in the final image, x = (1 − β) x_img2img + β x_low-level (MindEye2 blends with its low-level reconstruction).</param>
-public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0)
+/// <param name="LowFrequencyBlock">ILVR (<see cref="Diffusion.Ilvr"/>): after every denoising step the latent's means
+/// over blocks of this many latent pixels a side are replaced by the low-level latent's, noised to the same timestep,
+/// so the result keeps the low-level reconstruction's layout and the model supplies the detail; 0 = off.</param>
+public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, int LowFrequencyBlock = 0)
 {
     public Img2ImgSettings Validate()
     {
         Check.That(Strength > 0 && Strength <= 1, "strength", Strength, "must lie in (0, 1]");
         Check.InRange(Blend, 0, 1, "blend");
+        Check.That(LowFrequencyBlock >= 0, "ilvr_block", LowFrequencyBlock, "must be 0 (off) or a block size of 1 or more latent pixels");
         return this;
     }
 }
@@ -45,10 +49,19 @@ public sealed class Img2ImgRoute : IDecodingRoute
         this.sampling = sampling.Validate(ldm.Sampler.Scheduler.NumTrainTimesteps);
         this.settings = settings.Validate();
         _ = Diffusion.Img2Img.BeginIndex(sampling.Steps, settings.Strength);   // the strength must run at least one step
+        if (settings.LowFrequencyBlock > 0)
+        {
+            Check.That(sampling.Sampler != SamplerKind.Plms, "ilvr_block", settings.LowFrequencyBlock,
+                "needs a sampler that takes one step per timestep ({sampler} ddim or ddpm); PLMS repeats one in its warm-up");
+            var latent = ldm.Sampler.LatentShape(1);
+            Check.That(latent[^1] % settings.LowFrequencyBlock == 0 && latent[^2] % settings.LowFrequencyBlock == 0, "ilvr_block", settings.LowFrequencyBlock,
+                $"must divide the latent's height and width ({latent[^2]} x {latent[^1]})");
+        }
         Method = new DecodedMethod("img2img: low-level latent + semantic conditioning", DecodedMethod.Route, Name, UsesFmri: true, UsesTrueLabel: false,
             ControlOf: null, $"the low-level route's latent noised to strength {settings.Strength:G3} and denoised by the latent diffusion model "
             + $"conditioned on the semantic route's prediction ({semantic.Target.ToString().ToLowerInvariant()} target): "
             + $"{sampling.Sampler.ToString().ToLowerInvariant()} {sampling.Steps} steps, guidance {sampling.GuidanceScale:G3}"
+            + (settings.LowFrequencyBlock > 0 ? $", its {settings.LowFrequencyBlock}x{settings.LowFrequencyBlock} latent block means held to the low-level latent's (ILVR)" : "")
             + (settings.Blend > 0 ? $", blended with the low-level image at weight {settings.Blend:G3}" : ""));
     }
 
@@ -69,12 +82,20 @@ public sealed class Img2ImgRoute : IDecodingRoute
         {
             var conditional = contexts.narrow(0, s, b).repeat_interleave(samples, 0).to(device);       // (b K, L, D)
             return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(conditional.shape[0]));
-        }, start, settings.Strength);                                                                   // (N, K, C, S, S)
+        }, start, settings.Strength, settings.LowFrequencyBlock > 0 ? LowFrequencyRefinement : null); // (N, K, C, S, S)
         if (settings.Blend > 0)
         {
             var lowImages = lowLevel.Map.DecodeLatents(low).unsqueeze(1);                              // (N, 1, C, S, S)
             images = (images * (1 - settings.Blend) + lowImages * settings.Blend).clamp(0, 1);
         }
         return images.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ILVR's step callback for one sampler call: its start latents (z_low, scaled) and the noise its start was made with.</summary>
+    private Diffusion.DenoisingStepCallback LowFrequencyRefinement(Tensor startLatents, Tensor noise)
+    {
+        var scheduler = Samplers.Create(sampling.Sampler, ldm.Sampler.Scheduler);
+        scheduler.SetTimesteps(sampling.Steps);
+        return Diffusion.Ilvr.Refinement(scheduler, startLatents, noise, settings.LowFrequencyBlock);
     }
 }

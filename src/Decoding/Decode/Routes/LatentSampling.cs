@@ -17,10 +17,12 @@ internal static class LatentSampling
     /// <summary>
     /// Images (N, K, C, S, S) in [0, 1]: <paramref name="contexts"/> gives each item's conditioning for its K rows
     /// (B K rows per call), <paramref name="startLatents"/> (scaled, (N, c, h, w)) makes it image-to-image at
-    /// <paramref name="strength"/>.
+    /// <paramref name="strength"/>; <paramref name="refinement"/> makes a step callback from a call's start latents and
+    /// noise (ILVR).
     /// </summary>
     public static Tensor Sample(LatentDiffusionSampler sampler, DecodeBatch batch, int samples, SamplingOptions options,
-        Func<int, int, GuidanceContexts> contexts, Tensor? startLatents = null, double strength = 1.0)
+        Func<int, int, GuidanceContexts> contexts, Tensor? startLatents = null, double strength = 1.0,
+        Func<Tensor, Tensor, Diffusion.DenoisingStepCallback>? refinement = null)
     {
         bool perStepNoise = options.Sampler == SamplerKind.Ddpm || options.Eta != 0;
         int itemsPerCall = perStepNoise ? 1 : ItemsPerBatch;
@@ -35,7 +37,8 @@ internal static class LatentSampling
                 var noise = ItemGenerators.Normal(batch.Generators.Skip(start).Take(b).ToArray(), samples,
                     sampler.LatentShape(1)[1..], guidance.Conditional.device);                           // (b K, c, h, w)
                 Tensor? start0 = startLatents?.narrow(0, start, b).repeat_interleave(samples, 0);         // (b K, c, h, w)
-                var latents = sampler.Denoise(noise, strength, guidance, options, perStepNoise ? batch.Generators[start] : null, startLatents: start0);
+                var callback = refinement is not null && start0 is not null ? refinement(start0, noise) : null;
+                var latents = sampler.Denoise(noise, strength, guidance, options, perStepNoise ? batch.Generators[start] : null, callback, start0);
                 var images = sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);                // (b K, C, S, S)
                 chunks.Add(images.reshape(b, samples, images.shape[1], images.shape[2], images.shape[3]).MoveToOuterDisposeScope());
             }
