@@ -11,7 +11,8 @@ namespace Fmri.Core.Torch;
 /// <para>
 /// Written out rather than calling TorchSharp's <c>nn.utils.clip_grad_norm_</c> so that one implementation serves every
 /// trainer and a non-finite norm leaves the gradients alone (torch's default scales them all by NaN, which hides where
-/// a NaN came from). The norm is accumulated per tensor in float64.
+/// a NaN came from). Each tensor's norm is computed in its own precision, as torch does, and the norms are combined in
+/// float64.
 /// </para>
 /// </summary>
 public static class GradientClipping
@@ -32,15 +33,13 @@ public static class GradientClipping
 
     private static double Norm(IReadOnlyList<Tensor> gradients)
     {
+        // Each tensor's norm by libtorch in its own precision (as torch.nn.utils.clip_grad_norm_ computes them), one
+        // copy of the norms to the host, and their squares summed in float64.
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var norms = TorchDevice.HostArray<double>(stack(gradients.Select(g => linalg.vector_norm(g)).ToArray()).to_type(ScalarType.Float64));
         double squares = 0;
-        foreach (var g in gradients)
-        {
-            using var g64 = g.to_type(ScalarType.Float64);
-            using var squared = g64.square();
-            using var sum = squared.sum();
-            squares += sum.item<double>();
-        }
+        foreach (double norm in norms) squares += norm * norm;
         return Math.Sqrt(squares);
     }
 

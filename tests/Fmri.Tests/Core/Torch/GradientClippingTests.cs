@@ -41,7 +41,8 @@ public class GradientClippingTests
         for (int i = 0; i < parameters.Count; i++) (parameters[i] * weights[i]).sum().backward();
         double expected = Math.Sqrt(weights.Sum(w => w.data<float>().ToArray().Sum(v => (double)v * v)));
         double norm = GradientClipping.ClipGlobalNorm(parameters, 1.0);
-        Assert.Equal(expected, norm, 9);
+        // Each tensor's norm is a float32 reduction (as torch's clip_grad_norm_): equal to the double sum to float32's precision.
+        Assert.True(Math.Abs(norm - expected) <= 1e-6 * expected, $"norm {norm:R}, hand sum {expected:R}");
         double scale = 1.0 / (expected + GradientClipping.Epsilon);
         Assert.Equal(weights[3].data<float>()[5] * scale, parameters[3].grad!.data<float>()[5], 5);
     }
