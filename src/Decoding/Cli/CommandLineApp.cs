@@ -42,10 +42,26 @@ public static class CommandLineApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
         {
-            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => OneLine(e.Message)))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(Describe))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
             return CliErrors.BadInput;
         }
         return parse.Invoke();
+    }
+
+    /// <summary>A parser error on one line, led by the option and value the user typed when it is about one
+    /// (<c>--preset huge: Argument 'huge' not recognized. Must be one of: 'tiny', 'small'</c>).</summary>
+    private static string Describe(System.CommandLine.Parsing.ParseError error)
+    {
+        var option = error.SymbolResult switch
+        {
+            System.CommandLine.Parsing.OptionResult o => o,
+            System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o,
+            _ => null,
+        };
+        string text = OneLine(error.Message);
+        if (option is null) return text;
+        string value = string.Join(" ", option.Tokens.Select(t => t.Value));
+        return value.Length == 0 ? $"{option.Option.Name}: {text}" : $"{option.Option.Name} {value}: {text}";
     }
 
     /// <summary>A parser message on one line: the list of accepted values System.CommandLine puts on lines of its own

@@ -33,12 +33,15 @@ public static class TrainLdmCommand
         var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
         var prediction = new Option<string>("--prediction-type") { Description = "what the UNet predicts: epsilon or v_prediction", DefaultValueFactory = _ => "epsilon" };
         prediction.AcceptOnlyFromAmong("epsilon", "v_prediction");
+        var lrScheduler = new Option<string?>("--lr-scheduler") { Description = "learning rate after warm-up: constant (the peak rate throughout) or cosine (a half cosine down to 0 at the last step) (default: the preset's, constant)" };
+        lrScheduler.AcceptOnlyFromAmong("constant", "cosine");
+        var snrGamma = new Option<double?>("--snr-gamma") { Description = "min-SNR-γ loss weighting (Hang et al. 2023; 5 in the paper): weight min(SNR, γ)/SNR per sample (default: none, plain MSE)" };
         var previewSteps = new Option<int>("--preview-steps") { Description = "DDIM steps of the preview grid (0: no preview)", DefaultValueFactory = _ => 25 };
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-ldm", "Train a class-conditional latent diffusion model (UNet + label conditioner, condition dropout for guidance, EMA) on a frozen autoencoder")
         {
-            vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, previewSteps, threads,
+            vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, lrScheduler, snrGamma, previewSteps, threads,
         };
         var imageOptions = TrainingImageOptions.AddTo(command);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
@@ -59,6 +62,13 @@ public static class TrainLdmCommand
                     MaxTrainSteps = parse.GetValue(steps) ?? chosen.LdmTraining.MaxTrainSteps,
                     CheckpointingSteps = parse.GetValue(checkpointEvery) ?? chosen.LdmTraining.CheckpointingSteps,
                     Augmentation = imageOptions.Augmentation(parse),
+                    LrScheduler = parse.GetValue(lrScheduler) switch
+                    {
+                        "cosine" => LearningRateSchedule.Cosine,
+                        "constant" => LearningRateSchedule.ConstantWithWarmup,
+                        _ => chosen.LdmTraining.LrScheduler,
+                    },
+                    SnrGamma = parse.GetValue(snrGamma) ?? chosen.LdmTraining.SnrGamma,
                 },
             };
             chosen.Validate();
@@ -119,7 +129,7 @@ public static class TrainLdmCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trained the latent diffusion model to step {result.Steps} (loss {result.Curve.Points[^1].Loss:G4}) in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}"));
             return 0;
-        }, TrainVaeCommand.StepAliases("ldm_training")));
+        }, new Dictionary<string, string>(TrainVaeCommand.StepAliases("ldm_training")) { ["ldm_training.snr_gamma"] = "--snr-gamma" }));
         return command;
     }
 

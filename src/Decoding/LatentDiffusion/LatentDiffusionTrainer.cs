@@ -155,7 +155,8 @@ public sealed class LatentDiffusionTrainer
             var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);                         // z_t
             var tokens = classTokens.index_select(0, labels.index_select(0, index).to(device));        // (B, L)
             var target = ForwardProcess.TrainingTarget(predictionType, schedule, z0, noise, timesteps);
-            var (mse, gradNorm) = Step(model, optimizer, ema, parameters, zt, timesteps, tokens, target, Options, generator);
+            var weights = Options.SnrGamma is { } gamma ? MinSnrWeights(schedule, timesteps, gamma, predictionType) : null;
+            var (mse, gradNorm) = Step(model, optimizer, ema, parameters, zt, timesteps, tokens, target, Options, generator, weights);
             double loss = mse.item<float>();
             return new TrainingUnit(loss, Minibatches.Epoch(step + 1, b, count), [lr, gradNorm], gradNorm);
         },
@@ -176,9 +177,10 @@ public sealed class LatentDiffusionTrainer
     /// <param name="timesteps">t (B).</param>
     /// <param name="tokens">Class tokens (B, L).</param>
     /// <param name="target">What the UNet should predict (B, c, h, w).</param>
+    /// <param name="sampleWeights">Per-sample loss weights (B) (min-SNR-γ), or null for plain MSE.</param>
     public static (Tensor Loss, double GradientNorm) Step(LatentDiffusionModel model, TorchSharp.Modules.OptimizerHelper optimizer, ExponentialMovingAverage ema,
         IReadOnlyList<TorchSharp.Modules.Parameter> parameters, Tensor noisedLatents, Tensor timesteps, Tensor tokens, Tensor target,
-        LdmTrainingOptions options, Generator generator)
+        LdmTrainingOptions options, Generator generator, Tensor? sampleWeights = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -187,13 +189,31 @@ public sealed class LatentDiffusionTrainer
         var context = model.Conditioner.forward(tokens);                                          // (B, L, D)
         context = model.Conditioner.DropContexts(context, options.ProportionEmptyPrompts, generator);
         var prediction = model.Unet.Forward(noisedLatents, timesteps, context);                   // (B, c, h, w)
-        var mse = functional.mse_loss(prediction, target);
+        var mse = sampleWeights is null
+            ? functional.mse_loss(prediction, target)
+            : ((prediction - target).square().mean([1, 2, 3]) * sampleWeights).mean();
         optimizer.zero_grad();
         TorchBackends.Backward(mse); // oneDNN in the backward pass only where it is safe (TorchBackends)
         double gradNorm = GradientClipping.ClipGlobalNorm(parameters, options.MaxGradNorm);
         optimizer.step();
         ema.Step();
         return (mse, gradNorm);
+    }
+
+    /// <summary>
+    /// Min-SNR-γ weights (B) of timesteps (B): min(SNR_t, γ) / SNR_t for ε-prediction, min(SNR_t, γ) / (SNR_t + 1) for
+    /// v-prediction, SNR_t = ᾱ_t / (1 − ᾱ_t) (Hang et al. 2023, eq. 10 and its v form; diffusers' compute_snr).
+    /// </summary>
+    public static Tensor MinSnrWeights(NoiseSchedule schedule, Tensor timesteps, double gamma, PredictionType predictionType)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(timesteps);
+        using var scope = NewDisposeScope();
+        var alphaBar = schedule.AlphasCumprodTensor(timesteps.device).to_type(ScalarType.Float64).index_select(0, timesteps);
+        var snr = alphaBar / (1 - alphaBar);
+        var clipped = snr.clamp_max(gamma);
+        var weights = predictionType == PredictionType.VPrediction ? clipped / (snr + 1) : clipped / snr;
+        return weights.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sorted indices of the images to train on: all, or a random subset of <paramref name="max"/> drawn from a generator seeded by <paramref name="seed"/>.</summary>

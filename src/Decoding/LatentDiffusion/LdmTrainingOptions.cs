@@ -45,6 +45,13 @@ public sealed record LdmTrainingOptions
     /// </summary>
     [JsonPropertyName("proportion_empty_prompts")] public double ProportionEmptyPrompts { get; init; } = 0.1;
 
+    /// <summary>
+    /// Min-SNR-γ loss weighting (Hang et al., ICCV 2023; diffusers' <c>snr_gamma</c>): each sample's squared error is
+    /// weighted by min(SNR_t, γ) / SNR_t for ε-prediction (/ (SNR_t + 1) for v-prediction), SNR_t = ᾱ_t / (1 − ᾱ_t), so the
+    /// nearly clean timesteps, whose ε targets are easy and many, do not dominate the gradient. Null: plain MSE.
+    /// </summary>
+    [JsonPropertyName("snr_gamma")] public double? SnrGamma { get; init; }
+
     /// <summary>Save a checkpoint every this many steps (and always at the end).</summary>
     [JsonPropertyName("checkpointing_steps")] public long CheckpointingSteps { get; init; } = 500;
 
@@ -78,6 +85,7 @@ public sealed record LdmTrainingOptions
         TrainingChecks.PositiveFinite(owner, "max_grad_norm", MaxGradNorm);
         if (!(EmaDecay >= 0 && EmaDecay < 1)) throw TrainingChecks.Bad(owner, "ema_decay", EmaDecay, "must lie in [0, 1)");
         TrainingChecks.Probability(owner, "proportion_empty_prompts", ProportionEmptyPrompts);
+        if (SnrGamma is { } gamma) TrainingChecks.PositiveFinite(owner, "snr_gamma", gamma);
         TrainingChecks.Positive(owner, "checkpointing_steps", CheckpointingSteps);
         if (MaxTrainImages is { } max) TrainingChecks.Positive(owner, "max_train_images", max);
         return this;

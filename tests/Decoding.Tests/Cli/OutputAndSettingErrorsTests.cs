@@ -74,7 +74,7 @@ public class OutputAndSettingErrorsTests
     public void A_value_outside_an_options_choices_is_one_line_naming_them()
     {
         var (exit, _, err) = CliTestHarness.Run("demo", "--preset", "huge", "--out", Path.Combine(Path.GetTempPath(), "never-written-demo"));
-        AssertOneLine(exit, err, "error: Argument 'huge' not recognized. Must be one of: 'tiny', 'small' (see 'decoding demo --help')");
+        AssertOneLine(exit, err, "error: --preset huge: Argument 'huge' not recognized. Must be one of: 'tiny', 'small' (see 'decoding demo --help')");
     }
 
     [Fact]

@@ -150,6 +150,18 @@ public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixtur
     }
 
     [Fact]
+    public void A_non_positive_snr_gamma_and_an_unknown_lr_scheduler_are_one_line_errors()
+    {
+        var (exit, _, err) = Run(TrainLdmCommand.Create(), "--vae", model.VaeFolder, "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("g"), "--snr-gamma", "0");
+        AssertOneLineError(exit, err, "error: --snr-gamma 0: must be a positive finite number");
+        // Parse errors go through the program's own parser (exit code 2, one line listing the accepted values).
+        (exit, _, err) = Decoding.Tests.Cli.CliTestHarness.Run("train-ldm", "--vae", model.VaeFolder, "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("c"), "--lr-scheduler", "linear");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --lr-scheduler linear: Argument 'linear' not recognized. Must be one of: 'constant', 'cosine'", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void Zero_training_steps_are_a_one_line_error()
     {
         var (exit, _, err) = Run(TrainVaeCommand.Create(), "--images", model.ImageFolder, "--preset", "tiny", "--out", model.Sub("z"), "--steps", "0");

@@ -1,3 +1,4 @@
+using Decoding.Diffusion;
 using Decoding.Conditioning;
 using Decoding.LatentDiffusion;
 using Fmri.Core.IO;
@@ -92,5 +93,30 @@ public class LatentDiffusionTrainerTests
         var small = new Decoding.Models.Vae.AutoencoderKL(LatentDiffusionPreset.Small.Vae!);
         e = Assert.Throws<ArgumentException>(() => new LatentDiffusionTrainer(LatentDiffusionPreset.Tiny, new AutoencoderFirstStage(small)));
         Assert.Contains("preset 'tiny'", e.Message);
+    }
+}
+
+/// <summary>Min-SNR-γ weights (Hang et al. 2023) against values computed by hand from the schedule's ᾱ.</summary>
+public class MinSnrWeightTests
+{
+    [Fact]
+    public void Weights_are_min_snr_gamma_over_snr_for_epsilon_and_over_snr_plus_one_for_v()
+    {
+        // Stable Diffusion's scaled-linear schedule: ᾱ_0 ≈ 0.99915 (SNR ≈ 1175, far above γ = 5: weight 5 / SNR),
+        // ᾱ_999 ≈ 0.0047 (SNR ≈ 0.0047, below γ: weight 1 for ε, SNR/(SNR + 1) for v).
+        var schedule = NoiseSchedule.FromConfig(new SchedulerConfig { BetaSchedule = BetaSchedule.ScaledLinear });
+        long[] steps = [0, 500, 999];
+        using var timesteps = tensor(steps, ScalarType.Int64);
+        using var epsilon = LatentDiffusionTrainer.MinSnrWeights(schedule, timesteps, 5.0, PredictionType.Epsilon);
+        using var velocity = LatentDiffusionTrainer.MinSnrWeights(schedule, timesteps, 5.0, PredictionType.VPrediction);
+        for (int i = 0; i < steps.Length; i++)
+        {
+            double a = (float)schedule.AlphasCumprod[(int)steps[i]];
+            double snr = a / (1 - a);
+            Assert.Equal(Math.Min(snr, 5.0) / snr, epsilon[i].item<float>(), 5);
+            Assert.Equal(Math.Min(snr, 5.0) / (snr + 1), velocity[i].item<float>(), 5);
+        }
+        Assert.Equal(1.0, epsilon[2].item<float>(), 6);                      // noisy end: SNR < γ, ε weight exactly 1
+        Assert.True(epsilon[0].item<float>() < 0.005f, "the nearly clean timestep is weighted down by about 5 / 1175");
     }
 }
