@@ -51,9 +51,10 @@ internal sealed class Hdf5Input : IDisposable
     /// <summary>
     /// Where a dataset's raw values are: the bytes themselves for compact storage (kept in the object header), or the
     /// file offset and byte count for contiguous storage (null when not allocated, starting past the end of the file,
-    /// or when a user block makes storage addresses differ from file offsets; a file cut short is the caller's check). PureHDF 2.2.0 keeps both internal
-    /// (<c>InternalDataLayout.Properties</c>: <c>Data</c>, <c>Address</c>, <c>Size</c>), so they are read by
-    /// reflection; when that fails the result is empty and callers read through PureHDF as usual.
+    /// or when a user block makes storage addresses differ from file offsets; a file cut short is the caller's check).
+    /// PureHDF 2.2.0 keeps both internal (<c>InternalDataLayout.Properties</c>: <c>Data</c>, <c>Address</c>,
+    /// <c>Size</c>), so they are read by reflection; when that fails the result is empty and callers read through
+    /// PureHDF as usual.
     /// </summary>
     private (byte[]? Compact, long? Address, long Size) RawStorage(NativeDataset dataset)
     {
