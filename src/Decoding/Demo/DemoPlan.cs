@@ -91,6 +91,13 @@ public static class DemoPlan
     /// </summary>
     public static IReadOnlyList<double> DemoSelectStrengths { get; } = [0.35, 0.5, 0.65];
 
+    /// <summary>
+    /// `train-ldm --snr-gamma`: min-SNR-γ weighting with the paper's γ = 5, chosen by `generate --quality-check` (how
+    /// many samples of each class look most like their class's mean training image: training images only) over
+    /// plain MSE and over a cosine learning-rate decay, each trained for the demo's steps with the demo's seed.
+    /// </summary>
+    public const double LdmSnrGamma = 5.0;
+
     /// <summary>The stages for <paramref name="preset"/> ("tiny": about a minute, for CI; "small": the real demo).</summary>
     /// <param name="threads">Passed as `--threads` to every stage that runs libtorch; null: each command's default.</param>
     /// <param name="device">Passed as `--device` to every stage that runs libtorch; null: each command's default (cpu).</param>
@@ -163,7 +170,8 @@ public static class DemoPlan
                 ["train-vae", .. training, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
                 [Manifest(vae)]),
             new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
-                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps)],
+                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps),
+                    "--snr-gamma", Text(LdmSnrGamma)],
                 [Manifest(ldm)]),
             ]),
             new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI and the pretraining pool (test fMRI excluded)",
