@@ -16,7 +16,8 @@ public sealed record ThreadChoice(
 /// cores are already busy with other jobs several threads are much slower than one, while on a quiet machine one per
 /// core is faster. The rule: one per core while the 1-minute load average is below the core count (or cannot be read).
 /// At or above it, the load average may only remember work that has just ended (a build, the previous stage), so the
-/// CPU time other processes use is measured over a short window (<see cref="ReadBusyCores"/>): one thread per core
+/// CPU time other processes use is measured over short windows (<see cref="ReadBusyCores"/>, the least busy of a few:
+/// <see cref="LeastBusy"/>, so the tail of a build that just started this run does not count): one thread per core
 /// they leave free, at least 1 (1 when the measurement is not available). An explicit count is always used as given.
 /// </summary>
 public static class ThreadDefault
@@ -100,6 +101,26 @@ public static class ThreadDefault
         double busy = total - (after.Idle - before.Idle);
         if (ownBefore is double b && ownAfter is double a) busy -= a - b;
         return Math.Clamp(busy / total, 0, 1) * cores;
+    }
+
+    /// <summary>
+    /// The least of up to <paramref name="windows"/> consecutive measurements of <paramref name="measure"/> (busy cores over
+    /// one window each), stopping early once fewer than half a core is busy: a burst that ends within them (a compiler
+    /// server finishing the build that started this run, the previous job's last seconds) does not count, work that
+    /// keeps running does. Null when the first measurement is unavailable.
+    /// </summary>
+    public static double? LeastBusy(Func<double?> measure, int windows)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        Check.AtLeast(windows, 1, "windows");
+        double? least = null;
+        for (int i = 0; i < windows; i++)
+        {
+            if (measure() is not double busy) break;
+            least = least is double l ? Math.Min(l, busy) : busy;
+            if (least < 0.5) break;
+        }
+        return least;
     }
 
     /// <summary>The 1-minute load average (first field of <c>/proc/loadavg</c>), or null where it cannot be read.</summary>

@@ -39,8 +39,9 @@ public static class TorchSetup
         return choice;
     }
 
-    /// <summary>Other processes' CPU use over a quarter of a second (<see cref="ThreadDefault.ReadBusyCores"/>).</summary>
-    public static double? BusyCoresNow() => ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(250), Environment.ProcessorCount);
+    /// <summary>Other processes' CPU use: the least of up to eight quarter-second windows (<see cref="ThreadDefault.LeastBusy"/>).</summary>
+    public static double? BusyCoresNow() =>
+        ThreadDefault.LeastBusy(() => ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(250), Environment.ProcessorCount), windows: 8);
 
     /// <param name="threads">libtorch intra-op threads, at least 1.</param>
     public static void Apply(int threads) => ApplyThreads(Check.AtLeast(threads, 1, "threads"));

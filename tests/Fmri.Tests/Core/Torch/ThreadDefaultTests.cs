@@ -84,4 +84,22 @@ public class ThreadDefaultTests
             Assert.InRange(busy!.Value, 0, Environment.ProcessorCount);
         }
     }
+
+    [Fact]
+    public void A_burst_that_ends_within_the_windows_does_not_count_but_steady_work_does()
+    {
+        // The tail of a build (one core busy, then nothing): the second window is quiet, so measuring stops there at 0.02.
+        var burst = new Queue<double?>([0.98, 0.02, 1.5]);
+        int calls = 0;
+        Assert.Equal(0.02, ThreadDefault.LeastBusy(() => { calls++; return burst.Dequeue(); }, windows: 8));
+        Assert.Equal(2, calls);
+        // A job that keeps one core busy: every window sees it, and the least of the 8 is what it leaves.
+        calls = 0;
+        Assert.Equal(0.97, ThreadDefault.LeastBusy(() => ++calls % 2 == 0 ? 0.97 : 1.0, windows: 8));
+        Assert.Equal(8, calls);
+        // No measurement at all stays "unknown"; a failing later window keeps the earlier ones.
+        Assert.Null(ThreadDefault.LeastBusy(() => null, windows: 8));
+        var partial = new Queue<double?>([1.2, null]);
+        Assert.Equal(1.2, ThreadDefault.LeastBusy(() => partial.Dequeue(), windows: 8));
+    }
 }
