@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Fmri.Ridge;
@@ -75,7 +76,7 @@ internal sealed class RidgeSystem : IDisposable
         var result = new List<double[]>(lambdas.Count);
         foreach (double lambda in lambdas)
         {
-            var weights = (eigenvalues + lambda).reciprocal();                             // (order)
+            var weights = ShiftedReciprocal(lambda);                                       // (order)
             result.Add((rotated * weights).matmul(projected).contiguous().data<double>().ToArray());   // (m, q)
         }
         return result;
@@ -94,7 +95,19 @@ internal sealed class RidgeSystem : IDisposable
             throw new ArgumentException($"lambda: X'X + {lambda} I is not positive definite (smallest eigenvalue {smallest:G3}); use a larger lambda", nameof(lambda));
     }
 
-    private Tensor Solution(double lambda) => eigenvectors.matmul((eigenvalues + lambda).reciprocal().unsqueeze(1) * projected);   // (order, q)
+    private Tensor Solution(double lambda) => eigenvectors.matmul(ShiftedReciprocal(lambda).unsqueeze(1) * projected);   // (order, q)
+
+    /// <summary>
+    /// 1 / (s + lambda) (order). The lambda goes to libtorch as an explicit Scalar kept alive until the call returns:
+    /// the implicit one of <c>tensor + double</c> can be finalized by a garbage collection that another thread's
+    /// allocation starts during the native call, and libtorch then reads a freed Scalar ("Unknown scalar type").
+    /// </summary>
+    private Tensor ShiftedReciprocal(double lambda)
+    {
+        using var shift = lambda.ToScalar();
+        using var shifted = eigenvalues.add(shift);
+        return shifted.reciprocal();
+    }
 
     public void Dispose()
     {
