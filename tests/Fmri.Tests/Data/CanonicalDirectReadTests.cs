@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Fmri.Data.Layouts;
 
@@ -13,7 +12,6 @@ namespace Fmri.Tests.Data;
 /// </summary>
 public class CanonicalDirectReadTests
 {
-    private const string Python = "/usr/bin/python3";
     private const int Samples = 3000;
     private const int Voxels = 600; // 1.8 M values: large enough for the matrix to be read in two halves at once
 
@@ -53,7 +51,7 @@ print(json.dumps({"ids": ids, "names": names}))
     {
         using var folder = new TempFolder();
         string path = folder.File("canonical.h5");
-        var expected = RunH5py(Script, path, voxelType, chunkedIds ? "1" : "0");
+        var expected = H5pyScript.Run(Script, path, voxelType, chunkedIds ? "1" : "0");
 
         var dataset = CanonicalFile.Read(path);
 
@@ -70,20 +68,5 @@ print(json.dumps({"ids": ids, "names": names}))
         }
         Assert.Equal(expected.GetProperty("ids").EnumerateArray().Select(e => e.GetString()), dataset.StimulusIds.Select(s => s.Value));
         Assert.Equal(expected.GetProperty("names").EnumerateArray().Select(e => e.GetString()), dataset.CategoryNames);
-    }
-
-    private static JsonElement RunH5py(string script, params string[] arguments)
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing; install Debian's python3-h5py (CI does)");
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"h5py failed: {stderr}");
-        return JsonDocument.Parse(stdout).RootElement.Clone();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Fmri.Data.Layouts;
 
@@ -7,8 +6,6 @@ namespace Fmri.Tests.Data;
 /// <summary>The reference HDF5 client (Debian's h5py, /usr/bin/python3; CI installs python3-h5py) reads what the project writes.</summary>
 public class H5pyReadsProjectFilesTests
 {
-    private const string Python = "/usr/bin/python3";
-
     [Fact]
     public void H5py_reads_a_canonical_file_the_project_wrote()
     {
@@ -151,18 +148,5 @@ public class H5pyReadsProjectFilesTests
         Assert.Equal("subj02", result.GetProperty("subject").GetString());
     }
 
-    private static JsonElement RunH5py(string argument, string script)
-    {
-        Assert.True(File.Exists(Python), $"{Python} is missing; install Debian's python3-h5py (CI does)");
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string stdout = process.StandardOutput.ReadToEnd();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"h5py failed: {stderr}");
-        return JsonDocument.Parse(stdout).RootElement.Clone();
-    }
+    private static JsonElement RunH5py(string argument, string script) => H5pyScript.Run(script, argument);
 }
