@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -73,9 +74,10 @@ public sealed class LabelConditioner : Module<Tensor, Tensor>
         if (tokenIds.dim() != 2 || tokenIds.shape[1] != ContextLength)
             throw new ArgumentException($"label conditioner: expected token ids (B, {ContextLength}), got ({string.Join(", ", tokenIds.shape)})");
         using var scope = NewDisposeScope();
-        var keyMask = tokenIds.ne(WordTokenizer.PadId);                                         // (B, L): true = real token
-        var positions = arange(ContextLength, dtype: ScalarType.Int64, device: tokenIds.device); // (L)
-        var h = token_embedding.forward(tokenIds) + position_embedding.forward(positions);      // (B, L, D) + (L, D)
+        using var padId = WordTokenizer.PadId.ToScalar();                                       // kept alive through the call (see ScalarArithmetic)
+        var keyMask = tokenIds.ne(padId);                                                        // (B, L): true = real token
+        var positions = ScalarArithmetic.Arange(0, ContextLength, ScalarType.Int64, tokenIds.device); // (L)
+        var h = token_embedding.forward(tokenIds).Plus(position_embedding.forward(positions));  // (B, L, D) + (L, D)
         foreach (var layer in layers) h = layer.forward(h, keyMask);                             // (B, L, D)
         return final_layer_norm.forward(h).MoveToOuterDisposeScope();                            // (B, L, D)
     }

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -30,8 +31,8 @@ public sealed class TextEncoderLayer : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor keyMask)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(layer_norm1.forward(x), keyMask); // (B, L, D)
-        var y = h + mlp.forward(layer_norm2.forward(h));                // (B, L, D)
+        var h = x.Plus(self_attn.forward(layer_norm1.forward(x), keyMask)); // (B, L, D)
+        var y = h.Plus(mlp.forward(layer_norm2.forward(h)));                // (B, L, D)
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -108,7 +108,7 @@ public static class DecodingRun
     {
         Directory.CreateDirectory(outputFolder);
         int n = (int)images.shape[0], k = (int)images.shape[1], c = (int)images.shape[2], s = (int)images.shape[3];
-        using var hwc = (images.clamp(0, 1) * 255.0).round().to(ScalarType.Byte).permute(0, 1, 3, 4, 2).contiguous();   // (N, K, S, S, C)
+        using var hwc = images.Clamped(0, 1).Times(255.0).round().to(ScalarType.Byte).permute(0, 1, 3, 4, 2).contiguous();   // (N, K, S, S, C)
         var bytes = TorchDevice.HostArray<byte>(hwc);
         var all = new Dictionary<string, object>(attributes);
         if (control is not null)
@@ -122,7 +122,7 @@ public static class DecodingRun
         var grid = new ImageGrid(scale: Math.Max(1, 96 / s), title: method.Name, columnHeaders: ["stimulus", .. Enumerable.Range(1, k).Select(j => $"#{j}")]);
         for (int i = 0; i < n; i++)
         {
-            var cells = new List<(float[], int, int, int)> { Cell(items.Images[i].to(ScalarType.Float32) / 255.0) };
+            var cells = new List<(float[], int, int, int)> { Cell(items.Images[i].to(ScalarType.Float32).DividedBy(255.0)) };
             for (int j = 0; j < k; j++)
             {
                 var cell = Cell(images[i, j]);
@@ -144,7 +144,7 @@ public static class DecodingRun
 
     private static (float[], int, int, int) Cell(Tensor chw)
     {
-        using var hwcImage = chw.clamp(0, 1).to(ScalarType.Float32).permute(1, 2, 0).contiguous();   // (H, W, C)
+        using var hwcImage = chw.Clamped(0, 1).to(ScalarType.Float32).permute(1, 2, 0).contiguous();   // (H, W, C)
         return (TorchDevice.HostArray<float>(hwcImage), (int)chw.shape[1], (int)chw.shape[2], (int)chw.shape[0]);
     }
 

@@ -71,12 +71,12 @@ public sealed class DiffusionCategoryJudge
             {
                 long t = (long)Math.Round(fraction * (sampler.Scheduler.NumTrainTimesteps - 1));
                 var noise = randn(z0.shape, generator: generator).to(device);                       // ε, shared by the categories
-                var timesteps = full(new long[] { b }, t, ScalarType.Int64, device: device);
+                var timesteps = ScalarArithmetic.Full(new long[] { b }, t, ScalarType.Int64, device);
                 var zt = ForwardProcess.AddNoise(schedule, z0, noise, timesteps);
                 var target = ForwardProcess.TrainingTarget(sampler.Scheduler.PredictionType, schedule, z0, noise, timesteps);   // (B, c, h, w)
                 var batch = zt.repeat(k, 1, 1, 1);                                                  // (K B, c, h, w)
-                var output = sampler.Unet.Forward(batch, full(new long[] { k * b }, t, ScalarType.Int64, device: device), context, null);
-                error += (output - target.repeat(k, 1, 1, 1)).pow(2).mean([1, 2, 3]).reshape(k, b);
+                var output = sampler.Unet.Forward(batch, ScalarArithmetic.Full(new long[] { k * b }, t, ScalarType.Int64, device), context, null);
+                error = error.Plus((output - target.repeat(k, 1, 1, 1)).Pow(2).mean([1, 2, 3]).reshape(k, b));
             }
             var best = TorchDevice.HostArray<long>(error.argmin(0));
             for (long i = 0; i < b; i++) answers[start + i] = labels[best[i]];

@@ -2,6 +2,7 @@ using Decoding.Decode.Routes;
 using Decoding.LatentDiffusion;
 using Decoding.Metrics;
 using Fmri.Data;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Decode;
@@ -98,7 +99,7 @@ public static class RouteSelection
                 var scored = new List<SelectionCandidate>();
                 foreach (double blend in blends)
                 {
-                    using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : (decoded * (1 - blend) + low * blend).select(1, 0);
+                    using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : decoded.Times(1 - blend).Plus(low.Times(blend)).select(1, 0);
                     var pixels = PixelScore(images, stimuli);
                     bool keeps = floor is null || (pixels.PixCorr >= floor.PixCorr && pixels.Ssim >= floor.Ssim);
                     var score = keeps ? pixels with { CategoryConsistency = Consistency(judge, images, validation.Categories) } : pixels;
@@ -168,7 +169,7 @@ public static class RouteSelection
     /// <summary>The pixel part of the validation score of images (N, C, S, S) in [0, 1] against their stimuli.</summary>
     public static ValidationScore PixelScore(Tensor images, IReadOnlyList<ImageTensor> stimuli)
     {
-        using var bytes = (images.clamp(0, 1) * 255).round().to(ScalarType.Byte);
+        using var bytes = images.Clamped(0, 1).Times(255).round().to(ScalarType.Byte);
         var decoded = RouteImages.ToImageTensors(bytes);
         double pixCorr = Enumerable.Range(0, decoded.Count).Average(i => SafeCorrelation(decoded[i], stimuli[i]));
         double ssim = Ssim.Compute(decoded, stimuli).Mean;
@@ -179,7 +180,7 @@ public static class RouteSelection
     /// <summary>The share of images (N, C, S, S) in [0, 1] in which the judge finds the item's category.</summary>
     public static double Consistency(DiffusionCategoryJudge judge, Tensor images, IReadOnlyList<int> categories)
     {
-        using var quantised = (images.clamp(0, 1) * 255).round() / 255;   // what decoded.h5 will hold
+        using var quantised = images.Clamped(0, 1).Times(255).round().DividedBy(255);   // what decoded.h5 will hold
         var judged = judge.Categories(quantised);
         return Enumerable.Range(0, judged.Length).Count(i => judged[i] == categories[i]) / (double)judged.Length;
     }

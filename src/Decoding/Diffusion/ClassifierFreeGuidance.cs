@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -17,7 +18,7 @@ public static class ClassifierFreeGuidance
                 $"ClassifierFreeGuidance: unconditional ({string.Join(", ", unconditional.shape)}) and conditional ({string.Join(", ", conditional.shape)}) outputs differ in shape.",
                 nameof(conditional));
         using var scope = NewDisposeScope();
-        return (unconditional + guidanceScale * (conditional - unconditional)).MoveToOuterDisposeScope();
+        return unconditional.Plus((conditional - unconditional).Times(guidanceScale)).MoveToOuterDisposeScope();
     }
 
     /// <summary>A guided denoiser from two calls: one with the condition, one with the null condition.</summary>

@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -38,7 +39,8 @@ public sealed class DdimScheduler : DiffusionScheduler
         //   predEpsilon -> ε_θ^(t)(x_t)      predOriginal -> f_θ^(t)(x_t), "predicted x_0" (eq. 9)
         //   stdDevT -> σ_t(η)                 predSampleDirection -> "direction pointing to x_t"
         //   prevSample -> x_{t−1}
-        // Scalars are float32, as in diffusers.
+        // Scalars are float32, as in diffusers. Tensor arithmetic with them goes through ScalarArithmetic, whose Scalars
+        // outlive the libtorch call.
 
         // 1. The previous timestep t − T div n.
         var prevTimestep = timestep - Config.NumTrainTimesteps / numInferenceSteps;
@@ -57,7 +59,7 @@ public sealed class DdimScheduler : DiffusionScheduler
 
         // 4. Clip the predicted x_0 to the data range.
         if (Config.ClipSample)
-            predOriginal = predOriginal.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
+            predOriginal = predOriginal.Clamped(-Config.ClipSampleRange, Config.ClipSampleRange);
 
         // 5. σ_t(η) = η √((1 − α_{t−1})/(1 − α_t)) √(1 − α_t/α_{t−1})   (eq. 16).
         var variance = (1f - alphaProdTPrev) / betaProdT * (1f - alphaProdT / alphaProdTPrev);
@@ -71,14 +73,14 @@ public sealed class DdimScheduler : DiffusionScheduler
         if (directionVariance < 0)
             throw new ArgumentOutOfRangeException(nameof(eta),
                 $"{Name}.Step: eta = {eta} makes σ_t² exceed 1 − α_(t−1) at timestep {timestep}; use eta <= 1.");
-        var predSampleDirection = MathF.Sqrt(directionVariance) * predEpsilon;
+        var predSampleDirection = predEpsilon.Times(MathF.Sqrt(directionVariance));
 
         // 7. x_{t−1} = √α_{t−1} x̂_0 + direction + σ_t ε_t   (eq. 12).
-        var prevSample = MathF.Sqrt(alphaProdTPrev) * predOriginal + predSampleDirection;
+        var prevSample = predOriginal.Times(MathF.Sqrt(alphaProdTPrev)).Plus(predSampleDirection);
         if (eta > 0)
         {
             var noise = DrawNoise(modelOutput, generator, $"eta = {eta}");
-            prevSample = prevSample + stdDevT * noise;
+            prevSample = prevSample.Plus(noise.Times(stdDevT));
         }
 
         return new SchedulerStepOutput(prevSample.MoveToOuterDisposeScope(), predOriginal.MoveToOuterDisposeScope());

@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -52,7 +53,8 @@ public sealed class DdpmScheduler : DiffusionScheduler
         //   alphaProdT, alphaProdTPrev -> ᾱ_t, ᾱ_{t−1}        betaProdT, betaProdTPrev -> 1 − ᾱ_t, 1 − ᾱ_{t−1}
         //   currentAlphaT, currentBetaT -> α_t = ᾱ_t/ᾱ_{t−1}, β_t = 1 − α_t
         //   predOriginal -> x̂_0       predPrevSample -> μ̃_t(x_t, x̂_0)       std -> σ_t       noise -> z ~ N(0, I)
-        // Scalars are float32, as in diffusers.
+        // Scalars are float32, as in diffusers. Tensor arithmetic with them goes through ScalarArithmetic, whose Scalars
+        // outlive the libtorch call.
         var alphaProdT = Schedule.AlphaBar(timestep);
         var alphaProdTPrev = prevTimestep >= 0 ? Schedule.AlphaBar(prevTimestep) : 1f;
         var betaProdT = 1f - alphaProdT;
@@ -68,12 +70,12 @@ public sealed class DdpmScheduler : DiffusionScheduler
 
         // 2. Clip x̂_0 to the data range (Ho et al.'s pixel-space sampler clips to [−1, 1]).
         if (Config.ClipSample)
-            predOriginal = predOriginal.clamp(-Config.ClipSampleRange, Config.ClipSampleRange);
+            predOriginal = predOriginal.Clamped(-Config.ClipSampleRange, Config.ClipSampleRange);
 
         // 3. Posterior mean (eq. 7): μ̃_t = √ᾱ_{t−1} β_t/(1 − ᾱ_t) · x̂_0 + √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) · x_t.
         var originalCoeff = MathF.Sqrt(alphaProdTPrev) * currentBetaT / betaProdT;
         var sampleCoeff = MathF.Sqrt(currentAlphaT) * betaProdTPrev / betaProdT;
-        var predPrevSample = originalCoeff * predOriginal + sampleCoeff * sample;
+        var predPrevSample = predOriginal.Times(originalCoeff).Plus(sample.Times(sampleCoeff));
 
         // 4. x_{t−1} = μ̃_t + σ_t z for t > 0 (Algorithm 2, line 3–4), σ_t² from the variance type (Sec. 3.2).
         if (timestep > 0)
@@ -87,7 +89,7 @@ public sealed class DdpmScheduler : DiffusionScheduler
                 _ => throw new InvalidOperationException($"{Name}: unknown variance type {Config.VarianceType}."),
             };
             var noise = DrawNoise(modelOutput, generator, $"the step from timestep {timestep}");
-            predPrevSample = predPrevSample + std * noise;
+            predPrevSample = predPrevSample.Plus(noise.Times(std));
         }
 
         return new SchedulerStepOutput(predPrevSample.MoveToOuterDisposeScope(), predOriginal.MoveToOuterDisposeScope());

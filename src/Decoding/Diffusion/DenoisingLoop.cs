@@ -39,7 +39,7 @@ public static class DenoisingLoop
             throw new ArgumentException($"DenoisingLoop.Sample: latentShape ({string.Join(", ", latentShape)}) must have positive sizes.", nameof(latentShape));
         using var scope = NewDisposeScope();
         var noise = DiffusionScheduler.RandomNormal(latentShape, generator, device ?? TorchDevice.Current, ScalarType.Float32);
-        var initialLatents = noise * scheduler.InitNoiseSigma;   // x_T
+        var initialLatents = noise.Times(scheduler.InitNoiseSigma);   // x_T
         var sample = Denoise(scheduler, denoiser, initialLatents, numInferenceSteps, generator, eta, callback);
         return sample.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -13,7 +14,8 @@ namespace Decoding.Diffusion;
 ///   v   = (ε − s x_t)/a = (a x_t − x_0)/s
 /// </code>
 /// <c>alphaBar</c> arguments are float32 tensors that broadcast against the sample: a 0-dim tensor for one timestep
-/// or shape (B, 1, ..., 1) for per-sample timesteps (<see cref="AlphaBarPerSample"/>).
+/// or shape (B, 1, ..., 1) for per-sample timesteps (<see cref="AlphaBarPerSample"/>). Numbers and additions go through
+/// <see cref="ScalarArithmetic"/>, whose Scalars outlive the libtorch call.
 /// </summary>
 public static class ForwardProcess
 {
@@ -26,7 +28,7 @@ public static class ForwardProcess
         CheckSameShape(originalSamples, noise, nameof(AddNoise), nameof(noise));
         using var scope = NewDisposeScope();
         var alphaBar = AlphaBarPerSample(schedule, timesteps, originalSamples);
-        var noisy = alphaBar.sqrt() * originalSamples + (1 - alphaBar).sqrt() * noise;
+        var noisy = (alphaBar.sqrt() * originalSamples).Plus(alphaBar.SubtractedFrom(1).sqrt() * noise);
         return noisy.MoveToOuterDisposeScope();
     }
 
@@ -36,7 +38,7 @@ public static class ForwardProcess
         CheckSameShape(sample, noise, nameof(GetVelocity), nameof(noise));
         using var scope = NewDisposeScope();
         var alphaBar = AlphaBarPerSample(schedule, timesteps, sample);
-        var velocity = alphaBar.sqrt() * noise - (1 - alphaBar).sqrt() * sample;
+        var velocity = alphaBar.sqrt() * noise - alphaBar.SubtractedFrom(1).sqrt() * sample;
         return velocity.MoveToOuterDisposeScope();
     }
 
@@ -79,42 +81,42 @@ public static class ForwardProcess
     public static Tensor OriginalFromEpsilon(Tensor sample, Tensor epsilon, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return ((sample - (1 - alphaBar).sqrt() * epsilon) / alphaBar.sqrt()).MoveToOuterDisposeScope();
+        return ((sample - alphaBar.SubtractedFrom(1).sqrt() * epsilon) / alphaBar.sqrt()).MoveToOuterDisposeScope();
     }
 
     /// <summary>ε = (x_t − √ᾱ x_0)/√(1 − ᾱ).</summary>
     public static Tensor EpsilonFromOriginal(Tensor sample, Tensor original, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return ((sample - alphaBar.sqrt() * original) / (1 - alphaBar).sqrt()).MoveToOuterDisposeScope();
+        return ((sample - alphaBar.sqrt() * original) / alphaBar.SubtractedFrom(1).sqrt()).MoveToOuterDisposeScope();
     }
 
     /// <summary>x_0 = √ᾱ x_t − √(1 − ᾱ) v.</summary>
     public static Tensor OriginalFromVelocity(Tensor sample, Tensor velocity, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return (alphaBar.sqrt() * sample - (1 - alphaBar).sqrt() * velocity).MoveToOuterDisposeScope();
+        return (alphaBar.sqrt() * sample - alphaBar.SubtractedFrom(1).sqrt() * velocity).MoveToOuterDisposeScope();
     }
 
     /// <summary>ε = √ᾱ v + √(1 − ᾱ) x_t.</summary>
     public static Tensor EpsilonFromVelocity(Tensor sample, Tensor velocity, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return (alphaBar.sqrt() * velocity + (1 - alphaBar).sqrt() * sample).MoveToOuterDisposeScope();
+        return (alphaBar.sqrt() * velocity).Plus(alphaBar.SubtractedFrom(1).sqrt() * sample).MoveToOuterDisposeScope();
     }
 
     /// <summary>v = (ε − √(1 − ᾱ) x_t)/√ᾱ.</summary>
     public static Tensor VelocityFromEpsilon(Tensor sample, Tensor epsilon, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return ((epsilon - (1 - alphaBar).sqrt() * sample) / alphaBar.sqrt()).MoveToOuterDisposeScope();
+        return ((epsilon - alphaBar.SubtractedFrom(1).sqrt() * sample) / alphaBar.sqrt()).MoveToOuterDisposeScope();
     }
 
     /// <summary>v = (√ᾱ x_t − x_0)/√(1 − ᾱ).</summary>
     public static Tensor VelocityFromOriginal(Tensor sample, Tensor original, Tensor alphaBar)
     {
         using var scope = NewDisposeScope();
-        return ((alphaBar.sqrt() * sample - original) / (1 - alphaBar).sqrt()).MoveToOuterDisposeScope();
+        return ((alphaBar.sqrt() * sample - original) / alphaBar.SubtractedFrom(1).sqrt()).MoveToOuterDisposeScope();
     }
 
     /// <summary>The predicted x_0 from a model output of the given kind.</summary>

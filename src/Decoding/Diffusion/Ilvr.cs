@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -47,10 +48,10 @@ public static class Ilvr
             Tensor target = reference;
             if (index + 1 < timesteps.Length)
             {
-                var t = full(new long[] { reference.shape[0] }, timesteps[index + 1], ScalarType.Int64, reference.device);
+                var t = ScalarArithmetic.Full(new long[] { reference.shape[0] }, timesteps[index + 1], ScalarType.Int64, reference.device);
                 target = scheduler.AddNoise(reference, noise, t);
             }
-            latents.sub_(LowPass(latents, block)).add_(LowPass(target, block));
+            latents.sub_(LowPass(latents, block)).PlusInPlace(LowPass(target, block));
         };
     }
 }

@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -37,7 +38,7 @@ public static class Img2Img
         ArgumentNullException.ThrowIfNull(scheduler);
         if (scheduler.NumInferenceSteps is null) throw new InvalidOperationException("img2img: call SetTimesteps first");
         long t = scheduler.Timesteps[beginIndex];
-        using var timesteps = full(new long[] { cleanLatents.shape[0] }, t, ScalarType.Int64, cleanLatents.device);   // (B)
+        using var timesteps = ScalarArithmetic.Full(new long[] { cleanLatents.shape[0] }, t, ScalarType.Int64, cleanLatents.device);   // (B)
         return scheduler.AddNoise(cleanLatents, noise, timesteps);
     }
 }

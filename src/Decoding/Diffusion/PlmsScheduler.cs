@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Diffusion;
@@ -61,6 +62,7 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
         // Notation (variable -> Liu et al. 2022):
         //   stepSize -> δ        timestep, prevTimestep -> t, t − δ        modelOutputs -> e_t, e_{t−δ}, ... (history)
         //   combined -> e′_t, the linear multistep combination              prevSample -> x_{t−δ} = φ(x_t, e′_t, t, t − δ)
+        // Arithmetic with numbers, and additions, go through ScalarArithmetic, whose Scalars outlive the libtorch call.
         var stepSize = Config.NumTrainTimesteps / numInferenceSteps;
         var prevTimestep = timestep - stepSize;
 
@@ -72,7 +74,7 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
             // with the averaged slope (pseudo improved Euler). Its output is not added to the history.
             prevTimestep = timestep;
             timestep += stepSize;
-            combined = (modelOutput + modelOutputs[^1]) / 2;
+            combined = modelOutput.Plus(modelOutputs[^1]).DividedBy(2);
             sample = firstSample!;
         }
         else
@@ -82,9 +84,9 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
             combined = e.Count switch
             {
                 1 => modelOutput,                                                              // e′ = e_t (Euler)
-                2 => (3 * e[^1] - e[^2]) / 2,                                                 // AB2
-                3 => (23 * e[^1] - 16 * e[^2] + 5 * e[^3]) / 12,                              // AB3
-                _ => (float)(1.0 / 24.0) * (55 * e[^1] - 59 * e[^2] + 37 * e[^3] - 9 * e[^4]), // AB4 (PLMS)
+                2 => (e[^1].Times(3) - e[^2]).DividedBy(2),                                                        // AB2
+                3 => (e[^1].Times(23) - e[^2].Times(16)).Plus(e[^3].Times(5)).DividedBy(12),                       // AB3
+                _ => ((e[^1].Times(55) - e[^2].Times(59)).Plus(e[^3].Times(37)) - e[^4].Times(9)).Times((float)(1.0 / 24.0)), // AB4 (PLMS)
             };
             if (StepCounter == 0)
                 KeepFirstSample(sample);
@@ -134,7 +136,7 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
 
         var sampleCoeff = MathF.Sqrt(alphaProdTPrev / alphaProdT);
         var denominator = alphaProdT * MathF.Sqrt(betaProdTPrev) + MathF.Sqrt(alphaProdT * betaProdT * alphaProdTPrev);
-        var prevSample = sampleCoeff * sample - (alphaProdTPrev - alphaProdT) * epsilon / denominator;
+        var prevSample = sample.Times(sampleCoeff) - epsilon.Times(alphaProdTPrev - alphaProdT).DividedBy(denominator);
         var predOriginal = ForwardProcess.OriginalFromEpsilon(sample, epsilon, alphaBar);
         return (prevSample, predOriginal);
     }

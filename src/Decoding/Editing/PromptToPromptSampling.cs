@@ -2,6 +2,7 @@ using System.Text.Json;
 using Decoding.Diffusion;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Unet;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Editing;
@@ -86,7 +87,7 @@ public static class PromptToPromptSampling
                 return cat(outputs, 0).MoveToOuterDisposeScope();                                         // (branches, c, h, w)
             }
             control.Step = 0;
-            var initial = noise.expand(branches.Count, -1, -1, -1).contiguous() * sampler.InitNoiseSigma; // z_T, every branch
+            var initial = noise.expand(branches.Count, -1, -1, -1).contiguous().Times(sampler.InitNoiseSigma); // z_T, every branch
             var latents = DenoisingLoop.Denoise(sampler, Denoiser, initial, options.Steps,
                 callback: (i, _, _) => control.Step = i + 1);
             return latents.MoveToOuterDisposeScope();

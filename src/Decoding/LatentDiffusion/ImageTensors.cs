@@ -62,7 +62,7 @@ public static class ImageTensors
     {
         if (bytes.dtype != ScalarType.Byte) throw new ArgumentException($"image tensors: expected uint8 pixels, got {bytes.dtype}");
         using var scope = NewDisposeScope();
-        var x = bytes.to(ScalarType.Float32, device ?? bytes.device) / 127.5 - 1.0;
+        var x = bytes.to(ScalarType.Float32, device ?? bytes.device).DividedBy(127.5).Minus(1.0);
         return x.MoveToOuterDisposeScope();
     }
 
@@ -70,7 +70,7 @@ public static class ImageTensors
     public static Tensor ToUnitRange(Tensor images)
     {
         using var scope = NewDisposeScope();
-        return ((images + 1.0) / 2.0).clamp(0.0, 1.0).MoveToOuterDisposeScope();
+        return images.Plus(1.0).DividedBy(2.0).Clamped(0.0, 1.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>Images in [0, 1] (N, C, H, W) → uint8 (N, H, W, C) row-major, rounded to nearest.</summary>
@@ -78,7 +78,7 @@ public static class ImageTensors
     {
         if (unitImages.dim() != 4) throw new ArgumentException($"image tensors: expected (N, C, H, W), got ({string.Join(", ", unitImages.shape)})");
         using var scope = NewDisposeScope();
-        var hwc = (unitImages.clamp(0.0, 1.0) * 255.0).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().to(TorchDevice.Host); // (N, H, W, C)
+        var hwc = unitImages.Clamped(0.0, 1.0).Times(255.0).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().to(TorchDevice.Host); // (N, H, W, C)
         return TorchDevice.HostArray<byte>(hwc);
     }
 
@@ -87,7 +87,7 @@ public static class ImageTensors
     {
         if (unitImage.dim() != 3) throw new ArgumentException($"image tensors: expected (C, H, W), got ({string.Join(", ", unitImage.shape)})");
         using var scope = NewDisposeScope();
-        var hwc = unitImage.clamp(0.0, 1.0).to(ScalarType.Float32).permute(1, 2, 0).contiguous().to(TorchDevice.Host); // (H, W, C)
+        var hwc = unitImage.Clamped(0.0, 1.0).to(ScalarType.Float32).permute(1, 2, 0).contiguous().to(TorchDevice.Host); // (H, W, C)
         return (TorchDevice.HostArray<float>(hwc), (int)unitImage.shape[1], (int)unitImage.shape[2], (int)unitImage.shape[0]);
     }
 }

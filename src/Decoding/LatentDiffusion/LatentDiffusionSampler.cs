@@ -1,5 +1,6 @@
 using Decoding.Diffusion;
 using Decoding.Models.Unet;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.LatentDiffusion;
@@ -96,7 +97,7 @@ public sealed class LatentDiffusionSampler
         {
             var denoiser = Denoiser(contexts, options, device);
             int beginIndex = 0;
-            var initial = noise * scheduler.InitNoiseSigma;                                                         // x_T
+            var initial = noise.Times(scheduler.InitNoiseSigma);                                                         // x_T
             if (startLatents is not null)
             {
                 if (!startLatents.shape.SequenceEqual(noise.shape))
@@ -143,8 +144,8 @@ public sealed class LatentDiffusionSampler
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var posterior = FirstStage.Encode(unitImages * 2.0 - 1.0);
-        return (posterior.Mean * FirstStage.ScalingFactor).MoveToOuterDisposeScope();
+        var posterior = FirstStage.Encode(unitImages.Times(2.0).Minus(1.0));
+        return posterior.Mean.Times(FirstStage.ScalingFactor).MoveToOuterDisposeScope();
     }
 
     /// <summary>Scaled latents → images in [0, 1]: x = D(z / scale) (step 3 of the summary).</summary>
@@ -152,7 +153,7 @@ public sealed class LatentDiffusionSampler
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var images = FirstStage.Decode(latents / FirstStage.ScalingFactor);   // (B, C, S, S) in about [−1, 1]
+        var images = FirstStage.Decode(latents.DividedBy(FirstStage.ScalingFactor));   // (B, C, S, S) in about [−1, 1]
         return ImageTensors.ToUnitRange(images).MoveToOuterDisposeScope();
     }
 }

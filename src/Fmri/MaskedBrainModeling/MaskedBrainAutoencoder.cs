@@ -143,7 +143,7 @@ public sealed class MaskedBrainAutoencoder : Module
     {
         CheckVoxels(voxels);
         using var scope = NewDisposeScope();
-        var x = patch_embed.forward(voxels) + pos_embed.narrow(1, 1, Config.NumPatches);   // (B, L, D)
+        var x = patch_embed.forward(voxels).Plus(pos_embed.narrow(1, 1, Config.NumPatches));   // (B, L, D)
         if (withClsToken) x = PrependClsToken(x);                                           // (B, 1 + L, D)
         foreach (var block in blocks) x = block.forward(x, generator);
         return norm.forward(x).MoveToOuterDisposeScope();
@@ -167,7 +167,7 @@ public sealed class MaskedBrainAutoencoder : Module
 
     private Tensor PrependClsToken(Tensor tokens)
     {
-        var cls = (cls_token + pos_embed.narrow(1, 0, 1)).expand(tokens.shape[0], 1, tokens.shape[2]);   // (B, 1, D)
+        var cls = cls_token.Plus(pos_embed.narrow(1, 0, 1)).expand(tokens.shape[0], 1, tokens.shape[2]);   // (B, 1, D)
         return cat(new[] { cls, tokens }, 1);                                                             // (B, 1 + N, D)
     }
 

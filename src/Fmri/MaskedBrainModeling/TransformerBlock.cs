@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -47,9 +48,9 @@ public sealed class TransformerBlock : Module<Tensor, Generator?, Tensor>
     {
         using var scope = NewDisposeScope();
         var attended = StochasticRegularization.Dropout(attn.forward(norm1.forward(x)), dropRate, training, generator);
-        x = x + StochasticRegularization.DropPath(attended, dropPathRate, training, generator);            // (B, N, D)
+        x = x.Plus(StochasticRegularization.DropPath(attended, dropPathRate, training, generator));        // (B, N, D)
         var transformed = mlp.forward(norm2.forward(x), generator);
-        x = x + StochasticRegularization.DropPath(transformed, dropPathRate, training, generator);         // (B, N, D)
+        x = x.Plus(StochasticRegularization.DropPath(transformed, dropPathRate, training, generator));     // (B, N, D)
         return x.MoveToOuterDisposeScope();
     }
 

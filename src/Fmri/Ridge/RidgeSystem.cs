@@ -1,4 +1,4 @@
-using TorchSharp;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Fmri.Ridge;
@@ -98,14 +98,14 @@ internal sealed class RidgeSystem : IDisposable
     private Tensor Solution(double lambda) => eigenvectors.matmul(ShiftedReciprocal(lambda).unsqueeze(1) * projected);   // (order, q)
 
     /// <summary>
-    /// 1 / (s + lambda) (order). The lambda goes to libtorch as an explicit Scalar kept alive until the call returns:
-    /// the implicit one of <c>tensor + double</c> can be finalized by a garbage collection that another thread's
-    /// allocation starts during the native call, and libtorch then reads a freed Scalar ("Unknown scalar type").
+    /// 1 / (s + lambda) (order). The lambda, and the alpha 1 that <c>add</c> would otherwise make implicitly, go to
+    /// libtorch as Scalars kept alive until the call returns: an implicit one can be finalized by a garbage collection
+    /// that another thread's allocation starts during the native call, and libtorch then reads a freed Scalar
+    /// ("Unknown scalar type"). See <see cref="ScalarArithmetic"/>.
     /// </summary>
     private Tensor ShiftedReciprocal(double lambda)
     {
-        using var shift = lambda.ToScalar();
-        using var shifted = eigenvalues.add(shift);
+        using var shifted = eigenvalues.Plus(lambda);
         return shifted.reciprocal();
     }
 

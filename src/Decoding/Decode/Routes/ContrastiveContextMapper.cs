@@ -133,7 +133,7 @@ public sealed class ContrastiveContextMapper : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = (tensor(voxels, new long[] { count, mean.shape[0] }) - mean) / scale;
-        return (x.matmul(weight) + bias).reshape(count, length, width).MoveToOuterDisposeScope();
+        return x.matmul(weight).Plus(bias).reshape(count, length, width).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using Decoding.LatentDiffusion;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Decode.Routes;
@@ -76,7 +77,7 @@ public sealed class Img2ImgRoute : IDecodingRoute
         using var scope = NewDisposeScope();
         var device = ldm.Model.Device;
         var low = lowLevel.Map.PredictLatents(batch.Voxels, batch.Count);                              // (N, c, h, w), unscaled
-        var start = (low * ldm.Sampler.FirstStage.ScalingFactor).to(device);                           // z_low
+        var start = low.Times(ldm.Sampler.FirstStage.ScalingFactor).to(device);                           // z_low
         var contexts = semantic.PredictContexts(batch.Voxels, batch.Count);                            // (N, L, D)
         var images = LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
         {
@@ -86,7 +87,7 @@ public sealed class Img2ImgRoute : IDecodingRoute
         if (settings.Blend > 0)
         {
             var lowImages = lowLevel.Map.DecodeLatents(low).unsqueeze(1);                              // (N, 1, C, S, S)
-            images = (images * (1 - settings.Blend) + lowImages * settings.Blend).clamp(0, 1);
+            images = images.Times(1 - settings.Blend).Plus(lowImages.Times(settings.Blend)).Clamped(0, 1);
         }
         return images.MoveToOuterDisposeScope();
     }

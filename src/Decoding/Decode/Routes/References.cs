@@ -1,6 +1,7 @@
 using Decoding.LatentDiffusion;
 using Fmri.Data;
 using Fmri.Data.Simulation;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Decode.Routes;
@@ -24,7 +25,7 @@ public sealed class MeanImageReference(Tensor mean, int trainCount) : IDecodingR
     {
         // In float64: the sum of bytes is exact, so the mean is the correctly rounded quotient, as a hand computation gives.
         using var images = train.Images.to(ScalarType.Float64);                                         // (N, C, S, S)
-        using var mean = images.mean([0]) / 255.0;
+        using var mean = images.mean([0]).DividedBy(255.0);
         return new MeanImageReference(mean.to(ScalarType.Float32), train.Count);                        // (C, S, S)
     }
 
@@ -53,7 +54,7 @@ public sealed class ClassMeanReference(IReadOnlyDictionary<int, Tensor> means) :
         foreach (int category in train.Categories.Distinct())
         {
             using var rows = tensor(Enumerable.Range(0, train.Count).Where(i => train.Categories[i] == category).Select(i => (long)i).ToArray(), ScalarType.Int64);
-            using var mean = images.index_select(0, rows).mean([0]) / 255.0;
+            using var mean = images.index_select(0, rows).mean([0]).DividedBy(255.0);
             means[category] = mean.to(ScalarType.Float32);                                              // (C, S, S)
         }
         return new ClassMeanReference(means);

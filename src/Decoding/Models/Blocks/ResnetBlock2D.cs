@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -57,10 +58,10 @@ public sealed class ResnetBlock2D : nn.Module
             if (timeEmbedding is null)
                 throw new ArgumentException("ResnetBlock2D.Forward: timeEmbedding is required (the block has a time_emb_proj)", nameof(timeEmbedding));
             var t = time_emb_proj.forward(silu(timeEmbedding));   // (B, out)
-            h = h + t.unsqueeze(-1).unsqueeze(-1);                // (B, out, 1, 1) broadcast over H, W
+            h = h.Plus(t.unsqueeze(-1).unsqueeze(-1));            // (B, out, 1, 1) broadcast over H, W
         }
         h = conv2.forward(dropout.forward(silu(norm2.forward(h))));
         var skip = conv_shortcut is null ? x : conv_shortcut.forward(x);
-        return (skip + h).MoveToOuterDisposeScope();
+        return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }

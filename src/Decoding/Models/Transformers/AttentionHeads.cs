@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Transformers;
@@ -34,7 +35,8 @@ public static class AttentionHeads
     public static Tensor Probabilities(Tensor query, Tensor key)
     {
         double scale = 1.0 / Math.Sqrt(query.shape[^1]);
-        using var scores = matmul(query, key.transpose(-2, -1)).mul_(scale); // (..., Lq, Lk)
+        using var scaleScalar = scale.ToScalar();   // kept alive through the call (see ScalarArithmetic)
+        using var scores = matmul(query, key.transpose(-2, -1)).mul_(scaleScalar); // (..., Lq, Lk)
         return scores.softmax(-1);
     }
 }

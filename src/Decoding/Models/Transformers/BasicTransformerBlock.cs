@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Transformers;
@@ -46,9 +47,9 @@ public sealed class BasicTransformerBlock : nn.Module
     public Tensor Forward(Tensor x, Tensor context)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn1.Forward(norm1.forward(x));
-        h = h + attn2.Forward(norm2.forward(h), context);
-        h = h + ff.Forward(norm3.forward(h));
+        var h = x.Plus(attn1.Forward(norm1.forward(x)));
+        h = h.Plus(attn2.Forward(norm2.forward(h), context));
+        h = h.Plus(ff.Forward(norm3.forward(h)));
         return h.MoveToOuterDisposeScope();
     }
 }

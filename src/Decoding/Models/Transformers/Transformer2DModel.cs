@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Transformers;
@@ -76,6 +77,6 @@ public sealed class Transformer2DModel : nn.Module
             h = tokens.reshape(b, height, width, -1).permute(0, 3, 1, 2);          // (B, inner, H, W)
             output = proj_out.call(h.contiguous());                                // (B, C, H, W)
         }
-        return (output + x).MoveToOuterDisposeScope();
+        return output.Plus(x).MoveToOuterDisposeScope();
     }
 }

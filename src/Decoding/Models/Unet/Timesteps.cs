@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Unet;
@@ -38,8 +39,8 @@ public sealed class Timesteps : nn.Module
             throw new ArgumentException($"Timesteps.Forward: timesteps must have shape (B), got [{string.Join(", ", timesteps.shape)}]", nameof(timesteps));
         using var scope = NewDisposeScope();
         int half = numChannels / 2;
-        var k = arange(0, half, dtype: ScalarType.Float32, device: timesteps.device);          // (half)
-        var frequencies = exp(k * (-Math.Log(maxPeriod) / (half - downscaleFreqShift)));        // (half)
+        var k = ScalarArithmetic.Arange(0, half, ScalarType.Float32, timesteps.device);        // (half)
+        var frequencies = exp(k.Times(-Math.Log(maxPeriod) / (half - downscaleFreqShift)));    // (half)
         var angles = timesteps.to_type(ScalarType.Float32).unsqueeze(1) * frequencies.unsqueeze(0); // (B, half)
         var embedding = flipSinToCos
             ? cat([cos(angles), sin(angles)], 1)

@@ -1,5 +1,6 @@
 using Decoding.Models.Transformers;
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Unet;
@@ -154,7 +155,7 @@ public sealed class UNet2DConditionModel : nn.Module
             : timestep;                                                     // (B)
         var timeFeatures = time_proj.Forward(t.to(sample.device)).to_type(sample.dtype); // (B, block_out_channels[0])
         var emb = time_embedding.Forward(timeFeatures);                     // (B, time_embed_dim)
-        if (addedTimeEmbedding is not null) emb = emb + addedTimeEmbedding;
+        if (addedTimeEmbedding is not null) emb = emb.Plus(addedTimeEmbedding);
 
         // 2. Contracting path; every intermediate output is kept as a skip connection.
         var h = conv_in.forward(sample);

@@ -1,3 +1,4 @@
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Vae;
@@ -17,9 +18,9 @@ public sealed class DiagonalGaussianDistribution
             throw new ArgumentException($"DiagonalGaussianDistribution: moments must be (B, 2C, h, w), got [{string.Join(", ", moments.shape)}]", nameof(moments));
         var halves = moments.chunk(2, 1);
         Mean = halves[0];                      // (B, C, h, w)
-        LogVar = halves[1].clamp(-30.0, 20.0); // (B, C, h, w)
+        LogVar = halves[1].Clamped(-30.0, 20.0); // (B, C, h, w)
         halves[1].Dispose();
-        Std = (LogVar * 0.5).exp_();
+        Std = LogVar.Times(0.5).exp_();
         Var = LogVar.exp();
     }
 
@@ -41,7 +42,7 @@ public sealed class DiagonalGaussianDistribution
         ArgumentNullException.ThrowIfNull(generator);
         using var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
         using var scaled = Std * noise;
-        return Mean + scaled;
+        return Mean.Plus(scaled);
     }
 
     /// <summary>The most likely latent, μ (a new handle to <see cref="Mean"/>'s storage).</summary>

@@ -1,5 +1,6 @@
 using Decoding.Models.Transformers;
 using TorchSharp.Modules;
+using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
 namespace Decoding.Models.Vae;
@@ -51,6 +52,6 @@ public sealed class SpatialSelfAttention : nn.Module
         var attended = AttentionHeads.Merge(nn.functional.scaled_dot_product_attention(q, k, v)); // (B, H*W, C)
         var projected = to_out[1].call(to_out[0].call(attended));                        // (B, H*W, C)
         var output = projected.transpose(1, 2).reshape(b, c, height, width);             // (B, C, H, W)
-        return (output + x).MoveToOuterDisposeScope();
+        return output.Plus(x).MoveToOuterDisposeScope();
     }
 }
