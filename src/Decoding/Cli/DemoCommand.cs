@@ -47,7 +47,7 @@ public static class DemoCommand
             if (parse.GetValue(threads) is null)
             {
                 // One thread count for every stage of this run, chosen before any stage adds to the load.
-                var choice = ThreadDefault.Choose(null, Environment.ProcessorCount, ThreadDefault.ReadLoadAverage(), TorchSetup.BusyCoresNow);
+                var choice = ThreadDefault.Choose(null, Environment.ProcessorCount, ThreadDefault.ReadLoadAverage(), () => TorchSetup.BusyCoresNow(windows: 8));
                 TorchSetup.ProcessDefault = choice with { Reason = $"chosen once by the demo at its start: {choice.Reason}" };
                 Console.WriteLine($"demo: {choice.Threads} libtorch thread(s) for every stage ({choice.Reason}; --threads sets it)");
             }

@@ -16,9 +16,9 @@ public sealed record ThreadChoice(
 /// cores are already busy with other jobs several threads are much slower than one, while on a quiet machine one per
 /// core is faster. The rule: one per core while the 1-minute load average is below the core count (or cannot be read).
 /// At or above it, the load average may only remember work that has just ended (a build, the previous stage), so the
-/// CPU time other processes use is measured over short windows (<see cref="ReadBusyCores"/>, the least busy of a few:
-/// <see cref="LeastBusy"/>, so the tail of a build that just started this run does not count): one thread per core
-/// they leave free, at least 1 (1 when the measurement is not available). An explicit count is always used as given.
+/// CPU time other processes use is measured over a short window (<see cref="ReadBusyCores"/>; the demo takes the least
+/// busy of a few, <see cref="LeastBusy"/>, so the tail of the build that started it does not count): one thread per
+/// core they leave free, at least 1 (1 when the measurement is not available). An explicit count is always used as given.
 /// </summary>
 public static class ThreadDefault
 {

@@ -32,16 +32,20 @@ public static class TorchSetup
     {
         var choice = requested is null && ProcessDefault is { } fixedChoice
             ? fixedChoice
-            : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null, BusyCoresNow);
+            : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null, () => BusyCoresNow(windows: 1));
         TorchLogging.HideWarningsUnlessAsked();
         TorchSharp.torch.set_num_threads(choice.Threads);
         Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null);
         return choice;
     }
 
-    /// <summary>Other processes' CPU use: the least of up to eight quarter-second windows (<see cref="ThreadDefault.LeastBusy"/>).</summary>
-    public static double? BusyCoresNow() =>
-        ThreadDefault.LeastBusy(() => ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(250), Environment.ProcessorCount), windows: 8);
+    /// <summary>
+    /// Other processes' CPU use: the least of up to <paramref name="windows"/> quarter-second windows
+    /// (<see cref="ThreadDefault.LeastBusy"/>). A single command looks once; the demo, whose one choice serves every
+    /// stage and which `dotnet run` starts right after a build, waits up to eight windows for a burst to pass.
+    /// </summary>
+    public static double? BusyCoresNow(int windows) =>
+        ThreadDefault.LeastBusy(() => ThreadDefault.ReadBusyCores(TimeSpan.FromMilliseconds(250), Environment.ProcessorCount), windows);
 
     /// <param name="threads">libtorch intra-op threads, at least 1.</param>
     public static void Apply(int threads) => ApplyThreads(Check.AtLeast(threads, 1, "threads"));
