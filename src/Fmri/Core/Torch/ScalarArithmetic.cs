@@ -29,107 +29,67 @@ public static class ScalarArithmetic
     public static Tensor PlusInPlace(this Tensor x, Tensor y) => x.add_(y, One);
 
     /// <summary><paramref name="x"/> + <paramref name="c"/>.</summary>
-    public static Tensor Plus(this Tensor x, double c)
-    {
-        using var s = c.ToScalar();
-        return x.add(s, One);
-    }
+    public static Tensor Plus(this Tensor x, double c) => With(c.ToScalar(), s => x.add(s, One));
 
     /// <summary><paramref name="x"/> − <paramref name="c"/>.</summary>
-    public static Tensor Minus(this Tensor x, double c)
-    {
-        using var s = c.ToScalar();
-        return x.sub(s);
-    }
+    public static Tensor Minus(this Tensor x, double c) => With(c.ToScalar(), x.sub);
 
     /// <summary><paramref name="c"/> − <paramref name="x"/>, computed as TorchSharp's operator does: (−x) + c.</summary>
     public static Tensor SubtractedFrom(this Tensor x, int c)
     {
-        using var s = c.ToScalar();
         using var negated = x.negative();
-        return negated.add(s, One);
+        return With(c.ToScalar(), s => negated.add(s, One));
     }
 
     /// <summary><paramref name="x"/> · <paramref name="c"/> (also <paramref name="c"/> · <paramref name="x"/>).</summary>
-    public static Tensor Times(this Tensor x, double c)
-    {
-        using var s = c.ToScalar();
-        return x.mul(s);
-    }
+    public static Tensor Times(this Tensor x, double c) => With(c.ToScalar(), x.mul);
 
     /// <summary><paramref name="x"/> · <paramref name="c"/> with a float32 Scalar.</summary>
-    public static Tensor Times(this Tensor x, float c)
-    {
-        using var s = c.ToScalar();
-        return x.mul(s);
-    }
+    public static Tensor Times(this Tensor x, float c) => With(c.ToScalar(), x.mul);
 
     /// <summary><paramref name="x"/> · <paramref name="c"/> with an integer Scalar.</summary>
-    public static Tensor Times(this Tensor x, int c)
-    {
-        using var s = c.ToScalar();
-        return x.mul(s);
-    }
+    public static Tensor Times(this Tensor x, int c) => With(c.ToScalar(), x.mul);
 
     /// <summary><paramref name="x"/> / <paramref name="c"/>.</summary>
-    public static Tensor DividedBy(this Tensor x, double c)
-    {
-        using var s = c.ToScalar();
-        return x.div(s);
-    }
+    public static Tensor DividedBy(this Tensor x, double c) => With(c.ToScalar(), s => x.div(s));
 
     /// <summary><paramref name="x"/> / <paramref name="c"/> with a float32 Scalar.</summary>
-    public static Tensor DividedBy(this Tensor x, float c)
-    {
-        using var s = c.ToScalar();
-        return x.div(s);
-    }
+    public static Tensor DividedBy(this Tensor x, float c) => With(c.ToScalar(), s => x.div(s));
 
     /// <summary><paramref name="x"/> / <paramref name="c"/> with an integer Scalar.</summary>
-    public static Tensor DividedBy(this Tensor x, int c)
-    {
-        using var s = c.ToScalar();
-        return x.div(s);
-    }
+    public static Tensor DividedBy(this Tensor x, int c) => With(c.ToScalar(), s => x.div(s));
 
     /// <summary><paramref name="x"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Tensor Clamped(this Tensor x, double min, double max)
-    {
-        using var lo = min.ToScalar();
-        using var hi = max.ToScalar();
-        return x.clamp(lo, hi);
-    }
+    public static Tensor Clamped(this Tensor x, double min, double max) => With(min.ToScalar(), max.ToScalar(), x.clamp);
 
     /// <summary><paramref name="x"/> clamped to [<paramref name="min"/>, <paramref name="max"/>] with integer Scalars.</summary>
-    public static Tensor Clamped(this Tensor x, int min, int max)
-    {
-        using var lo = min.ToScalar();
-        using var hi = max.ToScalar();
-        return x.clamp(lo, hi);
-    }
+    public static Tensor Clamped(this Tensor x, int min, int max) => With(min.ToScalar(), max.ToScalar(), x.clamp);
 
     /// <summary><paramref name="x"/> raised to the integer power <paramref name="exponent"/>.</summary>
-    public static Tensor Pow(this Tensor x, int exponent)
-    {
-        using var s = exponent.ToScalar();
-        return x.pow(s);
-    }
+    public static Tensor Pow(this Tensor x, int exponent) => With(exponent.ToScalar(), x.pow);
 
     /// <summary>
     /// torch.arange(<paramref name="start"/>, <paramref name="stop"/>) with step 1, all integer Scalars, as TorchSharp's
     /// arange(start, stop) and arange(stop) make them.
     /// </summary>
-    public static Tensor Arange(int start, int stop, ScalarType dtype, Device device)
-    {
-        using var first = start.ToScalar();
-        using var end = stop.ToScalar();
-        return arange(first, end, One, dtype, device);
-    }
+    public static Tensor Arange(int start, int stop, ScalarType dtype, Device device) =>
+        With(start.ToScalar(), stop.ToScalar(), (first, end) => arange(first, end, One, dtype, device));
 
     /// <summary>A tensor of <paramref name="size"/> filled with <paramref name="value"/> (torch.full with an int64 Scalar).</summary>
-    public static Tensor Full(long[] size, long value, ScalarType dtype, Device device)
+    public static Tensor Full(long[] size, long value, ScalarType dtype, Device device) =>
+        With(value.ToScalar(), s => full(size, s, dtype, device));
+
+    /// <summary>Runs <paramref name="call"/> with <paramref name="scalar"/> and disposes it after the call returns.</summary>
+    private static Tensor With(Scalar scalar, Func<Scalar, Tensor> call)
     {
-        using var s = value.ToScalar();
-        return full(size, s, dtype, device);
+        using (scalar) return call(scalar);
+    }
+
+    /// <summary>Runs <paramref name="call"/> with two Scalars and disposes both after the call returns.</summary>
+    private static Tensor With(Scalar first, Scalar second, Func<Scalar, Scalar, Tensor> call)
+    {
+        using (first)
+        using (second)
+            return call(first, second);
     }
 }

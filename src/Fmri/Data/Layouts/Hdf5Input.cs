@@ -14,11 +14,15 @@ internal sealed class Hdf5Input : IDisposable
 {
     private readonly NativeFile file;
     private readonly Dictionary<string, IH5Object?> objects = new(StringComparer.Ordinal);
+    private readonly Lazy<long> fileLength;
+    private readonly Lazy<bool> superblockAtStart;
 
     private Hdf5Input(string path, NativeFile file)
     {
         FilePath = path;
         this.file = file;
+        fileLength = new Lazy<long>(() => new FileInfo(path).Length);
+        superblockAtStart = new Lazy<bool>(() => SuperblockAtStart(path));
     }
 
     /// <summary>The path the file was opened with (used in messages).</summary>
@@ -69,8 +73,8 @@ internal sealed class Hdf5Input : IDisposable
                 return (properties?.GetType().GetProperty("Data", Any)?.GetValue(properties) as byte[], null, 0);
             object? address = properties?.GetType().GetProperty("Address", Any)?.GetValue(properties);
             object? size = properties?.GetType().GetProperty("Size", Any)?.GetValue(properties);
-            if (address is not ulong a || size is not ulong n || !SuperblockAtStart()) return (null, null, 0);
-            return a < (ulong)new FileInfo(FilePath).Length && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
+            if (address is not ulong a || size is not ulong n || !superblockAtStart.Value) return (null, null, 0);
+            return a < (ulong)fileLength.Value && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
         }
         catch (System.Reflection.TargetInvocationException)
         {
@@ -79,9 +83,9 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>True when the HDF5 signature is at byte 0 (no user block), so storage addresses are file offsets.</summary>
-    private bool SuperblockAtStart()
+    private static bool SuperblockAtStart(string path)
     {
-        using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Span<byte> head = stackalloc byte[4];
         return stream.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'H' && head[2] == (byte)'D' && head[3] == (byte)'F';
     }
@@ -224,8 +228,8 @@ internal sealed class Hdf5Input : IDisposable
         if (type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             throw Error(field, $"has dtype {DescribeType(type)}, expected strings");
         bool scalar = Guard(field, () => ds.Space.Type == H5DataspaceType.Scalar);
-        if (!scalar && ds is NativeDataset native && Guard(field, () => native.Space.Dimensions) is [var count]
-            && Guard(field, () => Hdf5VariableLengthStrings.TryRead(native, FilePath, (long)count, RawStorage)) is { } fast)
+        if (!scalar && type.Class == H5DataTypeClass.VariableLength && ds is NativeDataset native && Guard(field, () => native.Space.Dimensions) is [var count]
+            && Guard(field, () => Hdf5VariableLengthStrings.TryRead(native, FilePath, (long)count, RawStorage(native))) is { } fast)
             return Array.ConvertAll(fast, v => v.TrimEnd('\0'));
         var values = Guard(field, () => scalar ? [ds.Read<string>()] : ds.Read<string[]>());
         return Array.ConvertAll(values, v => (v ?? "").TrimEnd('\0'));
@@ -384,7 +388,7 @@ internal sealed class Hdf5Input : IDisposable
         if (ds.Type.Class != H5DataTypeClass.FloatingPoint || ds.Type.Size != sizeof(float) || ByteOrder(ds.Type) is not { } order) return null;
         var (_, address, size) = RawStorage(ds);
         long bytes = (long)output.Length * sizeof(float);
-        return address is { } start && size == bytes && start + bytes <= new FileInfo(FilePath).Length ? (start, order == "BigEndian") : null;
+        return address is { } start && size == bytes && start + bytes <= fileLength.Value ? (start, order == "BigEndian") : null;
     }
 
     /// <summary>Reads values [<paramref name="from"/>, from + count) of a float32 block starting at file offset <paramref name="start"/>.</summary>

@@ -25,12 +25,13 @@ internal static class Hdf5VariableLengthStrings
     private const int ElementSize = 16; // 4-byte length + 8-byte collection address + 4-byte object index
 
     /// <summary>The strings of <paramref name="dataset"/> (trailing NULs kept), or null when this reader does not apply.</summary>
-    public static string[]? TryRead(NativeDataset dataset, string filePath, long count, Func<NativeDataset, (byte[]? Compact, long? Address, long Size)> storage)
+    /// <param name="storage">Where the elements are: the bytes of compact storage, or the file offset and byte count of contiguous storage.</param>
+    public static string[]? TryRead(NativeDataset dataset, string filePath, long count, (byte[]? Compact, long? Address, long Size) storage)
     {
         if (dataset.Type.Class != H5DataTypeClass.VariableLength || dataset.Type.Size != ElementSize) return null;
         if (dataset.Type.VariableLength.BaseType.Size != 1) return null; // a sequence of wider values, not a string
         if (count is <= 0 or > int.MaxValue / ElementSize) return null;
-        var (compact, address, size) = storage(dataset);
+        var (compact, address, size) = storage;
         long bytes = count * ElementSize;
         using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         byte[] elements;
@@ -49,8 +50,7 @@ internal static class Hdf5VariableLengthStrings
             return null;
         }
 
-        var collections = new Dictionary<ulong, Dictionary<uint, (int Offset, int Size)>?>();
-        var collectionBytes = new Dictionary<ulong, byte[]>();
+        var collections = new Dictionary<ulong, HeapCollection?>();
         var strings = new string[count];
         for (int i = 0; i < count; i++)
         {
@@ -63,29 +63,27 @@ internal static class Hdf5VariableLengthStrings
                 strings[i] = "";
                 continue;
             }
-            if (!collections.TryGetValue(collection, out var objects))
-            {
-                objects = ReadCollection(file, collection, out byte[] content);
-                collections[collection] = objects;
-                if (objects is not null) collectionBytes[collection] = content;
-            }
-            if (objects is null || !objects.TryGetValue(index, out var found) || found.Size < length) return null;
-            strings[i] = Encoding.UTF8.GetString(collectionBytes[collection], found.Offset, (int)length);
+            if (!collections.TryGetValue(collection, out var heap))
+                collections[collection] = heap = ReadCollection(file, collection);
+            if (heap is null || !heap.Objects.TryGetValue(index, out var found) || found.Size < length) return null;
+            strings[i] = Encoding.UTF8.GetString(heap.Bytes, found.Offset, (int)length);
         }
         return strings;
     }
 
-    /// <summary>The objects of the global heap collection at <paramref name="address"/> by index, or null when it is not one.</summary>
-    private static Dictionary<uint, (int Offset, int Size)>? ReadCollection(FileStream file, ulong address, out byte[] content)
+    /// <summary>A global heap collection's bytes and where each object's data lies in them, by object index.</summary>
+    private sealed record HeapCollection(byte[] Bytes, Dictionary<uint, (int Offset, int Size)> Objects);
+
+    /// <summary>The global heap collection at <paramref name="address"/>, or null when it is not one.</summary>
+    private static HeapCollection? ReadCollection(FileStream file, ulong address)
     {
-        content = [];
         Span<byte> header = stackalloc byte[16];
         if (address > (ulong)(file.Length - header.Length)) return null;
         if (RandomAccess.Read(file.SafeFileHandle, header, (long)address) != header.Length) return null;
         if (header[0] != (byte)'G' || header[1] != (byte)'C' || header[2] != (byte)'O' || header[3] != (byte)'L' || header[4] != 1) return null;
         ulong size = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
         if (size < 16 || size > int.MaxValue || address + size > (ulong)file.Length) return null;
-        content = new byte[size];
+        var content = new byte[size];
         if (RandomAccess.Read(file.SafeFileHandle, content, (long)address) != content.Length) return null;
 
         var objects = new Dictionary<uint, (int, int)>();
@@ -100,6 +98,6 @@ internal static class Hdf5VariableLengthStrings
             objects[index] = (data, (int)objectSize);
             position = data + (int)((objectSize + 7) / 8 * 8);
         }
-        return objects;
+        return new HeapCollection(content, objects);
     }
 }
