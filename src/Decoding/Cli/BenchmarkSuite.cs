@@ -26,6 +26,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
 
     private readonly List<string> notes = [];
     private readonly List<(string Workload, int Threads, double[] Ours, double[]? Theirs, string Reference)> rows = [];
+    private readonly List<PythonTwin> extraTwins = [];
 
     /// <summary>A line printed before the table.</summary>
     public void Note(string line) => notes.Add(line);
@@ -45,6 +46,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         }
         finally
         {
+            foreach (var extra in extraTwins) extra.Dispose();
             Note($"load average (1, 5, 15 min) before: {loadBefore}; after: {LoadAverages()}; {Environment.ProcessorCount} cores");
             Print();
         }
@@ -115,19 +117,52 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         Note(Invariant($"file: {path} ({layout.ToString().ToLowerInvariant()}, {StorageOf(path, layout)}; voxel matrix {warm.SampleCount} x {warm.VoxelCount} = {megabytes:F1} MB on {new FileInfo(path).Length / 1e6:F1} MB of file)"));
         PythonTwin? h5py = layout == FmriLayout.Canonical ? twin : null;
         if (twin is not null && h5py is null) Note("h5py: compared on canonical files only");
-        Interleave("read: project reader (whole data set)", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), h5py, "read-all", "h5py, same fields", path);
+        // A command reads its data set once, into memory the process has not used before; a loop over data sets may reuse
+        // memory the last read freed. Both are measured: the GC and glibc's malloc differ in what they keep (after a
+        // full collection the GC returns the freed array's pages about every other time; glibc keeps them).
+        Interleave("read: whole data set, fresh memory", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), FreshH5py(h5py), "read-all",
+            "h5py, same fields, fresh memory", path, beforeOurs: () => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+        Interleave("read: whole data set, repeated", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), h5py, "read-all",
+            "h5py, same fields", path);
         Interleave("read: PureHDF alone (voxel matrix)", 1, () => ReadMatrixWithPureHdf(path, layout), h5py, "read", "h5py", path);
     }
 
-    /// <summary>Warm-ups, then <c>repeats</c> interleaved timings of both sides.</summary>
-    private void Interleave(string workload, int threads, Action ours, PythonTwin? twin, string command, string reference, string? path = null)
+    /// <summary>
+    /// A second h5py twin whose large arrays come from fresh pages every time: glibc's malloc, left as it is, keeps a
+    /// freed 21.6 MB array and hands it to the next read (its mmap threshold adapts upwards); with a fixed threshold
+    /// (MALLOC_MMAP_THRESHOLD_, see mallopt(3)) every large array is mapped anew and returned on free, as the first
+    /// read of a process is. Null when there is no twin.
+    /// </summary>
+    private PythonTwin? FreshH5py(PythonTwin? twin)
+    {
+        if (twin is null) return null;
+        var fresh = new Dictionary<string, string> { ["MALLOC_MMAP_THRESHOLD_"] = "131072", ["MALLOC_TRIM_THRESHOLD_"] = "131072" };
+        var (started, problem) = PythonTwin.Start(python, pythonLibraryPath, environment: fresh);
+        if (started is null) Note($"h5py with fresh memory not measured: {problem}");
+        else extraTwins.Add(started);
+        return started;
+    }
+
+    /// <summary>
+    /// Warm-ups, then <c>repeats</c> interleaved timings of both sides. Before each of the project's runs
+    /// <paramref name="beforeOurs"/> runs, untimed (default: a full collection, so no run pays for the garbage of the last).
+    /// </summary>
+    private void Interleave(string workload, int threads, Action ours, PythonTwin? twin, string command, string reference, string? path = null,
+        Action? beforeOurs = null)
     {
         Console.Error.WriteLine($"benchmark: {workload}, {threads} thread{(threads == 1 ? "" : "s")}...");
         double Theirs() => path is null ? twin!.Milliseconds(command) : twin!.Ask(new { cmd = command, path })["ms"]!.GetValue<double>();
         double Ours()
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
+            if (beforeOurs is null)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+            else
+            {
+                beforeOurs();
+            }
             return LdmStepBenchmark.Milliseconds(ours);
         }
         for (int i = 0; i < WarmUps; i++)

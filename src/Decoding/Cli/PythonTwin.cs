@@ -26,10 +26,12 @@ public sealed class PythonTwin : IDisposable
 
     /// <summary>
     /// Starts the twin with <paramref name="python"/>; <paramref name="libraryPath"/>, when given, is put first on its
-    /// LD_LIBRARY_PATH (e.g. an OpenBLAS for Debian's torch, which links the reference BLAS by default). Returns null
-    /// and why when it cannot start.
+    /// LD_LIBRARY_PATH (e.g. an OpenBLAS for Debian's torch, which links the reference BLAS by default);
+    /// <paramref name="environment"/> adds variables (e.g. glibc's malloc tunables). Returns null and why when it
+    /// cannot start.
     /// </summary>
-    public static (PythonTwin? Twin, string Problem) Start(string python, string? libraryPath, string? script = null)
+    public static (PythonTwin? Twin, string Problem) Start(string python, string? libraryPath, string? script = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(python)) return (null, $"{python} not found");
         string path = script ?? ExtractScript();
@@ -47,6 +49,7 @@ public sealed class PythonTwin : IDisposable
             string? existing = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
             start.Environment["LD_LIBRARY_PATH"] = string.IsNullOrEmpty(existing) ? libraryPath : $"{libraryPath}:{existing}";
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start);
         if (process is null) return (null, $"could not start {python}");
         var twin = new PythonTwin(process, script is null ? path : "");
@@ -110,7 +113,7 @@ public sealed class PythonTwin : IDisposable
     {
         using var resource = typeof(PythonTwin).Assembly.GetManifestResourceStream("ldm_twin.py")
             ?? throw new InvalidOperationException("the program was built without benchmarks/ldm_twin.py");
-        string path = Path.Combine(Path.GetTempPath(), $"ldm_twin.{Environment.ProcessId}.py");
+        string path = Path.Combine(Path.GetTempPath(), $"ldm_twin.{Environment.ProcessId}.{Guid.NewGuid():N}.py");
         using var file = File.Create(path);
         resource.CopyTo(file);
         return path;

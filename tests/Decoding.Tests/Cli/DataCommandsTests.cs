@@ -33,7 +33,8 @@ public class DataCommandsTests
             var (exit, output, err) = CliTestHarness.Run("benchmark", "read", file, "--repeats", "1");
             Assert.True(exit == 0, err);
             Assert.Contains(storage == "gzip" ? "chunks 64 x 30" : "contiguous", output);
-            Assert.Matches(@"read: project reader \(whole data set\)\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+h5py", output);
+            Assert.Matches(@"read: whole data set, fresh memory\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+h5py, same fields, fresh memory", output);
+            Assert.Matches(@"read: whole data set, repeated\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+h5py, same fields", output);
             Assert.Contains("load average", output);
         }
     }

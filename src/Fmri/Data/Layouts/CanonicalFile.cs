@@ -91,7 +91,7 @@ public static class CanonicalFile
                 var members = input.ReadIntegers(roiPath);
                 if (members.Length == 0) throw input.Error(roiPath, "selects no voxels");
                 if (members.Any(m => m < 0 || m >= voxelCount)) throw input.Error(roiPath, $"has a voxel index outside 0..{voxelCount - 1}");
-                rois[name] = members.Select(m => (int)m).Distinct().Order().ToArray();
+                rois[name] = SortedDistinct(members);
             }
         }
         int[]? kept = null;
@@ -100,7 +100,7 @@ public static class CanonicalFile
         int keptCount = kept?.Length ?? voxelCount;
 
         // Not zeroed first: ReadMatrix writes every value.
-        var voxels = GC.AllocateUninitializedArray<float>(checked(samples * keptCount));
+        var voxels = LargeArrays.ForFill<float>(checked(samples * keptCount));
         input.ReadMatrix("/voxels", kept, voxels);
         if (voxels.All(float.IsNaN)) throw input.Error("/voxels", $"every voxel value is NaN ({samples} samples x {keptCount} voxels)");
 
@@ -249,6 +249,17 @@ public static class CanonicalFile
         if (values.Length != samples)
             throw input.Error(path, $"has {values.Length} entries but /voxels has {samples} samples");
         return values;
+    }
+
+    /// <summary>Voxel indices (already checked to be in range) sorted and without repeats; as written, they already are.</summary>
+    private static int[] SortedDistinct(long[] members)
+    {
+        var indices = Array.ConvertAll(members, m => (int)m);
+        for (int i = 1; i < indices.Length; i++)
+        {
+            if (indices[i] <= indices[i - 1]) return indices.Distinct().Order().ToArray();
+        }
+        return indices;
     }
 
     private static int[] ToInt32(Hdf5Input input, string path)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PureHDF;
 using PureHDF.Selections;
@@ -14,8 +15,10 @@ internal sealed class Hdf5Input : IDisposable
 {
     private readonly NativeFile file;
     private readonly Dictionary<string, IH5Object?> objects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, IH5Attribute>> attributes = new(StringComparer.Ordinal);
     private readonly Lazy<long> fileLength;
     private readonly Lazy<bool> superblockAtStart;
+    private readonly Lazy<Hdf5VariableLengthStrings?> strings;
 
     private Hdf5Input(string path, NativeFile file)
     {
@@ -23,6 +26,7 @@ internal sealed class Hdf5Input : IDisposable
         this.file = file;
         fileLength = new Lazy<long>(() => new FileInfo(path).Length);
         superblockAtStart = new Lazy<bool>(() => SuperblockAtStart(path));
+        strings = new Lazy<Hdf5VariableLengthStrings?>(() => superblockAtStart.Value ? new Hdf5VariableLengthStrings(path) : null);
     }
 
     /// <summary>The path the file was opened with (used in messages).</summary>
@@ -44,7 +48,11 @@ internal sealed class Hdf5Input : IDisposable
         }
     }
 
-    public void Dispose() => file.Dispose();
+    public void Dispose()
+    {
+        if (strings.IsValueCreated) strings.Value?.Dispose();
+        file.Dispose();
+    }
 
     /// <summary>
     /// The byte offset in the file of a contiguous dataset's values, or null (chunked or compact storage, space not
@@ -121,13 +129,15 @@ internal sealed class Hdf5Input : IDisposable
         string relative = Relative(path);
         if (relative.Length == 0) return file;
         if (objects.TryGetValue(relative, out var known)) return known;
-        // LinkExists fails on a path whose parent is a dataset; check each level so that cannot happen.
+        // Looked up by name in the (cached) parent group, so each level of the hierarchy is walked once; LinkExists
+        // fails on a path whose parent is a dataset, which this also rules out.
         int slash = relative.LastIndexOf('/');
         IH5Object? found = null;
-        if (slash < 0 || Find(relative[..slash]) is IH5Group)
+        if ((slash < 0 ? file : Find(relative[..slash])) is IH5Group parent)
         {
             string field = Absolute(path);
-            if (Guard(field, () => file.LinkExists(relative))) found = Guard(field, () => file.Get(relative));
+            string name = relative[(slash + 1)..];
+            if (Guard(field, () => parent.LinkExists(name))) found = Guard(field, () => parent.Get(name));
         }
         objects[relative] = found;
         return found;
@@ -229,7 +239,7 @@ internal sealed class Hdf5Input : IDisposable
             throw Error(field, $"has dtype {DescribeType(type)}, expected strings");
         bool scalar = Guard(field, () => ds.Space.Type == H5DataspaceType.Scalar);
         if (!scalar && type.Class == H5DataTypeClass.VariableLength && ds is NativeDataset native && Guard(field, () => native.Space.Dimensions) is [var count]
-            && Guard(field, () => Hdf5VariableLengthStrings.TryRead(native, FilePath, (long)count, RawStorage(native))) is { } fast)
+            && strings.Value is { } heap && Guard(field, () => heap.TryRead(native, (long)count, RawStorage(native))) is { } fast)
             return Array.ConvertAll(fast, v => v.TrimEnd('\0'));
         var values = Guard(field, () => scalar ? [ds.Read<string>()] : ds.Read<string[]>());
         return Array.ConvertAll(values, v => (v ?? "").TrimEnd('\0'));
@@ -243,7 +253,28 @@ internal sealed class Hdf5Input : IDisposable
         string field = $"{Absolute(objectPath).TrimEnd('/')}@{name}";
         if (attribute.Type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             throw Error(field, $"has dtype {DescribeType(attribute.Type)}, expected a string");
+        if (Hdf5VariableLengthStrings.IsString(attribute.Type) && StoredValue(attribute) is { } stored && strings.Value is { } heap
+            && Guard(field, () => heap.TryDecode(stored.Span)) is [var first, ..])
+            return first.TrimEnd('\0');
         return Guard(field, () => attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : attribute.Read<string[]>().FirstOrDefault() ?? "").TrimEnd('\0');
+    }
+
+    /// <summary>
+    /// An attribute's stored bytes (for a variable-length string, its heap references), or null. PureHDF 2.2.0 keeps
+    /// them internal (the attribute message's <c>InputData</c>), so they are read by reflection.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? StoredValue(IH5Attribute attribute)
+    {
+        try
+        {
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            object? message = attribute.GetType().GetProperty("Message", Any)?.GetValue(attribute);
+            return message?.GetType().GetProperty("InputData", Any)?.GetValue(message) is Memory<byte> data ? data : null;
+        }
+        catch (System.Reflection.TargetInvocationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>An integer attribute of the object at <paramref name="objectPath"/>, or null when absent.</summary>
@@ -350,52 +381,58 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>
-    /// Reads a whole contiguous float32 dataset straight from the file into <paramref name="output"/> (no copy through
-    /// PureHDF's buffers), in two halves at once when there is a second core; big-endian values (which PureHDF 2.2.0
-    /// refuses) are byte-swapped in place. False when the storage is not one block of exactly the output's size; the
-    /// caller then reads through PureHDF.
+    /// Reads a whole contiguous float32 dataset straight from the file into <paramref name="output"/>; false when it
+    /// is not one such block (the caller then reads through PureHDF). See <see cref="TryReadContiguous{T}"/>.
     /// </summary>
     private bool TryReadContiguousFloat32(NativeDataset ds, float[] output)
+        => ds.Type.Class == H5DataTypeClass.FloatingPoint && ds.Type.Size == sizeof(float) && TryReadContiguous(ds, output);
+
+    /// <summary>
+    /// Reads a whole contiguous dataset of <typeparamref name="T"/>-sized values straight from the file into
+    /// <paramref name="output"/> (no copy through PureHDF's buffers), in two halves at once when it is large and there
+    /// is a second core; big-endian values (which PureHDF 2.2.0 refuses) are byte-swapped in place. The caller checks
+    /// that the stored type is <typeparamref name="T"/>. False when the storage is not one block of exactly the
+    /// output's size or the byte order is unknown.
+    /// </summary>
+    private bool TryReadContiguous<T>(NativeDataset ds, T[] output) where T : unmanaged
     {
-        if (DirectFloat32Block(ds, output) is not var (start, bigEndian)) return false;
+        if (ds.Type.Size != Unsafe.SizeOf<T>() || ByteOrder(ds.Type) is not { } order) return false;
+        var (_, address, size) = RawStorage(ds);
+        long bytes = output.LongLength * Unsafe.SizeOf<T>();
+        if (address is not { } start || size != bytes || start + bytes > fileLength.Value) return false;
         using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-        const int ParallelFrom = 1 << 20; // values; below this one read is as fast
+        const long ParallelFromBytes = 4L << 20; // below this one read is as fast
         bool read;
-        if (Environment.ProcessorCount < 2 || output.Length < ParallelFrom)
+        if (Environment.ProcessorCount < 2 || bytes < ParallelFromBytes)
         {
-            read = ReadFloats(handle, start, output, 0, output.Length);
+            read = ReadValues(handle, start, output, 0, output.Length);
         }
         else
         {
             int half = output.Length / 2;
             bool first = false, second = false;
             Parallel.Invoke(
-                () => first = ReadFloats(handle, start, output, 0, half),
-                () => second = ReadFloats(handle, start, output, half, output.Length - half));
+                () => first = ReadValues(handle, start, output, 0, half),
+                () => second = ReadValues(handle, start, output, half, output.Length - half));
             read = first && second;
         }
-        if (read && bigEndian != !BitConverter.IsLittleEndian)
+        if (read && order == "BigEndian" == BitConverter.IsLittleEndian)
         {
-            var words = MemoryMarshal.Cast<float, int>(output.AsSpan());
-            System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words, words);
+            switch (Unsafe.SizeOf<T>())
+            {
+                case 2: var shorts = MemoryMarshal.Cast<T, short>(output.AsSpan()); System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(shorts, shorts); break;
+                case 4: var ints = MemoryMarshal.Cast<T, int>(output.AsSpan()); System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(ints, ints); break;
+                case 8: var longs = MemoryMarshal.Cast<T, long>(output.AsSpan()); System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(longs, longs); break;
+            }
         }
         return read;
     }
 
-    /// <summary>The file offset and byte order of a dataset stored as one contiguous block of float32 exactly the output's size, else null.</summary>
-    private (long Start, bool BigEndian)? DirectFloat32Block(NativeDataset ds, float[] output)
-    {
-        if (ds.Type.Class != H5DataTypeClass.FloatingPoint || ds.Type.Size != sizeof(float) || ByteOrder(ds.Type) is not { } order) return null;
-        var (_, address, size) = RawStorage(ds);
-        long bytes = (long)output.Length * sizeof(float);
-        return address is { } start && size == bytes && start + bytes <= fileLength.Value ? (start, order == "BigEndian") : null;
-    }
-
-    /// <summary>Reads values [<paramref name="from"/>, from + count) of a float32 block starting at file offset <paramref name="start"/>.</summary>
-    private static bool ReadFloats(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, float[] output, int from, int count)
+    /// <summary>Reads values [<paramref name="from"/>, from + count) of a block starting at file offset <paramref name="start"/>.</summary>
+    private static bool ReadValues<T>(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, T[] output, int from, int count) where T : unmanaged
     {
         var target = MemoryMarshal.AsBytes(output.AsSpan(from, count));
-        long offset = start + (long)from * sizeof(float);
+        long offset = start + (long)from * Unsafe.SizeOf<T>();
         while (target.Length > 0)
         {
             int read = RandomAccess.Read(handle, target, offset);
@@ -407,8 +444,8 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>
-    /// "LittleEndian" or "BigEndian" for a floating-point type, null for anything else or when unknown. PureHDF 2.2.0
-    /// decodes the byte order but keeps it internal (the datatype message's <c>BitField.ByteOrder</c>), so it is read
+    /// "LittleEndian" or "BigEndian" for a floating-point or integer type, null for anything else or when unknown.
+    /// PureHDF 2.2.0 decodes the byte order but keeps it internal (the datatype message's <c>BitField.ByteOrder</c>), so it is read
     /// by reflection.
     /// </summary>
     private static string? ByteOrder(IH5DataType type)
@@ -453,16 +490,32 @@ internal sealed class Hdf5Input : IDisposable
         return Math.Min(rows, byBudget);
     }
 
+    /// <summary>
+    /// An attribute of the object at <paramref name="objectPath"/>, or null. The object's attributes are listed once:
+    /// PureHDF walks every attribute message on each lookup by name, and readers ask for several of one object.
+    /// </summary>
     private IH5Attribute? FindAttribute(string objectPath, string name)
     {
-        var obj = Find(objectPath);
-        if (obj is null) return null;
-        return Guard(Absolute(objectPath), () => obj.AttributeExists(name) ? obj.Attribute(name) : null);
+        string relative = Relative(objectPath);
+        if (!attributes.TryGetValue(relative, out var byName))
+        {
+            var obj = Find(objectPath);
+            if (obj is null) return null;
+            byName = Guard(Absolute(objectPath), () =>
+            {
+                var all = new Dictionary<string, IH5Attribute>(StringComparer.Ordinal);
+                foreach (var attribute in obj.Attributes()) all.TryAdd(attribute.Name, attribute);
+                return all;
+            });
+            attributes[relative] = byName;
+        }
+        return byName.GetValueOrDefault(name);
     }
 
-    private static long[] ReadIntegerValues(IH5Dataset ds, IH5DataType type, Selection? selection)
+    private long[] ReadIntegerValues(IH5Dataset ds, IH5DataType type, Selection? selection)
     {
         bool signed = type.FixedPoint.IsSigned;
+        if (selection is null && ds is NativeDataset native && TryReadContiguousIntegers(native, type.Size, signed) is { } direct) return direct;
         return (type.Size, signed) switch
         {
             (1, true) => Array.ConvertAll(ds.Read<sbyte[]>(selection), v => (long)v),
@@ -474,6 +527,30 @@ internal sealed class Hdf5Input : IDisposable
             (8, true) => ds.Read<long[]>(selection),
             (8, false) => Array.ConvertAll(ds.Read<ulong[]>(selection), v => v > long.MaxValue ? throw new OverflowException($"value {v} exceeds the int64 range") : (long)v),
             _ => throw new NotSupportedException($"integer of {type.Size} bytes"),
+        };
+    }
+
+    /// <summary>A whole contiguous integer dataset read straight from the file (see <see cref="TryReadContiguous{T}"/>), or null.</summary>
+    private long[]? TryReadContiguousIntegers(NativeDataset ds, int size, bool signed)
+    {
+        long count = ds.Space.Dimensions.Aggregate(1L, (a, d) => checked(a * (long)d));
+        if (count == 0 || count > Array.MaxLength) return null;
+        long[]? Widen<T>(Func<T, long> widen) where T : unmanaged
+        {
+            var values = GC.AllocateUninitializedArray<T>((int)count);
+            return TryReadContiguous(ds, values) ? Array.ConvertAll(values, v => widen(v)) : null;
+        }
+        return (size, signed) switch
+        {
+            (1, true) => Widen<sbyte>(v => v),
+            (1, false) => Widen<byte>(v => v),
+            (2, true) => Widen<short>(v => v),
+            (2, false) => Widen<ushort>(v => v),
+            (4, true) => Widen<int>(v => v),
+            (4, false) => Widen<uint>(v => v),
+            (8, true) => GC.AllocateUninitializedArray<long>((int)count) is var longs && TryReadContiguous(ds, longs) ? longs : null,
+            (8, false) => Widen<ulong>(v => v > long.MaxValue ? throw new OverflowException($"value {v} exceeds the int64 range") : (long)v),
+            _ => null,
         };
     }
 

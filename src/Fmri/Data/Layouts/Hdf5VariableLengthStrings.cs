@@ -6,10 +6,10 @@ using PureHDF.VOL.Native;
 namespace Fmri.Data.Layouts;
 
 /// <summary>
-/// Reads a one-dimensional dataset of variable-length strings (h5py's <c>str</c> dtype, which the canonical layout
-/// uses for stimulus ids and category names) in one pass: the dataset's elements are read once, every global heap
-/// collection they point into is read once, and each string is decoded from it. PureHDF 2.2.0 looks each element
-/// up in the heap separately, which for the 1,200 ids of a GOD-sized file costs more than reading the voxel matrix.
+/// Reads variable-length strings (h5py's <c>str</c> dtype, which the canonical layout uses for stimulus ids, category
+/// names and its string attributes) of one file: a dataset's elements are read once, every global heap collection
+/// they point into is read once per file, and each string is decoded from it. PureHDF 2.2.0 looks each element up in
+/// the heap separately, which for the 1,200 ids of a GOD-sized file costs more than reading the voxel matrix.
 /// <para>
 /// HDF5 file format (version 3.0 specification): a variable-length element is a 4-byte length (bytes, for
 /// strings) followed by a global heap id, which is the collection's address (the file's offset size, 8 here) and a
@@ -20,41 +20,49 @@ namespace Fmri.Data.Layouts;
 /// Anything else (chunked storage, other offset sizes, a user block before the superblock, a malformed
 /// collection) returns null and the caller reads through PureHDF, which reports real damage with its own message.
 /// </summary>
-internal static class Hdf5VariableLengthStrings
+internal sealed class Hdf5VariableLengthStrings : IDisposable
 {
     private const int ElementSize = 16; // 4-byte length + 8-byte collection address + 4-byte object index
 
+    private readonly FileStream file;
+    private readonly Dictionary<ulong, HeapCollection?> collections = new();
+
+    /// <summary>A reader for the file at <paramref name="filePath"/>, which must have no user block (heap addresses are file offsets).</summary>
+    public Hdf5VariableLengthStrings(string filePath)
+        => file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+
+    public void Dispose() => file.Dispose();
+
     /// <summary>The strings of <paramref name="dataset"/> (trailing NULs kept), or null when this reader does not apply.</summary>
     /// <param name="storage">Where the elements are: the bytes of compact storage, or the file offset and byte count of contiguous storage.</param>
-    public static string[]? TryRead(NativeDataset dataset, string filePath, long count, (byte[]? Compact, long? Address, long Size) storage)
+    public string[]? TryRead(NativeDataset dataset, long count, (byte[]? Compact, long? Address, long Size) storage)
     {
-        if (dataset.Type.Class != H5DataTypeClass.VariableLength || dataset.Type.Size != ElementSize) return null;
-        if (dataset.Type.VariableLength.BaseType.Size != 1) return null; // a sequence of wider values, not a string
+        if (!IsString(dataset.Type)) return null;
         if (count is <= 0 or > int.MaxValue / ElementSize) return null;
         var (compact, address, size) = storage;
         long bytes = count * ElementSize;
-        using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        byte[] elements;
-        if (compact is not null)
-        {
-            if (compact.Length < bytes) return null;
-            elements = compact;
-        }
-        else if (address is { } start && size >= bytes && start + bytes <= file.Length)
-        {
-            elements = new byte[bytes];
-            if (RandomAccess.Read(file.SafeFileHandle, elements, start) != bytes) return null;
-        }
-        else
-        {
-            return null;
-        }
+        if (compact is not null) return compact.Length < bytes ? null : TryDecode(compact.AsSpan(0, (int)bytes));
+        if (address is not { } start || size < bytes || start + bytes > file.Length) return null;
+        var elements = new byte[bytes];
+        return RandomAccess.Read(file.SafeFileHandle, elements, start) == bytes ? TryDecode(elements) : null;
+    }
 
-        var collections = new Dictionary<ulong, HeapCollection?>();
-        var strings = new string[count];
-        for (int i = 0; i < count; i++)
+    /// <summary>True for a variable-length string type this reader decodes (8-byte heap addresses).</summary>
+    public static bool IsString(IH5DataType type)
+        => type.Class == H5DataTypeClass.VariableLength && type.Size == ElementSize && type.VariableLength.BaseType.Size == 1;
+
+    /// <summary>
+    /// The strings whose variable-length elements are <paramref name="elements"/> (16 bytes each, e.g. an attribute's
+    /// stored value), or null when one does not resolve. Each heap collection is read once per file, however many
+    /// datasets and attributes point into it.
+    /// </summary>
+    public string[]? TryDecode(ReadOnlySpan<byte> elements)
+    {
+        if (elements.Length % ElementSize != 0) return null;
+        var strings = new string[elements.Length / ElementSize];
+        for (int i = 0; i < strings.Length; i++)
         {
-            var element = elements.AsSpan(i * ElementSize, ElementSize);
+            var element = elements.Slice(i * ElementSize, ElementSize);
             uint length = BinaryPrimitives.ReadUInt32LittleEndian(element);
             ulong collection = BinaryPrimitives.ReadUInt64LittleEndian(element[4..]);
             uint index = BinaryPrimitives.ReadUInt32LittleEndian(element[12..]);
