@@ -4,8 +4,9 @@ namespace Fmri.Data.Preprocessing;
 public enum TestRunStatistics
 {
     /// <summary>
-    /// The mean and standard deviation pooled over all training samples (before any per-run z-scoring). Nothing
-    /// computed from test data enters the normalisation: the strict, inductive choice.
+    /// Training statistics: the mean over all training samples, and the standard deviation the training samples
+    /// were divided by (with per-run z-scoring, the within-run standard deviation pooled over the training runs).
+    /// Nothing computed from test data enters the normalisation: the strict, inductive choice.
     /// </summary>
     TrainingPooled,
 

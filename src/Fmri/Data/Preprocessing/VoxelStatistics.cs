@@ -55,6 +55,27 @@ public sealed class VoxelStatistics
         return new VoxelStatistics(mean, std, rows.Count);
     }
 
+    /// <summary>
+    /// The mean over every row of <paramref name="groups"/> and the within-group standard deviation pooled over the
+    /// groups: sqrt(sum_g n_g var_g / sum_g n_g), each group's variance about its own mean. With per-run z-scoring
+    /// this is the scale every run was brought to, without the differences between run means (offsets, drift) that
+    /// the standard deviation over all rows also holds.
+    /// </summary>
+    public static VoxelStatistics PooledWithinGroups(float[] voxels, int voxelCount, IReadOnlyList<IReadOnlyList<int>> groups)
+    {
+        var all = groups.SelectMany(g => g).ToArray();
+        var overall = Compute(voxels, voxelCount, all);
+        var sumSquares = new double[voxelCount];
+        foreach (var group in groups)
+        {
+            var within = Compute(voxels, voxelCount, group);
+            for (int j = 0; j < voxelCount; j++) sumSquares[j] += within.StandardDeviation[j] * within.StandardDeviation[j] * group.Count;
+        }
+        var std = new double[voxelCount];
+        for (int j = 0; j < voxelCount; j++) std[j] = Math.Sqrt(sumSquares[j] / all.Length);
+        return new VoxelStatistics(overall.Mean, std, all.Length);
+    }
+
     /// <summary>True when voxel <paramref name="j"/> has (numerically) zero variance.</summary>
     public bool IsZeroVariance(int j) => StandardDeviation[j] <= RelativeZeroVarianceTolerance * Math.Abs(Mean[j]);
 

@@ -18,9 +18,13 @@ public sealed record VoxelZScoringResult(
 /// <item><see cref="ZScoreMode.PerSession"/>: every training sample by the statistics pooled over all training samples.</item>
 /// <item><see cref="ZScoreMode.None"/>: nothing.</item>
 /// </list>
-/// Test samples (Test and TestImagery) are z-scored by the pooled training statistics
-/// (<see cref="TestRunStatistics.TrainingPooled"/>), or, with <see cref="TestRunStatistics.OwnRun"/>, each test run
-/// by its own test samples' statistics. A zero-variance voxel (see <see cref="VoxelStatistics.IsZeroVariance"/>)
+/// Test samples (Test and TestImagery) are z-scored by training statistics (<see cref="TestRunStatistics.TrainingPooled"/>):
+/// the mean over all training samples, and the standard deviation the training samples were divided by: over all of
+/// them in PerSession mode, and in PerRun mode the within-run standard deviation pooled over the training runs. (The
+/// standard deviation over all training samples would also hold the differences between run means, which per-run
+/// z-scoring removes from the training samples; dividing test samples by it would shrink them against the training
+/// samples: by a factor of about 0.7 for the demo's simulated subject.) With <see cref="TestRunStatistics.OwnRun"/>,
+/// each test run is z-scored by its own test samples' statistics. A zero-variance voxel (see <see cref="VoxelStatistics.IsZeroVariance"/>)
 /// is divided by 1 instead of σ.
 /// </summary>
 public static class VoxelZScoring
@@ -43,12 +47,15 @@ public static class VoxelZScoring
         var output = new float[dataset.Voxels.Length];
         var zeroVariance = new bool[v];
         var pooled = VoxelStatistics.Compute(dataset.Voxels, v, trainRows);
+        var testStatistics = pooled;
 
         // Training samples.
         if (mode == ZScoreMode.PerRun)
         {
-            foreach (var run in SampleGroups.ByRunAndSplit(dataset, s => s == DataSplit.Train))
-                Normalise(dataset.Voxels, output, v, run.Rows, VoxelStatistics.Compute(dataset.Voxels, v, run.Rows), zeroVariance);
+            var runs = SampleGroups.ByRunAndSplit(dataset, s => s == DataSplit.Train).Select(run => run.Rows).ToArray();
+            foreach (var rows in runs)
+                Normalise(dataset.Voxels, output, v, rows, VoxelStatistics.Compute(dataset.Voxels, v, rows), zeroVariance);
+            testStatistics = VoxelStatistics.PooledWithinGroups(dataset.Voxels, v, runs);
         }
         else
         {
@@ -65,7 +72,7 @@ public static class VoxelZScoring
             }
             else
             {
-                Normalise(dataset.Voxels, output, v, testRows, pooled, zeroVariance);
+                Normalise(dataset.Voxels, output, v, testRows, testStatistics, zeroVariance);
             }
         }
 
@@ -73,7 +80,9 @@ public static class VoxelZScoring
         var step = ProcessingStep.Of("zscore",
             ("mode", mode),
             ("training_statistics", mode == ZScoreMode.PerRun ? "each training run by its own training samples" : "all training samples pooled"),
-            ("test_statistics", Describe(testRule)),
+            ("test_statistics", testRule == TestRunStatistics.TrainingPooled && mode == ZScoreMode.PerRun
+                ? "TrainingPooled: test samples use the mean over all training samples and the within-run standard deviation pooled over the training runs"
+                : Describe(testRule)),
             ("standard_deviation", "population (divisor n), float64 accumulators"),
             ("zero_variance_voxels_divided_by_1", zeroVarianceCount));
         return new VoxelZScoringResult(dataset with { Voxels = output }, zeroVarianceCount, pooled, step);
@@ -82,7 +91,7 @@ public static class VoxelZScoring
     /// <summary>The test rule in words, for provenance and the report.</summary>
     public static string Describe(TestRunStatistics testRule) => testRule switch
     {
-        TestRunStatistics.TrainingPooled => "TrainingPooled: test samples use the statistics pooled over all training samples",
+        TestRunStatistics.TrainingPooled => "TrainingPooled: test samples use the statistics of the training samples",
         TestRunStatistics.OwnRun => "OwnRun: each test run uses its own test samples' statistics (transductive, unsupervised)",
         _ => throw new ArgumentOutOfRangeException(nameof(testRule), testRule, "unknown test statistics rule"),
     };

@@ -26,9 +26,12 @@ public class VoxelZScoringTests
     // voxel 1 run 2: mean 3, variance (9+0+9)/3 = 6, std 2.4494897 -> z = -1.2247449, 0, 1.2247449.
     // Pooled over the 6 training samples: voxel 0 mean 4, variance (9+4+1+1+4+9)/6 = 14/3, std 2.1602469;
     //   voxel 1 mean 39/6 = 6.5, variance (3*3.5^2 + 6.5^2 + 3.5^2 + 0.5^2)/6 = 91.5/6 = 15.25, std 3.9051248.
-    // Test sample x = (4, 6.5) -> (0, 0); y = (8, 10) -> (4/2.1602469, 3.5/3.9051248) = (1.8516402, 0.8962582).
+    // Test samples, PerRun: the pooled mean (4, 6.5) and the within-run standard deviation pooled over the two
+    //   training runs: voxel 0 sqrt((3 * 2/3 + 3 * 2/3) / 6) = sqrt(2/3) = 0.8164966; voxel 1 sqrt((3 * 0 + 3 * 6) / 6)
+    //   = sqrt(3) = 1.7320508 (not the 2.1602469 and 3.9051248 over all six, which hold the gap between the run means).
+    // Test sample x = (4, 6.5) -> (0, 0); y = (8, 10) -> (4/0.8164966, 3.5/1.7320508) = (4.8989795, 2.0207259).
     [Fact]
-    public void PerRun_normalises_training_runs_by_their_own_statistics_and_test_by_pooled_training_statistics()
+    public void PerRun_normalises_training_runs_by_their_own_statistics_and_test_by_the_within_run_training_scale()
     {
         var result = VoxelZScoring.Apply(HandMade(), ZScoreMode.PerRun, TestRunStatistics.TrainingPooled, SourceFile);
         var z = result.Dataset;
@@ -36,7 +39,7 @@ public class VoxelZScoringTests
         [
             [-1.2247449, 0], [0, 0], [1.2247449, 0],
             [-1.2247449, -1.2247449], [0, 0], [1.2247449, 1.2247449],
-            [0, 0], [1.8516402, 0.8962582],
+            [0, 0], [4.8989795, 2.0207259],
         ];
         for (int i = 0; i < expected.Length; i++)
             for (int j = 0; j < 2; j++)
@@ -50,7 +53,8 @@ public class VoxelZScoringTests
 
     // PerSession: every sample uses the pooled training statistics above.
     // Training voxel 0: (1-4)/2.1602469 = -1.3887301, (7-4)/2.1602469 = 1.3887301;
-    // training voxel 1: (10-6.5)/3.9051248 = 0.8962582, (0-6.5)/3.9051248 = -1.6644794. Test as in PerRun.
+    // training voxel 1: (10-6.5)/3.9051248 = 0.8962582, (0-6.5)/3.9051248 = -1.6644794.
+    // Test y = (8, 10) -> (4/2.1602469, 3.5/3.9051248) = (1.8516402, 0.8962582): the scale training samples were given.
     [Fact]
     public void PerSession_uses_one_set_of_training_statistics_for_every_sample()
     {
