@@ -53,12 +53,13 @@ public static class DecodeCommand
         var selectStrengths = CommonOptions.Numbers("--select-strengths", $"img2img strengths --select tries (default: {string.Join(' ', SelectionGrid.Default.Strengths)})");
         var selectGuidances = CommonOptions.Numbers("--select-guidances", $"Guidance scales --select tries (default: {string.Join(' ', SelectionGrid.Default.Guidances)})");
         var selectBlends = CommonOptions.Numbers("--select-blends", $"img2img blends --select tries (default: {string.Join(' ', SelectionGrid.Default.Blends)})");
+        var ridgeRepeats = new Option<double?>("--ridge-repeats") { Description = "Trials each decoded sample averages, for which the ridge maps to images (lowlevel, img2img, ridge-pixels) choose their penalty (default: the median of the decoded split's /samples/repeats; 1 = as cross-validated on the single training trials)" };
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, ilvr,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, threads })
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, ridgeRepeats, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -94,6 +95,7 @@ public static class DecodeCommand
                 MethodName = parse.GetValue(methodName),
             };
             settings.Validate();
+            double? repeatsGiven = parse.GetValue(ridgeRepeats) is { } rr ? Check.InRange(rr, 1, 1e6, "ridge_repeats") : null;
             bool selecting = parse.GetValue(select);
             Check.That(!selecting || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", null, $"chooses settings of the img2img and semantic routes; the {spec.Name} route has none to choose");
             int validationStimuli = Check.AtLeast(parse.GetValue(validation), 2, "validation_stimuli");
@@ -170,6 +172,8 @@ public static class DecodeCommand
                 selection = record.Result;
             }
 
+            // The ridge maps suit the decoded samples' noise: averages of this many trials (the validation split, single trials, uses 1).
+            settings = settings with { InputRepeats = repeatsGiven ?? Median(items.SampleIndices.Select(i => (double)fmri.RepeatCounts[i])) };
             var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {
@@ -190,6 +194,7 @@ public static class DecodeCommand
                 ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
                 ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
                 ["selected_on_validation"] = selecting || chosenFile is not null ? 1 : 0,
+                ["input_repeats"] = settings.InputRepeats,
             };
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };
             if (controlDir is not null) runs.Add((controlDir, settings with { ShuffleFmri = true }));
@@ -245,6 +250,12 @@ public static class DecodeCommand
     }
 
     /// <summary>SHA-256 of every input of a decode, by full path (a shard's record; merge requires them equal).</summary>
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 1 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     private static Dictionary<string, string> ShardInputs(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile)
         => new[] { dataFile, stimuliFile, ldmDir is null ? "" : Path.Combine(ldmDir, $"{LatentDiffusionModelFolder.CheckpointName}.safetensors"),
                 modelFolder is null ? "" : Path.Combine(modelFolder, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors"), truthFile ?? "" }

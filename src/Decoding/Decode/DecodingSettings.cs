@@ -27,6 +27,13 @@ public sealed record DecodingSettings
 
     public DataSplit Split { get; init; } = DataSplit.Test;
 
+    /// <summary>
+    /// Trials each decoded sample averages (e.g. 35 for Generic Object Decoding's test samples); the ridge maps to
+    /// images (low-level latent, pixels) choose their penalty for that noise level (<see cref="Fmri.Ridge.TrialNoise"/>).
+    /// 1: single trials, the penalty as cross-validated.
+    /// </summary>
+    public double InputRepeats { get; init; } = 1;
+
     /// <summary>Control: decode each item from another item's fMRI (see <see cref="ShuffledFmriControl"/>).</summary>
     public bool ShuffleFmri { get; init; }
 
@@ -40,6 +47,7 @@ public sealed record DecodingSettings
     public DecodingSettings Validate(int numTrainTimesteps = int.MaxValue)
     {
         Check.AtLeast(Samples, 1, "samples");
+        Check.InRange(InputRepeats, 1, 1e6, "ridge_repeats");
         Sampling.Validate(numTrainTimesteps);
         Img2Img.Validate();
         return this;

@@ -49,14 +49,16 @@ public static class RouteCatalog
         if (spec.NeedsMindVis && models.MindVis is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
         if (spec.NeedsTruth && models.TruthFile is null) throw new InvalidSettingException("simulation_truth", null, $"is required by the {spec.Name} route (the simulator's truth.h5)");
         long seed = settings.Seed;
+        // The ridge maps to images are scored for the decoded samples' noise (averages of InputRepeats trials).
+        Fmri.Ridge.TrialNoise? Noise() => RouteNoise.For(train, settings.InputRepeats, seed);
         return spec.Name switch
         {
-            Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed),
+            Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise()),
                 SemanticDecoder.Fit(train, categoryNames, models.Ldm, settings.SemanticTarget, seed), models.Ldm, settings.Sampling, settings.Img2Img),
-            LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed),
+            LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise()),
             SemanticRoute.Name => new SemanticRoute(SemanticDecoder.Fit(train, categoryNames, models.Ldm!, settings.SemanticTarget, seed), models.Ldm!, settings.Sampling),
             MindVisRoute.Name => new MindVisRoute(models.MindVis!.Value.Model, models.MindVis.Value.FirstStage, settings.Sampling),
-            RidgePixelsRoute.Name => RidgePixelsRoute.Fit(train, seed),
+            RidgePixelsRoute.Name => RidgePixelsRoute.Fit(train, seed, Noise()),
             MeanImageReference.Name => MeanImageReference.Fit(train),
             ClassMeanReference.Name => ClassMeanReference.Fit(train),
             LdmClassReference.Name => new LdmClassReference(models.Ldm!, settings.Sampling, categoryNames),

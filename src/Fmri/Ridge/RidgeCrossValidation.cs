@@ -5,7 +5,17 @@ namespace Fmri.Ridge;
 /// <param name="MeanSquaredErrors">Mean over held-out samples and outputs of the squared prediction error, per candidate.</param>
 /// <param name="BestLambda">The candidate with the smallest error (the larger lambda on a tie).</param>
 /// <param name="Folds">Number of folds used.</param>
-public sealed record RidgeCrossValidationResult(double[] Lambdas, double[] MeanSquaredErrors, double BestLambda, int Folds);
+public sealed record RidgeCrossValidationResult(double[] Lambdas, double[] MeanSquaredErrors, double BestLambda, int Folds)
+{
+    /// <summary>
+    /// When the samples to be decoded average several trials (<see cref="TrialNoise"/>): the held-out error each
+    /// candidate would have on such samples, which chose <see cref="BestLambda"/>; null otherwise.
+    /// </summary>
+    public double[]? AveragedMeanSquaredErrors { get; init; }
+
+    /// <summary>The trial noise the errors were corrected for, or null.</summary>
+    public TrialNoise? Noise { get; init; }
+}
 
 /// <summary>
 /// k-fold cross-validation of the ridge penalty on training data only. Each fold learns its own standardisation
@@ -22,17 +32,30 @@ public static class RidgeCrossValidation
         => Enumerable.Range(0, 13).Select(i => Math.Max(n, p) * Math.Pow(10, -3 + 0.5 * i)).ToArray();
 
     /// <param name="groups">Optional group of each sample (e.g. its run); a group is never split across folds.</param>
+    /// <param name="noise">
+    /// When given with more than one repeat, the samples to be decoded average that many trials while the training
+    /// samples (the rows of <paramref name="x"/>, in the order <see cref="TrialNoise"/> was estimated on) are single
+    /// trials. A held-out single trial x = s + e scores a map B with the error its input noise adds, |e'B|^2 in
+    /// expectation, of which an average of that many trials keeps 1/repeats. Each fold therefore also maps the noise
+    /// estimated for each held-out trial (its <see cref="TrialNoise.Residuals"/> row, which keeps the noise's
+    /// correlations across voxels: run drift moves many voxels at once) and scores the candidate by its held-out
+    /// error minus (1 - 1/repeats) times their mean squared prediction.
+    /// </param>
     public static RidgeCrossValidationResult SelectLambda(float[] x, int n, int p, float[] y, int q, IReadOnlyList<double> lambdas,
-        int folds, Random random, RidgeOptions? options = null, int[]? groups = null)
+        int folds, Random random, RidgeOptions? options = null, int[]? groups = null, TrialNoise? noise = null)
     {
         options ??= new RidgeOptions();
         RidgeRegression.CheckShapes(x, n, p, y, q);
         ArgumentNullException.ThrowIfNull(random);
         if (lambdas.Count == 0) throw new ArgumentException("lambdas: give at least one candidate", nameof(lambdas));
         if (lambdas.Any(l => !(l >= 0) || double.IsInfinity(l))) throw new ArgumentException("lambdas: each must be a finite number >= 0", nameof(lambdas));
+        if (noise is not null && noise.Residuals.LongLength != (long)n * p)
+            throw new ArgumentException($"noise: has {noise.Residuals.LongLength} residual values for {n} samples x {p} features", nameof(noise));
+        bool correct = noise is not null && noise.Repeats > 1;
         int[] foldOf = AssignFolds(n, folds, random, groups);
 
         var squaredError = new double[lambdas.Count];
+        var noiseSquares = new double[lambdas.Count];
         long scored = 0;
         for (int f = 0; f < folds; f++)
         {
@@ -54,15 +77,31 @@ public static class RidgeCrossValidation
                     }
                 }
             }
+            if (correct)
+            {
+                // The held-out trials' noise in the fold's standardised units (no centring: noise has mean zero).
+                var draws = new double[(long)test.Length * p];
+                for (int r = 0; r < test.Length; r++)
+                    for (int v = 0; v < p; v++)
+                        draws[(long)r * p + v] = noise!.Residuals[(long)test[r] * p + v] / features.Scales[v];
+                var noisePredictions = system.PredictAll(draws, test.Length, lambdas);
+                for (int l = 0; l < lambdas.Count; l++)
+                    foreach (double value in noisePredictions[l]) noiseSquares[l] += value * value;
+            }
             scored += (long)test.Length * q;
         }
         var mse = squaredError.Select(e => e / scored).ToArray();
+        var scores = correct ? mse.Select((e, l) => e - (1 - 1 / noise!.Repeats) * noiseSquares[l] / scored).ToArray() : mse;
         int best = 0;
-        for (int l = 1; l < mse.Length; l++)
+        for (int l = 1; l < scores.Length; l++)
         {
-            if (mse[l] < mse[best] || (mse[l] == mse[best] && lambdas[l] > lambdas[best])) best = l;
+            if (scores[l] < scores[best] || (scores[l] == scores[best] && lambdas[l] > lambdas[best])) best = l;
         }
-        return new RidgeCrossValidationResult([.. lambdas], mse, lambdas[best], folds);
+        return new RidgeCrossValidationResult([.. lambdas], mse, lambdas[best], folds)
+        {
+            AveragedMeanSquaredErrors = correct ? scores : null,
+            Noise = correct ? noise : null,
+        };
     }
 
     /// <summary>The fold (0..folds-1) of each sample.</summary>
@@ -79,7 +118,7 @@ public static class RidgeCrossValidation
         return Enumerable.Range(0, n).Select(i => foldOfUnit[groups is null ? i : groups[i]]).ToArray();
     }
 
-    private static float[] Rows(float[] a, int[] rows, int width)
+    internal static float[] Rows(float[] a, int[] rows, int width)
     {
         var result = new float[(long)rows.Length * width];
         for (int r = 0; r < rows.Length; r++) a.AsSpan(rows[r] * width, width).CopyTo(result.AsSpan(r * width, width));

@@ -21,11 +21,15 @@ public sealed class RidgeMap
     /// <summary>The cross-validated penalty.</summary>
     public double Lambda => ridge.Lambda;
 
+    /// <summary>The cross-validation that chose <see cref="Lambda"/>.</summary>
+    public RidgeCrossValidationResult CrossValidation => ridge.CrossValidation!;
+
     /// <summary>Fits voxels (n x v, row-major) -> target vectors on training samples.</summary>
     /// <param name="trainTargets">Target vector of each training sample (all the same length).</param>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
+    /// <param name="noise">The trial noise, when the samples to be decoded average several trials (see <see cref="TrialNoise"/>).</param>
     public static RidgeMap Fit(float[] trainVoxels, int voxelCount, IReadOnlyList<float[]> trainTargets, Random random,
-        int folds = DefaultFolds)
+        int folds = DefaultFolds, TrialNoise? noise = null)
     {
         ArgumentNullException.ThrowIfNull(trainVoxels);
         ArgumentNullException.ThrowIfNull(trainTargets);
@@ -44,7 +48,7 @@ public sealed class RidgeMap
             t.CopyTo(targets, (long)i * q);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
-        return new RidgeMap(RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random));
+        return new RidgeMap(RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, noise: noise));
     }
 
     /// <summary>The predicted vector of each row of <paramref name="voxels"/> (m x v).</summary>

@@ -60,11 +60,12 @@ public sealed class RidgeRegression
     /// Chooses lambda among <paramref name="lambdas"/> by k-fold cross-validation on (X, Y) (see
     /// <see cref="RidgeCrossValidation.SelectLambda"/>), then fits on all of (X, Y) with it.
     /// </summary>
+    /// <param name="noise">The trial noise, when the samples to be predicted average several trials (see <see cref="TrialNoise"/>).</param>
     public static RidgeRegression FitCrossValidated(float[] x, int n, int p, float[] y, int q, IReadOnlyList<double> lambdas,
-        int folds, Random random, RidgeOptions? options = null, int[]? groups = null)
+        int folds, Random random, RidgeOptions? options = null, int[]? groups = null, TrialNoise? noise = null)
     {
         options ??= new RidgeOptions();
-        var cv = RidgeCrossValidation.SelectLambda(x, n, p, y, q, lambdas, folds, random, options, groups);
+        var cv = RidgeCrossValidation.SelectLambda(x, n, p, y, q, lambdas, folds, random, options, groups, noise);
         var model = Fit(x, n, p, y, q, cv.BestLambda, options);
         return new RidgeRegression(model.Weights, model.Intercept, p, q, cv.BestLambda, options, cv);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Decoding.Cli;
+using Decoding.Tests.Cli;
 using Decoding.Decode;
 using Decoding.DoubleConditioning;
 using Decoding.Tests.DoubleConditioning;
@@ -51,5 +52,37 @@ public sealed class DecodeCommandTests
         Assert.Equal(2, root.Parse(["decode", "--route", "img2img", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
         Assert.Equal(2, root.Parse(["decode", "--route", "warp", "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
         Assert.Equal(2, root.Parse(["decode", "--route", "mindvis", "--model", Path.Combine(folder.Path, "nothing"), "--data", data, "--stimuli", images, "--out", output, "--threads", "1"]).Invoke());
+    }
+
+    [Fact]
+    public void Ridge_maps_are_scored_for_the_repeats_the_decoded_samples_average_and_a_bad_count_is_one_line()
+    {
+        using var folder = new TempFolder();
+        var (fmri, stimuli) = SyntheticBrainData.Create(trainPerClass: 6, testPerClass: 1, noise: 0.5);
+        // The test samples are averages of 12 trials, as the file records.
+        fmri = fmri with { RepeatCounts = fmri.Splits.Select(s => s == Fmri.Data.DataSplit.Test ? 12 : 1).ToArray() };
+        string data = Path.Combine(folder.Path, "pre.h5"), images = Path.Combine(folder.Path, "stimuli.h5");
+        CanonicalFile.Write(data, fmri);
+        stimuli.Write(images);
+        string[] common = ["decode", "--route", "ridge-pixels", "--data", data, "--stimuli", images, "--threads", "1"];
+
+        string Description(string output)
+        {
+            using var file = H5File.OpenRead(Path.Combine(output, DecodedImagesFile.FileName));
+            Assert.Equal(output.EndsWith("single", StringComparison.Ordinal) ? 1.0 : 12.0, file.Attribute("input_repeats").Read<double>());
+            return file.Attribute("description").Read<string>();
+        }
+
+        var (exit, _, err) = CliTestHarness.Run([.. common, "--out", folder.Sub("averaged")]);
+        Assert.True(exit == 0, err);
+        Assert.Contains("scored for samples averaging 12 trials", Description(folder.Sub("averaged")));
+        (exit, _, err) = CliTestHarness.Run([.. common, "--out", folder.Sub("single"), "--ridge-repeats", "1"]);
+        Assert.True(exit == 0, err);
+        Assert.DoesNotContain("averaging", Description(folder.Sub("single")));
+
+        (exit, _, err) = CliTestHarness.Run([.. common, "--out", folder.Sub("bad"), "--ridge-repeats", "0.5"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("error: --ridge-repeats 0.5: must be between 1 and 1000000", err.Trim());
+        Assert.False(Directory.Exists(folder.Sub("bad")));
     }
 }

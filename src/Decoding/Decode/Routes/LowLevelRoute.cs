@@ -28,14 +28,15 @@ public sealed class LowLevelRoute : IDecodingRoute
     public bool Stochastic => false;
 
     /// <summary>Fits the map on <paramref name="train"/> (stimulus images at the VAE's geometry).</summary>
-    public static LowLevelRoute Fit(StimulusPairs train, FirstStage vae, long seed)
+    /// <param name="noise">The trial noise, when the samples to decode average several trials (<see cref="RouteNoise"/>).</param>
+    public static LowLevelRoute Fit(StimulusPairs train, FirstStage vae, long seed, Fmri.Ridge.TrialNoise? noise = null)
     {
-        var map = RidgeLatentMap.Fit(train.Voxels, train.VoxelCount, train.Images, vae, new Random(RouteImages.SubSeed(seed, "lowlevel-folds")));
+        var map = RidgeLatentMap.Fit(train.Voxels, train.VoxelCount, train.Images, vae, new Random(RouteImages.SubSeed(seed, "lowlevel-folds")), noise: noise);
         return new LowLevelRoute(map, new DecodedMethod("ridge: voxels -> VAE latent (low-level route)", DecodedMethod.Route, Name,
             UsesFmri: true, UsesTrueLabel: false, ControlOf: null,
             $"one linear ridge map from {train.VoxelCount} voxels to the VAE posterior mean latent ({string.Join("x", map.LatentShape)}) of the "
             + $"{map.ImageSize}x{map.ImageSize}x{map.ImageChannels} stimulus, decoded by the frozen VAE; {train.Count} training samples; "
-            + $"lambda {map.Lambda:G3} by {Fmri.Ridge.RidgeMap.DefaultFolds}-fold cross-validation on training samples only"));
+            + $"lambda {map.Lambda:G3} by {Fmri.Ridge.RidgeMap.DefaultFolds}-fold cross-validation on training samples only{RouteNoise.Describe(map.CrossValidation)}"));
     }
 
     public Tensor Decode(DecodeBatch batch, int samples)

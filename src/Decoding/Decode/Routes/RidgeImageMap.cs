@@ -28,16 +28,21 @@ public sealed class RidgeImageMap
     /// <summary>The cross-validated penalty.</summary>
     public double Lambda => ridge.Lambda;
 
+    /// <summary>The cross-validation that chose <see cref="Lambda"/>.</summary>
+    public RidgeCrossValidationResult CrossValidation => ridge.CrossValidation;
+
     /// <summary>Fits voxels (n x v, row-major) -> stimulus pixels on training samples (a <see cref="RidgeMap"/> whose targets are the pixels).</summary>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
-    public static RidgeImageMap Fit(float[] trainVoxels, int voxelCount, IReadOnlyList<ImageTensor> trainImages, Random random, int folds = RidgeMap.DefaultFolds)
+    /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>
+    public static RidgeImageMap Fit(float[] trainVoxels, int voxelCount, IReadOnlyList<ImageTensor> trainImages, Random random, int folds = RidgeMap.DefaultFolds,
+        TrialNoise? noise = null)
     {
         ArgumentNullException.ThrowIfNull(trainImages);
         if (trainImages.Count == 0) throw new ArgumentException("ridge baseline: no training images");
         var first = trainImages[0];
         for (int i = 0; i < trainImages.Count; i++)
             if (!trainImages[i].SameShapeAs(first)) throw new ArgumentException($"ridge baseline: training image {i} is {trainImages[i]}, image 0 is {first}");
-        var ridge = RidgeMap.Fit(trainVoxels, voxelCount, trainImages.Select(image => image.Pixels).ToArray(), random, folds);
+        var ridge = RidgeMap.Fit(trainVoxels, voxelCount, trainImages.Select(image => image.Pixels).ToArray(), random, folds, noise);
         return new RidgeImageMap(ridge, first.Height, first.Width, first.Channels);
     }
 

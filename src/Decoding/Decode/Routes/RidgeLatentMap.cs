@@ -41,13 +41,17 @@ public sealed class RidgeLatentMap
     /// <summary>The cross-validated penalty.</summary>
     public double Lambda => ridge.Lambda;
 
+    /// <summary>The cross-validation that chose <see cref="Lambda"/>.</summary>
+    public RidgeCrossValidationResult? CrossValidation => ridge.CrossValidation;
+
     /// <summary>Fits voxels (n x v, row-major) -> posterior mean latents of the training stimuli.</summary>
     /// <param name="trainImages">uint8 (n, C, S, S) stimulus of each training sample at the model's image format
     /// (<see cref="StimulusPairs.Images"/>).</param>
     /// <param name="firstStage">The frozen autoencoder.</param>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
+    /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>
     public static RidgeLatentMap Fit(float[] trainVoxels, int voxelCount, Tensor trainImages, FirstStage firstStage, Random random,
-        int folds = RidgeMap.DefaultFolds)
+        int folds = RidgeMap.DefaultFolds, TrialNoise? noise = null)
     {
         ArgumentNullException.ThrowIfNull(trainVoxels);
         ArgumentNullException.ThrowIfNull(trainImages);
@@ -74,7 +78,7 @@ public sealed class RidgeLatentMap
             TorchDevice.HostArray<float>(mean).CopyTo(targets, (long)start * q);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
-        var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random);
+        var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, noise: noise);
         return new RidgeLatentMap(ridge, firstStage, latentShape, size);
     }
 
