@@ -118,10 +118,16 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         PythonTwin? h5py = layout == FmriLayout.Canonical ? twin : null;
         if (twin is not null && h5py is null) Note("h5py: compared on canonical files only");
         // A command reads its data set once, into memory the process has not used before; a loop over data sets may reuse
-        // memory the last read freed. Both are measured: the GC and glibc's malloc differ in what they keep (after a
-        // full collection the GC returns the freed array's pages about every other time; glibc keeps them).
+        // memory the last read freed. Both are measured, as the GC and glibc's malloc differ in what they keep: after a
+        // plain full collection the GC returns the freed array's pages about every other time, after an aggressive one
+        // every time (resident memory falls by the array's size before each read); glibc keeps them unless its mmap
+        // threshold is fixed (FreshH5py).
         Interleave("read: whole data set, fresh memory", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), FreshH5py(h5py), "read-all",
-            "h5py, same fields, fresh memory", path, beforeOurs: () => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+            "h5py, same fields, fresh memory", path, beforeOurs: () =>
+            {
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+            });
         Interleave("read: whole data set, repeated", 1, () => GC.KeepAlive(FmriFileReader.Read(path, options)), h5py, "read-all",
             "h5py, same fields", path);
         Interleave("read: PureHDF alone (voxel matrix)", 1, () => ReadMatrixWithPureHdf(path, layout), h5py, "read", "h5py", path);

@@ -36,7 +36,10 @@ public sealed record ValidationSplit(StimulusPairs Fit, StimulusPairs Validation
         var firstRows = validation.Select(rows => rows[0]).ToArray();
         return new ValidationSplit(Rows(train, fit), new StimulusPairs(averaged, v, Images(train, firstRows),
             firstRows.Select(i => train.StimulusIds[i]).ToArray(), firstRows.Select(i => train.Categories[i]).ToArray(),
-            firstRows.Select(i => train.SampleIndices[i]).ToArray()));
+            firstRows.Select(i => train.SampleIndices[i]).ToArray())
+        {
+            RepeatCounts = validation.Select(rows => rows.Sum(i => train.RepeatCounts?[i] ?? 1)).ToArray(),
+        });
     }
 
     private static StimulusPairs Rows(StimulusPairs pairs, int[] rows)
@@ -45,7 +48,10 @@ public sealed record ValidationSplit(StimulusPairs Fit, StimulusPairs Validation
         var voxels = new float[(long)rows.Length * v];
         for (int r = 0; r < rows.Length; r++) Array.Copy(pairs.Voxels, (long)rows[r] * v, voxels, (long)r * v, v);
         return new StimulusPairs(voxels, v, Images(pairs, rows), rows.Select(i => pairs.StimulusIds[i]).ToArray(),
-            rows.Select(i => pairs.Categories[i]).ToArray(), rows.Select(i => pairs.SampleIndices[i]).ToArray());
+            rows.Select(i => pairs.Categories[i]).ToArray(), rows.Select(i => pairs.SampleIndices[i]).ToArray())
+        {
+            RepeatCounts = pairs.RepeatCounts is null ? null : rows.Select(i => pairs.RepeatCounts[i]).ToArray(),
+        };
     }
 
     private static Tensor Images(StimulusPairs pairs, int[] rows)

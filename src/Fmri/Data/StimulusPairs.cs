@@ -13,6 +13,9 @@ public sealed record StimulusPairs(float[] Voxels, int VoxelCount, Tensor Images
 {
     public int Count => StimulusIds.Length;
 
+    /// <summary>Trials averaged into each sample (the data file's <c>/samples/repeats</c>); null when not known, taken as 1.</summary>
+    public int[]? RepeatCounts { get; init; }
+
     /// <summary>The training pairs: every training-split sample with its stimulus image.</summary>
     /// <exception cref="DataFormatException">A training stimulus id is also a test id, or a stimulus is missing from the image set.</exception>
     public static StimulusPairs ForTraining(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int imageSize, int channels)
@@ -56,6 +59,9 @@ public sealed record StimulusPairs(float[] Voxels, int VoxelCount, Tensor Images
         }
         var images = tensor(pixels, new long[] { indices.Length, channels, imageSize, imageSize }, ScalarType.Byte);   // (N, C, S, S)
         return new StimulusPairs(voxels, v, images, indices.Select(i => data.StimulusIds[i]).ToArray(),
-            indices.Select(i => data.CategoryLabels[i]).ToArray(), indices);
+            indices.Select(i => data.CategoryLabels[i]).ToArray(), indices)
+        {
+            RepeatCounts = indices.Select(i => data.RepeatCounts[i]).ToArray(),
+        };
     }
 }

@@ -33,13 +33,14 @@ public static class RidgeCrossValidation
 
     /// <param name="groups">Optional group of each sample (e.g. its run); a group is never split across folds.</param>
     /// <param name="noise">
-    /// When given with more than one repeat, the samples to be decoded average that many trials while the training
-    /// samples (the rows of <paramref name="x"/>, in the order <see cref="TrialNoise"/> was estimated on) are single
-    /// trials. A held-out single trial x = s + e scores a map B with the error its input noise adds, |e'B|^2 in
-    /// expectation, of which an average of that many trials keeps 1/repeats. Each fold therefore also maps the noise
-    /// estimated for each held-out trial (its <see cref="TrialNoise.Residuals"/> row, which keeps the noise's
+    /// When given, the samples to be decoded average <see cref="TrialNoise.Repeats"/> trials while each training
+    /// sample (the rows of <paramref name="x"/>, in the order <see cref="TrialNoise"/> was estimated on) averages r
+    /// (usually 1). A held-out sample x = s + e scores a map B with the error its input noise adds, |e'B|^2 in
+    /// expectation, of which a sample averaging Repeats trials keeps r/Repeats. Each fold therefore also maps the noise
+    /// estimated for each held-out sample (its <see cref="TrialNoise.Residuals"/> row, which keeps the noise's
     /// correlations across voxels: run drift moves many voxels at once) and scores the candidate by its held-out
-    /// error minus (1 - 1/repeats) times their mean squared prediction.
+    /// error minus max(0, 1 - r/Repeats) (<see cref="TrialNoise.ExcessShare"/>) times each sample's squared
+    /// prediction, averaged. Nothing changes when no training sample averages fewer trials than Repeats.
     /// </param>
     public static RidgeCrossValidationResult SelectLambda(float[] x, int n, int p, float[] y, int q, IReadOnlyList<double> lambdas,
         int folds, Random random, RidgeOptions? options = null, int[]? groups = null, TrialNoise? noise = null)
@@ -51,7 +52,9 @@ public static class RidgeCrossValidation
         if (lambdas.Any(l => !(l >= 0) || double.IsInfinity(l))) throw new ArgumentException("lambdas: each must be a finite number >= 0", nameof(lambdas));
         if (noise is not null && noise.Residuals.LongLength != (long)n * p)
             throw new ArgumentException($"noise: has {noise.Residuals.LongLength} residual values for {n} samples x {p} features", nameof(noise));
-        bool correct = noise is not null && noise.Repeats > 1;
+        if (noise?.TrainingRepeats is { } counts && counts.Count != n)
+            throw new ArgumentException($"noise: has {counts.Count} training repeat counts for {n} samples", nameof(noise));
+        bool correct = noise is not null && Enumerable.Range(0, n).Any(i => noise.ExcessShare(i) > 0);
         int[] foldOf = AssignFolds(n, folds, random, groups);
 
         var squaredError = new double[lambdas.Count];
@@ -86,12 +89,19 @@ public static class RidgeCrossValidation
                         draws[(long)r * p + v] = noise!.Residuals[(long)test[r] * p + v] / features.Scales[v];
                 var noisePredictions = system.PredictAll(draws, test.Length, lambdas);
                 for (int l = 0; l < lambdas.Count; l++)
-                    foreach (double value in noisePredictions[l]) noiseSquares[l] += value * value;
+                {
+                    for (int r = 0; r < test.Length; r++)
+                    {
+                        double share = noise!.ExcessShare(test[r]), squares = 0;
+                        foreach (double value in noisePredictions[l].AsSpan(r * q, q)) squares += value * value;
+                        noiseSquares[l] += share * squares;
+                    }
+                }
             }
             scored += (long)test.Length * q;
         }
         var mse = squaredError.Select(e => e / scored).ToArray();
-        var scores = correct ? mse.Select((e, l) => e - (1 - 1 / noise!.Repeats) * noiseSquares[l] / scored).ToArray() : mse;
+        var scores = correct ? mse.Select((e, l) => e - noiseSquares[l] / scored).ToArray() : mse;
         int best = 0;
         for (int l = 1; l < scores.Length; l++)
         {

@@ -1,21 +1,30 @@
 namespace Fmri.Ridge;
 
 /// <summary>
-/// Trial-to-trial noise of training trials and how many trials each sample to be decoded averages: what a ridge
-/// penalty chosen on single training trials needs in order to suit averaged samples. Generic Object Decoding trains
+/// Trial-to-trial noise of the training samples and how many trials each sample to be decoded averages: what a ridge
+/// penalty chosen on (usually single-trial) training samples needs in order to suit samples that average more trials. Generic Object Decoding trains
 /// on single trials and tests on the average of 35; cross-validation on the single trials scores every candidate
 /// penalty with all the input noise of a single trial, most of which an average of 35 does not have, and so chooses a
 /// penalty that shrinks the map more than those samples need. <see cref="RidgeCrossValidation.SelectLambda"/>
 /// corrects each held-out error for that.
 /// </summary>
 /// <param name="Residuals">
-/// The noise estimated for each training trial, row-major (n, p) in the voxels' own units: what an encoding model
-/// fitted without that trial leaves unexplained of its response.
+/// The noise estimated for each training sample, row-major (n, p) in the voxels' own units: what an encoding model
+/// fitted without that sample leaves unexplained of its response.
 /// </param>
 /// <param name="Fraction">Each voxel's estimated noise variance as a share of its single-trial variance (0..1), for reports.</param>
 /// <param name="Repeats">Trials averaged into each sample to be decoded (1: single trials, no correction).</param>
 public sealed record TrialNoise(float[] Residuals, double[] Fraction, double Repeats)
 {
+    /// <summary>Trials averaged into each training sample (null: single trials). Its noise is 1/r of a trial's.</summary>
+    public IReadOnlyList<int>? TrainingRepeats { get; init; }
+
+    /// <summary>
+    /// The share of training sample <paramref name="row"/>'s noise that a sample averaging <see cref="Repeats"/>
+    /// trials does not have: 1 - r/Repeats for a sample of r trials, 0 when it already averages as many.
+    /// </summary>
+    public double ExcessShare(int row) => Math.Max(0, 1 - (TrainingRepeats?[row] ?? 1) / Repeats);
+
     /// <summary>The mean noise share over voxels that vary.</summary>
     public double MeanFraction => Fraction.Length == 0 ? 0 : Fraction.Where(f => f > 0).DefaultIfEmpty(0).Average();
 
@@ -30,9 +39,12 @@ public sealed record TrialNoise(float[] Residuals, double[] Fraction, double Rep
     /// <param name="stimulusFeatures">A description of each trial's stimulus, row-major (n, k).</param>
     /// <param name="repeats">Trials averaged into each sample to be decoded.</param>
     /// <param name="random">Assigns the folds; pass a seeded generator.</param>
+    /// <param name="trainingRepeats">Trials averaged into each training sample (null: single trials).</param>
     public static TrialNoise Estimate(float[] voxels, int n, int p, float[] stimulusFeatures, int k, double repeats, Random random,
-        int folds = RidgeMap.DefaultFolds)
+        int folds = RidgeMap.DefaultFolds, IReadOnlyList<int>? trainingRepeats = null)
     {
+        if (trainingRepeats is not null && (trainingRepeats.Count != n || trainingRepeats.Any(r => r < 1)))
+            throw new ArgumentException($"trainingRepeats: needs one count >= 1 for each of the {n} samples", nameof(trainingRepeats));
         if (!(repeats >= 1) || double.IsInfinity(repeats)) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be a finite number >= 1");
         RidgeRegression.CheckShapes(stimulusFeatures, n, k, voxels, p);
         // A decade apart (every other default candidate) is fine enough for a noise estimate, at half the cost.
@@ -64,6 +76,6 @@ public sealed record TrialNoise(float[] Residuals, double[] Fraction, double Rep
         }
         var fraction = new double[p];
         for (int v = 0; v < p; v++) fraction[v] = total[v] > 0 ? Math.Clamp(residual[v] / total[v], 0, 1) : 0;
-        return new TrialNoise(residuals, fraction, repeats);
+        return new TrialNoise(residuals, fraction, repeats) { TrainingRepeats = trainingRepeats };
     }
 }

@@ -111,8 +111,29 @@ public class TrialNoiseTests
         Assert.Equal(plain.BestLambda, silent.BestLambda);
         Assert.Equal(plain.MeanSquaredErrors, silent.AveragedMeanSquaredErrors);
 
+        // Training samples that already average as many trials as the decoded ones: nothing to correct.
+        var asMany = new TrialNoise(noise, new double[P], Repeats) { TrainingRepeats = Enumerable.Repeat(Repeats, N).ToArray() };
+        var same = RidgeCrossValidation.SelectLambda(x, N, P, y, Q, lambdas, 5, new Random(4), noise: asMany);
+        Assert.Equal(plain.BestLambda, same.BestLambda);
+        Assert.Null(same.AveragedMeanSquaredErrors);
+
         Assert.Throws<ArgumentException>(() => RidgeCrossValidation.SelectLambda(x, N, P, y, Q, lambdas, 5, new Random(4),
             noise: new TrialNoise(new float[P], new double[P], Repeats)));
+        Assert.Throws<ArgumentException>(() => RidgeCrossValidation.SelectLambda(x, N, P, y, Q, lambdas, 5, new Random(4),
+            noise: asMany with { TrainingRepeats = [1, 2] }));
+    }
+
+    [Fact]
+    public void A_training_sample_of_r_trials_loses_r_over_repeats_of_its_noise_share()
+    {
+        // A sample averaging r trials has noise variance 1/r of a trial's; one averaging R has 1/R: the excess is
+        // (1/r - 1/R) / (1/r) = 1 - r/R of the training sample's own noise, and none once r >= R.
+        var noise = new TrialNoise([], [], 20) { TrainingRepeats = [1, 5, 20, 30] };
+        Assert.Equal(0.95, noise.ExcessShare(0), 12);
+        Assert.Equal(0.75, noise.ExcessShare(1), 12);
+        Assert.Equal(0.0, noise.ExcessShare(2));
+        Assert.Equal(0.0, noise.ExcessShare(3));
+        Assert.Equal(1 - 1 / 35.0, new TrialNoise([], [], 35).ExcessShare(7), 12);
     }
 
     [Fact]

@@ -9,7 +9,9 @@ namespace Fmri.Core.IO;
 /// itself on a virtual machine. On Linux the array's memory is marked for transparent huge pages
 /// (<c>madvise(MADV_HUGEPAGE)</c>, which applies when /sys/kernel/mm/transparent_hugepage/enabled is <c>madvise</c>
 /// or <c>always</c>), so it is mapped in 2 MiB pages instead, as numpy does for its large arrays. The advice changes
-/// only how the memory is mapped, never its contents; when it is refused the array is used as it is.
+/// only how the memory is mapped, never its contents; when it is refused the array is used as it is. It stays on the
+/// address range after the array is collected, so memory the GC later puts there may also be mapped in huge pages
+/// (and the kernel's khugepaged may merge a sparsely used 2 MiB range into one), a little more resident memory at most.
 /// </summary>
 public static class LargeArrays
 {

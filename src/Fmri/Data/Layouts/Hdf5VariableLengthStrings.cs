@@ -47,9 +47,29 @@ internal sealed class Hdf5VariableLengthStrings : IDisposable
         return RandomAccess.Read(file.SafeFileHandle, elements, start) == bytes ? TryDecode(elements) : null;
     }
 
-    /// <summary>True for a variable-length string type this reader decodes (8-byte heap addresses).</summary>
+    /// <summary>
+    /// True for a variable-length string type this reader decodes (8-byte heap addresses); false for a sequence of
+    /// bytes, which is not text. PureHDF 2.2.0 keeps the string-or-sequence kind internal (the datatype message's
+    /// <c>BitField.Type</c>), so it is read by reflection; when that fails the answer is false and callers read
+    /// through PureHDF.
+    /// </summary>
     public static bool IsString(IH5DataType type)
-        => type.Class == H5DataTypeClass.VariableLength && type.Size == ElementSize && type.VariableLength.BaseType.Size == 1;
+        => type.Class == H5DataTypeClass.VariableLength && type.Size == ElementSize && type.VariableLength.BaseType.Size == 1 && Kind(type) == "String";
+
+    private static string? Kind(IH5DataType type)
+    {
+        try
+        {
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            object? message = type.GetType().GetField("_dataType", Any)?.GetValue(type);
+            object? bitField = message?.GetType().GetProperty("BitField", Any)?.GetValue(message);
+            return bitField?.GetType().GetProperty("Type", Any)?.GetValue(bitField)?.ToString();
+        }
+        catch (System.Reflection.TargetInvocationException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The strings whose variable-length elements are <paramref name="elements"/> (16 bytes each, e.g. an attribute's

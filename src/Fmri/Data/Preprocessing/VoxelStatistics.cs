@@ -59,20 +59,28 @@ public sealed class VoxelStatistics
     /// The mean over every row of <paramref name="groups"/> and the within-group standard deviation pooled over the
     /// groups: sqrt(sum_g n_g var_g / sum_g n_g), each group's variance about its own mean. With per-run z-scoring
     /// this is the scale every run was brought to, without the differences between run means (offsets, drift) that
-    /// the standard deviation over all rows also holds.
+    /// the standard deviation over all rows also holds. A group in which a voxel is constant (see
+    /// <see cref="IsZeroVariance"/>) was divided by 1, not scaled, so it is left out of that voxel's pool; a voxel
+    /// constant in every group gets standard deviation 0 (it too is then divided by 1).
     /// </summary>
     public static VoxelStatistics PooledWithinGroups(float[] voxels, int voxelCount, IReadOnlyList<IReadOnlyList<int>> groups)
     {
         var all = groups.SelectMany(g => g).ToArray();
         var overall = Compute(voxels, voxelCount, all);
         var sumSquares = new double[voxelCount];
+        var pooledRows = new long[voxelCount];
         foreach (var group in groups)
         {
             var within = Compute(voxels, voxelCount, group);
-            for (int j = 0; j < voxelCount; j++) sumSquares[j] += within.StandardDeviation[j] * within.StandardDeviation[j] * group.Count;
+            for (int j = 0; j < voxelCount; j++)
+            {
+                if (within.IsZeroVariance(j)) continue;
+                sumSquares[j] += within.StandardDeviation[j] * within.StandardDeviation[j] * group.Count;
+                pooledRows[j] += group.Count;
+            }
         }
         var std = new double[voxelCount];
-        for (int j = 0; j < voxelCount; j++) std[j] = Math.Sqrt(sumSquares[j] / all.Length);
+        for (int j = 0; j < voxelCount; j++) std[j] = pooledRows[j] == 0 ? 0 : Math.Sqrt(sumSquares[j] / pooledRows[j]);
         return new VoxelStatistics(overall.Mean, std, all.Length);
     }
 

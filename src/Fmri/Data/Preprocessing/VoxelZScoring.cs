@@ -8,7 +8,15 @@ public sealed record VoxelZScoringResult(
     FmriDataset Dataset,
     int ZeroVarianceVoxels,
     VoxelStatistics? PooledTrainingStatistics,
-    ProcessingStep Step);
+    ProcessingStep Step)
+{
+    /// <summary>
+    /// The statistics test samples were z-scored with under <see cref="TestRunStatistics.TrainingPooled"/>: in PerRun
+    /// mode the training mean and the within-run standard deviation pooled over training runs, in PerSession mode
+    /// <see cref="PooledTrainingStatistics"/> (null in mode None).
+    /// </summary>
+    public VoxelStatistics? TestStatistics { get; init; }
+}
 
 /// <summary>
 /// Step 5: voxel-wise z-scoring, x' = (x - μ) / σ, with μ and σ (population standard deviation) from TRAINING
@@ -85,7 +93,7 @@ public static class VoxelZScoring
                 : Describe(testRule)),
             ("standard_deviation", "population (divisor n), float64 accumulators"),
             ("zero_variance_voxels_divided_by_1", zeroVarianceCount));
-        return new VoxelZScoringResult(dataset with { Voxels = output }, zeroVarianceCount, pooled, step);
+        return new VoxelZScoringResult(dataset with { Voxels = output }, zeroVarianceCount, pooled, step) { TestStatistics = testStatistics };
     }
 
     /// <summary>The test rule in words, for provenance and the report.</summary>

@@ -6,23 +6,21 @@ namespace Fmri.Tests.Core.IO;
 
 /// <summary>
 /// <see cref="LargeArrays.ForFill{T}"/> marks a large array's memory for transparent huge pages: the kernel's own
-/// account of the mapping (<c>/proc/self/smaps</c>, flag <c>hg</c> = MADV_HUGEPAGE) is the reference. Small arrays
-/// are left alone.
+/// account of the mapping (<c>/proc/self/smaps</c>, flag <c>hg</c> = MADV_HUGEPAGE) is the reference. (Whether a small
+/// array's memory carries the flag depends on what the GC put there before, so only the large array is checked.)
 /// </summary>
 public class LargeArraysTests
 {
     [Fact]
-    public void A_large_array_is_advised_for_huge_pages_and_a_small_one_is_not()
+    public void A_large_array_is_advised_for_huge_pages()
     {
-        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/smaps")) return; // the advice is Linux-only
+        // The advice is Linux-only, and a kernel built without transparent huge pages has nothing to advise.
+        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/smaps") || !Directory.Exists("/sys/kernel/mm/transparent_hugepage")) return;
 
         var large = LargeArrays.ForFill<float>(3_000_000); // 12 MB: several whole 2 MiB pages inside
         Assert.Equal(3_000_000, large.Length);
         Assert.Contains("hg", FlagsOfMappingAt(large, offsetBytes: 6_000_000));
-
-        var small = LargeArrays.ForFill<float>(1000);
-        Assert.Equal(1000, small.Length);
-        Assert.DoesNotContain("hg", FlagsOfMappingAt(small, offsetBytes: 0));
+        Assert.Equal(1000, LargeArrays.ForFill<float>(1000).Length);
         GC.KeepAlive(large);
     }
 

@@ -26,10 +26,11 @@ public class VoxelZScoringTests
     // voxel 1 run 2: mean 3, variance (9+0+9)/3 = 6, std 2.4494897 -> z = -1.2247449, 0, 1.2247449.
     // Pooled over the 6 training samples: voxel 0 mean 4, variance (9+4+1+1+4+9)/6 = 14/3, std 2.1602469;
     //   voxel 1 mean 39/6 = 6.5, variance (3*3.5^2 + 6.5^2 + 3.5^2 + 0.5^2)/6 = 91.5/6 = 15.25, std 3.9051248.
-    // Test samples, PerRun: the pooled mean (4, 6.5) and the within-run standard deviation pooled over the two
-    //   training runs: voxel 0 sqrt((3 * 2/3 + 3 * 2/3) / 6) = sqrt(2/3) = 0.8164966; voxel 1 sqrt((3 * 0 + 3 * 6) / 6)
-    //   = sqrt(3) = 1.7320508 (not the 2.1602469 and 3.9051248 over all six, which hold the gap between the run means).
-    // Test sample x = (4, 6.5) -> (0, 0); y = (8, 10) -> (4/0.8164966, 3.5/1.7320508) = (4.8989795, 2.0207259).
+    // Test samples, PerRun: the pooled mean (4, 6.5) and the within-run standard deviation pooled over the training
+    //   runs: voxel 0 sqrt((3 * 2/3 + 3 * 2/3) / 6) = sqrt(2/3) = 0.8164966; voxel 1 only over run 2, since run 1 is
+    //   constant there and was divided by 1: sqrt(6) = 2.4494897 (not the 2.1602469 and 3.9051248 over all six, which
+    //   hold the gap between the run means).
+    // Test sample x = (4, 6.5) -> (0, 0); y = (8, 10) -> (4/0.8164966, 3.5/2.4494897) = (4.8989795, 1.4288690).
     [Fact]
     public void PerRun_normalises_training_runs_by_their_own_statistics_and_test_by_the_within_run_training_scale()
     {
@@ -39,7 +40,7 @@ public class VoxelZScoringTests
         [
             [-1.2247449, 0], [0, 0], [1.2247449, 0],
             [-1.2247449, -1.2247449], [0, 0], [1.2247449, 1.2247449],
-            [0, 0], [4.8989795, 2.0207259],
+            [0, 0], [4.8989795, 1.4288690],
         ];
         for (int i = 0; i < expected.Length; i++)
             for (int j = 0; j < 2; j++)
@@ -47,6 +48,8 @@ public class VoxelZScoringTests
         Assert.Equal(1, result.ZeroVarianceVoxels); // voxel 1 is constant in run 1
         Assert.Equal([4.0, 6.5], result.PooledTrainingStatistics!.Mean);
         Assert.Equal(2.1602469, result.PooledTrainingStatistics.StandardDeviation[0], Tolerance);
+        Assert.Equal(0.8164966, result.TestStatistics!.StandardDeviation[0], Tolerance);
+        Assert.Equal(2.4494897, result.TestStatistics.StandardDeviation[1], Tolerance);
         Assert.Equal("PerRun", result.Step.Parameters["mode"]);
         Assert.StartsWith("TrainingPooled", result.Step.Parameters["test_statistics"]);
     }
