@@ -83,11 +83,11 @@ public static class RidgeCrossValidation
             if (correct)
             {
                 // The held-out trials' noise in the fold's standardised units (no centring: noise has mean zero).
-                var draws = new double[(long)test.Length * p];
+                var noiseRows = new double[(long)test.Length * p];
                 for (int r = 0; r < test.Length; r++)
                     for (int v = 0; v < p; v++)
-                        draws[(long)r * p + v] = noise!.Residuals[(long)test[r] * p + v] / features.Scales[v];
-                var noisePredictions = system.PredictAll(draws, test.Length, lambdas);
+                        noiseRows[(long)r * p + v] = noise!.Residuals[(long)test[r] * p + v] / features.Scales[v];
+                var noisePredictions = system.PredictAll(noiseRows, test.Length, lambdas);
                 for (int l = 0; l < lambdas.Count; l++)
                 {
                     for (int r = 0; r < test.Length; r++)
