@@ -173,7 +173,7 @@ public static class DecodeCommand
             }
 
             // The ridge maps suit the decoded samples' noise: averages of this many trials (the validation split, single trials, uses 1).
-            settings = settings with { InputRepeats = repeatsGiven ?? Median(items.RepeatCounts!.Select(r => (double)r)) };
+            settings = settings with { InputRepeats = repeatsGiven ?? Decoding.Metrics.Bootstrap.Quantile(items.RepeatCounts!.Select(r => (double)r).Order().ToArray(), 0.5) };
             var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {
@@ -247,13 +247,6 @@ public static class DecodeCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>The median of <paramref name="values"/> (1 when there are none: single trials).</summary>
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 1 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>SHA-256 of every input of a decode, by full path (a shard's record; merge requires them equal).</summary>

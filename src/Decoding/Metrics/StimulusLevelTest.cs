@@ -62,16 +62,7 @@ public static class StimulusLevelTest
         }
         Array.Sort(means);
         double observed = Enumerable.Range(0, n).Average(i => scores[i, i]);
-        var range = new Interval(observed, Quantile(means, 0.025), Quantile(means, 0.975));
+        var range = new Interval(observed, Bootstrap.Quantile(means, 0.025), Bootstrap.Quantile(means, 0.975));
         return new StimulusTest(n, successes, BinomialTest.UpperTailPValue(successes, n, 0.5), range);
-    }
-
-    /// <summary>Linear-interpolated quantile of sorted values.</summary>
-    private static double Quantile(double[] sorted, double q)
-    {
-        double position = q * (sorted.Length - 1);
-        int lower = (int)Math.Floor(position);
-        int upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
     }
 }

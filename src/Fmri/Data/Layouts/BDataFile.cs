@@ -81,7 +81,7 @@ public static class BDataFile
         }
 
         // The voxel matrix, only the kept columns.
-        var voxels = new float[(long)samples * kept.Length];
+        var voxels = LargeArrays.ForFill<float>(checked(samples * kept.Length));   // ReadMatrix writes every value
         input.ReadMatrix(matrixPath, keptColumns, voxels);
         if (voxels.All(float.IsNaN)) throw input.Error(matrixPath, $"every voxel value is NaN ({samples} samples x {kept.Length} voxels)");
 

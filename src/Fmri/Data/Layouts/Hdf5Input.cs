@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using PureHDF;
 using PureHDF.Selections;
 using PureHDF.VOL.Native;
@@ -16,6 +17,8 @@ internal sealed class Hdf5Input : IDisposable
     private readonly NativeFile file;
     private readonly Dictionary<string, IH5Object?> objects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, IH5Attribute>> attributes = new(StringComparer.Ordinal);
+    // The direct read paths (contiguous blocks, heap collections) read through one handle of their own, opened on first use.
+    private readonly Lazy<SafeFileHandle> raw;
     private readonly Lazy<long> fileLength;
     private readonly Lazy<bool> superblockAtStart;
     private readonly Lazy<Hdf5VariableLengthStrings?> strings;
@@ -24,9 +27,10 @@ internal sealed class Hdf5Input : IDisposable
     {
         FilePath = path;
         this.file = file;
-        fileLength = new Lazy<long>(() => new FileInfo(path).Length);
-        superblockAtStart = new Lazy<bool>(() => SuperblockAtStart(path));
-        strings = new Lazy<Hdf5VariableLengthStrings?>(() => superblockAtStart.Value ? new Hdf5VariableLengthStrings(path) : null);
+        raw = new Lazy<SafeFileHandle>(() => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess));
+        fileLength = new Lazy<long>(() => RandomAccess.GetLength(raw.Value));
+        superblockAtStart = new Lazy<bool>(() => SuperblockAtStart(raw.Value));
+        strings = new Lazy<Hdf5VariableLengthStrings?>(() => superblockAtStart.Value ? new Hdf5VariableLengthStrings(raw.Value) : null);
     }
 
     /// <summary>The path the file was opened with (used in messages).</summary>
@@ -50,7 +54,7 @@ internal sealed class Hdf5Input : IDisposable
 
     public void Dispose()
     {
-        if (strings.IsValueCreated) strings.Value?.Dispose();
+        if (raw.IsValueCreated) raw.Value.Dispose();
         file.Dispose();
     }
 
@@ -61,41 +65,24 @@ internal sealed class Hdf5Input : IDisposable
     public long? ContiguousDataOffset(string path) => RawStorage(Dataset(path)).Address;
 
     /// <summary>
-    /// Where a dataset's raw values are: the bytes themselves for compact storage (kept in the object header), or the
-    /// file offset and byte count for contiguous storage (null when not allocated, starting past the end of the file,
-    /// or when a user block makes storage addresses differ from file offsets; a file cut short is the caller's check).
-    /// PureHDF 2.2.0 keeps both internal (<c>InternalDataLayout.Properties</c>: <c>Data</c>, <c>Address</c>,
-    /// <c>Size</c>), so they are read by reflection; when that fails the result is empty and callers read through
-    /// PureHDF as usual.
+    /// Where a dataset's raw values are (<see cref="PureHdfInternals.Storage"/>): the bytes themselves for compact
+    /// storage, or the file offset and byte count for contiguous storage (null when not allocated, starting past the
+    /// end of the file, or when a user block makes storage addresses differ from file offsets; a file cut short is the
+    /// caller's check). Empty when PureHDF's internals are not there; callers then read through PureHDF as usual.
     /// </summary>
     private (byte[]? Compact, long? Address, long Size) RawStorage(NativeDataset dataset)
     {
-        try
-        {
-            var layoutClass = dataset.Layout.Class;
-            if (layoutClass is not (H5DataLayoutClass.Contiguous or H5DataLayoutClass.Compact)) return (null, null, 0);
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-            object? layout = dataset.GetType().GetProperty("InternalDataLayout", Any)?.GetValue(dataset);
-            object? properties = layout?.GetType().GetProperty("Properties", Any)?.GetValue(layout);
-            if (layoutClass == H5DataLayoutClass.Compact)
-                return (properties?.GetType().GetProperty("Data", Any)?.GetValue(properties) as byte[], null, 0);
-            object? address = properties?.GetType().GetProperty("Address", Any)?.GetValue(properties);
-            object? size = properties?.GetType().GetProperty("Size", Any)?.GetValue(properties);
-            if (address is not ulong a || size is not ulong n || !superblockAtStart.Value) return (null, null, 0);
-            return a < (ulong)fileLength.Value && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
-        }
-        catch (System.Reflection.TargetInvocationException)
-        {
-            return (null, null, 0);
-        }
+        var (compact, address, size) = PureHdfInternals.Storage(dataset);
+        if (compact is not null) return (compact, null, 0);
+        if (address is not { } a || size is not { } n || !superblockAtStart.Value) return (null, null, 0);
+        return a < (ulong)fileLength.Value && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
     }
 
     /// <summary>True when the HDF5 signature is at byte 0 (no user block), so storage addresses are file offsets.</summary>
-    private static bool SuperblockAtStart(string path)
+    private static bool SuperblockAtStart(SafeFileHandle handle)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         Span<byte> head = stackalloc byte[4];
-        return stream.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'H' && head[2] == (byte)'D' && head[3] == (byte)'F';
+        return RandomAccess.Read(handle, head, 0) == 4 && head[0] == 0x89 && head[1] == (byte)'H' && head[2] == (byte)'D' && head[3] == (byte)'F';
     }
 
     /// <summary>Runs a PureHDF call, turning its exceptions into a <see cref="DataFormatException"/> for <paramref name="field"/>.</summary>
@@ -253,28 +240,10 @@ internal sealed class Hdf5Input : IDisposable
         string field = $"{Absolute(objectPath).TrimEnd('/')}@{name}";
         if (attribute.Type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             throw Error(field, $"has dtype {DescribeType(attribute.Type)}, expected a string");
-        if (Hdf5VariableLengthStrings.IsString(attribute.Type) && StoredValue(attribute) is { } stored && strings.Value is { } heap
+        if (Hdf5VariableLengthStrings.IsString(attribute.Type) && PureHdfInternals.AttributeBytes(attribute) is { } stored && strings.Value is { } heap
             && Guard(field, () => heap.TryDecode(stored.Span)) is [var first, ..])
             return first.TrimEnd('\0');
         return Guard(field, () => attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : attribute.Read<string[]>().FirstOrDefault() ?? "").TrimEnd('\0');
-    }
-
-    /// <summary>
-    /// An attribute's stored bytes (for a variable-length string, its heap references), or null. PureHDF 2.2.0 keeps
-    /// them internal (the attribute message's <c>InputData</c>), so they are read by reflection.
-    /// </summary>
-    private static ReadOnlyMemory<byte>? StoredValue(IH5Attribute attribute)
-    {
-        try
-        {
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-            object? message = attribute.GetType().GetProperty("Message", Any)?.GetValue(attribute);
-            return message?.GetType().GetProperty("InputData", Any)?.GetValue(message) is Memory<byte> data ? data : null;
-        }
-        catch (System.Reflection.TargetInvocationException)
-        {
-            return null;
-        }
     }
 
     /// <summary>An integer attribute of the object at <paramref name="objectPath"/>, or null when absent.</summary>
@@ -396,11 +365,12 @@ internal sealed class Hdf5Input : IDisposable
     /// </summary>
     private bool TryReadContiguous<T>(NativeDataset ds, T[] output) where T : unmanaged
     {
-        if (ds.Type.Size != Unsafe.SizeOf<T>() || ByteOrder(ds.Type) is not { } order) return false;
+        string? order = PureHdfInternals.BitField(ds.Type, "ByteOrder");
+        if (ds.Type.Size != Unsafe.SizeOf<T>() || order is not ("LittleEndian" or "BigEndian")) return false;
         var (_, address, size) = RawStorage(ds);
         long bytes = output.LongLength * Unsafe.SizeOf<T>();
         if (address is not { } start || size != bytes || start + bytes > fileLength.Value) return false;
-        using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        var handle = raw.Value;
         const long ParallelFromBytes = 4L << 20; // below this one read is as fast
         bool read;
         if (Environment.ProcessorCount < 2 || bytes < ParallelFromBytes)
@@ -429,7 +399,7 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>Reads values [<paramref name="from"/>, from + count) of a block starting at file offset <paramref name="start"/>.</summary>
-    private static bool ReadValues<T>(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, T[] output, int from, int count) where T : unmanaged
+    private static bool ReadValues<T>(SafeFileHandle handle, long start, T[] output, int from, int count) where T : unmanaged
     {
         var target = MemoryMarshal.AsBytes(output.AsSpan(from, count));
         long offset = start + (long)from * Unsafe.SizeOf<T>();
@@ -441,27 +411,6 @@ internal sealed class Hdf5Input : IDisposable
             offset += read;
         }
         return true;
-    }
-
-    /// <summary>
-    /// "LittleEndian" or "BigEndian" for a floating-point or integer type, null for anything else or when unknown.
-    /// PureHDF 2.2.0 decodes the byte order but keeps it internal (the datatype message's <c>BitField.ByteOrder</c>), so it is read
-    /// by reflection.
-    /// </summary>
-    private static string? ByteOrder(IH5DataType type)
-    {
-        try
-        {
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-            object? message = type.GetType().GetField("_dataType", Any)?.GetValue(type);
-            object? bitField = message?.GetType().GetProperty("BitField", Any)?.GetValue(message);
-            string? order = bitField?.GetType().GetProperty("ByteOrder", Any)?.GetValue(bitField)?.ToString();
-            return order is "LittleEndian" or "BigEndian" ? order : null;
-        }
-        catch (System.Reflection.TargetInvocationException)
-        {
-            return null;
-        }
     }
 
     private void ReadInto<T>(NativeDataset ds, string field, Span<T> target, Selection? selection) where T : unmanaged
@@ -548,7 +497,7 @@ internal sealed class Hdf5Input : IDisposable
             (2, false) => Widen<ushort>(v => v),
             (4, true) => Widen<int>(v => v),
             (4, false) => Widen<uint>(v => v),
-            (8, true) => GC.AllocateUninitializedArray<long>((int)count) is var longs && TryReadContiguous(ds, longs) ? longs : null,
+            (8, true) => Widen<long>(v => v),
             (8, false) => Widen<ulong>(v => v > long.MaxValue ? throw new OverflowException($"value {v} exceeds the int64 range") : (long)v),
             _ => null,
         };

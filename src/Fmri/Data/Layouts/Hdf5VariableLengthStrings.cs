@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using PureHDF;
 using PureHDF.VOL.Native;
 
@@ -20,18 +21,20 @@ namespace Fmri.Data.Layouts;
 /// Anything else (chunked storage, other offset sizes, a user block before the superblock, a malformed
 /// collection) returns null and the caller reads through PureHDF, which reports real damage with its own message.
 /// </summary>
-internal sealed class Hdf5VariableLengthStrings : IDisposable
+internal sealed class Hdf5VariableLengthStrings
 {
     private const int ElementSize = 16; // 4-byte length + 8-byte collection address + 4-byte object index
 
-    private readonly FileStream file;
+    private readonly SafeFileHandle file;
+    private readonly long fileLength;
     private readonly Dictionary<ulong, HeapCollection?> collections = new();
 
-    /// <summary>A reader for the file at <paramref name="filePath"/>, which must have no user block (heap addresses are file offsets).</summary>
-    public Hdf5VariableLengthStrings(string filePath)
-        => file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-
-    public void Dispose() => file.Dispose();
+    /// <summary>A reader through <paramref name="file"/> (not owned), a file with no user block: heap addresses are file offsets.</summary>
+    public Hdf5VariableLengthStrings(SafeFileHandle file)
+    {
+        this.file = file;
+        fileLength = RandomAccess.GetLength(file);
+    }
 
     /// <summary>The strings of <paramref name="dataset"/> (trailing NULs kept), or null when this reader does not apply.</summary>
     /// <param name="storage">Where the elements are: the bytes of compact storage, or the file offset and byte count of contiguous storage.</param>
@@ -42,34 +45,19 @@ internal sealed class Hdf5VariableLengthStrings : IDisposable
         var (compact, address, size) = storage;
         long bytes = count * ElementSize;
         if (compact is not null) return compact.Length < bytes ? null : TryDecode(compact.AsSpan(0, (int)bytes));
-        if (address is not { } start || size < bytes || start + bytes > file.Length) return null;
+        if (address is not { } start || size < bytes || start + bytes > fileLength) return null;
         var elements = new byte[bytes];
-        return RandomAccess.Read(file.SafeFileHandle, elements, start) == bytes ? TryDecode(elements) : null;
+        return RandomAccess.Read(file, elements, start) == bytes ? TryDecode(elements) : null;
     }
 
     /// <summary>
     /// True for a variable-length string type this reader decodes (8-byte heap addresses); false for a sequence of
-    /// bytes, which is not text. PureHDF 2.2.0 keeps the string-or-sequence kind internal (the datatype message's
-    /// <c>BitField.Type</c>), so it is read by reflection; when that fails the answer is false and callers read
-    /// through PureHDF.
+    /// bytes, which is not text (the kind PureHDF keeps internal: <see cref="PureHdfInternals.BitField"/>; when it
+    /// cannot be read the answer is false and callers read through PureHDF).
     /// </summary>
     public static bool IsString(IH5DataType type)
-        => type.Class == H5DataTypeClass.VariableLength && type.Size == ElementSize && type.VariableLength.BaseType.Size == 1 && Kind(type) == "String";
-
-    private static string? Kind(IH5DataType type)
-    {
-        try
-        {
-            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-            object? message = type.GetType().GetField("_dataType", Any)?.GetValue(type);
-            object? bitField = message?.GetType().GetProperty("BitField", Any)?.GetValue(message);
-            return bitField?.GetType().GetProperty("Type", Any)?.GetValue(bitField)?.ToString();
-        }
-        catch (System.Reflection.TargetInvocationException)
-        {
-            return null;
-        }
-    }
+        => type.Class == H5DataTypeClass.VariableLength && type.Size == ElementSize && type.VariableLength.BaseType.Size == 1
+           && PureHdfInternals.BitField(type, "Type") == "String";
 
     /// <summary>
     /// The strings whose variable-length elements are <paramref name="elements"/> (16 bytes each, e.g. an attribute's
@@ -92,7 +80,7 @@ internal sealed class Hdf5VariableLengthStrings : IDisposable
                 continue;
             }
             if (!collections.TryGetValue(collection, out var heap))
-                collections[collection] = heap = ReadCollection(file, collection);
+                collections[collection] = heap = ReadCollection(collection);
             if (heap is null || !heap.Objects.TryGetValue(index, out var found) || found.Size < length) return null;
             strings[i] = Encoding.UTF8.GetString(heap.Bytes, found.Offset, (int)length);
         }
@@ -103,16 +91,16 @@ internal sealed class Hdf5VariableLengthStrings : IDisposable
     private sealed record HeapCollection(byte[] Bytes, Dictionary<uint, (int Offset, int Size)> Objects);
 
     /// <summary>The global heap collection at <paramref name="address"/>, or null when it is not one.</summary>
-    private static HeapCollection? ReadCollection(FileStream file, ulong address)
+    private HeapCollection? ReadCollection(ulong address)
     {
         Span<byte> header = stackalloc byte[16];
-        if (address > (ulong)(file.Length - header.Length)) return null;
-        if (RandomAccess.Read(file.SafeFileHandle, header, (long)address) != header.Length) return null;
+        if (address > (ulong)(fileLength - header.Length)) return null;
+        if (RandomAccess.Read(file, header, (long)address) != header.Length) return null;
         if (header[0] != (byte)'G' || header[1] != (byte)'C' || header[2] != (byte)'O' || header[3] != (byte)'L' || header[4] != 1) return null;
         ulong size = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
-        if (size < 16 || size > int.MaxValue || address + size > (ulong)file.Length) return null;
+        if (size < 16 || size > int.MaxValue || address + size > (ulong)fileLength) return null;
         var content = new byte[size];
-        if (RandomAccess.Read(file.SafeFileHandle, content, (long)address) != content.Length) return null;
+        if (RandomAccess.Read(file, content, (long)address) != content.Length) return null;
 
         var objects = new Dictionary<uint, (int, int)>();
         int position = 16;
