@@ -9,9 +9,10 @@ namespace Decoding.Metrics;
 /// Chance is 1 / n.
 ///
 /// Choices made here, stated plainly:
-/// - Ties lose: the true class must be strictly above each drawn class. (MinD-Vis's torchmetrics call leaves
-///   ties to its top-k implementation; with softmax outputs exact ties essentially never occur, and the
-///   strict rule keeps a degenerate constant classifier at or below chance.)
+/// - Ties lose: the true class must be strictly above each drawn class. MinD-Vis differs here: its torchmetrics
+///   call with top_k = 1 takes argmax, the first maximal index, and puts the true class first, so a tie wins.
+///   The two agree unless probabilities are exactly equal (e.g. float32 softmax values that underflow to 0);
+///   the strict rule keeps a degenerate constant classifier at or below chance.
 /// - In one trial the same n - 1 classes are used for all K samples of the item, so the per-sample accuracies
 ///   and the best-of-samples count come from identical draws. Each sample's expected accuracy is the same
 ///   as with independent draws.

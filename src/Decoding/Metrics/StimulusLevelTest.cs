@@ -18,8 +18,11 @@ public sealed record StimulusTest(int Stimuli, int Successes, double PValue, Int
 /// scores are the diagonal.
 /// <list type="bullet">
 /// <item><b>Sign test over stimuli</b>: item i succeeds when F[i, i] is strictly above the median of F[i, c] over the
-/// other stimuli c ≠ i. If the images carry nothing about their own stimulus, F[i, i] is one more draw from the same
-/// distribution as the others, so a success has probability at most 1/2 (ties count as failures); the p-value is the
+/// other stimuli c ≠ i; with an even number of others (N odd), the higher of the two middle scores, not their mean.
+/// If the images carry nothing about their own stimulus, F[i, i] is one more draw from the same distribution as the
+/// N − 1 others, equally likely to fall in any of the N places among them, so it beats the m-th lowest with
+/// probability (N − m)/N: 1/2 for the middle of an odd count, (N − 1)/(2N) for the higher middle of an even count
+/// (the mean of the two middle ones would allow (N + 1)/(2N) &gt; 1/2). Ties count as failures. The p-value is the
 /// binomial upper tail over the N stimuli, so 10 stimuli can never give less than 2^−10 ≈ 0.001, however many samples
 /// or pairwise comparisons there are.</item>
 /// <item><b>Permutation null range</b>: the mean of F[i, π(i)] over uniformly random permutations π of the stimuli,
@@ -47,7 +50,7 @@ public static class StimulusLevelTest
         {
             for (int c = 0, k = 0; c < n; c++) if (c != i) others[k++] = scores[i, c];
             Array.Sort(others);
-            double median = others.Length % 2 == 1 ? others[others.Length / 2] : (others[others.Length / 2 - 1] + others[others.Length / 2]) / 2;
+            double median = others[others.Length / 2];   // the middle one, or the higher of the two middle ones
             if (scores[i, i] > median) successes++;
         }
 
