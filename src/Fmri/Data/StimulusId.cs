@@ -11,6 +11,9 @@ namespace Fmri.Data;
 /// </summary>
 public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
 {
+    /// <summary>Whole ids stored in single precision from this value on are refused (see <see cref="FromNumbers"/>).</summary>
+    public const double SinglePrecisionIdLimit = 1_000_000;
+
     /// <summary>Largest image number the GOD float encoding can hold (six decimal digits).</summary>
     public const int MaxGodImageNumber = 999_999;
 
@@ -36,10 +39,25 @@ public readonly record struct StimulusId(string Value) : IComparable<StimulusId>
     /// 1e-6 (a whole value is image 0 of its synset); when all are whole numbers they are plain ids and stay as given,
     /// as text without decimals ("1", "2", ..., "100").
     /// </summary>
-    /// <exception cref="FormatException">A value is not finite, or not a GOD id in a GOD-encoded column; the message names its position as <paramref name="item"/> N, counted from <paramref name="origin"/>.</exception>
-    public static StimulusId[] FromNumbers(IReadOnlyList<double> values, string item = "value", int origin = 1)
+    /// <param name="singlePrecision">The file stores the values in single (or half) precision. A float32 cannot hold GOD's
+    /// encoding (at 1,518,878 its step is 0.125, so the image number is lost and may even round to a whole number or
+    /// to the next synset), so such a column is refused when any value has a fraction or is 1,000,000 or more (where
+    /// a rounded GOD id and a whole id look the same); small whole ids (1, 2, ..., 1200) are exact and read as usual.</param>
+    /// <exception cref="FormatException">A value is not finite, or not a GOD id in a GOD-encoded column, or cannot be an exact id in single precision; the message names its position as <paramref name="item"/> N, counted from <paramref name="origin"/>.</exception>
+    public static StimulusId[] FromNumbers(IReadOnlyList<double> values, string item = "value", int origin = 1, bool singlePrecision = false)
     {
         ArgumentNullException.ThrowIfNull(values);
+        if (singlePrecision)
+        {
+            for (int i = 0; i < values.Count; i++)
+            {
+                double v = values[i];
+                if (double.IsFinite(v) && (v != Math.Floor(v) || Math.Abs(v) >= SinglePrecisionIdLimit))
+                    throw new FormatException($"{item} {i + origin} is {v.ToString("R", CultureInfo.InvariantCulture)} in single precision (float32), which cannot hold "
+                        + "GOD stimulus ids (synset + image * 1e-6 needs float64: at 1,518,878 a float32 steps by 0.125) nor tell whole ids from 1,000,000 on "
+                        + "from GOD ids it rounded; store the ids as float64 or as text");
+            }
+        }
         bool godEncoded = values.Any(v => double.IsFinite(v) && v != Math.Floor(v));
         var ids = new StimulusId[values.Count];
         for (int i = 0; i < ids.Length; i++)

@@ -158,4 +158,43 @@ public class BDataFileTests
         Assert.Contains("nsd_00042", e.Message);
         Assert.False(File.Exists(temp.File("bad.h5")));
     }
+
+    /// <summary>Writes a minimal BData (3 voxels, DataType, stimulus_id) whose /dataset has the given numpy dtype.</summary>
+    private const string SmallBData = """
+import sys, h5py, numpy as np
+out, dtype, ids = sys.argv[1], sys.argv[2], [float(v) for v in sys.argv[3].split(',')]
+n = len(ids)
+m = np.zeros((n, 5))
+m[:, :3] = np.arange(n * 3).reshape(n, 3)
+m[:, 3] = 1
+m[:, 4] = ids
+nan = np.nan
+with h5py.File(out, 'w') as f:
+    f.create_dataset('dataset', data=m.astype(dtype))
+    f.create_dataset('metadata/key', data=np.array([b'VoxelData', b'DataType', b'stimulus_id']))
+    f.create_dataset('metadata/description', data=np.array([b'1 = Voxel', b'1 = Data type', b'1 = Stimulus ID']))
+    f.create_dataset('metadata/value', data=np.array([[1, 1, 1, nan, nan], [nan, nan, nan, 1, nan], [nan, nan, nan, nan, 1]]))
+print(repr(m.astype(dtype)[:, 4].tolist()).replace("'", '"'))
+""";
+
+    [Fact]
+    public void Float32_god_ids_are_refused_with_the_field_named_instead_of_being_rounded_to_other_images()
+    {
+        // As float32, 1518878.010042 becomes 1518878.0 and 15075141.999999 becomes 15075142.0 (another synset).
+        using var temp = new TempFolder();
+        string file = temp.File("single.h5");
+        var stored = H5pyScript.Run(SmallBData, file, "float32", "1518878.010042,1443537.000022,15075141.999999");
+        Assert.Equal(15075142.0, stored[2].GetDouble());
+        var e = Assert.Throws<DataFormatException>(() => BDataFile.Read(file));
+        Assert.Contains("stimulus_id", e.Message);
+        Assert.Contains("single precision", e.Message);
+
+        // The same ids as float64 read exactly; small whole ids are exact in float32 and read as usual.
+        string exact = temp.File("double.h5");
+        H5pyScript.Run(SmallBData, exact, "float64", "1518878.010042,1443537.000022,15075141.999999");
+        Assert.Equal(["n01518878_10042", "n01443537_22", "n15075141_999999"], BDataFile.Read(exact).StimulusIds.Select(s => s.Value));
+        string plain = temp.File("plain.h5");
+        H5pyScript.Run(SmallBData, plain, "float32", "1,2,1200");
+        Assert.Equal(["1", "2", "1200"], BDataFile.Read(plain).StimulusIds.Select(s => s.Value));
+    }
 }

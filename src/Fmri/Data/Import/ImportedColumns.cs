@@ -39,7 +39,7 @@ public static class ImportedColumns
         }
         try
         {
-            return StimulusId.FromNumbers(numbers!);
+            return StimulusId.FromNumbers(numbers!, singlePrecision: array.IsSinglePrecision);
         }
         catch (FormatException e)
         {

@@ -41,6 +41,10 @@ public sealed class NamedArray
 
     public bool IsText => Texts is not null;
 
+    /// <summary>Floating point with less than double precision: MATLAB <c>single</c>, NumPy float32 or float16 (<c>&lt;f4</c>, <c>&lt;f2</c>).</summary>
+    public bool IsSinglePrecision => StoredType is "single" or "float32" or "float16" or "half"
+        || (StoredType.Length == 3 && StoredType[0] is '<' or '>' or '=' or '|' && StoredType[1..] is "f4" or "f2");
+
     public long Count => Numbers?.LongLength ?? Texts!.LongLength;
 
     /// <summary>The shape without axes of length 1 (a 1 x 90 MATLAB row vector is a vector of 90).</summary>

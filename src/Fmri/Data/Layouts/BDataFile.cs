@@ -308,7 +308,8 @@ public static class BDataFile
         try
         {
             // GOD-encoded (synset + image * 1e-6) when any value has a fraction; plain whole-number ids stay as given.
-            return StimulusId.FromNumbers(values, "sample", origin: 0);
+            var type = input.Dataset(matrixPath).Type;
+            return StimulusId.FromNumbers(values, "sample", origin: 0, singlePrecision: type.Class == H5DataTypeClass.FloatingPoint && type.Size < 8);
         }
         catch (FormatException e)
         {

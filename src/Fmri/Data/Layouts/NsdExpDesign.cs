@@ -74,10 +74,19 @@ public static class NsdExpDesign
         return RunLengths.Length;
     }
 
-    /// <summary>The subject number in a path such as <c>.../subj01/func1pt8mm/betas_session01.hdf5</c>, or null.</summary>
+    /// <summary>
+    /// The subject number in a path such as <c>.../subj01/func1pt8mm/betas_session01.hdf5</c>, or null: the folder
+    /// nearest the file whose whole name is NSD's <c>subjNN</c> (so <c>/scratch/subj08_rerun/ppdata/subj03/...</c> is subject 3).
+    /// </summary>
     public static int? SubjectFromPath(string path)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(path.Replace('\\', '/'), @"subj0?(\d)(?!\d)");
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        ArgumentNullException.ThrowIfNull(path);
+        var folders = path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = folders.Length - 2; i >= 0; i--)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(folders[i], @"^subj0?(\d)$");
+            if (match.Success) return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        return null;
     }
 }

@@ -42,6 +42,9 @@ public class NsdRealInputsTests
     [InlineData("subj8/betas_session03.nii.gz", 8)]
     [InlineData("/data/betas_session01.hdf5", null)]
     [InlineData("/data/subj12/x.h5", null)]
+    [InlineData("/scratch/subj08_rerun/nsddata_betas/ppdata/subj03/func1pt8mm/betas_session01.hdf5", 3)]
+    [InlineData("/scratch/subj08_rerun/betas_session01.hdf5", null)]
+    [InlineData("/data/subj05/subj02_betas_session01.hdf5", 5)]
     public void The_subject_is_taken_from_a_subjNN_folder(string path, int? subject)
         => Assert.Equal(subject, NsdExpDesign.SubjectFromPath(path));
 
