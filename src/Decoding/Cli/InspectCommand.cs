@@ -50,7 +50,9 @@ public static class InspectCommand
     {
         var detected = options.Layout ?? LayoutDetector.Detect(path);
         if (detected == FmriLayout.Nsd && (options.NsdMaskPath is null || options.NsdDesignPath is null)) return DescribeBareBetas(path);
-        IReadOnlyList<Hdf5Entry> listing = NiftiHeader.IsNiftiName(path) ? [] : Hdf5Listing.List(path);
+        // A BData saved by MATLAB is listed by its variables (a v5/v7 MAT-file is not HDF5 at all).
+        bool mat = !NiftiHeader.IsNiftiName(path) && Fmri.Data.Import.MatV5File.HasLevel5Header(path, out _);
+        IReadOnlyList<Hdf5Entry> listing = NiftiHeader.IsNiftiName(path) || mat ? [] : Hdf5Listing.List(path);
         FmriDataset dataset = detected == FmriLayout.Nsd
             ? ConsoleProgress.Run("reading trials", 1.0, p => FmriFileReader.Read(path, options with
             {
@@ -69,6 +71,12 @@ public static class InspectCommand
         {
             text.AppendLine().AppendLine("HDF5 contents");
             AppendListing(text, listing);
+        }
+        if (mat)
+        {
+            var variables = Fmri.Data.Import.ArrayFile.Read(path);
+            text.AppendLine().AppendLine($"{variables.Format} variables");
+            foreach (var v in variables.Variables) text.AppendLine($"  {v.Describe()}");
         }
 
         text.AppendLine().AppendLine("Data set");

@@ -1,3 +1,4 @@
+using Fmri.Core;
 using Fmri.Data;
 using Fmri.Data.Layouts;
 
@@ -196,5 +197,80 @@ print(repr(m.astype(dtype)[:, 4].tolist()).replace("'", '"'))
         string plain = temp.File("plain.h5");
         H5pyScript.Run(SmallBData, plain, "float32", "1,2,1200");
         Assert.Equal(["1", "2", "1200"], BDataFile.Read(plain).StimulusIds.Select(s => s.Value));
+    }
+
+    /// <summary>
+    /// One small BData written three ways: by h5py in bdpy's layout, by scipy as a MATLAB v7 MAT-file (compressed, as a
+    /// plain MATLAB save writes it), and in MATLAB v7.3's layout (HDF5 behind a 512-byte MATLAB header; arrays stored
+    /// transposed, cell arrays of key names as references to uint16 char arrays), as BrainDecoderToolbox2 saves it.
+    /// </summary>
+    private const string ThreeWays = """
+import sys, h5py, numpy as np, scipy.io
+folder = sys.argv[1]
+rng = np.random.default_rng(3)
+samples, nvox = 6, 4
+m = np.zeros((samples, nvox + 3))
+m[:, :nvox] = rng.standard_normal((samples, nvox))
+m[:, nvox] = [1, 1, 1, 1, 2, 2]
+m[:, nvox + 1] = [1, 1, 2, 2, 1, 1]
+m[:, nvox + 2] = [1518878.010042, 1443537.000022, 1518878.000007, 2086240.12, 1518878.010042, 4554684.999999]
+nan = np.nan
+keys = ['VoxelData', 'ROI_V1', 'ROI_VC', 'DataType', 'Run', 'stimulus_id']
+desc = ['1 = Voxel data', '1 = V1', '1 = VC', '1 = Data type', '1 = Run', '1 = Stimulus ID']
+one = lambda cols: [1.0 if c in cols else nan for c in range(nvox + 3)]
+value = np.array([one(range(nvox)), one([0, 1]), one(range(nvox)), one([nvox]), one([nvox + 1]), one([nvox + 2])])
+with h5py.File(folder + '/bdpy.h5', 'w') as f:
+    f.create_dataset('dataset', data=m)
+    f.create_dataset('metadata/key', data=np.array([k.encode() for k in keys]))
+    f.create_dataset('metadata/description', data=np.array([d.encode() for d in desc]))
+    f.create_dataset('metadata/value', data=value)
+scipy.io.savemat(folder + '/v7.mat', {'dataSet': m, 'metaData': {'key': np.array(keys, dtype=object), 'description': np.array(desc, dtype=object), 'value': value}}, do_compression=True)
+with h5py.File(folder + '/v73.mat', 'w', userblock_size=512) as f:
+    d = f.create_dataset('dataSet', data=m.T)
+    d.attrs['MATLAB_class'] = np.bytes_('double')
+    g = f.create_group('metaData')
+    g.attrs['MATLAB_class'] = np.bytes_('struct')
+    refs = f.create_group('#refs#')
+    for field, strings in (('key', keys), ('description', desc)):
+        rr = []
+        for i, text in enumerate(strings):
+            c = refs.create_dataset(field + str(i), data=np.array([ord(ch) for ch in text], np.uint16).reshape(-1, 1))
+            c.attrs['MATLAB_class'] = np.bytes_('char')
+            rr.append(c.ref)
+        cell = g.create_dataset(field, data=np.array(rr, dtype=h5py.ref_dtype).reshape(-1, 1))
+        cell.attrs['MATLAB_class'] = np.bytes_('cell')
+    v = g.create_dataset('value', data=value.T)
+    v.attrs['MATLAB_class'] = np.bytes_('double')
+header = b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 .'
+with open(folder + '/v73.mat', 'r+b') as fh:
+    fh.write(header.ljust(116, b' ') + b'\0' * 8 + b'\x00\x02' + b'IM')
+scipy.io.savemat(folder + '/other.mat', {'fmri': m})
+print('{}')
+""";
+
+    [Fact]
+    public void Bdata_saved_by_matlab_v7_and_v73_reads_as_the_same_data_set_as_bdpys_hdf5()
+    {
+        using var temp = new TempFolder();
+        H5pyScript.Run(ThreeWays, temp.Path);
+        var reference = BDataFile.Read(temp.File("bdpy.h5"), new BDataReadOptions { Roi = "V1" });
+        Assert.Equal(["n01518878_10042", "n01443537_22", "n01518878_7", "n02086240_120000", "n01518878_10042", "n04554684_999999"], reference.StimulusIds.Select(s => s.Value));
+        Assert.Equal(2, reference.VoxelCount);
+        foreach (string name in new[] { "v7.mat", "v73.mat" })
+        {
+            string file = temp.File(name);
+            Assert.Equal(FmriLayout.BData, LayoutDetector.Detect(file));
+            var ds = FmriFileReader.Read(file, new FmriReadOptions { Roi = "V1" });
+            Assert.Equal(reference.Voxels, ds.Voxels);
+            Assert.Equal(reference.StimulusIds, ds.StimulusIds);
+            Assert.Equal(reference.Splits, ds.Splits);
+            Assert.Equal(reference.Runs, ds.Runs);
+            Assert.Equal(reference.Rois.Keys.Order(), ds.Rois.Keys.Order());
+            Assert.Equal("bdata-mat", ds.Provenance.SourceLayout);
+        }
+        // A MAT-file without a BData is refused with what it holds and where exported matrices go.
+        var e = Assert.Throws<DataFormatException>(() => LayoutDetector.Detect(temp.File("other.mat")));
+        Assert.Contains("fmri (6 x 7 double)", e.Message);
+        Assert.Contains("decoding import", e.Message);
     }
 }

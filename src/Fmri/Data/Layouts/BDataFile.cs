@@ -6,9 +6,10 @@ using PureHDF.Selections;
 namespace Fmri.Data.Layouts;
 
 /// <summary>
-/// Kamitani lab BrainDecoderToolbox2 / bdpy "BData" HDF5 files (Generic Object Decoding, Deep Image Reconstruction):
+/// Kamitani lab BrainDecoderToolbox2 / bdpy "BData" files (Generic Object Decoding, Deep Image Reconstruction):
 /// one float64 matrix <c>/dataset</c> (samples x columns) with column metadata <c>/metadata/{key,description,value}</c>;
-/// older files name them <c>/dataSet</c> and <c>/metaData</c>. Voxel columns are those where <c>VoxelData</c> = 1,
+/// older files name them <c>/dataSet</c> and <c>/metaData</c>; MATLAB saves the same as variables of a MAT-file
+/// (<see cref="BDataSource"/>). Voxel columns are those where <c>VoxelData</c> = 1,
 /// ROIs are the <c>ROI_*</c> keys, and per-sample labels (<c>DataType</c>, <c>Run</c>, <c>stimulus_id</c> /
 /// <c>Label</c> / <c>image_index</c>, optional <c>category_index</c>) are single columns named by selector keys.
 /// </summary>
@@ -29,18 +30,18 @@ public static class BDataFile
     /// <summary>Root attribute (not part of bdpy's layout, ignored by it) holding the written data set's provenance.</summary>
     public const string ProvenanceAttribute = "provenance";
 
-    /// <summary>Reads a BData file (either generation) into a data set, keeping only the ROI columns when <see cref="BDataReadOptions.Roi"/> is set.</summary>
+    /// <summary>
+    /// Reads a BData file (either generation, as bdpy's HDF5 or as a MATLAB MAT-file v5/v7/v7.3 saved by
+    /// BrainDecoderToolbox2) into a data set, keeping only the ROI columns when <see cref="BDataReadOptions.Roi"/> is set.
+    /// </summary>
     public static FmriDataset Read(string path, BDataReadOptions? options = null)
     {
         options ??= new BDataReadOptions();
         var roi = options.Roi is null ? null : RoiExpression.Parse(options.Roi);
-        using var input = Hdf5Input.Open(path);
-        var (matrixPath, metadataGroup) = Locate(input);
-        var shape = input.Shape(matrixPath, 2);
-        int samples = checked((int)shape[0]);
-        int columns = checked((int)shape[1]);
-        if (samples == 0) throw input.Error(matrixPath, "has no samples (0 rows)");
-        var meta = BDataMetadata.Read(input, metadataGroup, matrixPath, columns);
+        using var source = BDataSource.Open(path);
+        int samples = source.Samples;
+        if (samples == 0) throw source.Error(source.MatrixName, "has no samples (0 rows)");
+        var meta = source.Metadata;
 
         // Voxel columns and ROIs (as positions among the voxel columns).
         if (!meta.Has(VoxelKey)) throw meta.MissingKey(VoxelKey);
@@ -81,15 +82,15 @@ public static class BDataFile
         }
 
         // The voxel matrix, only the kept columns.
-        var voxels = LargeArrays.ForFill<float>(checked(samples * kept.Length));   // ReadMatrix writes every value
-        input.ReadMatrix(matrixPath, keptColumns, voxels);
-        if (voxels.All(float.IsNaN)) throw input.Error(matrixPath, $"every voxel value is NaN ({samples} samples x {kept.Length} voxels)");
+        var voxels = LargeArrays.ForFill<float>(checked(samples * kept.Length));   // ReadVoxels writes every value
+        source.ReadVoxels(keptColumns, voxels);
+        if (voxels.All(float.IsNaN)) throw source.Error(source.MatrixName, $"every voxel value is NaN ({samples} samples x {kept.Length} voxels)");
 
         // Per-sample labels.
-        var splits = ReadSplits(input, meta, matrixPath, samples);
-        var runs = meta.Has(RunKey) ? ReadIntegerLabels(input, meta, matrixPath, RunKey, samples) : new int[samples];
-        var stimuli = ReadStimuli(input, meta, matrixPath, samples);
-        var (categories, categoryNames) = ReadCategories(input, meta, matrixPath, samples);
+        var splits = ReadSplits(source);
+        var runs = meta.Has(RunKey) ? ReadIntegerLabels(source, RunKey) : new int[samples];
+        var stimuli = ReadStimuli(source);
+        var (categories, categoryNames) = ReadCategories(source);
 
         float[]? coordinates = null;
         if (CoordinateKeys.All(meta.Has))
@@ -106,10 +107,10 @@ public static class BDataFile
         {
             SourceFile = path,
             SourceSha256 = options.HashSource ? FileHash.Sha256(path) : "",
-            SourceLayout = "bdata",
+            SourceLayout = source.Layout,
         };
         // Written by this project's BData writer (e.g. "simulated:seed=1 -> simulate_visual_cortex"); absent in the labs' files.
-        if (input.StringAttribute("/", ProvenanceAttribute) is { Length: > 0 } recorded)
+        if (source.RecordedProvenance is { Length: > 0 } recorded)
             provenance = provenance.WithStep(ProcessingStep.Of("recorded_provenance", ("text", recorded)));
         if (roi is not null) provenance = provenance.WithStep(ProcessingStep.Of("select_roi", ("roi", roi.ToString()), ("voxels", kept.Length)));
 
@@ -247,110 +248,76 @@ public static class BDataFile
         AtomicFile.Write(path, tmp => file.Write(tmp, new H5WriteOptions(DefaultStringLength: stringLength)));
     }
 
-    /// <summary>The matrix and metadata names this file uses; an error listing what was found when neither generation matches.</summary>
-    private static (string Matrix, string Metadata) Locate(Hdf5Input input)
+    private static DataSplit[] ReadSplits(BDataSource source)
     {
-        string? matrix = input.Exists("/dataset") ? "/dataset" : input.Exists("/dataSet") ? "/dataSet" : null;
-        string? metadata = input.IsGroup("/metadata") ? "metadata" : input.IsGroup("/metaData") ? "metaData" : null;
-        if (matrix is null)
-            throw input.Error("/dataset", $"dataset is missing (nor /dataSet); found: {Hdf5Listing.DescribeTopLevel(input)}");
-        if (metadata is null)
-            throw input.Error("/metadata", $"group is missing (nor /metaData); found: {Hdf5Listing.DescribeTopLevel(input)}");
-        return (matrix, metadata);
-    }
-
-    private static double[] ReadColumn(Hdf5Input input, BDataMetadata meta, string matrixPath, string key, int samples)
-    {
-        int column = meta.SingleColumn(key);
-        var slab = new HyperslabSelection(2, [0, (ulong)column], [(ulong)samples, 1]);
-        return input.ReadDoubles(matrixPath, slab);
-    }
-
-    private static DataSplit[] ReadSplits(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
-    {
-        if (!meta.Has(DataTypeKey)) throw meta.MissingKey(DataTypeKey);
-        var codes = ReadColumn(input, meta, matrixPath, DataTypeKey, samples);
-        var splits = new DataSplit[samples];
-        for (int i = 0; i < samples; i++)
+        if (!source.Metadata.Has(DataTypeKey)) throw source.Metadata.MissingKey(DataTypeKey);
+        var codes = source.Column(source.Metadata.SingleColumn(DataTypeKey));
+        var splits = new DataSplit[codes.Length];
+        for (int i = 0; i < codes.Length; i++)
         {
             splits[i] = codes[i] switch
             {
                 1 => DataSplit.Train,
                 2 => DataSplit.Test,
                 3 => DataSplit.TestImagery,
-                _ => throw new DataFormatException(input.FilePath, DataTypeKey, $"sample {i} has DataType {Format(codes[i])}; expected 1 (training perception), 2 (test perception) or 3 (test imagery)"),
+                _ => throw source.Error(DataTypeKey, $"sample {i} has DataType {Format(codes[i])}; expected 1 (training perception), 2 (test perception) or 3 (test imagery)"),
             };
         }
         return splits;
     }
 
-    private static int[] ReadIntegerLabels(Hdf5Input input, BDataMetadata meta, string matrixPath, string key, int samples)
+    private static int[] ReadIntegerLabels(BDataSource source, string key)
     {
-        var values = ReadColumn(input, meta, matrixPath, key, samples);
-        var result = new int[samples];
-        for (int i = 0; i < samples; i++)
+        var values = source.Column(source.Metadata.SingleColumn(key));
+        var result = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
         {
             double v = values[i];
             if (!double.IsFinite(v) || v != Math.Floor(v) || Math.Abs(v) > int.MaxValue)
-                throw new DataFormatException(input.FilePath, key, $"sample {i} has value {Format(v)}, expected an integer");
+                throw source.Error(key, $"sample {i} has value {Format(v)}, expected an integer");
             result[i] = (int)v;
         }
         return result;
     }
 
-    private static StimulusId[] ReadStimuli(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
+    private static StimulusId[] ReadStimuli(BDataSource source)
     {
+        var meta = source.Metadata;
         string key = meta.FirstPresent(StimulusKeys)
-            ?? throw new DataFormatException(input.FilePath, meta.KeyField(StimulusKey), $"is missing (nor {LegacyStimulusKey} or {ImageIndexKey}); keys present: {string.Join(", ", meta.Keys)}");
+            ?? throw source.Error(meta.KeyField(StimulusKey), $"is missing (nor {LegacyStimulusKey} or {ImageIndexKey}); keys present: {string.Join(", ", meta.Keys)}");
         if (key == ImageIndexKey)
-            return Array.ConvertAll(ReadIntegerLabels(input, meta, matrixPath, key, samples), n => new StimulusId(string.Create(CultureInfo.InvariantCulture, $"{ImageIdPrefix}{n}")));
-        var values = ReadColumn(input, meta, matrixPath, key, samples);
+            return Array.ConvertAll(ReadIntegerLabels(source, key), n => new StimulusId(string.Create(CultureInfo.InvariantCulture, $"{ImageIdPrefix}{n}")));
+        var values = source.Column(meta.SingleColumn(key));
         try
         {
             // GOD-encoded (synset + image * 1e-6) when any value has a fraction; plain whole-number ids stay as given.
-            var type = input.Dataset(matrixPath).Type;
-            return StimulusId.FromNumbers(values, "sample", origin: 0, singlePrecision: type.Class == H5DataTypeClass.FloatingPoint && type.Size < 8);
+            return StimulusId.FromNumbers(values, "sample", origin: 0, singlePrecision: source.SinglePrecision);
         }
         catch (FormatException e)
         {
-            throw new DataFormatException(input.FilePath, key, e.Message, e);
+            throw new DataFormatException(source.FilePath, key, e.Message, e);
         }
     }
 
-    private static (int[] Labels, IReadOnlyList<string> Names) ReadCategories(Hdf5Input input, BDataMetadata meta, string matrixPath, int samples)
+    private static (int[] Labels, IReadOnlyList<string> Names) ReadCategories(BDataSource source)
     {
-        string? key = meta.FirstPresent(CategoryKeys);
-        if (key is null) return (Enumerable.Repeat(-1, samples).ToArray(), []);
-        var values = ReadColumn(input, meta, matrixPath, key, samples);
-        var vmap = ReadValueMap(input, key);
+        string? key = source.Metadata.FirstPresent(CategoryKeys);
+        if (key is null) return (Enumerable.Repeat(-1, source.Samples).ToArray(), []);
+        var values = source.Column(source.Metadata.SingleColumn(key));
+        var vmap = source.ValueMap(key);
         // Labels index the vmap entries sorted by value when there is a vmap, else the distinct values in ascending order.
         var ordered = vmap is not null ? vmap.Keys.Order().ToArray() : values.Where(double.IsFinite).Distinct().Order().ToArray();
         var indexOf = new Dictionary<double, int>();
         for (int i = 0; i < ordered.Length; i++) indexOf[ordered[i]] = i;
-        var labels = new int[samples];
-        for (int i = 0; i < samples; i++)
+        var labels = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
         {
             if (double.IsNaN(values[i])) { labels[i] = -1; continue; }
             if (!indexOf.TryGetValue(values[i], out labels[i]))
-                throw new DataFormatException(input.FilePath, $"/vmap/{key}", $"has no label for value {Format(values[i])} (sample {i})");
+                throw source.Error($"/vmap/{key}", $"has no label for value {Format(values[i])} (sample {i})");
         }
         IReadOnlyList<string> names = vmap is null ? [] : ordered.Select(v => vmap[v]).ToArray();
         return (labels, names);
-    }
-
-    /// <summary>bdpy's value-label map <c>/vmap/&lt;key&gt;/&lt;value&gt;</c> (a label string per numeric value), or null.</summary>
-    private static Dictionary<double, string>? ReadValueMap(Hdf5Input input, string key)
-    {
-        string group = $"/vmap/{key}";
-        if (!input.IsGroup(group)) return null;
-        var map = new Dictionary<double, string>();
-        foreach (var (name, label) in input.ReadStringMembers(group))
-        {
-            if (!double.TryParse(name, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-                throw input.Error($"{group}/{name}", "is not named by a number");
-            map[value] = label;
-        }
-        return map;
     }
 
     private static (string Key, string Description, double[] Values) EncodeStimuli(string path, StimulusId[] ids)
@@ -372,5 +339,5 @@ public static class BDataFile
         return (ImageIndexKey, "1 = Image index", indices);
     }
 
-    private static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -10,6 +10,7 @@ internal sealed class BDataMetadata
     private readonly double[] values; // (keys, columns) row-major
     private readonly Dictionary<string, int> rowOfKey;
 
+    /// <param name="group">How messages name the metadata: <c>/metadata</c> (an HDF5 group) or <c>metaData</c> (a MATLAB struct).</param>
     private BDataMetadata(string file, string group, string[] keys, string[] descriptions, double[] values, int columns)
     {
         File = file;
@@ -22,13 +23,13 @@ internal sealed class BDataMetadata
         for (int k = 0; k < keys.Length; k++)
         {
             if (!rowOfKey.TryAdd(keys[k], k))
-                throw new DataFormatException(file, $"/{group}/key", $"key '{keys[k]}' appears twice");
+                throw new DataFormatException(file, $"{group}/key", $"key '{keys[k]}' appears twice");
         }
     }
 
     public string File { get; }
 
-    /// <summary>Name of the metadata group (<c>metadata</c> or <c>metaData</c>).</summary>
+    /// <summary>The metadata as messages name it (<c>/metadata</c>, <c>/metaData</c>, or a MATLAB struct <c>metaData</c>).</summary>
     public string Group { get; }
 
     public string[] Keys { get; }
@@ -53,7 +54,23 @@ internal sealed class BDataMetadata
         if (shape[1] != columns)
             throw input.Error(valuePath, $"has {shape[1]} columns but {matrixPath} has {columns}");
         var values = input.ReadDoubles(valuePath);
-        return new BDataMetadata(input.FilePath, group, keys, Array.ConvertAll(descriptions, d => d ?? ""), values, columns);
+        return new BDataMetadata(input.FilePath, "/" + group, keys, Array.ConvertAll(descriptions, d => d ?? ""), values, columns);
+    }
+
+    /// <summary>
+    /// Metadata held in memory (a MATLAB struct's <c>key</c>, <c>description</c> and <c>value</c> fields), checked
+    /// like <see cref="Read"/>: one description per key (when there are any) and a keys x columns value matrix.
+    /// </summary>
+    public static BDataMetadata FromArrays(string file, string group, string[] keys, string[]? descriptions, double[] values, int valueRows, int columns)
+    {
+        descriptions ??= new string[keys.Length];
+        if (descriptions.Length != keys.Length)
+            throw new DataFormatException(file, $"{group}.description", $"has {descriptions.Length} entries but {group}.key has {keys.Length} keys");
+        if (valueRows != keys.Length)
+            throw new DataFormatException(file, $"{group}.value", $"has {valueRows} rows but {group}.key has {keys.Length} keys");
+        if ((long)valueRows * columns != values.LongLength)
+            throw new DataFormatException(file, $"{group}.value", $"has {values.LongLength / Math.Max(1, valueRows)} columns but the data matrix has {columns}");
+        return new BDataMetadata(file, group, keys.Select(k => k.Trim()).ToArray(), Array.ConvertAll(descriptions, d => d ?? ""), values, columns);
     }
 
     public bool Has(string key) => rowOfKey.ContainsKey(key);
@@ -89,7 +106,7 @@ internal sealed class BDataMetadata
     public string? FirstPresent(params string[] candidates) => candidates.FirstOrDefault(Has);
 
     /// <summary>"/metadata key 'DataType'" — how messages name a key.</summary>
-    public string KeyField(string key) => $"/{Group} key '{key}'";
+    public string KeyField(string key) => $"{Group} key '{key}'";
 
     public DataFormatException MissingKey(string key)
     {

@@ -6,13 +6,22 @@ public static class LayoutDetector
 {
     /// <summary>
     /// Canonical: root attribute <c>layout</c> = "fmri-decoding/canonical", or <c>/voxels</c> with a <c>/samples</c> group.
-    /// A <c>.nii</c>/<c>.nii.gz</c> file: NSD betas. BData: <c>/dataset</c> or <c>/dataSet</c> with a <c>/metadata</c> or <c>/metaData</c> group. NSD: <c>/betas</c>.
+    /// A <c>.nii</c>/<c>.nii.gz</c> file: NSD betas. BData: <c>/dataset</c> or <c>/dataSet</c> with a <c>/metadata</c> or <c>/metaData</c> group,
+    /// or a MATLAB MAT-file holding <c>dataSet</c> and the struct <c>metaData</c>. NSD: <c>/betas</c>.
     /// Anything else: <see cref="DataFormatException"/> listing the top-level names with their shapes and dtypes.
     /// </summary>
     public static FmriLayout Detect(string path)
     {
         // NSD also ships its betas as NIfTI-1 (betas_sessionNN.nii.gz); the reader checks the header.
         if (NiftiHeader.IsNiftiName(path)) return FmriLayout.Nsd;
+        // BrainDecoderToolbox2 saves BData from MATLAB (v5/v7, or v7.3 behind the same 128-byte header).
+        if (BDataSource.IsMatFile(path))
+        {
+            var file = Fmri.Data.Import.ArrayFile.Read(path);
+            if (MatBDataSource.HoldsBData(file)) return FmriLayout.BData;
+            throw new DataFormatException(path, "layout", $"is a {file.Format} file but not a BData (variables dataSet and metaData with key, description, value); "
+                + $"it holds {file.Listing()}. Read exported matrices with 'decoding import'");
+        }
         using var input = Hdf5Input.Open(path);
         return Detect(input);
     }
