@@ -112,6 +112,15 @@ public class DemoCommandTests
         Assert.Contains("--categories 2 --train 90 --test 10 --test-repeats 1 --image-size 28", real);
         Assert.DoesNotContain("per-category", real);
         Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        // The GOD-like design narrows the img2img strengths (time); the others try the demo's grid.
+        Assert.Contains("--select-strengths 0.35 0.5 0.65", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        var small = DemoPlan.Stages(dir, "small", 1);
+        string godImg2Img = small.Single(s => s.Name == "decode-img2img").CommandLine;
+        Assert.Contains("--select-strengths 0.35 0.5", godImg2Img);
+        Assert.DoesNotContain("0.65", godImg2Img);
+        Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
+        Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
+        Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);
 
         string other = Path.Combine(Path.GetTempPath(), "demo-other");
         var reused = DemoPlan.Stages(dir, "tiny", 1, imageModels: other);
