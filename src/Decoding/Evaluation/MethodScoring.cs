@@ -46,11 +46,15 @@ public static class MethodScoring
         var probabilities = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Probabilities[i * samples + k]).ToArray()).ToArray();
         var features = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Features[i * samples + k]).ToArray()).ToArray();
 
-        var nWay = NWay(stimuli.Classifier.Probabilities, probabilities, settings);
+        // A shuffled-fMRI control is tested against its own pairing rule (donors of another category), not random pairings.
+        var pairing = decoded.Method.Kind == DecodedMethod.Control && decoded.FmriOrder is { } donors
+            ? new ControlPairing(donors, decoded.Categories, seed => ShuffledFmriControl.Draw(decoded.Categories, seed).Order)
+            : null;
+        var nWay = NWay(stimuli.Classifier.Probabilities, probabilities, settings, pairing);
         var pixelSimilarity = Similarities(native.Select(r => r.Select(x => x.Pixels).ToArray()).ToArray(), stimuli.Native.Select(s => s.Pixels).ToArray());
         var featureSimilarity = Similarities(features, stimuli.Classifier.Features);
-        var twoWayPixels = TwoWay(pixelSimilarity, settings, "2way-pixels");
-        var twoWayFeatures = TwoWay(featureSimilarity, settings, "2way-features");
+        var twoWayPixels = TwoWay(pixelSimilarity, settings, "2way-pixels", pairing);
+        var twoWayFeatures = TwoWay(featureSimilarity, settings, "2way-features", pairing);
 
         var pixCorr = PerItem(items, i => canvasMean(samples, k => Correlation(native[i][k].Pixels, stimuli.Native[i].Pixels)));
         var ssim = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(native[i][k], stimuli.Native[i])));
@@ -89,7 +93,8 @@ public static class MethodScoring
     }
 
     /// <summary>n-way accuracy at every n: F[i, c] = mean over samples of the exact accuracy against stimulus c's true class.</summary>
-    private static List<NWayScore> NWay(IReadOnlyList<float[]> stimulusProbabilities, IReadOnlyList<float[][]> sampleProbabilities, EvaluationSettings settings)
+    private static List<NWayScore> NWay(IReadOnlyList<float[]> stimulusProbabilities, IReadOnlyList<float[][]> sampleProbabilities, EvaluationSettings settings,
+        ControlPairing? pairing = null)
     {
         int items = stimulusProbabilities.Count, samples = sampleProbabilities[0].Length;
         var trueClass = stimulusProbabilities.Select(NWayTopOneAccuracy.TrueClass).ToArray();
@@ -116,7 +121,7 @@ public static class MethodScoring
                 for (int k = 0; k < samples; k++) perSample[i, k] = NWayTopOneAccuracy.ExactAccuracy(sampleProbabilities[i][k], trueClass[i], n);
             }
             var perItem = Enumerable.Range(0, items).Select(i => f[i, i]).ToArray();
-            var mean = Summarise(perItem, settings, "nway-mean", n, 1.0 / n, f);
+            var mean = Summarise(perItem, settings, "nway-mean", n, 1.0 / n, f, pairing);
             var max = Interval.From(Bootstrap.Interval(items, indices => Enumerable.Range(0, samples).Max(k => indices.Average(i => perSample[i, k])),
                 new Random(settings.SubSeed("nway-max", n)), settings.BootstrapResamples));
             scores.Add(new NWayScore(n, 1.0 / n, mean, max));
@@ -155,7 +160,7 @@ public static class MethodScoring
     /// their own stimulus). Ground truth fixed: G[j, r] = mean over k of the fraction of reconstructions i ≠ r with
     /// sim_k[r, j] &gt; sim_k[i, j] (stimulus j with r as its own reconstruction). Ties lose. The scores are the diagonals.
     /// </summary>
-    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose)
+    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose, ControlPairing? pairing = null)
     {
         int items = similarity[0].GetLength(0), samples = similarity.Length;
         var f = new double[items, items];
@@ -179,15 +184,27 @@ public static class MethodScoring
                     g[a, b] += winsTruth / (double)(items - 1) / samples;
                 }
         return new TwoWayScores(
-            Summarise(Enumerable.Range(0, items).Select(i => f[i, i]).ToArray(), settings, purpose + "-recon", 0, TwoWayIdentification.Chance, f),
-            Summarise(Enumerable.Range(0, items).Select(i => g[i, i]).ToArray(), settings, purpose + "-truth", 0, TwoWayIdentification.Chance, g));
+            Summarise(Enumerable.Range(0, items).Select(i => f[i, i]).ToArray(), settings, purpose + "-recon", 0, TwoWayIdentification.Chance, f, pairing),
+            // A control's pairing is defined image by stimulus; G is stimulus by image, so its test reads G transposed
+            // (same diagonal: the control's own pairs).
+            Summarise(Enumerable.Range(0, items).Select(i => g[i, i]).ToArray(), settings, purpose + "-truth", 0, TwoWayIdentification.Chance,
+                pairing is null ? g : Transpose(g), pairing));
     }
 
-    private static ScoreSummary Summarise(double[] perItem, EvaluationSettings settings, string purpose, int index = 0, double? chance = null, double[,]? scores = null)
+    private static ScoreSummary Summarise(double[] perItem, EvaluationSettings settings, string purpose, int index = 0, double? chance = null, double[,]? scores = null,
+        ControlPairing? pairing = null)
     {
         var mean = Interval.From(Bootstrap.MeanInterval(perItem, new Random(settings.SubSeed(purpose, index)), settings.BootstrapResamples));
-        var test = scores is null ? null : StimulusLevelTest.Compute(scores, new Random(settings.SubSeed(purpose + "-permutations", index)), settings.Permutations);
+        var test = scores is null ? null : StimulusLevelTest.Compute(scores, new Random(settings.SubSeed(purpose + "-permutations", index)), settings.Permutations, pairing);
         return new ScoreSummary(mean, chance, test, perItem);
+    }
+
+    private static double[,] Transpose(double[,] m)
+    {
+        var t = new double[m.GetLength(1), m.GetLength(0)];
+        for (int a = 0; a < m.GetLength(0); a++)
+            for (int b = 0; b < m.GetLength(1); b++) t[b, a] = m[a, b];
+        return t;
     }
 
     private static double[] PerItem(int items, Func<int, double> value) => Enumerable.Range(0, items).Select(value).ToArray();

@@ -7,6 +7,9 @@ namespace Decoding.Metrics;
 /// <param name="NullRange">Central 95% range of the mean score when items are paired with randomly permuted stimuli.</param>
 public sealed record StimulusTest(int Stimuli, int Successes, double PValue, Interval NullRange)
 {
+    /// <summary>The test used a control's own pairing rule (<see cref="Decoding.Metrics.ControlPairing"/>) instead of random pairings.</summary>
+    public bool ControlPairing { get; init; }
+
     /// <summary>True when the mean score lies inside the permutation null range.</summary>
     public bool Within(double mean) => mean >= NullRange.Lower && mean <= NullRange.Upper;
 }
@@ -29,6 +32,13 @@ public sealed record StimulusTest(int Stimuli, int Successes, double PValue, Int
 /// its 2.5% and 97.5% quantiles: what the mean score looks like when images and stimuli are paired at random (a
 /// decoder that outputs one fixed image lands inside it).</item>
 /// </list>
+/// A shuffled-fMRI control is not paired at random: item i's images are decoded from donor d(i), drawn so that the
+/// donor is another item of another category. Its images show the donor's category, so against uniformly random
+/// pairings a leak-free control scores far below chance, and a leak of the item's own stimulus can hide inside the
+/// range. With its <see cref="ControlPairing"/> both parts compare like with like: the null pairs the same images with
+/// the stimuli a fresh draw of the control would have given their donors (σ = τ⁻¹ ∘ d for a re-drawn donor map τ), and
+/// the sign test compares F[i, i] with the scores against the stimuli such a draw could pair image i with (not i, not
+/// d(i), and of another category than d(i)).
 /// </summary>
 public static class StimulusLevelTest
 {
@@ -36,7 +46,8 @@ public static class StimulusLevelTest
 
     /// <param name="scores">F, N x N.</param>
     /// <param name="random">Draws the permutations; pass a seeded generator.</param>
-    public static StimulusTest Compute(double[,] scores, Random random, int permutations = DefaultPermutations)
+    /// <param name="control">For a shuffled-fMRI control: its donors and how they are drawn; null for everything else.</param>
+    public static StimulusTest Compute(double[,] scores, Random random, int permutations = DefaultPermutations, ControlPairing? control = null)
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(random);
@@ -44,11 +55,13 @@ public static class StimulusLevelTest
         if (n < 2 || scores.GetLength(1) != n) throw new ArgumentException($"stimulus-level test: the score matrix is {n} x {scores.GetLength(1)}; it must be square with at least 2 stimuli");
         if (permutations < 1) throw new ArgumentException($"stimulus-level test: {permutations} permutations");
 
+        control?.Check(n);
+
         int successes = 0;
-        var others = new double[n - 1];
         for (int i = 0; i < n; i++)
         {
-            for (int c = 0, k = 0; c < n; c++) if (c != i) others[k++] = scores[i, c];
+            var others = Enumerable.Range(0, n).Where(c => c != i && (control is null || control.Admissible(i, c))).Select(c => scores[i, c]).ToArray();
+            if (others.Length == 0) continue;                 // nothing to compare with: not a success
             Array.Sort(others);
             double median = others[others.Length / 2];   // the middle one, or the higher of the two middle ones
             if (scores[i, i] > median) successes++;
@@ -56,9 +69,19 @@ public static class StimulusLevelTest
 
         var means = new double[permutations];
         var order = Enumerable.Range(0, n).ToArray();
+        var inverse = new int[n];
         for (int r = 0; r < permutations; r++)
         {
-            random.Shuffle(order);
+            if (control is null)
+            {
+                random.Shuffle(order);
+            }
+            else
+            {
+                var redrawn = control.Draw(random.NextInt64());          // recipient -> donor of a fresh control draw
+                for (int s = 0; s < n; s++) inverse[redrawn[s]] = s;
+                for (int i = 0; i < n; i++) order[i] = inverse[control.Donors[i]];
+            }
             double sum = 0;
             for (int i = 0; i < n; i++) sum += scores[i, order[i]];
             means[r] = sum / n;
@@ -66,6 +89,37 @@ public static class StimulusLevelTest
         Array.Sort(means);
         double observed = Enumerable.Range(0, n).Average(i => scores[i, i]);
         var range = new Interval(observed, Bootstrap.Quantile(means, 0.025), Bootstrap.Quantile(means, 0.975));
-        return new StimulusTest(n, successes, BinomialTest.UpperTailPValue(successes, n, 0.5), range);
+        return new StimulusTest(n, successes, BinomialTest.UpperTailPValue(successes, n, 0.5), range) { ControlPairing = control is not null };
+    }
+}
+
+/// <summary>
+/// How a shuffled-fMRI control paired its items with fMRI: item i was decoded from the fMRI of item Donors[i], and
+/// <see cref="Draw"/> makes a fresh donor map by the same rule from a seed (the control's own drawing procedure).
+/// </summary>
+/// <param name="Donors">The donor of each item (a permutation with no fixed point).</param>
+/// <param name="Categories">Each item's category; a re-drawn control gives image i only stimuli of another category than its donor's, where there is one.</param>
+/// <param name="Draw">A fresh donor map (recipient -> donor) for a seed.</param>
+public sealed record ControlPairing(IReadOnlyList<int> Donors, IReadOnlyList<int> Categories, Func<long, IReadOnlyList<int>> Draw)
+{
+    /// <summary>True when a fresh control draw could pair image i (made from Donors[i]) with stimulus c.</summary>
+    public bool Admissible(int i, int c)
+    {
+        int donor = Donors[i];
+        if (c == donor) return false;
+        bool otherCategoryExists = Categories.Where((_, k) => k != donor).Any(category => category != Categories[donor]);
+        return !otherCategoryExists || Categories[c] != Categories[donor];
+    }
+
+    public void Check(int n)
+    {
+        if (Donors.Count != n || Categories.Count != n)
+            throw new ArgumentException($"control pairing: {Donors.Count} donors and {Categories.Count} categories for {n} stimuli");
+        var seen = new bool[n];
+        foreach (int d in Donors)
+        {
+            if (d < 0 || d >= n || seen[d]) throw new ArgumentException("control pairing: the donors are not a permutation of the items");
+            seen[d] = true;
+        }
     }
 }

@@ -23,8 +23,13 @@ public static class ReportTables
 
     public static string PValue(double? p) => p is null ? "-" : p.Value.ToString(p.Value < 0.001 ? "0.0e+0" : "0.000", CultureInfo.InvariantCulture);
 
-    /// <summary>What the method uses, in a few words.</summary>
-    public static string Uses(MetricRow r) => r.UsesTrueLabel ? "true label (oracle)" : r.UsesFmri ? r.Kind == "control" ? "another item's fMRI" : "fMRI" : "no fMRI";
+    /// <summary>What the method uses, in a few words; privileged inputs are named as such.</summary>
+    public static string Uses(MetricRow r) => r.Route switch
+    {
+        Decoding.Decode.Routes.NoiseFreeCeiling.Name => "the simulator's noise-free responses (privileged)",
+        "feature-ridge" => "fMRI + the scoring classifier's features (privileged)",
+        _ => r.UsesTrueLabel ? "true label (oracle)" : r.UsesFmri ? r.Kind == "control" ? "another item's fMRI" : "fMRI" : "no fMRI",
+    };
 
     /// <summary>One line per measured row: the headline metrics at the largest n.</summary>
     public static (string[] Header, List<string[]> Rows) Summary(EvaluationReport report)

@@ -35,9 +35,13 @@ public static class ReportText
             var features = control.TwoWayFeatures.ReconstructionFixed;
             bool above = c.Mean.Value > c.Test!.NullRange.Upper || features.Mean.Value > features.Test!.NullRange.Upper;
             bool below = c.Mean.Value < c.Test.NullRange.Lower;
-            yield return $"{ControlLabel(control.Name)}: {nMax}-way {WithInterval(c.Mean)}, chance range (random pairings) [{Number(c.Test.NullRange.Lower)}, {Number(c.Test.NullRange.Upper)}]: "
+            string rule = c.Test.ControlPairing
+                ? "the same images against the stimuli re-drawn controls give their donors"
+                : "random pairings; this decoded file records no donors";
+            yield return $"{ControlLabel(control.Name)}: {nMax}-way {WithInterval(c.Mean)}, chance range ({rule}) "
+                + $"[{Number(c.Test.NullRange.Lower)}, {Number(c.Test.NullRange.Upper)}]: "
                 + (above ? "ABOVE chance on n-way accuracy or feature identification: a control above chance points to leakage or a bug."
-                    : "not above chance, as a control should be" + (below ? " (below it: every donor is of another category, and the route decodes the donor's category)." : "."))
+                    : "not above chance, as a control should be" + (below ? " (below it)." : "."))
                 + (control.Control?.SameCategoryDonors is int same && same > 0 ? $" {same} items had to keep their category." : "");
         }
         var others = report.Rows.Where(r => r.Kind is DecodedMethod.Baseline or DecodedMethod.Reference && r != best).ToList();

@@ -85,4 +85,53 @@ public sealed class StimulusLevelTestTests
         Assert.Equal(0.5, test.NullRange.Upper, 12);
         Assert.True(test.Within(0.5));
     }
+
+    /// <summary>
+    /// A control whose images show their donor's category (F = 1 against stimuli of the donor's category, else 0), 10
+    /// categories x 5 items, donors of another category drawn by the project's own rule.
+    /// </summary>
+    private static (double[,] Scores, ControlPairing Pairing) DonorCategoryControl(double leak)
+    {
+        int n = 50;
+        var categories = Enumerable.Range(0, n).Select(i => i / 5).ToArray();
+        IReadOnlyList<int> Draw(long seed) => Decoding.Decode.ShuffledFmriControl.Draw(categories, seed).Order;
+        var donors = Draw(7);
+        var f = new double[n, n];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < n; c++) f[i, c] = categories[c] == categories[donors[i]] ? 1 : 0;
+        for (int i = 0; i < n; i++) f[i, i] += leak;      // the item's own stimulus shows through
+        return (f, new ControlPairing(donors, categories, Draw));
+    }
+
+    [Fact]
+    public void A_control_is_tested_against_its_own_pairing_rule_so_a_leak_shows()
+    {
+        // Leak-free: against its own rule the control sits inside its null (0 everywhere it can be paired); against
+        // random pairings it sits far below (mean about 5/50), which is what made a leak easy to miss.
+        var (clean, pairing) = DonorCategoryControl(0);
+        var own = StimulusLevelTest.Compute(clean, new Random(1), 500, pairing);
+        Assert.True(own.ControlPairing);
+        Assert.True(own.Within(0));
+        Assert.Equal(0, own.Successes);
+        var random = StimulusLevelTest.Compute(clean, new Random(1), 500);
+        Assert.False(random.Within(0));
+
+        // A leak of 0.15 on the own stimulus: the observed mean is 0.15. Random pairings (upper end about 0.19) call it
+        // chance; the control's own null (about 0.15/40 on average: a re-drawn control rarely gives the same donor) flags it,
+        // and every item beats the median of its admissible pairings.
+        var (leaky, leakPairing) = DonorCategoryControl(0.15);
+        Assert.True(StimulusLevelTest.Compute(leaky, new Random(2), 500).Within(0.15));
+        var flagged = StimulusLevelTest.Compute(leaky, new Random(2), 500, leakPairing);
+        Assert.False(flagged.Within(0.15));
+        Assert.True(flagged.NullRange.Upper < 0.05);
+        Assert.Equal(50, flagged.Successes);
+    }
+
+    [Fact]
+    public void A_control_pairing_that_is_not_a_permutation_is_refused()
+    {
+        var (scores, pairing) = DonorCategoryControl(0);
+        var broken = pairing with { Donors = [.. pairing.Donors.Take(49), pairing.Donors[0]] };
+        Assert.Throws<ArgumentException>(() => StimulusLevelTest.Compute(scores, new Random(3), 10, broken));
+    }
 }
