@@ -133,7 +133,8 @@ public static class EvaluationRun
             var order = scored.StimulusIds.Select(id => rowOf.TryGetValue(id, out int r) ? r
                 : throw new DataFormatException(dataFile, "samples/stimulus_id", $"has no test sample for decoded stimulus '{id}'")).ToArray();
             var trainImages = EvaluationImages.FromStimulusTensor(train.Images);
-            var ridge = RidgeMap.Fit(train.Voxels, train.VoxelCount, classifier.Classify(trainImages).Features, new Random(settings.SubSeed("feature-ridge-folds")));
+            var ridge = RidgeMap.Fit(train.Voxels, train.VoxelCount, classifier.Classify(trainImages).Features, new Random(settings.SubSeed("feature-ridge-folds")),
+                groups: train.StimulusGroups());
             var testVoxels = Decode.DecodingRun.Permute(test.Voxels, test.VoxelCount, order);
             var predicted = ridge.Predict(testVoxels, order.Length);
             return MethodScoring.ScoreFeatures("reference: ridge voxels -> scoring-classifier features", DecodedMethod.Reference,

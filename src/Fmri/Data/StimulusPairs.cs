@@ -13,6 +13,17 @@ public sealed record StimulusPairs(float[] Voxels, int VoxelCount, Tensor Images
 {
     public int Count => StimulusIds.Length;
 
+    /// <summary>
+    /// Each sample's stimulus as a group number (0, 1, ... in order of first appearance), for cross-validation folds that
+    /// keep all trials of one image on one side. With every stimulus shown once it is 0, 1, ..., n - 1, which assigns the
+    /// same folds as no grouping.
+    /// </summary>
+    public int[] StimulusGroups()
+    {
+        var groupOf = new Dictionary<StimulusId, int>();
+        return StimulusIds.Select(id => groupOf.TryGetValue(id, out int g) ? g : groupOf[id] = groupOf.Count).ToArray();
+    }
+
     /// <summary>Trials averaged into each sample (the data file's <c>/samples/repeats</c>); null when not known, taken as 1.</summary>
     public int[]? RepeatCounts { get; init; }
 

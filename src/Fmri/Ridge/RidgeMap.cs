@@ -28,8 +28,10 @@ public sealed class RidgeMap
     /// <param name="trainTargets">Target vector of each training sample (all the same length).</param>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
     /// <param name="noise">The trial noise, when the samples to be decoded average several trials (see <see cref="TrialNoise"/>).</param>
+    /// <param name="groups">A group per sample kept together in one fold (the stimulus: repeats of one image never sit on
+    /// both sides of a fold); null: every sample its own.</param>
     public static RidgeMap Fit(float[] trainVoxels, int voxelCount, IReadOnlyList<float[]> trainTargets, Random random,
-        int folds = DefaultFolds, TrialNoise? noise = null)
+        int folds = DefaultFolds, TrialNoise? noise = null, int[]? groups = null)
     {
         ArgumentNullException.ThrowIfNull(trainVoxels);
         ArgumentNullException.ThrowIfNull(trainTargets);
@@ -48,7 +50,7 @@ public sealed class RidgeMap
             t.CopyTo(targets, (long)i * q);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
-        return new RidgeMap(RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, noise: noise));
+        return new RidgeMap(RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, groups: groups, noise: noise));
     }
 
     /// <summary>The predicted vector of each row of <paramref name="voxels"/> (m x v).</summary>

@@ -40,8 +40,10 @@ public sealed record TrialNoise(float[] Residuals, double[] Fraction, double Rep
     /// <param name="repeats">Trials averaged into each sample to be decoded.</param>
     /// <param name="random">Assigns the folds; pass a seeded generator.</param>
     /// <param name="trainingRepeats">Trials averaged into each training sample (null: single trials).</param>
+    /// <param name="groups">A group per sample kept in one fold (its stimulus: the encoding model never predicts a trial
+    /// from another trial of the same image); null: every sample its own.</param>
     public static TrialNoise Estimate(float[] voxels, int n, int p, float[] stimulusFeatures, int k, double repeats, Random random,
-        int folds = RidgeMap.DefaultFolds, IReadOnlyList<int>? trainingRepeats = null)
+        int folds = RidgeMap.DefaultFolds, IReadOnlyList<int>? trainingRepeats = null, int[]? groups = null)
     {
         if (trainingRepeats is not null && (trainingRepeats.Count != n || trainingRepeats.Any(r => r < 1)))
             throw new ArgumentException($"trainingRepeats: needs one count >= 1 for each of the {n} samples", nameof(trainingRepeats));
@@ -49,8 +51,8 @@ public sealed record TrialNoise(float[] Residuals, double[] Fraction, double Rep
         RidgeRegression.CheckShapes(stimulusFeatures, n, k, voxels, p);
         // A decade apart (every other default candidate) is fine enough for a noise estimate, at half the cost.
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, k).Where((_, i) => i % 2 == 0).ToArray();
-        var encoding = RidgeCrossValidation.SelectLambda(stimulusFeatures, n, k, voxels, p, lambdas, folds, random);
-        int[] foldOf = RidgeCrossValidation.AssignFolds(n, folds, random);
+        var encoding = RidgeCrossValidation.SelectLambda(stimulusFeatures, n, k, voxels, p, lambdas, folds, random, groups: groups);
+        int[] foldOf = RidgeCrossValidation.AssignFolds(n, folds, random, groups);
         var residuals = new float[(long)n * p];
         var residual = new double[p];
         var total = new double[p];

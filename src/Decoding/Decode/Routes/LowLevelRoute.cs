@@ -31,7 +31,7 @@ public sealed class LowLevelRoute : IDecodingRoute
     /// <param name="noise">The trial noise, when the samples to decode average several trials (<see cref="RouteNoise"/>).</param>
     public static LowLevelRoute Fit(StimulusPairs train, FirstStage vae, long seed, Fmri.Ridge.TrialNoise? noise = null)
     {
-        var map = RidgeLatentMap.Fit(train.Voxels, train.VoxelCount, train.Images, vae, new Random(RouteImages.SubSeed(seed, "lowlevel-folds")), noise: noise);
+        var map = RidgeLatentMap.Fit(train.Voxels, train.VoxelCount, train.Images, vae, new Random(RouteImages.SubSeed(seed, "lowlevel-folds")), noise: noise, groups: train.StimulusGroups());
         return new LowLevelRoute(map, new DecodedMethod("ridge: voxels -> VAE latent (low-level route)", DecodedMethod.Route, Name,
             UsesFmri: true, UsesTrueLabel: false, ControlOf: null,
             $"one linear ridge map from {train.VoxelCount} voxels to the VAE posterior mean latent ({string.Join("x", map.LatentShape)}) of the "

@@ -149,7 +149,7 @@ public sealed class NoiseFreeCeiling : IDecodingRoute
         var rowOf = new Dictionary<StimulusId, int>();
         for (int i = 0; i < truth.StimulusCount; i++) rowOf[truth.StimulusIds[i]] = i;
         var x = Responses(truth, rowOf, train.StimulusIds.Select(id => id.Value).ToArray(), truthFile);
-        var map = RidgeImageMap.Fit(x, truth.VoxelCount, RouteImages.ToImageTensors(train.Images), new Random(RouteImages.SubSeed(seed, "ceiling-folds")));
+        var map = RidgeImageMap.Fit(x, truth.VoxelCount, RouteImages.ToImageTensors(train.Images), new Random(RouteImages.SubSeed(seed, "ceiling-folds")), groups: train.StimulusGroups());
         return new NoiseFreeCeiling(map, truth, rowOf, truthFile, train.Count);
     }
 

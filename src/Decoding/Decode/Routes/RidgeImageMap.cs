@@ -35,14 +35,14 @@ public sealed class RidgeImageMap
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
     /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>
     public static RidgeImageMap Fit(float[] trainVoxels, int voxelCount, IReadOnlyList<ImageTensor> trainImages, Random random, int folds = RidgeMap.DefaultFolds,
-        TrialNoise? noise = null)
+        TrialNoise? noise = null, int[]? groups = null)
     {
         ArgumentNullException.ThrowIfNull(trainImages);
         if (trainImages.Count == 0) throw new ArgumentException("ridge baseline: no training images");
         var first = trainImages[0];
         for (int i = 0; i < trainImages.Count; i++)
             if (!trainImages[i].SameShapeAs(first)) throw new ArgumentException($"ridge baseline: training image {i} is {trainImages[i]}, image 0 is {first}");
-        var ridge = RidgeMap.Fit(trainVoxels, voxelCount, trainImages.Select(image => image.Pixels).ToArray(), random, folds, noise);
+        var ridge = RidgeMap.Fit(trainVoxels, voxelCount, trainImages.Select(image => image.Pixels).ToArray(), random, folds, noise, groups);
         return new RidgeImageMap(ridge, first.Height, first.Width, first.Channels);
     }
 

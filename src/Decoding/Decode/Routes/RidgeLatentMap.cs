@@ -50,8 +50,9 @@ public sealed class RidgeLatentMap
     /// <param name="firstStage">The frozen autoencoder.</param>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
     /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>
+    /// <param name="groups">A group per sample kept in one cross-validation fold (its stimulus); null: every sample its own.</param>
     public static RidgeLatentMap Fit(float[] trainVoxels, int voxelCount, Tensor trainImages, FirstStage firstStage, Random random,
-        int folds = RidgeMap.DefaultFolds, TrialNoise? noise = null)
+        int folds = RidgeMap.DefaultFolds, TrialNoise? noise = null, int[]? groups = null)
     {
         ArgumentNullException.ThrowIfNull(trainVoxels);
         ArgumentNullException.ThrowIfNull(trainImages);
@@ -78,7 +79,7 @@ public sealed class RidgeLatentMap
             TorchDevice.HostArray<float>(mean).CopyTo(targets, (long)start * q);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
-        var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, noise: noise);
+        var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, groups: groups, noise: noise);
         return new RidgeLatentMap(ridge, firstStage, latentShape, size);
     }
 

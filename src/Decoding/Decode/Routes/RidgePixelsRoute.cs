@@ -29,7 +29,7 @@ public sealed class RidgePixelsRoute : IDecodingRoute
     public static RidgePixelsRoute Fit(StimulusPairs train, long seed, Fmri.Ridge.TrialNoise? noise = null)
     {
         var images = RouteImages.ToImageTensors(train.Images);
-        var map = RidgeImageMap.Fit(train.Voxels, train.VoxelCount, images, new Random(RouteImages.SubSeed(seed, "ridge-pixels-folds")), noise: noise);
+        var map = RidgeImageMap.Fit(train.Voxels, train.VoxelCount, images, new Random(RouteImages.SubSeed(seed, "ridge-pixels-folds")), noise: noise, groups: train.StimulusGroups());
         return new RidgePixelsRoute(map, new DecodedMethod("ridge: voxels -> pixels", DecodedMethod.Baseline, Name, UsesFmri: true, UsesTrueLabel: false,
             ControlOf: null, $"one linear ridge map from {train.VoxelCount} voxels to the {map.Height}x{map.Width}x{map.Channels} stimulus pixels; "
             + $"{train.Count} training samples; lambda {map.Lambda:G3} by {Fmri.Ridge.RidgeMap.DefaultFolds}-fold cross-validation on training samples only{RouteNoise.Describe(map.CrossValidation)}"));

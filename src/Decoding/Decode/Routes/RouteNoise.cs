@@ -30,7 +30,7 @@ public static class RouteNoise
         }
         int k = pixels.Length / train.Count;
         return TrialNoise.Estimate(train.Voxels, train.Count, train.VoxelCount, pixels, k, repeats,
-            new Random(RouteImages.SubSeed(seed, "trial-noise-folds")), trainingRepeats: trainingRepeats);
+            new Random(RouteImages.SubSeed(seed, "trial-noise-folds")), trainingRepeats: trainingRepeats, groups: train.StimulusGroups());
     }
 
     /// <summary>The clause a route's method description adds when its penalty was corrected, else "".</summary>

@@ -93,7 +93,7 @@ public sealed class SemanticDecoder
             contexts = ldm.Model.Conditioner.Encode(names).to(TorchDevice.Host).to(ScalarType.Float32);              // (K_train, L, D)
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
         var targets = train.Categories.Select(c => Enumerable.Range(0, labels.Length).Select(j => j == index[c] ? 1f : 0f).ToArray()).ToArray();
-        var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")));
+        var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")), groups: train.StimulusGroups());
         var mapper = target == SemanticTarget.Contrastive || trainMapper
             ? ContrastiveContextMapper.Fit(train.Voxels, train.Count, train.VoxelCount, train.Categories.Select(c => index[c]).ToArray(), contexts,
                 mapperOptions ?? new ContrastiveMapperOptions(), RouteImages.SubSeed(seed, "contrastive-mapper"))
