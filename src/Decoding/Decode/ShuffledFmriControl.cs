@@ -33,7 +33,9 @@ public static class ShuffledFmriControl
         }
 
         bool Bad(int item, int donor) => donor == item || categories[donor] == categories[item];
-        for (int pass = 0; pass < n; pass++)
+        // With a single category there is no donor of another category to swap in (the cycle is already a derangement).
+        bool severalCategories = categories.Distinct().Skip(1).Any();
+        for (int pass = 0; severalCategories && pass < n; pass++)
         {
             bool changed = false;
             foreach (int i in Enumerable.Range(0, n).OrderBy(_ => random.Next()).ToArray())

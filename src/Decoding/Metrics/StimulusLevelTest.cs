@@ -102,12 +102,15 @@ public static class StimulusLevelTest
 /// <param name="Draw">A fresh donor map (recipient -> donor) for a seed.</param>
 public sealed record ControlPairing(IReadOnlyList<int> Donors, IReadOnlyList<int> Categories, Func<long, IReadOnlyList<int>> Draw)
 {
+    private Dictionary<int, int>? itemsPerCategory;
+
     /// <summary>True when a fresh control draw could pair image i (made from Donors[i]) with stimulus c.</summary>
     public bool Admissible(int i, int c)
     {
         int donor = Donors[i];
         if (c == donor) return false;
-        bool otherCategoryExists = Categories.Where((_, k) => k != donor).Any(category => category != Categories[donor]);
+        itemsPerCategory ??= Categories.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
+        bool otherCategoryExists = itemsPerCategory[Categories[donor]] < Categories.Count;
         return !otherCategoryExists || Categories[c] != Categories[donor];
     }
 
