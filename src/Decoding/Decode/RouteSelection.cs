@@ -29,8 +29,12 @@ public sealed record SelectionCandidate(SemanticTarget Target, double Strength, 
 /// <summary>The choice and everything it was chosen from (recorded in run.json).</summary>
 /// <param name="TargetAccuracy">Validation category accuracy of the semantic maps.</param>
 /// <param name="LowLevel">The low-level route's own validation score (img2img only): the fidelity a candidate must keep.</param>
+/// <param name="LowLevelLambda">The ridge penalty of the low-level map the candidates started from (img2img only). It is
+/// chosen for the single-trial validation items; the test decode refits the map with the penalty corrected for its
+/// samples' repeats (the decode's method description gives that one), so the two can differ.</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
-    IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule);
+    IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
+    double? LowLevelLambda = null);
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
@@ -128,7 +132,7 @@ public static class RouteSelection
                       + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
-            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule);
+            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda);
         }
         finally
         {

@@ -156,6 +156,9 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
             train, data.Stimuli.CategoryNames, grid, validationStimuli: 8);
         Assert.Equal(8, result.ValidationItems);
         Assert.Equal(train.Count - 8, result.FitSamples);
+        // The recorded penalty is the plain (single-trial) choice of the low-level map on the fit part.
+        var fitPart = ValidationSplit.Carve(train, 8, 3).Fit;
+        Assert.Equal(LowLevelRoute.Fit(fitPart, new RouteModels(Ldm()).Ldm!.Sampler.FirstStage, 3).Map.Lambda, result.LowLevelLambda);
         // The full grid with the category target, then the context and contrastive targets at the chosen (strength, guidance)
         // for every blend.
         Assert.Equal(2 * 2 * 2 + 2 + 2, result.Candidates.Count);
