@@ -44,18 +44,31 @@ public static class ReportText
                     : "not above chance, as a control should be" + (below ? " (below it)." : "."))
                 + (control.Control?.SameCategoryDonors is int same && same > 0 ? $" {same} items had to keep their category." : "");
         }
+        // Every other row against the best route, stimulus by stimulus: the mean difference with a paired bootstrap interval.
+        string Compared(MetricRow o, int index)
+        {
+            string pix = o.PixCorr is null || best.PixCorr is null ? "" : $", PixCorr {Number(o.PixCorr.Mean.Value)}";
+            var difference = PairedDifference(top.PerItem, o.Largest.MeanOverSamples.PerItem, report.Settings, index);
+            string versus = difference is null ? "" : $"; best route minus it {Signed(difference.Value)} [{Signed(difference.Lower)}, {Signed(difference.Upper)}]";
+            return $"{o.Name} {Number(o.Largest.MeanOverSamples.Mean.Value)}{pix}{versus}";
+        }
+        var routes = report.Rows.Where(r => r.Kind == DecodedMethod.Route && r != best).ToList();
+        if (routes.Count > 0)
+            yield return $"Other routes ({nMax}-way; differences paired over stimuli, bootstrap 95%): {string.Join("; ", routes.Select((o, i) => Compared(o, i)))}.";
         var others = report.Rows.Where(r => r.Kind is DecodedMethod.Baseline or DecodedMethod.Reference && r != best).ToList();
         if (others.Count > 0)
-        {
-            var lines = others.Select(o =>
-            {
-                double delta = top.Mean.Value - o.Largest.MeanOverSamples.Mean.Value;
-                string pix = o.PixCorr is null || best.PixCorr is null ? "" : $", PixCorr {Number(o.PixCorr.Mean.Value)}";
-                return $"{o.Name} {Number(o.Largest.MeanOverSamples.Mean.Value)}{pix} ({(delta > 0 ? "below" : "at or above")} the best route)";
-            });
-            yield return $"Baselines and references ({nMax}-way): {string.Join("; ", lines)}.";
-        }
+            yield return $"Baselines and references ({nMax}-way; differences paired over stimuli, bootstrap 95%): {string.Join("; ", others.Select((o, i) => Compared(o, routes.Count + i)))}.";
     }
+
+    /// <summary>The mean of a − b over the same stimuli with a bootstrap 95% interval over stimuli (null if the rows differ in length).</summary>
+    public static Decoding.Metrics.Interval? PairedDifference(IReadOnlyList<double> a, IReadOnlyList<double> b, EvaluationSettings settings, int index)
+    {
+        if (a.Count != b.Count || a.Count == 0) return null;
+        var differences = a.Zip(b, (x, y) => x - y).ToArray();
+        return Decoding.Metrics.Interval.From(Decoding.Metrics.Bootstrap.MeanInterval(differences, new Random(settings.SubSeed("paired-difference", index)), settings.BootstrapResamples));
+    }
+
+    private static string Signed(double value) => (value >= 0 ? "+" : "") + Number(value);
 
     /// <summary>What was evaluated and how, as a readable list (folded in the HTML report).</summary>
     public static IEnumerable<string> Provenance(EvaluationReport report)
