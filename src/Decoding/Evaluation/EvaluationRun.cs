@@ -156,9 +156,9 @@ public static class EvaluationRun
         var caveats = new List<string>();
         if (decoded.Any(d => d.Attributes.TryGetValue("brain_encoder_include_test_fmri", out var v) && v == "1"))
             caveats.Add("Stage A (masked brain modelling) was fine-tuned with test-set fMRI (without images), as the MinD-Vis authors did.");
-        var notTest = decoded.Where(d => d.Attributes.TryGetValue("split", out var split) && split == "train").Select(d => $"{d.Method.Name} ({d.Attributes["split"]})").ToList();
-        if (notTest.Count > 0)
-            caveats.Add($"Decoded from the training split: {string.Join(", ", notTest)}. Maps fitted on the training trials and scored on them report fit, not decoding.");
+        var fromTraining = decoded.Where(d => d.Attributes.TryGetValue("split", out var split) && split == "train").Select(d => d.Method.Name).ToList();
+        if (fromTraining.Count > 0)
+            caveats.Add($"Decoded from the training split: {string.Join(", ", fromTraining)}. Maps fitted on the training trials and scored on them report fit, not decoding.");
         if (seenCount > 0)
             caveats.Add($"{seenCount} of the test stimuli were among the scoring classifier's training images.");
         int categories = scored.Categories.Distinct().Count();

@@ -28,6 +28,9 @@ public sealed record ScoredStimuli(IReadOnlyList<string> StimulusIds, IReadOnlyL
 /// </summary>
 public static class MethodScoring
 {
+    /// <summary>Route name of the reference row that maps the voxels to the scoring classifier's features.</summary>
+    public const string FeatureRidgeRoute = "feature-ridge";
+
     public static MetricRow Score(DecodedImages decoded, string? decodedFile, ScoredStimuli stimuli, IImageClassifier classifier, EvaluationSettings settings)
     {
         ArgumentNullException.ThrowIfNull(decoded);
@@ -88,7 +91,7 @@ public static class MethodScoring
         settings.Validate(predictedProbabilities[0].Length);
         var nWay = NWay(stimuli.Classifier.Probabilities, predictedProbabilities.Select(p => new[] { p }).ToArray(), settings);
         var twoWayFeatures = TwoWay(Similarities(predictedFeatures.Select(f => new[] { f }).ToArray(), stimuli.Classifier.Features), settings, "2way-features");
-        return new MetricRow(name, kind, "feature-ridge", UsesFmri: true, UsesTrueLabel: false, description, items, 1, nWay, null, twoWayFeatures,
+        return new MetricRow(name, kind, FeatureRidgeRoute, UsesFmri: true, UsesTrueLabel: false, description, items, 1, nWay, null, twoWayFeatures,
             null, null, null, null, PerCategory(nWay, twoWayFeatures, stimuli.Categories), null, null);
     }
 

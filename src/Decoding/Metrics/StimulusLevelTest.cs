@@ -100,16 +100,21 @@ public static class StimulusLevelTest
 /// <param name="Donors">The donor of each item (a permutation with no fixed point).</param>
 /// <param name="Categories">Each item's category; a re-drawn control gives image i only stimuli of another category than its donor's, where there is one.</param>
 /// <param name="Draw">A fresh donor map (recipient -> donor) for a seed.</param>
-public sealed record ControlPairing(IReadOnlyList<int> Donors, IReadOnlyList<int> Categories, Func<long, IReadOnlyList<int>> Draw)
+public sealed class ControlPairing(IReadOnlyList<int> donors, IReadOnlyList<int> categories, Func<long, IReadOnlyList<int>> draw)
 {
-    private Dictionary<int, int>? itemsPerCategory;
+    private readonly Dictionary<int, int> itemsPerCategory = categories.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
+
+    public IReadOnlyList<int> Donors { get; } = donors;
+
+    public IReadOnlyList<int> Categories { get; } = categories;
+
+    public Func<long, IReadOnlyList<int>> Draw { get; } = draw;
 
     /// <summary>True when a fresh control draw could pair image i (made from Donors[i]) with stimulus c.</summary>
     public bool Admissible(int i, int c)
     {
         int donor = Donors[i];
         if (c == donor) return false;
-        itemsPerCategory ??= Categories.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
         bool otherCategoryExists = itemsPerCategory[Categories[donor]] < Categories.Count;
         return !otherCategoryExists || Categories[c] != Categories[donor];
     }

@@ -27,7 +27,7 @@ public static class ReportTables
     public static string Uses(MetricRow r) => r.Route switch
     {
         Decoding.Decode.Routes.NoiseFreeCeiling.Name => "the simulator's noise-free responses (privileged)",
-        "feature-ridge" => "fMRI + the scoring classifier's features (privileged)",
+        MethodScoring.FeatureRidgeRoute => "fMRI + the scoring classifier's features (privileged)",
         _ => r.UsesTrueLabel ? "true label (oracle)" : r.UsesFmri ? r.Kind == "control" ? "another item's fMRI" : "fMRI" : "no fMRI",
     };
 

@@ -131,7 +131,7 @@ public sealed class StimulusLevelTestTests
     public void A_control_pairing_that_is_not_a_permutation_is_refused()
     {
         var (scores, pairing) = DonorCategoryControl(0);
-        var broken = pairing with { Donors = [.. pairing.Donors.Take(49), pairing.Donors[0]] };
+        var broken = new ControlPairing([.. pairing.Donors.Take(49), pairing.Donors[0]], pairing.Categories, pairing.Draw);
         Assert.Throws<ArgumentException>(() => StimulusLevelTest.Compute(scores, new Random(3), 10, broken));
     }
 }

@@ -269,7 +269,7 @@ print('{}')
             Assert.Equal("bdata-mat", ds.Provenance.SourceLayout);
         }
         // A MAT-file without a BData is refused with what it holds and where exported matrices go.
-        var e = Assert.Throws<DataFormatException>(() => LayoutDetector.Detect(temp.File("other.mat")));
+        var e = Assert.Throws<DataFormatException>(() => FmriFileReader.Read(temp.File("other.mat")));
         Assert.Contains("fmri (6 x 7 double)", e.Message);
         Assert.Contains("decoding import", e.Message);
     }

@@ -157,10 +157,6 @@ internal sealed class MatBDataSource : BDataSource
     public override bool SinglePrecision => matrix.IsSinglePrecision;
     public override string? RecordedProvenance => null;
 
-    /// <summary>True when the MAT-file holds a BData's matrix and metadata struct.</summary>
-    public static bool HoldsBData(ArrayFile file)
-        => MatrixNames.Any(file.Has) && MetadataNames.Any(m => file.Has($"{m}.key") && file.Has($"{m}.value"));
-
     public static MatBDataSource Read(string path)
     {
         var file = ArrayFile.Read(path);
@@ -168,7 +164,7 @@ internal sealed class MatBDataSource : BDataSource
         string? metadataName = MetadataNames.FirstOrDefault(m => file.Has($"{m}.key"));
         if (matrixName is null || metadataName is null)
             throw new DataFormatException(path, matrixName is null ? "dataSet" : "metaData",
-                $"is missing: a MATLAB BData holds the variables dataSet (samples x columns) and metaData (struct with key, description, value); this {file.Format} file holds {file.Listing()}");
+                $"is missing: a MATLAB BData holds the variables dataSet (samples x columns) and metaData (struct with key, description, value); this {file.Format} file holds {file.Listing()}. Read exported matrices with 'decoding import'");
         var matrix = file.Get(matrixName, "data");
         if (matrix.IsText || matrix.Shape.Length != 2)
             throw new DataFormatException(path, matrixName, $"is {matrix.Describe()}; expected a numeric samples x columns matrix");

@@ -14,14 +14,9 @@ public static class LayoutDetector
     {
         // NSD also ships its betas as NIfTI-1 (betas_sessionNN.nii.gz); the reader checks the header.
         if (NiftiHeader.IsNiftiName(path)) return FmriLayout.Nsd;
-        // BrainDecoderToolbox2 saves BData from MATLAB (v5/v7, or v7.3 behind the same 128-byte header).
-        if (BDataSource.IsMatFile(path))
-        {
-            var file = Fmri.Data.Import.ArrayFile.Read(path);
-            if (MatBDataSource.HoldsBData(file)) return FmriLayout.BData;
-            throw new DataFormatException(path, "layout", $"is a {file.Format} file but not a BData (variables dataSet and metaData with key, description, value); "
-                + $"it holds {file.Listing()}. Read exported matrices with 'decoding import'");
-        }
+        // BrainDecoderToolbox2 saves BData from MATLAB (v5/v7, or v7.3 behind the same 128-byte header); BData is the only
+        // layout a MAT-file can be in, and its reader says what a MAT-file without one holds (read once, there).
+        if (BDataSource.IsMatFile(path)) return FmriLayout.BData;
         using var input = Hdf5Input.Open(path);
         return Detect(input);
     }
