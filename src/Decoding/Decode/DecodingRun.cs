@@ -63,7 +63,7 @@ public static class DecodingRun
         var chunks = new List<Tensor>();
         try
         {
-            var batch = new DecodeBatch(voxels, items.VoxelCount, ids, items.Categories, generators);
+            var batch = DecodeBatch.For(route, voxels, items.VoxelCount, ids, items.Categories, generators);
             progress?.Report(new ProgressUpdate(0, $"0/{length} items"));
             for (int start = first; start < first + length; start += ItemsPerCall)                               // the chunks of a single process
             {

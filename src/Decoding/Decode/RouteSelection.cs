@@ -32,9 +32,11 @@ public sealed record SelectionCandidate(SemanticTarget Target, double Strength, 
 /// <param name="LowLevelLambda">The ridge penalty of the low-level map the candidates started from (img2img only). It is
 /// chosen for the single-trial validation items; the test decode refits the map with the penalty corrected for its
 /// samples' repeats (the decode's method description gives that one), so the two can differ.</param>
+/// <param name="ValidationStimulusIds">The training stimuli held out as the validation split (<see cref="ValidationSplit"/>),
+/// so a reader can check that none of them is a test stimulus and rebuild the split without re-deriving the seeded draw.</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
     IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
-    double? LowLevelLambda = null);
+    double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null);
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
@@ -81,7 +83,7 @@ public static class RouteSelection
 
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
-            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);   // (N, 1, C, S, S)
+            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, ids, null, []), 1);   // (N, 1, C, S, S)
             ValidationScore? floor = null;
             if (low is not null)
             {
@@ -132,7 +134,7 @@ public static class RouteSelection
                       + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
-            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda);
+            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids);
         }
         finally
         {
@@ -157,7 +159,7 @@ public static class RouteSelection
         try
         {
             var chunks = new List<Tensor>();
-            var batch = new DecodeBatch(items.Voxels, items.VoxelCount, ids, items.Categories, generators);
+            var batch = DecodeBatch.For(route, items.Voxels, items.VoxelCount, ids, items.Categories, generators);
             for (int start = 0; start < items.Count; start += DecodingRun.ItemsPerCall)
                 chunks.Add(route.Decode(batch.Slice(start, Math.Min(DecodingRun.ItemsPerCall, items.Count - start)), 1));
             var all = cat(chunks, 0);

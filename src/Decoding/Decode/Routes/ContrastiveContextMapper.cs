@@ -27,7 +27,7 @@ public sealed record ContrastiveMapperOptions(int Epochs = 40, int BatchSize = 6
 /// regression term places ĉ where the UNet was trained to read contexts; the contrastive (InfoNCE) term makes the
 /// direction of ĉ pick out its own category's context against the others', so contexts of different categories stay
 /// apart even when the regression is shrunk toward their mean. Regularisation is AdamW weight decay plus early
-/// stopping on a seeded held-out share of the training rows; the test split is never seen. Every random draw comes
+/// stopping on a seeded held-out share of the training rows (whole stimuli: <see cref="HoldOutGroups"/>); the test split is never seen. Every random draw comes
 /// from one generator seeded by the caller.
 /// </summary>
 public sealed class ContrastiveContextMapper : IDisposable
@@ -57,20 +57,24 @@ public sealed class ContrastiveContextMapper : IDisposable
 
     /// <summary>Trains on the rows of <paramref name="voxels"/> (n x v) with category index <paramref name="classIndex"/>
     /// (0..K−1) into the contexts <paramref name="classContexts"/> (K, L, D).</summary>
+    /// <param name="groups">Each row's stimulus as a group number 0..G−1 (<see cref="Fmri.Data.StimulusPairs.StimulusGroups"/>):
+    /// the held-out rows are whole groups, so no held-out trial shares its image with a fitted one and the epoch is not
+    /// chosen by how well the mapper remembers repeated stimuli. Null: every row its own group.</param>
     public static ContrastiveContextMapper Fit(float[] voxels, int n, int voxelCount, int[] classIndex, Tensor classContexts,
-        ContrastiveMapperOptions options, long seed)
+        ContrastiveMapperOptions options, long seed, int[]? groups = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (classIndex.Length != n) throw new ArgumentException($"contrastive mapper: {classIndex.Length} labels for {n} rows");
+        if (groups is not null && groups.Length != n) throw new ArgumentException($"contrastive mapper: {groups.Length} groups for {n} rows");
         int heldOut = Math.Max(1, (int)Math.Round(n * options.HeldOutFraction));
-        if (n - heldOut < 2) throw new ArgumentException($"contrastive mapper: {n} rows are too few to hold {heldOut} out");
         long k = classContexts.shape[0], l = classContexts.shape[1], d = classContexts.shape[2];
         using var generator = new Generator((ulong)seed);
         using var scope = NewDisposeScope();
         var x = tensor(voxels, new long[] { n, voxelCount });                                       // (N, V)
-        var order = randperm(n, generator: generator);                                               // (N)
-        var fitRows = order.narrow(0, heldOut, n - heldOut);
-        var heldRows = order.narrow(0, 0, heldOut);
+        var (heldIndex, fitIndex) = HoldOutGroups(groups ?? Enumerable.Range(0, n).ToArray(), heldOut, generator);
+        if (fitIndex.Length < 2) throw new ArgumentException($"contrastive mapper: {n} rows are too few to hold {heldIndex.Length} out");
+        var fitRows = tensor(fitIndex, ScalarType.Int64);
+        var heldRows = tensor(heldIndex, ScalarType.Int64);
         var fitX = x.index_select(0, fitRows);
         var mu = fitX.mean([0]);
         var sd = fitX.std(0).clamp_min(1e-6f);
@@ -94,7 +98,7 @@ public sealed class ContrastiveContextMapper : IDisposable
         double best = double.PositiveInfinity;
         int bestEpoch = 0;
         Tensor bestW = w.detach().clone(), bestB = b.detach().clone();
-        int fitCount = n - heldOut;
+        int fitCount = fitIndex.Length;
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var shuffled = fitRows.index_select(0, randperm(fitCount, generator: generator));
@@ -125,6 +129,30 @@ public sealed class ContrastiveContextMapper : IDisposable
         var mapper = new ContrastiveContextMapper(bestW.MoveToOuterDisposeScope(), bestB.MoveToOuterDisposeScope(),
             mu.MoveToOuterDisposeScope(), sd.MoveToOuterDisposeScope(), l, d, bestEpoch, best);
         return mapper;
+    }
+
+    /// <summary>
+    /// The held-out rows: whole groups in a seeded random order until at least <paramref name="target"/> rows are held;
+    /// the fit rows: the other groups' rows in that order. With every row its own group (0, 1, ..., n − 1) this is the
+    /// first <paramref name="target"/> entries of one random permutation of the rows, and the rest.
+    /// </summary>
+    public static (long[] Held, long[] Fit) HoldOutGroups(int[] groups, int target, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        int groupCount = groups.Length == 0 ? 0 : groups.Max() + 1;
+        var rowsOf = new List<long>[groupCount];
+        for (int g = 0; g < groupCount; g++) rowsOf[g] = [];
+        for (int i = 0; i < groups.Length; i++)
+        {
+            if (groups[i] < 0) throw new ArgumentException($"contrastive mapper: group {groups[i]} of row {i} is negative");
+            rowsOf[groups[i]].Add(i);
+        }
+        using var order = randperm(groupCount, generator: generator);
+        var held = new List<long>();
+        var fit = new List<long>();
+        foreach (long g in order.data<long>().ToArray())
+            (held.Count < target ? held : fit).AddRange(rowsOf[g]);
+        return (held.ToArray(), fit.ToArray());
     }
 
     /// <summary>The predicted context of each voxel row, (N, L, D).</summary>

@@ -63,7 +63,7 @@ public sealed class ClassMeanReference(IReadOnlyDictionary<int, Tensor> means) :
     public Tensor Decode(DecodeBatch batch, int samples)
     {
         var rows = new List<Tensor>();
-        foreach (int category in batch.Categories)
+        foreach (int category in batch.RequireTrueCategories(Name))
         {
             if (!means.TryGetValue(category, out var mean))
                 throw new InvalidSettingException("route", Name, $"category {category} of a test item has no training image (a category held out of training has no class mean)");
@@ -102,7 +102,7 @@ public sealed class LdmClassReference : IDecodingRoute
 
     public Tensor Decode(DecodeBatch batch, int samples)
     {
-        var prompts = batch.Categories.Select(c => c >= 0 && c < categoryNames.Count ? categoryNames[c] : "").ToArray();
+        var prompts = batch.RequireTrueCategories(Name).Select(c => c >= 0 && c < categoryNames.Count ? categoryNames[c] : "").ToArray();
         foreach (var prompt in prompts.Distinct())
             if (!ldm.ClassNames.Contains(prompt))
                 throw new InvalidSettingException("ldm", null, $"does not know the test category '{prompt}' (its classes: {string.Join(", ", ldm.ClassNames)})");

@@ -96,7 +96,7 @@ public sealed class SemanticDecoder
         var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")), groups: train.StimulusGroups());
         var mapper = target == SemanticTarget.Contrastive || trainMapper
             ? ContrastiveContextMapper.Fit(train.Voxels, train.Count, train.VoxelCount, train.Categories.Select(c => index[c]).ToArray(), contexts,
-                mapperOptions ?? new ContrastiveMapperOptions(), RouteImages.SubSeed(seed, "contrastive-mapper"))
+                mapperOptions ?? new ContrastiveMapperOptions(), RouteImages.SubSeed(seed, "contrastive-mapper"), train.StimulusGroups())
             : null;
         return new SemanticDecoder(map, contexts, labels, target, names, mapper);
     }

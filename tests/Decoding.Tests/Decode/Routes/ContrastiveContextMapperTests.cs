@@ -79,4 +79,34 @@ public sealed class ContrastiveContextMapperTests
         using var pb = b.Predict(voxels, 120);
         Assert.True(pa.equal(pb).all().item<bool>());
     }
+
+    [Fact]
+    public void Held_out_rows_are_whole_stimuli_and_unique_stimuli_give_the_plain_permutation()
+    {
+        // Unique stimuli: the first 12 entries of the permutation the same seed draws, and the rest in its order.
+        using (var g = new Generator(11))
+        using (var reference = new Generator(11))
+        {
+            var (held, fit) = ContrastiveContextMapper.HoldOutGroups(Enumerable.Range(0, 120).ToArray(), 12, g);
+            using var order = randperm(120, generator: reference);
+            var expected = order.data<long>().ToArray();
+            Assert.Equal(expected[..12], held);
+            Assert.Equal(expected[12..], fit);
+        }
+        // 30 stimuli shown 4 times each (rows i, i + 30, i + 60, i + 90): no stimulus on both sides.
+        var groups = Enumerable.Range(0, 120).Select(i => i % 30).ToArray();
+        using (var g = new Generator(11))
+        {
+            var (held, fit) = ContrastiveContextMapper.HoldOutGroups(groups, 12, g);
+            Assert.Equal(12, held.Length);                           // three whole stimuli
+            Assert.Equal(120, held.Length + fit.Length);
+            Assert.Empty(held.Select(r => groups[r]).Intersect(fit.Select(r => groups[r])));
+            Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), held.Concat(fit).Order());
+        }
+        // The mapper trains with grouped rows (and refuses a group list of the wrong length).
+        var (voxels, labels, contexts) = Data(120, noise: 1.0, seed: 3);
+        using var mapper = ContrastiveContextMapper.Fit(voxels, 120, V, labels, contexts, new ContrastiveMapperOptions(Epochs: 3), seed: 7, groups);
+        Assert.True(double.IsFinite(mapper.HeldOutLoss));
+        Assert.Throws<ArgumentException>(() => ContrastiveContextMapper.Fit(voxels, 120, V, labels, contexts, new ContrastiveMapperOptions(Epochs: 3), seed: 7, groups[..100]));
+    }
 }

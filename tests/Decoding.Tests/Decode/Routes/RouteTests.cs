@@ -131,7 +131,7 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             var voxels = DecodingRun.Permute(test.Voxels, test.VoxelCount, rows);
             var generators = ItemGenerators.For(settings.Seed, rows.Select(r => ids[r]));
-            var batch = new DecodeBatch(voxels, test.VoxelCount, rows.Select(r => ids[r]).ToArray(), rows.Select(r => test.Categories[r]).ToArray(), generators);
+            var batch = new DecodeBatch(voxels, test.VoxelCount, rows.Select(r => ids[r]).ToArray(), null, generators);
             return route.Decode(batch, 2);
         }
         using var all = DecodeRows(Enumerable.Range(0, test.Count).ToArray());
@@ -140,7 +140,7 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         for (int j = 0; j < some.Length; j++)
             Assert.True(all[some[j]].allclose(few[j], rtol: 0, atol: 1e-4), $"item {some[j]} differs by up to {(all[some[j]] - few[j]).abs().max().item<float>()}");
         // The noise matters: another run seed gives other images.
-        using var other = route.Decode(new DecodeBatch(test.Voxels, test.VoxelCount, ids, test.Categories, ItemGenerators.For(settings.Seed + 1, ids)), 2);
+        using var other = route.Decode(new DecodeBatch(test.Voxels, test.VoxelCount, ids, null, ItemGenerators.For(settings.Seed + 1, ids)), 2);
         Assert.False(other.allclose(all, rtol: 0, atol: 1e-2));
         train.Images.Dispose();
         test.Images.Dispose();
@@ -157,8 +157,15 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(8, result.ValidationItems);
         Assert.Equal(train.Count - 8, result.FitSamples);
         // The recorded penalty is the plain (single-trial) choice of the low-level map on the fit part.
-        var fitPart = ValidationSplit.Carve(train, 8, 3).Fit;
+        var carved = ValidationSplit.Carve(train, 8, 3);
+        var fitPart = carved.Fit;
         Assert.Equal(LowLevelRoute.Fit(fitPart, new RouteModels(Ldm()).Ldm!.Sampler.FirstStage, 3).Map.Lambda, result.LowLevelLambda);
+        // The held-out stimuli are recorded: training stimuli, none of them a test stimulus, none in the fit part.
+        Assert.Equal(carved.Validation.StimulusIds.Select(id => id.Value), result.ValidationStimulusIds!);
+        Assert.Equal(8, result.ValidationStimulusIds!.Distinct().Count());
+        Assert.Empty(result.ValidationStimulusIds!.Intersect(test.StimulusIds.Select(id => id.Value)));
+        Assert.Empty(result.ValidationStimulusIds!.Intersect(fitPart.StimulusIds.Select(id => id.Value)));
+        Assert.Subset(train.StimulusIds.Select(id => id.Value).ToHashSet(), result.ValidationStimulusIds!.ToHashSet());
         // The full grid with the category target, then the context and contrastive targets at the chosen (strength, guidance)
         // for every blend.
         Assert.Equal(2 * 2 * 2 + 2 + 2, result.Candidates.Count);
