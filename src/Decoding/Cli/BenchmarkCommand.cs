@@ -104,6 +104,8 @@ public static class BenchmarkCommand
             {
                 Fmri.Core.Torch.TorchSetup.ApplyThreads(settings[0]);
                 Fmri.Core.Torch.TorchSetup.ApplyDevice(parse.GetValue(device));
+                var heap = Fmri.Core.Torch.NativeHeap.Current!;
+                suite.Note($"native heap: {heap.Description} (the PyTorch side keeps its process's settings; {Fmri.Core.Torch.NativeHeap.EnvironmentVariable}=default turns this off)");
             }
             if (train)
             {

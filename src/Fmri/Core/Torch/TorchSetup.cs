@@ -6,13 +6,14 @@ namespace Fmri.Core.Torch;
 public sealed record TorchRunSettings(
     [property: JsonPropertyName("threads")] ThreadChoice Threads,
     [property: JsonPropertyName("device")] string Device,
-    [property: JsonPropertyName("onednn_backward")] OneDnnBackwardDecision? OneDnnBackward);
+    [property: JsonPropertyName("onednn_backward")] OneDnnBackwardDecision? OneDnnBackward,
+    [property: JsonPropertyName("native_heap")] NativeHeapSetting? NativeHeap = null);
 
 /// <summary>
 /// The libtorch settings every entry point applies before it builds a model: libtorch's warnings hidden unless asked
 /// for (<see cref="TorchLogging"/>), the intra-op thread count (<see cref="ThreadDefault"/>), the device
-/// (<see cref="TorchDevice"/>), and for training commands whether backward passes use oneDNN
-/// (<see cref="OneDnnBackwardPolicy"/>). What was applied is <see cref="Current"/>, which run.json records.
+/// (<see cref="TorchDevice"/>), the C allocator told to keep freed memory (<see cref="NativeHeap"/>), and for training
+/// commands whether backward passes use oneDNN (<see cref="OneDnnBackwardPolicy"/>). What was applied is <see cref="Current"/>, which run.json records.
 /// </summary>
 public static class TorchSetup
 {
@@ -34,8 +35,9 @@ public static class TorchSetup
             ? fixedChoice
             : ThreadDefault.Choose(requested, Environment.ProcessorCount, requested is null ? ThreadDefault.ReadLoadAverage() : null, () => BusyCoresNow(windows: 1));
         TorchLogging.HideWarningsUnlessAsked();
+        var heap = NativeHeap.KeepFreedMemory();
         TorchSharp.torch.set_num_threads(choice.Threads);
-        Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null);
+        Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null, heap);
         return choice;
     }
 
@@ -56,7 +58,7 @@ public static class TorchSetup
         TorchLogging.HideWarningsUnlessAsked();
         var decision = OneDnnBackwardPolicy.Apply(mode);
         var threads = Current?.Threads ?? ThreadDefault.Choose(TorchSharp.torch.get_num_threads(), Environment.ProcessorCount, null);
-        Current = new TorchRunSettings(threads, TorchDevice.Name(TorchDevice.Current), decision);
+        Current = new TorchRunSettings(threads, TorchDevice.Name(TorchDevice.Current), decision, NativeHeap.KeepFreedMemory());
         return decision;
     }
 
