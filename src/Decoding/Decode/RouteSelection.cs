@@ -7,10 +7,12 @@ using static TorchSharp.torch;
 
 namespace Decoding.Decode;
 
-/// <summary>The settings tried on the validation split.</summary>
+/// <summary>The settings tried on the validation split. The strengths run from a light touch of the prior (0.1: the last
+/// tenth of the steps, where strong guidance moves the category while the pixels barely change) to most of the
+/// schedule (0.8).</summary>
 public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyList<double> Guidances, IReadOnlyList<double> Blends)
 {
-    public static SelectionGrid Default { get; } = new([0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75]);
+    public static SelectionGrid Default { get; } = new([0.1, 0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75]);
 }
 
 /// <summary>

@@ -67,7 +67,7 @@ public static class DemoPlan
     [
         // Without 0.65 in the GOD-like design: its candidates kept the low-level fidelity there only at blend 0.75 and were
         // never chosen (validation scores), and leaving them out pays for the demo's longer VAE training.
-        new("god-like", "simulated visual cortex viewing Fashion-MNIST (GOD-like design)", [], false, null, [0.35, 0.5]),
+        new("god-like", "simulated visual cortex viewing Fashion-MNIST (GOD-like design)", [], false, null, [0.1, 0.35, 0.5]),
         new("held-out-categories", "simulated visual cortex viewing Fashion-MNIST, test categories held out of every fMRI training set (as in GOD)",
             ["--held-out-test-categories", "2", "--test-per-category", "25"], false, null),
         new("real-like", "simulated visual cortex, a small real-like design: 2 categories, 90 training / 10 single test trials, 28x28",
@@ -98,7 +98,7 @@ public static class DemoPlan
     /// low-level route's validation PixCorr and SSIM in the demo's design (a choice made on validation scores, to fit
     /// the demo's time). A design may narrow it further (<see cref="Design.SelectStrengths"/>).
     /// </summary>
-    public static IReadOnlyList<double> DemoSelectStrengths { get; } = [0.35, 0.5, 0.65];
+    public static IReadOnlyList<double> DemoSelectStrengths { get; } = [0.1, 0.35, 0.5, 0.65];
 
     /// <summary>
     /// `train-ldm --snr-gamma`: min-SNR-γ weighting with the paper's γ = 5, chosen by `generate --quality-check` (how

@@ -113,10 +113,10 @@ public class DemoCommandTests
         Assert.DoesNotContain("per-category", real);
         Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         // The GOD-like design narrows the img2img strengths (time); the others try the demo's grid.
-        Assert.Contains("--select-strengths 0.35 0.5 0.65", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        Assert.Contains("--select-strengths 0.1 0.35 0.5 0.65", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         var small = DemoPlan.Stages(dir, "small", 1);
         string godImg2Img = small.Single(s => s.Name == "decode-img2img").CommandLine;
-        Assert.Contains("--select-strengths 0.35 0.5", godImg2Img);
+        Assert.Contains("--select-strengths 0.1 0.35 0.5", godImg2Img);
         Assert.DoesNotContain("0.65", godImg2Img);
         Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
