@@ -64,6 +64,13 @@ public static class RouteSelection
         var spec = RouteCatalog.Spec(settings.Route);
         Check.That(spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", spec.Name, "chooses settings of the img2img and semantic routes only");
         var ldm = models.Ldm ?? throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
+        // A strength that runs no denoising step at the validation decodes' step count is skipped (and named in the rule).
+        var skipped = spec.Name == Img2ImgRoute.Name
+            ? grid.Strengths.Where(s => Math.Floor(settings.Sampling.Steps * s) < 1).ToList()
+            : [];
+        var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths.Except(skipped).ToList() : [1.0];
+        Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths),
+            $"run no denoising step at {settings.Sampling.Steps} steps; raise a strength to at least {1.0 / settings.Sampling.Steps:G3} or the steps");
         var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed);
         var fit = split.Fit;
         var validation = split.Validation;
@@ -93,7 +100,6 @@ public static class RouteSelection
                 floor = PixelScore(lowImages, stimuli);
             }
             var candidates = new List<SelectionCandidate>();
-            var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths : [1.0];
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
             int done = 0, total = strengths.Count * grid.Guidances.Count + 2;
             List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance)
@@ -135,6 +141,7 @@ public static class RouteSelection
                     : "Candidates keeping the low-level reconstruction's validation PixCorr and SSIM, then the highest category consistency "
                       + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
+                + (skipped.Count > 0 ? $"; strength {string.Join(", ", skipped)} skipped: no denoising step at {settings.Sampling.Steps} steps" : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
             return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids);
         }

@@ -151,9 +151,16 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var data = RouteTestData.Instance;
         var (train, test) = data.Pairs();
-        var grid = new SelectionGrid([0.4, 0.8], [1.0, 4.0], [0.0, 0.5]);
+        // Strength 0.1 runs no step of FewSteps' 6 (floor(0.6) = 0): skipped and named in the rule.
+        var grid = new SelectionGrid([0.1, 0.4, 0.8], [1.0, 4.0], [0.0, 0.5]);
         var result = RouteSelection.Select(new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 }, new RouteModels(Ldm()),
             train, data.Stimuli.CategoryNames, grid, validationStimuli: 8);
+        Assert.DoesNotContain(result.Candidates, c => c.Strength == 0.1);
+        Assert.Contains("strength 0.1 skipped: no denoising step at 6 steps", result.Rule);
+        // A grid whose every strength runs no step is refused before anything is fitted.
+        var none = Assert.Throws<InvalidSettingException>(() => RouteSelection.Select(new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 },
+            new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid with { Strengths = [0.1, 0.15] }, validationStimuli: 8));
+        Assert.Contains("no denoising step at 6 steps", none.Message);
         Assert.Equal(8, result.ValidationItems);
         Assert.Equal(train.Count - 8, result.FitSamples);
         // The recorded penalty is the plain (single-trial) choice of the low-level map on the fit part.
