@@ -141,7 +141,7 @@ public static class DecodeCommand
                 foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
                 foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress));
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps));
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

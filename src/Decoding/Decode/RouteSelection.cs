@@ -1,3 +1,4 @@
+using System.Globalization;
 using Decoding.Decode.Routes;
 using Decoding.LatentDiffusion;
 using Decoding.Metrics;
@@ -57,20 +58,24 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
 /// </summary>
 public static class RouteSelection
 {
+    /// <param name="decodeSteps">The step count the chosen setting will decode the test items with (null: the validation
+    /// decodes' own, <paramref name="settings"/>' Sampling.Steps); a strength must run a step at both.</param>
     public static SelectionResult Select(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames,
-        SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null)
+        SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null, int? decodeSteps = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var spec = RouteCatalog.Spec(settings.Route);
         Check.That(spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", spec.Name, "chooses settings of the img2img and semantic routes only");
         var ldm = models.Ldm ?? throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
-        // A strength that runs no denoising step at the validation decodes' step count is skipped (and named in the rule).
+        // A strength that runs no denoising step at the validation decodes' step count, or at the test decode's, is
+        // skipped (and named in the rule).
+        int fewestSteps = Math.Min(settings.Sampling.Steps, decodeSteps ?? settings.Sampling.Steps);
         var skipped = spec.Name == Img2ImgRoute.Name
-            ? grid.Strengths.Where(s => Math.Floor(settings.Sampling.Steps * s) < 1).ToList()
+            ? grid.Strengths.Where(s => Math.Floor(fewestSteps * s) < 1).ToList()
             : [];
         var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths.Except(skipped).ToList() : [1.0];
-        Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths),
-            $"run no denoising step at {settings.Sampling.Steps} steps; raise a strength to at least {1.0 / settings.Sampling.Steps:G3} or the steps");
+        Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths.Select(s => s.ToString(CultureInfo.InvariantCulture))),
+            string.Create(CultureInfo.InvariantCulture, $"run no denoising step at {fewestSteps} steps; raise a strength to at least {1.0 / fewestSteps:G3} or the steps"));
         var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed);
         var fit = split.Fit;
         var validation = split.Validation;
@@ -92,7 +97,7 @@ public static class RouteSelection
 
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
-            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, ids, null, []), 1);   // (N, 1, C, S, S)
+            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, DecodeBatch.OpaqueKeys(validation.Count), null, []), 1);   // (N, 1, C, S, S)
             ValidationScore? floor = null;
             if (low is not null)
             {
@@ -141,7 +146,7 @@ public static class RouteSelection
                     : "Candidates keeping the low-level reconstruction's validation PixCorr and SSIM, then the highest category consistency "
                       + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
-                + (skipped.Count > 0 ? $"; strength {string.Join(", ", skipped)} skipped: no denoising step at {settings.Sampling.Steps} steps" : "")
+                + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
             return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids);
         }

@@ -64,8 +64,9 @@ public sealed class MaskedBrainPretrainingTests
         Assert.Equal("cpu", torchSettings.GetProperty("device").GetString());
         Assert.Equal("off", torchSettings.GetProperty("onednn_backward").GetProperty("mode").GetString());
         Assert.False(torchSettings.GetProperty("onednn_backward").GetProperty("enabled").GetBoolean());
-        // The C allocator's setting is recorded with the rest (NativeHeap: applied on this glibc host).
-        Assert.True(torchSettings.GetProperty("native_heap").GetProperty("applied").GetBoolean());
+        // The C allocator's setting is recorded with the rest, as this process applied it (NativeHeap).
+        Assert.Equal(Fmri.Core.Torch.NativeHeap.Current!.Applied, torchSettings.GetProperty("native_heap").GetProperty("applied").GetBoolean());
+        Assert.Equal(Fmri.Core.Torch.NativeHeap.Current.Description, torchSettings.GetProperty("native_heap").GetProperty("description").GetString());
         // --base-lr reaches the optimizer: the peak of the logged schedule is 1e-3 x 8 / 100 (linear scaling rule) after the
         // one warm-up epoch; the default 2.5e-4 would peak at 2e-5.
         var lines = File.ReadAllLines(Path.Combine(output, MaskedBrainPretraining.LossCsvFile));

@@ -78,6 +78,9 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
         Assert.Equal(0, Root().Parse([.. Common(data), "--selection", chosen, "--shard", "2/3", "--control-seed", "3", "--out", otherSeed]).Invoke());
         Refused("control_seed = 3", ["merge", "--shards", shards[0], shards[1], otherSeed, "--out", refused]);     // other settings
         Refused("select", [.. Common(data), .. Selecting, "--shard", "0/3", "--out", refused]);         // would choose in every shard
+        // The chosen strength runs no step of a 1-step decode: refused naming the file, before anything is decoded.
+        string[] oneStep = [.. Common(data).Select(a => a == "4" ? "1" : a)];
+        Refused("runs no denoising step at this decode's 1 steps", [.. oneStep, "--selection", chosen, "--shard", "2/3", "--out", refused]);
         Refused("--shard", [.. Common(data), "--shard", "3/3", "--out", refused]);
         Refused("--shard", [.. Common(data), "--shard", "1-3", "--out", refused]);
         Refused("--out", ["merge", "--shards", .. shards, "--out", shards[1]]);                           // into a shard

@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace Decoding.Tests.Decode;
 
 /// <summary>
-/// The items' true categories reach only routes that declare they use them: a decoder from fMRI cannot read the answer
-/// it is scored against, whatever its code does with the batch.
+/// The items' true categories reach only routes that declare they use them, and their stimulus ids (which name the
+/// category in GOD's and image folders' ids) only routes that do not decode fMRI: a decoder from fMRI cannot read the
+/// answer it is scored against, whatever its code does with the batch.
 /// </summary>
 public sealed class TrueLabelAccessTests
 {
@@ -31,7 +32,7 @@ public sealed class TrueLabelAccessTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void ADecodingRunHandsTheTrueCategoriesOnlyToARouteThatDeclaresItUsesThem(bool usesTrueLabel)
+    public void ADecodingRunHandsTheTrueCategoriesAndIdsOnlyToReferences(bool usesTrueLabel)
     {
         var data = RouteTestData.Instance;
         var (train, test) = data.Pairs();
@@ -40,10 +41,21 @@ public sealed class TrueLabelAccessTests
         using (DecodingRun.Run(route, test, new DecodingSettings { Route = LowLevelRoute.Name }, output, new Dictionary<string, object>())) { }
         Assert.NotEmpty(route.Seen);
         Assert.Equal(test.Count, route.Seen.Sum(b => b.Count));
+        var realIds = test.StimulusIds.Select(id => id.Value).ToArray();
+        var seenIds = route.Seen.SelectMany(b => b.StimulusIds).ToArray();
         if (usesTrueLabel)
+        {
+            // A reference without fMRI: the categories and the real ids.
             Assert.Equal(test.Categories, route.Seen.SelectMany(b => b.TrueCategories!));
+            Assert.Equal(realIds, seenIds);
+        }
         else
+        {
+            // A route from fMRI: no categories, and keys that name neither the stimulus nor (through it) its category.
             Assert.All(route.Seen, b => Assert.Null(b.TrueCategories));
+            Assert.Equal(DecodeBatch.OpaqueKeys(test.Count), seenIds);
+            Assert.Empty(seenIds.Intersect(realIds));
+        }
         train.Images.Dispose();
         test.Images.Dispose();
     }

@@ -139,14 +139,11 @@ public sealed class ContrastiveContextMapper : IDisposable
     public static (long[] Held, long[] Fit) HoldOutGroups(int[] groups, int target, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        if (groups.Any(g => g < 0)) throw new ArgumentException($"contrastive mapper: group {groups.First(g => g < 0)} is negative");
         int groupCount = groups.Length == 0 ? 0 : groups.Max() + 1;
         var rowsOf = new List<long>[groupCount];
         for (int g = 0; g < groupCount; g++) rowsOf[g] = [];
-        for (int i = 0; i < groups.Length; i++)
-        {
-            if (groups[i] < 0) throw new ArgumentException($"contrastive mapper: group {groups[i]} of row {i} is negative");
-            rowsOf[groups[i]].Add(i);
-        }
+        for (int i = 0; i < groups.Length; i++) rowsOf[groups[i]].Add(i);
         using var order = randperm(groupCount, generator: generator);
         var held = new List<long>();
         var fit = new List<long>();

@@ -15,12 +15,13 @@ public sealed record NativeHeapSetting(
 /// threshold are mapped from the kernel and unmapped on free, and free memory at the top of the heap is handed back
 /// once it exceeds 128 KiB; a sampling or training loop that frees and re-allocates the same activations every step
 /// then pays a page fault and a zeroed page for every 4 KiB of them, every step. This keeps freed memory in the
-/// process instead: blocks below 32 MiB (glibc's largest mapping threshold on 64-bit systems) come from the heap, the
-/// heap is not trimmed, and it grows in steps of 256 MiB of address space (pages are only resident once touched).
-/// The peak resident memory is the loop's own peak; what changes is that it is not returned between steps.
+/// process instead: blocks below 32 MiB (the ceiling of glibc's own moving threshold on 64-bit systems) come from the
+/// heap, the heap is not trimmed, and it grows in steps of 256 MiB of address space (pages are only resident once
+/// touched). Freed memory is kept rather than returned between steps; each thread's malloc arena keeps its own, so a
+/// process whose threads allocate in turn can hold more than one loop's peak.
 /// <para>Applied once per process, before the first model, on glibc only (other C libraries have no <c>mallopt</c>
-/// and are left alone), and never over a user's own <c>MALLOC_*</c> tuning in the environment, which glibc has
-/// already read. <c>DECODING_NATIVE_HEAP=default</c> leaves glibc's defaults.</para>
+/// and are left alone), and never over a user's own malloc tuning in the environment (<c>MALLOC_*</c>, or a
+/// <c>glibc.malloc.*</c> entry of <c>GLIBC_TUNABLES</c>), which glibc has already read. <c>DECODING_NATIVE_HEAP=default</c> leaves glibc's defaults.</para>
 /// </summary>
 public static class NativeHeap
 {
@@ -30,15 +31,16 @@ public static class NativeHeap
     /// <summary>glibc's mallopt parameters (malloc.h).</summary>
     private const int TrimThresholdParameter = -1, TopPadParameter = -2, MmapThresholdParameter = -3;
 
-    /// <summary>The largest mapping threshold glibc accepts on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).</summary>
+    /// <summary>The ceiling of glibc's moving mapping threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).</summary>
     public const int MmapThreshold = 32 * 1024 * 1024;
 
     /// <summary>Heap growth beyond each request.</summary>
     public const int TopPad = 256 * 1024 * 1024;
 
-    /// <summary>The glibc variables that mean the user tuned the allocator already.</summary>
+    /// <summary>The glibc variables that mean the user tuned the allocator already (and <c>GLIBC_TUNABLES</c> when it
+    /// holds a <c>glibc.malloc.*</c> entry; containers often set it for other tunables).</summary>
     public static readonly string[] UserTuning =
-        ["MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES"];
+        ["MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_MMAP_MAX_", "MALLOC_ARENA_MAX", "MALLOC_ARENA_TEST"];
 
     private static readonly Lock Gate = new();
 
@@ -70,16 +72,19 @@ public static class NativeHeap
             return new(false, $"glibc's defaults ({EnvironmentVariable}=default)");
         if (UserTuning.FirstOrDefault(name => !string.IsNullOrEmpty(environment(name))) is { } tuned)
             return new(false, $"left to the environment's {tuned}");
+        if (environment("GLIBC_TUNABLES") is { } tunables && tunables.Contains("glibc.malloc.", StringComparison.Ordinal))
+            return new(false, "left to the environment's GLIBC_TUNABLES (glibc.malloc.*)");
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libc.so.6", out var libc))
             return new(false, "not glibc: the C library's defaults");
         if (!NativeLibrary.TryGetExport(libc, "mallopt", out var address))
             return new(false, "libc.so.6 has no mallopt: the C library's defaults");
         var mallopt = Marshal.GetDelegateForFunctionPointer<Mallopt>(address);
-        bool ok = mallopt(MmapThresholdParameter, MmapThreshold) == 1
-            & mallopt(TrimThresholdParameter, int.MaxValue) == 1
-            & mallopt(TopPadParameter, TopPad) == 1;
-        return ok
+        var refused = new List<string>();
+        if (mallopt(MmapThresholdParameter, MmapThreshold) != 1) refused.Add("the 32 MiB mapping threshold");
+        if (mallopt(TrimThresholdParameter, int.MaxValue) != 1) refused.Add("no trimming");
+        if (mallopt(TopPadParameter, TopPad) != 1) refused.Add("the 256 MiB top pad");
+        return refused.Count == 0
             ? new(true, "glibc keeps freed memory: blocks below 32 MiB from the heap, no trimming, 256 MiB top pad")
-            : new(false, "glibc refused one of the mallopt settings (the others may apply)");
+            : new(refused.Count < 3, $"mallopt refused {string.Join(" and ", refused)}; the other settings apply");
     }
 }

@@ -161,6 +161,10 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         var none = Assert.Throws<InvalidSettingException>(() => RouteSelection.Select(new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 },
             new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid with { Strengths = [0.1, 0.15] }, validationStimuli: 8));
         Assert.Contains("no denoising step at 6 steps", none.Message);
+        // A strength that runs steps at the validation's 6 but none at the test decode's 5 is refused too.
+        var tooFew = Assert.Throws<InvalidSettingException>(() => RouteSelection.Select(new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 },
+            new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid with { Strengths = [0.18] }, validationStimuli: 8, decodeSteps: 5));
+        Assert.Contains("no denoising step at 5 steps", tooFew.Message);
         Assert.Equal(8, result.ValidationItems);
         Assert.Equal(train.Count - 8, result.FitSamples);
         // The recorded penalty is the plain (single-trial) choice of the low-level map on the fit part.
