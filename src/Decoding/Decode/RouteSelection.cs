@@ -71,7 +71,7 @@ public static class RouteSelection
         // skipped (and named in the rule).
         int fewestSteps = Math.Min(settings.Sampling.Steps, decodeSteps ?? settings.Sampling.Steps);
         var skipped = spec.Name == Img2ImgRoute.Name
-            ? grid.Strengths.Where(s => Math.Floor(fewestSteps * s) < 1).ToList()
+            ? grid.Strengths.Where(s => Diffusion.Img2Img.StepsRun(fewestSteps, s) < 1).ToList()
             : [];
         var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths.Except(skipped).ToList() : [1.0];
         Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths.Select(s => s.ToString(CultureInfo.InvariantCulture))),
@@ -97,7 +97,7 @@ public static class RouteSelection
 
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
-            using var low = lowLevel?.Decode(new DecodeBatch(validation.Voxels, validation.VoxelCount, DecodeBatch.OpaqueKeys(validation.Count), null, []), 1);   // (N, 1, C, S, S)
+            using var low = lowLevel?.Decode(DecodeBatch.For(lowLevel, validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);   // (N, 1, C, S, S)
             ValidationScore? floor = null;
             if (low is not null)
             {

@@ -64,7 +64,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
                 $"was chosen on another {file} (SHA-256 {hash[..12]}, this decode's {(mine is null ? "is not an input" : mine[..12])})");
         Check.That(Enum.TryParse<Routes.SemanticTarget>(SemanticTarget, ignoreCase: true, out var target) && !int.TryParse(SemanticTarget, out _),
             setting, path, $"holds an unknown semantic target '{SemanticTarget}' (one of {string.Join(", ", Enum.GetNames<Routes.SemanticTarget>().Select(n => n.ToLowerInvariant()))})");
-        Check.That(settings.Route != Routes.Img2ImgRoute.Name || Math.Floor(settings.Sampling.Steps * Strength) >= 1, setting, path,
+        Check.That(settings.Route != Routes.Img2ImgRoute.Name || Diffusion.Img2Img.StepsRun(settings.Sampling.Steps, Strength) >= 1, setting, path,
             string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Math.Ceiling(1 / Strength)} steps"));
         return settings with
         {

@@ -19,12 +19,15 @@ namespace Decoding.Diffusion;
 /// </summary>
 public static class Img2Img
 {
+    /// <summary>k: how many of <paramref name="numInferenceSteps"/> steps <paramref name="strength"/> runs (0 when it runs none).</summary>
+    public static int StepsRun(int numInferenceSteps, double strength) => Math.Min((int)Math.Floor(numInferenceSteps * strength), numInferenceSteps);
+
     /// <summary>b: the index in Timesteps of the first step run for <paramref name="strength"/> in (0, 1].</summary>
     public static int BeginIndex(int numInferenceSteps, double strength)
     {
         if (numInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"img2img: {numInferenceSteps} inference steps");
         Check.That(strength > 0 && strength <= 1, "strength", strength, "must lie in (0, 1]");
-        int run = Math.Min((int)Math.Floor(numInferenceSteps * strength), numInferenceSteps);
+        int run = StepsRun(numInferenceSteps, strength);
         Check.That(run >= 1, "strength", strength, $"runs no step of {numInferenceSteps}; raise it to at least {1.0 / numInferenceSteps:G3}");
         return numInferenceSteps - run;
     }
