@@ -53,13 +53,15 @@ public static class DecodeCommand
         var selectStrengths = CommonOptions.Numbers("--select-strengths", $"img2img strengths --select tries (default: {string.Join(' ', SelectionGrid.Default.Strengths)})");
         var selectGuidances = CommonOptions.Numbers("--select-guidances", $"Guidance scales --select tries (default: {string.Join(' ', SelectionGrid.Default.Guidances)})");
         var selectBlends = CommonOptions.Numbers("--select-blends", $"img2img blends --select tries (default: {string.Join(' ', SelectionGrid.Default.Blends)})");
+        var selectMinPixCorr = new Option<double?>("--select-min-pixcorr") { Description = "img2img --select: the validation PixCorr a candidate must keep (default: the lowlevel route's own on the validation split)" };
+        var selectMinSsim = new Option<double?>("--select-min-ssim") { Description = "img2img --select: the validation SSIM a candidate must keep (default: the lowlevel route's own on the validation split)" };
         var ridgeRepeats = new Option<double?>("--ridge-repeats") { Description = "Trials each decoded sample averages, for which the ridge maps to images (lowlevel, img2img, ridge-pixels) choose their penalty (default: the median of the decoded split's /samples/repeats; 1 = as cross-validated on the single training trials)" };
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, ilvr,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, ridgeRepeats, threads })
+                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -105,6 +107,14 @@ public static class DecodeCommand
             Check.That(!selecting || shardSpec is null, "select", null, "would choose the settings again in every shard: choose once with {select} {select_only}, then give each shard {selection} <that --out>/selection.json");
             Check.That(!selecting || chosenFile is null, "selection", chosenFile, "takes settings chosen earlier; leave out {select}");
             Check.That(!parse.GetValue(selectOnly) || selecting, "select_only", null, "needs {select}");
+            double? minPixCorr = parse.GetValue(selectMinPixCorr), minSsim = parse.GetValue(selectMinSsim);
+            foreach (var (value, name) in new[] { (minPixCorr, "select_min_pixcorr"), (minSsim, "select_min_ssim") })
+                if (value is double floor)
+                {
+                    Check.That(selecting, name, floor, "is a floor of {select}; add {select}");
+                    Check.That(spec.Name == Img2ImgRoute.Name, name, floor, $"sets the fidelity img2img candidates keep; the {spec.Name} route has no low-level image to keep");
+                    Check.InRange(floor, -1, 1, name);
+                }
             Check.That(chosenFile is null || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "selection", chosenFile, $"holds settings of the img2img and semantic routes; the {spec.Name} route has none");
             if (spec.NeedsLdm && ldmDir is null) throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
             if (spec.NeedsMindVis && modelFolder is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
@@ -141,7 +151,7 @@ public static class DecodeCommand
                 foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
                 foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps));
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim));
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -8,15 +8,21 @@ using Fmri.Core.Runs;
 
 namespace Decoding.Cluster;
 
-/// <summary>One scored setting of a sweep: the route, its settings and its validation scores (<see cref="ValidationScore"/>).</summary>
+/// <summary>One scored setting of a sweep: the route, its settings, its validation scores (<see cref="ValidationScore"/>)
+/// and whether it kept its point's fidelity floor (<see cref="FidelityFloor"/>).</summary>
 public sealed record SweepRow(string Point, string Route, string Target, double Strength, double Guidance, double Blend,
-    double PixCorr, double Ssim, double PixelIdentification, double CategoryConsistency, double Objective);
+    double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement, bool KeepsFidelity)
+{
+    public ValidationScore Score => new(PixCorr, Ssim, PixelIdentification, CategoryAgreement);
+}
 
 /// <summary>
 /// The points of a sweep (each the <c>selection.json</c> of <c>decode --select --select-only</c> on a one-point grid) in one
-/// table: every candidate with its validation scores, the best per route written as a selection.json that
-/// <c>decode --selection</c> takes, <c>sweep.csv</c>, <c>sweep.md</c> and <c>sweep.png</c> (the best validation objective
-/// of each point). All scores are on the validation split of the training trials; no test stimulus is involved.
+/// table: every candidate with its validation scores, the best per route by <c>decode --select</c>'s own rule
+/// (<see cref="RouteSelection.Best{T}"/>: the fidelity floor, then the category agreement) written as a selection.json that
+/// <c>decode --selection</c> takes, <c>sweep.csv</c>, <c>sweep.md</c> and <c>sweep.png</c> (the best category agreement
+/// among each point's candidates that keep the floor). All scores are on the validation split of the training trials; no
+/// test stimulus is involved.
 /// </summary>
 public static class SweepTable
 {
@@ -47,7 +53,7 @@ public static class SweepTable
                     rows.Add(new SweepRow(point, file.Route, TargetName(candidate.GetProperty("target")), candidate.GetProperty("strength").GetDouble(),
                         candidate.GetProperty("guidance").GetDouble(), candidate.GetProperty("blend").GetDouble(), score.GetProperty("pix_corr").GetDouble(),
                         score.GetProperty("ssim").GetDouble(), score.GetProperty("pixel_identification").GetDouble(),
-                        score.GetProperty("category_consistency").GetDouble(), score.GetProperty("objective").GetDouble()));
+                        score.GetProperty("category_agreement").GetDouble(), candidate.GetProperty("keeps_fidelity").GetBoolean()));
                 }
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
@@ -63,7 +69,7 @@ public static class SweepTable
                 Check.That(file.Seed == first.File.Seed && file.Sampler == first.File.Sampler && file.ImageSize == first.File.ImageSize
                            && file.Inputs.Count == first.File.Inputs.Count && file.Inputs.All(i => first.File.Inputs.GetValueOrDefault(i.Key) == i.Value),
                     "points", folder, $"was scored with another seed, sampler, image size or inputs than {first.Folder}: one sweep compares settings on one validation split");
-            var top = rows.Where(r => r.Route == route.Key).OrderByDescending(r => r.Objective).First();
+            var top = RouteSelection.Best(rows.Where(r => r.Route == route.Key).ToList(), r => (r.KeepsFidelity, r.Score));
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,
@@ -72,7 +78,8 @@ public static class SweepTable
                 Blend = top.Blend,
                 Result = JsonSerializer.SerializeToElement(new
                 {
-                    Rule = "the sweep's candidate with the highest validation objective (mean of PixCorr, SSIM, pixel 2-way identification and category consistency)",
+                    Rule = "decode --select's rule over every point's candidates: those keeping their point's fidelity floor, then the highest "
+                        + "category agreement, ties to the higher PixCorr + SSIM (none keeping it: the highest PixCorr + SSIM)",
                     Chosen = top,
                     Points = route.Select(r => Path.GetFullPath(r.Folder)).ToList(),
                 }, RunManifest.JsonOptions),
@@ -93,26 +100,28 @@ public static class SweepTable
         ArgumentNullException.ThrowIfNull(best);
         Directory.CreateDirectory(folder);
         static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        var csv = new StringBuilder("point,route,target,strength,guidance,blend,pixcorr,ssim,pixel_2way,category_consistency,objective\n");
+        var csv = new StringBuilder("point,route,target,strength,guidance,blend,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity\n");
         foreach (var r in rows)
-            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryConsistency), F(r.Objective)));
+            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryAgreement),
+                r.KeepsFidelity ? "true" : "false"));
         AtomicFile.WriteAllText(Path.Combine(folder, CsvFile), csv.ToString());
 
-        var md = new StringBuilder("# Sweep on the validation split\n\nEvery candidate, best first. Scores on the validation split of the training trials (no test stimulus); "
-            + "the objective is the mean of PixCorr, SSIM, pixel 2-way identification and category consistency.\n\n"
-            + "| route | target | strength | guidance | blend | PixCorr | SSIM | 2-way pixels | category consistency | objective |\n|---|---|---|---|---|---|---|---|---|---|\n");
-        foreach (var r in rows.OrderByDescending(r => r.Objective))
+        var md = new StringBuilder("# Sweep on the validation split\n\nEvery candidate: those keeping their point's fidelity floor first, then by category agreement. "
+            + "Scores on the validation split of the training trials (no test stimulus); category agreement is the share of each decoded image's 10 nearest "
+            + "training images (pixel correlation) in its stimulus's category.\n\n"
+            + "| route | target | strength | guidance | blend | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        foreach (var r in rows.OrderByDescending(r => r.KeepsFidelity).ThenByDescending(r => r.CategoryAgreement).ThenByDescending(r => r.PixCorr + r.Ssim))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryConsistency:F3} | **{r.Objective:F3}** |"));
+                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
         md.AppendLine();
         foreach (var (route, file) in best.OrderBy(b => b.Key))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}" : "")} ({BestFile(route)}; decode --selection takes it)."));
         AtomicFile.WriteAllText(Path.Combine(folder, MarkdownFile), md.ToString());
 
-        var points = rows.GroupBy(r => r.Point).Select(g => (Point: g.Key, Best: g.Max(r => r.Objective))).ToList();
+        var points = rows.GroupBy(r => r.Point).Select(g => (Point: g.Key, Best: g.Where(r => r.KeepsFidelity).Select(r => r.CategoryAgreement).DefaultIfEmpty(0).Max())).ToList();
         BarPlot.Save(Path.Combine(folder, PlotFile), points.Select(p => p.Point).ToList(), points.Select(p => p.Best).ToList(),
-            new PlotLabels("Sweep: best validation objective per point", "point (route, strength, guidance)", "validation objective"));
+            new PlotLabels("Sweep: best validation category agreement per point (candidates keeping the floor; 0: none)", "point (route, strength, guidance)", "category agreement"));
         foreach (var (route, file) in best) file.Write(Path.Combine(folder, BestFile(route)));
     }
 }

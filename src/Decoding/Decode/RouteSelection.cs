@@ -19,27 +19,33 @@ public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyLis
 /// <summary>
 /// How a candidate did on the validation items, measured without the evaluation's scoring classifier (a decoder chosen
 /// by the metric it is scored with would inflate it): pixel correlation, SSIM and 2-way identification in pixels against
-/// the validation stimuli, and category consistency: the share of decoded images in which the latent diffusion model
-/// itself, as a diffusion classifier (<see cref="DiffusionCategoryJudge"/>), finds the item's category. Consistency is
-/// measured only for candidates that keep the low-level fidelity (null otherwise).
+/// the validation stimuli, and category agreement: how far the decoded images look like the training images of their
+/// stimuli's categories (<see cref="NearestNeighbourCategoryJudge"/>: the mean share of each image's 10 nearest training
+/// images, by pixel correlation, in the item's category).
 /// </summary>
-public sealed record ValidationScore(double PixCorr, double Ssim, double PixelIdentification, double? CategoryConsistency);
+public sealed record ValidationScore(double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement);
+
+/// <summary>The validation PixCorr and SSIM a candidate must keep.</summary>
+/// <param name="Source">Where the numbers come from: the low-level route's own validation scores, or the values the
+/// user asked for (<c>--select-min-pixcorr</c>, <c>--select-min-ssim</c>).</param>
+public sealed record FidelityFloor(double PixCorr, double Ssim, string Source);
 
 /// <summary>One candidate setting and its validation score.</summary>
-/// <param name="KeepsFidelity">Its validation PixCorr and SSIM are at least the low-level reconstruction's.</param>
+/// <param name="KeepsFidelity">Its validation PixCorr and SSIM are at least the fidelity floor's (<see cref="FidelityFloor"/>).</param>
 public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score, bool KeepsFidelity);
 
 /// <summary>The choice and everything it was chosen from (recorded in run.json).</summary>
 /// <param name="TargetAccuracy">Validation category accuracy of the semantic maps.</param>
-/// <param name="LowLevel">The low-level route's own validation score (img2img only): the fidelity a candidate must keep.</param>
+/// <param name="LowLevel">The low-level route's own validation score (img2img only).</param>
 /// <param name="LowLevelLambda">The ridge penalty of the low-level map the candidates started from (img2img only). It is
 /// chosen for the single-trial validation items; the test decode refits the map with the penalty corrected for its
 /// samples' repeats (the decode's method description gives that one), so the two can differ.</param>
 /// <param name="ValidationStimulusIds">The training stimuli held out as the validation split (<see cref="ValidationSplit"/>),
 /// so a reader can check that none of them is a test stimulus and rebuild the split without re-deriving the seeded draw.</param>
+/// <param name="Floor">The fidelity a candidate had to keep (img2img only).</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
     IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
-    double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null);
+    double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null, FidelityFloor? Floor = null);
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
@@ -47,25 +53,33 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
 /// each (strength, guidance) is decoded once (K = 1) with the category target, and every blend with the low-level
 /// reconstruction is scored (<see cref="ValidationScore"/>). The rule:
 /// <list type="number">
-/// <item>keep the low-level fidelity: img2img candidates whose validation PixCorr and SSIM are below the low-level
-/// route's own are out (the semantic route has no low-level image and keeps every candidate);</item>
-/// <item>among the rest, the highest category consistency as the generator judges it; ties go to the higher
-/// PixCorr + SSIM;</item>
+/// <item>keep the fidelity floor (<see cref="FidelityFloor"/>): img2img candidates whose validation PixCorr or SSIM is
+/// below it are out. The floor is the low-level route's own validation PixCorr and SSIM unless the user names the
+/// fidelity they need (a lab that wants the category first and accepts some blur asks for less); the semantic route has
+/// no low-level image and keeps every candidate;</item>
+/// <item>among the rest, the highest category agreement (<see cref="NearestNeighbourCategoryJudge"/>); ties go to the
+/// higher PixCorr + SSIM;</item>
 /// <item>the context and contrastive targets are decoded at the chosen (strength, guidance) and win if they rank higher
 /// by the same rule.</item>
 /// </list>
-/// If no candidate keeps the fidelity, the one closest to it (highest PixCorr + SSIM) is chosen, and the rule says so.
+/// If no candidate keeps the floor, the one closest to it (highest PixCorr + SSIM) is chosen, and the rule says so.
 /// </summary>
 public static class RouteSelection
 {
     /// <param name="decodeSteps">The step count the chosen setting will decode the test items with (null: the validation
     /// decodes' own, <paramref name="settings"/>' Sampling.Steps); a strength must run a step at both.</param>
+    /// <param name="minPixCorr">The validation PixCorr a candidate must keep (img2img only); null: the low-level route's.</param>
+    /// <param name="minSsim">The validation SSIM a candidate must keep (img2img only); null: the low-level route's.</param>
     public static SelectionResult Select(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames,
-        SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null, int? decodeSteps = null)
+        SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null, int? decodeSteps = null,
+        double? minPixCorr = null, double? minSsim = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var spec = RouteCatalog.Spec(settings.Route);
         Check.That(spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", spec.Name, "chooses settings of the img2img and semantic routes only");
+        Check.That(spec.Name == Img2ImgRoute.Name || (minPixCorr is null && minSsim is null),
+            minPixCorr is not null ? "select_min_pixcorr" : "select_min_ssim", minPixCorr ?? minSsim,
+            $"sets the fidelity img2img candidates keep; the {spec.Name} route has no low-level image to keep");
         var ldm = models.Ldm ?? throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
         // A strength that runs no denoising step at the validation decodes' step count, or at the test decode's, is
         // skipped (and named in the rule).
@@ -93,16 +107,25 @@ public static class RouteSelection
                 ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
             var lowLevel = spec.Name == Img2ImgRoute.Name ? LowLevelRoute.Fit(fit, ldm.Sampler.FirstStage, settings.Seed) : null;
-            var judge = new DiffusionCategoryJudge(ldm, fit.Categories.Distinct().Order().ToArray(), categoryNames, RouteImages.SubSeed(settings.Seed, "diffusion-judge"));
+            using var judge = new NearestNeighbourCategoryJudge(fit);
 
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
             using var low = lowLevel?.Decode(DecodeBatch.For(lowLevel, validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);   // (N, 1, C, S, S)
-            ValidationScore? floor = null;
+            ValidationScore? lowScore = null;
+            FidelityFloor? floor = null;
             if (low is not null)
             {
                 using var lowImages = low.select(1, 0);
-                floor = PixelScore(lowImages, stimuli);
+                lowScore = Score(lowImages, stimuli, judge, validation.Categories);
+                floor = new FidelityFloor(minPixCorr ?? lowScore.PixCorr, minSsim ?? lowScore.Ssim,
+                    (minPixCorr, minSsim) switch
+                    {
+                        (null, null) => "the low-level route's validation PixCorr and SSIM",
+                        (not null, not null) => "asked for (--select-min-pixcorr, --select-min-ssim)",
+                        (not null, null) => "PixCorr asked for (--select-min-pixcorr), SSIM the low-level route's",
+                        _ => "SSIM asked for (--select-min-ssim), PixCorr the low-level route's",
+                    });
             }
             var candidates = new List<SelectionCandidate>();
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
@@ -119,9 +142,8 @@ public static class RouteSelection
                 foreach (double blend in blends)
                 {
                     using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : decoded.Times(1 - blend).Plus(low.Times(blend)).select(1, 0);
-                    var pixels = PixelScore(images, stimuli);
-                    bool keeps = floor is null || (pixels.PixCorr >= floor.PixCorr && pixels.Ssim >= floor.Ssim);
-                    var score = keeps ? pixels with { CategoryConsistency = Consistency(judge, images, validation.Categories) } : pixels;
+                    var score = Score(images, stimuli, judge, validation.Categories);
+                    bool keeps = floor is null || (score.PixCorr >= floor.PixCorr && score.Ssim >= floor.Ssim);
                     scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps));
                 }
                 progress?.Report(new ProgressUpdate(++done / (double)total, $"validation {done}/{total}"));
@@ -140,15 +162,15 @@ public static class RouteSelection
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
                 Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend } : settings.Img2Img,
             };
+            const string agreement = "the highest category agreement (share of each image's 10 nearest fit images by pixel correlation in its category), ties to the higher PixCorr + SSIM";
             string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
                 + (floor is null
-                    ? "The highest category consistency (the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM"
-                    : "Candidates keeping the low-level reconstruction's validation PixCorr and SSIM, then the highest category consistency "
-                      + "(the LDM as a diffusion classifier), ties to the higher PixCorr + SSIM")
+                    ? char.ToUpperInvariant(agreement[0]) + agreement[1..]
+                    : string.Create(CultureInfo.InvariantCulture, $"Candidates keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then {agreement}"))
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
                 + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
-                + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the low-level fidelity: the one closest to it (highest PixCorr + SSIM) was chosen");
-            return new SelectionResult(chosen, accuracy, candidates, floor, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids);
+                + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the fidelity floor: the one closest to it (highest PixCorr + SSIM) was chosen");
+            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor);
         }
         finally
         {
@@ -157,14 +179,19 @@ public static class RouteSelection
         }
     }
 
-    /// <summary>The rule's choice: among candidates keeping the fidelity, the highest consistency, ties to the higher
-    /// PixCorr + SSIM; if none keeps it, the highest PixCorr + SSIM.</summary>
-    public static SelectionCandidate Best(IReadOnlyList<SelectionCandidate> candidates)
+    /// <summary>The rule's choice: among candidates keeping the fidelity floor, the highest category agreement, ties to
+    /// the higher PixCorr + SSIM; if none keeps it, the highest PixCorr + SSIM.</summary>
+    public static SelectionCandidate Best(IReadOnlyList<SelectionCandidate> candidates) => Best(candidates, c => (c.KeepsFidelity, c.Score));
+
+    /// <summary>The same rule over anything that carries a candidate's floor verdict and scores (a sweep's rows).</summary>
+    public static T Best<T>(IReadOnlyList<T> candidates, Func<T, (bool KeepsFidelity, ValidationScore Score)> of)
     {
-        var keeping = candidates.Where(c => c.KeepsFidelity).ToList();
+        ArgumentNullException.ThrowIfNull(candidates);
+        Check.That(candidates.Count > 0, "select", null, "has no candidate to choose from");
+        var keeping = candidates.Where(c => of(c).KeepsFidelity).ToList();
         return keeping.Count > 0
-            ? keeping.OrderByDescending(c => c.Score.CategoryConsistency).ThenByDescending(c => c.Score.PixCorr + c.Score.Ssim).First()
-            : candidates.OrderByDescending(c => c.Score.PixCorr + c.Score.Ssim).First();
+            ? keeping.OrderByDescending(c => of(c).Score.CategoryAgreement).ThenByDescending(c => of(c).Score.PixCorr + of(c).Score.Ssim).First()
+            : candidates.OrderByDescending(c => of(c).Score.PixCorr + of(c).Score.Ssim).First();
     }
 
     private static Tensor DecodeAll(IDecodingRoute route, StimulusPairs items, string[] ids, long seed)
@@ -186,23 +213,24 @@ public static class RouteSelection
         }
     }
 
-    /// <summary>The pixel part of the validation score of images (N, C, S, S) in [0, 1] against their stimuli.</summary>
-    public static ValidationScore PixelScore(Tensor images, IReadOnlyList<ImageTensor> stimuli)
+    /// <summary>The validation score of images (N, C, S, S) in [0, 1] against their stimuli and the stimuli's categories.</summary>
+    public static ValidationScore Score(Tensor images, IReadOnlyList<ImageTensor> stimuli, NearestNeighbourCategoryJudge judge, IReadOnlyList<int> categories)
+    {
+        ArgumentNullException.ThrowIfNull(judge);
+        var (pixCorr, ssim, identification) = PixelScore(images, stimuli);
+        return new ValidationScore(pixCorr, ssim, identification, judge.Agreement(images, categories));
+    }
+
+    /// <summary>PixCorr, SSIM and pixel 2-way identification of images (N, C, S, S) in [0, 1] against their stimuli, as
+    /// decoded.h5 will hold them (8-bit).</summary>
+    public static (double PixCorr, double Ssim, double Identification) PixelScore(Tensor images, IReadOnlyList<ImageTensor> stimuli)
     {
         using var bytes = images.Clamped(0, 1).Times(255).round().to(ScalarType.Byte);
         var decoded = RouteImages.ToImageTensors(bytes);
         double pixCorr = Enumerable.Range(0, decoded.Count).Average(i => SafeCorrelation(decoded[i], stimuli[i]));
         double ssim = Ssim.Compute(decoded, stimuli).Mean;
         double identification = TwoWayIdentification.ComputeWithSimilarity(decoded.Count, (i, j) => SafeCorrelation(decoded[i], stimuli[j])).Mean;
-        return new ValidationScore(pixCorr, ssim, identification, null);
-    }
-
-    /// <summary>The share of images (N, C, S, S) in [0, 1] in which the judge finds the item's category.</summary>
-    public static double Consistency(DiffusionCategoryJudge judge, Tensor images, IReadOnlyList<int> categories)
-    {
-        using var quantised = images.Clamped(0, 1).Times(255).round().DividedBy(255);   // what decoded.h5 will hold
-        var judged = judge.Categories(quantised);
-        return Enumerable.Range(0, judged.Length).Count(i => judged[i] == categories[i]) / (double)judged.Length;
+        return (pixCorr, ssim, identification);
     }
 
     private static double SafeCorrelation(ImageTensor a, ImageTensor b)

@@ -118,6 +118,10 @@ public class DemoCommandTests
         string godImg2Img = small.Single(s => s.Name == "decode-img2img").CommandLine;
         Assert.Contains("--select-strengths 0.1 0.35 0.5", godImg2Img);
         Assert.DoesNotContain("0.65", godImg2Img);
+        // The GOD-like designs ask the img2img choice for the targets' fidelity; the real-like design keeps the low-level route's.
+        Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", godImg2Img);
+        Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
+        Assert.DoesNotContain("--select-min", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);

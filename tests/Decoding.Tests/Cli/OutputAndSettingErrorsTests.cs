@@ -67,6 +67,14 @@ public class OutputAndSettingErrorsTests
         (exit, _, err) = CliTestHarness.Run("decode", "--model", folder.Path, "--data", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5"),
             "--split", "validation", "--out", folder.Sub("d"));
         AssertOneLine(exit, err, "error: --split 'validation': is unknown; choose test, test-imagery or train");
+        // The selection's fidelity floor: only with --select, only for img2img, a correlation's range.
+        string[] decode = ["decode", "--ldm", folder.Path, "--data", Fixture("canonical.h5"), "--stimuli", Fixture("canonical.h5"), "--out", folder.Sub("d")];
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "semantic", "--select", "--select-min-ssim", "0.5"]);
+        AssertOneLine(exit, err, "error: --select-min-ssim 0.5: sets the fidelity img2img candidates keep; the semantic route has no low-level image to keep");
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "img2img", "--select-min-pixcorr", "0.8"]);
+        AssertOneLine(exit, err, "error: --select-min-pixcorr 0.8: is a floor of --select; add --select");
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "img2img", "--select", "--select-min-pixcorr", "1.5"]);
+        AssertOneLine(exit, err, "error: --select-min-pixcorr 1.5: must be between -1 and 1");
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
     }
 

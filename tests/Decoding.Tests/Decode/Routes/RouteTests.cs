@@ -147,6 +147,39 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void SelectionKeepsTheFidelityTheUserAsksForAndThenTheBestCategoryAgreement()
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 };
+        var grid = new SelectionGrid([0.5], [1.0, 4.0], [0.0, 0.5]);
+        // A floor every candidate keeps: the highest category agreement wins outright.
+        var open = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid, validationStimuli: 8, minPixCorr: -1, minSsim: -1);
+        Assert.Equal((-1.0, -1.0), (open.Floor!.PixCorr, open.Floor.Ssim));
+        Assert.Contains("asked for", open.Floor.Source);
+        Assert.Contains("PixCorr >= -1.000 and SSIM >= -1.000", open.Rule);
+        Assert.All(open.Candidates, c => Assert.True(c.KeepsFidelity));
+        double top = open.Candidates.Max(c => c.Score.CategoryAgreement);
+        var chosen = open.Candidates.Single(c => (c.Target, c.Strength, c.Guidance, c.Blend)
+            == (open.Chosen.SemanticTarget, open.Chosen.Img2Img.Strength, open.Chosen.Sampling.GuidanceScale, open.Chosen.Img2Img.Blend));
+        Assert.Equal(top, chosen.Score.CategoryAgreement);
+        // A floor no candidate keeps (PixCorr 1): the closest to it is chosen and the rule says so.
+        var closed = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid, validationStimuli: 8, minPixCorr: 1);
+        Assert.Equal(closed.LowLevel!.Ssim, closed.Floor!.Ssim);
+        Assert.Contains("PixCorr asked for", closed.Floor.Source);
+        Assert.All(closed.Candidates, c => Assert.False(c.KeepsFidelity));
+        Assert.Contains("No candidate kept the fidelity floor", closed.Rule);
+        var closest = closed.Candidates.OrderByDescending(c => c.Score.PixCorr + c.Score.Ssim).First();
+        Assert.Equal((closest.Strength, closest.Guidance, closest.Blend), (closed.Chosen.Img2Img.Strength, closed.Chosen.Sampling.GuidanceScale, closed.Chosen.Img2Img.Blend));
+        // The semantic route has no low-level image: a floor is refused by name before anything is fitted.
+        var semantic = Assert.Throws<InvalidSettingException>(() => RouteSelection.Select(settings with { Route = SemanticRoute.Name }, new RouteModels(Ldm()), train,
+            data.Stimuli.CategoryNames, grid, validationStimuli: 8, minSsim: 0.5));
+        Assert.Contains("select_min_ssim", semantic.Message);
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+
+    [Fact]
     public void SelectionUsesOnlyTrainingStimuliAndPicksTheBestValidationScore()
     {
         var data = RouteTestData.Instance;
@@ -184,17 +217,17 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         var contextRows = result.Candidates.Where(c => c.Target != SemanticTarget.Category).ToList();
         Assert.Equal(4, contextRows.Count);
         Assert.All(contextRows, c => Assert.Equal((categoryBest.Strength, categoryBest.Guidance), (c.Strength, c.Guidance)));
-        // The fidelity floor is the low-level reconstruction's own validation score; only candidates keeping it are judged.
-        var floor = result.LowLevel!;
+        // The fidelity floor is the low-level reconstruction's own validation score; every candidate's category agreement is measured.
+        var floor = result.Floor!;
+        Assert.Equal((result.LowLevel!.PixCorr, result.LowLevel.Ssim), (floor.PixCorr, floor.Ssim));
         Assert.All(result.Candidates, c =>
         {
             Assert.Equal(c.Score.PixCorr >= floor.PixCorr && c.Score.Ssim >= floor.Ssim, c.KeepsFidelity);
-            Assert.Equal(c.KeepsFidelity, c.Score.CategoryConsistency is not null);
-            if (c.Score.CategoryConsistency is { } consistency) Assert.InRange(consistency, 0, 1);
+            Assert.InRange(c.Score.CategoryAgreement, 0, 1);
         });
         var keeping = result.Candidates.Where(c => c.KeepsFidelity).ToList();
         var best = keeping.Count > 0
-            ? keeping.OrderByDescending(c => c.Score.CategoryConsistency).ThenByDescending(c => c.Score.PixCorr + c.Score.Ssim).First()
+            ? keeping.OrderByDescending(c => c.Score.CategoryAgreement).ThenByDescending(c => c.Score.PixCorr + c.Score.Ssim).First()
             : result.Candidates.OrderByDescending(c => c.Score.PixCorr + c.Score.Ssim).First();
         Assert.Equal((best.Target, best.Strength, best.Guidance, best.Blend),
             (result.Chosen.SemanticTarget, result.Chosen.Img2Img.Strength, result.Chosen.Sampling.GuidanceScale, result.Chosen.Img2Img.Blend));

@@ -1,0 +1,45 @@
+using Decoding.Cluster;
+using Decoding.Decode;
+using Decoding.Decode.Routes;
+
+namespace Decoding.Tests.Cluster;
+
+/// <summary>The sweep's table from two points' selection.json files, as <c>decode --select --select-only</c> writes them.</summary>
+public sealed class SweepTableTests
+{
+    private static SelectionCandidate Candidate(double strength, double blend, double pixCorr, double ssim, double agreement, bool keeps) =>
+        new(SemanticTarget.Category, strength, 8, blend, new ValidationScore(pixCorr, ssim, 0.9, agreement), keeps);
+
+    private static void Point(string folder, params SelectionCandidate[] candidates)
+    {
+        Directory.CreateDirectory(folder);
+        var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Seed = 7 };
+        var result = new SelectionResult(settings, new Dictionary<string, double>(), candidates, new ValidationScore(0.8, 0.4, 0.9, 0.5), 8, 40, "rule",
+            Floor: new FidelityFloor(0.8, 0.4, "asked for"));
+        SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(Path.Combine(folder, SelectionFile.FileName));
+    }
+
+    [Fact]
+    public void The_best_setting_follows_the_selections_rule_across_points()
+    {
+        using var folder = new TempFolder();
+        // Point A's best agreement (0.9) does not keep the floor; point B's 0.7 does and beats A's kept 0.6. The tie at
+        // 0.7 in B goes to the higher PixCorr + SSIM (blend 0.5).
+        Point(folder.Sub("a"), Candidate(0.35, 0, 0.70, 0.35, 0.9, false), Candidate(0.35, 0.5, 0.85, 0.45, 0.6, true));
+        Point(folder.Sub("b"), Candidate(0.5, 0, 0.81, 0.41, 0.7, true), Candidate(0.5, 0.5, 0.84, 0.44, 0.7, true));
+        var (rows, best) = SweepTable.Read([folder.Sub("a"), folder.Sub("b")]);
+        Assert.Equal(4, rows.Count);
+        Assert.Equal([false, true, true, true], rows.Select(r => r.KeepsFidelity));
+        Assert.Equal([0.9, 0.6, 0.7, 0.7], rows.Select(r => r.CategoryAgreement));
+        var chosen = best[Img2ImgRoute.Name];
+        Assert.Equal((0.5, 0.5, 8.0, "category"), (chosen.Strength, chosen.Blend, chosen.Guidance, chosen.SemanticTarget));
+
+        SweepTable.Write(folder.Sub("table"), rows, best);
+        var csv = File.ReadAllLines(Path.Combine(folder.Sub("table"), SweepTable.CsvFile));
+        Assert.Equal("point,route,target,strength,guidance,blend,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity", csv[0]);
+        Assert.Equal("a,img2img,category,0.35,8,0,0.7,0.35,0.9,0.9,false", csv[1]);
+        // decode --selection takes the best file.
+        var file = SelectionFile.Read(Path.Combine(folder.Sub("table"), SweepTable.BestFile(Img2ImgRoute.Name)), "selection");
+        Assert.Equal((0.5, 0.5), (file.Strength, file.Blend));
+    }
+}

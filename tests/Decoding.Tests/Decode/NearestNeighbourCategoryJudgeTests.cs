@@ -1,0 +1,78 @@
+using Decoding.Decode;
+using Fmri.Data;
+using static TorchSharp.torch;
+
+namespace Decoding.Tests.Decode;
+
+/// <summary>
+/// The selection's category judge on images whose neighbour ranks follow by hand: two orthogonal 4x4 patterns A (left
+/// half bright) and B (top half bright), six training stimuli of each, each a copy with one pixel changed a little. An
+/// image equal to A correlates about 1 with the six A copies and 0 with the six B copies (A and B are orthogonal
+/// after centring), so its 10 nearest training images are the 6 A copies and 4 B copies: agreement 6/10 if the item's
+/// category is A's, 4/10 if it is B's.
+/// </summary>
+public sealed class NearestNeighbourCategoryJudgeTests
+{
+    private static float[] Pattern(bool leftHalf) =>
+        Enumerable.Range(0, 16).Select(p => (leftHalf ? p % 4 < 2 : p / 4 < 2) ? 0.9f : 0.1f).ToArray();
+
+    /// <summary>Six copies of A (category 3) and six of B (category 5), pixel k of copy k raised by 0.05; each stimulus
+    /// shown <paramref name="trials"/> times.</summary>
+    private static StimulusPairs Training(int trials)
+    {
+        var images = new List<float>();
+        var ids = new List<StimulusId>();
+        var categories = new List<int>();
+        for (int s = 0; s < 12; s++)
+        {
+            var pixels = Pattern(leftHalf: s < 6);
+            pixels[s] += 0.05f;
+            for (int t = 0; t < trials; t++)
+            {
+                images.AddRange(pixels);
+                ids.Add(new StimulusId($"stim-{s}"));
+                categories.Add(s < 6 ? 3 : 5);
+            }
+        }
+        int n = ids.Count;
+        return new StimulusPairs(new float[n], 1, tensor(images.ToArray(), new long[] { n, 1, 4, 4 }), [.. ids], [.. categories], [.. Enumerable.Range(0, n)]);
+    }
+
+    [Fact]
+    public void Agreement_is_the_share_of_the_ten_nearest_training_images_in_the_items_category()
+    {
+        using var judge = new NearestNeighbourCategoryJudge(Training(trials: 1));
+        using var a = tensor(Pattern(leftHalf: true), new long[] { 1, 1, 4, 4 });
+        using var b = tensor(Pattern(leftHalf: false), new long[] { 1, 1, 4, 4 });
+        Assert.Equal(0.6, judge.Agreement(a, [3]), 12);
+        Assert.Equal(0.4, judge.Agreement(a, [5]), 12);
+        Assert.Equal(0.6, judge.Agreement(b, [5]), 12);
+        // The mean over items: (0.6 + 0.4) / 2.
+        using var both = cat(new[] { a, b }, 0);
+        Assert.Equal(0.5, judge.Agreement(both, [3, 3]), 12);
+        // Correlation ignores brightness and contrast: a dimmer, flatter A is still A.
+        using var dim = a * 0.5 + 0.2;
+        Assert.Equal(0.6, judge.Agreement(dim, [3]), 12);
+    }
+
+    [Fact]
+    public void A_stimulus_shown_in_several_trials_counts_once()
+    {
+        // With every stimulus repeated three times, counting trials would fill the 10 nearest with A copies (share 1).
+        using var judge = new NearestNeighbourCategoryJudge(Training(trials: 3));
+        using var a = tensor(Pattern(leftHalf: true), new long[] { 1, 1, 4, 4 });
+        Assert.Equal(0.6, judge.Agreement(a, [3]), 12);
+    }
+
+    [Fact]
+    public void Too_few_training_stimuli_and_mismatched_categories_are_refused()
+    {
+        var few = Training(trials: 1);
+        var ten = few with { Images = few.Images.narrow(0, 0, 10), StimulusIds = few.StimulusIds[..10], Categories = few.Categories[..10], SampleIndices = few.SampleIndices[..10] };
+        var e = Assert.Throws<InvalidSettingException>(() => new NearestNeighbourCategoryJudge(ten));
+        Assert.Contains("leaves 10 training stimuli", e.Message);
+        using var judge = new NearestNeighbourCategoryJudge(few);
+        using var a = tensor(Pattern(leftHalf: true), new long[] { 1, 1, 4, 4 });
+        Assert.Throws<ArgumentException>(() => judge.Agreement(a, [3, 5]));
+    }
+}
