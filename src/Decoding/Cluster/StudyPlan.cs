@@ -177,8 +177,11 @@ public static class StudyPlan
         /// <summary>The grid options of --select; each takes several values.</summary>
         private static readonly string[] GridOptions = ["--select-strengths", "--select-guidances", "--select-blends"];
 
+        /// <summary>The fidelity floor of --select (one value each).</summary>
+        private static readonly string[] FloorOptions = ["--select-min-pixcorr", "--select-min-ssim"];
+
         /// <summary>
-        /// The arguments with --out replaced, --control-out dropped or replaced, --select dropped, and extra ones added.
+        /// The arguments with --out replaced, --control-out dropped or replaced, --select (and its floor) dropped, and extra ones added.
         /// A grid option in <paramref name="extra"/> replaces the demo's (a repeated flag would add its values to them).
         /// </summary>
         private List<string> With(string output, string? controlOutput, bool select, IReadOnlyList<string> extra)
@@ -192,6 +195,7 @@ public static class StudyPlan
                     case "--out": result.AddRange(["--out", output]); i++; break;
                     case "--control-out": if (controlOutput is not null) result.AddRange(["--control-out", controlOutput]); i++; break;
                     case "--select": if (select) result.Add("--select"); break;
+                    case var floor when !select && FloorOptions.Contains(floor): i++; break;   // a floor of --select goes with it
                     case var grid when replaced.Contains(grid):
                         while (i + 1 < Arguments.Count && !Arguments[i + 1].StartsWith("--", StringComparison.Ordinal)) i++;
                         break;

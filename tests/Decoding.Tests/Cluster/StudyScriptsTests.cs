@@ -42,10 +42,14 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
             var args = task.Commands.Single();
             Assert.Contains("--shard", args);
             Assert.DoesNotContain("--select", args);
+            Assert.DoesNotContain(args, a => a.StartsWith("--select-min", StringComparison.Ordinal));   // the floor goes with --select
             if (args[args.ToList().IndexOf("--route") + 1] is "img2img" or "semantic") Assert.Contains("--selection", args);
             Assert.Equal("2", args[args.ToList().IndexOf("--threads") + 1]);
         }
         Assert.All(step["select"].Tasks, t => Assert.Contains("--select-only", t.Commands.Single()));
+        // The img2img choice keeps the design's fidelity floor, in the selection and in every sweep point.
+        foreach (var task in step["select"].Tasks.Concat(step["sweep"].Tasks).Select(t => t.Commands.Single()).Where(a => a[a.ToList().IndexOf("--route") + 1] == "img2img"))
+            Assert.Equal("0.8", task[task.ToList().IndexOf("--select-min-pixcorr") + 1]);
         // Merge names all 4 shards of each decode; evaluate waits for it.
         Assert.All(step["merge"].Tasks.SelectMany(t => t.Commands), c => Assert.Equal(4, c.Count(w => w.Contains("/shards/shard-", StringComparison.Ordinal))));
         Assert.Contains("merge", step["evaluate"].DependsOn);
