@@ -122,9 +122,9 @@ public static class RouteSelection
                     (minPixCorr, minSsim) switch
                     {
                         (null, null) => "the low-level route's validation PixCorr and SSIM",
-                        (not null, not null) => "asked for (--select-min-pixcorr, --select-min-ssim)",
-                        (not null, null) => "PixCorr asked for (--select-min-pixcorr), SSIM the low-level route's",
-                        _ => "SSIM asked for (--select-min-ssim), PixCorr the low-level route's",
+                        (not null, not null) => "asked for with --select-min-pixcorr and --select-min-ssim",
+                        (not null, null) => "PixCorr asked for with --select-min-pixcorr, SSIM the low-level route's",
+                        _ => "SSIM asked for with --select-min-ssim, PixCorr the low-level route's",
                     });
             }
             var candidates = new List<SelectionCandidate>();
