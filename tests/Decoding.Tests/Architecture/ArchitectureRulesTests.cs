@@ -35,6 +35,20 @@ public class ArchitectureRulesTests
     }
 
     [Fact]
+    public void Convolutions_in_trained_models_go_through_the_channel_padding()
+    {
+        // oneDNN's backward pass is safe on a host with the defect only when a convolution into fewer than 16 output
+        // channels runs padded (Fmri.Core.Torch.OneDnnChannelPadding): the models call OneDnnChannelPadding.Conv2d,
+        // never a Conv2d field's forward directly.
+        var direct = new Regex(@"\b(?!conv_norm)conv\w*\.forward\(|\b\w+_conv\.forward\(");
+        Assert.Matches(direct, "h = conv_out.forward(x);");
+        Assert.Matches(direct, "z = post_quant_conv.forward(x);");
+        Assert.DoesNotMatch(direct, "conv_norm_out.forward(h)");
+        var offenders = Offenders(direct, path => !path.Contains("/src/Fmri/Core/Torch/"));
+        Assert.True(offenders.Count == 0, "convolutions run without the channel padding (use OneDnnChannelPadding.Conv2d):\n" + string.Join("\n", offenders));
+    }
+
+    [Fact]
     public void Every_tensor_placement_goes_through_the_one_device_setting()
     {
         // Fmri.Core.Torch.TorchDevice is the only file that names a device: models and their tensors go to

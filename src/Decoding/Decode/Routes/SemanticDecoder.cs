@@ -116,8 +116,8 @@ public sealed class SemanticDecoder
         return classContexts.index_select(0, best);
     }
 
-    /// <summary>The stimulus-file category the map scores highest for each voxel row.</summary>
-    /// <summary>The contrastive target answers with the category whose context is nearest in direction (cosine).</summary>
+    /// <summary>The stimulus-file category the map scores highest for each voxel row; the contrastive target answers
+    /// with the category whose context is nearest in direction (cosine).</summary>
     public int[] PredictCategories(float[] voxels, int count)
     {
         if (Target != SemanticTarget.Contrastive)

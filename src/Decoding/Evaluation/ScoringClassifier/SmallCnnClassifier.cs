@@ -69,9 +69,9 @@ public sealed class SmallCnnClassifier : Module<Tensor, Tensor>, IImageClassifie
     {
         using var scope = NewDisposeScope();
         var x = images.Times(2.0).Minus(1.0);                                              // [0, 1] -> [-1, 1]
-        x = functional.max_pool2d(functional.relu(norm1.forward(conv1.forward(x))), 2);  // (B, b, S/2, S/2)
-        x = functional.max_pool2d(functional.relu(norm2.forward(conv2.forward(x))), 2);  // (B, 2b, S/4, S/4)
-        x = functional.max_pool2d(functional.relu(norm3.forward(conv3.forward(x))), 2);  // (B, 4b, S/8, S/8)
+        x = functional.max_pool2d(functional.relu(norm1.forward(OneDnnChannelPadding.Conv2d(conv1, x))), 2);  // (B, b, S/2, S/2)
+        x = functional.max_pool2d(functional.relu(norm2.forward(OneDnnChannelPadding.Conv2d(conv2, x))), 2);  // (B, 2b, S/4, S/4)
+        x = functional.max_pool2d(functional.relu(norm3.forward(OneDnnChannelPadding.Conv2d(conv3, x))), 2);  // (B, 4b, S/8, S/8)
         x = x.flatten(1);                                                                 // (B, 4b (S/8)^2)
         x = functional.relu(hidden.forward(x));                                           // (B, FeatureSize)
         return x.MoveToOuterDisposeScope();

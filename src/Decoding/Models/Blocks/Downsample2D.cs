@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Models.Blocks;
 
@@ -31,8 +32,8 @@ public sealed class Downsample2D : nn.Module
     /// <returns>(B, C, ceil(H/2), ceil(W/2)) for the UNet padding; (B, C, floor(H/2), floor(W/2)) for the autoencoder's.</returns>
     public Tensor Forward(Tensor x)
     {
-        if (!asymmetricPadding) return conv.forward(x);
+        if (!asymmetricPadding) return OneDnnChannelPadding.Conv2d(conv, x);
         using var padded = nn.functional.pad(x, (0L, 1L, 0L, 1L));
-        return conv.forward(padded);
+        return OneDnnChannelPadding.Conv2d(conv, padded);
     }
 }

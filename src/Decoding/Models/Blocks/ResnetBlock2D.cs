@@ -52,7 +52,7 @@ public sealed class ResnetBlock2D : nn.Module
     public Tensor Forward(Tensor x, Tensor? timeEmbedding = null)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.forward(silu(norm1.forward(x)));
+        var h = OneDnnChannelPadding.Conv2d(conv1, silu(norm1.forward(x)));
         if (time_emb_proj is not null)
         {
             if (timeEmbedding is null)
@@ -60,8 +60,8 @@ public sealed class ResnetBlock2D : nn.Module
             var t = time_emb_proj.forward(silu(timeEmbedding));   // (B, out)
             h = h.Plus(t.unsqueeze(-1).unsqueeze(-1));            // (B, out, 1, 1) broadcast over H, W
         }
-        h = conv2.forward(dropout.forward(silu(norm2.forward(h))));
-        var skip = conv_shortcut is null ? x : conv_shortcut.forward(x);
+        h = OneDnnChannelPadding.Conv2d(conv2, dropout.forward(silu(norm2.forward(h))));
+        var skip = conv_shortcut is null ? x : OneDnnChannelPadding.Conv2d(conv_shortcut, x);
         return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }

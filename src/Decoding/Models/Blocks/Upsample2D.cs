@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Models.Blocks;
 
@@ -28,6 +29,6 @@ public sealed class Upsample2D : nn.Module
         using var up = outputSize is null
             ? nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest)
             : nn.functional.interpolate(x, size: outputSize, mode: InterpolationMode.Nearest);
-        return conv.forward(up);
+        return OneDnnChannelPadding.Conv2d(conv, up);
     }
 }

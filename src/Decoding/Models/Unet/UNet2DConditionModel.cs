@@ -158,7 +158,7 @@ public sealed class UNet2DConditionModel : nn.Module
         if (addedTimeEmbedding is not null) emb = emb.Plus(addedTimeEmbedding);
 
         // 2. Contracting path; every intermediate output is kept as a skip connection.
-        var h = conv_in.forward(sample);
+        var h = OneDnnChannelPadding.Conv2d(conv_in, sample);
         var skips = new Stack<Tensor>();
         skips.Push(h);
         foreach (var block in down_blocks) h = block.Forward(h, emb, encoderHiddenStates, skips);
@@ -170,7 +170,7 @@ public sealed class UNet2DConditionModel : nn.Module
         foreach (var block in up_blocks) h = block.Forward(h, skips, emb, encoderHiddenStates);
 
         // 5. Output head.
-        var output = conv_out.forward(nn.functional.silu(conv_norm_out.forward(h)));
+        var output = OneDnnChannelPadding.Conv2d(conv_out, nn.functional.silu(conv_norm_out.forward(h)));
         return output.MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Models.Vae;
 
@@ -62,7 +63,7 @@ public sealed class AutoencoderKL : nn.Module
         Tensor moments;
         using (var scope = NewDisposeScope())
         {
-            moments = quant_conv.forward(encoder.Forward(images)).MoveToOuterDisposeScope(); // (B, 2*latent, h, w)
+            moments = OneDnnChannelPadding.Conv2d(quant_conv, encoder.Forward(images)).MoveToOuterDisposeScope(); // (B, 2*latent, h, w)
         }
         using (moments)
         {
@@ -79,6 +80,6 @@ public sealed class AutoencoderKL : nn.Module
             throw new ArgumentException(
                 $"AutoencoderKL.Decode: latents must be (B, {Config.LatentChannels}, h, w), got [{string.Join(", ", latents.shape)}]", nameof(latents));
         using var scope = NewDisposeScope();
-        return decoder.Forward(post_quant_conv.forward(latents)).MoveToOuterDisposeScope();
+        return decoder.Forward(OneDnnChannelPadding.Conv2d(post_quant_conv, latents)).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Fmri.Core.Torch;
 
 namespace Decoding.Models.Vae;
 
@@ -37,10 +38,10 @@ public sealed class Decoder : nn.Module
     public Tensor Forward(Tensor z)
     {
         using var scope = NewDisposeScope();
-        var h = conv_in.forward(z);
+        var h = OneDnnChannelPadding.Conv2d(conv_in, z);
         h = mid_block.Forward(h);
         foreach (var block in up_blocks) h = block.Forward(h);
-        h = conv_out.forward(nn.functional.silu(conv_norm_out.forward(h)));
+        h = OneDnnChannelPadding.Conv2d(conv_out, nn.functional.silu(conv_norm_out.forward(h)));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -65,7 +65,8 @@ public sealed record OneDnnBackwardDecision(
 /// Decides whether <see cref="TorchBackends.Backward(TorchSharp.torch.Tensor)"/> may use oneDNN on this host. In mode
 /// <c>auto</c> a short self-test (<see cref="OneDnnSelfTest"/>) runs once per host and libtorch build and its result is
 /// cached as a small JSON file (<c>$XDG_CACHE_HOME/decoding</c>, else <c>~/.cache/decoding</c>), keyed by
-/// <see cref="HostIdentity"/>; oneDNN serves backward passes only when every self-test pass was finite. <c>on</c> and
+/// <see cref="HostIdentity"/>; oneDNN serves backward passes only when every self-test pass of the convolutions as
+/// training runs them (few output channels padded to 16, <see cref="OneDnnChannelPadding"/>) was finite. <c>on</c> and
 /// <c>off</c> force the choice without a test. The mode comes from the training commands' <c>--onednn-backward</c>, whose
 /// default is the environment variable <see cref="EnvironmentVariable"/>, else <c>auto</c>.
 /// <para>
@@ -79,7 +80,7 @@ public static class OneDnnBackwardPolicy
     public const string EnvironmentVariable = "DECODING_ONEDNN_BACKWARD";
 
     /// <summary>Version of the cache files' content; a file of another version is ignored and rewritten.</summary>
-    public const int CacheVersion = 1;
+    public const int CacheVersion = 2; // 2: the self-test also counts the padded form and decides on it
 
     public static IReadOnlyDictionary<string, OneDnnBackwardMode> Modes { get; } = new Dictionary<string, OneDnnBackwardMode>
     {
@@ -160,7 +161,7 @@ public static class OneDnnBackwardPolicy
 
     private static OneDnnBackwardDecision FromResult(string mode, HostIdentity host, OneDnnSelfTestResult result, string file, bool fromCache)
     {
-        bool safe = result.NonFinite == 0 && result.Passes > 0;
+        bool safe = result.SafeAsTrained;
         string reason = string.Create(CultureInfo.InvariantCulture,
             $"{(fromCache ? "cached self-test" : "self-test")} on this host: {result.Summary()}");
         return new OneDnnBackwardDecision(mode, safe, reason, host, result, file, fromCache);

@@ -14,7 +14,9 @@ namespace Fmri.Core.Torch;
 /// a random step. Other hosts never show it. libtorch's native convolution has no such defect but makes a training step
 /// slower. So oneDNN stays on for forward passes, and whether it also serves the backward pass is
 /// <see cref="BackwardUsesOneDnn"/>: off unless <see cref="OneDnnBackwardPolicy"/> decided otherwise for this host (a
-/// self-test of the defect, cached per CPU and libtorch, or the user's explicit choice).
+/// self-test of the defect, cached per CPU and libtorch, or the user's explicit choice). The defect needs a partly
+/// filled block of 16 output channels, so when oneDNN serves backward passes the models run such convolutions with
+/// zero filters added up to the block (<see cref="OneDnnChannelPadding"/>), and the self-test decides on that form.
 /// </para>
 /// </summary>
 public static class TorchBackends

@@ -9,9 +9,16 @@ public class OneDnnBackwardPolicyTests
 
     private static readonly HostIdentity Host = HostIdentity.FromCpuinfo(Cpuinfo, "libtorch 2.10.0");
 
-    private static OneDnnSelfTestResult Result(int nonFinite) => new(
-        [new OneDnnSelfTestCount(new OneDnnSelfTestCase(16, 32, 4, 4), 1, 600, 0), new OneDnnSelfTestCount(new OneDnnSelfTestCase(16, 32, 4, 4), 2, 600, nonFinite)],
-        1.5);
+    /// <summary>A self-test result: <paramref name="nonFinite"/> non-finite passes of the padded form (as training runs
+    /// the convolution) at 2 threads, <paramref name="rawNonFinite"/> of the convolution as it is.</summary>
+    private static OneDnnSelfTestResult Result(int nonFinite, int rawNonFinite = 0)
+    {
+        var testCase = new OneDnnSelfTestCase(16, 32, 4, 4);
+        return new(
+            [new OneDnnSelfTestCount(testCase, 1, 600, 0), new OneDnnSelfTestCount(testCase, 1, 600, 0, Padded: true),
+             new OneDnnSelfTestCount(testCase, 2, 600, rawNonFinite), new OneDnnSelfTestCount(testCase, 2, 600, nonFinite, Padded: true)],
+            1.5);
+    }
 
     [Fact]
     public void The_key_follows_the_cpu_model_its_flags_and_the_libtorch_build_but_not_the_flag_order()
@@ -42,7 +49,7 @@ public class OneDnnBackwardPolicyTests
         Assert.True(second.Enabled);
         Assert.True(second.FromCache);
         Assert.Equal(1, runs);
-        Assert.Equal(1200, second.SelfTest!.Passes);
+        Assert.Equal(2400, second.SelfTest!.Passes);
         Assert.Contains("cached self-test", second.Reason);
     }
 
@@ -52,10 +59,25 @@ public class OneDnnBackwardPolicyTests
         using var folder = new TempFolder();
         var decision = OneDnnBackwardPolicy.Decide(OneDnnBackwardMode.Auto, Host, folder.Path, () => Result(1));
         Assert.False(decision.Enabled);
-        Assert.Contains("1 of 1200", decision.Reason);
+        Assert.Contains("as training runs them: 1 of 1200", decision.Reason);
         var cached = OneDnnBackwardPolicy.Decide(OneDnnBackwardMode.Auto, Host, folder.Path, () => throw new InvalidOperationException("must not run"));
         Assert.False(cached.Enabled);
         Assert.True(cached.FromCache);
+    }
+
+    /// <summary>The host has the defect (the convolution as it is gives NaN) but the padded form training runs is clean:
+    /// oneDNN serves backward passes, and the reason shows both counts.</summary>
+    [Fact]
+    public void The_decision_rests_on_the_padded_form_training_runs_and_the_reason_shows_the_raw_defect_too()
+    {
+        using var folder = new TempFolder();
+        var decision = OneDnnBackwardPolicy.Decide(OneDnnBackwardMode.Auto, Host, folder.Path, () => Result(0, rawNonFinite: 13));
+        Assert.True(decision.Enabled);
+        Assert.Contains("convolutions as they are: 13 of 1200 backward passes non-finite (1 thread: 0/600; 2 threads: 13/600)", decision.Reason);
+        Assert.Contains("output channels padded to 16, as training runs them: 0 of 1200", decision.Reason);
+        // A result without padded counts (nothing tested in the form training runs) never enables oneDNN.
+        var rawOnly = new OneDnnSelfTestResult([new OneDnnSelfTestCount(new OneDnnSelfTestCase(16, 32, 4, 4), 1, 600, 0)], 1);
+        Assert.False(rawOnly.SafeAsTrained);
     }
 
     [Fact]

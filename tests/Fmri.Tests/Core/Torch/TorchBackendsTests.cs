@@ -52,7 +52,7 @@ public class TorchBackendsTests
         TorchBackends.MkldnnEnabled = true;
         try
         {
-            var result = OneDnnSelfTest.Run(passes: 300, threadSettings: [1, 2], cases: [OneDnnSelfTest.Cases[0]], oneDnn: false);
+            var result = OneDnnSelfTest.Run(passes: 300, threadSettings: [1, 2], cases: [OneDnnSelfTest.Cases[0]], oneDnn: false, forms: [false]);
             Assert.Equal(0, result.NonFinite);
             Assert.Equal(600, result.Passes);
             Assert.True(TorchBackends.MkldnnEnabled);
@@ -73,7 +73,7 @@ public class TorchBackendsTests
             using var scope = NewDisposeScope();
             using (full(new long[] { 16, 32, 4, 4 }, float.NaN)) { }
             var x = randn(new long[] { 16, 32, 4, 4 }, generator: generator).requires_grad_(true);
-            TorchBackends.Backward(conv.forward(x).square().mean());
+            TorchBackends.Backward(OneDnnChannelPadding.Conv2d(conv, x).square().mean());   // as the models run it
             if (!x.grad!.isfinite().all().item<bool>()) nonFinite++;
             conv.zero_grad();
         }
