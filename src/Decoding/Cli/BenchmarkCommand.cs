@@ -44,7 +44,7 @@ public static class BenchmarkCommand
         var passes = new Option<int>("--passes") { Description = "backward passes per case and thread setting", DefaultValueFactory = _ => Fmri.Core.Torch.OneDnnSelfTest.DefaultPasses };
         var threads = CommonOptions.ThreadList("--threads", "thread settings to test (default: 1 and one per core)");
         var native = new Option<bool>("--native") { Description = "run the passes with libtorch's native convolution backward instead (the control)" };
-        var command = new Command("onednn", "Run the oneDNN backward self-test (the poisoned-allocator reproduction) and print its counts; nothing is cached")
+        var command = new Command("onednn", "Run the oneDNN backward self-test (the poisoned-allocator reproduction, each convolution as it is and padded to 16 output channels as training runs it) and print its counts; nothing is cached")
         {
             passes, threads, native,
         };
@@ -57,7 +57,7 @@ public static class BenchmarkCommand
             Console.WriteLine($"host        {Fmri.Core.Torch.HostIdentity.Current()}");
             Console.WriteLine($"backward    {(useNative ? "native convolution (oneDNN off)" : "oneDNN")}");
             foreach (var count in result.Counts)
-                Console.WriteLine(Invariant($"{count.Threads} thread{(count.Threads == 1 ? " " : "s")}   {count.Case,-36} {count.NonFinite,5} of {count.Passes} passes non-finite"));
+                Console.WriteLine(Invariant($"{count.Threads} thread{(count.Threads == 1 ? " " : "s")}   {count.Case,-36} {(count.Padded ? $"padded to {Fmri.Core.Torch.OneDnnChannelPadding.Block}" : "as it is"),-14} {count.NonFinite,5} of {count.Passes} passes non-finite"));
             Console.WriteLine(Invariant($"total       {result.Summary()} in {result.Seconds:F1} s"));
             return 0;
         }));
