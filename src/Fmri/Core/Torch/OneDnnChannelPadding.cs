@@ -4,8 +4,8 @@ namespace Fmri.Core.Torch;
 
 /// <summary>
 /// The targeted fix for the oneDNN backward defect (<see cref="TorchBackends"/>): the defect shows only in 3x3
-/// convolutions into a number of output channels that oneDNN pads up to its block of 16 (32 -> 4 and 32 -> 8 in the
-/// self-test; 32 -> 16 and 32 -> 32 never). Such a convolution is run here with its weight padded by zero filters to a
+/// convolutions into a number of output channels that oneDNN pads up to its block of 16 (on a host with the defect
+/// 32 -> 4 and 32 -> 8 gave non-finite gradients, 32 -> 16 and 32 -> 32 never). Such a convolution is run here with its weight padded by zero filters to a
 /// multiple of 16 output channels, and the extra outputs are dropped:
 /// <code>
 ///   y = conv2d(x, [W; 0], [b; 0])[:, :C_out]      W (C_out, C_in, k, k), 0 (C_pad − C_out, C_in, k, k)
