@@ -54,7 +54,8 @@ public static class BenchmarkCommand
             var settings = parse.GetValue(threads) is { Length: > 0 } given ? given : Fmri.Core.Torch.OneDnnSelfTest.DefaultThreadSettings.ToArray();
             bool useNative = parse.GetValue(native);
             var result = Fmri.Core.Torch.OneDnnSelfTest.Run(Check.AtLeast(parse.GetValue(passes), 1, "passes"), settings, oneDnn: !useNative);
-            Console.WriteLine($"host        {Fmri.Core.Torch.HostIdentity.Current()}");
+            var host = Fmri.Core.Torch.HostIdentity.Current();
+            Console.WriteLine($"host        {host.CpuModel}; {host.Libtorch}; cache key {host.Key}");
             Console.WriteLine($"backward    {(useNative ? "native convolution (oneDNN off)" : "oneDNN")}");
             foreach (var count in result.Counts)
                 Console.WriteLine(Invariant($"{count.Threads} thread{(count.Threads == 1 ? " " : "s")}   {count.Case,-36} {(count.Padded ? $"padded to {Fmri.Core.Torch.OneDnnChannelPadding.Block}" : "as it is"),-14} {count.NonFinite,5} of {count.Passes} passes non-finite"));

@@ -106,11 +106,12 @@ public static class SweepTable
                 r.KeepsFidelity ? "true" : "false"));
         AtomicFile.WriteAllText(Path.Combine(folder, CsvFile), csv.ToString());
 
-        var md = new StringBuilder("# Sweep on the validation split\n\nEvery candidate: those keeping their point's fidelity floor first, then by category agreement. "
+        var md = new StringBuilder("# Sweep on the validation split\n\nEvery candidate in decode --select's order: those keeping their point's fidelity floor first, by "
+            + "category agreement (ties to the higher PixCorr + SSIM), then the rest by PixCorr + SSIM. "
             + "Scores on the validation split of the training trials (no test stimulus); category agreement is the share of each decoded image's 10 nearest "
             + "training images (pixel correlation) in its stimulus's category.\n\n"
             + "| route | target | strength | guidance | blend | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|\n");
-        foreach (var r in rows.OrderByDescending(r => r.KeepsFidelity).ThenByDescending(r => r.CategoryAgreement).ThenByDescending(r => r.PixCorr + r.Ssim))
+        foreach (var r in RouteSelection.Rank(rows, r => (r.KeepsFidelity, r.Score)))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
         md.AppendLine();

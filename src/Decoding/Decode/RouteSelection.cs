@@ -188,11 +188,15 @@ public static class RouteSelection
     {
         ArgumentNullException.ThrowIfNull(candidates);
         Check.That(candidates.Count > 0, "select", null, "has no candidate to choose from");
-        var keeping = candidates.Where(c => of(c).KeepsFidelity).ToList();
-        return keeping.Count > 0
-            ? keeping.OrderByDescending(c => of(c).Score.CategoryAgreement).ThenByDescending(c => of(c).Score.PixCorr + of(c).Score.Ssim).First()
-            : candidates.OrderByDescending(c => of(c).Score.PixCorr + of(c).Score.Ssim).First();
+        return Rank(candidates, of).First();
     }
+
+    /// <summary>Candidates in the rule's order: those keeping the floor first, by category agreement, ties to the higher
+    /// PixCorr + SSIM; then the rest by PixCorr + SSIM. <see cref="Best{T}"/> is the first.</summary>
+    public static IEnumerable<T> Rank<T>(IEnumerable<T> candidates, Func<T, (bool KeepsFidelity, ValidationScore Score)> of)
+        => candidates.OrderByDescending(c => of(c).KeepsFidelity)
+            .ThenByDescending(c => of(c).KeepsFidelity ? of(c).Score.CategoryAgreement : 0)
+            .ThenByDescending(c => of(c).Score.PixCorr + of(c).Score.Ssim);
 
     private static Tensor DecodeAll(IDecodingRoute route, StimulusPairs items, string[] ids, long seed)
     {

@@ -19,6 +19,21 @@ public sealed class SweepTableTests
         SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(Path.Combine(folder, SelectionFile.FileName));
     }
 
+    /// <summary>The rule's order, which the sweep's table lists and --select takes the first of: candidates keeping
+    /// the floor by category agreement (ties by PixCorr + SSIM), then the others by PixCorr + SSIM whatever their agreement.</summary>
+    [Fact]
+    public void Candidates_rank_by_the_floor_then_agreement_and_the_rest_by_fidelity()
+    {
+        var a = Candidate(0.35, 0.25, 0.81, 0.47, 0.80, keeps: true);
+        var b = Candidate(0.5, 0.25, 0.82, 0.48, 0.80, keeps: true);    // same agreement as a, more fidelity
+        var c = Candidate(0.1, 0.5, 0.85, 0.50, 0.70, keeps: true);
+        var d = Candidate(0.65, 0.0, 0.70, 0.30, 0.99, keeps: false);   // highest agreement, but below the floor
+        var e = Candidate(0.65, 0.5, 0.78, 0.44, 0.60, keeps: false);
+        Assert.Equal([b, a, c, e, d], RouteSelection.Rank([d, a, e, c, b], x => (x.KeepsFidelity, x.Score)));
+        Assert.Same(b, RouteSelection.Best([d, a, e, c, b]));
+        Assert.Same(e, RouteSelection.Best([d, e]));
+    }
+
     [Fact]
     public void The_best_setting_follows_the_selections_rule_across_points()
     {

@@ -38,14 +38,9 @@ public sealed record OneDnnSelfTestResult(
     /// <summary>Passes run, over all cases, thread settings and both forms.</summary>
     [JsonIgnore] public int Passes => Counts.Sum(c => c.Passes);
 
-    /// <summary>Non-finite passes of the convolutions as training runs them with oneDNN backward (output channels padded).</summary>
-    [JsonIgnore] public int NonFiniteAsTrained => Counts.Where(c => c.Padded).Sum(c => c.NonFinite);
-
-    /// <summary>Passes run of the convolutions as training runs them with oneDNN backward.</summary>
-    [JsonIgnore] public int PassesAsTrained => Counts.Where(c => c.Padded).Sum(c => c.Passes);
-
-    /// <summary>Whether oneDNN may serve training's backward passes: padded passes were run and all were finite.</summary>
-    [JsonIgnore] public bool SafeAsTrained => PassesAsTrained > 0 && NonFiniteAsTrained == 0;
+    /// <summary>Whether oneDNN may serve training's backward passes: passes of the convolutions as training runs them
+    /// (output channels padded) were run, and all were finite.</summary>
+    [JsonIgnore] public bool SafeAsTrained => Counts.Any(c => c.Padded && c.Passes > 0) && Counts.Where(c => c.Padded).All(c => c.NonFinite == 0);
 
     /// <summary>One line, e.g. "convolutions as they are: 13 of 1800 backward passes non-finite (1 thread: 0/900; 2
     /// threads: 13/900); output channels padded to 16, as training runs them: 0 of 1800 (...)".</summary>
