@@ -44,18 +44,25 @@ public static class DemoCommand
                 foreach (var model in new[] { "classifier", "vae", "ldm" })
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
                         $"has no finished {model} stage (models/{model}/run.json); run the demo there first");
+            int sideBySide = 1;
+            int? decodeThreads = null;
             if (parse.GetValue(threads) is null)
             {
-                // One thread count for every stage of this run, chosen before any stage adds to the load.
+                // One thread count for every training stage of this run, chosen before any stage adds to the load. The
+                // decode stages run that many at a time, one thread each: sampling these small models gains little from
+                // a second thread, while two samplers side by side use both cores.
                 var choice = ThreadDefault.Choose(null, Environment.ProcessorCount, ThreadDefault.ReadLoadAverage(), () => TorchSetup.BusyCoresNow(windows: 8));
                 TorchSetup.ProcessDefault = choice with { Reason = $"chosen once by the demo at its start: {choice.Reason}" };
-                Console.WriteLine($"demo: {choice.Threads} libtorch thread(s) for every stage ({choice.Reason}; --threads sets it)");
+                sideBySide = choice.Threads;
+                decodeThreads = 1;
+                Console.WriteLine($"demo: {choice.Threads} libtorch thread(s) for every training stage ({choice.Reason}; --threads sets it); "
+                    + $"decode stages {(sideBySide > 1 ? $"{sideBySide} at a time, " : "")}one thread each");
             }
             var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse);
+                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse, decodeThreads);
             try
             {
-                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList());
+                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList(), sideBySide);
             }
             finally
             {
@@ -65,13 +72,18 @@ public static class DemoCommand
         return command;
     }
 
-    /// <summary>Runs the stages in order; a failing stage stops the demo with its exit code.</summary>
-    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Runs the stages in order; a failing stage stops the demo with its exit code. With <paramref name="sideBySide"/>
+    /// above 1, each run of neighbouring <see cref="DemoStage.SideBySide"/> stages that must be (re)done runs as child
+    /// processes, up to that many at a time (<see cref="StageProcess"/>); otherwise every stage runs in this process.
+    /// </summary>
+    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         Directory.CreateDirectory(Path.Combine(folder, "stages"));
         var times = new Dictionary<string, double>();
+        var program = sideBySide > 1 ? StageProcess.ThisProgram() : null;
         bool upstreamRedone = false; // a redone stage changes the inputs of every later stage, so they are redone too
         for (int i = 0; i < stages.Count; i++)
         {
@@ -82,9 +94,19 @@ public static class DemoCommand
                 Console.WriteLine($"{header} (done earlier; --force redoes it)");
                 continue;
             }
+            upstreamRedone = true;
+            int end = i;
+            while (end < stages.Count && stages[end].SideBySide) end++;
+            if (program is { } self && end - i > 1)
+            {
+                // Every stage of the run is redone (the first one is), so they all start here, at most sideBySide at once.
+                int failed = RunSideBySide(folder, stages, i, end, sideBySide, self, times);
+                if (failed != 0) return failed;
+                i = end - 1;
+                continue;
+            }
             Console.WriteLine(header);
             Console.WriteLine($"  $ {stage.CommandLine}");
-            upstreamRedone = true;
             var stageClock = Stopwatch.StartNew();
             int exit = CommandLineApp.Run([.. stage.Arguments]);
             times[stage.Name] = stageClock.Elapsed.TotalSeconds;
@@ -100,12 +122,68 @@ public static class DemoCommand
         {
             Command = "demo",
             Arguments = arguments,
-            Config = new { stages = stages.Select(s => new { s.Name, command = s.CommandLine, seconds = times.GetValueOrDefault(s.Name, double.NaN) }) },
+            Config = new { side_by_side = sideBySide, stages = stages.Select(s => new { s.Name, command = s.CommandLine, seconds = times.GetValueOrDefault(s.Name, double.NaN), side_by_side = s.SideBySide && sideBySide > 1 }) },
             Outputs = stages.SelectMany(s => s.Outputs).ToList(),
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
         }.Write(Path.Combine(folder, "run.json"));
         Console.WriteLine($"demo finished in {clock.Elapsed.TotalSeconds:F0} s: {folder}");
         return 0;
+    }
+
+    /// <summary>
+    /// Runs stages [first, end) as child processes, <paramref name="atOnce"/> at a time, in their order; each finished
+    /// stage gets its marker. After a failure no further stage starts; the running ones finish and are kept. Returns 0,
+    /// or the first failing stage's exit code.
+    /// </summary>
+    private static int RunSideBySide(string folder, IReadOnlyList<DemoStage> stages, int first, int end, int atOnce,
+        (string FileName, string[] Prefix) program, Dictionary<string, double> times)
+    {
+        var gate = new Lock();
+        void Write(string stage, string line, bool error)
+        {
+            lock (gate) (error ? Console.Error : Console.Out).WriteLine($"  [{stage}] {line}");
+        }
+        var running = new List<(StageProcess Child, Task<(int Exit, double Seconds)> Done)>();
+        int next = first, failure = 0;
+        try
+        {
+            while (running.Count > 0 || (next < end && failure == 0))
+            {
+                while (failure == 0 && next < end && running.Count < atOnce)
+                {
+                    var stage = stages[next];
+                    lock (gate)
+                    {
+                        Console.WriteLine($"[{next + 1}/{stages.Count}] {stage.Name}: {stage.Description} (as its own process, up to {atOnce} decode stages at a time)");
+                        Console.WriteLine($"  $ {stage.CommandLine}");
+                    }
+                    var child = StageProcess.Start(stage, program, (line, error) => Write(stage.Name, line, error));
+                    running.Add((child, Task.Run(child.Wait)));
+                    next++;
+                }
+                int index = Task.WaitAny([.. running.Select(r => (Task)r.Done)]);
+                var (done, result) = (running[index].Child, running[index].Done.Result);
+                running.RemoveAt(index);
+                done.Dispose();
+                times[done.Stage.Name] = result.Seconds;
+                lock (gate)
+                {
+                    if (result.Exit != 0)
+                    {
+                        Console.Error.WriteLine($"error: demo stage '{done.Stage.Name}' failed (exit {result.Exit}); fix it and rerun: finished stages are kept");
+                        if (failure == 0) failure = result.Exit;
+                        continue;
+                    }
+                    AtomicFile.WriteAllText(done.Stage.MarkerPath(folder), done.Stage.CommandLine + "\n");
+                    Console.WriteLine($"  {done.Stage.Name} took {result.Seconds:F1} s");
+                }
+            }
+            return failure;
+        }
+        finally
+        {
+            foreach (var (child, _) in running) child.Dispose();
+        }
     }
 }

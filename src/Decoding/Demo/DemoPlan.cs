@@ -126,8 +126,10 @@ public static class DemoPlan
     /// <param name="design">One of <see cref="Designs"/>.</param>
     /// <param name="imageModels">A finished demo run folder whose scoring classifier, VAE and LDM are used instead of
     /// training them again (they do not depend on the fMRI); null: train them here.</param>
+    /// <param name="decodeThreads">Passed as `--threads` to the decode stages instead of <paramref name="threads"/> (the demo
+    /// runs them side by side, one thread each); null: <paramref name="threads"/>.</param>
     public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null, string? device = null,
-        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null)
+        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null, int? decodeThreads = null)
     {
         var shape = Designs.FirstOrDefault(d => d.Name == design)
             ?? throw new InvalidSettingException("design", $"'{design}'", $"is unknown; choose {string.Join(", ", Designs.Select(d => d.Name))}");
@@ -162,10 +164,11 @@ public static class DemoPlan
         string[] Optional(string option, int? value) => value is { } v ? [option, Text(v)] : [];
         string[] torch = [.. Optional("--threads", threads), .. (device is null ? [] : new[] { "--device", device })];
         string[] training = [.. torch, .. (oneDnnBackward is null ? [] : new[] { "--onednn-backward", oneDnnBackward })];
-        string[] common = [.. torch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
+        string[] decodeTorch = [.. Optional("--threads", decodeThreads ?? threads), .. (device is null ? [] : new[] { "--device", device })];
+        string[] common = [.. decodeTorch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
-            control ? [Manifest(Out(route)), Manifest(Out(route + "-control"))] : [Manifest(Out(route))]);
+            control ? [Manifest(Out(route)), Manifest(Out(route + "-control"))] : [Manifest(Out(route))], SideBySide: true);
         // Test categories held out of training have no training images, so no class-mean reference.
         bool classMeans = !shape.Simulate.Contains("--held-out-test-categories");
         string[] methods = ["img2img", "img2img-control", "lowlevel", "lowlevel-control", "semantic", "semantic-control", "mindvis", "mindvis-control",

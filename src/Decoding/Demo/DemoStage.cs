@@ -6,7 +6,10 @@ namespace Decoding.Demo;
 /// records the same command line (so changed arguments redo it), and no earlier stage was redone in this run
 /// (a redone stage changes the inputs of everything after it).
 /// </summary>
-public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs)
+/// <param name="SideBySide">The stage reads only what the stages before the first side-by-side stage of its run of
+/// neighbours wrote, and writes only its own outputs, so it may run at the same time as those neighbours (the decode
+/// stages: each reads the trained models and the data, and writes its own folder).</param>
+public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs, bool SideBySide = false)
 {
     public string CommandLine => "decoding " + string.Join(" ", Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 

@@ -41,8 +41,11 @@ public class DemoCommandTests
                 Assert.Contains((route, kind), rows);
         }
         Assert.Contains("Data: simulated", File.ReadAllText(Path.Combine(dir, "report", "report.md")));
-        var stages = DemoPlan.Stages(dir, "tiny", 1);
+        // Without --threads the decode stages run one thread each (side by side when the demo chose more than one thread).
+        var stages = DemoPlan.Stages(dir, "tiny", 1, decodeThreads: 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
+        Assert.All(stages.Where(s => s.Name.StartsWith("decode-", StringComparison.Ordinal)), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
+        Assert.All(stages.Where(s => !s.Name.StartsWith("decode-", StringComparison.Ordinal)), s => Assert.False(s.SideBySide, s.Name));
 
         var (exit2, second, _) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", dir);
         Assert.Equal(0, exit2);
@@ -79,6 +82,62 @@ public class DemoCommandTests
         Assert.NotEqual(0, failed);
         Assert.Contains("demo stage 'broken' failed", error);
         Assert.DoesNotContain("[2/2]", output);
+    }
+
+    [Fact]
+    public void Side_by_side_stages_run_as_child_processes_with_their_output_named_and_a_failure_stops_the_rest()
+    {
+        string dir = Directory.CreateTempSubdirectory("demo-side-by-side").FullName;
+        Assert.Equal(0, CliTestHarness.Run("simulate", "--out", Path.Combine(dir, "sim"), "--train-per-category", "2", "--test-per-category", "1",
+            "--test-repeats", "2", "--train-runs", "2").Exit);
+        string bdata = Path.Combine(dir, "sim", "sim-01.h5");
+        Assert.NotNull(StageProcess.ThisProgram());
+        DemoStage Inspect(string name, string file) => new(name, "describe", ["inspect", file], [], SideBySide: true);
+        var first = Inspect("inspect-a", bdata);
+        var second = Inspect("inspect-b", bdata);
+        var (exit, output, error) = CliTestHarness.Capture(() => DemoCommand.Run(dir, [first, second], force: false, ["demo"], sideBySide: 2));
+        Assert.True(exit == 0, error + output);
+        // Each child's lines carry its stage's name; the parent writes each marker.
+        Assert.Contains("  [inspect-a] ", output);
+        Assert.Contains("  [inspect-b] ", output);
+        Assert.Contains("as its own process", output);
+        Assert.True(first.IsComplete(dir) && second.IsComplete(dir));
+        Assert.Equal(2, CliTestHarness.Capture(() => DemoCommand.Run(dir, [first, second], force: false, ["demo"], sideBySide: 2)).Out
+            .Split('\n').Count(l => l.Contains("done earlier")));
+
+        // A failing child: its one-line error is forwarded and the demo returns its exit code; the stage running beside it
+        // finishes and keeps its marker.
+        var broken = Inspect("broken", Path.Combine(dir, "missing.h5"));
+        var third = Inspect("inspect-c", bdata);
+        var (failed, failedOutput, failedError) = CliTestHarness.Capture(() => DemoCommand.Run(dir, [broken, third], force: true, ["demo"], sideBySide: 2));
+        Assert.Equal(2, failed);
+        Assert.Contains("demo stage 'broken' failed (exit 2)", failedError);
+        Assert.Contains("[broken] ", failedError);
+        Assert.Contains("missing.h5", failedError);
+        Assert.False(broken.IsComplete(dir));
+        Assert.True(third.IsComplete(dir), failedOutput);
+    }
+
+    [Fact]
+    public async Task A_stage_started_by_a_demo_stops_when_that_demo_is_gone()
+    {
+        // The watch compares its parent with the demo's id; a child told a demo that is not its parent stops at once.
+        var info = new System.Diagnostics.ProcessStartInfo(StageProcess.ThisProgram()!.Value.FileName,
+            [.. StageProcess.ThisProgram()!.Value.Prefix, "benchmark", "onednn", "--passes", "1000000"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment[ParentWatch.Variable] = "1";
+        using var child = System.Diagnostics.Process.Start(info)!;
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        var stderr = child.StandardError.ReadToEndAsync();
+        bool stopped = child.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!stopped) child.Kill(entireProcessTree: true);
+        Assert.True(stopped, "the child kept running without its demo");
+        Assert.Equal(ParentWatch.ExitCode, child.ExitCode);
+        Assert.Contains("the demo (process 1) that started this stage has ended", await stderr);
+        await stdout;
     }
 
     [Fact]

@@ -12,8 +12,10 @@ namespace Decoding.Decode.Routes;
 /// <param name="ContrastiveWeight">α, the weight of the contrastive term against the regression term.</param>
 /// <param name="Temperature">T of the contrastive logits cos(ĉ, τ_k) / T.</param>
 /// <param name="HeldOutFraction">Share of the rows held out (seeded) to choose the epoch.</param>
+/// <param name="Patience">Training stops after this many epochs without a lower held-out loss (the usual early-stopping
+/// patience; the kept weights are those of the best epoch either way); 0: every epoch runs.</param>
 public sealed record ContrastiveMapperOptions(int Epochs = 40, int BatchSize = 64, double LearningRate = 1e-3, double WeightDecay = 0.1,
-    double ContrastiveWeight = 1.0, double Temperature = 0.1, double HeldOutFraction = 0.1);
+    double ContrastiveWeight = 1.0, double Temperature = 0.1, double HeldOutFraction = 0.1, int Patience = 5);
 
 /// <summary>
 /// A trained brain → context mapper (MindEye's objective at the granularity this conditioner has): a linear map from
@@ -37,8 +39,10 @@ public sealed class ContrastiveContextMapper : IDisposable
     private readonly Tensor mean, scale;   // (V) voxel standardisation from the training rows
     private readonly long length, width;
 
-    private ContrastiveContextMapper(Tensor weight, Tensor bias, Tensor mean, Tensor scale, long length, long width, int bestEpoch, double heldOutLoss)
+    private ContrastiveContextMapper(Tensor weight, Tensor bias, Tensor mean, Tensor scale, long length, long width, int bestEpoch, double heldOutLoss,
+        int epochsRun)
     {
+        EpochsRun = epochsRun;
         this.weight = weight;
         this.bias = bias;
         this.mean = mean;
@@ -51,6 +55,9 @@ public sealed class ContrastiveContextMapper : IDisposable
 
     /// <summary>The epoch (1-based) whose weights were kept.</summary>
     public int BestEpoch { get; }
+
+    /// <summary>The epochs trained before the patience ran out (or all of them).</summary>
+    public int EpochsRun { get; }
 
     /// <summary>The held-out loss at that epoch.</summary>
     public double HeldOutLoss { get; }
@@ -99,8 +106,10 @@ public sealed class ContrastiveContextMapper : IDisposable
         int bestEpoch = 0;
         Tensor bestW = w.detach().clone(), bestB = b.detach().clone();
         int fitCount = fitIndex.Length;
+        int epochsRun = 0;
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
+            epochsRun = epoch;
             var shuffled = fitRows.index_select(0, randperm(fitCount, generator: generator));
             for (int start = 0; start < fitCount; start += options.BatchSize)
             {
@@ -125,9 +134,10 @@ public sealed class ContrastiveContextMapper : IDisposable
                 bestW = w.detach().clone();
                 bestB = b.detach().clone();
             }
+            if (options.Patience > 0 && epoch - bestEpoch >= options.Patience) break;
         }
         var mapper = new ContrastiveContextMapper(bestW.MoveToOuterDisposeScope(), bestB.MoveToOuterDisposeScope(),
-            mu.MoveToOuterDisposeScope(), sd.MoveToOuterDisposeScope(), l, d, bestEpoch, best);
+            mu.MoveToOuterDisposeScope(), sd.MoveToOuterDisposeScope(), l, d, bestEpoch, best, epochsRun);
         return mapper;
     }
 

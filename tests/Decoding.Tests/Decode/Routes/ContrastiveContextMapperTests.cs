@@ -109,4 +109,23 @@ public sealed class ContrastiveContextMapperTests
         Assert.True(double.IsFinite(mapper.HeldOutLoss));
         Assert.Throws<ArgumentException>(() => ContrastiveContextMapper.Fit(voxels, 120, V, labels, contexts, new ContrastiveMapperOptions(Epochs: 3), seed: 7, groups[..100]));
     }
+
+    [Fact]
+    public void Patience_stops_an_overfitting_run_early_and_keeps_the_same_best_epoch()
+    {
+        // Few noisy rows and many voxels: the held-out loss turns up after a few epochs.
+        var (voxels, labels, contexts) = Data(48, noise: 8.0, seed: 13);
+        var options = new ContrastiveMapperOptions(Epochs: 40, BatchSize: 8, LearningRate: 0.1, WeightDecay: 0.0);
+        using var full = ContrastiveContextMapper.Fit(voxels, 48, V, labels, contexts, options with { Patience = 0 }, seed: 3);
+        using var patient = ContrastiveContextMapper.Fit(voxels, 48, V, labels, contexts, options with { Patience = 3 }, seed: 3);
+        Assert.Equal(40, full.EpochsRun);
+        Assert.True(full.BestEpoch < 37, $"the full run's best epoch {full.BestEpoch}: this data should overfit early");
+        Assert.Equal(patient.BestEpoch + 3, patient.EpochsRun);
+        // Up to the stop both runs draw and step alike, so where the full run found nothing better later they agree.
+        Assert.Equal(full.BestEpoch, patient.BestEpoch);
+        Assert.Equal(full.HeldOutLoss, patient.HeldOutLoss);
+        using var a = full.Predict(voxels, 48);
+        using var b = patient.Predict(voxels, 48);
+        Assert.True(a.equal(b).all().item<bool>());
+    }
 }
