@@ -14,11 +14,11 @@ public static class DemoCommand
     public static Command Create()
     {
         var output = new Option<string>("--out", "-o") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("results", "demo") };
-        var preset = new Option<string>("--preset") { Description = "tiny (under a minute; used by CI) or small (the real demo, about 14 minutes on 2 cores)", DefaultValueFactory = _ => "small" };
+        var preset = new Option<string>("--preset") { Description = "tiny (under a minute; used by CI) or small (the real demo, 13 to 17 minutes on 2 cores)", DefaultValueFactory = _ => "small" };
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage (default: chosen once at the start: one per core, or when the load average reaches the core count one per core that other processes leave free)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage, run one after the other (default: chosen once at the start for the training stages: one per core, or when the load average reaches the core count one per core that other processes leave free; the decode stages then run that many at a time, one thread each)" };
         var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
         device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
         var oneDnn = CommonOptions.OneDnnBackward();
