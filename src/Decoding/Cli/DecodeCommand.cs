@@ -38,6 +38,7 @@ public static class DecodeCommand
         var strength = new Option<double>("--strength") { Description = "img2img: share of the steps run from the noised low-level latent (1 = from noise)", DefaultValueFactory = _ => 0.5 };
         var blend = new Option<double>("--blend") { Description = "img2img: weight of the low-level image in the result (0 = none)", DefaultValueFactory = _ => 0.0 };
         var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (score-weighted category contexts) | category (one-hot: the best category's context) | contrastive (a mapper trained with regression + InfoNCE)", DefaultValueFactory = _ => "context" };
+        var lowLevelPrior = new Option<string>("--low-level-prior") { Description = "lowlevel and img2img: none (one ridge map to the VAE latent) | category (the predicted training category's mean latent plus a ridge map of the rest; only for test stimuli from the training categories) | choose (img2img --select: whichever scores the higher PixCorr + SSIM on the validation split)", DefaultValueFactory = _ => "none" };
         var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
         var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
@@ -61,7 +62,7 @@ public static class DecodeCommand
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, ilvr,
-                     target, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
+                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -90,6 +91,7 @@ public static class DecodeCommand
                 },
                 Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr)),
                 SemanticTarget = Check.OneOf(parse.GetValue(target), Targets, "semantic_target"),
+                LowLevelPrior = Check.OneOf(parse.GetValue(lowLevelPrior), LowLevelPriors, "low_level_prior"),   // choose: none until --select chooses
                 Seed = parse.GetValue(seed),
                 Split = Check.OneOf(parse.GetValue(split), Splits, "split"),
                 ShuffleFmri = parse.GetValue(shuffle),
@@ -107,6 +109,11 @@ public static class DecodeCommand
             Check.That(!selecting || shardSpec is null, "select", null, "would choose the settings again in every shard: choose once with {select} {select_only}, then give each shard {selection} <that --out>/selection.json");
             Check.That(!selecting || chosenFile is null, "selection", chosenFile, "takes settings chosen earlier; leave out {select}");
             Check.That(!parse.GetValue(selectOnly) || selecting, "select_only", null, "needs {select}");
+            bool choosePrior = parse.GetValue(lowLevelPrior) == "choose";
+            Check.That(!choosePrior || (selecting && spec.Name == Img2ImgRoute.Name), "low_level_prior", "choose",
+                "is chosen on the validation split of img2img {select}; give none or category otherwise");
+            Check.That(settings.LowLevelPrior == LowLevelPrior.None || spec.Name is Img2ImgRoute.Name or LowLevelRoute.Name, "low_level_prior", parse.GetValue(lowLevelPrior),
+                $"shapes the low-level latent of the lowlevel and img2img routes; the {spec.Name} route has none");
             double? minPixCorr = parse.GetValue(selectMinPixCorr), minSsim = parse.GetValue(selectMinSsim);
             foreach (var (value, name) in new[] { (minPixCorr, "select_min_pixcorr"), (minSsim, "select_min_ssim") })
                 if (value is double floor)
@@ -151,11 +158,11 @@ public static class DecodeCommand
                 foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
                 foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim));
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim, choosePrior));
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}"));
+                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
                 Directory.CreateDirectory(outDir);
                 SelectionFile.Of(chosen, settings, parse.GetValue(sampler)!, size, SelectionInputs()).Write(Path.Combine(outDir, SelectionFile.FileName));
                 if (parse.GetValue(selectOnly))
@@ -194,6 +201,7 @@ public static class DecodeCommand
                 ["blend"] = settings.Img2Img.Blend,
                 ["ilvr_block"] = settings.Img2Img.LowFrequencyBlock,
                 ["semantic_target"] = settings.SemanticTarget.ToString().ToLowerInvariant(),
+                ["low_level_prior"] = settings.LowLevelPrior.ToString().ToLowerInvariant(),
                 ["seed"] = settings.Seed,
                 ["control_seed"] = settings.ControlSeed,
                 ["samples"] = settings.Samples,
@@ -270,6 +278,13 @@ public static class DecodeCommand
         ["test"] = DataSplit.Test,
         ["test-imagery"] = DataSplit.TestImagery,
         ["train"] = DataSplit.Train,
+    };
+
+    private static readonly Dictionary<string, LowLevelPrior> LowLevelPriors = new()
+    {
+        ["none"] = LowLevelPrior.None,
+        ["category"] = LowLevelPrior.Category,
+        ["choose"] = LowLevelPrior.None,
     };
 
     private static readonly Dictionary<string, SemanticTarget> Targets = new()

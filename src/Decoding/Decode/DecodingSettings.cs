@@ -19,6 +19,9 @@ public sealed record DecodingSettings
     /// <summary>Strength and blend of the image-to-image route.</summary>
     public Img2ImgSettings Img2Img { get; init; } = new();
 
+    /// <summary>What the low-level latent map knows besides the voxels (the lowlevel and img2img routes).</summary>
+    public LowLevelPrior LowLevelPrior { get; init; } = LowLevelPrior.None;
+
     /// <summary>What the semantic map predicts.</summary>
     public SemanticTarget SemanticTarget { get; init; } = SemanticTarget.Context;
 

@@ -53,9 +53,9 @@ public static class RouteCatalog
         Fmri.Ridge.TrialNoise? Noise() => RouteNoise.For(train, settings.InputRepeats, seed);
         return spec.Name switch
         {
-            Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise()),
+            Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
                 SemanticDecoder.Fit(train, categoryNames, models.Ldm, settings.SemanticTarget, seed), models.Ldm, settings.Sampling, settings.Img2Img),
-            LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise()),
+            LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
             SemanticRoute.Name => new SemanticRoute(SemanticDecoder.Fit(train, categoryNames, models.Ldm!, settings.SemanticTarget, seed), models.Ldm!, settings.Sampling),
             MindVisRoute.Name => new MindVisRoute(models.MindVis!.Value.Model, models.MindVis.Value.FirstStage, settings.Sampling),
             RidgePixelsRoute.Name => RidgePixelsRoute.Fit(train, seed, Noise()),

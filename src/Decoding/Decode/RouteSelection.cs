@@ -43,9 +43,12 @@ public sealed record SelectionCandidate(SemanticTarget Target, double Strength, 
 /// <param name="ValidationStimulusIds">The training stimuli held out as the validation split (<see cref="ValidationSplit"/>),
 /// so a reader can check that none of them is a test stimulus and rebuild the split without re-deriving the seeded draw.</param>
 /// <param name="Floor">The fidelity a candidate had to keep (img2img only).</param>
+/// <param name="LowLevelForms">When the low-level prior was chosen here: the validation score of the low-level image of
+/// each form tried (<see cref="LowLevelPrior"/>), the higher PixCorr + SSIM winning.</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
     IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
-    double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null, FidelityFloor? Floor = null);
+    double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null, FidelityFloor? Floor = null,
+    IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null);
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
@@ -72,7 +75,7 @@ public static class RouteSelection
     /// <param name="minSsim">The validation SSIM a candidate must keep (img2img only); null: the low-level route's.</param>
     public static SelectionResult Select(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames,
         SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null, int? decodeSteps = null,
-        double? minPixCorr = null, double? minSsim = null)
+        double? minPixCorr = null, double? minSsim = null, bool chooseLowLevelPrior = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var spec = RouteCatalog.Spec(settings.Route);
@@ -106,12 +109,36 @@ public static class RouteSelection
                 ["semantic_map_category_accuracy"] = Accuracy(SemanticTarget.Category),
                 ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
-            var lowLevel = spec.Name == Img2ImgRoute.Name ? LowLevelRoute.Fit(fit, ldm.Sampler.FirstStage, settings.Seed) : null;
             using var judge = new NearestNeighbourCategoryJudge(fit);
-
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
-            using var low = lowLevel?.Decode(DecodeBatch.For(lowLevel, validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);   // (N, 1, C, S, S)
+            LowLevelRoute? lowLevel = null;
+            Tensor? low = null;                                                                            // (N, 1, C, S, S)
+            Dictionary<string, ValidationScore>? lowLevelForms = chooseLowLevelPrior ? [] : null;
+            var lowLevelPrior = settings.LowLevelPrior;
+            if (spec.Name == Img2ImgRoute.Name)
+            {
+                // One low-level form, or each form scored on the validation split and the higher PixCorr + SSIM kept.
+                foreach (var prior in chooseLowLevelPrior ? [LowLevelPrior.None, LowLevelPrior.Category] : new[] { settings.LowLevelPrior })
+                {
+                    var route = LowLevelRoute.Fit(fit, ldm.Sampler.FirstStage, settings.Seed, prior: prior);
+                    var images = route.Decode(DecodeBatch.For(route, validation.Voxels, validation.VoxelCount, ids, validation.Categories, []), 1);
+                    if (lowLevelForms is not null)
+                    {
+                        using var first = images.select(1, 0);
+                        var score = Score(first, stimuli, judge, validation.Categories);
+                        lowLevelForms[prior.ToString().ToLowerInvariant()] = score;
+                        if (low is not null && score.PixCorr + score.Ssim <= lowLevelForms[lowLevelPrior.ToString().ToLowerInvariant()].PixCorr + lowLevelForms[lowLevelPrior.ToString().ToLowerInvariant()].Ssim)
+                        {
+                            images.Dispose();
+                            continue;
+                        }
+                    }
+                    low?.Dispose();
+                    (lowLevel, low, lowLevelPrior) = (route, images, prior);
+                }
+            }
+            using var lowImages0 = low;
             ValidationScore? lowScore = null;
             FidelityFloor? floor = null;
             if (low is not null)
@@ -159,6 +186,7 @@ public static class RouteSelection
             var chosen = settings with
             {
                 SemanticTarget = best.Target,
+                LowLevelPrior = lowLevelPrior,
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
                 Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend } : settings.Img2Img,
             };
@@ -170,7 +198,11 @@ public static class RouteSelection
                 + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
                 + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the fidelity floor: the one closest to it (highest PixCorr + SSIM) was chosen");
-            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor);
+            if (lowLevelForms is not null)
+                rule += string.Create(CultureInfo.InvariantCulture,
+                    $"; the low-level latent {(lowLevelPrior == LowLevelPrior.Category ? "with the predicted category's mean" : "as one ridge map")} (validation PixCorr + SSIM "
+                    + $"{string.Join(", ", lowLevelForms.Select(f => $"{f.Key} {f.Value.PixCorr + f.Value.Ssim:F3}"))})");
+            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor, lowLevelForms);
         }
         finally
         {

@@ -15,8 +15,10 @@ namespace Decoding.Decode;
 /// <param name="Inputs">SHA-256 of the data, stimuli and LDM checkpoint, by full path.</param>
 /// <param name="SemanticTarget">The chosen semantic target, by name in lower case (context, category, contrastive).</param>
 /// <param name="Result">Everything the choice was made from (<see cref="SelectionResult"/>), as recorded in run.json.</param>
+/// <param name="LowLevelPrior">The low-level latent's form, by name in lower case (none, category; files written before
+/// it was chosen hold none).</param>
 public sealed record SelectionFile(string Route, long Seed, string Sampler, int ImageSize, IReadOnlyDictionary<string, string> Inputs,
-    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result)
+    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result, string LowLevelPrior = "none")
 {
     public const string FileName = "selection.json";
 
@@ -26,7 +28,8 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(chosen);
         return new SelectionFile(chosen.Route, chosen.Seed, sampler, imageSize, inputs, chosen.SemanticTarget.ToString().ToLowerInvariant(),
-            chosen.Sampling.GuidanceScale, chosen.Img2Img.Strength, chosen.Img2Img.Blend, JsonSerializer.SerializeToElement(result, RunManifest.JsonOptions));
+            chosen.Sampling.GuidanceScale, chosen.Img2Img.Strength, chosen.Img2Img.Blend, JsonSerializer.SerializeToElement(result, RunManifest.JsonOptions),
+            chosen.LowLevelPrior.ToString().ToLowerInvariant());
     }
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, RunManifest.JsonOptions) + "\n");
@@ -46,7 +49,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
     }
 
     /// <summary>
-    /// The settings with this choice applied (semantic target, guidance, strength, blend), after checking that it was made
+    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend), after checking that it was made
     /// for the same route, seed, sampler, image size and inputs; <paramref name="setting"/> names the option in errors.
     /// </summary>
     public DecodingSettings Apply(DecodingSettings settings, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs, string path, string setting)
@@ -64,11 +67,14 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
                 $"was chosen on another {file} (SHA-256 {hash[..12]}, this decode's {(mine is null ? "is not an input" : mine[..12])})");
         Check.That(Enum.TryParse<Routes.SemanticTarget>(SemanticTarget, ignoreCase: true, out var target) && !int.TryParse(SemanticTarget, out _),
             setting, path, $"holds an unknown semantic target '{SemanticTarget}' (one of {string.Join(", ", Enum.GetNames<Routes.SemanticTarget>().Select(n => n.ToLowerInvariant()))})");
+        Check.That(Enum.TryParse<Routes.LowLevelPrior>(LowLevelPrior, ignoreCase: true, out var prior) && !int.TryParse(LowLevelPrior, out _),
+            setting, path, $"holds an unknown low-level prior '{LowLevelPrior}' (one of {string.Join(", ", Enum.GetNames<Routes.LowLevelPrior>().Select(n => n.ToLowerInvariant()))})");
         Check.That(settings.Route != Routes.Img2ImgRoute.Name || Diffusion.Img2Img.StepsRun(settings.Sampling.Steps, Strength) >= 1, setting, path,
             string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Math.Ceiling(1 / Strength)} steps"));
         return settings with
         {
             SemanticTarget = target,
+            LowLevelPrior = prior,
             Sampling = settings.Sampling with { GuidanceScale = Guidance },
             Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend },   // ILVR stays as the decode sets it
         };

@@ -181,6 +181,10 @@ public class DemoCommandTests
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", godImg2Img);
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.DoesNotContain("--select-min", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        // Only the real-like design lets img2img's selection choose the category mean in the low-level latent.
+        Assert.Contains("--low-level-prior choose", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        Assert.DoesNotContain("--low-level-prior", godImg2Img);
+        Assert.DoesNotContain("--low-level-prior", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);

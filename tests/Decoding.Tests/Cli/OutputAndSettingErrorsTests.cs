@@ -75,6 +75,12 @@ public class OutputAndSettingErrorsTests
         AssertOneLine(exit, err, "error: --select-min-pixcorr 0.8: is a floor of --select; add --select");
         (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "img2img", "--select", "--select-min-pixcorr", "1.5"]);
         AssertOneLine(exit, err, "error: --select-min-pixcorr 1.5: must be between -1 and 1");
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "img2img", "--low-level-prior", "choose"]);
+        AssertOneLine(exit, err, "error: --low-level-prior choose: is chosen on the validation split of img2img --select; give none or category otherwise");
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "semantic", "--low-level-prior", "category"]);
+        AssertOneLine(exit, err, "error: --low-level-prior category: shapes the low-level latent of the lowlevel and img2img routes; the semantic route has none");
+        (exit, _, err) = CliTestHarness.Run([.. decode, "--route", "lowlevel", "--low-level-prior", "classes"]);
+        AssertOneLine(exit, err, "error: --low-level-prior 'classes': is unknown; choose none, category or choose");
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
     }
 

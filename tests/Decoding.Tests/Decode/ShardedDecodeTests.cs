@@ -23,7 +23,7 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
         ["decode", "--route", "img2img", "--ldm", data.LdmFolder, "--data", data.DataFile, "--stimuli", data.StimuliFile,
             "--samples", "2", "--steps", "4", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1"];
 
-    private static readonly string[] Selecting = ["--select", "--validation-stimuli", "8", "--select-steps", "3"];
+    private static readonly string[] Selecting = ["--select", "--validation-stimuli", "8", "--select-steps", "3", "--low-level-prior", "choose"];
 
     [Fact]
     public void Merged_shards_are_byte_identical_to_one_process_and_bad_shard_sets_are_refused()
@@ -39,6 +39,9 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
         Assert.False(File.Exists(Path.Combine(selection, DecodedImagesFile.FileName)));
         string chosen = Path.Combine(selection, SelectionFile.FileName);
         Assert.Equal(File.ReadAllText(Path.Combine(single, SelectionFile.FileName)), File.ReadAllText(chosen));   // the same choice, made in another run
+        string prior = SelectionFile.Read(chosen, "selection").LowLevelPrior;                                     // the low-level form chosen too
+        Assert.Contains(prior, new[] { "none", "category" });
+        output.WriteLine($"chosen low-level prior: {prior}");
         var shards = new List<string>();
         var controls = new List<string>();
         for (int i = 0; i < 3; i++)

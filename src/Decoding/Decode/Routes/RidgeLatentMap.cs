@@ -13,6 +13,14 @@ namespace Decoding.Decode.Routes;
 /// (<see cref="ImageTensors.ToModelRange"/>). One linear map, fitted on training samples only with the penalty chosen
 /// by k-fold cross-validation on those samples; predicted latents are decoded to images and clamped to [0, 1].
 /// The autoencoder is only read (no gradients, evaluation mode); it is not owned.
+/// <para>
+/// With the training samples' categories (<see cref="LowLevelPrior.Category"/>), the latent is the predicted category's
+/// mean latent plus a ridge map of the rest: z = μ_ĉ + W v, where μ_k is the mean training latent of category k, W is
+/// fitted to z_i − μ_(c_i) (penalty again by cross-validation), and ĉ is the category a ridge map from the voxels to
+/// the one-hot category scores highest (a category used as a fixed effect). With few training samples the category
+/// mean is better estimated from the images than the ridge map can learn it from noisy voxels; it only helps when the
+/// test stimuli come from the training categories.
+/// </para>
 /// </summary>
 public sealed class RidgeLatentMap
 {
@@ -20,14 +28,25 @@ public sealed class RidgeLatentMap
 
     private readonly RidgeRegression ridge;
     private readonly FirstStage firstStage;
+    private readonly CategoryMeans? categoryMeans;
 
-    private RidgeLatentMap(RidgeRegression ridge, FirstStage firstStage, int[] latentShape, int imageSize)
+    /// <summary>The mean latent (C h w) of each training category and the ridge map that predicts the category.</summary>
+    private sealed record CategoryMeans(RidgeMap Classifier, float[][] Means);
+
+    private RidgeLatentMap(RidgeRegression ridge, FirstStage firstStage, int[] latentShape, int imageSize, CategoryMeans? categoryMeans)
     {
         this.ridge = ridge;
         this.firstStage = firstStage;
+        this.categoryMeans = categoryMeans;
         LatentShape = latentShape;
         ImageSize = imageSize;
     }
+
+    /// <summary>Whether the latent adds the predicted category's mean latent (see the class remarks).</summary>
+    public LowLevelPrior Prior => categoryMeans is null ? LowLevelPrior.None : LowLevelPrior.Category;
+
+    /// <summary>The penalty of the voxels-to-category map (NaN without the category prior).</summary>
+    public double CategoryLambda => categoryMeans?.Classifier.Lambda ?? double.NaN;
 
     /// <summary>(C, h, w) of one latent.</summary>
     public IReadOnlyList<int> LatentShape { get; }
@@ -51,8 +70,10 @@ public sealed class RidgeLatentMap
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
     /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>
     /// <param name="groups">A group per sample kept in one cross-validation fold (its stimulus); null: every sample its own.</param>
+    /// <param name="categories">Each training sample's category, to fit the latent as the predicted category's mean plus a
+    /// ridge map of the rest (see the class remarks); null: one ridge map of the whole latent.</param>
     public static RidgeLatentMap Fit(float[] trainVoxels, int voxelCount, Tensor trainImages, FirstStage firstStage, Random random,
-        int folds = RidgeMap.DefaultFolds, TrialNoise? noise = null, int[]? groups = null)
+        int folds = RidgeMap.DefaultFolds, TrialNoise? noise = null, int[]? groups = null, IReadOnlyList<int>? categories = null)
     {
         ArgumentNullException.ThrowIfNull(trainVoxels);
         ArgumentNullException.ThrowIfNull(trainImages);
@@ -78,15 +99,50 @@ public sealed class RidgeLatentMap
             var mean = firstStage.Encode(x).Mean.contiguous();                                // (B, C_z, h, w)
             TorchDevice.HostArray<float>(mean).CopyTo(targets, (long)start * q);
         }
+        CategoryMeans? means = null;
+        if (categories is not null)
+        {
+            if (categories.Count != n) throw new ArgumentException($"VAE ridge baseline: {categories.Count} categories for {n} training samples");
+            var labels = categories.Distinct().Order().ToArray();
+            var meanLatents = labels.Select(_ => new float[q]).ToArray();
+            var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
+            var counts = new int[labels.Length];
+            for (int i = 0; i < n; i++)
+            {
+                var mean = meanLatents[index[categories[i]]];
+                counts[index[categories[i]]]++;
+                for (int j = 0; j < q; j++) mean[j] += targets[(long)i * q + j];
+            }
+            for (int k = 0; k < labels.Length; k++)
+                for (int j = 0; j < q; j++) meanLatents[k][j] /= counts[k];
+            for (int i = 0; i < n; i++)
+            {
+                var mean = meanLatents[index[categories[i]]];
+                for (int j = 0; j < q; j++) targets[(long)i * q + j] -= mean[j];                 // the rest: z_i − μ_(c_i)
+            }
+            var oneHot = categories.Select(c => labels.Select(label => label == c ? 1f : 0f).ToArray()).ToArray();
+            var classifier = RidgeMap.Fit(trainVoxels, voxelCount, oneHot, new Random(random.Next()), folds, groups: groups);
+            means = new CategoryMeans(classifier, meanLatents);
+        }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
         var ridge = RidgeRegression.FitCrossValidated(trainVoxels, n, voxelCount, targets, q, lambdas, folds, random, groups: groups, noise: noise);
-        return new RidgeLatentMap(ridge, firstStage, latentShape, size);
+        return new RidgeLatentMap(ridge, firstStage, latentShape, size, means);
     }
 
     /// <summary>The predicted (unscaled) latent z of each row of <paramref name="voxels"/> (m x v): (m, C_z, h, w).</summary>
     public Tensor PredictLatents(float[] voxels, int count)
     {
         var predicted = ridge.Predict(voxels, count);                                                   // (m, C h w)
+        if (categoryMeans is not null)
+        {
+            var scores = categoryMeans.Classifier.Predict(voxels, count);                                // (m, K)
+            int q = predicted.Length / Math.Max(1, count);
+            for (int i = 0; i < count; i++)
+            {
+                var mean = categoryMeans.Means[ArgMax(scores[i])];                                      // μ_ĉ
+                for (int j = 0; j < q; j++) predicted[(long)i * q + j] += mean[j];
+            }
+        }
         return tensor(predicted, new long[] { count, LatentShape[0], LatentShape[1], LatentShape[2] });   // (m, C_z, h, w)
     }
 
@@ -110,6 +166,13 @@ public sealed class RidgeLatentMap
         {
             foreach (var c in chunks) c.Dispose();
         }
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
     }
 
     /// <summary>The frozen first stage the latents belong to.</summary>

@@ -180,6 +180,32 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void SelectionCanChooseTheLowLevelLatentsFormAndRecordsBoth()
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3 };
+        var grid = new SelectionGrid([0.5], [4.0], [0.0]);
+        var chosen = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid, validationStimuli: 8,
+            chooseLowLevelPrior: true);
+        var forms = chosen.LowLevelForms!;
+        Assert.Equal(["category", "none"], forms.Keys.Order());
+        // The form with the higher validation PixCorr + SSIM is chosen, its score is the low-level score (and floor).
+        var best = forms.OrderByDescending(f => f.Value.PixCorr + f.Value.Ssim).First();
+        Assert.Equal(best.Key, chosen.Chosen.LowLevelPrior.ToString().ToLowerInvariant());
+        Assert.Equal(best.Value, chosen.LowLevel);
+        Assert.Contains("validation PixCorr + SSIM none", chosen.Rule);
+        // Without the choice only the given form is fitted and nothing about forms is recorded.
+        var given = RouteSelection.Select(settings with { LowLevelPrior = LowLevelPrior.Category }, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames,
+            grid, validationStimuli: 8);
+        Assert.Null(given.LowLevelForms);
+        Assert.Equal(LowLevelPrior.Category, given.Chosen.LowLevelPrior);
+        Assert.Equal(forms["category"], given.LowLevel);
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
+
+    [Fact]
     public void SelectionUsesOnlyTrainingStimuliAndPicksTheBestValidationScore()
     {
         var data = RouteTestData.Instance;
