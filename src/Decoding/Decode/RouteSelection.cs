@@ -66,6 +66,8 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
 /// by the same rule.</item>
 /// </list>
 /// If no candidate keeps the floor, the one closest to it (highest PixCorr + SSIM) is chosen, and the rule says so.
+/// Asked to (<c>--low-level-prior choose</c>), the img2img selection first fits the low-level latent in both forms
+/// (<see cref="LowLevelPrior"/>) and starts every candidate from the form with the higher validation PixCorr + SSIM.
 /// </summary>
 public static class RouteSelection
 {
@@ -73,6 +75,8 @@ public static class RouteSelection
     /// decodes' own, <paramref name="settings"/>' Sampling.Steps); a strength must run a step at both.</param>
     /// <param name="minPixCorr">The validation PixCorr a candidate must keep (img2img only); null: the low-level route's.</param>
     /// <param name="minSsim">The validation SSIM a candidate must keep (img2img only); null: the low-level route's.</param>
+    /// <param name="chooseLowLevelPrior">img2img only: fit the low-level latent in each form (<see cref="LowLevelPrior"/>) and
+    /// keep the one whose low-level images score the higher validation PixCorr + SSIM; false: the settings' form.</param>
     public static SelectionResult Select(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames,
         SelectionGrid grid, int validationStimuli, IProgress<ProgressUpdate>? progress = null, int? decodeSteps = null,
         double? minPixCorr = null, double? minSsim = null, bool chooseLowLevelPrior = false)
@@ -80,6 +84,8 @@ public static class RouteSelection
         ArgumentNullException.ThrowIfNull(settings);
         var spec = RouteCatalog.Spec(settings.Route);
         Check.That(spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", spec.Name, "chooses settings of the img2img and semantic routes only");
+        Check.That(spec.Name == Img2ImgRoute.Name || !chooseLowLevelPrior, "low_level_prior", "choose",
+            $"chooses the low-level latent of the img2img route; the {spec.Name} route has none");
         Check.That(spec.Name == Img2ImgRoute.Name || (minPixCorr is null && minSsim is null),
             minPixCorr is not null ? "select_min_pixcorr" : "select_min_ssim", minPixCorr ?? minSsim,
             $"sets the fidelity img2img candidates keep; the {spec.Name} route has no low-level image to keep");
@@ -116,6 +122,8 @@ public static class RouteSelection
             Tensor? low = null;                                                                            // (N, 1, C, S, S)
             Dictionary<string, ValidationScore>? lowLevelForms = chooseLowLevelPrior ? [] : null;
             var lowLevelPrior = settings.LowLevelPrior;
+            static string FormName(LowLevelPrior prior) => prior.ToString().ToLowerInvariant();
+            static double Fidelity(ValidationScore score) => score.PixCorr + score.Ssim;
             if (spec.Name == Img2ImgRoute.Name)
             {
                 // One low-level form, or each form scored on the validation split and the higher PixCorr + SSIM kept.
@@ -127,8 +135,8 @@ public static class RouteSelection
                     {
                         using var first = images.select(1, 0);
                         var score = Score(first, stimuli, judge, validation.Categories);
-                        lowLevelForms[prior.ToString().ToLowerInvariant()] = score;
-                        if (low is not null && score.PixCorr + score.Ssim <= lowLevelForms[lowLevelPrior.ToString().ToLowerInvariant()].PixCorr + lowLevelForms[lowLevelPrior.ToString().ToLowerInvariant()].Ssim)
+                        lowLevelForms[FormName(prior)] = score;
+                        if (low is not null && Fidelity(score) <= Fidelity(lowLevelForms[FormName(lowLevelPrior)]))
                         {
                             images.Dispose();
                             continue;
@@ -138,7 +146,7 @@ public static class RouteSelection
                     (lowLevel, low, lowLevelPrior) = (route, images, prior);
                 }
             }
-            using var lowImages0 = low;
+            using var keptLowImages = low;                                                                 // disposed with this scope
             ValidationScore? lowScore = null;
             FidelityFloor? floor = null;
             if (low is not null)
