@@ -30,8 +30,8 @@ public sealed class RidgeLatentMap
     private readonly FirstStage firstStage;
     private readonly CategoryMeans? categoryMeans;
 
-    /// <summary>The mean latent (C h w) of each training category and the ridge map that predicts the category.</summary>
-    private sealed record CategoryMeans(RidgeMap Classifier, float[][] Means);
+    /// <summary>The classifier that predicts the category and the mean latent (C h w) of each of its categories.</summary>
+    private sealed record CategoryMeans(CategoryMap Classifier, float[][] Means);
 
     private RidgeLatentMap(RidgeRegression ridge, FirstStage firstStage, int[] latentShape, int imageSize, CategoryMeans? categoryMeans)
     {
@@ -103,25 +103,24 @@ public sealed class RidgeLatentMap
         if (categories is not null)
         {
             if (categories.Count != n) throw new ArgumentException($"VAE ridge baseline: {categories.Count} categories for {n} training samples");
-            var labels = categories.Distinct().Order().ToArray();
+            var classifier = CategoryMap.Fit(trainVoxels, voxelCount, categories, new Random(random.Next()), groups, folds);
+            var labels = classifier.Labels;
             var meanLatents = labels.Select(_ => new float[q]).ToArray();
             var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
-            var counts = new int[labels.Length];
+            var counts = new int[labels.Count];
             for (int i = 0; i < n; i++)
             {
                 var mean = meanLatents[index[categories[i]]];
                 counts[index[categories[i]]]++;
                 for (int j = 0; j < q; j++) mean[j] += targets[(long)i * q + j];
             }
-            for (int k = 0; k < labels.Length; k++)
+            for (int k = 0; k < labels.Count; k++)
                 for (int j = 0; j < q; j++) meanLatents[k][j] /= counts[k];
             for (int i = 0; i < n; i++)
             {
                 var mean = meanLatents[index[categories[i]]];
                 for (int j = 0; j < q; j++) targets[(long)i * q + j] -= mean[j];                 // the rest: z_i − μ_(c_i)
             }
-            var oneHot = categories.Select(c => labels.Select(label => label == c ? 1f : 0f).ToArray()).ToArray();
-            var classifier = RidgeMap.Fit(trainVoxels, voxelCount, oneHot, new Random(random.Next()), folds, groups: groups);
             means = new CategoryMeans(classifier, meanLatents);
         }
         var lambdas = RidgeCrossValidation.DefaultLambdas(n, voxelCount);
@@ -135,11 +134,11 @@ public sealed class RidgeLatentMap
         var predicted = ridge.Predict(voxels, count);                                                   // (m, C h w)
         if (categoryMeans is not null)
         {
-            var scores = categoryMeans.Classifier.Predict(voxels, count);                                // (m, K)
+            var predictedCategories = categoryMeans.Classifier.PredictIndices(voxels, count);            // ĉ of each row
             int q = predicted.Length / Math.Max(1, count);
             for (int i = 0; i < count; i++)
             {
-                var mean = categoryMeans.Means[ArgMax(scores[i])];                                      // μ_ĉ
+                var mean = categoryMeans.Means[predictedCategories[i]];                                 // μ_ĉ
                 for (int j = 0; j < q; j++) predicted[(long)i * q + j] += mean[j];
             }
         }
@@ -166,13 +165,6 @@ public sealed class RidgeLatentMap
         {
             foreach (var c in chunks) c.Dispose();
         }
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
     }
 
     /// <summary>The frozen first stage the latents belong to.</summary>

@@ -39,12 +39,11 @@ public enum SemanticTarget
 /// </summary>
 public sealed class SemanticDecoder
 {
-    private readonly RidgeMap map;           // voxels -> one-hot category scores (K_train)
+    private readonly CategoryMap map;        // voxels -> one-hot category scores (K_train), labels of those K_train categories
     private readonly Tensor classContexts;   // (K_train, L, D) contexts of the training categories
-    private readonly int[] trainCategories;  // the stimulus-file labels of those K_train categories
     private readonly ContrastiveContextMapper? mapper;
 
-    private SemanticDecoder(RidgeMap map, Tensor classContexts, int[] trainCategories, SemanticTarget target, IReadOnlyList<string> names,
+    private SemanticDecoder(CategoryMap map, Tensor classContexts, SemanticTarget target, IReadOnlyList<string> names,
         ContrastiveContextMapper? mapper)
     {
         if (target == SemanticTarget.Contrastive && mapper is null)
@@ -52,7 +51,6 @@ public sealed class SemanticDecoder
         this.map = map;
         this.mapper = mapper;
         this.classContexts = classContexts;
-        this.trainCategories = trainCategories;
         Target = target;
         CategoryNames = names;
     }
@@ -68,7 +66,7 @@ public sealed class SemanticDecoder
     public ContrastiveContextMapper? Mapper => mapper;
 
     /// <summary>The same fitted maps with another target (the contrastive one only if its mapper was trained).</summary>
-    public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, trainCategories, target, CategoryNames, mapper);
+    public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, target, CategoryNames, mapper);
 
     /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.
     /// The contrastive mapper is trained when <paramref name="target"/> is <see cref="SemanticTarget.Contrastive"/> or
@@ -92,27 +90,26 @@ public sealed class SemanticDecoder
         using (no_grad())
             contexts = ldm.Model.Conditioner.Encode(names).to(TorchDevice.Host).to(ScalarType.Float32);              // (K_train, L, D)
         var index = labels.Select((label, k) => (label, k)).ToDictionary(p => p.label, p => p.k);
-        var targets = train.Categories.Select(c => Enumerable.Range(0, labels.Length).Select(j => j == index[c] ? 1f : 0f).ToArray()).ToArray();
-        var map = RidgeMap.Fit(train.Voxels, train.VoxelCount, targets, new Random(RouteImages.SubSeed(seed, "semantic-folds")), groups: train.StimulusGroups());
+        var map = CategoryMap.Fit(train.Voxels, train.VoxelCount, train.Categories, new Random(RouteImages.SubSeed(seed, "semantic-folds")), train.StimulusGroups());
         var mapper = target == SemanticTarget.Contrastive || trainMapper
             ? ContrastiveContextMapper.Fit(train.Voxels, train.Count, train.VoxelCount, train.Categories.Select(c => index[c]).ToArray(), contexts,
                 mapperOptions ?? new ContrastiveMapperOptions(), RouteImages.SubSeed(seed, "contrastive-mapper"), train.StimulusGroups())
             : null;
-        return new SemanticDecoder(map, contexts, labels, target, names, mapper);
+        return new SemanticDecoder(map, contexts, target, names, mapper);
     }
 
     /// <summary>The predicted conditioning context of each voxel row, (N, L, D).</summary>
     public Tensor PredictContexts(float[] voxels, int count)
     {
         if (Target == SemanticTarget.Contrastive) return mapper!.Predict(voxels, count);
-        var scores = map.Predict(voxels, count);
+        var scores = map.Scores(voxels, count);
         if (Target == SemanticTarget.Context)
         {
             using var s = tensor(scores.SelectMany(p => p).ToArray(), new long[] { count, classContexts.shape[0] });   // (N, K)
             using var flat = classContexts.reshape(classContexts.shape[0], -1);                                          // (K, L D)
             return s.matmul(flat).reshape(count, classContexts.shape[1], classContexts.shape[2]);                       // (N, L, D)
         }
-        using var best = tensor(scores.Select(ArgMax).Select(k => (long)k).ToArray(), ScalarType.Int64);
+        using var best = tensor(map.PredictIndices(voxels, count).Select(k => (long)k).ToArray(), ScalarType.Int64);
         return classContexts.index_select(0, best);
     }
 
@@ -121,17 +118,10 @@ public sealed class SemanticDecoder
     public int[] PredictCategories(float[] voxels, int count)
     {
         if (Target != SemanticTarget.Contrastive)
-            return map.Predict(voxels, count).Select(ArgMax).Select(k => trainCategories[k]).ToArray();
+            return map.PredictIndices(voxels, count).Select(k => map.Labels[k]).ToArray();
         using var scope = NewDisposeScope();
         var predicted = nn.functional.normalize(mapper!.Predict(voxels, count).reshape(count, -1), dim: 1);           // (N, L D)
         var classes = nn.functional.normalize(classContexts.reshape(classContexts.shape[0], -1), dim: 1);           // (K, L D)
-        return TorchDevice.HostArray<long>(predicted.matmul(classes.t()).argmax(1)).Select(k => trainCategories[k]).ToArray();
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
+        return TorchDevice.HostArray<long>(predicted.matmul(classes.t()).argmax(1)).Select(k => map.Labels[(int)k]).ToArray();
     }
 }
