@@ -18,7 +18,7 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage, run one after the other (default: chosen once at the start for the training stages: one per core, or when the load average reaches the core count one per core that other processes leave free; the decode stages then run that many at a time, one thread each)" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every model stage, run one after the other (default: the model stages run side by side, one thread each, as many at a time as chosen once at the start: one per core, or when the load average reaches the core count one per core that other processes leave free)" };
         var device = new Option<string?>("--device") { Description = "where every model stage runs: cpu or cuda (default: cpu)" };
         device.AcceptOnlyFromAmong([.. Fmri.Core.Torch.TorchDevice.Names]);
         var oneDnn = CommonOptions.OneDnnBackward();
@@ -45,21 +45,22 @@ public static class DemoCommand
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
                         $"has no finished {model} stage (models/{model}/run.json); run the demo there first");
             int sideBySide = 1;
-            int? decodeThreads = null;
+            int? sideBySideThreads = null;
             if (parse.GetValue(threads) is null)
             {
-                // One thread count for every training stage of this run, chosen before any stage adds to the load. The
-                // decode stages run that many at a time, one thread each: sampling these small models gains little from
-                // a second thread, while two samplers side by side use both cores.
+                // How many model stages (training and decoding) run at once, chosen before any stage adds to the load; each
+                // runs one libtorch thread: these small models gain little from a second thread (README, "Performance"),
+                // while two stages side by side use both cores. The stages'
+                // command lines, and so their results, do not depend on the choice.
                 var choice = ThreadDefault.Choose(null, Environment.ProcessorCount, ThreadDefault.ReadLoadAverage(), () => TorchSetup.BusyCoresNow(windows: 8));
                 TorchSetup.ProcessDefault = choice with { Reason = $"chosen once by the demo at its start: {choice.Reason}" };
                 sideBySide = choice.Threads;
-                decodeThreads = 1;
-                Console.WriteLine($"demo: {choice.Threads} libtorch thread(s) for every training stage ({choice.Reason}; --threads sets it); "
-                    + $"decode stages {(sideBySide > 1 ? $"{sideBySide} at a time, " : "")}one thread each");
+                sideBySideThreads = 1;
+                Console.WriteLine($"demo: model stages {(sideBySide > 1 ? $"side by side, {sideBySide} at a time, " : "one after the other, ")}one libtorch thread each "
+                    + $"({choice.Reason}; --threads N runs them one after the other with N threads)");
             }
             var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse, decodeThreads);
+                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse, sideBySideThreads);
             try
             {
                 return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList(), sideBySide);
@@ -122,7 +123,14 @@ public static class DemoCommand
         {
             Command = "demo",
             Arguments = arguments,
-            Config = new { side_by_side = sideBySide, stages = stages.Select(s => new { s.Name, command = s.CommandLine, seconds = times.GetValueOrDefault(s.Name, double.NaN), side_by_side = s.SideBySide && sideBySide > 1 }) },
+            Config = new { side_by_side = sideBySide, stages = stages.Select((s, k) => new
+            {
+                s.Name,
+                command = s.CommandLine,
+                seconds = times.GetValueOrDefault(s.Name, double.NaN),
+                side_by_side = s.SideBySide && sideBySide > 1,
+                needs = s.Needs(stages.Take(k)),
+            }) },
             Outputs = stages.SelectMany(s => s.Outputs).ToList(),
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
@@ -132,9 +140,10 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Runs stages [first, end) as child processes, <paramref name="atOnce"/> at a time, in their order; each finished
-    /// stage gets its marker. After a failure no further stage starts; the running ones finish and are kept. Returns 0,
-    /// or the first failing stage's exit code.
+    /// Runs stages [first, end) as child processes, <paramref name="atOnce"/> at a time: each starts, in list order, once
+    /// the stages of the run it needs (<see cref="DemoStage.Needs"/>) have finished; each finished stage gets its marker.
+    /// After a failure no further stage starts; the running ones finish and are kept. Returns 0, or the first failing
+    /// stage's exit code.
     /// </summary>
     private static int RunSideBySide(string folder, IReadOnlyList<DemoStage> stages, int first, int end, int atOnce,
         (string FileName, string[] Prefix) program, Dictionary<string, double> times)
@@ -144,24 +153,32 @@ public static class DemoCommand
         {
             lock (gate) (error ? Console.Error : Console.Out).WriteLine($"  [{stage}] {line}");
         }
+        var run = stages.Take(end).Skip(first).ToList();
+        // Only the stages of this run can be unfinished: every earlier one finished before it started.
+        var waitsFor = run.Select((stage, k) => stage.Needs(run.Take(k))).ToList();
+        var pending = Enumerable.Range(0, run.Count).ToList();
+        var finished = new HashSet<string>();
         var running = new List<(StageProcess Child, Task<(int Exit, double Seconds)> Done)>();
-        int next = first, failure = 0;
+        int failure = 0;
         try
         {
-            while (running.Count > 0 || (next < end && failure == 0))
+            while (running.Count > 0 || (pending.Count > 0 && failure == 0))
             {
-                while (failure == 0 && next < end && running.Count < atOnce)
+                while (failure == 0 && running.Count < atOnce && pending.FirstOrDefault(k => waitsFor[k].All(finished.Contains), -1) is var ready and >= 0)
                 {
-                    var stage = stages[next];
+                    pending.Remove(ready);
+                    var stage = run[ready];
                     lock (gate)
                     {
-                        Console.WriteLine($"[{next + 1}/{stages.Count}] {stage.Name}: {stage.Description} (as its own process, up to {atOnce} decode stages at a time)");
+                        string after = waitsFor[ready].Count > 0 ? $", after {string.Join(", ", waitsFor[ready])}" : "";
+                        Console.WriteLine($"[{first + ready + 1}/{stages.Count}] {stage.Name}: {stage.Description} (as its own process, up to {atOnce} at a time{after})");
                         Console.WriteLine($"  $ {stage.CommandLine}");
                     }
                     var child = StageProcess.Start(stage, program, (line, error) => Write(stage.Name, line, error));
                     running.Add((child, Task.Run(child.Wait)));
-                    next++;
                 }
+                // Stages need only earlier ones, so the first pending stage is ready once nothing runs.
+                if (running.Count == 0) break;
                 int index = Task.WaitAny([.. running.Select(r => (Task)r.Done)]);
                 var (done, result) = (running[index].Child, running[index].Done.Result);
                 running.RemoveAt(index);
@@ -176,6 +193,7 @@ public static class DemoCommand
                         continue;
                     }
                     AtomicFile.WriteAllText(done.Stage.MarkerPath(folder), done.Stage.CommandLine + "\n");
+                    finished.Add(done.Stage.Name);
                     Console.WriteLine($"  {done.Stage.Name} took {result.Seconds:F1} s");
                 }
             }

@@ -132,10 +132,10 @@ public static class DemoPlan
     /// <param name="design">One of <see cref="Designs"/>.</param>
     /// <param name="imageModels">A finished demo run folder whose scoring classifier, VAE and LDM are used instead of
     /// training them again (they do not depend on the fMRI); null: train them here.</param>
-    /// <param name="decodeThreads">Passed as `--threads` to the decode stages instead of <paramref name="threads"/> (the demo
-    /// runs them side by side, one thread each); null: <paramref name="threads"/>.</param>
+    /// <param name="sideBySideThreads">Passed as `--threads` to the model stages (training and decoding) instead of
+    /// <paramref name="threads"/>: the demo runs them side by side, one thread each; null: <paramref name="threads"/>.</param>
     public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null, string? device = null,
-        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null, int? decodeThreads = null)
+        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null, int? sideBySideThreads = null)
     {
         var shape = Designs.FirstOrDefault(d => d.Name == design)
             ?? throw new InvalidSettingException("design", $"'{design}'", $"is unknown; choose {string.Join(", ", Designs.Select(d => d.Name))}");
@@ -168,10 +168,11 @@ public static class DemoPlan
         static string Manifest(string folder) => Path.Combine(folder, "run.json");
         string Out(string name) => Path.Combine(decoded, name);
         string[] Optional(string option, int? value) => value is { } v ? [option, Text(v)] : [];
-        string[] torch = [.. Optional("--threads", threads), .. (device is null ? [] : new[] { "--device", device })];
-        string[] training = [.. torch, .. (oneDnnBackward is null ? [] : new[] { "--onednn-backward", oneDnnBackward })];
-        string[] decodeTorch = [.. Optional("--threads", decodeThreads ?? threads), .. (device is null ? [] : new[] { "--device", device })];
-        string[] common = [.. decodeTorch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
+        string[] deviceOption = device is null ? [] : ["--device", device];
+        string[] torch = [.. Optional("--threads", threads), .. deviceOption];
+        string[] modelTorch = [.. Optional("--threads", sideBySideThreads ?? threads), .. deviceOption];
+        string[] training = [.. modelTorch, .. (oneDnnBackward is null ? [] : new[] { "--onednn-backward", oneDnnBackward })];
+        string[] common = [.. modelTorch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
             control ? [Manifest(Out(route)), Manifest(Out(route + "-control"))] : [Manifest(Out(route))], SideBySide: true);
@@ -195,23 +196,23 @@ public static class DemoPlan
             new("train-classifier", "the scoring network of the semantic metrics (small CNN on Fashion-MNIST; no decoder uses it)",
                 ["train-classifier", .. training, "--images", "fashion-mnist", "--out", classifier, "--epochs", Text(sizes.ClassifierEpochs), "--seed", s,
                     "--image-size", Text(sizes.ImageSize), .. Optional("--max-train-images", sizes.ClassifierImages)],
-                [Manifest(classifier)]),
+                [Manifest(classifier)], SideBySide: true),
             new("train-vae", "the autoencoder the diffusion runs in (frozen afterwards)",
                 ["train-vae", .. training, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
-                [Manifest(vae)]),
+                [Manifest(vae)], SideBySide: true),
             new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
                 ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps),
                     "--snr-gamma", Text(LdmSnrGamma)],
-                [Manifest(ldm)]),
+                [Manifest(ldm)], SideBySide: true),
             ]),
             new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI and the pretraining pool (test fMRI excluded)",
                 ["pretrain-mbm", .. training, "--data", preprocessed, poolPreprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
                     "--base-lr", Text(sizes.MbmBaseLearningRate), "--seed", s],
-                [Manifest(mbm)]),
+                [Manifest(mbm)], SideBySide: true),
             new("train-adapter", "MinD-Vis stage B: brain encoder + adapter + UNet cross-attention trained on fMRI-image pairs",
                 ["train-adapter", .. training, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", ldm, "--out", adapter,
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
-                [Manifest(adapter)]),
+                [Manifest(adapter)], SideBySide: true),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
                 "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
                     .. shape.Fidelity is { } fidelity ? (string[])["--select-min-pixcorr", Text(fidelity.PixCorr), "--select-min-ssim", Text(fidelity.Ssim)] : [],

@@ -6,12 +6,26 @@ namespace Decoding.Demo;
 /// records the same command line (so changed arguments redo it), and no earlier stage was redone in this run
 /// (a redone stage changes the inputs of everything after it).
 /// </summary>
-/// <param name="SideBySide">The stage reads only what the stages before the first side-by-side stage of its run of
-/// neighbours wrote, and writes only its own outputs, so it may run at the same time as those neighbours (the decode
-/// stages: each reads the trained models and the data, and writes its own folder).</param>
+/// <param name="SideBySide">The stage writes only its own outputs and reads only files that earlier stages wrote, all of
+/// them named in its arguments (see <see cref="Needs"/>), so it may run at the same time as its neighbours once the
+/// stages it needs have finished (the model stages: training and decoding).</param>
 public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs, bool SideBySide = false)
 {
     public string CommandLine => "decoding " + string.Join(" ", Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+
+    /// <summary>
+    /// The stages among <paramref name="earlier"/> whose outputs this stage reads: one of its arguments names an output
+    /// file of theirs or the folder that holds it (a model folder such as `models/ldm`). Derived from the command lines,
+    /// so the order the demo may run stages in cannot drift from what they read.
+    /// </summary>
+    public IReadOnlyList<string> Needs(IEnumerable<DemoStage> earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        var named = Arguments.Select(Path.GetFullPath).ToHashSet();
+        return [.. earlier.Where(e => e.Outputs.Any(o => named.Contains(Path.GetFullPath(o))
+                                                        || (Path.GetDirectoryName(Path.GetFullPath(o)) is { } folder && named.Contains(folder))))
+                          .Select(e => e.Name)];
+    }
 
     public string MarkerPath(string runFolder) => Path.Combine(runFolder, "stages", $"{Name}.done");
 

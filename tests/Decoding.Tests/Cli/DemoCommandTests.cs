@@ -18,15 +18,16 @@ public class DemoCommandTests
                      "decoded/mindvis/decoded.h5", "decoded/mindvis-control/decoded.h5", "decoded/ridge-pixels/decoded.h5", "decoded/class-mean/decoded.h5",
                      "report/metrics.json", "report/report.md", "report/report.html" })
             Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing after the tiny demo");
-        // One thread count, chosen once at the start, for every model stage (the demo's own stages must not count as load).
+        // Every model stage runs one libtorch thread whatever the demo chose at its start (its side-by-side count), so the
+        // results do not depend on the machine's load.
         var threadChoices = new[] { "classifier", "vae", "ldm", "mbm", "adapter" }.Select(model =>
         {
             using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "models", model, "run.json")));
             var threads = run.RootElement.GetProperty("torch").GetProperty("threads");
             return (Count: threads.GetProperty("threads").GetInt32(), Reason: threads.GetProperty("reason").GetString()!);
         }).ToList();
-        Assert.Single(threadChoices.Distinct());
-        Assert.StartsWith("chosen once by the demo at its start", threadChoices[0].Reason);
+        Assert.All(threadChoices, choice => Assert.Equal((1, "given by --threads"), choice));
+        Assert.Matches(@"demo: model stages (side by side, \d+ at a time|one after the other), one libtorch thread each \((load average|one per core)", first);
         // The report holds every route with its control, the baseline, every reference and the simulator's ceiling.
         using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "metrics.json"))))
         {
@@ -41,11 +42,13 @@ public class DemoCommandTests
                 Assert.Contains((route, kind), rows);
         }
         Assert.Contains("Data: simulated", File.ReadAllText(Path.Combine(dir, "report", "report.md")));
-        // Without --threads the decode stages run one thread each (side by side when the demo chose more than one thread).
-        var stages = DemoPlan.Stages(dir, "tiny", 1, decodeThreads: 1);
+        // Without --threads the model stages run one thread each (side by side when the demo chose more than one at a time).
+        var stages = DemoPlan.Stages(dir, "tiny", 1, sideBySideThreads: 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
-        Assert.All(stages.Where(s => s.Name.StartsWith("decode-", StringComparison.Ordinal)), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
-        Assert.All(stages.Where(s => !s.Name.StartsWith("decode-", StringComparison.Ordinal)), s => Assert.False(s.SideBySide, s.Name));
+        static bool IsModelStage(DemoStage s) => s.Name.StartsWith("decode-", StringComparison.Ordinal) || s.Name.StartsWith("train-", StringComparison.Ordinal) || s.Name == "pretrain-mbm";
+        Assert.Equal(14, stages.Count(IsModelStage));
+        Assert.All(stages.Where(IsModelStage), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
+        Assert.All(stages.Where(s => !IsModelStage(s)), s => Assert.False(s.SideBySide || s.CommandLine.Contains("--threads"), s.CommandLine));
 
         var (exit2, second, _) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", dir);
         Assert.Equal(0, exit2);
@@ -116,6 +119,66 @@ public class DemoCommandTests
         Assert.Contains("missing.h5", failedError);
         Assert.False(broken.IsComplete(dir));
         Assert.True(third.IsComplete(dir), failedOutput);
+    }
+
+    [Fact]
+    public void A_side_by_side_stage_starts_only_after_the_stage_whose_output_it_reads()
+    {
+        string dir = Directory.CreateTempSubdirectory("demo-needs").FullName;
+        string sim = Path.Combine(dir, "sim"), bdata = Path.Combine(sim, "sim-01.h5");
+        var simulate = new DemoStage("simulate-a", "writes the file", ["simulate", "--out", sim, "--train-per-category", "2", "--test-per-category", "1",
+            "--test-repeats", "2", "--train-runs", "2"], [bdata], SideBySide: true);
+        var reader = new DemoStage("inspect-a", "reads it", ["inspect", bdata], [], SideBySide: true);
+        Assert.Equal(["simulate-a"], reader.Needs([simulate]));
+        Assert.Empty(simulate.Needs([reader]));
+
+        // Two slots, but the reader waits: started at once it would find no file and fail with exit 2.
+        var (exit, output, error) = CliTestHarness.Capture(() => DemoCommand.Run(dir, [simulate, reader], force: false, ["demo"], sideBySide: 2));
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("(as its own process, up to 2 at a time, after simulate-a)", output);
+        Assert.True(output.IndexOf("simulate-a took", StringComparison.Ordinal) < output.IndexOf("$ decoding inspect", StringComparison.Ordinal), output);
+        Assert.True(reader.IsComplete(dir));
+    }
+
+    [Fact]
+    public void The_demo_plans_stages_to_wait_for_exactly_the_models_and_data_they_read()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "demo-plan-needs");
+        var stages = DemoPlan.Stages(dir, "small", 1, sideBySideThreads: 1);
+        var needs = stages.Select((s, k) => (s.Name, Needs: s.Needs(stages.Take(k)).ToHashSet())).ToDictionary(x => x.Name, x => x.Needs);
+        // Written from what each command reads (its --data, --stimuli, --vae, --ldm, --mbm, --model, --simulation-truth ...).
+        string[] data = ["simulate", "preprocess"];
+        var expected = new Dictionary<string, string[]>
+        {
+            ["simulate"] = [],
+            ["preprocess"] = ["simulate"],
+            ["preprocess-pool"] = ["simulate"],
+            ["inspect"] = ["preprocess"],
+            ["train-classifier"] = [],
+            ["train-vae"] = [],
+            ["train-ldm"] = ["train-vae"],
+            ["pretrain-mbm"] = ["preprocess", "preprocess-pool"],
+            ["train-adapter"] = [.. data, "pretrain-mbm", "train-ldm"],
+            ["decode-img2img"] = [.. data, "train-ldm"],
+            ["decode-lowlevel"] = [.. data, "train-ldm"],
+            ["decode-semantic"] = [.. data, "train-ldm"],
+            ["decode-mindvis"] = [.. data, "train-adapter"],
+            ["decode-ridge-pixels"] = data,
+            ["decode-mean-image"] = data,
+            ["decode-class-mean"] = data,
+            ["decode-ldm-class"] = [.. data, "train-ldm"],
+            ["decode-ceiling"] = data,
+            ["evaluate"] = [.. data, "train-classifier", "train-vae", "train-ldm", "pretrain-mbm", "train-adapter", .. stages.Where(s => s.Name.StartsWith("decode-", StringComparison.Ordinal)).Select(s => s.Name)],
+        };
+        Assert.Equal(expected.Keys.Order(), needs.Keys.Order());
+        foreach (var (name, want) in expected) Assert.True(needs[name].SetEquals(want), $"{name} needs {string.Join(", ", needs[name])}");
+
+        // With the image models of another run, the decode stages wait for nothing but the data, MinD-Vis's for its adapter.
+        var reused = DemoPlan.Stages(dir, "small", 1, imageModels: Path.Combine(Path.GetTempPath(), "demo-other"), sideBySideThreads: 1);
+        var reusedNeeds = reused.Select((s, k) => (s.Name, Needs: s.Needs(reused.Take(k)))).ToDictionary(x => x.Name, x => x.Needs);
+        Assert.Equal(data, reusedNeeds["decode-img2img"]);
+        Assert.Equal([.. data, "train-adapter"], reusedNeeds["decode-mindvis"]);
+        Assert.Equal([.. data, "pretrain-mbm"], reusedNeeds["train-adapter"]);
     }
 
     [Fact]
