@@ -74,9 +74,11 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Runs the stages in order; a failing stage stops the demo with its exit code. With <paramref name="sideBySide"/>
-    /// above 1, each run of neighbouring <see cref="DemoStage.SideBySide"/> stages that must be (re)done runs as child
-    /// processes, up to that many at a time (<see cref="StageProcess"/>); otherwise every stage runs in this process.
+    /// Runs the stages in order; a failing stage stops the demo with its exit code. A stage runs again when it has not
+    /// finished with its command line, or when a stage whose outputs it reads (<see cref="DemoStage.Needs"/>) runs
+    /// again; the others are skipped. With <paramref name="sideBySide"/> above 1, the stages to run in each block of
+    /// neighbouring <see cref="DemoStage.SideBySide"/> stages run as child processes, up to that many at a time
+    /// (<see cref="StageProcess"/>); otherwise every stage runs in this process.
     /// </summary>
     public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1)
     {
@@ -85,31 +87,38 @@ public static class DemoCommand
         Directory.CreateDirectory(Path.Combine(folder, "stages"));
         var times = new Dictionary<string, double>();
         var program = sideBySide > 1 ? StageProcess.ThisProgram() : null;
-        bool upstreamRedone = false; // a redone stage changes the inputs of every later stage, so they are redone too
+        var needs = stages.Select((s, k) => s.Needs(stages.Take(k))).ToList();
+        var redo = new HashSet<string>();
+        for (int k = 0; k < stages.Count; k++)
+            if (force || !stages[k].IsComplete(folder) || needs[k].Any(redo.Contains)) redo.Add(stages[k].Name);
+        var starts = new StageStarts(folder, force);
         for (int i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
             string header = $"[{i + 1}/{stages.Count}] {stage.Name}: {stage.Description}";
-            if (!force && !upstreamRedone && stage.IsComplete(folder))
+            if (!redo.Contains(stage.Name))
             {
                 Console.WriteLine($"{header} (done earlier; --force redoes it)");
                 continue;
             }
-            upstreamRedone = true;
-            int end = i;
-            while (end < stages.Count && stages[end].SideBySide) end++;
-            if (program is { } self && end - i > 1)
+            if (program is { } self && stage.SideBySide)
             {
-                // Every stage of the run is redone (the first one is), so they all start here, at most sideBySide at once.
-                int failed = RunSideBySide(folder, stages, i, end, sideBySide, self, times);
+                int end = i;
+                while (end < stages.Count && stages[end].SideBySide) end++;
+                var block = Enumerable.Range(i, end - i).Where(k => redo.Contains(stages[k].Name)).ToList();
+                foreach (int k in Enumerable.Range(i, end - i).Except(block))
+                    Console.WriteLine($"[{k + 1}/{stages.Count}] {stages[k].Name}: {stages[k].Description} (done earlier; --force redoes it)");
+                int failed = RunSideBySide(folder, stages, block, needs, sideBySide, self, times, starts);
                 if (failed != 0) return failed;
                 i = end - 1;
                 continue;
             }
             Console.WriteLine(header);
-            Console.WriteLine($"  $ {stage.CommandLine}");
+            var run = starts.Arguments(stage, needs[i], out string? note);
+            if (note is not null) Console.WriteLine($"  {note}");
+            Console.WriteLine($"  $ {DemoStage.Quote(run)}");
             var stageClock = Stopwatch.StartNew();
-            int exit = CommandLineApp.Run([.. stage.Arguments]);
+            int exit = CommandLineApp.Run([.. run]);
             times[stage.Name] = stageClock.Elapsed.TotalSeconds;
             if (exit != 0)
             {
@@ -145,18 +154,18 @@ public static class DemoCommand
     /// After a failure no further stage starts; the running ones finish and are kept. Returns 0, or the first failing
     /// stage's exit code.
     /// </summary>
-    private static int RunSideBySide(string folder, IReadOnlyList<DemoStage> stages, int first, int end, int atOnce,
-        (string FileName, string[] Prefix) program, Dictionary<string, double> times)
+    private static int RunSideBySide(string folder, IReadOnlyList<DemoStage> stages, IReadOnlyList<int> indices, IReadOnlyList<IReadOnlyList<string>> needs,
+        int atOnce, (string FileName, string[] Prefix) program, Dictionary<string, double> times, StageStarts starts)
     {
         var gate = new Lock();
         void Write(string stage, string line, bool error)
         {
             lock (gate) (error ? Console.Error : Console.Out).WriteLine($"  [{stage}] {line}");
         }
-        var run = stages.Take(end).Skip(first).ToList();
-        // Only the stages of this run can be unfinished: every earlier one finished before it started.
-        var waitsFor = run.Select((stage, k) => stage.Needs(run.Take(k))).ToList();
-        var pending = Enumerable.Range(0, run.Count).ToList();
+        // Only the stages of this block can be unfinished: the others finished earlier, or before the block started.
+        var names = indices.Select(k => stages[k].Name).ToHashSet();
+        var waitsFor = indices.Select(k => needs[k].Where(names.Contains).ToList()).ToList();
+        var pending = Enumerable.Range(0, indices.Count).ToList();
         var finished = new HashSet<string>();
         var running = new List<(StageProcess Child, Task<(int Exit, double Seconds)> Done)>();
         int failure = 0;
@@ -167,14 +176,16 @@ public static class DemoCommand
                 while (failure == 0 && running.Count < atOnce && pending.FirstOrDefault(k => waitsFor[k].All(finished.Contains), -1) is var ready and >= 0)
                 {
                     pending.Remove(ready);
-                    var stage = run[ready];
+                    var stage = stages[indices[ready]];
+                    var arguments = starts.Arguments(stage, needs[indices[ready]], out string? note);
                     lock (gate)
                     {
                         string after = waitsFor[ready].Count > 0 ? $", after {string.Join(", ", waitsFor[ready])}" : "";
-                        Console.WriteLine($"[{first + ready + 1}/{stages.Count}] {stage.Name}: {stage.Description} (as its own process, up to {atOnce} at a time{after})");
-                        Console.WriteLine($"  $ {stage.CommandLine}");
+                        Console.WriteLine($"[{indices[ready] + 1}/{stages.Count}] {stage.Name}: {stage.Description} (as its own process, up to {atOnce} at a time{after})");
+                        if (note is not null) Console.WriteLine($"  {note}");
+                        Console.WriteLine($"  $ {DemoStage.Quote(arguments)}");
                     }
-                    var child = StageProcess.Start(stage, program, (line, error) => Write(stage.Name, line, error));
+                    var child = StageProcess.Start(stage, arguments, program, (line, error) => Write(stage.Name, line, error));
                     running.Add((child, Task.Run(child.Wait)));
                 }
                 // Stages need only earlier ones, so the first pending stage is ready once nothing runs.

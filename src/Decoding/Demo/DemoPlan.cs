@@ -1,5 +1,10 @@
 using System.Globalization;
+using Decoding.DoubleConditioning;
+using Decoding.Evaluation.ScoringClassifier;
+using Decoding.LatentDiffusion;
+using Fmri.Core.Checkpoints;
 using Fmri.Data.Simulation;
+using Fmri.MaskedBrainModeling;
 
 namespace Decoding.Demo;
 
@@ -196,23 +201,23 @@ public static class DemoPlan
             new("train-classifier", "the scoring network of the semantic metrics (small CNN on Fashion-MNIST; no decoder uses it)",
                 ["train-classifier", .. training, "--images", "fashion-mnist", "--out", classifier, "--epochs", Text(sizes.ClassifierEpochs), "--seed", s,
                     "--image-size", Text(sizes.ImageSize), .. Optional("--max-train-images", sizes.ClassifierImages)],
-                [Manifest(classifier)], SideBySide: true),
+                [Manifest(classifier)], SideBySide: true, new ModelCheckpoint(classifier, ClassifierFolder.CheckpointName)),
             new("train-vae", "the autoencoder the diffusion runs in (frozen afterwards)",
                 ["train-vae", .. training, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
-                [Manifest(vae)], SideBySide: true),
+                [Manifest(vae)], SideBySide: true, new ModelCheckpoint(vae, VaeTrainer.CheckpointName)),
             new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
                 ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps),
                     "--snr-gamma", Text(LdmSnrGamma)],
-                [Manifest(ldm)], SideBySide: true),
+                [Manifest(ldm)], SideBySide: true, new ModelCheckpoint(ldm, LatentDiffusionModelFolder.CheckpointName)),
             ]),
             new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI and the pretraining pool (test fMRI excluded)",
                 ["pretrain-mbm", .. training, "--data", preprocessed, poolPreprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
                     "--base-lr", Text(sizes.MbmBaseLearningRate), "--seed", s],
-                [Manifest(mbm)], SideBySide: true),
+                [Manifest(mbm)], SideBySide: true, new ModelCheckpoint(mbm, PretrainedBrainEncoderConfig.CheckpointName)),
             new("train-adapter", "MinD-Vis stage B: brain encoder + adapter + UNet cross-attention trained on fMRI-image pairs",
                 ["train-adapter", .. training, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", ldm, "--out", adapter,
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
-                [Manifest(adapter)], SideBySide: true),
+                [Manifest(adapter)], SideBySide: true, new ModelCheckpoint(adapter, DoubleConditionedLdmFolder.CheckpointName)),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
                 "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
                     .. shape.Fidelity is { } fidelity ? (string[])["--select-min-pixcorr", Text(fidelity.PixCorr), "--select-min-ssim", Text(fidelity.Ssim)] : [],

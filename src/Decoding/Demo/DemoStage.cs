@@ -1,3 +1,5 @@
+using Fmri.Core.Checkpoints;
+
 namespace Decoding.Demo;
 
 /// <summary>
@@ -9,9 +11,15 @@ namespace Decoding.Demo;
 /// <param name="SideBySide">The stage writes only its own outputs and reads only files that earlier stages wrote, all of
 /// them named in its arguments (see <see cref="Needs"/>), so it may run at the same time as its neighbours once the
 /// stages it needs have finished (the model stages: training and decoding).</param>
-public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs, bool SideBySide = false)
+/// <param name="Checkpoint">The checkpoint a training stage's command saves in its output folder, continued with
+/// `--resume`; null for other stages.</param>
+public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs, bool SideBySide = false,
+    ModelCheckpoint? Checkpoint = null)
 {
-    public string CommandLine => "decoding " + string.Join(" ", Arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
+    public string CommandLine => Quote(Arguments);
+
+    /// <summary>`decoding` and <paramref name="arguments"/> as one line, arguments with spaces in quotes.</summary>
+    public static string Quote(IEnumerable<string> arguments) => "decoding " + string.Join(" ", arguments.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 
     /// <summary>
     /// The stages among <paramref name="earlier"/> whose outputs this stage reads: one of its arguments names an output
@@ -28,6 +36,30 @@ public sealed record DemoStage(string Name, string Description, IReadOnlyList<st
     }
 
     public string MarkerPath(string runFolder) => Path.Combine(runFolder, "stages", $"{Name}.done");
+
+    /// <summary>Written when the stage starts: the command line it started with, so an interrupted attempt can be told apart from a different one.</summary>
+    public string StartedPath(string runFolder) => Path.Combine(runFolder, "stages", $"{Name}.started");
+
+    /// <summary>
+    /// A training stage that started with this command line and was interrupted (killed) before it finished: its
+    /// checkpoint can be continued with `--resume`, which ends with the uninterrupted run's weights.
+    /// </summary>
+    public bool WasInterrupted(string runFolder)
+    {
+        if (Checkpoint is not { } checkpoint || !Directory.Exists(checkpoint.Folder)) return false;
+        checkpoint.RecoverInterruptedSave();
+        return checkpoint.Exists && !IsComplete(runFolder)
+               && File.Exists(StartedPath(runFolder)) && File.ReadAllText(StartedPath(runFolder)).Trim() == CommandLine;
+    }
+
+    /// <summary>
+    /// Removes the output folder of a training stage that is to start from scratch (after a different or finished run,
+    /// or `--force`): its command refuses to start over an existing checkpoint.
+    /// </summary>
+    public void ClearCheckpoint()
+    {
+        if (Checkpoint is { } checkpoint && Directory.Exists(checkpoint.Folder)) Directory.Delete(checkpoint.Folder, recursive: true);
+    }
 
     public bool IsComplete(string runFolder)
         => File.Exists(MarkerPath(runFolder))

@@ -36,13 +36,14 @@ public sealed class StageProcess : IDisposable
         return dotnet is null ? null : (dotnet, [assembly]);
     }
 
-    /// <summary>Starts <paramref name="stage"/>'s command as a child of this process; <paramref name="write"/> receives
-    /// each line it prints (standard error flagged).</summary>
-    public static StageProcess Start(DemoStage stage, (string FileName, string[] Prefix) program, Action<string, bool> write)
+    /// <summary>Starts <paramref name="stage"/>'s command, with <paramref name="arguments"/> (its own, or with `--resume`),
+    /// as a child of this process; <paramref name="write"/> receives each line it prints (standard error flagged).</summary>
+    public static StageProcess Start(DemoStage stage, IReadOnlyList<string> arguments, (string FileName, string[] Prefix) program, Action<string, bool> write)
     {
         ArgumentNullException.ThrowIfNull(stage);
+        ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(write);
-        var info = new ProcessStartInfo(program.FileName, [.. program.Prefix, .. stage.Arguments])
+        var info = new ProcessStartInfo(program.FileName, [.. program.Prefix, .. arguments])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

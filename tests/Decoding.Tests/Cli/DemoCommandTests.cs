@@ -54,7 +54,7 @@ public class DemoCommandTests
         Assert.Equal(0, exit2);
         Assert.Equal(stages.Count, second.Split('\n').Count(l => l.Contains("(done earlier; --force redoes it)")));
 
-        // A stage whose output disappeared is redone, and so is every stage after it; the ones before are kept.
+        // A stage whose output disappeared is redone, and so is every stage that reads its outputs; the others are kept.
         File.Delete(Path.Combine(dir, "decoded", "mindvis-control", "run.json"));
         var (exit3, third, _) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", dir);
         Assert.Equal(0, exit3);
@@ -63,6 +63,7 @@ public class DemoCommandTests
         Assert.DoesNotContain("$ decoding decode --route img2img", third);
         Assert.Contains("$ decoding evaluate", third);
         Assert.DoesNotContain("$ decoding train-adapter", third);
+        Assert.DoesNotContain("$ decoding decode --route ridge-pixels", third);   // after it in the plan, but reads nothing it writes
     }
 
     [Fact]
@@ -138,6 +139,56 @@ public class DemoCommandTests
         Assert.Contains("(as its own process, up to 2 at a time, after simulate-a)", output);
         Assert.True(output.IndexOf("simulate-a took", StringComparison.Ordinal) < output.IndexOf("$ decoding inspect", StringComparison.Ordinal), output);
         Assert.True(reader.IsComplete(dir));
+    }
+
+    [Fact]
+    public void A_training_stage_a_killed_demo_left_continues_its_checkpoint_and_force_or_a_new_command_starts_afresh()
+    {
+        string root = Directory.CreateTempSubdirectory("demo-resume").FullName;
+        string images = Path.Combine(root, "images");
+        KillAndResumeTests.WriteImageFolder(images);
+        const int Steps = 60;
+        DemoStage Vae(string run, int seed = 7)
+        {
+            string folder = Path.Combine(run, "vae");
+            return new("train-vae", "the autoencoder", ["train-vae", "--preset", "tiny", "--images", images, "--steps", $"{Steps}", "--checkpoint-every", "5",
+                "--seed", $"{seed}", "--threads", "1", "--out", folder], [Path.Combine(folder, "run.json")], SideBySide: true,
+                new Fmri.Core.Checkpoints.ModelCheckpoint(folder, Decoding.LatentDiffusion.VaeTrainer.CheckpointName));
+        }
+        // As the demo runs it when it runs stages side by side: a child process, as the killed run was.
+        byte[] Weights(string run) => File.ReadAllBytes(Path.Combine(run, "vae", "vae.safetensors"));
+
+        string a = Path.Combine(root, "a"), b = Path.Combine(root, "b");
+        var (exitA, outA, errA) = CliTestHarness.Capture(() => DemoCommand.Run(a, [Vae(a)], force: false, ["demo"], sideBySide: 2));
+        Assert.True(exitA == 0, errA + outA);
+        Assert.DoesNotContain("--resume", outA);
+
+        // What a demo killed during the stage leaves: its started marker, then a checkpoint between steps.
+        Directory.CreateDirectory(Path.Combine(b, "stages"));
+        File.WriteAllText(Vae(b).StartedPath(b), Vae(b).CommandLine + "\n");
+        var (killed, killExit) = DecodingProcess.RunAndKill(Path.Combine(b, "vae", "vae.checkpoint.json"),
+            training => training.GetProperty("step").GetInt64() is >= 5 and < Steps, TimeSpan.FromMinutes(5), [.. Vae(b).Arguments]);
+        Assert.NotEqual(0, killExit);
+        Assert.False(Vae(b).IsComplete(b));
+
+        var (exitB, outB, errB) = CliTestHarness.Capture(() => DemoCommand.Run(b, [Vae(b)], force: false, ["demo"], sideBySide: 2));
+        Assert.True(exitB == 0, errB + outB);
+        Assert.Contains("continues the checkpoint its interrupted run left", outB);
+        Assert.Contains($"$ {Vae(b).CommandLine} --resume", outB);
+        Assert.InRange(killed.GetProperty("step").GetInt64(), 5, Steps - 1);
+        Assert.Equal(Weights(a), Weights(b));   // as if it had never been killed
+        Assert.True(Vae(b).IsComplete(b));      // its marker holds the command line without --resume
+        Assert.Contains("done earlier", CliTestHarness.Capture(() => DemoCommand.Run(b, [Vae(b)], force: false, ["demo"], sideBySide: 2)).Out);
+
+        // --force and a changed command line start from scratch (the command itself refuses an existing checkpoint).
+        var (exitF, outF, errF) = CliTestHarness.Capture(() => DemoCommand.Run(b, [Vae(b)], force: true, ["demo"], sideBySide: 2));
+        Assert.True(exitF == 0, errF + outF);
+        Assert.DoesNotContain("--resume", outF);
+        Assert.Equal(Weights(a), Weights(b));
+        var (exitS, outS, errS) = CliTestHarness.Capture(() => DemoCommand.Run(b, [Vae(b, seed: 8)], force: false, ["demo"], sideBySide: 2));
+        Assert.True(exitS == 0, errS + outS);
+        Assert.DoesNotContain("--resume", outS);
+        Assert.NotEqual(Weights(a), Weights(b));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output)
     }
 
     /// <summary>16x16 greyscale PNGs of discs and bars, one sub-folder per class (as train-vae reads a folder).</summary>
-    private static void WriteImageFolder(string root)
+    internal static void WriteImageFolder(string root)
     {
         var images = SyntheticImages.VariedShapes(size: 16, count: 16, seed: 2);
         int length = 16 * 16;
