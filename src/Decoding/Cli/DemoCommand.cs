@@ -149,8 +149,8 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Runs stages [first, end) as child processes, <paramref name="atOnce"/> at a time: each starts, in list order, once
-    /// the stages of the run it needs (<see cref="DemoStage.Needs"/>) have finished; each finished stage gets its marker.
+    /// Runs the stages at <paramref name="indices"/> as child processes, <paramref name="atOnce"/> at a time: each starts,
+    /// in list order, once those of them it needs (<paramref name="needs"/>) have finished; each finished stage gets its marker.
     /// After a failure no further stage starts; the running ones finish and are kept. Returns 0, or the first failing
     /// stage's exit code.
     /// </summary>
