@@ -74,7 +74,8 @@ public static class DemoCommand
     }
 
     /// <summary>
-    /// Runs the stages in order; a failing stage stops the demo with its exit code. A stage runs again when it has not
+    /// Runs the stages in the plan's order (side-by-side ones as soon as what they need is done); a failing stage stops
+    /// the demo with its exit code. A stage runs again when it has not
     /// finished with its command line, or when a stage whose outputs it reads (<see cref="DemoStage.Needs"/>) runs
     /// again; the others are skipped. With <paramref name="sideBySide"/> above 1, the stages to run in each block of
     /// neighbouring <see cref="DemoStage.SideBySide"/> stages run as child processes, up to that many at a time
@@ -91,7 +92,7 @@ public static class DemoCommand
         var redo = new HashSet<string>();
         for (int k = 0; k < stages.Count; k++)
             if (force || !stages[k].IsComplete(folder) || needs[k].Any(redo.Contains)) redo.Add(stages[k].Name);
-        var starts = new StageStarts(folder, force);
+        var starts = new StageStarts(folder, stages, needs, redo, force);
         for (int i = 0; i < stages.Count; i++)
         {
             var stage = stages[i];
@@ -114,7 +115,7 @@ public static class DemoCommand
                 continue;
             }
             Console.WriteLine(header);
-            var run = starts.Arguments(stage, needs[i], out string? note);
+            var run = starts.Arguments(stage, out string? note);
             if (note is not null) Console.WriteLine($"  {note}");
             Console.WriteLine($"  $ {DemoStage.Quote(run)}");
             var stageClock = Stopwatch.StartNew();
@@ -122,6 +123,7 @@ public static class DemoCommand
             times[stage.Name] = stageClock.Elapsed.TotalSeconds;
             if (exit != 0)
             {
+                starts.Failed(stage);
                 Console.Error.WriteLine($"error: demo stage '{stage.Name}' failed (exit {exit}); fix it and rerun: finished stages are kept");
                 return exit;
             }
@@ -177,7 +179,7 @@ public static class DemoCommand
                 {
                     pending.Remove(ready);
                     var stage = stages[indices[ready]];
-                    var arguments = starts.Arguments(stage, needs[indices[ready]], out string? note);
+                    var arguments = starts.Arguments(stage, out string? note);
                     lock (gate)
                     {
                         string after = waitsFor[ready].Count > 0 ? $", after {string.Join(", ", waitsFor[ready])}" : "";
@@ -199,6 +201,7 @@ public static class DemoCommand
                 {
                     if (result.Exit != 0)
                     {
+                        starts.Failed(done.Stage);
                         Console.Error.WriteLine($"error: demo stage '{done.Stage.Name}' failed (exit {result.Exit}); fix it and rerun: finished stages are kept");
                         if (failure == 0) failure = result.Exit;
                         continue;

@@ -4,13 +4,13 @@ namespace Decoding.Demo;
 
 /// <summary>
 /// One stage of the demo study: the `decoding` command line it runs (exactly what a user would type) and the
-/// files that prove it finished. A stage is skipped when all its outputs exist and its `stage.done` marker
-/// records the same command line (so changed arguments redo it), and no earlier stage was redone in this run
-/// (a redone stage changes the inputs of everything after it).
+/// files that prove it finished. A stage is skipped when all its outputs exist, its `stages/NAME.done` marker
+/// records the same command line (so changed arguments redo it), and no stage it reads from (<see cref="Needs"/>)
+/// is redone in this run (that changes its inputs).
 /// </summary>
-/// <param name="SideBySide">The stage writes only its own outputs and reads only files that earlier stages wrote, all of
-/// them named in its arguments (see <see cref="Needs"/>), so it may run at the same time as its neighbours once the
-/// stages it needs have finished (the model stages: training and decoding).</param>
+/// <param name="SideBySide">The stage writes only its own outputs, and every file of the run it reads is named in its
+/// arguments (see <see cref="Needs"/>; other inputs, such as Fashion-MNIST, no stage writes), so it may run at the same
+/// time as its neighbours once the stages it needs have finished (the model stages: training and decoding).</param>
 /// <param name="Checkpoint">The checkpoint a training stage's command saves in its output folder, continued with
 /// `--resume`; null for other stages.</param>
 public sealed record DemoStage(string Name, string Description, IReadOnlyList<string> Arguments, IReadOnlyList<string> Outputs, bool SideBySide = false,

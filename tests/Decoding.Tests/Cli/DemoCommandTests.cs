@@ -192,6 +192,53 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void An_interrupted_training_stage_resumes_only_when_nothing_it_reads_starts_afresh_and_the_decision_outlives_a_kill()
+    {
+        string run = Directory.CreateTempSubdirectory("demo-starts").FullName;
+        Directory.CreateDirectory(Path.Combine(run, "stages"));
+        string data = Path.Combine(run, "data"), model = Path.Combine(run, "models", "vae");
+        var upstream = new DemoStage("simulate", "writes the data", ["simulate", "--out", data], [Path.Combine(data, "sim-01.h5")]);
+        var training = new DemoStage("train-vae", "reads it", ["train-vae", "--images", data, "--out", model], [Path.Combine(model, "run.json")],
+            SideBySide: true, new Fmri.Core.Checkpoints.ModelCheckpoint(model, "vae"));
+        IReadOnlyList<DemoStage> stages = [upstream, training];
+        var needs = stages.Select((s, k) => s.Needs(stages.Take(k))).ToList();
+        Assert.Equal(["simulate"], needs[1]);
+        void Leave(DemoStage stage, bool done)   // what a run leaves: markers, and for training a checkpoint
+        {
+            File.WriteAllText(stage.StartedPath(run), stage.CommandLine + "\n");
+            if (done) File.WriteAllText(stage.MarkerPath(run), stage.CommandLine + "\n");
+            foreach (var output in stage.Outputs.Where(_ => done)) { Directory.CreateDirectory(Path.GetDirectoryName(output)!); File.WriteAllText(output, ""); }
+            if (stage.Checkpoint is { } checkpoint) { Directory.CreateDirectory(checkpoint.Folder); File.WriteAllText(checkpoint.ManifestPath, "{}"); }
+        }
+
+        // The data finished; training was killed: it resumes.
+        Leave(upstream, done: true);
+        Leave(training, done: false);
+        Assert.True(new StageStarts(run, stages, needs, new HashSet<string> { "train-vae" }, force: false).Resumes(training));
+        // --force: from scratch.
+        Assert.False(new StageStarts(run, stages, needs, new HashSet<string> { "train-vae" }, force: true).Resumes(training));
+        Leave(training, done: false);
+
+        // The data is redone in this run: the interrupted training must not continue on the old data, and that holds
+        // for a later run even if this one is killed before training starts (its started marker is gone at once).
+        var both = new HashSet<string> { "simulate", "train-vae" };
+        var starts = new StageStarts(run, stages, needs, both, force: false);
+        Assert.False(starts.Resumes(upstream));
+        Assert.False(starts.Resumes(training));
+        Assert.False(File.Exists(training.StartedPath(run)));
+        Assert.False(File.Exists(upstream.MarkerPath(run)));
+        Leave(upstream, done: true);   // the killed run got as far as the data
+        Assert.False(new StageStarts(run, stages, needs, new HashSet<string> { "train-vae" }, force: false).Resumes(training));
+
+        // A stage that failed (rather than was killed) starts from scratch next time.
+        Leave(training, done: false);
+        var again = new StageStarts(run, stages, needs, new HashSet<string> { "train-vae" }, force: false);
+        Assert.True(again.Resumes(training));
+        again.Failed(training);
+        Assert.False(new StageStarts(run, stages, needs, new HashSet<string> { "train-vae" }, force: false).Resumes(training));
+    }
+
+    [Fact]
     public void The_demo_plans_stages_to_wait_for_exactly_the_models_and_data_they_read()
     {
         string dir = Path.Combine(Path.GetTempPath(), "demo-plan-needs");
