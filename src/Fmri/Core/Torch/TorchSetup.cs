@@ -7,12 +7,14 @@ public sealed record TorchRunSettings(
     [property: JsonPropertyName("threads")] ThreadChoice Threads,
     [property: JsonPropertyName("device")] string Device,
     [property: JsonPropertyName("onednn_backward")] OneDnnBackwardDecision? OneDnnBackward,
-    [property: JsonPropertyName("native_heap")] NativeHeapSetting? NativeHeap = null);
+    [property: JsonPropertyName("native_heap")] NativeHeapSetting? NativeHeap = null,
+    [property: JsonPropertyName("attention_kernel")] string? AttentionKernel = null);
 
 /// <summary>
 /// The libtorch settings every entry point applies before it builds a model: libtorch's warnings hidden unless asked
 /// for (<see cref="TorchLogging"/>), the intra-op thread count (<see cref="ThreadDefault"/>), the device
-/// (<see cref="TorchDevice"/>), the C allocator told to keep freed memory (<see cref="NativeHeap"/>), and for training
+/// (<see cref="TorchDevice"/>), the attention kernel for that thread count and device (<see cref="Torch.AttentionKernel"/>),
+/// the C allocator told to keep freed memory (<see cref="NativeHeap"/>), and for training
 /// commands whether backward passes use oneDNN (<see cref="OneDnnBackwardPolicy"/>). What was applied is <see cref="Current"/>, which run.json records.
 /// </summary>
 public static class TorchSetup
@@ -37,7 +39,8 @@ public static class TorchSetup
         TorchLogging.HideWarningsUnlessAsked();
         var heap = NativeHeap.KeepFreedMemory();
         TorchSharp.torch.set_num_threads(choice.Threads);
-        Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null, heap);
+        string device = TorchDevice.Name(TorchDevice.Current);
+        Current = new TorchRunSettings(choice, device, null, heap, AttentionKernel.Apply(choice.Threads, device));
         return choice;
     }
 
@@ -58,7 +61,8 @@ public static class TorchSetup
         TorchLogging.HideWarningsUnlessAsked();
         var decision = OneDnnBackwardPolicy.Apply(mode);
         var threads = Current?.Threads ?? ThreadDefault.Choose(TorchSharp.torch.get_num_threads(), Environment.ProcessorCount, null);
-        Current = new TorchRunSettings(threads, TorchDevice.Name(TorchDevice.Current), decision, NativeHeap.KeepFreedMemory());
+        string device = TorchDevice.Name(TorchDevice.Current);
+        Current = new TorchRunSettings(threads, device, decision, NativeHeap.KeepFreedMemory(), AttentionKernel.Apply(threads.Threads, device));
         return decision;
     }
 
@@ -66,6 +70,7 @@ public static class TorchSetup
     public static void ApplyDevice(string? name)
     {
         TorchDevice.Use(name);
-        if (Current is not null) Current = Current with { Device = TorchDevice.Name(TorchDevice.Current) };
+        string device = TorchDevice.Name(TorchDevice.Current);
+        if (Current is not null) Current = Current with { Device = device, AttentionKernel = AttentionKernel.Apply(Current.Threads.Threads, device) };
     }
 }
