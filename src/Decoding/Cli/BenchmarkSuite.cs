@@ -84,7 +84,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         foreach (int threads in threadSettings)
         {
             TorchSharp.torch.set_num_threads(threads);
-            string attention = Fmri.Core.Torch.AttentionKernel.Apply(threads, Fmri.Core.Torch.TorchDevice.Name(Fmri.Core.Torch.TorchDevice.Current));
+            string attention = Fmri.Core.Torch.AttentionKernel.Apply(threads, Fmri.Core.Torch.TorchDevice.Current);
             Note($"{threads} thread{(threads == 1 ? "" : "s")}: attention kernel {attention}");
             twin?.Ask(new { cmd = "threads", threads });
             if (train)

@@ -14,14 +14,14 @@ public static class AttentionKernel
     public const string Flash = "flash";
     public const string Math = "math";
 
-    /// <summary>The kernel for <paramref name="threads"/> on <paramref name="device"/>.</summary>
-    public static string For(int threads, string device) => device != "cpu" || threads == 1 ? Flash : Math;
+    /// <summary>The kernel for <paramref name="threads"/> on the host's CPU (<paramref name="host"/>) or a GPU.</summary>
+    public static string For(int threads, bool host) => !host || threads == 1 ? Flash : Math;
 
     /// <summary>Switches libtorch (process-wide) to the kernel for this thread count and device; returns its name.</summary>
-    public static string Apply(int threads, string device)
+    public static string Apply(int threads, TorchSharp.torch.Device device)
     {
-        string kernel = For(threads, device);
-        TorchSharp.torch.backends.cuda.enable_flash_sdp(kernel == Flash);   // the flag libtorch's CPU dispatch reads too
+        string kernel = For(threads, TorchDevice.IsHost(device));
+        TorchDevice.FlashAttention = kernel == Flash;
         return kernel;
     }
 }

@@ -24,6 +24,14 @@ public static class TorchDevice
     /// <summary>Whether <paramref name="device"/> is main memory (nothing needs moving to read it).</summary>
     public static bool IsHost(Device device) => device.type == DeviceType.CPU;
 
+    /// <summary>libtorch's process-wide switch for flash attention in <c>scaled_dot_product_attention</c>; its CPU
+    /// dispatch reads the same flag as the GPU's (<see cref="AttentionKernel"/> sets it).</summary>
+    public static bool FlashAttention
+    {
+        get => backends.cuda.flash_sdp_enabled();
+        set => backends.cuda.enable_flash_sdp(value);
+    }
+
     /// <summary>"cpu" or "cuda" (with its index when not 0).</summary>
     public static string Name(Device device) => device.type switch
     {

@@ -39,8 +39,7 @@ public static class TorchSetup
         TorchLogging.HideWarningsUnlessAsked();
         var heap = NativeHeap.KeepFreedMemory();
         TorchSharp.torch.set_num_threads(choice.Threads);
-        string device = TorchDevice.Name(TorchDevice.Current);
-        Current = new TorchRunSettings(choice, device, null, heap, AttentionKernel.Apply(choice.Threads, device));
+        Current = new TorchRunSettings(choice, TorchDevice.Name(TorchDevice.Current), null, heap, AttentionKernel.Apply(choice.Threads, TorchDevice.Current));
         return choice;
     }
 
@@ -61,8 +60,8 @@ public static class TorchSetup
         TorchLogging.HideWarningsUnlessAsked();
         var decision = OneDnnBackwardPolicy.Apply(mode);
         var threads = Current?.Threads ?? ThreadDefault.Choose(TorchSharp.torch.get_num_threads(), Environment.ProcessorCount, null);
-        string device = TorchDevice.Name(TorchDevice.Current);
-        Current = new TorchRunSettings(threads, device, decision, NativeHeap.KeepFreedMemory(), AttentionKernel.Apply(threads.Threads, device));
+        Current = new TorchRunSettings(threads, TorchDevice.Name(TorchDevice.Current), decision, NativeHeap.KeepFreedMemory(),
+            AttentionKernel.Apply(threads.Threads, TorchDevice.Current));
         return decision;
     }
 
@@ -70,7 +69,7 @@ public static class TorchSetup
     public static void ApplyDevice(string? name)
     {
         TorchDevice.Use(name);
-        string device = TorchDevice.Name(TorchDevice.Current);
-        if (Current is not null) Current = Current with { Device = device, AttentionKernel = AttentionKernel.Apply(Current.Threads.Threads, device) };
+        if (Current is not null)
+            Current = Current with { Device = TorchDevice.Name(TorchDevice.Current), AttentionKernel = AttentionKernel.Apply(Current.Threads.Threads, TorchDevice.Current) };
     }
 }

@@ -8,9 +8,9 @@ public class AttentionKernelTests
     [Fact]
     public void Flash_attention_on_one_thread_or_a_gpu_the_math_kernel_on_several_cpu_threads_and_both_agree()
     {
-        Assert.Equal(AttentionKernel.Flash, AttentionKernel.For(1, "cpu"));
-        Assert.Equal(AttentionKernel.Math, AttentionKernel.For(2, "cpu"));
-        Assert.Equal(AttentionKernel.Flash, AttentionKernel.For(4, "cuda"));
+        Assert.Equal(AttentionKernel.Flash, AttentionKernel.For(1, host: true));
+        Assert.Equal(AttentionKernel.Math, AttentionKernel.For(2, host: true));
+        Assert.Equal(AttentionKernel.Flash, AttentionKernel.For(4, host: false));   // a GPU
         Assert.Equal(AttentionKernel.Flash, TorchSetup.Current!.AttentionKernel);   // the tests run on one thread
 
         // The UNet's attention shapes: (batch, heads, tokens, head dim), queries over an 8x8 latent.
@@ -20,11 +20,11 @@ public class AttentionKernelTests
         var v = randn([4, 2, 77, 32], generator: generator);
         try
         {
-            Assert.Equal(AttentionKernel.Flash, AttentionKernel.Apply(1, "cpu"));
-            Assert.True(backends.cuda.flash_sdp_enabled());
+            Assert.Equal(AttentionKernel.Flash, AttentionKernel.Apply(1, TorchDevice.Host));
+            Assert.True(TorchDevice.FlashAttention);
             using var flash = nn.functional.scaled_dot_product_attention(q, k, v);
-            Assert.Equal(AttentionKernel.Math, AttentionKernel.Apply(2, "cpu"));
-            Assert.False(backends.cuda.flash_sdp_enabled());
+            Assert.Equal(AttentionKernel.Math, AttentionKernel.Apply(2, TorchDevice.Host));
+            Assert.False(TorchDevice.FlashAttention);
             using var math = nn.functional.scaled_dot_product_attention(q, k, v);
             // Written out by hand: softmax(q k^T / sqrt(d)) v.
             using var byHand = matmul(softmax(matmul(q, k.transpose(-2, -1)) / System.Math.Sqrt(32), -1), v);
@@ -33,7 +33,7 @@ public class AttentionKernelTests
         }
         finally
         {
-            AttentionKernel.Apply(1, "cpu");
+            AttentionKernel.Apply(1, TorchDevice.Host);
         }
     }
 }
