@@ -140,7 +140,7 @@ public static class DemoCommand
                 command = s.CommandLine,
                 seconds = times.GetValueOrDefault(s.Name, double.NaN),
                 side_by_side = s.SideBySide && sideBySide > 1,
-                needs = s.Needs(stages.Take(k)),
+                needs = needs[k],
             }) },
             Outputs = stages.SelectMany(s => s.Outputs).ToList(),
             StartedUtc = started,

@@ -57,9 +57,8 @@ public static class DemoPlan
     /// <param name="LowLevelPrior">The img2img `--low-level-prior`; null: the decode's default (none). The real-like design
     /// chooses on its validation split between one ridge map of the latent and the predicted category's mean plus a
     /// ridge map of the rest: with 90 training trials the category mean is better estimated from the images than from
-    /// the voxels (a pixel version of the two, 5-fold cross-validation on the training trials: PixCorr 0.823 against
-    /// 0.793). The GOD-like designs keep one map: with 1,200 training trials the pixel versions scored alike (0.798 and
-    /// 0.798), and test categories held out of training have no mean to add.</param>
+    /// the voxels. The GOD-like designs keep one map: with 1,200 training trials the two forms scored alike on the
+    /// training trials, and test categories held out of training have no mean to add (README, the real-like design).</param>
     public sealed record Design(string Name, string Description, string[] Simulate, bool ReplacesCounts, int? ValidationStimuli,
         IReadOnlyList<double>? SelectStrengths = null, (double PixCorr, double Ssim)? Fidelity = null, string? LowLevelPrior = null);
 
