@@ -39,6 +39,8 @@ public static class DecodeCommand
         var blend = new Option<double>("--blend") { Description = "img2img: weight of the low-level image in the result (0 = none)", DefaultValueFactory = _ => 0.0 };
         var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (score-weighted category contexts) | category (one-hot: the best category's context) | contrastive (a mapper trained with regression + InfoNCE)", DefaultValueFactory = _ => "context" };
         var lowLevelPrior = new Option<string>("--low-level-prior") { Description = "lowlevel and img2img: none (one ridge map to the VAE latent) | category (the predicted training category's mean latent plus a ridge map of the rest; only for test stimuli from the training categories) | choose (img2img --select: whichever scores the higher PixCorr + SSIM on the validation split)", DefaultValueFactory = _ => "none" };
+        var start = new Option<string>("--start") { Description = "img2img: how the low-level latent reaches the strength's timestep: noised (random noise, as diffusers' img2img) | inverted (DDIM inversion under the predicted conditioning: no noise, one image per item; ddim only)", DefaultValueFactory = _ => "noised" };
+        var selectStarts = new Option<string[]>("--select-starts") { Description = "img2img starts --select tries: noised and/or inverted (default: noised)", AllowMultipleArgumentsPerToken = true };
         var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
         var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
@@ -61,8 +63,8 @@ public static class DecodeCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
-        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, ilvr,
-                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
+        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, ilvr,
+                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -89,7 +91,7 @@ public static class DecodeCommand
                     Steps = parse.GetValue(steps),
                     GuidanceScale = parse.GetValue(guidance),
                 },
-                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr)),
+                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr), Check.OneOf(parse.GetValue(start), Starts, "start")),
                 SemanticTarget = Check.OneOf(parse.GetValue(target), Targets, "semantic_target"),
                 LowLevelPrior = Check.OneOf(parse.GetValue(lowLevelPrior), LowLevelPriors, "low_level_prior"),   // choose: none until --select chooses
                 Seed = parse.GetValue(seed),
@@ -153,7 +155,8 @@ public static class DecodeCommand
                 var selectSettings = settings with { Sampling = settings.Sampling with { Steps = parse.GetValue(selectSteps) ?? settings.Sampling.Steps } };
                 var grid = new SelectionGrid(parse.GetValue(selectStrengths) is { Length: > 0 } st ? st : SelectionGrid.Default.Strengths,
                     parse.GetValue(selectGuidances) is { Length: > 0 } gu ? gu : SelectionGrid.Default.Guidances,
-                    parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends);
+                    parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends,
+                    parse.GetValue(selectStarts) is { Length: > 0 } ss ? ss.Select(s => Check.OneOf(s, Starts, "select_starts")).Distinct().ToList() : SelectionGrid.Default.Starts);
                 foreach (double value in grid.Strengths) Check.InRange(value, 1e-6, 1, "select_strengths");
                 foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
                 foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
@@ -162,7 +165,7 @@ public static class DecodeCommand
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
+                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}, start {settings.Img2Img.Start.ToString().ToLowerInvariant()}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
                 Directory.CreateDirectory(outDir);
                 SelectionFile.Of(chosen, settings, parse.GetValue(sampler)!, size, SelectionInputs()).Write(Path.Combine(outDir, SelectionFile.FileName));
                 if (parse.GetValue(selectOnly))
@@ -200,6 +203,7 @@ public static class DecodeCommand
                 ["strength"] = settings.Img2Img.Strength,
                 ["blend"] = settings.Img2Img.Blend,
                 ["ilvr_block"] = settings.Img2Img.LowFrequencyBlock,
+                ["start"] = settings.Img2Img.Start.ToString().ToLowerInvariant(),
                 ["semantic_target"] = settings.SemanticTarget.ToString().ToLowerInvariant(),
                 ["low_level_prior"] = settings.LowLevelPrior.ToString().ToLowerInvariant(),
                 ["seed"] = settings.Seed,
@@ -285,6 +289,12 @@ public static class DecodeCommand
         ["none"] = LowLevelPrior.None,
         ["category"] = LowLevelPrior.Category,
         ["choose"] = LowLevelPrior.None,
+    };
+
+    private static readonly Dictionary<string, Img2ImgStart> Starts = new()
+    {
+        ["noised"] = Img2ImgStart.Noised,
+        ["inverted"] = Img2ImgStart.Inverted,
     };
 
     private static readonly Dictionary<string, SemanticTarget> Targets = new()

@@ -10,8 +10,9 @@ namespace Decoding.Cluster;
 
 /// <summary>One scored setting of a sweep: the route, its settings, its validation scores (<see cref="ValidationScore"/>)
 /// and whether it kept its point's fidelity floor (<see cref="FidelityFloor"/>).</summary>
+/// <param name="Start">img2img's start (noised, inverted; points scored before the start was a choice: noised).</param>
 public sealed record SweepRow(string Point, string Route, string Target, double Strength, double Guidance, double Blend,
-    double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement, bool KeepsFidelity)
+    double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement, bool KeepsFidelity, string Start = "noised")
 {
     public ValidationScore Score => new(PixCorr, Ssim, PixelIdentification, CategoryAgreement);
 }
@@ -53,7 +54,8 @@ public static class SweepTable
                     rows.Add(new SweepRow(point, file.Route, TargetName(candidate.GetProperty("target")), candidate.GetProperty("strength").GetDouble(),
                         candidate.GetProperty("guidance").GetDouble(), candidate.GetProperty("blend").GetDouble(), score.GetProperty("pix_corr").GetDouble(),
                         score.GetProperty("ssim").GetDouble(), score.GetProperty("pixel_identification").GetDouble(),
-                        score.GetProperty("category_agreement").GetDouble(), candidate.GetProperty("keeps_fidelity").GetBoolean()));
+                        score.GetProperty("category_agreement").GetDouble(), candidate.GetProperty("keeps_fidelity").GetBoolean(),
+                        candidate.TryGetProperty("start", out var start) ? StartName(start) : "noised"));
                 }
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
@@ -76,6 +78,7 @@ public static class SweepTable
                 Strength = top.Strength,
                 Guidance = top.Guidance,
                 Blend = top.Blend,
+                Start = top.Start,
                 Result = JsonSerializer.SerializeToElement(new
                 {
                     Rule = "decode --select's rule over every point's candidates: those keeping their point's fidelity floor, then the highest "
@@ -93,6 +96,11 @@ public static class SweepTable
         ? ((Decode.Routes.SemanticTarget)target.GetInt32()).ToString()
         : target.GetString() ?? "").ToLowerInvariant();
 
+    /// <summary>A candidate's img2img start as its name (run.json records the enum by number).</summary>
+    private static string StartName(JsonElement start) => (start.ValueKind == JsonValueKind.Number
+        ? ((Decode.Routes.Img2ImgStart)start.GetInt32()).ToString()
+        : start.GetString() ?? "").ToLowerInvariant();
+
     /// <summary>Writes sweep.csv, sweep.md, sweep.png and best-ROUTE.json into <paramref name="folder"/>.</summary>
     public static void Write(string folder, IReadOnlyList<SweepRow> rows, IReadOnlyDictionary<string, SelectionFile> best)
     {
@@ -100,9 +108,9 @@ public static class SweepTable
         ArgumentNullException.ThrowIfNull(best);
         Directory.CreateDirectory(folder);
         static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        var csv = new StringBuilder("point,route,target,strength,guidance,blend,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity\n");
+        var csv = new StringBuilder("point,route,target,strength,guidance,blend,start,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity\n");
         foreach (var r in rows)
-            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryAgreement),
+            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), r.Start, F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryAgreement),
                 r.KeepsFidelity ? "true" : "false"));
         AtomicFile.WriteAllText(Path.Combine(folder, CsvFile), csv.ToString());
 
@@ -110,14 +118,14 @@ public static class SweepTable
             + "category agreement (ties to the higher PixCorr + SSIM), then the rest by PixCorr + SSIM. "
             + "Scores on the validation split of the training trials (no test stimulus); category agreement is the share of each decoded image's 10 nearest "
             + "training images (pixel correlation) in its stimulus's category.\n\n"
-            + "| route | target | strength | guidance | blend | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            + "| route | target | strength | guidance | blend | start | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in RouteSelection.Rank(rows, r => (r.KeepsFidelity, r.Score)))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
+                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {(r.Route == "img2img" ? r.Start : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
         md.AppendLine();
         foreach (var (route, file) in best.OrderBy(b => b.Key))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}" : "")} ({BestFile(route)}; decode --selection takes it)."));
+                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}, start {file.Start}" : "")} ({BestFile(route)}; decode --selection takes it)."));
         AtomicFile.WriteAllText(Path.Combine(folder, MarkdownFile), md.ToString());
 
         var points = rows.GroupBy(r => r.Point).Select(g => (Point: g.Key, Best: g.Where(r => r.KeepsFidelity).Select(r => r.CategoryAgreement).DefaultIfEmpty(0).Max())).ToList();

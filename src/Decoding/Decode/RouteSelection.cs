@@ -11,9 +11,14 @@ namespace Decoding.Decode;
 /// <summary>The settings tried on the validation split. The strengths run from a light touch of the prior (0.1: the last
 /// tenth of the steps, where strong guidance moves the category while the pixels barely change) to most of the
 /// schedule (0.8).</summary>
-public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyList<double> Guidances, IReadOnlyList<double> Blends)
+/// <param name="Starts">How img2img candidates reach their strength's timestep (<see cref="Img2ImgStart"/>); null: noised only.</param>
+public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyList<double> Guidances, IReadOnlyList<double> Blends,
+    IReadOnlyList<Img2ImgStart>? Starts = null)
 {
-    public static SelectionGrid Default { get; } = new([0.1, 0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75]);
+    public static SelectionGrid Default { get; } = new([0.1, 0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75], [Img2ImgStart.Noised]);
+
+    /// <summary>The starts tried (noised when none are named).</summary>
+    public IReadOnlyList<Img2ImgStart> StartsTried => Starts is { Count: > 0 } s ? s : [Img2ImgStart.Noised];
 }
 
 /// <summary>
@@ -32,7 +37,9 @@ public sealed record FidelityFloor(double PixCorr, double Ssim, string Source);
 
 /// <summary>One candidate setting and its validation score.</summary>
 /// <param name="KeepsFidelity">Its validation PixCorr and SSIM are at least the fidelity floor's (<see cref="FidelityFloor"/>).</param>
-public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score, bool KeepsFidelity);
+/// <param name="Start">How the img2img candidate reached its strength's timestep (noised for the semantic route).</param>
+public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score, bool KeepsFidelity,
+    Img2ImgStart Start = Img2ImgStart.Noised);
 
 /// <summary>The choice and everything it was chosen from (recorded in run.json).</summary>
 /// <param name="TargetAccuracy">Validation category accuracy of the semantic maps.</param>
@@ -164,14 +171,19 @@ public static class RouteSelection
             }
             var candidates = new List<SelectionCandidate>();
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
-            int done = 0, total = strengths.Count * grid.Guidances.Count + 2;
-            List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance)
+            // The inverted start needs DDIM with η = 0; with another sampler only the noised start is tried.
+            var starts = spec.Name == Img2ImgRoute.Name
+                ? grid.StartsTried.Where(s => s == Img2ImgStart.Noised || (settings.Sampling.Sampler == SamplerKind.Ddim && settings.Sampling.Eta == 0 && settings.Img2Img.LowFrequencyBlock == 0)).ToList()
+                : [Img2ImgStart.Noised];
+            Check.That(starts.Count > 0, "select_starts", "inverted", $"needs the deterministic DDIM sampler ({{sampler}} ddim); this decode uses {settings.Sampling.Sampler.ToString().ToLowerInvariant()}");
+            int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2;
+            List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance, Img2ImgStart start)
             {
                 var sampling = settings.Sampling with { GuidanceScale = guidance };
                 var decoder = semantic.WithTarget(target);
                 IDecodingRoute route = lowLevel is null
                     ? new SemanticRoute(decoder, ldm, sampling)
-                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, settings.Img2Img with { Strength = strength, Blend = 0 });
+                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, settings.Img2Img with { Strength = strength, Blend = 0, Start = start });
                 using var decoded = DecodeAll(route, validation, ids, settings.Seed);                      // (N, 1, C, S, S)
                 var scored = new List<SelectionCandidate>();
                 foreach (double blend in blends)
@@ -179,31 +191,33 @@ public static class RouteSelection
                     using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : decoded.Times(1 - blend).Plus(low.Times(blend)).select(1, 0);
                     var score = Score(images, stimuli, judge, validation.Categories);
                     bool keeps = floor is null || (score.PixCorr >= floor.PixCorr && score.Ssim >= floor.Ssim);
-                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps));
+                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps, start));
                 }
                 progress?.Report(new ProgressUpdate(++done / (double)total, $"validation {done}/{total}"));
                 return scored;
             }
-            foreach (double strength in strengths)
-                foreach (double guidance in grid.Guidances)
-                    candidates.AddRange(Try(SemanticTarget.Category, strength, guidance));
+            foreach (var start in starts)
+                foreach (double strength in strengths)
+                    foreach (double guidance in grid.Guidances)
+                        candidates.AddRange(Try(SemanticTarget.Category, strength, guidance, start));
             var bestCategory = Best(candidates);
-            candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance));
-            candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance));
+            candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
+            candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
             var best = Best(candidates);
             var chosen = settings with
             {
                 SemanticTarget = best.Target,
                 LowLevelPrior = lowLevelPrior,
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
-                Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend } : settings.Img2Img,
+                Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend, Start = best.Start } : settings.Img2Img,
             };
             const string agreement = "the highest category agreement (share of each image's 10 nearest fit images by pixel correlation in its category), ties to the higher PixCorr + SSIM";
             string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
                 + (floor is null
                     ? char.ToUpperInvariant(agreement[0]) + agreement[1..]
                     : string.Create(CultureInfo.InvariantCulture, $"Candidates keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then {agreement}"))
-                + "; the category target over the grid, then the context and contrastive targets at the chosen strength and guidance"
+                + (starts.Count > 1 ? "; the category target over the grid of starts (noised, DDIM-inverted), strengths and guidances" : "; the category target over the grid")
+                + ", then the context and contrastive targets at the chosen start, strength and guidance"
                 + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the fidelity floor: the one closest to it (highest PixCorr + SSIM) was chosen");
             if (lowLevelForms is not null)

@@ -17,8 +17,9 @@ namespace Decoding.Decode;
 /// <param name="Result">Everything the choice was made from (<see cref="SelectionResult"/>), as recorded in run.json.</param>
 /// <param name="LowLevelPrior">The low-level latent's form, by name in lower case (none, category; files written before
 /// it was chosen hold none).</param>
+/// <param name="Start">img2img's start, by name in lower case (noised, inverted; files written before it was chosen hold noised).</param>
 public sealed record SelectionFile(string Route, long Seed, string Sampler, int ImageSize, IReadOnlyDictionary<string, string> Inputs,
-    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result, string LowLevelPrior = "none")
+    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result, string LowLevelPrior = "none", string Start = "noised")
 {
     public const string FileName = "selection.json";
 
@@ -29,8 +30,11 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         ArgumentNullException.ThrowIfNull(chosen);
         return new SelectionFile(chosen.Route, chosen.Seed, sampler, imageSize, inputs, chosen.SemanticTarget.ToString().ToLowerInvariant(),
             chosen.Sampling.GuidanceScale, chosen.Img2Img.Strength, chosen.Img2Img.Blend, JsonSerializer.SerializeToElement(result, RunManifest.JsonOptions),
-            chosen.LowLevelPrior.ToString().ToLowerInvariant());
+            chosen.LowLevelPrior.ToString().ToLowerInvariant(), chosen.Img2Img.Start.ToString().ToLowerInvariant());
     }
+
+    /// <summary>The first 12 hex digits of a SHA-256 (all of a shorter, hand-edited value).</summary>
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, RunManifest.JsonOptions) + "\n");
 
@@ -49,7 +53,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
     }
 
     /// <summary>
-    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend), after checking that it was made
+    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend, start), after checking that it was made
     /// for the same route, seed, sampler, image size and inputs; <paramref name="setting"/> names the option in errors.
     /// </summary>
     public DecodingSettings Apply(DecodingSettings settings, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs, string path, string setting)
@@ -64,11 +68,13 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         Same(imageSize, ImageSize, "image size");
         foreach (var (file, hash) in Inputs)
             Check.That(inputs.TryGetValue(file, out var mine) && mine == hash, setting, path,
-                $"was chosen on another {file} (SHA-256 {hash[..12]}, this decode's {(mine is null ? "is not an input" : mine[..12])})");
+                $"was chosen on another {file} (SHA-256 {Short(hash)}, this decode's {(mine is null ? "is not an input" : Short(mine))})");
         Check.That(Enum.TryParse<Routes.SemanticTarget>(SemanticTarget, ignoreCase: true, out var target) && !int.TryParse(SemanticTarget, out _),
             setting, path, $"holds an unknown semantic target '{SemanticTarget}' (one of {string.Join(", ", Enum.GetNames<Routes.SemanticTarget>().Select(n => n.ToLowerInvariant()))})");
         Check.That(Enum.TryParse<Routes.LowLevelPrior>(LowLevelPrior, ignoreCase: true, out var prior) && !int.TryParse(LowLevelPrior, out _),
             setting, path, $"holds an unknown low-level prior '{LowLevelPrior}' (one of {string.Join(", ", Enum.GetNames<Routes.LowLevelPrior>().Select(n => n.ToLowerInvariant()))})");
+        Check.That(Enum.TryParse<Routes.Img2ImgStart>(Start, ignoreCase: true, out var start) && !int.TryParse(Start, out _),
+            setting, path, $"holds an unknown img2img start '{Start}' (one of {string.Join(", ", Enum.GetNames<Routes.Img2ImgStart>().Select(n => n.ToLowerInvariant()))})");
         Check.That(settings.Route != Routes.Img2ImgRoute.Name || Diffusion.Img2Img.StepsRun(settings.Sampling.Steps, Strength) >= 1, setting, path,
             string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Math.Ceiling(1 / Strength)} steps"));
         return settings with
@@ -76,7 +82,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
             SemanticTarget = target,
             LowLevelPrior = prior,
             Sampling = settings.Sampling with { GuidanceScale = Guidance },
-            Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend },   // ILVR stays as the decode sets it
+            Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend, Start = start },   // ILVR stays as the decode sets it
         };
     }
 }

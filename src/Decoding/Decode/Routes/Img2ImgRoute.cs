@@ -4,19 +4,36 @@ using static TorchSharp.torch;
 
 namespace Decoding.Decode.Routes;
 
+/// <summary>How the image-to-image route takes its start latent to the strength's first timestep.</summary>
+public enum Img2ImgStart
+{
+    /// <summary>The forward process with random noise, as diffusers' img2img (SDEdit): every sample draws its own
+    /// noise, so the prior redraws the detail the noise hides.</summary>
+    Noised,
+
+    /// <summary>DDIM inversion under the predicted conditioning (<see cref="Diffusion.DdimInversion"/>): no random noise,
+    /// so what the guided denoise changes is the guidance's doing and the rest of the low-level latent stays (one image
+    /// per item; needs DDIM with η = 0).</summary>
+    Inverted,
+}
+
 /// <summary>How the image-to-image route runs.</summary>
 /// <param name="Strength">Share of the denoising steps run from the noised low-level latent (1: from noise; small: close to it).</param>
 /// <param name="Blend">Weight of the low-level image in the final image, x = (1 − β) x_img2img + β x_low-level (MindEye2 blends with its low-level reconstruction).</param>
 /// <param name="LowFrequencyBlock">ILVR (<see cref="Diffusion.Ilvr"/>): after every denoising step the latent's means
 /// over blocks of this many latent pixels a side are replaced by the low-level latent's, noised to the same timestep,
 /// so the result keeps the low-level reconstruction's layout and the model supplies the detail; 0 = off.</param>
-public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, int LowFrequencyBlock = 0)
+/// <param name="Start">How the low-level latent reaches the strength's timestep: noised (SDEdit) or DDIM-inverted.</param>
+public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, int LowFrequencyBlock = 0, Img2ImgStart Start = Img2ImgStart.Noised)
 {
     public Img2ImgSettings Validate()
     {
         Check.That(Strength > 0 && Strength <= 1, "strength", Strength, "must lie in (0, 1]");
         Check.InRange(Blend, 0, 1, "blend");
         Check.That(LowFrequencyBlock >= 0, "ilvr_block", LowFrequencyBlock, "must be 0 (off) or a block size of 1 or more latent pixels");
+        Check.That(Enum.IsDefined(Start), "start", Start, "must be noised or inverted");
+        Check.That(Start == Img2ImgStart.Noised || LowFrequencyBlock == 0, "ilvr_block", LowFrequencyBlock,
+            "holds the latent to the noised low-level latent; an inverted start has no noise to hold it to ({start} noised)");
         return this;
     }
 }
@@ -31,6 +48,8 @@ public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, 
 ///   z_0   = img2img(z_low, c, strength s, guidance g) noise z_low to the strength's timestep, denoise with c
 ///   x     = (1 − β) D(z_0) + β D(z_low / scale)       optional blend with the low-level image
 /// </code>
+/// With <see cref="Img2ImgStart.Inverted"/> the start is z_s = DDIM-inversion(z_low, c) instead of random noise: at
+/// guidance 1 the denoise gives z_low back, and a larger guidance moves the image toward c while it keeps the rest.
 /// </summary>
 public sealed class Img2ImgRoute : IDecodingRoute
 {
@@ -50,6 +69,9 @@ public sealed class Img2ImgRoute : IDecodingRoute
         this.sampling = sampling.Validate(ldm.Sampler.Scheduler.NumTrainTimesteps);
         this.settings = settings.Validate();
         _ = Diffusion.Img2Img.BeginIndex(sampling.Steps, settings.Strength);   // the strength must run at least one step
+        if (settings.Start == Img2ImgStart.Inverted)
+            Check.That(sampling.Sampler == SamplerKind.Ddim && sampling.Eta == 0, "start", "inverted",
+                $"needs the deterministic DDIM sampler ({{sampler}} ddim) to invert; this decode uses {sampling.Sampler.ToString().ToLowerInvariant()}");
         if (settings.LowFrequencyBlock > 0)
         {
             Check.That(sampling.Sampler != SamplerKind.Plms, "ilvr_block", settings.LowFrequencyBlock,
@@ -59,7 +81,7 @@ public sealed class Img2ImgRoute : IDecodingRoute
                 $"must divide the latent's height and width ({latent[^2]} x {latent[^1]})");
         }
         Method = new DecodedMethod("img2img: low-level latent + semantic conditioning", DecodedMethod.Route, Name, UsesFmri: true, UsesTrueLabel: false,
-            ControlOf: null, $"the low-level route's latent noised to strength {settings.Strength:G3} and denoised by the latent diffusion model "
+            ControlOf: null, $"the low-level route's latent {(settings.Start == Img2ImgStart.Inverted ? "DDIM-inverted under the semantic conditioning" : "noised")} to strength {settings.Strength:G3} and denoised by the latent diffusion model "
             + $"conditioned on the semantic route's prediction ({semantic.Target.ToString().ToLowerInvariant()} target): "
             + $"{sampling.Sampler.ToString().ToLowerInvariant()} {sampling.Steps} steps, guidance {sampling.GuidanceScale:G3}"
             + (settings.LowFrequencyBlock > 0 ? $", its {settings.LowFrequencyBlock}x{settings.LowFrequencyBlock} latent block means held to the low-level latent's (ILVR)" : "")
@@ -68,7 +90,8 @@ public sealed class Img2ImgRoute : IDecodingRoute
 
     public DecodedMethod Method { get; }
 
-    public bool Stochastic => true;
+    /// <summary>The noised start draws noise per sample; the inverted start is deterministic (one image per item).</summary>
+    public bool Stochastic => settings.Start == Img2ImgStart.Noised;
 
     public Img2ImgSettings Settings => settings;
 
@@ -79,7 +102,7 @@ public sealed class Img2ImgRoute : IDecodingRoute
         var low = lowLevel.Map.PredictLatents(batch.Voxels, batch.Count);                              // (N, c, h, w), unscaled
         var start = low.Times(ldm.Sampler.FirstStage.ScalingFactor).to(device);                           // z_low
         var contexts = semantic.PredictContexts(batch.Voxels, batch.Count);                            // (N, L, D)
-        var images = LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
+        var images = settings.Start == Img2ImgStart.Inverted ? DecodeInverted(start, contexts, samples) : LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
         {
             var conditional = contexts.narrow(0, s, b).repeat_interleave(samples, 0).to(device);       // (b K, L, D)
             return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(conditional.shape[0]));
@@ -90,6 +113,27 @@ public sealed class Img2ImgRoute : IDecodingRoute
             images = images.Times(1 - settings.Blend).Plus(lowImages.Times(settings.Blend)).Clamped(0, 1);
         }
         return images.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Images (N, K, C, S, S): each item's low-level latent inverted under its context, then denoised with
+    /// guidance; deterministic, so the K samples are copies of one image.</summary>
+    private Tensor DecodeInverted(Tensor start, Tensor contexts, int samples)
+    {
+        using var scope = NewDisposeScope();
+        var device = ldm.Model.Device;
+        var chunks = new List<Tensor>();
+        for (int first = 0; first < start.shape[0]; first += LatentSampling.ItemsPerBatch)
+        {
+            int b = (int)Math.Min(LatentSampling.ItemsPerBatch, start.shape[0] - first);
+            var conditional = contexts.narrow(0, first, b).to(device);                                   // (b, L, D)
+            var guidance = new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(b));
+            var clean = start.narrow(0, first, b);                                                       // (b, c, h, w)
+            var inverted = ldm.Sampler.Invert(clean, settings.Strength, guidance, sampling);               // z at the strength's timestep
+            var latents = ldm.Sampler.Denoise(inverted, settings.Strength, guidance, sampling, startLatents: inverted, startIsNoisy: true);
+            var images = ldm.Sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);   // (b, C, S, S)
+            chunks.Add(images.unsqueeze(1).expand(b, samples, images.shape[1], images.shape[2], images.shape[3]).contiguous());
+        }
+        return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>ILVR's step callback for one sampler call: its start latents (z_low, scaled) and the noise its start was made with.</summary>
