@@ -29,6 +29,7 @@ public static class TrainLdmCommand
         var output = new Option<string>("--out", "-o") { Description = "model folder to write", Required = true };
         var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
         var resume = new Option<bool>("--resume") { Description = "continue the checkpoint in --out (weights, EMA, optimiser, step, generator state)" };
+        var continueFrom = new Option<string?>("--continue-from") { Description = "start --out as a copy of this train-ldm folder's checkpoint and train it on to --steps: the same run continued (weights, EMA, optimiser, step, generator state), the source folder left as it is; the images and --vae must be the source's" };
         var seed = CommonOptions.Seed();
         var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
         var prediction = new Option<string>("--prediction-type") { Description = "what the UNet predicts: epsilon or v_prediction", DefaultValueFactory = _ => "epsilon" };
@@ -41,7 +42,7 @@ public static class TrainLdmCommand
 
         var command = new Command("train-ldm", "Train a class-conditional latent diffusion model (UNet + label conditioner, condition dropout for guidance, EMA) on a frozen autoencoder")
         {
-            vae, images, preset, output, steps, resume, seed, checkpointEvery, prediction, lrScheduler, snrGamma, previewSteps, threads,
+            vae, images, preset, output, steps, resume, continueFrom, seed, checkpointEvery, prediction, lrScheduler, snrGamma, previewSteps, threads,
         };
         var imageOptions = TrainingImageOptions.AddTo(command);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
@@ -78,10 +79,20 @@ public static class TrainLdmCommand
             string vaeFolder = Check.ExistingFolder(parse.GetValue(vae), "vae", "run train-vae first");
             Check.That(!string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal),
                 "out", folder, "write the model to another folder than the autoencoder's ({vae})");
-            CheckpointedTraining.CheckStart(new LatentDiffusionModelFolder(folder).Checkpoint, parse.GetValue(resume));
+            bool resuming = parse.GetValue(resume);
+            string? source = parse.GetValue(continueFrom) is { } from ? ContinuedRun.CheckSource(from, folder, chosen.LdmTraining.MaxTrainSteps) : null;
+            // A continuation resumes the copy it makes; with --resume it resumes a continuation that was interrupted.
+            CheckpointedTraining.CheckStart(new LatentDiffusionModelFolder(folder).Checkpoint, resuming);
             long runSeed = parse.GetValue(seed);
 
             var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen, imageOptions.Selection(parse));
+            string vaeWeights = new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath;
+            if (source is not null && !resuming)
+            {
+                ContinuedRun.CheckInputs(source, [.. data.InputFiles, vaeWeights]);
+                ContinuedRun.Copy(source, folder);
+                resuming = true;
+            }
             Console.WriteLine($"training images: {data.Description}");
             // The trainer checks the autoencoder against the preset; the batch warning comes after that check, so a
             // mismatch is the only line printed.
@@ -98,7 +109,7 @@ public static class TrainLdmCommand
             SmallDataWarnings.ClampBatch(presetBatch, data.Images.Count, "the preset's batch", "training images");
 
             var result = ConsoleProgress.Run($"train-ldm ({chosen.Name})", chosen.LdmTraining.MaxTrainSteps,
-                progress => trainer.Train(data.Images, folder, runSeed, parse.GetValue(resume), progress));
+                progress => trainer.Train(data.Images, folder, runSeed, resuming, progress));
 
             var modelFolder = new LatentDiffusionModelFolder(folder);
             var outputs = new List<string>
@@ -117,9 +128,13 @@ public static class TrainLdmCommand
             {
                 Command = "train-ldm",
                 Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
-                Config = new { preset = chosen, images = data.Description, vae = vaeFolder, vae_scaling_factor = firstStage.ScalingFactor, resumed = parse.GetValue(resume) },
+                Config = new
+                {
+                    preset = chosen, images = data.Description, vae = vaeFolder, vae_scaling_factor = firstStage.ScalingFactor, resumed = parse.GetValue(resume),
+                    continued_from = source is null ? null : Path.GetFullPath(source),
+                },
                 Seeds = new Dictionary<string, long> { ["training"] = runSeed, ["preview"] = runSeed },
-                InputSha256 = RunManifest.HashInputs([.. data.InputFiles, new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath]),
+                InputSha256 = RunManifest.HashInputs([.. data.InputFiles, vaeWeights]),
                 Outputs = outputs,
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,

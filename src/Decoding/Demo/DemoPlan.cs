@@ -36,9 +36,13 @@ public static class DemoPlan
     /// experiment pool, preprocessed and added to stage A's data (MinD-Vis pretrains on far more fMRI than it decodes).</param>
     /// <param name="SemanticSelectSteps">`decode --route semantic --select-steps`: denoising steps of its validation decodes
     /// (each runs every step from noise); null: the decode's own steps.</param>
+    /// <param name="LdmMoreSteps">Steps a second stage trains the LDM on (`train-ldm --continue-from`) after the first
+    /// <paramref name="LdmSteps"/>, into the folder the image routes read, while MinD-Vis's stage B trains from the LDM
+    /// as the first stage left it (kept in its own folder); null: one LDM stage.</param>
     public sealed record Sizes(
         string[] Simulate, int ClassifierEpochs, int? ClassifierImages, int? VaeSteps, int? LdmSteps, int MbmEpochs, double MbmBaseLearningRate, int AdapterEpochs,
-        int DecodeSamples, int DecodeSteps, double MindVisGuidance, int ValidationStimuli, int ImageSize, int PretrainingPool, int? SemanticSelectSteps = null);
+        int DecodeSamples, int DecodeSteps, double MindVisGuidance, int ValidationStimuli, int ImageSize, int PretrainingPool, int? SemanticSelectSteps = null,
+        int? LdmMoreSteps = null);
 
     /// <summary>
     /// The simulated experiment's design. <c>god-like</c>: one Generic Object Decoding-shaped subject (the preset's counts).
@@ -109,11 +113,16 @@ public static class DemoPlan
     /// decodes through it is bounded by how well it reconstructs, and at 300 steps its training reconstruction error
     /// was still falling steeply (mean L1 per image over the last 50 steps: 90 at 300 steps, 68 at 600, 55 at 1,200).
     /// The semantic route's validation decodes run 25 steps instead of 50, which pays for the longer VAE training.
+    /// The LDM trains 1,200 steps, then 1,200 more in a second stage (the image prior of the img2img, semantic and
+    /// ldm-class rows) while stage B trains from the 1,200-step LDM beside it: the LDM's training loss was still falling
+    /// at 1,200 steps, and the longer prior moved the img2img selection's validation frontier (README, the demo). Run one
+    /// after the other, the extra steps would not fit the demo's quarter of an hour.
     /// </summary>
     public static Sizes Small { get; } = new(
         [],
         ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 600, LdmSteps: 1200, MbmEpochs: 6, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
-        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 50, ImageSize: 32, PretrainingPool: 1000, SemanticSelectSteps: 25);
+        DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 50, ImageSize: 32, PretrainingPool: 1000, SemanticSelectSteps: 25,
+        LdmMoreSteps: 1200);
 
     /// <summary>
     /// The img2img strengths the demo's --select tries: the default grid without 0.8, whose candidates never kept the
@@ -162,6 +171,11 @@ public static class DemoPlan
         string classifier = Path.Combine(imageModelFolder, "classifier");
         string vae = Path.Combine(imageModelFolder, "vae");
         string ldm = Path.Combine(imageModelFolder, "ldm");
+        // Stage B's LDM: the first LDM stage's, in its own folder when a second stage trains on (an image-models run made
+        // before there were two stages has only the one).
+        bool twoLdmStages = sizes.LdmMoreSteps is not null && sizes.LdmSteps is not null;
+        string stageBLdm = twoLdmStages ? Path.Combine(imageModelFolder, $"ldm-{sizes.LdmSteps}") : ldm;
+        if (imageModels is not null && !Directory.Exists(stageBLdm)) stageBLdm = ldm;
         string mbm = Path.Combine(models, "mbm");
         string adapter = Path.Combine(models, "adapter");
         string decoded = Path.Combine(runFolder, "decoded");
@@ -204,17 +218,25 @@ public static class DemoPlan
             new("train-vae", "the autoencoder the diffusion runs in (frozen afterwards)",
                 ["train-vae", .. training, "--images", "fashion-mnist", "--preset", preset, "--out", vae, "--seed", s, .. Optional("--steps", sizes.VaeSteps)],
                 [Manifest(vae)], SideBySide: true, new ModelCheckpoint(vae, VaeTrainer.CheckpointName)),
-            new("train-ldm", "the label-conditioned latent diffusion model: the image prior of every generative route",
-                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s, .. Optional("--steps", sizes.LdmSteps),
+            new("train-ldm", twoLdmStages
+                    ? "the label-conditioned latent diffusion model, first steps: the LDM MinD-Vis's stage B starts from"
+                    : "the label-conditioned latent diffusion model: the image prior of every generative route",
+                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", stageBLdm, "--seed", s, .. Optional("--steps", sizes.LdmSteps),
                     "--snr-gamma", Text(LdmSnrGamma)],
+                [Manifest(stageBLdm)], SideBySide: true, new ModelCheckpoint(stageBLdm, LatentDiffusionModelFolder.CheckpointName)),
+            .. (!twoLdmStages ? Array.Empty<DemoStage>() : [
+            new("continue-ldm", "the same LDM trained on (a copy of the first stage's run, continued): the image prior of the img2img, semantic and ldm-class rows",
+                ["train-ldm", .. training, "--vae", vae, "--images", "fashion-mnist", "--preset", preset, "--out", ldm, "--seed", s,
+                    "--steps", Text(sizes.LdmSteps!.Value + sizes.LdmMoreSteps!.Value), "--snr-gamma", Text(LdmSnrGamma), "--continue-from", stageBLdm],
                 [Manifest(ldm)], SideBySide: true, new ModelCheckpoint(ldm, LatentDiffusionModelFolder.CheckpointName)),
+            ]),
             ]),
             new("pretrain-mbm", "MinD-Vis stage A: masked brain modeling on the training fMRI and the pretraining pool (test fMRI excluded)",
                 ["pretrain-mbm", .. training, "--data", preprocessed, poolPreprocessed, "--preset", preset, "--out", mbm, "--epochs", Text(sizes.MbmEpochs),
                     "--base-lr", Text(sizes.MbmBaseLearningRate), "--seed", s],
                 [Manifest(mbm)], SideBySide: true, new ModelCheckpoint(mbm, PretrainedBrainEncoderConfig.CheckpointName)),
             new("train-adapter", "MinD-Vis stage B: brain encoder + adapter + UNet cross-attention trained on fMRI-image pairs",
-                ["train-adapter", .. training, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", ldm, "--out", adapter,
+                ["train-adapter", .. training, "--data", preprocessed, "--stimuli", stimuli, "--mbm", mbm, "--ldm", stageBLdm, "--out", adapter,
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
                 [Manifest(adapter)], SideBySide: true, new ModelCheckpoint(adapter, DoubleConditionedLdmFolder.CheckpointName)),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",

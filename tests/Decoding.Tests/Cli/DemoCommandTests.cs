@@ -255,18 +255,19 @@ public class DemoCommandTests
             ["train-classifier"] = [],
             ["train-vae"] = [],
             ["train-ldm"] = ["train-vae"],
+            ["continue-ldm"] = ["train-vae", "train-ldm"],                  // --vae, --continue-from
             ["pretrain-mbm"] = ["preprocess", "preprocess-pool"],
-            ["train-adapter"] = [.. data, "pretrain-mbm", "train-ldm"],
-            ["decode-img2img"] = [.. data, "train-ldm"],
-            ["decode-lowlevel"] = [.. data, "train-ldm"],
-            ["decode-semantic"] = [.. data, "train-ldm"],
+            ["train-adapter"] = [.. data, "pretrain-mbm", "train-ldm"],      // stage B starts from the first LDM stage's model
+            ["decode-img2img"] = [.. data, "continue-ldm"],
+            ["decode-lowlevel"] = [.. data, "continue-ldm"],
+            ["decode-semantic"] = [.. data, "continue-ldm"],
             ["decode-mindvis"] = [.. data, "train-adapter"],
             ["decode-ridge-pixels"] = data,
             ["decode-mean-image"] = data,
             ["decode-class-mean"] = data,
-            ["decode-ldm-class"] = [.. data, "train-ldm"],
+            ["decode-ldm-class"] = [.. data, "continue-ldm"],
             ["decode-ceiling"] = data,
-            ["evaluate"] = [.. data, "train-classifier", "train-vae", "train-ldm", "pretrain-mbm", "train-adapter", .. stages.Where(s => s.Name.StartsWith("decode-", StringComparison.Ordinal)).Select(s => s.Name)],
+            ["evaluate"] = [.. data, "train-classifier", "train-vae", "continue-ldm", "pretrain-mbm", "train-adapter", .. stages.Where(s => s.Name.StartsWith("decode-", StringComparison.Ordinal)).Select(s => s.Name)],
         };
         Assert.Equal(expected.Keys.Order(), needs.Keys.Order());
         foreach (var (name, want) in expected) Assert.True(needs[name].SetEquals(want), $"{name} needs {string.Join(", ", needs[name])}");
@@ -349,12 +350,30 @@ public class DemoCommandTests
         Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);
+        // The small demo's LDM: 1,200 steps in models/ldm-1200 (stage B's), continued to 2,400 in models/ldm (the image routes').
+        string ldmFirst = Path.Combine(dir, "models", "ldm-1200"), ldmFinal = Path.Combine(dir, "models", "ldm");
+        Assert.Contains($"--out {ldmFirst} --seed 1 --steps 1200", small.Single(s => s.Name == "train-ldm").CommandLine);
+        Assert.Contains($"--out {ldmFinal} --seed 1 --steps 2400 --snr-gamma 5 --continue-from {ldmFirst}", small.Single(s => s.Name == "continue-ldm").CommandLine);
+        Assert.Contains($"--ldm {ldmFirst}", small.Single(s => s.Name == "train-adapter").CommandLine);
+        Assert.All(small.Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-ldm-class" or "decode-lowlevel"),
+            s => Assert.Contains($"--ldm {ldmFinal} ", s.CommandLine + " "));
+        // The tiny preset trains one LDM stage.
+        Assert.DoesNotContain(godLike, s => s.Name == "continue-ldm");
 
         string other = Path.Combine(Path.GetTempPath(), "demo-other");
         var reused = DemoPlan.Stages(dir, "tiny", 1, imageModels: other);
         Assert.DoesNotContain(reused, s => s.Name is "train-classifier" or "train-vae" or "train-ldm");
         Assert.Contains($"--ldm {Path.Combine(other, "models", "ldm")}", reused.Single(s => s.Name == "train-adapter").CommandLine);
         Assert.Contains($"--classifier {Path.Combine(other, "models", "classifier")}", reused.Single(s => s.Name == "evaluate").CommandLine);
+        // A small run's image models hold stage B's LDM in models/ldm-1200: stage B starts from it; a run made before the
+        // two LDM stages has only models/ldm, which stage B then takes.
+        string twoStage = Directory.CreateTempSubdirectory("demo-two-ldm").FullName;
+        Directory.CreateDirectory(Path.Combine(twoStage, "models", "ldm-1200"));
+        Assert.Contains($"--ldm {Path.Combine(twoStage, "models", "ldm-1200")} ", DemoPlan.Stages(dir, "small", 1, imageModels: twoStage).Single(s => s.Name == "train-adapter").CommandLine);
+        Assert.Contains($"--ldm {Path.Combine(other, "models", "ldm")} ", DemoPlan.Stages(dir, "small", 1, imageModels: other).Single(s => s.Name == "train-adapter").CommandLine);
+        Assert.All(DemoPlan.Stages(dir, "small", 1, imageModels: twoStage).Where(s => s.Name == "decode-img2img"),
+            s => Assert.Contains($"--ldm {Path.Combine(twoStage, "models", "ldm")} ", s.CommandLine));
+        Directory.Delete(twoStage, recursive: true);
 
         Assert.Throws<InvalidSettingException>(() => DemoPlan.Stages(dir, "tiny", 1, design: "nsd"));
     }

@@ -184,6 +184,53 @@ public class LatentDiffusionCommandsTests(TinyTrainedModel model) : IClassFixtur
         AssertOneLineError(exit, err, "preset 'small'");
     }
 
+    /// <summary>
+    /// <c>train-ldm --continue-from</c>: 2 steps, then continued to 5 in another folder, gives the weights, EMA weights,
+    /// optimiser state and loss curve of one 5-step run byte for byte; the source folder is left as it was; and a source
+    /// trained on other images, already at the steps asked for, or without a checkpoint is one line naming the flag.
+    /// </summary>
+    [Fact]
+    public void Continuing_a_finished_run_into_another_folder_is_the_longer_run_byte_for_byte()
+    {
+        string[] Common(string output, int steps, string seed = "9") => ["--vae", model.VaeFolder, "--images", model.ImageFolder, "--preset", "tiny", "--out", output,
+            "--steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed, "--preview-steps", "0", "--checkpoint-every", "100"];
+        string straight = model.Sub("straight5"), first = model.Sub("first2"), continued = model.Sub("continued5");
+        Assert.Equal(0, Run(TrainLdmCommand.Create(), Common(straight, 5)).Exit);
+        Assert.Equal(0, Run(TrainLdmCommand.Create(), Common(first, 2)).Exit);
+        var before = Directory.GetFiles(first).Order().ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        // Another --seed on the continuation: a continued run keeps the source's seed and generator state, so only a real
+        // continuation (not a fresh 5-step run) can match the seed-9 run.
+        var (exit, output, _) = Run(TrainLdmCommand.Create(), [.. Common(continued, 5, seed: "10"), "--continue-from", first]);
+        Assert.Equal(0, exit);
+        Assert.Contains("to step 5", output);
+        foreach (var file in new[] { "ldm.safetensors", "ldm.ema.safetensors", "ldm.optimizer.bin", "ldm_loss.csv", "class_means.safetensors", "vae.safetensors" })
+            Assert.True(File.ReadAllBytes(Path.Combine(straight, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(continued, file))), $"{file} differs from the 5-step run's");
+        Assert.Equal(before.Keys, Directory.GetFiles(first).Order().Select(f => Path.GetFileName(f)));
+        Assert.All(before, f => Assert.True(f.Value.SequenceEqual(File.ReadAllBytes(Path.Combine(first, f.Key))), $"the source's {f.Key} changed"));
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(continued, "run.json"))))
+            Assert.Equal(Path.GetFullPath(first), manifest.RootElement.GetProperty("config").GetProperty("continued_from").GetString());
+
+        // Another image set than the source's: refused before any copy.
+        string otherImages = model.Sub("other-images");
+        foreach (var dir in Directory.GetDirectories(model.ImageFolder))
+        {
+            string target = Path.Combine(otherImages, Path.GetFileName(dir));
+            Directory.CreateDirectory(target);
+            foreach (var png in Directory.GetFiles(dir).Skip(1)) File.Copy(png, Path.Combine(target, Path.GetFileName(png)));
+        }
+        string refused = model.Sub("refused");
+        string[] otherArgs = ["--vae", model.VaeFolder, "--images", otherImages, "--preset", "tiny", "--out", refused, "--steps", "5", "--seed", "9", "--continue-from", first];
+        (exit, _, var err) = Run(TrainLdmCommand.Create(), otherArgs);
+        AssertOneLineError(exit, err, $"--continue-from {first}: was trained on other images or another autoencoder");
+        Assert.False(File.Exists(Path.Combine(refused, "ldm.checkpoint.json")));
+        (exit, _, err) = Run(TrainLdmCommand.Create(), [.. Common(model.Sub("again"), 2), "--continue-from", first]);
+        AssertOneLineError(exit, err, $"--continue-from {first}: is already at step 2; ask for more --steps than that (asked: 2)");
+        (exit, _, err) = Run(TrainLdmCommand.Create(), [.. Common(model.Sub("none"), 5), "--continue-from", model.VaeFolder]);
+        AssertOneLineError(exit, err, "holds no 'ldm' checkpoint");
+        (exit, _, err) = Run(TrainLdmCommand.Create(), [.. Common(first, 5), "--continue-from", first]);
+        AssertOneLineError(exit, err, "is --out itself; continue a folder in place with --resume");
+    }
+
     private static void AssertOneLineError(int exit, string err, string expected)
     {
         Assert.Equal(CliErrors.BadInput, exit);
