@@ -113,16 +113,16 @@ public static class DemoPlan
     /// decodes through it is bounded by how well it reconstructs, and at 300 steps its training reconstruction error
     /// was still falling steeply (mean L1 per image over the last 50 steps: 90 at 300 steps, 68 at 600, 55 at 1,200).
     /// The semantic route's validation decodes run 25 steps instead of 50, which pays for the longer VAE training.
-    /// The LDM trains 1,200 steps, then 600 more in a second stage (the image prior of the img2img, semantic and
+    /// The LDM trains 1,200 steps, then 300 more in a second stage (the image prior of the img2img, semantic and
     /// ldm-class rows) while stage B trains from the 1,200-step LDM beside it: the LDM's training loss was still falling
     /// at 1,200 steps, and the longer prior moved the img2img selection's validation frontier (README, the demo). Two
-    /// training stages side by side slow each other, so 1,200 more steps did not fit the demo's quarter of an hour.
+    /// training stages side by side slow each other, so 1,200 or 600 more steps did not fit the demo's quarter of an hour.
     /// </summary>
     public static Sizes Small { get; } = new(
         [],
         ClassifierEpochs: 1, ClassifierImages: null, VaeSteps: 600, LdmSteps: 1200, MbmEpochs: 6, MbmBaseLearningRate: 4e-3, AdapterEpochs: 6,
         DecodeSamples: 5, DecodeSteps: 50, MindVisGuidance: 3, ValidationStimuli: 50, ImageSize: 32, PretrainingPool: 1000, SemanticSelectSteps: 25,
-        LdmMoreSteps: 600);
+        LdmMoreSteps: 300);
 
     /// <summary>
     /// The img2img strengths the demo's --select tries: the default grid without 0.8, whose candidates never kept the
@@ -243,7 +243,9 @@ public static class DemoPlan
                 "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
                     .. shape.Fidelity is { } fidelity ? (string[])["--select-min-pixcorr", Text(fidelity.PixCorr), "--select-min-ssim", Text(fidelity.Ssim)] : [],
                     .. shape.LowLevelPrior is { } prior ? (string[])["--low-level-prior", prior] : []], control: true),
-            Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", ldm], control: true),
+            // The low-level route uses only the LDM folder's VAE (the same in both LDM stages), so it reads the first
+            // stage's folder and runs while the LDM trains on.
+            Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", stageBLdm], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
             Decode("decode-mindvis", "route mindvis: MinD-Vis's DC-LDM (PLMS, guidance with the null brain context); and its control", "mindvis",

@@ -259,7 +259,7 @@ public class DemoCommandTests
             ["pretrain-mbm"] = ["preprocess", "preprocess-pool"],
             ["train-adapter"] = [.. data, "pretrain-mbm", "train-ldm"],      // stage B starts from the first LDM stage's model
             ["decode-img2img"] = [.. data, "continue-ldm"],
-            ["decode-lowlevel"] = [.. data, "continue-ldm"],
+            ["decode-lowlevel"] = [.. data, "train-ldm"],                    // the VAE of the first LDM stage's folder
             ["decode-semantic"] = [.. data, "continue-ldm"],
             ["decode-mindvis"] = [.. data, "train-adapter"],
             ["decode-ridge-pixels"] = data,
@@ -350,13 +350,14 @@ public class DemoCommandTests
         Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);
-        // The small demo's LDM: 1,200 steps in models/ldm-1200 (stage B's), continued to 1,800 in models/ldm (the image routes').
+        // The small demo's LDM: 1,200 steps in models/ldm-1200 (stage B's), continued to 1,500 in models/ldm (the image routes').
         string ldmFirst = Path.Combine(dir, "models", "ldm-1200"), ldmFinal = Path.Combine(dir, "models", "ldm");
         Assert.Contains($"--out {ldmFirst} --seed 1 --steps 1200", small.Single(s => s.Name == "train-ldm").CommandLine);
-        Assert.Contains($"--out {ldmFinal} --seed 1 --steps 1800 --snr-gamma 5 --continue-from {ldmFirst}", small.Single(s => s.Name == "continue-ldm").CommandLine);
+        Assert.Contains($"--out {ldmFinal} --seed 1 --steps 1500 --snr-gamma 5 --continue-from {ldmFirst}", small.Single(s => s.Name == "continue-ldm").CommandLine);
         Assert.Contains($"--ldm {ldmFirst}", small.Single(s => s.Name == "train-adapter").CommandLine);
-        Assert.All(small.Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-ldm-class" or "decode-lowlevel"),
+        Assert.All(small.Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-ldm-class"),
             s => Assert.Contains($"--ldm {ldmFinal} ", s.CommandLine + " "));
+        Assert.Contains($"--ldm {ldmFirst} ", small.Single(s => s.Name == "decode-lowlevel").CommandLine + " ");   // its VAE only
         // The tiny preset trains one LDM stage.
         Assert.DoesNotContain(godLike, s => s.Name == "continue-ldm");
 
