@@ -165,7 +165,7 @@ public static class DecodeCommand
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}, strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}, start {settings.Img2Img.Start.ToString().ToLowerInvariant()}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
+                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}{(spec.Name == Img2ImgRoute.Name ? $", strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}, start {settings.Img2Img.Start.ToString().ToLowerInvariant()}" : "")}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
                 Directory.CreateDirectory(outDir);
                 SelectionFile.Of(chosen, settings, parse.GetValue(sampler)!, size, SelectionInputs()).Write(Path.Combine(outDir, SelectionFile.FileName));
                 if (parse.GetValue(selectOnly))
