@@ -31,8 +31,9 @@ internal static class ContinuedRun
     }
 
     /// <summary>The source's run.json names the SHA-256 of the images and autoencoder it was trained on; the continuation
-    /// must train on the same (a source without run.json, an interrupted run, is not checked).</summary>
-    public static void CheckInputs(string source, IReadOnlyList<string> inputFiles)
+    /// must train on the same (<paramref name="inputHashes"/>: this run's, by path; a source without run.json, an
+    /// interrupted run, is not checked).</summary>
+    public static void CheckInputs(string source, IReadOnlyDictionary<string, string> inputHashes)
     {
         string manifest = Path.Combine(source, "run.json");
         if (!File.Exists(manifest)) return;
@@ -46,7 +47,7 @@ internal static class ContinuedRun
             throw new InvalidSettingException("continue_from", source, $"has an unreadable run.json: {e.Message}");
         }
         var theirs = (recorded?.InputSha256.Values ?? []).Order(StringComparer.Ordinal).ToList();
-        var mine = RunManifest.HashInputs([.. inputFiles]).Values.Order(StringComparer.Ordinal).ToList();
+        var mine = inputHashes.Values.Order(StringComparer.Ordinal).ToList();
         Check.That(theirs.SequenceEqual(mine), "continue_from", source,
             "was trained on other images or another autoencoder (the SHA-256 in its run.json differ from this run's inputs); continue it with the same --images and --vae");
     }

@@ -86,10 +86,11 @@ public static class TrainLdmCommand
             long runSeed = parse.GetValue(seed);
 
             var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen, imageOptions.Selection(parse));
-            string vaeWeights = new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath;
+            // Hashed once: a continuation compares them with its source's, and run.json records them.
+            var inputHashes = RunManifest.HashInputs([.. data.InputFiles, new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath]);
             if (source is not null && !resuming)
             {
-                ContinuedRun.CheckInputs(source, [.. data.InputFiles, vaeWeights]);
+                ContinuedRun.CheckInputs(source, inputHashes);
                 ContinuedRun.Copy(source, folder);
                 resuming = true;
             }
@@ -134,7 +135,7 @@ public static class TrainLdmCommand
                     continued_from = source is null ? null : Path.GetFullPath(source),
                 },
                 Seeds = new Dictionary<string, long> { ["training"] = runSeed, ["preview"] = runSeed },
-                InputSha256 = RunManifest.HashInputs([.. data.InputFiles, vaeWeights]),
+                InputSha256 = inputHashes,
                 Outputs = outputs,
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,

@@ -106,6 +106,13 @@ public static class RouteSelection
         var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths.Except(skipped).ToList() : [1.0];
         Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths.Select(s => s.ToString(CultureInfo.InvariantCulture))),
             string.Create(CultureInfo.InvariantCulture, $"run no denoising step at {fewestSteps} steps; raise a strength to at least {1.0 / fewestSteps:G3} or the steps"));
+        if (spec.Name == Img2ImgRoute.Name && grid.StartsTried.Contains(Img2ImgStart.Inverted))
+        {
+            Check.That(settings.Sampling.Sampler == SamplerKind.Ddim && settings.Sampling.Eta == 0, "select_starts", "inverted",
+                $"needs the deterministic DDIM sampler ({{sampler}} ddim); this decode uses {settings.Sampling.Sampler.ToString().ToLowerInvariant()}");
+            Check.That(settings.Img2Img.LowFrequencyBlock == 0, "select_starts", "inverted",
+                "has no noise for ILVR to hold the latent to; leave out {ilvr_block} or {select_starts} inverted");
+        }
         var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed);
         var fit = split.Fit;
         var validation = split.Validation;
@@ -171,11 +178,7 @@ public static class RouteSelection
             }
             var candidates = new List<SelectionCandidate>();
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
-            // The inverted start needs DDIM with η = 0; with another sampler only the noised start is tried.
-            var starts = spec.Name == Img2ImgRoute.Name
-                ? grid.StartsTried.Where(s => s == Img2ImgStart.Noised || (settings.Sampling.Sampler == SamplerKind.Ddim && settings.Sampling.Eta == 0 && settings.Img2Img.LowFrequencyBlock == 0)).ToList()
-                : [Img2ImgStart.Noised];
-            Check.That(starts.Count > 0, "select_starts", "inverted", $"needs the deterministic DDIM sampler ({{sampler}} ddim); this decode uses {settings.Sampling.Sampler.ToString().ToLowerInvariant()}");
+            var starts = spec.Name == Img2ImgRoute.Name ? grid.StartsTried : [Img2ImgStart.Noised];
             int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2;
             List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance, Img2ImgStart start)
             {

@@ -71,10 +71,8 @@ public sealed class LatentDiffusionSampler
     /// through the remaining steps. <paramref name="stepNoise"/> feeds the schedulers that draw at every step (DDPM,
     /// DDIM with η &gt; 0); null for the deterministic ones.
     /// </summary>
-    /// <param name="startIsNoisy"><paramref name="startLatents"/> already sit at the strength's first timestep (a DDIM
-    /// inversion's result, <see cref="Invert"/>): they are denoised as they are and <paramref name="noise"/> is unused.</param>
     public Tensor Denoise(Tensor noise, double strength, GuidanceContexts contexts, SamplingOptions options, Generator? stepNoise = null,
-        DenoisingStepCallback? callback = null, Tensor? startLatents = null, bool startIsNoisy = false)
+        DenoisingStepCallback? callback = null, Tensor? startLatents = null)
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(contexts);
@@ -87,8 +85,6 @@ public sealed class LatentDiffusionSampler
             throw new ArgumentException($"sampling: the {options.Sampler.ToString().ToLowerInvariant()} sampler draws noise at every step; pass a generator for it");
         if (startLatents is null && strength != 1.0)
             throw new ArgumentException($"sampling: strength {strength} needs start latents (image-to-image)");
-        if (startIsNoisy && startLatents is null)
-            throw new ArgumentException("sampling: a noisy start needs start latents");
         if (!noise.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
             throw new ArgumentException($"sampling: noise is ({string.Join(", ", noise.shape)}); the batch's latents are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
 
@@ -108,7 +104,7 @@ public sealed class LatentDiffusionSampler
                     throw new ArgumentException($"img2img: start latents ({string.Join(", ", startLatents.shape)}) and noise ({string.Join(", ", noise.shape)}) differ");
                 scheduler.SetTimesteps(options.Steps);
                 beginIndex = Img2Img.BeginIndex(options.Steps, strength);
-                initial = startIsNoisy ? startLatents : Img2Img.NoisedStart(scheduler, startLatents, noise, beginIndex);  // x_t at Timesteps[b]
+                initial = Img2Img.NoisedStart(scheduler, startLatents, noise, beginIndex);                          // x_t at Timesteps[b]
             }
             var sample = DenoisingLoop.Denoise(scheduler, denoiser, initial, options.Steps, stepNoise, options.Eta, callback, beginIndex);
             return sample.MoveToOuterDisposeScope();
@@ -120,13 +116,14 @@ public sealed class LatentDiffusionSampler
     }
 
     /// <summary>
-    /// DDIM inversion (<see cref="DdimInversion"/>) of scaled clean latents (B, c, h, w) up to the first timestep that
-    /// <paramref name="strength"/> runs at <paramref name="options"/>' step count, under the conditional context of
-    /// <paramref name="contexts"/> without guidance. Denoising the result with <see cref="Denoise"/> (startIsNoisy) and
-    /// guidance 1 gives the latents back, up to the inversion's one-step error; a larger guidance changes what the
-    /// conditioning changes and keeps the rest. Needs the deterministic DDIM sampler (η = 0).
+    /// Image-to-image from a DDIM inversion instead of random noise: scaled clean latents (B, c, h, w) are inverted
+    /// (<see cref="DdimInversion"/>) up to the first timestep <paramref name="strength"/> runs, under the conditional
+    /// context of <paramref name="contexts"/> without guidance, then denoised through the remaining steps with
+    /// <paramref name="options"/>' guidance. At guidance 1 this gives the latents back up to the inversion's one-step
+    /// error; a larger guidance changes what the conditioning changes and keeps the rest. Needs DDIM with η = 0.
+    /// Returns the denoised, scaled latents z_0.
     /// </summary>
-    public Tensor Invert(Tensor cleanLatents, double strength, GuidanceContexts contexts, SamplingOptions options)
+    public Tensor InvertAndDenoise(Tensor cleanLatents, double strength, GuidanceContexts contexts, SamplingOptions options)
     {
         ArgumentNullException.ThrowIfNull(cleanLatents);
         ArgumentNullException.ThrowIfNull(contexts);
@@ -135,13 +132,19 @@ public sealed class LatentDiffusionSampler
         contexts.Validate();
         Check.That(options.Sampler == SamplerKind.Ddim && options.Eta == 0, "sampler", options.Sampler.ToString().ToLowerInvariant(),
             "cannot be inverted; DDIM inversion needs the deterministic DDIM sampler ({sampler} ddim, eta 0)");
+        if (options.UsesGuidance && contexts.Unconditional is null)
+            throw new ArgumentException($"sampling: guidance scale {options.GuidanceScale} needs an unconditional context; pass one or use guidance 1");
         if (!cleanLatents.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
             throw new ArgumentException($"inversion: latents are ({string.Join(", ", cleanLatents.shape)}); the batch's are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
         Unet.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var device = contexts.Conditional.device;
         var scheduler = new DdimScheduler(Scheduler);
         int beginIndex = Img2Img.BeginIndex(options.Steps, strength);
-        var denoiser = Denoiser(contexts, options with { GuidanceScale = 1.0 }, contexts.Conditional.device);
-        return DdimInversion.Invert(scheduler, denoiser, cleanLatents, options.Steps, beginIndex);
+        var inverted = DdimInversion.Invert(scheduler, Denoiser(contexts, options with { GuidanceScale = 1.0 }, device), cleanLatents, options.Steps, beginIndex);
+        var sample = DenoisingLoop.Denoise(scheduler, Denoiser(contexts, options, device), inverted, options.Steps, beginIndex: beginIndex);
+        return sample.MoveToOuterDisposeScope();
     }
 
     /// <summary>The denoiser (x_t, t) -> model output: one UNet call on the conditional context, or classifier-free

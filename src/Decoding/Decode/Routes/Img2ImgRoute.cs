@@ -102,7 +102,13 @@ public sealed class Img2ImgRoute : IDecodingRoute
         var low = lowLevel.Map.PredictLatents(batch.Voxels, batch.Count);                              // (N, c, h, w), unscaled
         var start = low.Times(ldm.Sampler.FirstStage.ScalingFactor).to(device);                           // z_low
         var contexts = semantic.PredictContexts(batch.Voxels, batch.Count);                            // (N, L, D)
-        var images = settings.Start == Img2ImgStart.Inverted ? DecodeInverted(start, contexts, samples) : LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
+        var images = settings.Start == Img2ImgStart.Inverted
+            ? LatentSampling.SampleInverted(ldm.Sampler, start, samples, sampling, settings.Strength, (s, b) =>
+            {
+                var conditional = contexts.narrow(0, s, b).to(device);                                 // (b, L, D)
+                return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(b));
+            })
+            : LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
         {
             var conditional = contexts.narrow(0, s, b).repeat_interleave(samples, 0).to(device);       // (b K, L, D)
             return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(conditional.shape[0]));
@@ -113,27 +119,6 @@ public sealed class Img2ImgRoute : IDecodingRoute
             images = images.Times(1 - settings.Blend).Plus(lowImages.Times(settings.Blend)).Clamped(0, 1);
         }
         return images.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Images (N, K, C, S, S): each item's low-level latent inverted under its context, then denoised with
-    /// guidance; deterministic, so the K samples are copies of one image.</summary>
-    private Tensor DecodeInverted(Tensor start, Tensor contexts, int samples)
-    {
-        using var scope = NewDisposeScope();
-        var device = ldm.Model.Device;
-        var chunks = new List<Tensor>();
-        for (int first = 0; first < start.shape[0]; first += LatentSampling.ItemsPerBatch)
-        {
-            int b = (int)Math.Min(LatentSampling.ItemsPerBatch, start.shape[0] - first);
-            var conditional = contexts.narrow(0, first, b).to(device);                                   // (b, L, D)
-            var guidance = new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(b));
-            var clean = start.narrow(0, first, b);                                                       // (b, c, h, w)
-            var inverted = ldm.Sampler.Invert(clean, settings.Strength, guidance, sampling);               // z at the strength's timestep
-            var latents = ldm.Sampler.Denoise(inverted, settings.Strength, guidance, sampling, startLatents: inverted, startIsNoisy: true);
-            var images = ldm.Sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);   // (b, C, S, S)
-            chunks.Add(images.unsqueeze(1).expand(b, samples, images.shape[1], images.shape[2], images.shape[3]).contiguous());
-        }
-        return cat(chunks, 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>ILVR's step callback for one sampler call: its start latents (z_low, scaled) and the noise its start was made with.</summary>

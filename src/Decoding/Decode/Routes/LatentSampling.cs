@@ -39,8 +39,7 @@ internal static class LatentSampling
                 Tensor? start0 = startLatents?.narrow(0, start, b).repeat_interleave(samples, 0);         // (b K, c, h, w)
                 var callback = refinement is not null && start0 is not null ? refinement(start0, noise) : null;
                 var latents = sampler.Denoise(noise, strength, guidance, options, perStepNoise ? batch.Generators[start] : null, callback, start0);
-                var images = sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);                // (b K, C, S, S)
-                chunks.Add(images.reshape(b, samples, images.shape[1], images.shape[2], images.shape[3]).MoveToOuterDisposeScope());
+                chunks.Add(ToImages(sampler, latents, b, samples).MoveToOuterDisposeScope());
             }
             return cat(chunks, 0);
         }
@@ -48,5 +47,39 @@ internal static class LatentSampling
         {
             foreach (var c in chunks) c.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Images (N, K, C, S, S) in [0, 1] from the DDIM-inverted start (<see cref="LatentDiffusionSampler.InvertAndDenoise"/>):
+    /// each item's scaled start latent (<paramref name="startLatents"/>, (N, c, h, w)) inverted and denoised under its
+    /// conditioning (<paramref name="contexts"/>: rows start .. start + b, one per item). No noise is drawn, so the K
+    /// samples are copies of one image.
+    /// </summary>
+    public static Tensor SampleInverted(LatentDiffusionSampler sampler, Tensor startLatents, int samples, SamplingOptions options, double strength,
+        Func<int, int, GuidanceContexts> contexts)
+    {
+        var chunks = new List<Tensor>();
+        try
+        {
+            for (int start = 0; start < startLatents.shape[0]; start += ItemsPerBatch)
+            {
+                using var scope = NewDisposeScope();
+                int b = (int)Math.Min(ItemsPerBatch, startLatents.shape[0] - start);
+                var latents = sampler.InvertAndDenoise(startLatents.narrow(0, start, b), strength, contexts(start, b), options);   // (b, c, h, w)
+                chunks.Add(ToImages(sampler, latents.repeat_interleave(samples, 0), b, samples).MoveToOuterDisposeScope());
+            }
+            return cat(chunks, 0);
+        }
+        finally
+        {
+            foreach (var c in chunks) c.Dispose();
+        }
+    }
+
+    /// <summary>Latents (b K, c, h, w) decoded to images (b, K, C, S, S) on the host.</summary>
+    private static Tensor ToImages(LatentDiffusionSampler sampler, Tensor latents, int b, int samples)
+    {
+        var images = sampler.DecodeLatents(latents).to(ScalarType.Float32).to(TorchDevice.Host);                // (b K, C, S, S)
+        return images.reshape(b, samples, images.shape[1], images.shape[2], images.shape[3]);
     }
 }

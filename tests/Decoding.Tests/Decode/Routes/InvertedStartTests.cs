@@ -48,6 +48,7 @@ public sealed class InvertedStartTests
             (["--start", "sideways"], "--start 'sideways': is unknown; choose"),
             (["--start", "inverted", "--ilvr-block", "2"], "--ilvr-block 2: holds the latent to the noised low-level latent"),
             (["--select", "--select-starts", "inverted", "--sampler", "plms"], "--select-starts inverted: needs the deterministic DDIM sampler (--sampler ddim)"),
+            (["--select", "--select-starts", "inverted", "--ilvr-block", "2"], "--select-starts inverted: has no noise for ILVR to hold the latent to"),
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
