@@ -40,6 +40,7 @@ public static class DecodeCommand
         var target = new Option<string>("--semantic-target") { Description = "What the semantic map predicts: context (score-weighted category contexts) | category (one-hot: the best category's context) | contrastive (a mapper trained with regression + InfoNCE)", DefaultValueFactory = _ => "context" };
         var lowLevelPrior = new Option<string>("--low-level-prior") { Description = "lowlevel and img2img: none (one ridge map to the VAE latent) | category (the predicted training category's mean latent plus a ridge map of the rest; only for test stimuli from the training categories) | choose (img2img --select: whichever scores the higher PixCorr + SSIM on the validation split)", DefaultValueFactory = _ => "none" };
         var start = new Option<string>("--start") { Description = "img2img: how the low-level latent reaches the strength's timestep: noised (random noise, as diffusers' img2img) | inverted (DDIM inversion under the predicted conditioning: no noise, one image per item; ddim only)", DefaultValueFactory = _ => "noised" };
+        var bestOf = new Option<int>("--best-of") { Description = "img2img: draw this many candidates per item and keep the one closest to the low-level reconstruction (pixel correlation; fMRI only, no stimulus): one image per item, noised start only (1 = off; with --select: the chosen setting is scored with and without it on the validation split, and the rule keeps the better)", DefaultValueFactory = _ => 1 };
         var selectStarts = new Option<string[]>("--select-starts") { Description = "img2img starts --select tries: noised and/or inverted (default: noised)", AllowMultipleArgumentsPerToken = true };
         var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
@@ -63,7 +64,7 @@ public static class DecodeCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
-        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, ilvr,
+        foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, bestOf, ilvr,
                      target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
@@ -91,7 +92,8 @@ public static class DecodeCommand
                     Steps = parse.GetValue(steps),
                     GuidanceScale = parse.GetValue(guidance),
                 },
-                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr), Check.OneOf(parse.GetValue(start), Starts, "start")),
+                Img2Img = new Img2ImgSettings(parse.GetValue(strength), parse.GetValue(blend), parse.GetValue(ilvr), Check.OneOf(parse.GetValue(start), Starts, "start"),
+                    parse.GetValue(bestOf)),
                 SemanticTarget = Check.OneOf(parse.GetValue(target), Targets, "semantic_target"),
                 LowLevelPrior = Check.OneOf(parse.GetValue(lowLevelPrior), LowLevelPriors, "low_level_prior"),   // choose: none until --select chooses
                 Seed = parse.GetValue(seed),
@@ -101,6 +103,8 @@ public static class DecodeCommand
                 MethodName = parse.GetValue(methodName),
             };
             settings.Validate();
+            Check.That(settings.Img2Img.BestOf == 1 || spec.Name == Img2ImgRoute.Name, "best_of", settings.Img2Img.BestOf,
+                $"chooses among img2img candidates; the {spec.Name} route has none");
             double? repeatsGiven = parse.GetValue(ridgeRepeats) is { } rr ? Check.InRange(rr, 1, 1e6, "ridge_repeats") : null;
             bool selecting = parse.GetValue(select);
             Check.That(!selecting || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", null, $"chooses settings of the img2img and semantic routes; the {spec.Name} route has none to choose");
@@ -156,7 +160,8 @@ public static class DecodeCommand
                 var grid = new SelectionGrid(parse.GetValue(selectStrengths) is { Length: > 0 } st ? st : SelectionGrid.Default.Strengths,
                     parse.GetValue(selectGuidances) is { Length: > 0 } gu ? gu : SelectionGrid.Default.Guidances,
                     parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends,
-                    parse.GetValue(selectStarts) is { Length: > 0 } ss ? ss.Select(s => Check.OneOf(s, Starts, "select_starts")).Distinct().ToList() : SelectionGrid.Default.Starts);
+                    parse.GetValue(selectStarts) is { Length: > 0 } ss ? ss.Select(s => Check.OneOf(s, Starts, "select_starts")).Distinct().ToList() : SelectionGrid.Default.Starts,
+                    settings.Img2Img.BestOf);
                 foreach (double value in grid.Strengths) Check.InRange(value, 1e-6, 1, "select_strengths");
                 foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
                 foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
@@ -165,7 +170,7 @@ public static class DecodeCommand
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}{(spec.Name == Img2ImgRoute.Name ? $", strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}, start {settings.Img2Img.Start.ToString().ToLowerInvariant()}" : "")}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
+                    $"decode: chosen on {chosen.ValidationItems} validation stimuli: semantic target {settings.SemanticTarget.ToString().ToLowerInvariant()}, guidance {settings.Sampling.GuidanceScale:G3}{(spec.Name == Img2ImgRoute.Name ? $", strength {settings.Img2Img.Strength:G3}, blend {settings.Img2Img.Blend:G3}, start {settings.Img2Img.Start.ToString().ToLowerInvariant()}, best of {settings.Img2Img.BestOf}" : "")}{(choosePrior ? $", low-level prior {settings.LowLevelPrior.ToString().ToLowerInvariant()}" : "")}"));
                 Directory.CreateDirectory(outDir);
                 SelectionFile.Of(chosen, settings, parse.GetValue(sampler)!, size, SelectionInputs()).Write(Path.Combine(outDir, SelectionFile.FileName));
                 if (parse.GetValue(selectOnly))
@@ -204,6 +209,7 @@ public static class DecodeCommand
                 ["blend"] = settings.Img2Img.Blend,
                 ["ilvr_block"] = settings.Img2Img.LowFrequencyBlock,
                 ["start"] = settings.Img2Img.Start.ToString().ToLowerInvariant(),
+                ["best_of"] = settings.Img2Img.BestOf,
                 ["semantic_target"] = settings.SemanticTarget.ToString().ToLowerInvariant(),
                 ["low_level_prior"] = settings.LowLevelPrior.ToString().ToLowerInvariant(),
                 ["seed"] = settings.Seed,

@@ -11,8 +11,9 @@ namespace Decoding.Cluster;
 /// <summary>One scored setting of a sweep: the route, its settings, its validation scores (<see cref="ValidationScore"/>)
 /// and whether it kept its point's fidelity floor (<see cref="FidelityFloor"/>).</summary>
 /// <param name="Start">img2img's start (noised, inverted; points scored before the start was a choice: noised).</param>
+/// <param name="BestOf">img2img's candidates per item (points scored before it was a choice: 1).</param>
 public sealed record SweepRow(string Point, string Route, string Target, double Strength, double Guidance, double Blend,
-    double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement, bool KeepsFidelity, string Start = "noised")
+    double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement, bool KeepsFidelity, string Start = "noised", int BestOf = 1)
 {
     public ValidationScore Score => new(PixCorr, Ssim, PixelIdentification, CategoryAgreement);
 }
@@ -55,7 +56,8 @@ public static class SweepTable
                         candidate.GetProperty("guidance").GetDouble(), candidate.GetProperty("blend").GetDouble(), score.GetProperty("pix_corr").GetDouble(),
                         score.GetProperty("ssim").GetDouble(), score.GetProperty("pixel_identification").GetDouble(),
                         score.GetProperty("category_agreement").GetDouble(), candidate.GetProperty("keeps_fidelity").GetBoolean(),
-                        candidate.TryGetProperty("start", out var start) ? StartName(start) : "noised"));
+                        candidate.TryGetProperty("start", out var start) ? StartName(start) : "noised",
+                        candidate.TryGetProperty("best_of", out var bestOf) ? bestOf.GetInt32() : 1));
                 }
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
@@ -79,6 +81,7 @@ public static class SweepTable
                 Guidance = top.Guidance,
                 Blend = top.Blend,
                 Start = top.Start,
+                BestOf = top.BestOf,
                 Result = JsonSerializer.SerializeToElement(new
                 {
                     Rule = "decode --select's rule over every point's candidates: those keeping their point's fidelity floor, then the highest "
@@ -108,9 +111,9 @@ public static class SweepTable
         ArgumentNullException.ThrowIfNull(best);
         Directory.CreateDirectory(folder);
         static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        var csv = new StringBuilder("point,route,target,strength,guidance,blend,start,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity\n");
+        var csv = new StringBuilder("point,route,target,strength,guidance,blend,start,best_of,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity\n");
         foreach (var r in rows)
-            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), r.Start, F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryAgreement),
+            csv.AppendLine(string.Join(",", r.Point, r.Route, r.Target, F(r.Strength), F(r.Guidance), F(r.Blend), r.Start, r.BestOf.ToString(CultureInfo.InvariantCulture), F(r.PixCorr), F(r.Ssim), F(r.PixelIdentification), F(r.CategoryAgreement),
                 r.KeepsFidelity ? "true" : "false"));
         AtomicFile.WriteAllText(Path.Combine(folder, CsvFile), csv.ToString());
 
@@ -118,14 +121,14 @@ public static class SweepTable
             + "category agreement (ties to the higher PixCorr + SSIM), then the rest by PixCorr + SSIM. "
             + "Scores on the validation split of the training trials (no test stimulus); category agreement is the share of each decoded image's 10 nearest "
             + "training images (pixel correlation) in its stimulus's category.\n\n"
-            + "| route | target | strength | guidance | blend | start | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + "| route | target | strength | guidance | blend | start | best of | PixCorr | SSIM | 2-way pixels | category agreement | keeps the floor |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var r in RouteSelection.Rank(rows, r => (r.KeepsFidelity, r.Score)))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {(r.Route == "img2img" ? r.Start : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
+                $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {(r.Route == "img2img" ? r.Start : "")} | {(r.Route == "img2img" ? r.BestOf.ToString(CultureInfo.InvariantCulture) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
         md.AppendLine();
         foreach (var (route, file) in best.OrderBy(b => b.Key))
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}, start {file.Start}" : "")} ({BestFile(route)}; decode --selection takes it)."));
+                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}, start {file.Start}, best of {file.BestOf}" : "")} ({BestFile(route)}; decode --selection takes it)."));
         AtomicFile.WriteAllText(Path.Combine(folder, MarkdownFile), md.ToString());
 
         var points = rows.GroupBy(r => r.Point).Select(g => (Point: g.Key, Best: g.Where(r => r.KeepsFidelity).Select(r => r.CategoryAgreement).DefaultIfEmpty(0).Max())).ToList();

@@ -12,8 +12,10 @@ namespace Decoding.Decode;
 /// tenth of the steps, where strong guidance moves the category while the pixels barely change) to most of the
 /// schedule (0.8).</summary>
 /// <param name="Starts">How img2img candidates reach their strength's timestep (<see cref="Img2ImgStart"/>); null: noised only.</param>
+/// <param name="BestOf">img2img: when above 1, the chosen noised setting is scored again with best-of-M
+/// (<see cref="Img2ImgSettings.BestOf"/>) and the rule decides between the two.</param>
 public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyList<double> Guidances, IReadOnlyList<double> Blends,
-    IReadOnlyList<Img2ImgStart>? Starts = null)
+    IReadOnlyList<Img2ImgStart>? Starts = null, int BestOf = 1)
 {
     public static SelectionGrid Default { get; } = new([0.1, 0.35, 0.5, 0.65, 0.8], [4.0, 8.0, 16.0], [0.0, 0.25, 0.5, 0.75], [Img2ImgStart.Noised]);
 
@@ -38,8 +40,9 @@ public sealed record FidelityFloor(double PixCorr, double Ssim, string Source);
 /// <summary>One candidate setting and its validation score.</summary>
 /// <param name="KeepsFidelity">Its validation PixCorr and SSIM are at least the fidelity floor's (<see cref="FidelityFloor"/>).</param>
 /// <param name="Start">How the img2img candidate reached its strength's timestep (noised for the semantic route).</param>
+/// <param name="BestOf">img2img candidates drawn per item, the one closest to the low-level image kept (1: one draw).</param>
 public sealed record SelectionCandidate(SemanticTarget Target, double Strength, double Guidance, double Blend, ValidationScore Score, bool KeepsFidelity,
-    Img2ImgStart Start = Img2ImgStart.Noised);
+    Img2ImgStart Start = Img2ImgStart.Noised, int BestOf = 1);
 
 /// <summary>The choice and everything it was chosen from (recorded in run.json).</summary>
 /// <param name="TargetAccuracy">Validation category accuracy of the semantic maps.</param>
@@ -70,7 +73,10 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
 /// <item>among the rest, the highest category agreement (<see cref="NearestNeighbourCategoryJudge"/>); ties go to the
 /// higher PixCorr + SSIM;</item>
 /// <item>the context and contrastive targets are decoded at the chosen (strength, guidance) and win if they rank higher
-/// by the same rule.</item>
+/// by the same rule;</item>
+/// <item>with a best-of-M grid (<see cref="SelectionGrid.BestOf"/>), the chosen noised setting is decoded again keeping
+/// the best of M candidates per item (<see cref="Img2ImgSettings.BestOf"/>), every blend scored, and wins if it ranks
+/// higher by the same rule. It costs M decodes of the validation items, so only the chosen setting is tried.</item>
 /// </list>
 /// If no candidate keeps the floor, the one closest to it (highest PixCorr + SSIM) is chosen, and the rule says so.
 /// Asked to (<c>--low-level-prior choose</c>), the img2img selection first fits the low-level latent in both forms
@@ -179,14 +185,15 @@ public static class RouteSelection
             var candidates = new List<SelectionCandidate>();
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
             var starts = spec.Name == Img2ImgRoute.Name ? grid.StartsTried : [Img2ImgStart.Noised];
-            int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2;
-            List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance, Img2ImgStart start)
+            bool tryBestOf = spec.Name == Img2ImgRoute.Name && grid.BestOf > 1;
+            int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2 + (tryBestOf ? 1 : 0);
+            List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance, Img2ImgStart start, int bestOf = 1)
             {
                 var sampling = settings.Sampling with { GuidanceScale = guidance };
                 var decoder = semantic.WithTarget(target);
                 IDecodingRoute route = lowLevel is null
                     ? new SemanticRoute(decoder, ldm, sampling)
-                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, settings.Img2Img with { Strength = strength, Blend = 0, Start = start });
+                    : new Img2ImgRoute(lowLevel, decoder, ldm, sampling, settings.Img2Img with { Strength = strength, Blend = 0, Start = start, BestOf = bestOf });
                 using var decoded = DecodeAll(route, validation, ids, settings.Seed);                      // (N, 1, C, S, S)
                 var scored = new List<SelectionCandidate>();
                 foreach (double blend in blends)
@@ -194,7 +201,7 @@ public static class RouteSelection
                     using var images = low is null || blend == 0 ? decoded.select(1, 0).clone() : decoded.Times(1 - blend).Plus(low.Times(blend)).select(1, 0);
                     var score = Score(images, stimuli, judge, validation.Categories);
                     bool keeps = floor is null || (score.PixCorr >= floor.PixCorr && score.Ssim >= floor.Ssim);
-                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps, start));
+                    scored.Add(new SelectionCandidate(target, strength, guidance, blend, score, keeps, start, bestOf));
                 }
                 progress?.Report(new ProgressUpdate(++done / (double)total, $"validation {done}/{total}"));
                 return scored;
@@ -207,12 +214,17 @@ public static class RouteSelection
             candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
             candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
             var best = Best(candidates);
+            if (tryBestOf && best.Start == Img2ImgStart.Noised)
+            {
+                candidates.AddRange(Try(best.Target, best.Strength, best.Guidance, best.Start, grid.BestOf));   // every blend again, best-of-M
+                best = Best(candidates);
+            }
             var chosen = settings with
             {
                 SemanticTarget = best.Target,
                 LowLevelPrior = lowLevelPrior,
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
-                Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend, Start = best.Start } : settings.Img2Img,
+                Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend, Start = best.Start, BestOf = best.BestOf } : settings.Img2Img,
             };
             const string agreement = "the highest category agreement (share of each image's 10 nearest fit images by pixel correlation in its category), ties to the higher PixCorr + SSIM";
             string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
@@ -221,6 +233,7 @@ public static class RouteSelection
                     : string.Create(CultureInfo.InvariantCulture, $"Candidates keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then {agreement}"))
                 + (starts.Count > 1 ? "; the category target over the grid of starts (noised, DDIM-inverted), strengths and guidances" : "; the category target over the grid")
                 + ", then the context and contrastive targets at the chosen start, strength and guidance"
+                + (tryBestOf ? string.Create(CultureInfo.InvariantCulture, $", then that setting with the best of {grid.BestOf} candidates per item (the one closest to the low-level image) against one") : "")
                 + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the fidelity floor: the one closest to it (highest PixCorr + SSIM) was chosen");
             if (lowLevelForms is not null)

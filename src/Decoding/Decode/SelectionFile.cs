@@ -18,8 +18,10 @@ namespace Decoding.Decode;
 /// <param name="LowLevelPrior">The low-level latent's form, by name in lower case (none, category; files written before
 /// it was chosen hold none).</param>
 /// <param name="Start">img2img's start, by name in lower case (noised, inverted; files written before it was chosen hold noised).</param>
+/// <param name="BestOf">img2img's candidates per item (files written before it was chosen hold 1).</param>
 public sealed record SelectionFile(string Route, long Seed, string Sampler, int ImageSize, IReadOnlyDictionary<string, string> Inputs,
-    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result, string LowLevelPrior = "none", string Start = "noised")
+    string SemanticTarget, double Guidance, double Strength, double Blend, JsonElement Result, string LowLevelPrior = "none", string Start = "noised",
+    int BestOf = 1)
 {
     public const string FileName = "selection.json";
 
@@ -30,7 +32,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
         ArgumentNullException.ThrowIfNull(chosen);
         return new SelectionFile(chosen.Route, chosen.Seed, sampler, imageSize, inputs, chosen.SemanticTarget.ToString().ToLowerInvariant(),
             chosen.Sampling.GuidanceScale, chosen.Img2Img.Strength, chosen.Img2Img.Blend, JsonSerializer.SerializeToElement(result, RunManifest.JsonOptions),
-            chosen.LowLevelPrior.ToString().ToLowerInvariant(), chosen.Img2Img.Start.ToString().ToLowerInvariant());
+            chosen.LowLevelPrior.ToString().ToLowerInvariant(), chosen.Img2Img.Start.ToString().ToLowerInvariant(), chosen.Img2Img.BestOf);
     }
 
     /// <summary>The first 12 hex digits of a SHA-256 (all of a shorter, hand-edited value).</summary>
@@ -53,7 +55,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
     }
 
     /// <summary>
-    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend, start), after checking that it was made
+    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend, start, best-of), after checking that it was made
     /// for the same route, seed, sampler, image size and inputs; <paramref name="setting"/> names the option in errors.
     /// </summary>
     public DecodingSettings Apply(DecodingSettings settings, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs, string path, string setting)
@@ -75,6 +77,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
             setting, path, $"holds an unknown low-level prior '{LowLevelPrior}' (one of {string.Join(", ", Enum.GetNames<Routes.LowLevelPrior>().Select(n => n.ToLowerInvariant()))})");
         Check.That(Enum.TryParse<Routes.Img2ImgStart>(Start, ignoreCase: true, out var start) && !int.TryParse(Start, out _),
             setting, path, $"holds an unknown img2img start '{Start}' (one of {string.Join(", ", Enum.GetNames<Routes.Img2ImgStart>().Select(n => n.ToLowerInvariant()))})");
+        Check.That(BestOf >= 1, setting, path, $"holds best-of {BestOf}; it must be 1 or more candidates per item");
         Check.That(settings.Route != Routes.Img2ImgRoute.Name || Diffusion.Img2Img.StepsRun(settings.Sampling.Steps, Strength) >= 1, setting, path,
             string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Math.Ceiling(1 / Strength)} steps"));
         return settings with
@@ -82,7 +85,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
             SemanticTarget = target,
             LowLevelPrior = prior,
             Sampling = settings.Sampling with { GuidanceScale = Guidance },
-            Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend, Start = start },   // ILVR stays as the decode sets it
+            Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend, Start = start, BestOf = BestOf },   // ILVR stays as the decode sets it
         };
     }
 }

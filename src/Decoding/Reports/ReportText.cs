@@ -81,7 +81,7 @@ public static class ReportText
             $"Scoring classifier: {report.Classifier.ClassCount} classes, held-out accuracy {Number(report.Classifier.TestAccuracy)} ({report.Classifier.TrainingData})");
         foreach (var (method, attributes) in report.Data.DecodedAttributes)
         {
-            var keys = new[] { "sampler", "steps", "guidance", "strength", "blend", "semantic_target", "seed", "control_seed", "model", "ldm" };
+            var keys = new[] { "sampler", "steps", "guidance", "strength", "blend", "best_of", "semantic_target", "seed", "control_seed", "model", "ldm" };
             var settings = keys.Where(attributes.ContainsKey).Select(k => $"{k} {attributes[k]}").ToList();
             if (settings.Count > 0) yield return $"{method}: {string.Join(", ", settings)}";
         }

@@ -41,7 +41,7 @@ public sealed class SweepTableTests
         // Point A's best agreement (0.9) does not keep the floor; point B's 0.7 does and beats A's kept 0.6. The tie at
         // 0.7 in B goes to the higher PixCorr + SSIM (blend 0.5).
         Point(folder.Sub("a"), Candidate(0.35, 0, 0.70, 0.35, 0.9, false), Candidate(0.35, 0.5, 0.85, 0.45, 0.6, true));
-        Point(folder.Sub("b"), Candidate(0.5, 0, 0.81, 0.41, 0.7, true), Candidate(0.5, 0.5, 0.84, 0.44, 0.7, true) with { Start = Img2ImgStart.Inverted });
+        Point(folder.Sub("b"), Candidate(0.5, 0, 0.81, 0.41, 0.7, true) with { BestOf = 5 }, Candidate(0.5, 0.5, 0.84, 0.44, 0.7, true) with { Start = Img2ImgStart.Inverted });
         var (rows, best) = SweepTable.Read([folder.Sub("a"), folder.Sub("b")]);
         Assert.Equal(4, rows.Count);
         Assert.Equal([false, true, true, true], rows.Select(r => r.KeepsFidelity));
@@ -51,11 +51,12 @@ public sealed class SweepTableTests
 
         SweepTable.Write(folder.Sub("table"), rows, best);
         var csv = File.ReadAllLines(Path.Combine(folder.Sub("table"), SweepTable.CsvFile));
-        Assert.Equal("point,route,target,strength,guidance,blend,start,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity", csv[0]);
-        Assert.Equal("a,img2img,category,0.35,8,0,noised,0.7,0.35,0.9,0.9,false", csv[1]);
-        Assert.Equal("b,img2img,category,0.5,8,0.5,inverted,0.84,0.44,0.9,0.7,true", csv[4]);
+        Assert.Equal("point,route,target,strength,guidance,blend,start,best_of,pixcorr,ssim,pixel_2way,category_agreement,keeps_fidelity", csv[0]);
+        Assert.Equal("a,img2img,category,0.35,8,0,noised,1,0.7,0.35,0.9,0.9,false", csv[1]);
+        Assert.Equal("b,img2img,category,0.5,8,0,noised,5,0.81,0.41,0.9,0.7,true", csv[3]);
+        Assert.Equal("b,img2img,category,0.5,8,0.5,inverted,1,0.84,0.44,0.9,0.7,true", csv[4]);
         // decode --selection takes the best file.
         var file = SelectionFile.Read(Path.Combine(folder.Sub("table"), SweepTable.BestFile(Img2ImgRoute.Name)), "selection");
-        Assert.Equal((0.5, 0.5, "inverted"), (file.Strength, file.Blend, file.Start));
+        Assert.Equal((0.5, 0.5, "inverted", 1), (file.Strength, file.Blend, file.Start, file.BestOf));
     }
 }

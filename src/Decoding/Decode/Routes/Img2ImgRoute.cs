@@ -24,7 +24,10 @@ public enum Img2ImgStart
 /// over blocks of this many latent pixels a side are replaced by the low-level latent's, noised to the same timestep,
 /// so the result keeps the low-level reconstruction's layout and the model supplies the detail; 0 = off.</param>
 /// <param name="Start">How the low-level latent reaches the strength's timestep: noised (SDEdit) or DDIM-inverted.</param>
-public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, int LowFrequencyBlock = 0, Img2ImgStart Start = Img2ImgStart.Noised)
+/// <param name="BestOf">Candidates drawn per item (1: off). With M &gt; 1 the route draws M images per item and keeps the
+/// one closest to the fMRI's own low-level reconstruction (<see cref="Img2ImgRoute.BestOfLowLevel"/>): one image per item.</param>
+public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, int LowFrequencyBlock = 0, Img2ImgStart Start = Img2ImgStart.Noised,
+    int BestOf = 1)
 {
     public Img2ImgSettings Validate()
     {
@@ -34,6 +37,9 @@ public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, 
         Check.That(Enum.IsDefined(Start), "start", Start, "must be noised or inverted");
         Check.That(Start == Img2ImgStart.Noised || LowFrequencyBlock == 0, "ilvr_block", LowFrequencyBlock,
             "holds the latent to the noised low-level latent; an inverted start has no noise to hold it to ({start} noised)");
+        Check.That(BestOf >= 1, "best_of", BestOf, "must be 1 (off) or the number of candidates drawn per item");
+        Check.That(Start == Img2ImgStart.Noised || BestOf == 1, "best_of", BestOf,
+            "chooses among candidates drawn with different noise; an inverted start draws none, so all its candidates are one image ({start} noised)");
         return this;
     }
 }
@@ -48,6 +54,10 @@ public sealed record Img2ImgSettings(double Strength = 0.5, double Blend = 0.0, 
 ///   z_0   = img2img(z_low, c, strength s, guidance g) noise z_low to the strength's timestep, denoise with c
 ///   x     = (1 − β) D(z_0) + β D(z_low / scale)       optional blend with the low-level image
 /// </code>
+/// With best-of-M (<see cref="Img2ImgSettings.BestOf"/>), M noised starts are denoised per item and the item keeps the
+/// one whose image D(z_0) correlates best with the low-level image D(z_low / scale): MindEye (Scotti et al. 2023) picks
+/// the best of its candidates by their similarity to the embedding predicted from fMRI; here the reference is the
+/// fMRI's own low-level reconstruction, so the choice uses no stimulus and no scoring classifier.
 /// With <see cref="Img2ImgStart.Inverted"/> the start is z_s = DDIM-inversion(z_low, c) instead of random noise: at
 /// guidance 1 the denoise gives z_low back, and a larger guidance moves the image toward c while it keeps the rest.
 /// </summary>
@@ -85,13 +95,15 @@ public sealed class Img2ImgRoute : IDecodingRoute
             + $"conditioned on the semantic route's prediction ({semantic.Target.ToString().ToLowerInvariant()} target): "
             + $"{sampling.Sampler.ToString().ToLowerInvariant()} {sampling.Steps} steps, guidance {sampling.GuidanceScale:G3}"
             + (settings.LowFrequencyBlock > 0 ? $", its {settings.LowFrequencyBlock}x{settings.LowFrequencyBlock} latent block means held to the low-level latent's (ILVR)" : "")
+            + (settings.BestOf > 1 ? $"; of {settings.BestOf} candidates per item the one that correlates best with the low-level image" : "")
             + (settings.Blend > 0 ? $", blended with the low-level image at weight {settings.Blend:G3}" : ""));
     }
 
     public DecodedMethod Method { get; }
 
-    /// <summary>The noised start draws noise per sample; the inverted start is deterministic (one image per item).</summary>
-    public bool Stochastic => settings.Start == Img2ImgStart.Noised;
+    /// <summary>The noised start draws noise per sample; the inverted start is deterministic, and best-of-M keeps one
+    /// image per item (its candidates come from the item's own generator, so the image is the same in any batch).</summary>
+    public bool Stochastic => settings.Start == Img2ImgStart.Noised && settings.BestOf == 1;
 
     public Img2ImgSettings Settings => settings;
 
@@ -102,23 +114,49 @@ public sealed class Img2ImgRoute : IDecodingRoute
         var low = lowLevel.Map.PredictLatents(batch.Voxels, batch.Count);                              // (N, c, h, w), unscaled
         var start = low.Times(ldm.Sampler.FirstStage.ScalingFactor).to(device);                           // z_low
         var contexts = semantic.PredictContexts(batch.Voxels, batch.Count);                            // (N, L, D)
+        int draws = settings.BestOf > 1 ? settings.BestOf : samples;                                   // M candidates, or the K samples
         var images = settings.Start == Img2ImgStart.Inverted
             ? LatentSampling.SampleInverted(ldm.Sampler, start, samples, sampling, settings.Strength, (s, b) =>
             {
                 var conditional = contexts.narrow(0, s, b).to(device);                                 // (b, L, D)
                 return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(b));
             })
-            : LatentSampling.Sample(ldm.Sampler, batch, samples, sampling, (s, b) =>
+            : LatentSampling.Sample(ldm.Sampler, batch, draws, sampling, (s, b) =>
         {
-            var conditional = contexts.narrow(0, s, b).repeat_interleave(samples, 0).to(device);       // (b K, L, D)
+            var conditional = contexts.narrow(0, s, b).repeat_interleave(draws, 0).to(device);         // (b M, L, D)
             return new GuidanceContexts(conditional, ldm.Model.Conditioner.NullContext(conditional.shape[0]));
-        }, start, settings.Strength, settings.LowFrequencyBlock > 0 ? LowFrequencyRefinement : null); // (N, K, C, S, S)
-        if (settings.Blend > 0)
+        }, start, settings.Strength, settings.LowFrequencyBlock > 0 ? LowFrequencyRefinement : null); // (N, M, C, S, S)
+        Tensor? lowImages = settings.Blend > 0 || settings.BestOf > 1 ? lowLevel.Map.DecodeLatents(low).unsqueeze(1) : null;   // (N, 1, C, S, S)
+        if (settings.BestOf > 1)
         {
-            var lowImages = lowLevel.Map.DecodeLatents(low).unsqueeze(1);                              // (N, 1, C, S, S)
-            images = images.Times(1 - settings.Blend).Plus(lowImages.Times(settings.Blend)).Clamped(0, 1);
+            var best = BestOfLowLevel(images, lowImages!);                                             // (N, 1, C, S, S)
+            images = best.expand(batch.Count, samples, best.shape[2], best.shape[3], best.shape[4]).contiguous();
         }
+        if (settings.Blend > 0)
+            images = images.Times(1 - settings.Blend).Plus(lowImages!.Times(settings.Blend)).Clamped(0, 1);
         return images.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Best-of-M: of each item's candidates (N, M, C, S, S), the one whose pixels correlate best (Pearson) with the item's
+    /// low-level image (N, 1, C, S, S); the first on a tie. Returns (N, 1, C, S, S).
+    /// </summary>
+    public static Tensor BestOfLowLevel(Tensor candidates, Tensor lowImages)
+    {
+        using var scope = NewDisposeScope();
+        static Tensor Standardised(Tensor x)                                                           // (.., D) zero mean, unit norm
+        {
+            var x64 = x.to(ScalarType.Float64);
+            var centred = x64.sub(x64.mean([-1], keepdim: true));
+            return centred.div(centred.norm(-1, keepdim: true).clamp_min(1e-12));
+        }
+        long n = candidates.shape[0], m = candidates.shape[1];
+        var c = Standardised(candidates.reshape(n, m, -1));                                           // (N, M, D)
+        var l = Standardised(lowImages.to(candidates.device).reshape(n, 1, -1));                      // (N, 1, D)
+        var correlation = c.mul(l).sum([-1]);                                                        // (N, M)
+        var index = correlation.argmax(1);                                                             // (N,) first maximum
+        var gather = index.view(n, 1, 1, 1, 1).expand(n, 1, candidates.shape[2], candidates.shape[3], candidates.shape[4]);
+        return candidates.gather(1, gather).MoveToOuterDisposeScope();
     }
 
     /// <summary>ILVR's step callback for one sampler call: its start latents (z_low, scaled) and the noise its start was made with.</summary>
