@@ -85,10 +85,10 @@ public static class StudyPlan
                 ["simulate", "preprocess", "train-ldm"], UsesModels: true));
         steps.Add(new("decode", $"per subject, route and shard of the test stimuli ({options.Shards} shards): the route's images and, where it has one, its shuffled-fMRI control",
             decodes.SelectMany(d => Enumerable.Range(0, options.Shards).Select(i => DecodeShard.Create(i, options.Shards))
-                .Select(shard => new ClusterTask($"{d.Subject} {d.Decode.Route} shard {shard}", [d.Decode.ShardCommand(shard)], d.Decode.ShardOutputs(shard)))).ToList(),
+                .Select(shard => new ClusterTask($"{d.Subject} {d.Decode.Label} shard {shard}", [d.Decode.ShardCommand(shard)], d.Decode.ShardOutputs(shard)))).ToList(),
             [.. (selecting.Count > 0 ? new[] { "select" } : []), "simulate", "preprocess", "train-ldm", "train-adapter"], UsesModels: true));
         steps.Add(new("merge", "per subject and route: the shards joined into the decoded.h5, PNGs and grid one process writes",
-            decodes.Select(d => new ClusterTask($"{d.Subject} {d.Decode.Route}", d.Decode.MergeCommands(options.Shards), d.Decode.MergedOutputs)).ToList(),
+            decodes.Select(d => new ClusterTask($"{d.Subject} {d.Decode.Label}", d.Decode.MergeCommands(options.Shards), d.Decode.MergedOutputs)).ToList(),
             ["decode"], UsesModels: false));
         steps.Add(new("evaluate", "per subject: every method scored against chance, the controls, baselines and references; the report",
             subjects.Select(s => Task(s.Name, s.Stages["evaluate"])).ToList(),
@@ -160,14 +160,15 @@ public static class StudyPlan
     private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>A demo decode stage taken apart: where it writes, its control, whether it selects its settings.</summary>
-    private sealed record DecodeParts(string Route, IReadOnlyList<string> Arguments, string Out, string? ControlOut, bool Selects)
+    /// <param name="Label">The stage's name without "decode-" (the route, or e.g. mindvis-control for a control decoded on its own).</param>
+    private sealed record DecodeParts(string Route, IReadOnlyList<string> Arguments, string Out, string? ControlOut, bool Selects, string Label)
     {
         public static DecodeParts Of(DemoStage stage)
         {
             var args = stage.Arguments;
             string Value(string option) => args[args.ToList().IndexOf(option) + 1];
             string? ControlOut() => args.Contains("--control-out") ? Value("--control-out") : null;
-            return new DecodeParts(Value("--route"), args, Value("--out"), ControlOut(), args.Contains("--select"));
+            return new DecodeParts(Value("--route"), args, Value("--out"), ControlOut(), args.Contains("--select"), stage.Name["decode-".Length..]);
         }
 
         public string SelectionFolder => Path.Combine(Out, "selection");

@@ -194,6 +194,7 @@ public static class DemoPlan
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
             control ? [Manifest(Out(route)), Manifest(Out(route + "-control"))] : [Manifest(Out(route))], SideBySide: true);
+        string[] mindVis = ["--model", adapter, "--sampler", "plms", "--guidance", Text(sizes.MindVisGuidance)];
         // Test categories held out of training have no training images, so no class-mean reference.
         bool classMeans = !shape.Simulate.Contains("--held-out-test-categories");
         string[] methods = ["img2img", "img2img-control", "lowlevel", "lowlevel-control", "semantic", "semantic-control", "mindvis", "mindvis-control",
@@ -248,8 +249,12 @@ public static class DemoPlan
             Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", stageBLdm], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
-            Decode("decode-mindvis", "route mindvis: MinD-Vis's DC-LDM (PLMS, guidance with the null brain context); and its control", "mindvis",
-                ["--model", adapter, "--sampler", "plms", "--guidance", Text(sizes.MindVisGuidance)], control: true),
+            // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of
+            // its own beside it: --shuffle-fmri alone gives the images --control-out does (the route has nothing to fit).
+            Decode("decode-mindvis", "route mindvis: MinD-Vis's DC-LDM (PLMS, guidance with the null brain context)", "mindvis", mindVis, control: false),
+            new("decode-mindvis-control", "control of route mindvis: the same DC-LDM decoding each item from another item's fMRI, beside the route's decode",
+                ["decode", "--route", "mindvis", .. common, "--out", Out("mindvis-control"), "--shuffle-fmri", .. mindVis],
+                [Manifest(Out("mindvis-control"))], SideBySide: true),
             Decode("decode-ridge-pixels", "baseline: ridge voxels -> pixels", "ridge-pixels", ["--image-size", Text(sizes.ImageSize)], control: false),
             Decode("decode-mean-image", "reference: the mean training image (no fMRI)", "mean-image", ["--image-size", Text(sizes.ImageSize)], control: false),
             .. (classMeans ? [Decode("decode-class-mean", "reference: the true category's mean training image (true label, an oracle bound)", "class-mean", ["--image-size", Text(sizes.ImageSize)], control: false)] : Array.Empty<DemoStage>()),

@@ -46,7 +46,7 @@ public class DemoCommandTests
         var stages = DemoPlan.Stages(dir, "tiny", 1, sideBySideThreads: 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
         static bool IsModelStage(DemoStage s) => s.Name.StartsWith("decode-", StringComparison.Ordinal) || s.Name.StartsWith("train-", StringComparison.Ordinal) || s.Name == "pretrain-mbm";
-        Assert.Equal(14, stages.Count(IsModelStage));
+        Assert.Equal(15, stages.Count(IsModelStage));
         Assert.All(stages.Where(IsModelStage), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
         Assert.All(stages.Where(s => !IsModelStage(s)), s => Assert.False(s.SideBySide || s.CommandLine.Contains("--threads"), s.CommandLine));
 
@@ -58,8 +58,10 @@ public class DemoCommandTests
         File.Delete(Path.Combine(dir, "decoded", "mindvis-control", "run.json"));
         var (exit3, third, _) = CliTestHarness.Run("demo", "--preset", "tiny", "--out", dir);
         Assert.Equal(0, exit3);
-        Assert.Contains("$ decoding decode --route mindvis", third);
-        Assert.Contains("--control-out", third);
+        // MinD-Vis's control is a stage of its own: it runs again, the route's decode beside it does not.
+        Assert.Contains($"$ {stages.Single(s => s.Name == "decode-mindvis-control").CommandLine}", third);
+        Assert.Contains("--shuffle-fmri", stages.Single(s => s.Name == "decode-mindvis-control").CommandLine);
+        Assert.DoesNotContain($"$ {stages.Single(s => s.Name == "decode-mindvis").CommandLine}", third);
         Assert.DoesNotContain("$ decoding decode --route img2img", third);
         Assert.Contains("$ decoding evaluate", third);
         Assert.DoesNotContain("$ decoding train-adapter", third);
@@ -262,6 +264,7 @@ public class DemoCommandTests
             ["decode-lowlevel"] = [.. data, "train-ldm"],                    // the VAE of the first LDM stage's folder
             ["decode-semantic"] = [.. data, "continue-ldm"],
             ["decode-mindvis"] = [.. data, "train-adapter"],
+            ["decode-mindvis-control"] = [.. data, "train-adapter"],
             ["decode-ridge-pixels"] = data,
             ["decode-mean-image"] = data,
             ["decode-class-mean"] = data,
@@ -277,6 +280,7 @@ public class DemoCommandTests
         var reusedNeeds = reused.Select((s, k) => (s.Name, Needs: s.Needs(reused.Take(k)))).ToDictionary(x => x.Name, x => x.Needs);
         Assert.Equal(data, reusedNeeds["decode-img2img"]);
         Assert.Equal([.. data, "train-adapter"], reusedNeeds["decode-mindvis"]);
+        Assert.Equal([.. data, "train-adapter"], reusedNeeds["decode-mindvis-control"]);
         Assert.Equal([.. data, "pretrain-mbm"], reusedNeeds["train-adapter"]);
     }
 
