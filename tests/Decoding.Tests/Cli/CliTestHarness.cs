@@ -11,6 +11,19 @@ public static class CliTestHarness
 
     public static (int Exit, string Out, string Err) Run(params string[] args) => Capture(() => CommandLineApp.Run(args));
 
+    /// <summary>
+    /// Runs a command that must refuse: exit code 2, one line on stderr containing <paramref name="expected"/>, and no
+    /// <paramref name="written"/> file left behind.
+    /// </summary>
+    public static void AssertRefused(string[] args, string expected, string written)
+    {
+        var (exit, _, err) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(written), $"{written} was written");
+    }
+
     /// <summary>Runs <paramref name="action"/> with the console captured; returns its exit code and what it printed.</summary>
     public static (int Exit, string Out, string Err) Capture(Func<int> action)
     {

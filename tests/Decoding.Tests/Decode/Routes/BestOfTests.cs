@@ -87,11 +87,7 @@ public sealed class BestOfTests
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
-            var (exit, _, err) = CliTestHarness.Run([.. (extra.Contains("--route") ? shared : common), .. extra, "--out", outDir]);
-            Assert.Equal(2, exit);
-            Assert.Contains(expected, err);
-            Assert.Single(err.Trim().Split('\n'));
-            Assert.False(File.Exists(Path.Combine(outDir, DecodedImagesFile.FileName)));
+            CliTestHarness.AssertRefused([.. (extra.Contains("--route") ? shared : common), .. extra, "--out", outDir], expected, Path.Combine(outDir, DecodedImagesFile.FileName));
         }
     }
 

@@ -52,11 +52,7 @@ public sealed class InvertedStartTests
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
-            var (exit, _, err) = CliTestHarness.Run([.. common, .. extra, "--out", outDir]);
-            Assert.Equal(2, exit);
-            Assert.Contains(expected, err);
-            Assert.Single(err.Trim().Split('\n'));
-            Assert.False(File.Exists(Path.Combine(outDir, DecodedImagesFile.FileName)));
+            CliTestHarness.AssertRefused([.. common, .. extra, "--out", outDir], expected, Path.Combine(outDir, DecodedImagesFile.FileName));
         }
     }
 
