@@ -74,7 +74,8 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
 /// higher PixCorr + SSIM;</item>
 /// <item>the context and contrastive targets are decoded at the chosen (strength, guidance) and win if they rank higher
 /// by the same rule;</item>
-/// <item>with a best-of-M grid (<see cref="SelectionGrid.BestOf"/>), the chosen noised setting is decoded again keeping
+/// <item>with a best-of-M grid (<see cref="SelectionGrid.BestOf"/>) and a chosen setting with the noised start (the
+/// inverted start draws no noise to choose among), that setting is decoded again keeping
 /// the best of M candidates per item (<see cref="Img2ImgSettings.BestOf"/>), every blend scored, and wins if it ranks
 /// higher by the same rule. It costs M decodes of the validation items, so only the chosen setting is tried.</item>
 /// </list>
@@ -119,6 +120,8 @@ public static class RouteSelection
             Check.That(settings.Img2Img.LowFrequencyBlock == 0, "select_starts", "inverted",
                 "has no noise for ILVR to hold the latent to; leave out {ilvr_block} or {select_starts} inverted");
         }
+        Check.That(spec.Name != Img2ImgRoute.Name || grid.BestOf == 1 || grid.StartsTried.Contains(Img2ImgStart.Noised), "best_of", grid.BestOf,
+            "chooses among noised candidates; the grid tries the inverted start only (add noised to {select_starts})");
         var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed);
         var fit = split.Fit;
         var validation = split.Validation;
@@ -186,7 +189,7 @@ public static class RouteSelection
             var blends = spec.Name == Img2ImgRoute.Name ? grid.Blends : [0.0];
             var starts = spec.Name == Img2ImgRoute.Name ? grid.StartsTried : [Img2ImgStart.Noised];
             bool tryBestOf = spec.Name == Img2ImgRoute.Name && grid.BestOf > 1;
-            int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2 + (tryBestOf ? 1 : 0);
+            int done = 0, total = strengths.Count * grid.Guidances.Count * starts.Count + 2 + (tryBestOf ? 1 : 0);   // best-of: one more, if its start is noised
             List<SelectionCandidate> Try(SemanticTarget target, double strength, double guidance, Img2ImgStart start, int bestOf = 1)
             {
                 var sampling = settings.Sampling with { GuidanceScale = guidance };
@@ -214,11 +217,14 @@ public static class RouteSelection
             candidates.AddRange(Try(SemanticTarget.Context, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
             candidates.AddRange(Try(SemanticTarget.Contrastive, bestCategory.Strength, bestCategory.Guidance, bestCategory.Start));
             var best = Best(candidates);
-            if (tryBestOf && best.Start == Img2ImgStart.Noised)
+            bool triedBestOf = tryBestOf && best.Start == Img2ImgStart.Noised;
+            if (triedBestOf)
             {
                 candidates.AddRange(Try(best.Target, best.Strength, best.Guidance, best.Start, grid.BestOf));   // every blend again, best-of-M
                 best = Best(candidates);
             }
+            else if (tryBestOf)
+                progress?.Report(new ProgressUpdate(1.0, $"validation {total}/{total}"));
             var chosen = settings with
             {
                 SemanticTarget = best.Target,
@@ -233,7 +239,8 @@ public static class RouteSelection
                     : string.Create(CultureInfo.InvariantCulture, $"Candidates keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then {agreement}"))
                 + (starts.Count > 1 ? "; the category target over the grid of starts (noised, DDIM-inverted), strengths and guidances" : "; the category target over the grid")
                 + ", then the context and contrastive targets at the chosen start, strength and guidance"
-                + (tryBestOf ? string.Create(CultureInfo.InvariantCulture, $", then that setting with the best of {grid.BestOf} candidates per item (the one closest to the low-level image) against one") : "")
+                + (triedBestOf ? string.Create(CultureInfo.InvariantCulture, $", then that setting with the best of {grid.BestOf} candidates per item (the one closest to the low-level image) against one") : "")
+                + (tryBestOf && !triedBestOf ? string.Create(CultureInfo.InvariantCulture, $"; the best of {grid.BestOf} not tried: the chosen start is inverted, which draws no noise") : "")
                 + (skipped.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; strength {string.Join(", ", skipped.Select(s => s.ToString(CultureInfo.InvariantCulture)))} skipped: no denoising step at {fewestSteps} steps") : "")
                 + (candidates.Any(c => c.KeepsFidelity) ? "" : ". No candidate kept the fidelity floor: the one closest to it (highest PixCorr + SSIM) was chosen");
             if (lowLevelForms is not null)

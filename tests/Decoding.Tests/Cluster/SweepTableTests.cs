@@ -42,6 +42,11 @@ public sealed class SweepTableTests
         // 0.7 in B goes to the higher PixCorr + SSIM (blend 0.5).
         Point(folder.Sub("a"), Candidate(0.35, 0, 0.70, 0.35, 0.9, false), Candidate(0.35, 0.5, 0.85, 0.45, 0.6, true));
         Point(folder.Sub("b"), Candidate(0.5, 0, 0.81, 0.41, 0.7, true) with { BestOf = 5 }, Candidate(0.5, 0.5, 0.84, 0.44, 0.7, true) with { Start = Img2ImgStart.Inverted });
+        // Point a as a selection.json written before best-of was a choice (no best_of): read as 1.
+        string fileA = Path.Combine(folder.Sub("a"), SelectionFile.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(fileA))!;
+        foreach (var candidate in json["result"]!["candidates"]!.AsArray()) Assert.True(candidate!.AsObject().Remove("best_of"));
+        File.WriteAllText(fileA, json.ToJsonString());
         var (rows, best) = SweepTable.Read([folder.Sub("a"), folder.Sub("b")]);
         Assert.Equal(4, rows.Count);
         Assert.Equal([false, true, true, true], rows.Select(r => r.KeepsFidelity));

@@ -22,10 +22,10 @@ public sealed class BestOfTests
     {
         // Two items, three 1x2x2 candidates each. The low-level images are (0, 1, 2, 3) and (3, 2, 1, 0).
         // Item 0: candidate 0 = -low (r = -1), candidate 1 = low + (0, 0, 0, 1) (r = 0.98), candidate 2 = 10 low + 5 (r = 1).
-        // Item 1: candidates 0 and 2 equal 2 low (r = 1, a tie: the first wins), candidate 1 = low reversed (r = -1).
+        // Item 1: candidates 0 = 2 low and 2 = 4 low (both r = 1 exactly, a tie: the first wins), candidate 1 = low reversed (r = -1).
         float[] low0 = [0, 1, 2, 3], low1 = [3, 2, 1, 0];
         float[] c00 = [0, -1, -2, -3], c01 = [0, 1, 2, 4], c02 = [5, 15, 25, 35];
-        float[] c10 = [6, 4, 2, 0], c11 = [0, 1, 2, 3], c12 = [6, 4, 2, 0];
+        float[] c10 = [6, 4, 2, 0], c11 = [0, 1, 2, 3], c12 = [12, 8, 4, 0];
         using var candidates = tensor(c00.Concat(c01).Concat(c02).Concat(c10).Concat(c11).Concat(c12).ToArray(), [2, 3, 1, 2, 2]);
         using var low = tensor(low0.Concat(low1).ToArray(), [2, 1, 1, 2, 2]);
         using var best = Img2ImgRoute.BestOfLowLevel(candidates, low);
@@ -109,6 +109,10 @@ public sealed class BestOfTests
         Assert.All(withBestOf, c => Assert.Equal((chosenOnce.Target, chosenOnce.Strength, chosenOnce.Guidance), (c.Target, c.Strength, c.Guidance)));
         Assert.Contains(withBestOf, c => c.Score != once.Single(o => o.Target == c.Target && o.Strength == c.Strength && o.Guidance == c.Guidance && o.Blend == c.Blend).Score);
         Assert.Contains("best of 3 candidates per item", result.Rule);
+        // A grid with the inverted start only has no noised candidates to choose among: one line before anything is fitted.
+        var refused = Assert.Throws<InvalidSettingException>(() => RouteSelection.Select(settings, new RouteModels(ldm), train, data.Stimuli.CategoryNames,
+            grid with { Starts = [Img2ImgStart.Inverted] }, validationStimuli: 8, minPixCorr: -1, minSsim: -1));
+        Assert.Contains("chooses among noised candidates; the grid tries the inverted start only", refused.Message);
         var best = RouteSelection.Best(result.Candidates);
         Assert.Equal(best.BestOf, result.Chosen.Img2Img.BestOf);
 
