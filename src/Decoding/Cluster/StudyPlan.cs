@@ -33,13 +33,14 @@ public sealed record SweepGrid(IReadOnlyList<string> Routes, IReadOnlyList<doubl
 /// <summary>
 /// The demo's study (<see cref="DemoPlan"/>: the same commands and sizes) for several simulated subjects, as cluster steps:
 /// the image models are trained once and shared; preprocessing, the brain models and evaluation are arrays over subjects;
-/// each route's settings are chosen once per subject on its validation split; decoding is one array over subjects x routes x
-/// shards of the test stimuli; a merge array joins each decode's shards once all are done, then each subject is evaluated.
+/// each route's settings are chosen once per subject on its validation split; decoding is one array over subjects x the
+/// demo's decode stages (its routes, MinD-Vis's control, the baseline and references) x shards of the test stimuli; a merge array joins each decode's shards once all are done, then each subject is evaluated.
 /// </summary>
 public static class StudyPlan
 {
-    /// <summary>The image-model stages of the demo, trained once for every subject.</summary>
-    private static readonly string[] SharedImageStages = ["train-classifier", "train-vae", "train-ldm"];
+    /// <summary>The image-model stages of the demo, trained once for every subject (continue-ldm: the LDM's second stage,
+    /// in the presets that train it in two).</summary>
+    private static readonly string[] SharedImageStages = ["train-classifier", "train-vae", "train-ldm", "continue-ldm"];
 
     public static IReadOnlyList<ClusterStep> Steps(StudyOptions options)
     {
@@ -65,8 +66,12 @@ public static class StudyPlan
                 [], UsesModels: false),
             new("train-image-models", "the scoring classifier and the VAE, trained once for all subjects",
                 [Task("classifier", shared["train-classifier"]), Task("vae", shared["train-vae"])], [], UsesModels: true),
-            new("train-ldm", "the label-conditioned latent diffusion model (every generative route's image prior), trained once",
-                [Task("ldm", shared["train-ldm"])], ["train-image-models"], UsesModels: true),
+            // With the LDM in two stages, one task trains the first (stage B's start) and carries it on to the second.
+            new("train-ldm", "the label-conditioned latent diffusion model (every generative route's image prior), trained once"
+                    + (shared.ContainsKey("continue-ldm") ? ", in two stages: the first is MinD-Vis stage B's start, the second the routes' prior" : ""),
+                [new ClusterTask("ldm", [.. new[] { "train-ldm", "continue-ldm" }.Where(shared.ContainsKey).Select(name => shared[name].Arguments)],
+                    [.. new[] { "train-ldm", "continue-ldm" }.Where(shared.ContainsKey).SelectMany(name => shared[name].Outputs)])],
+                ["train-image-models"], UsesModels: true),
             new("preprocess", "per subject: ROI selection, z-scoring with training statistics, test repeats averaged; the subject's unlabelled pretraining pool the same way; then inspect",
                 subjects.Select(s => new ClusterTask(s.Name, [s.Stages["preprocess"].Arguments, s.Stages["preprocess-pool"].Arguments, s.Stages["inspect"].Arguments],
                     [.. s.Stages["preprocess"].Outputs, .. s.Stages["preprocess-pool"].Outputs])).ToList(),
@@ -141,8 +146,13 @@ public static class StudyPlan
             [Path.Combine(folder, "data", SimulatedFiles.PretrainingPoolFileName(1, 1))] = Path.Combine(study, "data", SimulatedFiles.PretrainingPoolFileName(k, subjects)),
             [SubjectName(1)] = SubjectName(k),
         };
-        foreach (var model in new[] { "classifier", "vae", "ldm" })
-            moved[Path.Combine(folder, "models", model)] = Path.Combine(study, "models", model);
+        // The shared image models' folders (classifier, vae, ldm, and the first LDM stage's when there are two).
+        foreach (var stage in stages.Where(s => SharedImageStages.Contains(s.Name)))
+            foreach (var output in stage.Outputs)
+            {
+                string model = Path.GetFileName(Path.GetDirectoryName(output)!);
+                moved[Path.Combine(folder, "models", model)] = Path.Combine(study, "models", model);
+            }
         string Move(string word) => moved.GetValueOrDefault(word, word);
         return new SubjectPlan(name, folder, stages.ToDictionary(s => s.Name, s => s with
         {

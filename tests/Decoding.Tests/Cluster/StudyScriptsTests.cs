@@ -66,6 +66,36 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_small_preset_trains_the_LDM_in_two_stages_once_and_decodes_MinD_Vis_control_as_its_own_array_tasks()
+    {
+        using var folder = new TempFolder();
+        string study = Path.GetFullPath(folder.Path);
+        var steps = StudyPlan.Steps(new StudyOptions(folder.Path, Subjects: 2, Preset: "small", Seed: 1, Shards: 2, Threads: 1, Device: null, null));
+        var step = steps.ToDictionary(s => s.Name);
+        // One task: the first LDM stage (MinD-Vis stage B's start), then carried on into the routes' prior.
+        var ldm = step["train-ldm"].Tasks.Single();
+        Assert.Equal(2, ldm.Commands.Count);
+        string first = Path.Combine(study, "models", "ldm-1200"), second = Path.Combine(study, "models", "ldm");
+        Assert.Equal(first, ldm.Commands[0][ldm.Commands[0].ToList().IndexOf("--out") + 1]);
+        Assert.Equal(second, ldm.Commands[1][ldm.Commands[1].ToList().IndexOf("--out") + 1]);
+        Assert.Equal(first, ldm.Commands[1][ldm.Commands[1].ToList().IndexOf("--continue-from") + 1]);
+        Assert.Equal([Path.Combine(first, "run.json"), Path.Combine(second, "run.json")], ldm.Outputs);
+        string LdmOf(IReadOnlyList<string> args) => args[args.ToList().IndexOf("--ldm") + 1];
+        Assert.All(step["train-adapter"].Tasks, t => Assert.Equal(first, LdmOf(t.Commands.Single())));
+        // MinD-Vis's control: its own shards (--shuffle-fmri) and its own merge into decoded/mindvis-control.
+        foreach (var subject in new[] { "sub-01", "sub-02" })
+        {
+            var control = step["decode"].Tasks.Where(t => t.Label.StartsWith($"{subject} mindvis-control ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, control.Count);
+            Assert.All(control, t => Assert.Contains("--shuffle-fmri", t.Commands.Single()));
+            Assert.All(control, t => Assert.Contains("--shard", t.Commands.Single()));
+            Assert.Contains(step["merge"].Tasks, t => t.Outputs.Contains(Path.Combine(study, subject, "decoded", "mindvis-control", "decoded.h5")));
+        }
+        var merged = step["merge"].Tasks.SelectMany(t => t.Outputs).ToList();
+        Assert.Equal(merged.Count, merged.Distinct().Count());
+    }
+
+    [Fact]
     public void A_failed_task_is_named_with_its_log_and_a_rerun_submits_it_and_everything_after_it()
     {
         using var folder = new TempFolder();
