@@ -34,7 +34,8 @@ public sealed record SweepGrid(IReadOnlyList<string> Routes, IReadOnlyList<doubl
 /// The demo's study (<see cref="DemoPlan"/>: the same commands and sizes) for several simulated subjects, as cluster steps:
 /// the image models are trained once and shared; preprocessing, the brain models and evaluation are arrays over subjects;
 /// each route's settings are chosen once per subject on its validation split; decoding is one array over subjects x the
-/// demo's decode stages (its routes, MinD-Vis's control, the baseline and references) x shards of the test stimuli; a merge array joins each decode's shards once all are done, then each subject is evaluated.
+/// demo's decode stages (its routes, MinD-Vis's control, the baseline and references) x shards of the test stimuli; a
+/// merge array joins each decode's shards once all are done, then each subject is evaluated.
 /// </summary>
 public static class StudyPlan
 {
@@ -56,6 +57,7 @@ public static class StudyPlan
             throw new InvalidOperationException($"the demo's stage '{stage.Name}' has no place in the cluster study (StudyPlan)");
 
         var simulate = shared["simulate"];
+        var ldmStages = new[] { "train-ldm", "continue-ldm" }.Where(shared.ContainsKey).Select(name => shared[name]).ToList();
         string data = Path.Combine(study, "data");
         var steps = new List<ClusterStep>
         {
@@ -68,9 +70,8 @@ public static class StudyPlan
                 [Task("classifier", shared["train-classifier"]), Task("vae", shared["train-vae"])], [], UsesModels: true),
             // With the LDM in two stages, one task trains the first (stage B's start) and carries it on to the second.
             new("train-ldm", "the label-conditioned latent diffusion model (every generative route's image prior), trained once"
-                    + (shared.ContainsKey("continue-ldm") ? ", in two stages: the first is MinD-Vis stage B's start, the second the routes' prior" : ""),
-                [new ClusterTask("ldm", [.. new[] { "train-ldm", "continue-ldm" }.Where(shared.ContainsKey).Select(name => shared[name].Arguments)],
-                    [.. new[] { "train-ldm", "continue-ldm" }.Where(shared.ContainsKey).SelectMany(name => shared[name].Outputs)])],
+                    + (ldmStages.Count > 1 ? ", in two stages: the first is MinD-Vis stage B's start, the second the routes' prior" : ""),
+                [new ClusterTask("ldm", [.. ldmStages.Select(s => s.Arguments)], [.. ldmStages.SelectMany(s => s.Outputs)])],
                 ["train-image-models"], UsesModels: true),
             new("preprocess", "per subject: ROI selection, z-scoring with training statistics, test repeats averaged; the subject's unlabelled pretraining pool the same way; then inspect",
                 subjects.Select(s => new ClusterTask(s.Name, [s.Stages["preprocess"].Arguments, s.Stages["preprocess-pool"].Arguments, s.Stages["inspect"].Arguments],

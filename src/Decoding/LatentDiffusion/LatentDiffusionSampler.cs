@@ -74,19 +74,11 @@ public sealed class LatentDiffusionSampler
     public Tensor Denoise(Tensor noise, double strength, GuidanceContexts contexts, SamplingOptions options, Generator? stepNoise = null,
         DenoisingStepCallback? callback = null, Tensor? startLatents = null)
     {
-        ArgumentNullException.ThrowIfNull(noise);
-        ArgumentNullException.ThrowIfNull(contexts);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(Scheduler.NumTrainTimesteps);
-        contexts.Validate();
-        if (options.UsesGuidance && contexts.Unconditional is null)
-            throw new ArgumentException($"sampling: guidance scale {options.GuidanceScale} needs an unconditional context; pass one or use guidance 1");
+        CheckCall(noise, contexts, options, "sampling: noise");
         if ((options.Sampler == SamplerKind.Ddpm || options.Eta != 0) && stepNoise is null)
             throw new ArgumentException($"sampling: the {options.Sampler.ToString().ToLowerInvariant()} sampler draws noise at every step; pass a generator for it");
         if (startLatents is null && strength != 1.0)
             throw new ArgumentException($"sampling: strength {strength} needs start latents (image-to-image)");
-        if (!noise.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
-            throw new ArgumentException($"sampling: noise is ({string.Join(", ", noise.shape)}); the batch's latents are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
 
         Unet.eval();
         using var noGrad = no_grad();
@@ -125,17 +117,9 @@ public sealed class LatentDiffusionSampler
     /// </summary>
     public Tensor InvertAndDenoise(Tensor cleanLatents, double strength, GuidanceContexts contexts, SamplingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(cleanLatents);
-        ArgumentNullException.ThrowIfNull(contexts);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(Scheduler.NumTrainTimesteps);
-        contexts.Validate();
+        CheckCall(cleanLatents, contexts, options, "inversion: latents");
         Check.That(options.Sampler == SamplerKind.Ddim && options.Eta == 0, "sampler", options.Sampler.ToString().ToLowerInvariant(),
             "cannot be inverted; DDIM inversion needs the deterministic DDIM sampler ({sampler} ddim, eta 0)");
-        if (options.UsesGuidance && contexts.Unconditional is null)
-            throw new ArgumentException($"sampling: guidance scale {options.GuidanceScale} needs an unconditional context; pass one or use guidance 1");
-        if (!cleanLatents.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
-            throw new ArgumentException($"inversion: latents are ({string.Join(", ", cleanLatents.shape)}); the batch's are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
         Unet.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -145,6 +129,21 @@ public sealed class LatentDiffusionSampler
         var inverted = DdimInversion.Invert(scheduler, Denoiser(contexts, options with { GuidanceScale = 1.0 }, device), cleanLatents, options.Steps, beginIndex);
         var sample = DenoisingLoop.Denoise(scheduler, Denoiser(contexts, options, device), inverted, options.Steps, beginIndex: beginIndex);
         return sample.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>What every sampling call checks first: the options, the contexts, an unconditional context when guided,
+    /// and latents (<paramref name="what"/> names them in the message) of the batch's shape (B, c, h, w).</summary>
+    private void CheckCall(Tensor latents, GuidanceContexts contexts, SamplingOptions options, string what)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        ArgumentNullException.ThrowIfNull(contexts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(Scheduler.NumTrainTimesteps);
+        contexts.Validate();
+        if (options.UsesGuidance && contexts.Unconditional is null)
+            throw new ArgumentException($"sampling: guidance scale {options.GuidanceScale} needs an unconditional context; pass one or use guidance 1");
+        if (!latents.shape.SequenceEqual(LatentShape(contexts.BatchSize)))
+            throw new ArgumentException($"{what} have shape ({string.Join(", ", latents.shape)}); the batch's latents are ({string.Join(", ", LatentShape(contexts.BatchSize))})");
     }
 
     /// <summary>The denoiser (x_t, t) -> model output: one UNet call on the conditional context, or classifier-free
