@@ -21,6 +21,7 @@ public static class CommandLineApp
             EditCommand.Create(),
             PretrainMbmCommand.Create(),
             ImportWeightsCommand.Create(),
+            ExportModelCommand.Create(),
             TrainAdapterCommand.Create(),
             DecodeCommand.Create(),
             MergeCommand.Create(),

@@ -32,14 +32,20 @@ public static class DemoCommand
         {
             Description = "a finished demo folder whose scoring classifier, VAE and LDM to use instead of training them (they do not depend on the fMRI)",
         };
-        var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess, train classifier, VAE, LDM, brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
+        var trainImageModels = new Option<bool>("--train-image-models")
         {
-            output, preset, seed, force, threads, device, oneDnn, design, imageModels,
+            Description = $"train the scoring classifier, VAE and LDM here instead of starting from those the repository ships for the preset (data/{PretrainedImageModels.FolderName}/<preset>; used only when trained by the commands this demo would run)",
+        };
+        var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess; the shipped or newly trained classifier, VAE and LDM; brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
+        {
+            output, preset, seed, force, threads, device, oneDnn, design, imageModels, trainImageModels,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
             string? reuse = parse.GetValue(imageModels) is { } im ? Check.ExistingFolder(im, "image_models", "run the demo there first") : null;
+            bool train = parse.GetValue(trainImageModels);
+            Check.That(!(train && reuse is not null), "train_image_models", true, "cannot be combined with --image-models; give one of them");
             if (reuse is not null)
                 foreach (var model in new[] { "classifier", "vae", "ldm" })
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
@@ -59,11 +65,30 @@ public static class DemoCommand
                 Console.WriteLine($"demo: model stages {(sideBySide > 1 ? $"side by side, {sideBySide} at a time, " : "one after the other, ")}one libtorch thread each "
                     + $"({choice.Reason}; --threads N runs them one after the other with N threads)");
             }
-            var stages = DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, reuse, sideBySideThreads);
+            IReadOnlyList<DemoStage> Plan(string? models) => DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
+                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, models, sideBySideThreads);
+            string imageSource = reuse is not null ? $"from --image-models {reuse}" : "trained here (--train-image-models)";
+            if (reuse is null && !train)
+            {
+                imageSource = "trained here: the repository ships none for this preset";
+                if (PretrainedImageModels.Find(parse.GetValue(preset)!) is { } shipped)
+                {
+                    if (PretrainedImageModels.Mismatch(Plan(null), shipped) is { } why)
+                    {
+                        imageSource = $"trained here: the shipped ones in {shipped} were trained otherwise ({why})";
+                    }
+                    else
+                    {
+                        reuse = shipped;
+                        imageSource = $"shipped in {shipped}, trained by this program with the commands this demo would run (--train-image-models trains them here)";
+                    }
+                }
+            }
+            Console.WriteLine($"demo: scoring classifier, VAE and LDM {imageSource}");
+            var stages = Plan(reuse);
             try
             {
-                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList(), sideBySide);
+                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList(), sideBySide, imageSource);
             }
             finally
             {
@@ -81,7 +106,8 @@ public static class DemoCommand
     /// neighbouring <see cref="DemoStage.SideBySide"/> stages run as child processes, up to that many at a time
     /// (<see cref="StageProcess"/>); otherwise every stage runs in this process.
     /// </summary>
-    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1)
+    /// <param name="imageModels">Where the scoring classifier, VAE and LDM come from (recorded in run.json); null: not said.</param>
+    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1, string? imageModels = null)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
@@ -134,7 +160,7 @@ public static class DemoCommand
         {
             Command = "demo",
             Arguments = arguments,
-            Config = new { side_by_side = sideBySide, stages = stages.Select((s, k) => new
+            Config = new { side_by_side = sideBySide, image_models = imageModels, stages = stages.Select((s, k) => new
             {
                 s.Name,
                 command = s.CommandLine,

@@ -235,6 +235,49 @@ public sealed class ModelCheckpoint
     /// <summary>The saved training state, or null for a weights-only checkpoint.</summary>
     public TrainingState? ReadTrainingState() => ReadManifest().Training;
 
+    /// <summary>
+    /// Writes a weights-only copy of this checkpoint into <paramref name="destinationFolder"/> (same name): the model's
+    /// state dict with the EMA weights, when the checkpoint has them, in place of the live ones (the weights every
+    /// sampling command loads), the config, and a manifest without training state. No optimiser state, so the copy
+    /// cannot be resumed; loading it gives a model equal, tensor by tensor, to loading this checkpoint with its EMA weights.
+    /// Every file read is checked against this manifest first.
+    /// </summary>
+    /// <returns>The copy.</returns>
+    public ModelCheckpoint ExportWeightsOnly(string destinationFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destinationFolder);
+        var source = ReadManifest();
+        var copy = new ModelCheckpoint(destinationFolder, Name);
+        Directory.CreateDirectory(destinationFolder);
+        VerifyHash(WeightsPath);
+        VerifyHash(ConfigPath);
+        if (HasEmaWeights)
+        {
+            using var live = SafetensorsFile.Read(WeightsPath);
+            using var ema = ReadEmaWeights();
+            foreach (var (name, tensor) in ema.Tensors)
+                if (!live.Tensors.TryGetValue(name, out var weight) || !weight.shape.SequenceEqual(tensor.shape) || weight.dtype != tensor.dtype)
+                    throw new DataFormatException(EmaWeightsPath, name, $"has no tensor of the same shape and type in {WeightsPath}");
+            var folded = live.Tensors.ToDictionary(p => p.Key, p => ema.Tensors.TryGetValue(p.Key, out var shadow) ? shadow : p.Value, StringComparer.Ordinal);
+            var metadata = live.Metadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            metadata["ema_weights"] = "the EMA weights of the checkpoint this copy was exported from";
+            foreach (var (key, value) in ema.Metadata) metadata[$"ema_{key}"] = value;
+            SafetensorsFile.Write(copy.WeightsPath, folded, metadata);
+        }
+        else
+        {
+            File.Copy(WeightsPath, copy.WeightsPath, overwrite: true);
+        }
+        File.Copy(ConfigPath, copy.ConfigPath, overwrite: true);
+        var manifest = source with
+        {
+            Training = null,
+            Files = new[] { copy.WeightsPath, copy.ConfigPath }.ToDictionary(p => Path.GetFileName(p), FileHash.Sha256, StringComparer.Ordinal),
+        };
+        AtomicFile.WriteAllText(copy.ManifestPath, JsonSerializer.Serialize(manifest, ManifestJson) + "\n");
+        return copy;
+    }
+
     private CheckpointManifest ReadManifest() => ReadManifest(ManifestPath);
 
     private CheckpointManifest ReadManifest(string path)

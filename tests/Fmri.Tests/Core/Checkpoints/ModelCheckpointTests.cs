@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Fmri.Core;
 using Fmri.Core.Checkpoints;
 using Fmri.Tests.Core.IO;
 using TorchSharp;
@@ -131,6 +132,73 @@ public class ModelCheckpointTests
         Assert.False(checkpoint.HasEmaWeights);
         Assert.False(File.Exists(checkpoint.EmaWeightsPath));
         Assert.False(File.Exists(checkpoint.OptimizerStatePath));
+    }
+
+    [Fact]
+    public void A_weights_only_export_loads_as_the_ema_weights_with_the_live_buffers_and_no_training_state()
+    {
+        using var folder = new TempFolder();
+        var checkpoint = new ModelCheckpoint(Path.Combine(folder.Path, "trained"), "ldm");
+        using var model = new TinyNet(new Generator(1));
+        var optimizer = optim.Adam(model.parameters(), lr: 0.01);
+        using var x = Input();
+        TrainStep(model, optimizer, x);   // moves the BatchNorm running statistics (buffers) away from their start
+        // EMA shadows of the parameters only, as the trainers keep them: every value differs from the live one.
+        var ema = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().mul(0.5).add(1));
+        checkpoint.Save(model, new TinyConfig(), TrainingState.Capture(step: 7, epoch: 1, seed: 3, new Dictionary<string, Generator>()),
+            emaWeights: ema, emaMetadata: new Dictionary<string, string> { ["decay"] = "0.999" }, optimizer: optimizer);
+
+        var copy = checkpoint.ExportWeightsOnly(Path.Combine(folder.Path, "shared"));
+
+        Assert.True(copy.Exists);
+        Assert.False(copy.HasEmaWeights);
+        Assert.False(copy.HasOptimizerState);
+        Assert.Null(copy.ReadTrainingState());
+        Assert.False(File.Exists(copy.OptimizerStatePath));
+        using var restored = new TinyNet(new Generator(2));
+        copy.LoadWeights(restored, new TinyConfig());
+        var live = model.state_dict();
+        foreach (var (name, value) in restored.state_dict())
+        {
+            // Parameters come from the EMA shadows, buffers (running mean and variance, batch count) from the live model.
+            var expected = ema.TryGetValue(name, out var shadow) ? shadow : live[name];
+            Assert.Equal(expected.contiguous().bytes.ToArray(), value.contiguous().bytes.ToArray());
+        }
+        Assert.Contains(restored.state_dict().Keys, k => k.Contains("running_mean"));
+        using (var weights = Fmri.Core.IO.SafetensorsFile.Read(copy.WeightsPath))
+            Assert.Equal("0.999", weights.Metadata["ema_decay"]);
+        Assert.Equal(File.ReadAllText(checkpoint.ConfigPath), File.ReadAllText(copy.ConfigPath));
+    }
+
+    [Fact]
+    public void A_model_folder_export_copies_the_records_leaves_the_optimizer_and_refuses_a_used_destination()
+    {
+        using var folder = new TempFolder();
+        string trained = Path.Combine(folder.Path, "trained");
+        using var model = new TinyNet(new Generator(1));
+        var optimizer = optim.Adam(model.parameters(), lr: 0.01);
+        new ModelCheckpoint(trained, "ldm").Save(model, new TinyConfig(), optimizer: optimizer,
+            emaWeights: model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone()));
+        new ModelCheckpoint(trained, "vae").Save(model, new TinyConfig());
+        File.WriteAllText(Path.Combine(trained, "run.json"), "{\"command\": \"train-ldm\"}\n");
+        File.WriteAllText(Path.Combine(trained, "ldm_loss.csv"), "step,loss\n1,0.5\n");
+        Directory.CreateDirectory(Path.Combine(trained, ".ldm.saving"));   // a save's staging folder is not copied
+
+        string shared = Path.Combine(folder.Path, "shared");
+        var written = ModelFolderExport.Export(trained, shared);
+
+        Assert.Equal(["ldm.checkpoint.json", "ldm.config.json", "ldm.safetensors", "ldm_loss.csv", "run.json",
+            "vae.checkpoint.json", "vae.config.json", "vae.safetensors"], written);
+        Assert.Equal(written, Directory.GetFiles(shared).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Empty(Directory.GetDirectories(shared));
+        Assert.Equal(File.ReadAllText(Path.Combine(trained, "run.json")), File.ReadAllText(Path.Combine(shared, "run.json")));
+        Assert.Equal(["ldm", "vae"], ModelFolderExport.CheckpointNames(shared));
+        // Nothing is left beside the destination, and a destination with files in it is refused before anything is written.
+        Assert.Equal(["shared", "trained"], Directory.GetDirectories(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var e = Assert.Throws<InvalidSettingException>(() => ModelFolderExport.Export(trained, shared));
+        Assert.Contains("already holds files", e.Message);
+        Assert.Throws<InvalidSettingException>(() => ModelFolderExport.Export(shared + "-none", Path.Combine(folder.Path, "other")));
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "other")));
     }
 
     private static void TrainStep(TinyNet model, optim.Optimizer optimizer, Tensor x)
