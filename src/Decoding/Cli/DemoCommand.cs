@@ -14,7 +14,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var output = new Option<string>("--out", "-o") { Description = "run folder", DefaultValueFactory = _ => Path.Combine("results", "demo") };
-        var preset = new Option<string>("--preset") { Description = "tiny (under a minute; used by CI) or small (the real demo, about 12 minutes on 2 cores)", DefaultValueFactory = _ => "small" };
+        var preset = new Option<string>("--preset") { Description = "tiny (under a minute; used by CI) or small (the real demo: its image models as the repository ships them, then the brain side, decoding and evaluation)", DefaultValueFactory = _ => "small" };
         preset.AcceptOnlyFromAmong("tiny", "small");
         var seed = CommonOptions.Seed(1);
         var force = new Option<bool>("--force") { Description = "redo every stage even when its outputs exist" };

@@ -107,8 +107,9 @@ public static class DemoPlan
         DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16, PretrainingPool: 100);
 
     /// <summary>
-    /// Small: the README's demo, sized to about a quarter of an hour on a 2-core machine (the README lists every
-    /// stage's measured time). The LDM trains for fewer steps than its preset's default; the MinD-Vis route decodes
+    /// Small: the README's demo, sized so that every stage, the image models' training included, took about a quarter
+    /// of an hour on a 2-core machine on its fast days (the README lists every stage's measured time); the repository
+    /// ships its image models (<see cref="PretrainedImageModels"/>), so by default the demo trains only the brain side. The LDM trains for fewer steps than its preset's default; the MinD-Vis route decodes
     /// with guidance 3 and the learned null brain context. The VAE trains for 600 steps, not 300: every route that
     /// decodes through it is bounded by how well it reconstructs, and at 300 steps its training reconstruction error
     /// was still falling steeply (mean L1 per image over the last 50 steps: 90 at 300 steps, 68 at 600, 55 at 1,200).
