@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the one thing the demo wants beyond the repository: Debian's full Fashion-MNIST
 # (dataset-fashion-mnist, 60,000 train + 10,000 t10k images in /usr/share/datasets/fashion-mnist).
-# The scoring classifier, the VAE and the LDM train on its train half; without it they fall back to
-# t10k images 5,000-9,999 of the copy shipped in data/fashion-mnist (the demo still runs, with weaker
-# networks: the classifier then trains on 4,000 images). Safe to run again; never fails the caller.
+# Stage A's unlabelled pretraining pool is drawn from its train half, and so are the training images of the
+# scoring classifier, the VAE and the LDM when the demo trains them (the shipped ones were trained on it).
+# Without it both fall back to t10k images 5,000-9,999 of the copy shipped in data/fashion-mnist (the demo
+# still runs, with other numbers). Safe to run again; never fails the caller.
 set -u
 folder=/usr/share/datasets/fashion-mnist
 if [ -f "$folder/train-images-idx3-ubyte.gz" ] && [ -f "$folder/train-labels-idx1-ubyte.gz" ]; then

@@ -143,7 +143,7 @@ public static class AttentionCommand
                 new RunManifest
                 {
                     Command = "attention",
-                    Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                    Arguments = CommandLineApp.Arguments,
                     Config = new { model = modelPath, data = dataFile, stimuli = stimuliFile, rois = patchRois.Names, items = n, split = parse.GetValue(split), sampling = options },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
                     InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile, Path.Combine(modelPath, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors")),

@@ -37,6 +37,14 @@ public static class CommandLineApp
         return root;
     }
 
+    private static readonly AsyncLocal<IReadOnlyList<string>?> Running = new();
+
+    /// <summary>
+    /// The arguments of the command running now, as <see cref="Run"/> received them: what each command records in its
+    /// run.json. A demo stage run inside the demo's process records its own command line, not the demo's.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments => Running.Value ?? [.. Environment.GetCommandLineArgs().Skip(1)];
+
     /// <summary>Parses and runs; a malformed command line gets one line on standard error and exit code 2, like bad input.</summary>
     public static int Run(string[] args)
     {
@@ -46,7 +54,16 @@ public static class CommandLineApp
             Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(Describe))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
             return CliErrors.BadInput;
         }
-        return parse.Invoke();
+        var outer = Running.Value;
+        Running.Value = [.. args];
+        try
+        {
+            return parse.Invoke();
+        }
+        finally
+        {
+            Running.Value = outer;
+        }
     }
 
     /// <summary>A parser error on one line, led by the option and value the user typed when it is about one

@@ -178,7 +178,7 @@ public static class DecodeCommand
                     new RunManifest
                     {
                         Command = "decode",
-                        Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                        Arguments = CommandLineApp.Arguments,
                         Config = new { Settings = settings, Selection = selection, ImageSize = size },
                         Seeds = new Dictionary<string, long> { ["seed"] = settings.Seed },
                         InputSha256 = SelectionInputs(),
@@ -237,7 +237,7 @@ public static class DecodeCommand
                 new RunManifest
                 {
                     Command = "decode",
-                    Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                    Arguments = CommandLineApp.Arguments,
                     Config = new
                     {
                         Settings = runSettings,

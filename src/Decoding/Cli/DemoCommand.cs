@@ -8,6 +8,16 @@ using Fmri.Core.Torch;
 
 namespace Decoding.Cli;
 
+/// <summary>Where a demo's scoring classifier, VAE and LDM came from, as its run.json records it.</summary>
+/// <param name="Kind">"shipped" (the repository's, <see cref="PretrainedImageModels"/>), "image-models" (another run's,
+/// `--image-models`) or "trained" (by this run's own stages).</param>
+/// <param name="Folder">The run folder whose <c>models</c> held them; null when trained here.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ImageModelSource(
+    [property: System.Text.Json.Serialization.JsonPropertyName("kind")] string Kind,
+    [property: System.Text.Json.Serialization.JsonPropertyName("folder")] string? Folder,
+    [property: System.Text.Json.Serialization.JsonPropertyName("reason")] string Reason);
+
 /// <summary>`decoding demo`: the README's main job — every stage of the study in order, resumable.</summary>
 public static class DemoCommand
 {
@@ -45,11 +55,11 @@ public static class DemoCommand
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
             string? reuse = parse.GetValue(imageModels) is { } im ? Check.ExistingFolder(im, "image_models", "run the demo there first") : null;
             bool train = parse.GetValue(trainImageModels);
-            Check.That(!(train && reuse is not null), "train_image_models", true, "cannot be combined with --image-models; give one of them");
+            Check.That(!(train && reuse is not null), "train_image_models", null, "cannot be combined with --image-models; give one of them");
             if (reuse is not null)
                 foreach (var model in new[] { "classifier", "vae", "ldm" })
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
-                        $"has no finished {model} stage (models/{model}/run.json); run the demo there first");
+                        $"has no finished {model} stage (models/{model}/run.json): name a demo folder that trained its image models (--train-image-models), or leave --image-models out to use the shipped ones");
             int sideBySide = 1;
             int? sideBySideThreads = null;
             if (parse.GetValue(threads) is null)
@@ -67,28 +77,41 @@ public static class DemoCommand
             }
             IReadOnlyList<DemoStage> Plan(string? models) => DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
                 parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, models, sideBySideThreads);
-            string imageSource = reuse is not null ? $"from --image-models {reuse}" : "trained here (--train-image-models)";
+            var imageModelSource = reuse is not null
+                ? new ImageModelSource("image-models", Path.GetFullPath(reuse), "given with --image-models")
+                : new ImageModelSource("trained", null, train ? "--train-image-models" : "");
             if (reuse is null && !train)
             {
-                imageSource = "trained here: the repository ships none for this preset";
-                if (PretrainedImageModels.Find(parse.GetValue(preset)!) is { } shipped)
+                string presetName = parse.GetValue(preset)!;
+                imageModelSource = imageModelSource with { Reason = $"no shipped image models for preset {presetName} were found (data/{PretrainedImageModels.FolderName}/{presetName} beside Decoding.sln)" };
+                if (PretrainedImageModels.Find(presetName) is { } shipped)
                 {
                     if (PretrainedImageModels.Mismatch(Plan(null), shipped) is { } why)
-                    {
-                        imageSource = $"trained here: the shipped ones in {shipped} were trained otherwise ({why})";
-                    }
+                        imageModelSource = imageModelSource with { Reason = $"the shipped ones in {shipped} were trained otherwise: {why}" };
                     else
                     {
                         reuse = shipped;
-                        imageSource = $"shipped in {shipped}, trained by this program with the commands this demo would run (--train-image-models trains them here)";
+                        imageModelSource = new ImageModelSource("shipped", Path.GetFullPath(shipped),
+                            "each trained by this program with the command this demo's stage would run (--train-image-models trains them here)");
                     }
                 }
             }
-            Console.WriteLine($"demo: scoring classifier, VAE and LDM {imageSource}");
+            Console.WriteLine(imageModelSource.Kind switch
+            {
+                "trained" => $"demo: scoring classifier, VAE and LDM trained here ({imageModelSource.Reason})",
+                _ => $"demo: scoring classifier, VAE and LDM from {imageModelSource.Folder} ({imageModelSource.Reason})",
+            });
             var stages = Plan(reuse);
+            if (reuse is not null)
+            {
+                // The stages that read the reused models run again when those models change under the same paths.
+                string fingerprint = PretrainedImageModels.Fingerprint(reuse);
+                string models = Path.GetFullPath(Path.Combine(reuse, "models")) + Path.DirectorySeparatorChar;
+                stages = [.. stages.Select(s => s.Arguments.Any(a => Path.GetFullPath(a).StartsWith(models, StringComparison.Ordinal)) ? s with { InputsFingerprint = fingerprint } : s)];
+            }
             try
             {
-                return Run(folder, stages, parse.GetValue(force), Environment.GetCommandLineArgs().Skip(1).ToList(), sideBySide, imageSource);
+                return Run(folder, stages, parse.GetValue(force), CommandLineApp.Arguments, sideBySide, imageModelSource);
             }
             finally
             {
@@ -107,7 +130,7 @@ public static class DemoCommand
     /// (<see cref="StageProcess"/>); otherwise every stage runs in this process.
     /// </summary>
     /// <param name="imageModels">Where the scoring classifier, VAE and LDM come from (recorded in run.json); null: not said.</param>
-    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1, string? imageModels = null)
+    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1, ImageModelSource? imageModels = null)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
@@ -153,7 +176,7 @@ public static class DemoCommand
                 Console.Error.WriteLine($"error: demo stage '{stage.Name}' failed (exit {exit}); fix it and rerun: finished stages are kept");
                 return exit;
             }
-            AtomicFile.WriteAllText(stage.MarkerPath(folder), stage.CommandLine + "\n");
+            AtomicFile.WriteAllText(stage.MarkerPath(folder), stage.MarkerText + "\n");
             Console.WriteLine($"  {stage.Name} took {times[stage.Name]:F1} s");
         }
         new RunManifest
@@ -232,7 +255,7 @@ public static class DemoCommand
                         if (failure == 0) failure = result.Exit;
                         continue;
                     }
-                    AtomicFile.WriteAllText(done.Stage.MarkerPath(folder), done.Stage.CommandLine + "\n");
+                    AtomicFile.WriteAllText(done.Stage.MarkerPath(folder), done.Stage.MarkerText + "\n");
                     finished.Add(done.Stage.Name);
                     Console.WriteLine($"  {done.Stage.Name} took {result.Seconds:F1} s");
                 }

@@ -134,7 +134,7 @@ public static class EditCommand
             new RunManifest
             {
                 Command = "edit",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { model = modelPath, prompt = source, edits, schedule, plain = withPlain, n, sampling = options, ema_weights = !parse.GetValue(noEma) },
                 Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
                 InputSha256 = RunManifest.HashInputs(modelFolder.Checkpoint.WeightsPath, modelFolder.Checkpoint.EmaWeightsPath,

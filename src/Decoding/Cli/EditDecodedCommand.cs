@@ -157,7 +157,7 @@ public static class EditDecodedCommand
                 new RunManifest
                 {
                     Command = "edit-decoded",
-                    Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                    Arguments = CommandLineApp.Arguments,
                     Config = new { model = modelPath, ldm = ldmPath, data = dataFile, stimuli = stimuliFile, categories, items = n, split = parse.GetValue(split), schedule, sampling = options },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
                     InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile,

@@ -65,7 +65,7 @@ public static class EvaluateCommand
             new RunManifest
             {
                 Command = "evaluate",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { report.Settings, report.Inputs },
                 Seeds = new Dictionary<string, long> { ["seed"] = seedValue },
                 InputSha256 = report.InputSha256,

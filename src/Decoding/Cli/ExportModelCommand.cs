@@ -31,13 +31,15 @@ public static class ExportModelCommand
             var written = ModelFolderExport.Export(from, to, staging => new RunManifest
             {
                 Command = "export-model",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { source = Path.GetFullPath(from), checkpoints },
                 InputSha256 = RunManifest.HashInputs([.. Directory.GetFiles(from).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal)]),
                 Outputs = [to],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,
             }.Write(Path.Combine(staging, RecordFile)));
+            if (!File.Exists(Path.Combine(from, "run.json")))
+                Console.Error.WriteLine($"export-model: warning: {from} has no run.json (a training that has not finished?); the copy records nothing of how it was trained");
             Console.WriteLine($"export-model: {string.Join(", ", checkpoints)} from {from} -> {to} ({written.Count} files, no optimizer state)");
             return 0;
         }));

@@ -99,7 +99,7 @@ public static class GenerateCommand
             new RunManifest
             {
                 Command = "generate",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = config,
                 Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
                 InputSha256 = RunManifest.HashInputs(modelFolder.Checkpoint.WeightsPath, modelFolder.Checkpoint.EmaWeightsPath,

@@ -98,7 +98,7 @@ public static class ImportCommand
             new RunManifest
             {
                 Command = "import",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { source_format = file.Format, written, import = config },
                 InputSha256 = RunManifest.HashInputs(path),
                 Outputs = [outPath],

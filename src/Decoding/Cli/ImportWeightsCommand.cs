@@ -111,7 +111,7 @@ public static class ImportWeightsCommand
         => new RunManifest
         {
             Command = name,
-            Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+            Arguments = CommandLineApp.Arguments,
             Config = config,
             InputSha256 = RunManifest.HashInputs([input, .. moreInputs]),
             Outputs = [folder],

@@ -59,7 +59,7 @@ public static class MergeCommand
             new RunManifest
             {
                 Command = "merge",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new
                 {
                     Method = merged.Method,

@@ -138,7 +138,7 @@ public static class PersonalizeCommand
             new RunManifest
             {
                 Command = "personalize",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { data = oldFiles, @new = newFile, settings },
                 Seeds = new Dictionary<string, long> { ["seed"] = settings.Seed },
                 InputSha256 = RunManifest.HashInputs([.. oldFiles, newFile]),

@@ -78,7 +78,7 @@ public static class PreprocessCommand
             new RunManifest
             {
                 Command = "preprocess",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = options,
                 InputSha256 = RunManifest.HashInputs([.. inputs]),
                 Outputs = [outPath, summaryPath],

@@ -66,7 +66,7 @@ public static class PretrainMbmCommand
             var manifest = new RunManifest
             {
                 Command = "pretrain-mbm",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new
                 {
                     settings.Preset,

@@ -125,7 +125,7 @@ public static class SimulateCommand
             new RunManifest
             {
                 Command = "simulate",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = config,
                 Seeds = seeds,
                 InputSha256 = RunManifest.HashInputs([.. inputs]),

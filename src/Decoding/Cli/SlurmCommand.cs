@@ -62,7 +62,7 @@ public static partial class SlurmCommand
             new RunManifest
             {
                 Command = "slurm",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { Study = options, Resources = resources, Program = decoding, JobPrefix = prefix, Steps = steps.Select(s => new { s.Name, Tasks = s.Tasks.Count, s.DependsOn }) },
                 Seeds = new Dictionary<string, long> { ["seed"] = options.Seed },
                 Outputs = scripts.Select(Path.GetFileName).OfType<string>().ToList(),

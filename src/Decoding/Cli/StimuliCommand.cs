@@ -125,7 +125,7 @@ public static class StimuliCommand
             new RunManifest
             {
                 Command = "stimuli import",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { source = from, csv = csvPath, pixels, geometry = geometryNote, count = set.Count, height = set.Height, width = set.Width, channels = set.Channels, categories = set.CategoryNames },
                 InputSha256 = RunManifest.HashInputs([.. inputs]).Concat(partialInputs).ToDictionary(),
                 Outputs = [outPath],

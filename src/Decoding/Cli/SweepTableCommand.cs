@@ -26,7 +26,7 @@ public static class SweepTableCommand
             new RunManifest
             {
                 Command = "sweep-table",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { Points = folders.Select(Path.GetFullPath).ToList(), Candidates = rows.Count, Best = best.ToDictionary(b => b.Key, b => new { b.Value.SemanticTarget, b.Value.Strength, b.Value.Guidance, b.Value.Blend }) },
                 Outputs = [SweepTable.CsvFile, SweepTable.MarkdownFile, SweepTable.PlotFile, .. best.Keys.Select(SweepTable.BestFile)],
                 StartedUtc = started,

@@ -97,7 +97,7 @@ public static class TrainAdapterCommand
             new RunManifest
             {
                 Command = "train-adapter",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new
                 {
                     Options = options,

@@ -77,7 +77,7 @@ public static class TrainClassifierCommand
             new RunManifest
             {
                 Command = "train-classifier",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToArray(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new
                 {
                     Options = options,

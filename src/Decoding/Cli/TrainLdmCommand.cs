@@ -128,7 +128,7 @@ public static class TrainLdmCommand
             new RunManifest
             {
                 Command = "train-ldm",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new
                 {
                     preset = chosen, images = data.Description, vae = vaeFolder, vae_scaling_factor = firstStage.ScalingFactor, resumed = parse.GetValue(resume),

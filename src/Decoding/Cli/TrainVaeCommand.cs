@@ -85,7 +85,7 @@ public static class TrainVaeCommand
             new RunManifest
             {
                 Command = "train-vae",
-                Arguments = Environment.GetCommandLineArgs().Skip(1).ToList(),
+                Arguments = CommandLineApp.Arguments,
                 Config = new { preset = chosen, images = data.Description, resumed = parse.GetValue(resume), scaling_factor = result.Vae.ScalingFactor },
                 Seeds = new Dictionary<string, long> { ["training"] = runSeed },
                 InputSha256 = RunManifest.HashInputs([.. data.InputFiles]),

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Decoding.LatentDiffusion;
+using Fmri.Core.Checkpoints;
+using Fmri.Core.Runs;
 using Fmri.Data.Stimuli;
 
 namespace Decoding.Demo;
@@ -9,12 +12,17 @@ namespace Decoding.Demo;
 /// exported weights-only (<c>decoding export-model</c>). None of them reads the fMRI, so a demo can start from them as
 /// MinD-Vis starts from a pretrained LDM, and train only the brain side. The demo uses them only when each was trained
 /// by exactly the command the demo would run (each model's <c>run.json</c> records it), apart from where it wrote
-/// and with how many threads or on which device: a preset, seed or step count that differs trains the models here.
+/// and with how many threads or on which device, and, for the VAE and the LDM, with the preset settings this program
+/// has (recorded there too): a preset, seed or step count that differs trains the models here. A change to the
+/// training code that shows in neither goes unnoticed; the shipped models are then made again (data/pretrained/README.md).
 /// </summary>
 public static class PretrainedImageModels
 {
     /// <summary>The folder under the repository's <c>data</c> that holds one sub-folder per preset.</summary>
     public const string FolderName = "pretrained";
+
+    /// <summary>The image models' folders under a run's <c>models</c> (the small preset has all four, the tiny one no <c>ldm-1200</c>).</summary>
+    public static IReadOnlyList<string> ModelFolders { get; } = ["classifier", "vae", "ldm-1200", "ldm"];
 
     /// <summary>The plan's stages that train image models (none of them reads the fMRI).</summary>
     public static IReadOnlyList<string> StageNames { get; } = ["train-classifier", "train-vae", "train-ldm", "continue-ldm"];
@@ -24,6 +32,9 @@ public static class PretrainedImageModels
 
     /// <summary>Options that change how a command runs but are left out of the comparison (see the class remarks).</summary>
     private static readonly string[] RunOptions = ["--threads", "--device", "--onednn-backward"];
+
+    /// <summary>Flags left out of the comparison: `--resume` continues an interrupted run to the same weights.</summary>
+    private static readonly string[] RunFlags = ["--resume"];
 
     /// <summary>The run folder (holding <c>models</c>) the repository ships for <paramref name="preset"/>, or null.</summary>
     /// <param name="dataFolder">The repository's data folder; null: found from the program's location (<see cref="RepositoryData"/>).</param>
@@ -49,7 +60,9 @@ public static class PretrainedImageModels
     public static string? Mismatch(IReadOnlyList<DemoStage> plan, string shipped)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        foreach (var stage in plan.Where(s => StageNames.Contains(s.Name)))
+        var training = plan.Where(s => StageNames.Contains(s.Name)).ToList();
+        if (training.Count == 0) throw new ArgumentException("the plan trains no image models: make it without image models to reuse", nameof(plan));
+        foreach (var stage in training)
         {
             int output = stage.Arguments.ToList().IndexOf("--out");
             string model = Path.GetFileName(stage.Arguments[output + 1].TrimEnd('/', '\\'));
@@ -69,8 +82,51 @@ public static class PretrainedImageModels
             var trained = Comparable(recorded);
             if (!wanted.SequenceEqual(trained, StringComparer.Ordinal))
                 return $"models/{model} was trained by `{string.Join(' ', trained)}`; this demo's stage {stage.Name} runs `{string.Join(' ', wanted)}`";
+            if (PresetDifferences(stage.Arguments, record) is { Count: > 0 } differences)
+                return $"models/{model} was trained with other preset settings than this program's ({string.Join("; ", differences.Take(3))}{(differences.Count > 3 ? "; ..." : "")})";
         }
         return null;
+    }
+
+    /// <summary>
+    /// For a stage given `--preset NAME`: how the preset settings its model's run.json recorded differ from this
+    /// program's preset of that name (architecture, optimiser, schedule, ...), leaving out the step counts the command
+    /// line sets (and <see cref="Mismatch"/> compares); empty when they agree or the stage takes no preset.
+    /// </summary>
+    private static IReadOnlyList<string> PresetDifferences(IReadOnlyList<string> arguments, string record)
+    {
+        int option = arguments.ToList().IndexOf("--preset");
+        if (option < 0 || option + 1 >= arguments.Count) return [];
+        var current = JsonSerializer.SerializeToElement(LatentDiffusionPreset.FromName(arguments[option + 1]), RunManifest.JsonOptions);
+        using var json = JsonDocument.Parse(File.ReadAllText(record));
+        if (!json.RootElement.TryGetProperty("config", out var config) || !config.TryGetProperty("preset", out var recorded))
+            return ["no preset recorded"];
+        return [.. ConfigDifferences.Find(recorded, current).Where(difference =>
+        {
+            // "ldm_training.snr_gamma: checkpoint 5, requested (absent)": the field's path, then the two values.
+            string path = difference[..Math.Max(0, difference.IndexOf(": ", StringComparison.Ordinal))];
+            return !path.Split('.').Any(field => CommandLineFields.Contains(field.Split('[')[0]));
+        })];
+    }
+
+    /// <summary>Preset fields the training commands' own options set (`--steps`, `--checkpoint-every`, `--snr-gamma`,
+    /// `--prediction-type`, `--lr-scheduler`, the augmentation options), compared through the command line.</summary>
+    private static readonly string[] CommandLineFields = ["max_train_steps", "checkpointing_steps", "snr_gamma", "prediction_type", "lr_scheduler", "augmentation"];
+
+    /// <summary>
+    /// The image models of <paramref name="runFolder"/> (<see cref="ModelFolders"/> under its <c>models</c>) as one
+    /// SHA-256: of each checkpoint manifest in each of those folders (each manifest holds the SHA-256 of its checkpoint's files). Models exported or
+    /// trained again give another fingerprint, so the demo stages that read them run again (<see cref="DemoStage.InputsFingerprint"/>).
+    /// </summary>
+    public static string Fingerprint(string runFolder)
+    {
+        string models = Path.Combine(runFolder, "models");
+        var lines = Directory.Exists(models)
+            ? ModelFolders.Select(name => Path.Combine(models, name)).Where(Directory.Exists)
+                .SelectMany(folder => Directory.GetFiles(folder, "*.checkpoint.json").Order(StringComparer.Ordinal))
+                .Select(manifest => $"{Path.GetRelativePath(models, manifest)} {Fmri.Core.IO.FileHash.Sha256(manifest)}")
+            : [];
+        return "image models " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines))));
     }
 
     /// <summary>A command line without <see cref="RunOptions"/> and with each of <see cref="FolderOptions"/> naming only its folder.</summary>
@@ -79,6 +135,7 @@ public static class PretrainedImageModels
         var kept = new List<string>();
         for (int i = 0; i < arguments.Count; i++)
         {
+            if (RunFlags.Contains(arguments[i])) continue;
             if (RunOptions.Contains(arguments[i]) && i + 1 < arguments.Count)
             {
                 i++;

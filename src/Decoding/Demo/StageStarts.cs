@@ -50,7 +50,7 @@ public sealed class StageStarts
         bool resume = Resumes(stage);
         note = resume ? $"continues the checkpoint its interrupted run left in {stage.Checkpoint!.Folder} (--resume)" : null;
         if (!resume) stage.ClearCheckpoint();
-        Fmri.Core.IO.AtomicFile.WriteAllText(stage.StartedPath(runFolder), stage.CommandLine + "\n");
+        Fmri.Core.IO.AtomicFile.WriteAllText(stage.StartedPath(runFolder), stage.MarkerText + "\n");
         return resume ? [.. stage.Arguments, "--resume"] : stage.Arguments;
     }
 

@@ -128,6 +128,9 @@ public sealed class LatentDiffusionModelFolder
         // The weights are overwritten by the checkpoint; the generator only satisfies the constructor.
         var model = new LatentDiffusionModel(config, tokenizer, new Generator(0), device);
         var checkpoint = Checkpoint;
+        if (!useEmaWeights && !checkpoint.HasEmaWeights && SafetensorsFile.ReadHeader(checkpoint.WeightsPath).Metadata.ContainsKey(ModelCheckpoint.FoldedEmaKey))
+            throw new InvalidSettingException("no_ema", null,
+                $"cannot be honoured: {checkpoint.WeightsPath} holds the EMA weights folded in by export-model, and the live weights were not exported");
         checkpoint.LoadWeights(model, config);
         if (useEmaWeights && checkpoint.HasEmaWeights)
         {

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Decoding.Cli;
 using Decoding.Demo;
 using Decoding.Evaluation.ScoringClassifier;
 using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
 using Decoding.Tests.Cli;
 using Fmri.Core.Checkpoints;
+using Fmri.Core.Runs;
 
 namespace Decoding.Tests.Demo;
 
@@ -57,18 +59,30 @@ public class PretrainedImageModelsTests
         var plan = DemoPlan.Stages(run.Path, "small", 1, sideBySideThreads: 1);
         var training = plan.Where(s => PretrainedImageModels.StageNames.Contains(s.Name)).ToList();
         Assert.Equal(PretrainedImageModels.StageNames, training.Select(s => s.Name));
-        void Record(DemoStage stage, Func<string, string> edit)
+        void Record(DemoStage stage, Func<string, string> edit, LatentDiffusionPreset? preset = null)
         {
-            // As the stage's command records itself: written elsewhere (--out and the models it reads), on 2 threads.
+            // As the stage's command records itself: written elsewhere (--out and the models it reads), on 2 threads,
+            // resumed once; the VAE and LDM commands record their preset's settings, the steps as they ran.
             var arguments = stage.Arguments.Select(a => a.Replace(run.Path, "/elsewhere/demo")).Select(edit).ToList();
             arguments.InsertRange(1, ["--threads", "2"]);
+            arguments.Add("--resume");
+            var ran = (preset ?? LatentDiffusionPreset.Small) with { VaeTraining = LatentDiffusionPreset.Small.VaeTraining with { MaxTrainSteps = 600 } };
+            object config = stage.Arguments.Contains("--preset") ? new { preset = ran } : new { };
             string model = Path.GetFileName(stage.Arguments[stage.Arguments.ToList().IndexOf("--out") + 1]);
             Directory.CreateDirectory(Path.Combine(shipped.Path, "models", model));
-            File.WriteAllText(Path.Combine(shipped.Path, "models", model, "run.json"), JsonSerializer.Serialize(new { command = stage.Arguments[0], arguments }));
+            new RunManifest { Command = stage.Arguments[0], Arguments = arguments, Config = config }
+                .Write(Path.Combine(shipped.Path, "models", model, "run.json"));
         }
 
         Assert.Contains("run.json is missing", PretrainedImageModels.Mismatch(plan, shipped.Path));
         foreach (var stage in training) Record(stage, a => a);
+        Assert.Null(PretrainedImageModels.Mismatch(plan, shipped.Path));
+
+        // A preset whose settings changed in the code since (here the UNet's widths) is not this program's preset.
+        var ldmStage = training.Single(s => s.Name == "train-ldm");
+        Record(ldmStage, a => a, LatentDiffusionPreset.Small with { Unet = LatentDiffusionPreset.Small.Unet with { BlockOutChannels = [32, 64, 64] } });
+        Assert.Contains("models/ldm-1200 was trained with other preset settings than this program's (unet.block_out_channels[2]", PretrainedImageModels.Mismatch(plan, shipped.Path));
+        Record(ldmStage, a => a);
         Assert.Null(PretrainedImageModels.Mismatch(plan, shipped.Path));
 
         Record(training.Single(s => s.Name == "train-vae"), a => a == "600" ? "300" : a);
@@ -78,6 +92,62 @@ public class PretrainedImageModelsTests
         Assert.Contains("--steps 300`", why);
         Assert.Contains("stage train-vae runs", why);
         Assert.Contains("--steps 600`", why);
+    }
+
+    [Fact]
+    public void A_plan_without_training_stages_is_not_compared_and_a_changed_fingerprint_redoes_a_stage()
+    {
+        using var run = new TempFolder();
+        var reusing = DemoPlan.Stages(run.Path, "small", 1, imageModels: run.Sub("other"), sideBySideThreads: 1);
+        Assert.Throws<ArgumentException>(() => PretrainedImageModels.Mismatch(reusing, run.Path));
+
+        // The fingerprint follows the models' checkpoint manifests, and only those of the image models.
+        string models = Path.Combine(run.Sub("other"), "models");
+        foreach (var model in new[] { "vae", "ldm", "mbm" }) Directory.CreateDirectory(Path.Combine(models, model));
+        File.WriteAllText(Path.Combine(models, "vae", "vae.checkpoint.json"), "{\"files\": {\"vae.safetensors\": \"aa\"}}");
+        File.WriteAllText(Path.Combine(models, "ldm", "ldm.checkpoint.json"), "{\"files\": {\"ldm.safetensors\": \"bb\"}}");
+        string before = PretrainedImageModels.Fingerprint(run.Sub("other"));
+        File.WriteAllText(Path.Combine(models, "mbm", "mbm.checkpoint.json"), "{}");
+        Assert.Equal(before, PretrainedImageModels.Fingerprint(run.Sub("other")));
+        File.WriteAllText(Path.Combine(models, "ldm", "ldm.checkpoint.json"), "{\"files\": {\"ldm.safetensors\": \"cc\"}}");
+        string after = PretrainedImageModels.Fingerprint(run.Sub("other"));
+        Assert.NotEqual(before, after);
+
+        // A stage finished with the old fingerprint is not complete with the new one; its marker holds both lines.
+        var stage = reusing.Single(s => s.Name == "decode-ldm-class") with { InputsFingerprint = before };
+        foreach (var output in stage.Outputs) { Directory.CreateDirectory(Path.GetDirectoryName(output)!); File.WriteAllText(output, "{}"); }
+        Directory.CreateDirectory(run.Sub("stages"));
+        File.WriteAllText(stage.MarkerPath(run.Path), stage.MarkerText + "\n");
+        Assert.True(stage.IsComplete(run.Path));
+        Assert.False((stage with { InputsFingerprint = after }).IsComplete(run.Path));
+        Assert.False((stage with { InputsFingerprint = null }).IsComplete(run.Path));
+        Assert.Equal([stage.CommandLine, before], File.ReadAllLines(stage.MarkerPath(run.Path)));
+    }
+
+    [Fact]
+    public void Export_model_refuses_a_used_destination_in_one_line_and_records_itself()
+    {
+        using var run = new TempFolder();
+        string shipped = Path.Combine(DataFolder, PretrainedImageModels.FolderName, "small", "models", "classifier");
+        var (exit, output, error) = CliTestHarness.Run("export-model", shipped, "--out", run.Sub("classifier"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("export-model: classifier from", output);
+        Assert.True(File.Exists(Path.Combine(run.Sub("classifier"), ExportModelCommand.RecordFile)));
+        // Exporting an exported folder changes nothing a model loads.
+        foreach (var file in new[] { "classifier.safetensors", "classifier.config.json", "classifier.checkpoint.json", "run.json" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(shipped, file)), File.ReadAllBytes(Path.Combine(run.Sub("classifier"), file)));
+        CliTestHarness.AssertRefused(["export-model", shipped, "--out", run.Sub("classifier")], "--out", run.Sub("nothing"));
+        CliTestHarness.AssertRefused(["export-model", run.Sub("none"), "--out", run.Sub("copy")], "model", run.Sub("copy"));
+        Assert.False(Directory.Exists(run.Sub("copy")));
+    }
+
+    [Fact]
+    public void Sampling_an_exported_ldm_with_its_live_weights_is_refused()
+    {
+        using var run = new TempFolder();
+        string ldm = Path.Combine(DataFolder, PretrainedImageModels.FolderName, "small", "models", "ldm");
+        CliTestHarness.AssertRefused(["generate", "--model", ldm, "--prompt", "Bag", "--no-ema", "--out", run.Sub("samples")], "no-ema", run.Sub("samples"));
+        Assert.False(Directory.Exists(run.Sub("samples")));
     }
 
     [Fact]

@@ -235,6 +235,9 @@ public sealed class ModelCheckpoint
     /// <summary>The saved training state, or null for a weights-only checkpoint.</summary>
     public TrainingState? ReadTrainingState() => ReadManifest().Training;
 
+    /// <summary>Metadata key of the weights of an exported copy that holds the EMA weights in place of the live ones.</summary>
+    public const string FoldedEmaKey = "ema_weights";
+
     /// <summary>
     /// Writes a weights-only copy of this checkpoint into <paramref name="destinationFolder"/> (same name): the model's
     /// state dict with the EMA weights, when the checkpoint has them, in place of the live ones (the weights every
@@ -247,6 +250,8 @@ public sealed class ModelCheckpoint
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationFolder);
         var source = ReadManifest();
+        if (string.Equals(Path.GetFullPath(destinationFolder).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(Folder).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+            throw new ArgumentException($"{destinationFolder}: a weights-only copy cannot replace the checkpoint it is made from", nameof(destinationFolder));
         var copy = new ModelCheckpoint(destinationFolder, Name);
         Directory.CreateDirectory(destinationFolder);
         VerifyHash(WeightsPath);
@@ -260,7 +265,7 @@ public sealed class ModelCheckpoint
                     throw new DataFormatException(EmaWeightsPath, name, $"has no tensor of the same shape and type in {WeightsPath}");
             var folded = live.Tensors.ToDictionary(p => p.Key, p => ema.Tensors.TryGetValue(p.Key, out var shadow) ? shadow : p.Value, StringComparer.Ordinal);
             var metadata = live.Metadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            metadata["ema_weights"] = "the EMA weights of the checkpoint this copy was exported from";
+            metadata[FoldedEmaKey] = "the EMA weights of the checkpoint this copy was exported from";
             foreach (var (key, value) in ema.Metadata) metadata[$"ema_{key}"] = value;
             SafetensorsFile.Write(copy.WeightsPath, folded, metadata);
         }

@@ -22,7 +22,8 @@ public static class ModelFolderExport
     /// <param name="finish">Called with the hidden folder the copy is written into, after the copy and before it moves
     /// into place (to add a record of the export); null: nothing.</param>
     /// <returns>The files written, relative to <paramref name="destination"/>, sorted.</returns>
-    /// <exception cref="InvalidSettingException">The source holds no checkpoint, or the destination holds files.</exception>
+    /// <exception cref="InvalidSettingException">The source holds no checkpoint or a sub-folder (hidden ones, such as an
+    /// interrupted save's staging folder, aside), or the destination holds files.</exception>
     public static IReadOnlyList<string> Export(string source, string destination, Action<string>? finish = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
@@ -30,6 +31,8 @@ public static class ModelFolderExport
         var names = CheckpointNames(source);
         if (names.Count == 0)
             throw new InvalidSettingException("model", source, $"holds no checkpoint (no *{ManifestSuffix}); name a folder a training command wrote");
+        if (Directory.GetDirectories(source).Select(Path.GetFileName).FirstOrDefault(d => d is not null && !d.StartsWith('.')) is { } folder)
+            throw new InvalidSettingException("model", source, $"holds the folder {folder}; a model folder a training command wrote holds files only");
         if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
             throw new InvalidSettingException("out", destination, "already holds files; name a new folder");
         string full = Path.GetFullPath(destination).TrimEnd(Path.DirectorySeparatorChar);

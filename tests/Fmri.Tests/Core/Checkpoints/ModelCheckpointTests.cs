@@ -182,7 +182,8 @@ public class ModelCheckpointTests
         new ModelCheckpoint(trained, "vae").Save(model, new TinyConfig());
         File.WriteAllText(Path.Combine(trained, "run.json"), "{\"command\": \"train-ldm\"}\n");
         File.WriteAllText(Path.Combine(trained, "ldm_loss.csv"), "step,loss\n1,0.5\n");
-        Directory.CreateDirectory(Path.Combine(trained, ".ldm.saving"));   // a save's staging folder is not copied
+        Directory.CreateDirectory(Path.Combine(trained, ".ldm.saving"));   // a save's staging folder is not copied,
+        File.WriteAllText(Path.Combine(trained, ".write-check"), "");       // nor a hidden file
 
         string shared = Path.Combine(folder.Path, "shared");
         var written = ModelFolderExport.Export(trained, shared);
@@ -199,6 +200,12 @@ public class ModelCheckpointTests
         Assert.Contains("already holds files", e.Message);
         Assert.Throws<InvalidSettingException>(() => ModelFolderExport.Export(shared + "-none", Path.Combine(folder.Path, "other")));
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "other")));
+        // A folder inside the model folder is refused rather than left behind silently.
+        Directory.CreateDirectory(Path.Combine(trained, "samples"));
+        Assert.Contains("holds the folder samples", Assert.Throws<InvalidSettingException>(() => ModelFolderExport.Export(trained, Path.Combine(folder.Path, "other"))).Message);
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "other")));
+        // A copy cannot replace the checkpoint it is made from.
+        Assert.Throws<ArgumentException>(() => new ModelCheckpoint(trained, "ldm").ExportWeightsOnly(trained + "/"));
     }
 
     private static void TrainStep(TinyNet model, optim.Optimizer optimizer, Tensor x)
