@@ -92,7 +92,7 @@ public static class DemoCommand
                     {
                         reuse = shipped;
                         imageModelSource = new ImageModelSource("shipped", Path.GetFullPath(shipped),
-                            "each trained by this program with the command this demo's stage would run (--train-image-models trains them here)");
+                            "each trained by this program with the command this demo's stage would run; --train-image-models trains them here");
                     }
                 }
             }
