@@ -8,16 +8,6 @@ using Fmri.Core.Torch;
 
 namespace Decoding.Cli;
 
-/// <summary>Where a demo's scoring classifier, VAE and LDM came from, as its run.json records it.</summary>
-/// <param name="Kind">"shipped" (the repository's, <see cref="PretrainedImageModels"/>), "image-models" (another run's,
-/// `--image-models`) or "trained" (by this run's own stages).</param>
-/// <param name="Folder">The run folder whose <c>models</c> held them; null when trained here.</param>
-/// <param name="Reason">Why.</param>
-public sealed record ImageModelSource(
-    [property: System.Text.Json.Serialization.JsonPropertyName("kind")] string Kind,
-    [property: System.Text.Json.Serialization.JsonPropertyName("folder")] string? Folder,
-    [property: System.Text.Json.Serialization.JsonPropertyName("reason")] string Reason);
-
 /// <summary>`decoding demo`: the README's main job — every stage of the study in order, resumable.</summary>
 public static class DemoCommand
 {
@@ -57,7 +47,7 @@ public static class DemoCommand
             bool train = parse.GetValue(trainImageModels);
             Check.That(!(train && reuse is not null), "train_image_models", null, "cannot be combined with --image-models; give one of them");
             if (reuse is not null)
-                foreach (var model in new[] { "classifier", "vae", "ldm" })
+                foreach (var model in new[] { "classifier", "vae", "ldm" })   // ldm-1200 only in two-stage runs
                     Check.That(File.Exists(Path.Combine(reuse, "models", model, "run.json")), "image_models", reuse,
                         $"has no finished {model} stage (models/{model}/run.json): name a demo folder that trained its image models (--train-image-models), or leave --image-models out to use the shipped ones");
             int sideBySide = 1;
@@ -77,30 +67,11 @@ public static class DemoCommand
             }
             IReadOnlyList<DemoStage> Plan(string? models) => DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
                 parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, models, sideBySideThreads);
-            var imageModelSource = reuse is not null
-                ? new ImageModelSource("image-models", Path.GetFullPath(reuse), "given with --image-models")
-                : new ImageModelSource("trained", null, train ? "--train-image-models" : "");
-            if (reuse is null && !train)
-            {
-                string presetName = parse.GetValue(preset)!;
-                imageModelSource = imageModelSource with { Reason = $"no shipped image models for preset {presetName} were found (data/{PretrainedImageModels.FolderName}/{presetName} beside Decoding.sln)" };
-                if (PretrainedImageModels.Find(presetName) is { } shipped)
-                {
-                    if (PretrainedImageModels.Mismatch(Plan(null), shipped) is { } why)
-                        imageModelSource = imageModelSource with { Reason = $"the shipped ones in {shipped} were trained otherwise: {why}" };
-                    else
-                    {
-                        reuse = shipped;
-                        imageModelSource = new ImageModelSource("shipped", Path.GetFullPath(shipped),
-                            "each trained by this program with the command this demo's stage would run; --train-image-models trains them here");
-                    }
-                }
-            }
-            Console.WriteLine(imageModelSource.Kind switch
-            {
-                "trained" => $"demo: scoring classifier, VAE and LDM trained here ({imageModelSource.Reason})",
-                _ => $"demo: scoring classifier, VAE and LDM from {imageModelSource.Folder} ({imageModelSource.Reason})",
-            });
+            var imageModelSource = PretrainedImageModels.Choose(parse.GetValue(preset)!, reuse, train, () => Plan(null));
+            reuse = imageModelSource.Folder;
+            Console.WriteLine(reuse is null
+                ? $"demo: scoring classifier, VAE and LDM trained here ({imageModelSource.Reason})"
+                : $"demo: scoring classifier, VAE and LDM from {Path.GetFullPath(reuse)} ({imageModelSource.Reason})");
             var stages = Plan(reuse);
             if (reuse is not null)
             {

@@ -16,6 +16,21 @@ namespace Decoding.Demo;
 /// has (recorded there too): a preset, seed or step count that differs trains the models here. A change to the
 /// training code that shows in neither goes unnoticed; the shipped models are then made again (data/pretrained/README.md).
 /// </summary>
+/// <summary>Where a demo's scoring classifier, VAE and LDM came from, as its run.json records it.</summary>
+/// <param name="Kind"><see cref="Shipped"/> (the repository's), <see cref="Given"/> (another run's, `--image-models`)
+/// or <see cref="Trained"/> (by the run's own stages).</param>
+/// <param name="Folder">The run folder whose <c>models</c> hold them; null when trained by the run.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ImageModelSource(
+    [property: System.Text.Json.Serialization.JsonPropertyName("kind")] string Kind,
+    [property: System.Text.Json.Serialization.JsonPropertyName("folder")] string? Folder,
+    [property: System.Text.Json.Serialization.JsonPropertyName("reason")] string Reason)
+{
+    public const string Shipped = "shipped";
+    public const string Given = "image-models";
+    public const string Trained = "trained";
+}
+
 public static class PretrainedImageModels
 {
     /// <summary>The folder under the repository's <c>data</c> that holds one sub-folder per preset.</summary>
@@ -69,10 +84,12 @@ public static class PretrainedImageModels
             string record = Path.Combine(shipped, "models", model, "run.json");
             if (!File.Exists(record)) return $"{record} is missing";
             IReadOnlyList<string> recorded;
+            JsonElement? recordedPreset;
             try
             {
                 using var json = JsonDocument.Parse(File.ReadAllText(record));
                 recorded = [.. json.RootElement.GetProperty("arguments").EnumerateArray().Select(a => a.GetString() ?? "")];
+                recordedPreset = json.RootElement.TryGetProperty("config", out var config) && config.TryGetProperty("preset", out var preset) ? preset.Clone() : null;
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
@@ -82,7 +99,7 @@ public static class PretrainedImageModels
             var trained = Comparable(recorded);
             if (!wanted.SequenceEqual(trained, StringComparer.Ordinal))
                 return $"models/{model} was trained by `{string.Join(' ', trained)}`; this demo's stage {stage.Name} runs `{string.Join(' ', wanted)}`";
-            if (PresetDifferences(stage.Arguments, record) is { Count: > 0 } differences)
+            if (PresetDifferences(stage.Arguments, recordedPreset) is { Count: > 0 } differences)
                 return $"models/{model} was trained with other preset settings than this program's ({string.Join("; ", differences.Take(3))}{(differences.Count > 3 ? "; ..." : "")})";
         }
         return null;
@@ -92,16 +109,15 @@ public static class PretrainedImageModels
     /// For a stage given `--preset NAME`: how the preset settings its model's run.json recorded differ from this
     /// program's preset of that name (architecture, optimiser, schedule, ...), leaving out the step counts the command
     /// line sets (and <see cref="Mismatch"/> compares); empty when they agree or the stage takes no preset.
+    /// <paramref name="recorded"/>: the run.json's <c>config.preset</c>, null when it has none.
     /// </summary>
-    private static IReadOnlyList<string> PresetDifferences(IReadOnlyList<string> arguments, string record)
+    private static IReadOnlyList<string> PresetDifferences(IReadOnlyList<string> arguments, JsonElement? recorded)
     {
         int option = arguments.ToList().IndexOf("--preset");
         if (option < 0 || option + 1 >= arguments.Count) return [];
+        if (recorded is not { } preset) return ["no preset recorded"];
         var current = JsonSerializer.SerializeToElement(LatentDiffusionPreset.FromName(arguments[option + 1]), RunManifest.JsonOptions);
-        using var json = JsonDocument.Parse(File.ReadAllText(record));
-        if (!json.RootElement.TryGetProperty("config", out var config) || !config.TryGetProperty("preset", out var recorded))
-            return ["no preset recorded"];
-        return [.. ConfigDifferences.Find(recorded, current).Where(difference =>
+        return [.. ConfigDifferences.Find(preset, current).Where(difference =>
         {
             // "ldm_training.snr_gamma: checkpoint 5, requested (absent)": the field's path, then the two values.
             string path = difference[..Math.Max(0, difference.IndexOf(": ", StringComparison.Ordinal))];
@@ -112,6 +128,24 @@ public static class PretrainedImageModels
     /// <summary>Preset fields the training commands' own options set (`--steps`, `--checkpoint-every`, `--snr-gamma`,
     /// `--prediction-type`, `--lr-scheduler`, the augmentation options), compared through the command line.</summary>
     private static readonly string[] CommandLineFields = ["max_train_steps", "checkpointing_steps", "snr_gamma", "prediction_type", "lr_scheduler", "augmentation"];
+
+    /// <summary>
+    /// Where a demo takes its image models from: <paramref name="given"/> (`--image-models`) when set; the repository's
+    /// for <paramref name="preset"/> unless <paramref name="train"/> (`--train-image-models`) or they do not fit
+    /// <paramref name="plan"/> (the demo's plan made without image models to reuse, <see cref="Mismatch"/>); else its own
+    /// training stages. The source's <see cref="ImageModelSource.Folder"/> is the run folder to reuse, null to train.
+    /// </summary>
+    public static ImageModelSource Choose(string preset, string? given, bool train, Func<IReadOnlyList<DemoStage>> plan, string? dataFolder = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (given is not null) return new ImageModelSource(ImageModelSource.Given, given, "given with --image-models");
+        if (train) return new ImageModelSource(ImageModelSource.Trained, null, "--train-image-models");
+        if (Find(preset, dataFolder) is not { } shipped)
+            return new ImageModelSource(ImageModelSource.Trained, null, $"no shipped image models for preset {preset} were found (data/{FolderName}/{preset} beside Decoding.sln)");
+        return Mismatch(plan(), shipped) is { } why
+            ? new ImageModelSource(ImageModelSource.Trained, null, $"the shipped ones in {shipped} were trained otherwise: {why}")
+            : new ImageModelSource(ImageModelSource.Shipped, shipped, "each trained by this program with the command this demo's stage would run; --train-image-models trains them here");
+    }
 
     /// <summary>
     /// The image models of <paramref name="runFolder"/> (<see cref="ModelFolders"/> under its <c>models</c>) as one

@@ -151,6 +151,26 @@ public class PretrainedImageModelsTests
     }
 
     [Fact]
+    public void The_demo_takes_given_models_first_then_the_shipped_ones_when_they_fit_else_trains()
+    {
+        using var run = new TempFolder();
+        IReadOnlyList<DemoStage> Plan(long seed) => DemoPlan.Stages(run.Path, "small", seed, sideBySideThreads: 1);
+        var given = PretrainedImageModels.Choose("small", run.Sub("other"), train: false, () => Plan(1), DataFolder);
+        Assert.Equal((ImageModelSource.Given, run.Sub("other")), (given.Kind, given.Folder));
+        var trained = PretrainedImageModels.Choose("small", null, train: true, () => Plan(1), DataFolder);
+        Assert.Equal((ImageModelSource.Trained, null), (trained.Kind, trained.Folder));
+        var shipped = PretrainedImageModels.Choose("small", null, train: false, () => Plan(1), DataFolder);
+        Assert.Equal((ImageModelSource.Shipped, PretrainedImageModels.Find("small", DataFolder)), (shipped.Kind, shipped.Folder));
+        var otherSeed = PretrainedImageModels.Choose("small", null, train: false, () => Plan(2), DataFolder);
+        Assert.Equal(ImageModelSource.Trained, otherSeed.Kind);
+        Assert.Null(otherSeed.Folder);
+        Assert.Contains("--seed 1", otherSeed.Reason);
+        var none = PretrainedImageModels.Choose("tiny", null, train: false, () => DemoPlan.Stages(run.Path, "tiny", 1), DataFolder);
+        Assert.Equal(ImageModelSource.Trained, none.Kind);
+        Assert.Contains("no shipped image models for preset tiny", none.Reason);
+    }
+
+    [Fact]
     public void Training_the_image_models_and_reusing_another_runs_cannot_both_be_asked_for()
     {
         using var run = new TempFolder();
