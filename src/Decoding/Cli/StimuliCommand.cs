@@ -70,7 +70,7 @@ public static class StimuliCommand
             {
                 if (csvPath is not null) Check.ExistingFile(csvPath, "csv");
                 set = StimulusFolderImport.Read(from, csvPath, size, rule, parse.GetValue(channels));
-                pixels = "PNG/JPEG decoded by SkiaSharp" + (size is int s ? $", each brought to {s}x{s} by {ImageGeometries.Name(rule)}" : "");
+                pixels = "PNG/JPEG decoded by ImageSharp" + (size is int s ? $", each brought to {s}x{s} by {ImageGeometries.Name(rule)}" : "");
                 inputs.AddRange(Directory.GetFiles(from, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
                 if (csvPath is not null) inputs.Add(csvPath);
             }

@@ -156,8 +156,14 @@ public class BDataFileTests
         var ds = BDataFile.Read(Fixtures.PathOf("bdata_image_index.h5"));
         var bad = ds with { StimulusIds = ds.StimulusIds.Select((s, i) => i == 2 ? new StimulusId("nsd_00042") : s).ToArray() };
         var e = Assert.Throws<ArgumentException>(() => BDataFile.Write(temp.File("bad.h5"), bad));
-        Assert.Contains("nsd_00042", e.Message);
+        Assert.Contains("'nsd_00042' (sample 2) is none of them", e.Message);
         Assert.False(File.Exists(temp.File("bad.h5")));
+
+        // Each id encodable alone, but of two kinds: the message names one of each, not the first as invalid.
+        var mixed = ds with { StimulusIds = ds.StimulusIds.Select((s, i) => new StimulusId(i == 3 ? "n01518878_10042" : $"image_{i + 1}")).ToArray() };
+        e = Assert.Throws<ArgumentException>(() => BDataFile.Write(temp.File("mixed.h5"), mixed));
+        Assert.Contains("they mix kinds: 'image_1' (sample 0) is an image_N id, 'n01518878_10042' (sample 3) is a WordNet id", e.Message);
+        Assert.False(File.Exists(temp.File("mixed.h5")));
     }
 
     /// <summary>Writes a minimal BData (3 voxels, DataType, stimulus_id) whose /dataset has the given numpy dtype.</summary>

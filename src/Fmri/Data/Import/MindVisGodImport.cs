@@ -8,7 +8,7 @@ namespace Fmri.Data.Import;
 /// <list type="bullet">
 /// <item><c>arr_0</c>: training fMRI, trials x voxels (one trial per training image presentation);</item>
 /// <item><c>arr_1</c>: test fMRI, single trials, each test image's repeats in a row (MinD-Vis pairs row r with test
-/// image r / repeats, <c>np.repeat(images, 35)</c>);</item>
+/// image r / repeats, <c>np.repeat(images, 35)</c>; checked against <c>arr_2</c>, see <see cref="CheckRepeatsAreGrouped"/>);</item>
 /// <item><c>arr_2</c>: test fMRI averaged over the repeats, one row per test image;</item>
 /// <item><c>arr_3</c>: for each training trial, the index of its image in <c>images_256.npz</c>'s <c>train_images</c>;</item>
 /// <item>every other member of one value per voxel is an ROI mask (e.g. <c>VC</c>, <c>V1</c>): booleans (or 0/1), or
@@ -39,6 +39,7 @@ public static class MindVisGodImport
         if (averaged.Rows == 0 || single.Rows % averaged.Rows != 0)
             throw new DataFormatException(file.Path, "arr_1", $"has {single.Rows} rows, not a whole number of repeats of arr_2's {averaged.Rows} test images");
         int repeats = single.Rows / averaged.Rows;
+        if (!averagedTest) CheckRepeatsAreGrouped(file.Path, single, averaged, repeats);
         var (index, _) = ImportedColumns.Vector(file.Get("arr_3", "arr_3"), "arr_3", train.Rows);
         if (index is null || index.Any(v => v < 0 || v != Math.Floor(v)))
             throw new DataFormatException(file.Path, "arr_3", "must hold whole, non-negative image indices");
@@ -89,6 +90,63 @@ public static class MindVisGodImport
         };
         dataset.Validate(file.Path);
         return dataset;
+    }
+
+    /// <summary>
+    /// The single trials carry no image index: row r is test image r / repeats only if each image's repeats sit together,
+    /// in arr_2's order (as MinD-Vis reads them). A file whose arr_1 is in scan order (each run showing every test image)
+    /// would pair most trials with the wrong image, silently; arr_2 in the same file tells the two apart. Each group of
+    /// <paramref name="repeats"/> rows is averaged and must correlate best with its own arr_2 row (correlation rather than
+    /// equality, so an arr_2 normalised after averaging still passes). Refused when fewer than 90% of the groups do.
+    /// </summary>
+    private static void CheckRepeatsAreGrouped(string path, FmriMatrixImport.ImportedMatrix single, FmriMatrixImport.ImportedMatrix averaged, int repeats)
+    {
+        int images = averaged.Rows, voxels = averaged.Columns;
+        if (repeats == 1 || images < 2) return;
+        var means = new double[images][];
+        for (int k = 0; k < images; k++)
+        {
+            var mean = new double[voxels];
+            for (int r = k * repeats; r < (k + 1) * repeats; r++)
+                for (int v = 0; v < voxels; v++) mean[v] += single.Values[(long)r * voxels + v];
+            means[k] = Centred(mean);
+        }
+        var rows = new double[images][];
+        for (int j = 0; j < images; j++) rows[j] = Centred(averaged.Values.AsSpan(j * voxels, voxels).ToArray());
+        int matched = 0, firstMiss = -1, firstMissBest = -1;
+        for (int k = 0; k < images; k++)
+        {
+            int best = 0;
+            double bestR = double.NegativeInfinity;
+            for (int j = 0; j < images; j++)
+            {
+                double r = Correlation(means[k], rows[j]);
+                if (r > bestR) (bestR, best) = (r, j);
+            }
+            if (best == k) matched++;
+            else if (firstMiss < 0) (firstMiss, firstMissBest) = (k, best);
+        }
+        if (matched < 0.9 * images)
+            throw new DataFormatException(path, "arr_1", string.Create(CultureInfo.InvariantCulture,
+                $"is not grouped by test image in arr_2's order: the mean of its rows {firstMiss * repeats}..{(firstMiss + 1) * repeats - 1} is closest to arr_2's row {firstMissBest}, not {firstMiss} ({matched} of {images} groups match); MinD-Vis pairs row r with test image r / {repeats}. Import the averaged test trials with --averaged-test, or reorder arr_1"));
+    }
+
+    // Voxels that are NaN (dropped later by preprocessing) count as the mean: they add nothing to a correlation.
+    private static double[] Centred(double[] x)
+    {
+        double sum = 0;
+        int n = 0;
+        foreach (double v in x) if (double.IsFinite(v)) { sum += v; n++; }
+        double m = n > 0 ? sum / n : 0;
+        for (int i = 0; i < x.Length; i++) x[i] = double.IsFinite(x[i]) ? x[i] - m : 0;
+        return x;
+    }
+
+    private static double Correlation(double[] a, double[] b)
+    {
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+        return aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
     }
 
     /// <summary>"train-17": the id of image 17 (0-based) of a part of MinD-Vis's images file.</summary>

@@ -35,8 +35,9 @@ public sealed record StimulusArrayImportOptions
 /// <see cref="ImportedColumns"/> (so the ids match those <see cref="FmriMatrixImport"/> gives the trials of the same file).
 /// <list type="bullet">
 /// <item>Shapes: N x H x W (greyscale) or N x H x W x C (C = 1 or 3) with the image axis first, or H x W x N and
-/// H x W x C x N with it last. When not told, the axis whose length equals the number of labels is the image axis;
-/// without labels, a 3-D array whose first two axes are equal (H x W x N, square images) has it last, else first.</item>
+/// H x W x C x N with it last. When not told, the axis whose length equals the number of labels (or, without labels,
+/// of ids) is the image axis; without either, a 3-D array whose first two axes are equal (H x W x N, square images)
+/// has it last, else first.</item>
 /// <item>Pixels: uint8 as stored; other types are rounded, and scaled by 255 first when every value lies in [0, 1].
 /// Values outside 0..255 are refused.</item>
 /// <item>An id that appears more than once (one image per trial, with repeated images) keeps one image; the copies must be
@@ -54,23 +55,26 @@ public static class StimulusArrayImport
         if (options.Images is not null)
         {
             var labels = options.Labels is null ? null : file.Get(options.Labels, "labels");
-            var images = ImagesOf(file, options.Images, "images", options.ImageAxis, labels?.Count);
-            var ids = options.Ids is null ? ImportedColumns.PositionalIds(images.Count, 0) : ImportedColumns.Ids(file.Get(options.Ids, "ids"), "ids", images.Count);
+            var idArray = options.Ids is null ? null : file.Get(options.Ids, "ids");
+            var images = ImagesOf(file, options.Images, "images", options.ImageAxis, labels?.Count ?? idArray?.Count);
+            var ids = idArray is null ? ImportedColumns.PositionalIds(images.Count, 0) : ImportedColumns.Ids(idArray, "ids", images.Count);
             parts.Add((images, ids, labels, "labels"));
         }
         else
         {
             var trainLabels = options.TrainLabels is null ? null : file.Get(options.TrainLabels, "train_labels");
-            var train = ImagesOf(file, options.Train!, "train", options.ImageAxis, trainLabels?.Count);
-            var trainIds = options.TrainIds is null ? ImportedColumns.PositionalIds(train.Count, 0) : ImportedColumns.Ids(file.Get(options.TrainIds, "train_ids"), "train_ids", train.Count);
+            var trainIdArray = options.TrainIds is null ? null : file.Get(options.TrainIds, "train_ids");
+            var train = ImagesOf(file, options.Train!, "train", options.ImageAxis, trainLabels?.Count ?? trainIdArray?.Count);
+            var trainIds = trainIdArray is null ? ImportedColumns.PositionalIds(train.Count, 0) : ImportedColumns.Ids(trainIdArray, "train_ids", train.Count);
             parts.Add((train, trainIds, trainLabels, "train_labels"));
             if (options.Test is not null)
             {
                 var testLabels = options.TestLabels is null ? null : file.Get(options.TestLabels, "test_labels");
-                var test = ImagesOf(file, options.Test, "test", options.ImageAxis, testLabels?.Count);
+                var testIdArray = options.TestIds is null ? null : file.Get(options.TestIds, "test_ids");
+                var test = ImagesOf(file, options.Test, "test", options.ImageAxis, testLabels?.Count ?? testIdArray?.Count);
                 if ((test.Height, test.Width, test.Channels) != (train.Height, train.Width, train.Channels))
                     throw new InvalidSettingException("test", $"'{options.Test}'", $"holds {test.Height}x{test.Width}x{test.Channels} images but {{train}} holds {train.Height}x{train.Width}x{train.Channels}");
-                var testIds = options.TestIds is null ? ImportedColumns.PositionalIds(test.Count, train.Count) : ImportedColumns.Ids(file.Get(options.TestIds, "test_ids"), "test_ids", test.Count);
+                var testIds = testIdArray is null ? ImportedColumns.PositionalIds(test.Count, train.Count) : ImportedColumns.Ids(testIdArray, "test_ids", test.Count);
                 parts.Add((test, testIds, testLabels, "test_labels"));
             }
         }
@@ -130,7 +134,8 @@ public static class StimulusArrayImport
 
     private sealed record Images(int Count, int Height, int Width, int Channels, List<byte[]> Pixels, string PixelRule);
 
-    private static Images ImagesOf(ArrayFile file, string name, string option, string? axis, long? labelCount)
+    /// <param name="itemCount">How many images the labels (or ids) given with the array say it holds, if any: the axis of that length is the image axis.</param>
+    private static Images ImagesOf(ArrayFile file, string name, string option, string? axis, long? itemCount)
     {
         var array = file.Get(name, option);
         if (array.IsText) throw new InvalidSettingException(option, $"'{name}'", "holds text; expected images (N x H x W, N x H x W x C, or the image axis last)");
@@ -141,8 +146,8 @@ public static class StimulusArrayImport
         {
             "first" => false,
             "last" => true,
-            _ when labelCount is long n && shape[0] == n && shape[^1] != n => false,
-            _ when labelCount is long n && shape[^1] == n && shape[0] != n => true,
+            _ when itemCount is long n && shape[0] == n && shape[^1] != n => false,
+            _ when itemCount is long n && shape[^1] == n && shape[0] != n => true,
             _ => shape.Length == 3 && shape[0] == shape[1] && shape[2] != shape[0],
         };
         int count = last ? shape[^1] : shape[0];

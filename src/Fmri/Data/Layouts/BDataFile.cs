@@ -330,13 +330,31 @@ public static class BDataFile
         var indices = new double[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
-            string v = ids[i].Value ?? "";
-            if (!v.StartsWith(ImageIdPrefix, StringComparison.Ordinal)
-                || !int.TryParse(v.AsSpan(ImageIdPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-                throw new ArgumentException($"{path}: stimulus_id: BData stores stimulus ids as numbers; '{v}' (sample {i}) is neither a WordNet id nSSSSSSSS_I, a plain number nor image_N (all ids of a file must be of one kind); write the canonical layout instead");
+            if (!TryImageIndex(ids[i], out int n))
+                throw new ArgumentException($"{path}: stimulus_id: BData stores stimulus ids as numbers, all of one kind (WordNet ids nSSSSSSSS_I, plain numbers or image_N); {KindsOf(ids)}; write the canonical layout instead");
             indices[i] = n;
         }
         return (ImageIndexKey, "1 = Image index", indices);
+    }
+
+    private static bool TryImageIndex(StimulusId id, out int index)
+    {
+        string v = id.Value ?? "";
+        index = 0;
+        return v.StartsWith(ImageIdPrefix, StringComparison.Ordinal)
+            && int.TryParse(v.AsSpan(ImageIdPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out index);
+    }
+
+    // Names the first id that is none of the three kinds, or, when each id is of some kind, the first two of different kinds.
+    private static string KindsOf(StimulusId[] ids)
+    {
+        string? KindOf(StimulusId id) =>
+            id.TryGetSynsetAndImage(out _, out _) ? "a WordNet id" : id.TryGetPlainInteger(out _) ? "a plain number" : TryImageIndex(id, out _) ? "an image_N id" : null;
+        for (int i = 0; i < ids.Length; i++)
+            if (KindOf(ids[i]) is null) return $"'{ids[i].Value}' (sample {i}) is none of them";
+        string first = KindOf(ids[0])!;
+        int other = Array.FindIndex(ids, id => KindOf(id) != first);
+        return $"they mix kinds: '{ids[0].Value}' (sample 0) is {first}, '{ids[other].Value}' (sample {other}) is {KindOf(ids[other])}";
     }
 
     internal static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
