@@ -67,6 +67,7 @@ public static class AttentionCommand
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(folder, "out", "attention", (modelPath, "model"), (dataFile, "data"), (stimuliFile, "stimuli"));
             long runSeed = parse.GetValue(seed);
             torchOptions.Apply(parse);
 
@@ -74,7 +75,7 @@ public static class AttentionCommand
             options.Validate(brainModel.Config.Scheduler.NumTrainTimesteps);
             if (brainModel.Config.Adapter.Kind != FmriAdapterKind.TokenConv)
                 throw new InvalidSettingException("model", modelPath, $"has a {brainModel.Config.Adapter.Kind} adapter, whose context tokens are made from the CLS token alone; attention by ROI needs the token-conv adapter (MinD-Vis's)");
-            var fmri = CanonicalFile.Read(dataFile);
+            var fmri = CanonicalFile.ReadFinite(dataFile);
             var encoder = brainModel.Config.BrainEncoder.Model;
             var patchRois = PatchRois.For(fmri, dataFile, parse.GetValue(rois), encoder.NumVoxels, encoder.PatchSize);
             var images = StimulusImageSet.Read(stimuliFile);

@@ -198,6 +198,7 @@ public static class BenchmarkCommand
     internal static FmriDataset Synthetic(int samples, int voxels, Random random)
     {
         if (samples < 1 || voxels < 1) throw new ArgumentException($"--samples and --voxels must be positive (got {samples} x {voxels})");
+        if ((long)samples * voxels > Array.MaxLength) throw new ArgumentException($"--samples x --voxels must be at most {Array.MaxLength} values in all (got {samples} x {voxels})");
         var values = new float[(long)samples * voxels];
         for (long i = 0; i < values.LongLength; i += 2)
         {

@@ -54,5 +54,5 @@ public static class CliErrors
     /// <summary>Exceptions that mean the user's input (a file, a field, an argument) is wrong.</summary>
     public static bool IsBadInput(Exception e) => e is DataFormatException or ArgumentException
         or FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException
-        or UnauthorizedAccessException;
+        or UnauthorizedAccessException or PythonTwinException;
 }

@@ -80,6 +80,12 @@ public static class DecodeCommand
             string? modelFolder = parse.GetValue(modelDir) is { } m ? Check.ExistingFolder(m, "model", "run train-adapter first") : null;
             string? truthFile = parse.GetValue(truth) is { } t ? Check.ExistingFile(t, "simulation_truth") : null;
             string? controlDir = parse.GetValue(controlOut) is { } co ? Check.OutputFolder(co, "control_out") : null;
+            string? chosenSettings = parse.GetValue(selectionFile);
+            Check.OutputApart(outDir, "out", "decode", (dataFile, "data"), (stimuliFile, "stimuli"), (ldmDir, "ldm"), (modelFolder, "model"),
+                (truthFile, "simulation_truth"), (chosenSettings, "selection"), (controlDir, "control_out"));
+            if (controlDir is not null)
+                Check.OutputApart(controlDir, "control_out", "decode", (dataFile, "data"), (stimuliFile, "stimuli"), (ldmDir, "ldm"), (modelFolder, "model"),
+                    (truthFile, "simulation_truth"), (chosenSettings, "selection"));
             Check.That(controlDir is null || !parse.GetValue(shuffle), "control_out", controlDir, "decodes the control next to the route; leave out {shuffle_fmri}");
             Check.That(controlDir is null || spec.Kind != DecodedMethod.Reference, "control_out", controlDir, $"applies to routes that decode fMRI; the {spec.Name} reference does not use it");
             var settings = new DecodingSettings
@@ -137,7 +143,7 @@ public static class DecodeCommand
             var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
             (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;
             var models = new RouteModels(pipeline, mindVis, truthFile);
-            var fmri = CanonicalFile.Read(dataFile);
+            var fmri = CanonicalFile.ReadFinite(dataFile);
             var images = StimulusImageSet.Read(stimuliFile);
             int size = parse.GetValue(imageSize) ?? pipeline?.Model.Config.ImageSize ?? mindVis?.Model.Config.ImageSize ?? Math.Max(images.Height, images.Width);
             int channels = pipeline?.Model.Config.ImageChannels ?? mindVis?.Model.Config.ImageChannels ?? images.Channels;
@@ -162,9 +168,7 @@ public static class DecodeCommand
                     parse.GetValue(selectBlends) is { Length: > 0 } bl ? bl : SelectionGrid.Default.Blends,
                     parse.GetValue(selectStarts) is { Length: > 0 } ss ? ss.Select(s => Check.OneOf(s, Starts, "select_starts")).Distinct().ToList() : SelectionGrid.Default.Starts,
                     settings.Img2Img.BestOf);
-                foreach (double value in grid.Strengths) Check.InRange(value, 1e-6, 1, "select_strengths");
-                foreach (double value in grid.Guidances) Check.InRange(value, 0, 1000, "select_guidances");
-                foreach (double value in grid.Blends) Check.InRange(value, 0, 1, "select_blends");
+                grid.CheckValues("select_strengths", "select_guidances", "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
                     RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim, choosePrior));
                 selection = chosen;
@@ -199,6 +203,8 @@ public static class DecodeCommand
 
             // The ridge maps suit the decoded samples' noise: averages of this many trials (the validation split, single trials, uses 1).
             settings = settings with { InputRepeats = repeatsGiven ?? Decoding.Metrics.Bootstrap.Quantile(items.RepeatCounts!.Select(r => (double)r).Order().ToArray(), 0.5) };
+            // Fitting a route's maps (ridge penalties cross-validated, the trial-noise model) prints nothing of its own for a while.
+            Console.Out.WriteLine($"decode: fitting the {spec.Name} route on {train.Count} training samples");
             var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {

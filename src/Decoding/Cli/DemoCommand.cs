@@ -43,6 +43,7 @@ public static class DemoCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            if (parse.GetValue(threads) is int given) Check.AtLeast(given, 1, "threads");
             string? reuse = parse.GetValue(imageModels) is { } im ? Check.ExistingFolder(im, "image_models", "run the demo there first") : null;
             bool train = parse.GetValue(trainImageModels);
             Check.That(!(train && reuse is not null), "train_image_models", null, "cannot be combined with --image-models; give one of them");

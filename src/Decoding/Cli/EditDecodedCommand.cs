@@ -76,6 +76,7 @@ public static class EditDecodedCommand
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(folder, "out", "edit-decoded", (modelPath, "model"), (ldmPath, "ldm"), (dataFile, "data"), (stimuliFile, "stimuli"));
             long runSeed = parse.GetValue(seed);
             torchOptions.Apply(parse);
 
@@ -90,7 +91,7 @@ public static class EditDecodedCommand
             options.Validate(brainModel.Config.Scheduler.NumTrainTimesteps);
             using var classMeans = ldmFolder.ReadClassMeans();
 
-            var fmri = CanonicalFile.Read(dataFile);
+            var fmri = CanonicalFile.ReadFinite(dataFile);
             int size = brainModel.Config.ImageSize, channels = brainModel.Config.ImageChannels;
             var pairs = BrainItems.Pairs(brainModel, fmri, dataFile, StimulusImageSet.Read(stimuliFile), stimuliFile, chosenSplit);
             int n = Math.Min(itemCount, pairs.Count);

@@ -49,6 +49,7 @@ public static class EvaluateCommand
             string classifierDir = Check.ExistingFolder(parse.GetValue(classifier), "classifier", "run train-classifier first");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             string? dataFile = parse.GetValue(data) is { } r ? Check.ExistingFile(r, "data") : null;
+            Check.OutputApart(outDir, "out", "evaluate", [.. decodedPaths.Select(p => ((string?)p, "decoded")), (stimuliFile, "stimuli"), (classifierDir, "classifier"), (dataFile, "data")]);
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders) Check.ExistingFolder(folder, "loss_curves");
             int permutationCount = Check.AtLeast(parse.GetValue(permutations), 1, "permutations");

@@ -73,10 +73,11 @@ public static class PersonalizeCommand
             foreach (var f in oldFiles)
                 Check.That(Path.GetFullPath(f) != Path.GetFullPath(newFile), "new", newFile, "is also one of the old subjects (--data)");
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(folder, "out", "personalize", [.. oldFiles.Select(f => ((string?)f, "data")), (newFile, "new")]);
             torchOptions.Apply(parse);
 
-            var oldData = oldFiles.Select(f => (File: f, Data: CanonicalFile.Read(f))).ToList();
-            var newData = CanonicalFile.Read(newFile);
+            var oldData = oldFiles.Select(f => (File: f, Data: CanonicalFile.ReadFinite(f))).ToList();
+            var newData = CanonicalFile.ReadFinite(newFile);
             var categoryNames = newData.CategoryNames;
             foreach (var (file, d) in oldData)
                 Check.That(d.CategoryNames.SequenceEqual(categoryNames), "data", file,

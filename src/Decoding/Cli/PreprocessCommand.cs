@@ -40,7 +40,7 @@ public static class PreprocessCommand
             var started = DateTimeOffset.UtcNow;
             string inPath = Check.ExistingFile(parse.GetValue(input), "input");
             string outPath = Check.OutputFile(parse.GetValue(output), "out");
-            string? idsPath = parse.GetValue(testIds);
+            string? idsPath = parse.GetValue(testIds) is { } ids ? Check.ExistingFile(ids, "test_ids") : null;
             AtomicFile.EnsureNotAnInput(outPath, [inPath, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
             var options = new PreprocessingOptions
             {

@@ -40,6 +40,7 @@ public static class PretrainMbmCommand
             var started = DateTimeOffset.UtcNow;
             var files = CommonOptions.ExistingFiles(parse.GetValue(data), "data");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(outDir, "out", "pretrain-mbm", [.. files.Select(f => ((string?)f, "data"))]);
             CheckpointedTraining.CheckStart(new ModelCheckpoint(outDir, PretrainedBrainEncoderConfig.CheckpointName), parse.GetValue(resume));
             torchOptions.Apply(parse);
             var settings = new MaskedBrainPretrainingSettings
@@ -55,7 +56,7 @@ public static class PretrainMbmCommand
             };
             settings.Validate();
 
-            var datasets = files.Select(f => (f, CanonicalFile.Read(f))).ToList();
+            var datasets = files.Select(f => (f, CanonicalFile.ReadFinite(f))).ToList();
             // The pool's training share, as PretrainingPool.Build splits it: a batch larger than that is clamped.
             int pooled = datasets.Sum(d => d.Item2.Splits.Count(split => settings.IncludeTestFmri || split == Fmri.Data.DataSplit.Train));
             int pooledTrain = pooled - Math.Clamp((int)Math.Round(pooled * settings.HeldOutFraction), 1, Math.Max(1, pooled - 1));

@@ -50,7 +50,15 @@ public sealed class PythonTwin : IDisposable
             start.Environment["LD_LIBRARY_PATH"] = string.IsNullOrEmpty(existing) ? libraryPath : $"{libraryPath}:{existing}";
         }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        var process = Process.Start(start);
+        Process? process;
+        try
+        {
+            process = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (null, $"could not start {python} ({e.Message})");
+        }
         if (process is null) return (null, $"could not start {python}");
         var twin = new PythonTwin(process, script is null ? path : "");
         process.ErrorDataReceived += (_, line) =>
@@ -77,9 +85,9 @@ public sealed class PythonTwin : IDisposable
         {
             line = null;
         }
-        if (line is null) throw new InvalidOperationException($"the Python twin exited: {LastError()}");
-        var answer = JsonNode.Parse(line) as JsonObject ?? throw new InvalidOperationException($"the Python twin answered '{line}'");
-        if (answer["error"] is { } error) throw new InvalidOperationException($"the Python twin: {error}");
+        if (line is null) throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) exited: {LastError()}");
+        var answer = JsonNode.Parse(line) as JsonObject ?? throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) answered '{line}'");
+        if (answer["error"] is { } error) throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}): {error}");
         return answer;
     }
 
@@ -119,3 +127,6 @@ public sealed class PythonTwin : IDisposable
         return path;
     }
 }
+
+/// <summary>The Python twin (the program --python names) died or answered nonsense: a problem with that program, reported in one line.</summary>
+public sealed class PythonTwinException(string message) : Exception(message);

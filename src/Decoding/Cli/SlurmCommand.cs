@@ -53,6 +53,7 @@ public static partial class SlurmCommand
             {
                 grid = new SweepGrid(parse.GetValue(sweepRoutes)!, Values(parse.GetValue(sweepStrengths), SelectionGrid.Default.Strengths),
                     Values(parse.GetValue(sweepGuidances), SelectionGrid.Default.Guidances), Values(parse.GetValue(sweepBlends), SelectionGrid.Default.Blends));
+                new SelectionGrid(grid.Strengths, grid.Guidances, grid.Blends).CheckValues("sweep_strengths", "sweep_guidances", "sweep_blends");
             }
             var options = new StudyOptions(study, Check.AtLeast(parse.GetValue(subjects), 1, "subjects"), parse.GetValue(preset)!, parse.GetValue(seed),
                 Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? Fmri.Core.Torch.TorchDevice.Names[1] : null, grid);

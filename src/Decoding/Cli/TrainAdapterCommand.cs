@@ -53,6 +53,7 @@ public static class TrainAdapterCommand
             string mbmDir = Check.ExistingFolder(parse.GetValue(mbm), "mbm", "run pretrain-mbm first");
             string ldmDir = Check.ExistingFolder(parse.GetValue(ldm), "ldm", "run train-ldm first");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(outDir, "out", "train-adapter", (dataFile, "data"), (stimuliFile, "stimuli"), (mbmDir, "mbm"), (ldmDir, "ldm"));
             bool resuming = parse.GetValue(resume);
             var folder = new DoubleConditionedLdmFolder(outDir);
             CheckpointedTraining.CheckStart(folder.Checkpoint, resuming);
@@ -73,7 +74,7 @@ public static class TrainAdapterCommand
 
             using var initGenerator = new torch.Generator(unchecked((ulong)options.Seed));
             var (model, firstStage) = DoubleConditionedLdmFolder.Build(mbmDir, ldmDir, options.Trainable, kind, initGenerator);
-            var fmri = CanonicalFile.Read(dataFile);
+            var fmri = CanonicalFile.ReadFinite(dataFile);
             var images = StimulusImageSet.Read(stimuliFile);
             var pairs = BrainEncoderWidth.Fit(
                 StimulusPairs.ForTraining(fmri, dataFile, images, stimuliFile, model.Config.ImageSize, model.Config.ImageChannels),

@@ -42,6 +42,7 @@ public static class TrainClassifierCommand
             var started = DateTimeOffset.UtcNow;
             string source = Check.Required(parse.GetValue(images), "images");
             string outDir = Check.OutputFolder(parse.GetValue(output), "out");
+            Check.OutputApart(outDir, "out", "train-classifier", (source, "images"), (parse.GetValue(testImages), "test_images"));
             bool resuming = parse.GetValue(resume);
             CheckpointedTraining.CheckStart(new ClassifierFolder(outDir).Checkpoint, resuming);
             torchOptions.Apply(parse);
@@ -54,6 +55,8 @@ public static class TrainClassifierCommand
             ClassifierTrainingData data;
             if (string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase))
             {
+                Check.That(parse.GetValue(testImages) is null, "test_images", parse.GetValue(testImages),
+                    $"applies to a stimulus file or folder; with --images {StimulusSources.FashionMnistName} the classifier is tested on Fashion-MNIST's own test set (t10k)");
                 data = ClassifierTrainingData.FashionMnistData(FashionMnist.DefaultFolder(), random);
                 inputFiles.AddRange(Directory.GetFiles(FashionMnist.DefaultFolder(), "*-ubyte.gz").Order(StringComparer.Ordinal));
             }

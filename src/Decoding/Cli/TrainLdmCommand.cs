@@ -77,6 +77,7 @@ public static class TrainLdmCommand
             Check.AtLeast(preview, 0, "preview_steps");
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
             string vaeFolder = Check.ExistingFolder(parse.GetValue(vae), "vae", "run train-vae first");
+            Check.OutputApart(folder, "out", "train-ldm", (parse.GetValue(images), "images"), (imageOptions.Selection(parse).FmriFile, "data"));
             Check.That(!string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal),
                 "out", folder, "write the model to another folder than the autoencoder's ({vae})");
             bool resuming = parse.GetValue(resume);

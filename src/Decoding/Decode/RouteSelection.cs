@@ -21,6 +21,17 @@ public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyLis
 
     /// <summary>The starts tried (noised when none are named).</summary>
     public IReadOnlyList<Img2ImgStart> StartsTried => Starts is { Count: > 0 } s ? s : [Img2ImgStart.Noised];
+
+    /// <summary>
+    /// Every value a setting decode accepts: strengths in (0, 1], guidances in [0, 1000], blends in [0, 1]. The settings'
+    /// names are those of the command that gave them (decode's <c>select_*</c>, slurm's <c>sweep_*</c>).
+    /// </summary>
+    public void CheckValues(string strengths, string guidances, string blends)
+    {
+        foreach (double value in Strengths) Check.InRange(value, 1e-6, 1, strengths);
+        foreach (double value in Guidances) Check.InRange(value, 0, 1000, guidances);
+        foreach (double value in Blends) Check.InRange(value, 0, 1, blends);
+    }
 }
 
 /// <summary>

@@ -31,7 +31,7 @@ public sealed record SamplingOptions
         Check.AtLeast(Steps, 1, "steps");
         Check.That(Steps <= numTrainTimesteps, "steps", Steps, $"exceeds the {numTrainTimesteps} timesteps the model was trained with");
         Check.NonNegative(GuidanceScale, "guidance");
-        Check.NonNegative(Eta, "eta");
+        Check.InRange(Eta, 0, 1, "eta");   // above 1 DDIM's σ_t² can exceed 1 − α_(t−1): no valid step
         Check.That(Eta == 0 || Sampler == SamplerKind.Ddim, "eta", Eta, $"is DDIM's η; the {Sampler.ToString().ToLowerInvariant()} sampler has none, leave it 0");
         return this;
     }

@@ -109,10 +109,47 @@ public static class Check
         return path!;
     }
 
+    /// <summary>
+    /// An output folder kept apart from the run's inputs: neither one of the input folders nor the folder that holds an
+    /// input file, so the run's records (run.json, checkpoints, images) never replace an input's. A folder whose run.json
+    /// records another command's run (a trained model, another step's results) is refused too. Empty input paths are
+    /// skipped (options not given).
+    /// </summary>
+    public static void OutputApart(string folder, string setting, string command, params (string? Path, string Setting)[] inputs)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        foreach (var (path, inputSetting) in inputs)
+        {
+            if (string.IsNullOrEmpty(path)) continue;
+            string input = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+            if (string.Equals(input, full, StringComparison.Ordinal))
+                throw new InvalidSettingException(setting, folder, $"is also {{{inputSetting}}}; give them different folders");
+            if (File.Exists(input) && string.Equals(Path.GetDirectoryName(input), full, StringComparison.Ordinal))
+                throw new InvalidSettingException(setting, folder, $"holds {{{inputSetting}}} ({path}); write to another folder so the input's records are kept");
+        }
+        string record = Path.Combine(full, "run.json");
+        if (!File.Exists(record)) return;
+        string? recorded = null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record));
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty("command", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String)
+                recorded = c.GetString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not a run record of this program: nothing to protect by name.
+        }
+        if (!string.IsNullOrEmpty(recorded) && recorded != command)
+            throw new InvalidSettingException(setting, folder, $"holds the record of a '{recorded}' run (run.json); choose another folder");
+    }
+
     /// <summary>An output file that can be written (its folder may not exist yet); it must not be an existing folder.</summary>
     public static string OutputFile(string? path, string setting)
     {
         Required(path, setting);
+        if (Path.EndsInDirectorySeparator(path!)) throw new InvalidSettingException(setting, path, "ends in a folder separator; name a file");
         string full = Path.GetFullPath(path!);
         if (Directory.Exists(full)) throw new InvalidSettingException(setting, path, "is an existing folder; name a file");
         CheckWritableAncestor(Path.GetDirectoryName(full)!, path!, setting);

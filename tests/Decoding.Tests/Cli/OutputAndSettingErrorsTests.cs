@@ -101,5 +101,48 @@ public class OutputAndSettingErrorsTests
             new Dictionary<string, string> { ["ldm_training.max_train_steps"] = "--steps" }));
     }
 
+    [Fact]
+    public void An_out_that_is_an_input_or_another_runs_folder_or_the_routes_own_control_is_refused_before_anything_is_written()
+    {
+        using var temp = new TempFolder();
+        string model = Directory.CreateDirectory(temp.Sub("model")).FullName;
+        File.WriteAllText(Path.Combine(model, "run.json"), """{ "command": "train-ldm" }""");
+        string data = Fixture("canonical.h5");
+
+        var (exit, _, err) = CliTestHarness.Run("generate", "--model", model, "--prompt", "Trouser", "--out", model);
+        AssertOneLine(exit, err, $"error: --out {model}: is also --model; give them different folders");
+
+        (exit, _, err) = CliTestHarness.Run("decode", "--route", "lowlevel", "--data", data, "--stimuli", data, "--ldm", model,
+            "--out", temp.Sub("d"), "--control-out", temp.Sub("d"));
+        AssertOneLine(exit, err, $"error: --out {temp.Sub("d")}: is also --control-out; give them different folders");
+
+        (exit, _, err) = CliTestHarness.Run("decode", "--route", "lowlevel", "--data", data, "--stimuli", data, "--ldm", model, "--out", Path.GetDirectoryName(data)!);
+        AssertOneLine(exit, err, $"error: --out {Path.GetDirectoryName(data)}: holds --data ({data}); write to another folder so the input's records are kept");
+
+        (exit, _, err) = CliTestHarness.Run("pretrain-mbm", "--data", data, "--preset", "tiny", "--out", model);
+        AssertOneLine(exit, err, $"error: --out {model}: holds the record of a 'train-ldm' run (run.json); choose another folder");
+
+        (exit, _, err) = CliTestHarness.Run("sweep-table", "--points", model, model + "/", "--out", temp.Sub("s"));
+        AssertOneLine(exit, err, $"error: --points {model}: is named twice; each point counts once");
+        Assert.Equal(["model"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+        Assert.Equal(["run.json"], Directory.GetFileSystemEntries(model).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Settings_checked_before_the_output_folder_is_made()
+    {
+        using var temp = new TempFolder();
+        string model = Directory.CreateDirectory(temp.Sub("model")).FullName;
+        var (exit, _, err) = CliTestHarness.Run("generate", "--model", model, "--prompt", "Trouser", "--eta", "2", "--out", temp.Sub("a/b/g"));
+        AssertOneLine(exit, err, "error: --eta 2: must be between 0 and 1");
+        (exit, _, err) = CliTestHarness.Run("demo", "--preset", "tiny", "--threads", "0", "--out", temp.Sub("demo"));
+        AssertOneLine(exit, err, "error: --threads 0: must be at least 1");
+        (exit, _, err) = CliTestHarness.Run("preprocess", Fixture("canonical.h5"), "-o", temp.Sub("new") + "/");
+        AssertOneLine(exit, err, $"error: --out {temp.Sub("new")}/: ends in a folder separator; name a file");
+        (exit, _, err) = CliTestHarness.Run("slurm", "--program", "/bin/true", "--sweep", "--sweep-blends", "7", "--out", temp.Sub("study"));
+        AssertOneLine(exit, err, "error: --sweep-blends 7: must be between 0 and 1");
+        Assert.Equal(["model"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
     private static string Fixture(string name) => CliTestHarness.Fixture(name);
 }

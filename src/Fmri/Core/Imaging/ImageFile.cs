@@ -22,7 +22,7 @@ public static class ImageFile
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidDataException)
         {
-            throw new DataFormatException(file, "image", $"cannot be decoded as PNG or JPEG ({e.Message.TrimEnd('.')})");
+            throw new DataFormatException(file, "image", $"cannot be decoded as PNG or JPEG ({FirstLine(e.Message)})");
         }
     }
 
@@ -36,9 +36,12 @@ public static class ImageFile
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException)
         {
-            throw new InvalidDataException($"not a decodable PNG or JPEG image ({e.Message.TrimEnd('.')})", e);
+            throw new InvalidDataException($"not a decodable PNG or JPEG image ({FirstLine(e.Message)})", e);
         }
     }
+
+    // ImageSharp's message for an unknown format goes on to list every registered decoder, one per line.
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim().TrimEnd('.', ':');
 
     /// <summary>A PNG of row-major RGBA bytes.</summary>
     public static byte[] EncodePng(byte[] rgba, int width, int height)

@@ -50,6 +50,19 @@ public static class CanonicalFile
 
     private static readonly JsonSerializerOptions StepJson = new() { WriteIndented = false };
 
+    /// <summary>
+    /// A file the models read (stage A, stage B, the decoding routes): every voxel value finite. Preprocessing drops the
+    /// voxels that have none, so a NaN here means the file skipped it or was edited after.
+    /// </summary>
+    public static FmriDataset ReadFinite(string path)
+    {
+        var data = Read(path);
+        int bad = Array.FindIndex(data.Voxels, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new DataFormatException(path, "voxels", $"holds NaN or infinite values (sample {bad / data.VoxelCount}, voxel {bad % data.VoxelCount}); run decoding preprocess on it, which drops voxels without finite values");
+        return data;
+    }
+
     /// <summary>Reads a canonical file; with <paramref name="roi"/> (e.g. <c>VC</c>, <c>V1+V2</c>) only those voxel columns are read.</summary>
     public static FmriDataset Read(string path, string? roi = null)
     {

@@ -7,6 +7,10 @@ public static class FmriFileReader
     {
         options ??= new FmriReadOptions();
         var layout = options.Layout ?? LayoutDetector.Detect(path);
+        if (layout != FmriLayout.Nsd)
+            foreach (var (given, setting) in new[] { (options.NsdMaskPath, "mask"), (options.NsdDesignPath, "design"), (options.NsdSubject?.ToString(System.Globalization.CultureInfo.InvariantCulture), "nsd_subject") })
+                if (given is not null)
+                    throw new InvalidSettingException(setting, given, $"applies to NSD betas files; {path} is a {layout} file");
         switch (layout)
         {
             case FmriLayout.BData:
