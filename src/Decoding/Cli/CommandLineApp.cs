@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Decoding.Cli;
 
 /// <summary>The `decoding` command-line program: one subcommand per pipeline stage.</summary>
-public static class CommandLineApp
+public static partial class CommandLineApp
 {
     public static RootCommand BuildRoot()
     {
@@ -51,7 +51,7 @@ public static class CommandLineApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
         {
-            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(Describe))} (see 'decoding {string.Join(" ", args.TakeWhile(a => !a.StartsWith('-')).Take(1))} --help')");
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(Describe))} (see '{CommandPath(parse.CommandResult)} --help')");
             return CliErrors.BadInput;
         }
         var outer = Running.Value;
@@ -82,8 +82,46 @@ public static class CommandLineApp
         return value.Length == 0 ? $"{option.Option.Name}: {text}" : $"{option.Option.Name} {value}: {text}";
     }
 
-    /// <summary>A parser message on one line: the list of accepted values System.CommandLine puts on lines of its own
-    /// ("Must be one of:\n\t'tiny'\n\t'small'") joined with commas.</summary>
-    private static string OneLine(string message) =>
-        string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())).Replace("' '", "', '");
+    /// <summary>
+    /// A parser message on one line: the list of accepted values System.CommandLine puts on lines of its own
+    /// ("Must be one of:\n\t'tiny'\n\t'small'") joined with commas, and .NET type names ("as expected type
+    /// 'System.Int64'") said in words.
+    /// </summary>
+    private static string OneLine(string message)
+    {
+        string line = string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())).Replace("' '", "', '");
+        return ExpectedType().Replace(line, m => "as " + TypeInWords(m.Groups[1].Value));
+    }
+
+    private static string TypeInWords(string type)
+    {
+        var nullable = NullableType().Match(type);
+        if (nullable.Success) type = nullable.Groups[1].Value;
+        return type switch
+        {
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" or "System.Single" => "a number",
+            "System.Boolean" => "true or false",
+            _ => AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(type)).FirstOrDefault(t => t is { IsEnum: true }) is { } e
+                ? "one of " + string.Join(", ", Enum.GetNames(e))
+                : "a value of this option (see --help)",
+        };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"as expected type '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^System\.Nullable`1\[(.+)\]$")]
+    private static partial System.Text.RegularExpressions.Regex NullableType();
+
+    /// <summary>"decoding stimuli import": the command the parser recognised, for the help hint.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+            if (r is System.CommandLine.Parsing.CommandResult c) names.Add(c.Command.Name);
+        names.Reverse();
+        if (names.Count > 0) names[0] = "decoding";
+        return string.Join(" ", names);
+    }
 }

@@ -62,7 +62,9 @@ public static class SweepTable
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                throw new InvalidSettingException("points", path, $"holds no readable candidate scores: {e.Message}");
+                throw new InvalidSettingException("points", path, "holds no readable candidate scores: " + (e is InvalidOperationException
+                    ? "a field has another JSON type than decode --select writes (candidates: an array of objects with target, strength, guidance, blend and score)"
+                    : e.Message));
             }
         }
         var best = new Dictionary<string, SelectionFile>();

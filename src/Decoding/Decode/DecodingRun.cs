@@ -107,6 +107,7 @@ public static class DecodingRun
         IReadOnlyDictionary<string, object> attributes)
     {
         Directory.CreateDirectory(outputFolder);
+        RemovePreviousImages(outputFolder);
         int n = (int)images.shape[0], k = (int)images.shape[1], c = (int)images.shape[2], s = (int)images.shape[3];
         using var hwc = images.Clamped(0, 1).Times(255.0).round().to(ScalarType.Byte).permute(0, 1, 3, 4, 2).contiguous();   // (N, K, S, S, C)
         var bytes = TorchDevice.HostArray<byte>(hwc);
@@ -132,6 +133,28 @@ public static class DecodingRun
             grid.AddRow(items.StimulusIds[i].Value, cells);
         }
         AtomicFile.WriteAllBytes(Path.Combine(outputFolder, GridFile), grid.EncodePng());
+    }
+
+    /// <summary>
+    /// Deletes the PNGs an earlier decode wrote into the same folder (named by its decoded.h5), so a run with fewer
+    /// samples or other items leaves no image of the old one beside its own. Nothing else in the folder is touched.
+    /// </summary>
+    private static void RemovePreviousImages(string outputFolder)
+    {
+        string previous = Path.Combine(outputFolder, DecodedImagesFile.FileName);
+        if (!File.Exists(previous)) return;
+        DecodedImages old;
+        try
+        {
+            old = DecodedImagesFile.Read(previous);
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or InvalidDataException)
+        {
+            return;   // not a decoded file of this program: its images are not known by name
+        }
+        foreach (string id in old.StimulusIds)
+            for (int j = 0; j < old.Samples; j++)
+                File.Delete(Path.Combine(outputFolder, $"{SafeName(id)}_{j}.png"));
     }
 
     /// <summary>Row i of the result is row <paramref name="order"/>[i] of <paramref name="voxels"/> (N x V).</summary>

@@ -92,6 +92,19 @@ public class OutputAndSettingErrorsTests
     }
 
     [Fact]
+    public void Parser_errors_say_the_expected_type_in_words_and_point_to_the_command_recognised()
+    {
+        var (exit, _, err) = CliTestHarness.Run("decode", "--samples", "2.5", "--out", Path.Combine(Path.GetTempPath(), "never-written-decode"));
+        AssertOneLine(exit, err, "error: --samples 2.5: Cannot parse argument '2.5' for option '--samples' as a whole number. (see 'decoding decode --help')");
+        (exit, _, err) = CliTestHarness.Run("stimuli", "import", "x.mat", "--image-size", "big", "-o", "y.h5");
+        Assert.Contains("as a whole number", err);
+        Assert.EndsWith("(see 'decoding stimuli import --help')", err.TrimEnd());
+        (exit, _, err) = CliTestHarness.Run("frobnicate");
+        Assert.Equal(CliErrors.BadInput, exit);
+        Assert.EndsWith("(see 'decoding --help')", err.TrimEnd());
+    }
+
+    [Fact]
     public void A_setting_without_a_flag_in_this_command_keeps_its_library_name()
     {
         var parse = CommandLineApp.BuildRoot().Parse(["decode"]);

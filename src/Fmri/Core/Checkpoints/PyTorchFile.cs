@@ -29,7 +29,9 @@ public static class PyTorchFile
             bool legacyPickle = got >= 2 && signature[0] == 0x80;   // a bare pickle stream: PROTO opcode
             throw new DataFormatException(path, "file", legacyPickle
                 ? "is in PyTorch's pre-1.6 format (or saved with _use_new_zipfile_serialization=False); re-save it in Python with torch.save(torch.load(path), path)"
-                : "is not a torch.save file (a zip archive with data.pkl) nor .safetensors");
+                : path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+                    ? "is a .safetensors file; this import reads a torch.save file (a zip archive with data.pkl: .pth, .pt, .bin)"
+                    : "is not a torch.save file (a zip archive with data.pkl) nor .safetensors");
         }
         stream.Position = 0;
         object loaded;

@@ -46,6 +46,29 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void DecodingAgainIntoAFolderLeavesNoImageOfTheEarlierRun()
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        train.Images.Dispose();
+        string folder = Path.Combine(data.Folder, "rewrite-" + Guid.NewGuid().ToString("N"));
+        int size = SyntheticBrainData.Size;
+        using (var two = zeros(new long[] { test.Count, 2, 1, size, size }))
+            DecodingRun.Write(two, test, EvaluationTestData.Route("two samples"), null, folder, new Dictionary<string, object>());
+        string id = test.StimulusIds[0].Value;
+        Assert.True(File.Exists(Path.Combine(folder, $"{id}_1.png")));
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
+
+        using (var one = zeros(new long[] { test.Count, 1, 1, size, size }))
+            DecodingRun.Write(one, test, EvaluationTestData.Route("one sample"), null, folder, new Dictionary<string, object>());
+        test.Images.Dispose();
+        Assert.True(File.Exists(Path.Combine(folder, $"{id}_0.png")));
+        Assert.Empty(Directory.GetFiles(folder, "*_1.png"));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(folder, "notes.txt")));
+        Assert.Equal(1, DecodedImagesFile.Read(Path.Combine(folder, DecodedImagesFile.FileName)).Samples);
+    }
+
+    [Fact]
     public void ADecoderThatOutputsTheClassMeanScoresExactlyTheClassMeanReference()
     {
         var data = RouteTestData.Instance;
