@@ -19,6 +19,9 @@ public static class ReportWriter
         };
         if (ReportFigures.PerCategoryBars(report) is { } bars) figures.Add(bars);
         figures.AddRange(ReportFigures.LossCurves(inputs.LossCurveFolders ?? []));
+        // An earlier report in this folder may have drawn more loss curves than this one: its numbered figures go.
+        foreach (string old in Directory.Exists(inputs.Output) ? Directory.GetFiles(inputs.Output, "loss_curve_*.png") : [])
+            if (figures.All(f => f.Png is null || f.File != Path.GetFileName(old))) File.Delete(old);
         foreach (var figure in figures.Where(f => f.Png is not null))
             AtomicFile.WriteAllBytes(Path.Combine(inputs.Output, figure.File), figure.Png!);
         AtomicFile.WriteAllText(Path.Combine(inputs.Output, MarkdownFile), MarkdownReport.Render(report, figures));
