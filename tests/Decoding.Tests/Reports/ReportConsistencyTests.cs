@@ -91,6 +91,22 @@ public sealed partial class ReportConsistencyTests
         Assert.False(File.Exists(Path.Combine(Output.Value, "loss_curve_1.png")));
     }
 
+    [Fact]
+    public void A_report_written_again_into_its_folder_keeps_no_loss_curve_the_new_one_does_not_draw()
+    {
+        var data = EvaluationTestData.Instance;
+        string output = Path.Combine(data.Folder, "rewrite-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(output);
+        File.WriteAllBytes(Path.Combine(output, "loss_curve_0.png"), [1, 2, 3]);   // drawn by an earlier report with --loss-curves
+        File.WriteAllText(Path.Combine(output, "notes.txt"), "mine");
+        var (exit, _, err) = EvaluateCommandRunner.Run("--decoded", data.FixedFile, "--stimuli", data.StimuliFile, "--classifier", data.ClassifierFolder,
+            "--out", output, "--ways", "2..4", "--permutations", "200", "--threads", "1");
+        Assert.True(exit == 0, err);
+        Assert.False(File.Exists(Path.Combine(output, "loss_curve_0.png")));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(output, "notes.txt")));
+        Assert.True(File.Exists(Path.Combine(output, ReportWriter.MarkdownFile)));
+    }
+
     private static int CountOf(string text, string part)
     {
         int count = 0;
