@@ -64,8 +64,8 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
             try
             {
                 var answer = twin.Ask(new { cmd = "setup", config = bench.TwinConfig, threads = threadSettings[0] });
-                long theirs = answer["parameters"]!.GetValue<long>();
-                string version = answer["torch"]!.GetValue<string>();
+                long theirs = twin.Field<long>(answer, "parameters");
+                string version = twin.Field<string>(answer, "torch");
                 bool same = theirs == bench.ParameterCount;
                 Note(Invariant($"PyTorch {version} twin: {theirs:N0} parameters: {(same ? "the same model" : "MISMATCH, the comparison is void")}"));
                 if (!same)
@@ -97,7 +97,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
                     if (twin is not null)
                     {
                         var peak = twin.Ask(new { cmd = "peak" });
-                        ours += Invariant($"; PyTorch {peak["peak_rss_kb"]!.GetValue<long>() / 1024.0:F0} MiB");
+                        ours += Invariant($"; PyTorch {twin.Field<long>(peak, "peak_rss_kb") / 1024.0:F0} MiB");
                     }
                     Note(ours);
                 }
@@ -159,7 +159,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         Action? beforeOurs = null)
     {
         Console.Error.WriteLine($"benchmark: {workload}, {threads} thread{(threads == 1 ? "" : "s")}...");
-        double Theirs() => path is null ? twin!.Milliseconds(command) : twin!.Ask(new { cmd = command, path })["ms"]!.GetValue<double>();
+        double Theirs() => path is null ? twin!.Milliseconds(command) : twin!.Field<double>(twin.Ask(new { cmd = command, path }), "ms");
         double Ours()
         {
             if (beforeOurs is null)

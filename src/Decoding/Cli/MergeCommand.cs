@@ -31,6 +31,7 @@ public static class MergeCommand
             var folders = parse.GetValue(shards) ?? [];
             foreach (var folder in folders)
                 Check.That(Path.GetFullPath(folder).TrimEnd('/') != Path.GetFullPath(outDir).TrimEnd('/'), "out", outDir, $"is also one of the {{shards}}; merge into another folder");
+            Check.OutputApart(outDir, "out", ["merge", "decode"]);
             var merged = DecodedShards.Read(folders);
 
             // The items as decode built them, from the inputs the shards name, which must be the files they were decoded from.

@@ -86,7 +86,16 @@ public sealed class PythonTwin : IDisposable
             line = null;
         }
         if (line is null) throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) exited: {LastError()}");
-        var answer = JsonNode.Parse(line) as JsonObject ?? throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) answered '{line}'");
+        JsonObject? answer;
+        try
+        {
+            answer = JsonNode.Parse(line) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            answer = null;
+        }
+        if (answer is null) throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) answered '{line}', not a JSON object");
         if (answer["error"] is { } error) throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}): {error}");
         return answer;
     }
@@ -95,7 +104,21 @@ public sealed class PythonTwin : IDisposable
     public string LastError() => errors.LastOrDefault() ?? "no message";
 
     /// <summary>Milliseconds of one run of a workload ("train", "sample") in the twin.</summary>
-    public double Milliseconds(string command) => Ask(new { cmd = command })["ms"]!.GetValue<double>();
+    public double Milliseconds(string command) => Field<double>(Ask(new { cmd = command }), "ms");
+
+    /// <summary>Field <paramref name="name"/> of an answer, of type <typeparamref name="T"/>; a missing or mistyped one is the twin's fault, one line.</summary>
+    public T Field<T>(JsonObject answer, string name)
+    {
+        try
+        {
+            if (answer[name] is { } value) return value.GetValue<T>();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) answered {answer.ToJsonString()}: \"{name}\" is not a {typeof(T).Name}");
+        }
+        throw new PythonTwinException($"the Python twin ({process.StartInfo.FileName}) answered {answer.ToJsonString()}, without \"{name}\"");
+    }
 
     public void Dispose()
     {

@@ -115,7 +115,13 @@ public static class Check
     /// records another command's run (a trained model, another step's results) is refused too. Empty input paths are
     /// skipped (options not given).
     /// </summary>
-    public static void OutputApart(string folder, string setting, string command, params (string? Path, string Setting)[] inputs)
+    public static void OutputApart(string folder, string setting, string command, params (string? Path, string Setting)[] inputs) =>
+        OutputApart(folder, setting, [command], inputs);
+
+    /// <inheritdoc cref="OutputApart(string, string, string, ValueTuple{string, string}[])"/>
+    /// <param name="commands">The commands whose records this run may replace: its own first, then any that write the same
+    /// output (decode and merge write the same folder).</param>
+    public static void OutputApart(string folder, string setting, IReadOnlyList<string> commands, params (string? Path, string Setting)[] inputs)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         foreach (var (path, inputSetting) in inputs)
@@ -141,7 +147,7 @@ public static class Check
         {
             // Not a run record of this program: nothing to protect by name.
         }
-        if (!string.IsNullOrEmpty(recorded) && recorded != command)
+        if (!string.IsNullOrEmpty(recorded) && !commands.Contains(recorded))
             throw new InvalidSettingException(setting, folder, $"holds the record of a '{recorded}' run (run.json); choose another folder");
     }
 

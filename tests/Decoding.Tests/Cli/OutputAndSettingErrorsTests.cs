@@ -132,6 +132,16 @@ public class OutputAndSettingErrorsTests
         (exit, _, err) = CliTestHarness.Run("decode", "--route", "lowlevel", "--data", data, "--stimuli", data, "--ldm", model, "--out", Path.GetDirectoryName(data)!);
         AssertOneLine(exit, err, $"error: --out {Path.GetDirectoryName(data)}: holds --data ({data}); write to another folder so the input's records are kept");
 
+        // The settings chosen by decode --select-only into the folder it then decodes into are not refused as an input there.
+        string chosen = Directory.CreateDirectory(temp.Sub("chosen")).FullName;
+        File.WriteAllText(Path.Combine(chosen, "selection.json"), "{}");
+        (exit, _, err) = CliTestHarness.Run("decode", "--route", "lowlevel", "--data", data, "--stimuli", data, "--ldm", model,
+            "--selection", Path.Combine(chosen, "selection.json"), "--out", chosen);
+        Assert.Equal(CliErrors.BadInput, exit);
+        Assert.DoesNotContain("holds --selection", err);
+        Assert.Contains("--selection", err);
+        Directory.Delete(chosen, recursive: true);
+
         (exit, _, err) = CliTestHarness.Run("pretrain-mbm", "--data", data, "--preset", "tiny", "--out", model);
         AssertOneLine(exit, err, $"error: --out {model}: holds the record of a 'train-ldm' run (run.json); choose another folder");
 

@@ -40,6 +40,12 @@ public class OutputPathRulesTests
         Assert.Contains("holds the record of a 'train-vae' run (run.json)", e.Problem);
         Check.OutputApart(vae, "out", "train-vae");
 
+        // Commands that write the same output may replace each other's record (decode and merge).
+        string merged = Directory.CreateDirectory(temp.File("merged")).FullName;
+        File.WriteAllText(Path.Combine(merged, "run.json"), """{ "command": "merge" }""");
+        Check.OutputApart(merged, "out", ["decode", "merge"]);
+        Assert.Throws<InvalidSettingException>(() => Check.OutputApart(merged, "out", "evaluate"));
+
         // A run.json this program did not write names no command: nothing to protect by name.
         string other = Directory.CreateDirectory(temp.File("other")).FullName;
         File.WriteAllText(Path.Combine(other, "run.json"), "[1, 2]");

@@ -109,10 +109,17 @@ public static class MindVisGodImport
             var mean = new double[voxels];
             for (int r = k * repeats; r < (k + 1) * repeats; r++)
                 for (int v = 0; v < voxels; v++) mean[v] += single.Values[(long)r * voxels + v];
-            means[k] = Centred(mean);
+            means[k] = mean;
         }
         var rows = new double[images][];
-        for (int j = 0; j < images; j++) rows[j] = Centred(averaged.Values.AsSpan(j * voxels, voxels).ToArray());
+        for (int j = 0; j < images; j++) rows[j] = averaged.Values.AsSpan(j * voxels, voxels).ToArray();
+        // Each voxel's offset over the images goes first (arr_2 may be z-scored per voxel while arr_1 keeps a baseline),
+        // then each row is centred for the correlation.
+        foreach (var set in new[] { means, rows })
+        {
+            CentreVoxels(set, voxels);
+            foreach (var row in set) Centred(row);
+        }
         int matched = 0, firstMiss = -1, firstMissBest = -1;
         for (int k = 0; k < images; k++)
         {
@@ -129,6 +136,18 @@ public static class MindVisGodImport
         if (matched < 0.9 * images)
             throw new DataFormatException(path, "arr_1", string.Create(CultureInfo.InvariantCulture,
                 $"is not grouped by test image in arr_2's order: the mean of its rows {firstMiss * repeats}..{(firstMiss + 1) * repeats - 1} is closest to arr_2's row {firstMissBest}, not {firstMiss} ({matched} of {images} groups match); MinD-Vis pairs row r with test image r / {repeats}. Import the averaged test trials with --averaged-test, or reorder arr_1"));
+    }
+
+    private static void CentreVoxels(double[][] rows, int voxels)
+    {
+        for (int v = 0; v < voxels; v++)
+        {
+            double sum = 0;
+            int n = 0;
+            foreach (var row in rows) if (double.IsFinite(row[v])) { sum += row[v]; n++; }
+            double m = n > 0 ? sum / n : 0;
+            foreach (var row in rows) if (double.IsFinite(row[v])) row[v] -= m;
+        }
     }
 
     // Voxels that are NaN (dropped later by preprocessing) count as the mean: they add nothing to a correlation.

@@ -59,6 +59,13 @@ public class MindVisGodImportTests
     }
 
     [Fact]
+    public void Grouped_single_trials_pass_when_the_averages_are_zscored_per_voxel_and_the_trials_keep_a_baseline()
+    {
+        var data = MindVisGodImport.Read(ArrayFile.Read(Path.Combine(Folder, "mindvis_sbj_zscored.npz")), averagedTest: false, subject: null);
+        Assert.Equal(Strings("single_ids"), data.StimulusIds.Select(id => id.Value));
+    }
+
+    [Fact]
     public void The_images_file_gives_the_ids_the_trials_use()
     {
         var (set, rule) = StimulusArrayImport.ReadMindVisGod(ArrayFile.Read(Path.Combine(Folder, "mindvis_images.npz")));

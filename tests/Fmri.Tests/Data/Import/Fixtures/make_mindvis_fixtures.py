@@ -10,6 +10,8 @@ Run with Debian's Python (numpy): /usr/bin/python3 make_mindvis_fixtures.py
                           (voxel indices)
   mindvis_sbj_scan.npz    the same trials with arr_1 in scan order (each run shows every test image, in a shuffled
                           order): row r is no longer image r // REPEATS, which arr_2 reveals
+  mindvis_sbj_zscored.npz the grouped single trials with a large per-voxel baseline added, and arr_2 their averages
+                          z-scored per voxel: still grouped, so accepted
   mindvis_images.npz      numpy.savez of train_images and test_images (N x H x W x 3 uint8)
   mindvis_expected.json   what the importer must store, computed here: per sample its id, split and repeat count
 """
@@ -41,6 +43,13 @@ scan_images = np.concatenate([rng.permutation(TEST_IMAGES) for _ in range(REPEAT
 scan = (test_patterns[scan_images] + 0.3 * rng.normal(size=(len(scan_images), VOXELS))).astype(np.float32)
 scan_mean = np.stack([scan[scan_images == k].mean(axis=0) for k in range(TEST_IMAGES)]).astype(np.float32)
 np.savez(os.path.join(HERE, "mindvis_sbj_scan.npz"), arr_0, scan, scan_mean, arr_3, VC=vc)
+
+# A conversion that keeps each voxel's large baseline in the single trials but z-scores the averages per voxel.
+baseline = rng.normal(size=VOXELS) * 100
+offset_single = (arr_1 + baseline).astype(np.float32)
+offset_mean = offset_single.reshape(TEST_IMAGES, REPEATS, VOXELS).mean(axis=1)
+zscored = ((offset_mean - offset_mean.mean(axis=0)) / offset_mean.std(axis=0)).astype(np.float32)
+np.savez(os.path.join(HERE, "mindvis_sbj_zscored.npz"), arr_0, offset_single, zscored, arr_3, VC=vc)
 
 train_images = rng.integers(0, 256, size=(TRAIN_IMAGES, 4, 5, 3), dtype=np.uint8)
 test_images = rng.integers(0, 256, size=(TEST_IMAGES, 4, 5, 3), dtype=np.uint8)
