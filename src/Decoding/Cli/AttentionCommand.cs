@@ -66,8 +66,7 @@ public static class AttentionCommand
             string modelPath = Check.ExistingFolder(parse.GetValue(model), "model", "run train-adapter first");
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "attention", (modelPath, "model"), (dataFile, "data"), (stimuliFile, "stimuli"));
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "attention", (modelPath, "model"), (dataFile, "data"), (stimuliFile, "stimuli"));
             long runSeed = parse.GetValue(seed);
             torchOptions.Apply(parse);
 

@@ -75,19 +75,15 @@ public static class DecodeCommand
             var spec = RouteCatalog.Spec(parse.GetValue(route)!);
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             string? ldmDir = parse.GetValue(ldm) is { } l ? Check.ExistingFolder(l, "ldm", "run train-ldm first") : null;
             string? modelFolder = parse.GetValue(modelDir) is { } m ? Check.ExistingFolder(m, "model", "run train-adapter first") : null;
             string? truthFile = parse.GetValue(truth) is { } t ? Check.ExistingFile(t, "simulation_truth") : null;
-            string? controlDir = parse.GetValue(controlOut) is { } co ? Check.OutputFolder(co, "control_out") : null;
             // A merged folder holds what one decode would have written. --selection may sit in the folder it decodes into
             // (decode --select-only there first): a decode given it never writes selection.json.
             string[] sameOutput = ["decode", "merge"];
-            Check.OutputApart(outDir, "out", sameOutput, (dataFile, "data"), (stimuliFile, "stimuli"), (ldmDir, "ldm"), (modelFolder, "model"),
-                (truthFile, "simulation_truth"), (controlDir, "control_out"));
-            if (controlDir is not null)
-                Check.OutputApart(controlDir, "control_out", sameOutput, (dataFile, "data"), (stimuliFile, "stimuli"), (ldmDir, "ldm"), (modelFolder, "model"),
-                    (truthFile, "simulation_truth"));
+            (string?, string)[] inputs = [(dataFile, "data"), (stimuliFile, "stimuli"), (ldmDir, "ldm"), (modelFolder, "model"), (truthFile, "simulation_truth")];
+            string? controlDir = parse.GetValue(controlOut) is { } co ? Check.OutputFolder(co, "control_out", sameOutput, inputs) : null;
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", sameOutput, [.. inputs, (controlDir, "control_out")]);
             Check.That(controlDir is null || !parse.GetValue(shuffle), "control_out", controlDir, "decodes the control next to the route; leave out {shuffle_fmri}");
             Check.That(controlDir is null || spec.Kind != DecodedMethod.Reference, "control_out", controlDir, $"applies to routes that decode fMRI; the {spec.Name} reference does not use it");
             var settings = new DecodingSettings

@@ -69,8 +69,7 @@ public static class EditCommand
             Check.That(options.Sampler != SamplerKind.Ddpm, "sampler", parse.GetValue(sampler),
                 "draws noise at every step, which would differ between the source and its edits; use ddim or plms");
             string modelPath = Check.ExistingFolder(parse.GetValue(model), "model", "run train-ldm first");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "edit", (modelPath, "model"));
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "edit", (modelPath, "model"));
             long runSeed = parse.GetValue(seed);
             torchOptions.Apply(parse);
 

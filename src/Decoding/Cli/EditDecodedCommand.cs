@@ -75,8 +75,7 @@ public static class EditDecodedCommand
             string ldmPath = Check.ExistingFolder(parse.GetValue(ldm), "ldm", "run train-ldm first");
             string dataFile = Check.ExistingFile(parse.GetValue(data), "data");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "edit-decoded", (modelPath, "model"), (ldmPath, "ldm"), (dataFile, "data"), (stimuliFile, "stimuli"));
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "edit-decoded", (modelPath, "model"), (ldmPath, "ldm"), (dataFile, "data"), (stimuliFile, "stimuli"));
             long runSeed = parse.GetValue(seed);
             torchOptions.Apply(parse);
 

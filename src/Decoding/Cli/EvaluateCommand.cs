@@ -47,9 +47,8 @@ public static class EvaluateCommand
             foreach (var path in decodedPaths) Check.That(File.Exists(path) || Directory.Exists(path), "decoded", path, "not found");
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
             string classifierDir = Check.ExistingFolder(parse.GetValue(classifier), "classifier", "run train-classifier first");
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             string? dataFile = parse.GetValue(data) is { } r ? Check.ExistingFile(r, "data") : null;
-            Check.OutputApart(outDir, "out", "evaluate", [.. decodedPaths.Select(p => ((string?)p, "decoded")), (stimuliFile, "stimuli"), (classifierDir, "classifier"), (dataFile, "data")]);
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", "evaluate", [.. decodedPaths.Select(p => ((string?)p, "decoded")), (stimuliFile, "stimuli"), (classifierDir, "classifier"), (dataFile, "data")]);
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders) Check.ExistingFolder(folder, "loss_curves");
             int permutationCount = Check.AtLeast(parse.GetValue(permutations), 1, "permutations");

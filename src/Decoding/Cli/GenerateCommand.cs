@@ -65,8 +65,7 @@ public static class GenerateCommand
             };
             options.Validate(int.MaxValue);
             string modelPath = Check.ExistingFolder(parse.GetValue(model), "model", "run train-ldm first");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "generate", (modelPath, "model"));
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "generate", (modelPath, "model"));
             long runSeed = parse.GetValue(seed);
 
             var modelFolder = new LatentDiffusionModelFolder(modelPath);

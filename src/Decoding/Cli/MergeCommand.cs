@@ -27,11 +27,9 @@ public static class MergeCommand
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             var folders = parse.GetValue(shards) ?? [];
-            foreach (var folder in folders)
-                Check.That(Path.GetFullPath(folder).TrimEnd('/') != Path.GetFullPath(outDir).TrimEnd('/'), "out", outDir, $"is also one of the {{shards}}; merge into another folder");
-            Check.OutputApart(outDir, "out", ["merge", "decode"]);
+            // A merged folder holds what one decode would have written: either may write where the other did.
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", ["merge", "decode"], [.. folders.Select(f => ((string?)f, "shards"))]);
             var merged = DecodedShards.Read(folders);
 
             // The items as decode built them, from the inputs the shards name, which must be the files they were decoded from.

@@ -72,8 +72,7 @@ public static class PersonalizeCommand
             string newFile = Check.ExistingFile(parse.GetValue(newSubject), "new");
             foreach (var f in oldFiles)
                 Check.That(Path.GetFullPath(f) != Path.GetFullPath(newFile), "new", newFile, "is also one of the old subjects (--data)");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "personalize", [.. oldFiles.Select(f => ((string?)f, "data")), (newFile, "new")]);
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "personalize", [.. oldFiles.Select(f => ((string?)f, "data")), (newFile, "new")]);
             torchOptions.Apply(parse);
 
             var oldData = oldFiles.Select(f => (File: f, Data: CanonicalFile.ReadFinite(f))).ToList();

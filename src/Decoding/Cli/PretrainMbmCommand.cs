@@ -39,8 +39,7 @@ public static class PretrainMbmCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             var files = CommonOptions.ExistingFiles(parse.GetValue(data), "data");
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(outDir, "out", "pretrain-mbm", [.. files.Select(f => ((string?)f, "data"))]);
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", "pretrain-mbm", [.. files.Select(f => ((string?)f, "data"))]);
             CheckpointedTraining.CheckStart(new ModelCheckpoint(outDir, PretrainedBrainEncoderConfig.CheckpointName), parse.GetValue(resume));
             torchOptions.Apply(parse);
             var settings = new MaskedBrainPretrainingSettings

@@ -43,8 +43,7 @@ public static class SimulateCommand
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "simulate");
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "simulate");
             string source = parse.GetValue(images)!;
             bool nsd = parse.GetValue(layout) == "nsd";
             bool fashionMnist = string.Equals(source, StimulusSources.FashionMnistName, StringComparison.OrdinalIgnoreCase);

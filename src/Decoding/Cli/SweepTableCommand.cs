@@ -19,11 +19,10 @@ public static class SweepTableCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var started = DateTimeOffset.UtcNow;
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
             var folders = parse.GetValue(points) ?? [];
             var twice = folders.GroupBy(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
             Check.That(twice is null, "points", twice?.First(), "is named twice; each point counts once");
-            Check.OutputApart(outDir, "out", "sweep-table", [.. folders.Select(f => ((string?)f, "points"))]);
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", "sweep-table", [.. folders.Select(f => ((string?)f, "points"))]);
             var (rows, best) = SweepTable.Read(folders);
             SweepTable.Write(outDir, rows, best);
             new RunManifest

@@ -52,8 +52,7 @@ public static class TrainAdapterCommand
             string stimuliFile = Check.ExistingFile(parse.GetValue(stimuli), "stimuli");
             string mbmDir = Check.ExistingFolder(parse.GetValue(mbm), "mbm", "run pretrain-mbm first");
             string ldmDir = Check.ExistingFolder(parse.GetValue(ldm), "ldm", "run train-ldm first");
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(outDir, "out", "train-adapter", (dataFile, "data"), (stimuliFile, "stimuli"), (mbmDir, "mbm"), (ldmDir, "ldm"));
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", "train-adapter", (dataFile, "data"), (stimuliFile, "stimuli"), (mbmDir, "mbm"), (ldmDir, "ldm"));
             bool resuming = parse.GetValue(resume);
             var folder = new DoubleConditionedLdmFolder(outDir);
             CheckpointedTraining.CheckStart(folder.Checkpoint, resuming);

@@ -41,8 +41,7 @@ public static class TrainClassifierCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             string source = Check.Required(parse.GetValue(images), "images");
-            string outDir = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(outDir, "out", "train-classifier", (source, "images"), (parse.GetValue(testImages), "test_images"));
+            string outDir = Check.OutputFolder(parse.GetValue(output), "out", "train-classifier", (source, "images"), (parse.GetValue(testImages), "test_images"));
             bool resuming = parse.GetValue(resume);
             CheckpointedTraining.CheckStart(new ClassifierFolder(outDir).Checkpoint, resuming);
             torchOptions.Apply(parse);

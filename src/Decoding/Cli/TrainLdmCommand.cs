@@ -75,11 +75,9 @@ public static class TrainLdmCommand
             chosen.Validate();
             int preview = parse.GetValue(previewSteps);
             Check.AtLeast(preview, 0, "preview_steps");
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
             string vaeFolder = Check.ExistingFolder(parse.GetValue(vae), "vae", "run train-vae first");
-            Check.OutputApart(folder, "out", "train-ldm", (parse.GetValue(images), "images"), (imageOptions.Selection(parse).FmriFile, "data"));
-            Check.That(!string.Equals(Path.GetFullPath(folder).TrimEnd('/'), Path.GetFullPath(vaeFolder).TrimEnd('/'), StringComparison.Ordinal),
-                "out", folder, "write the model to another folder than the autoencoder's ({vae})");
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "train-ldm", (vaeFolder, "vae"), (parse.GetValue(images), "images"),
+                (imageOptions.Selection(parse).FmriFile, "data"));
             bool resuming = parse.GetValue(resume);
             string? source = parse.GetValue(continueFrom) is { } from ? ContinuedRun.CheckSource(from, folder, chosen.LdmTraining.MaxTrainSteps) : null;
             // A continuation resumes the copy it makes; with --resume it resumes a continuation that was interrupted.

@@ -51,8 +51,7 @@ public static class TrainVaeCommand
                 },
             };
             chosen.Validate();
-            string folder = Check.OutputFolder(parse.GetValue(output), "out");
-            Check.OutputApart(folder, "out", "train-vae", (parse.GetValue(images), "images"), (imageOptions.Selection(parse).FmriFile, "data"));
+            string folder = Check.OutputFolder(parse.GetValue(output), "out", "train-vae", (parse.GetValue(images), "images"), (imageOptions.Selection(parse).FmriFile, "data"));
             CheckpointedTraining.CheckStart(new ModelCheckpoint(folder, VaeTrainer.CheckpointName), parse.GetValue(resume));
             string source = parse.GetValue(images)!;
             long runSeed = parse.GetValue(seed);

@@ -127,6 +127,28 @@ public static class DecodedImagesFile
         }
     }
 
+    /// <summary>
+    /// The item ids and the samples per item of a <c>decoded.h5</c>, without reading its pixels: what names the PNGs
+    /// decode wrote beside it.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is not a readable decoded.h5.</exception>
+    public static (string[] StimulusIds, int Samples) ReadImageNames(string path)
+    {
+        try
+        {
+            using var file = H5File.OpenRead(path);
+            foreach (var name in new[] { "images", "stimulus_id" })
+                if (!file.LinkExists(name)) throw new DataFormatException(path, "/" + name, "is missing");
+            var dims = file.Dataset("images").Space.Dimensions;
+            if (dims.Length != 5) throw new DataFormatException(path, "/images", $"has {dims.Length} dimensions, expected (N, K, H, W, C)");
+            return (file.Dataset("stimulus_id").Read<string[]>(), (int)dims[1]);
+        }
+        catch (Exception e) when (e is not DataFormatException)
+        {
+            throw new DataFormatException(path, "file", $"is not a readable decoded.h5: {e.Message}", e);
+        }
+    }
+
     private static DecodedMethod MethodOf(IReadOnlyDictionary<string, string> a)
     {
         if (!a.TryGetValue("method", out var name)) return DecodedMethod.Legacy(a.TryGetValue("shuffle_fmri", out var s) && s == "1");

@@ -143,17 +143,17 @@ public static class DecodingRun
     {
         string previous = Path.Combine(outputFolder, DecodedImagesFile.FileName);
         if (!File.Exists(previous)) return;
-        DecodedImages old;
+        (string[] ids, int samples) old;
         try
         {
-            old = DecodedImagesFile.Read(previous);
+            old = DecodedImagesFile.ReadImageNames(previous);
         }
-        catch (Exception e) when (e is DataFormatException or IOException or InvalidDataException)
+        catch (DataFormatException)
         {
             return;   // not a decoded file of this program: its images are not known by name
         }
-        foreach (string id in old.StimulusIds)
-            for (int j = 0; j < old.Samples; j++)
+        foreach (string id in old.ids)
+            for (int j = 0; j < old.samples; j++)
                 File.Delete(Path.Combine(outputFolder, $"{SafeName(id)}_{j}.png"));
     }
 

@@ -110,6 +110,22 @@ public static class Check
     }
 
     /// <summary>
+    /// <see cref="OutputFolder(string?, string)"/> for a run of <paramref name="command"/> that reads
+    /// <paramref name="inputs"/>: writable, and kept apart from them and from other commands' runs
+    /// (<see cref="OutputApart(string, string, IReadOnlyList{string}, ValueTuple{string, string}[])"/>).
+    /// </summary>
+    public static string OutputFolder(string? path, string setting, string command, params (string? Path, string Setting)[] inputs) =>
+        OutputFolder(path, setting, [command], inputs);
+
+    /// <inheritdoc cref="OutputFolder(string?, string, string, ValueTuple{string, string}[])"/>
+    public static string OutputFolder(string? path, string setting, IReadOnlyList<string> commands, params (string? Path, string Setting)[] inputs)
+    {
+        string folder = OutputFolder(path, setting);
+        OutputApart(folder, setting, commands, inputs);
+        return folder;
+    }
+
+    /// <summary>
     /// An output folder kept apart from the run's inputs: neither one of the input folders nor the folder that holds an
     /// input file, so the run's records (run.json, checkpoints, images) never replace an input's. A folder whose run.json
     /// records another command's run (a trained model, another step's results) is refused too. Empty input paths are

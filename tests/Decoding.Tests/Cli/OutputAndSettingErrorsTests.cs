@@ -142,6 +142,11 @@ public class OutputAndSettingErrorsTests
         Assert.Contains("--selection", err);
         Directory.Delete(chosen, recursive: true);
 
+        (exit, _, err) = CliTestHarness.Run("train-ldm", "--vae", model, "--images", "fashion-mnist", "--preset", "tiny", "--out", model);
+        AssertOneLine(exit, err, $"error: --out {model}: is also --vae; give them different folders");
+        (exit, _, err) = CliTestHarness.Run("merge", "--shards", model, "--out", model);
+        AssertOneLine(exit, err, $"error: --out {model}: is also --shards; give them different folders");
+
         (exit, _, err) = CliTestHarness.Run("pretrain-mbm", "--data", data, "--preset", "tiny", "--out", model);
         AssertOneLine(exit, err, $"error: --out {model}: holds the record of a 'train-ldm' run (run.json); choose another folder");
 
