@@ -45,8 +45,9 @@ public static class DenoisingLoop
     }
 
     /// <summary>
-    /// Denoises <paramref name="initialLatents"/> (x_T, or for image-to-image x_t at Timesteps[<paramref name="beginIndex"/>])
-    /// through the timesteps of SetTimesteps(<paramref name="numInferenceSteps"/>) from <paramref name="beginIndex"/> on.
+    /// Denoises <paramref name="initialLatents"/> (x_T, or for image-to-image x_t at the timestep of grid step
+    /// <paramref name="beginIndex"/>) through the timesteps of SetTimesteps(<paramref name="numInferenceSteps"/>) from that
+    /// step on (<see cref="DiffusionScheduler.TimestepsFrom"/>).
     /// <paramref name="eta"/> is DDIM's η and must stay 0 for other schedulers. The caller's tensor is not modified.
     /// </summary>
     public static Tensor Denoise(
@@ -70,12 +71,13 @@ public static class DenoisingLoop
         using var scope = NewDisposeScope();
         scheduler.SetTimesteps(numInferenceSteps);
         scheduler.SetBeginIndex(beginIndex);
-        var timesteps = scheduler.Timesteps.ToArray();
+        var timesteps = scheduler.TimestepsFrom(beginIndex).ToArray();
 
         var latents = initialLatents;
-        for (var i = beginIndex; i < timesteps.Length; i++)
+        for (var j = 0; j < timesteps.Length; j++)
         {
-            var t = timesteps[i];
+            var i = beginIndex + j;
+            var t = timesteps[j];
             Tensor next;
             using (var stepScope = NewDisposeScope())
             {

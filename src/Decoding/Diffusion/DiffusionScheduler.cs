@@ -57,18 +57,42 @@ public abstract class DiffusionScheduler
     }
 
     /// <summary>
-    /// The index in <see cref="Timesteps"/> of the first step of this run: 0, or for image-to-image the index that
-    /// skips the first steps (diffusers' <c>set_begin_index</c>; see <see cref="Img2Img"/>). Reset by SetTimesteps.
+    /// The first step of this run, counted on the grid of n inference steps: 0, or for image-to-image the number of
+    /// steps skipped (diffusers' <c>set_begin_index</c>; see <see cref="Img2Img"/>). For the schedulers that take one
+    /// step per listed timestep (DDPM, DDIM) it is also the index in <see cref="Timesteps"/>; PLMS lists one timestep
+    /// twice and starts its warm-up afresh at the begin step (see <see cref="TimestepsFrom"/>). Reset by SetTimesteps.
     /// </summary>
     public int BeginIndex { get; private set; }
 
-    /// <summary>Starts the run at <see cref="Timesteps"/>[<paramref name="index"/>] (call after SetTimesteps).</summary>
+    /// <summary>Starts the run at grid step <paramref name="index"/> (call after SetTimesteps).</summary>
     public void SetBeginIndex(int index)
     {
         if (NumInferenceSteps is null) throw new InvalidOperationException($"{Name}.SetBeginIndex: call SetTimesteps first");
-        if (index < 0 || index >= timesteps.Length)
-            throw new ArgumentOutOfRangeException(nameof(index), $"{Name}.SetBeginIndex: {index} is outside 0..{timesteps.Length - 1}");
+        int steps = GridSteps;
+        if (index < 0 || index >= steps)
+            throw new ArgumentOutOfRangeException(nameof(index), $"{Name}.SetBeginIndex: {index} is outside 0..{steps - 1}");
         BeginIndex = index;
+        OnBeginIndexSet();
+    }
+
+    /// <summary>
+    /// The timestep of grid step <paramref name="step"/>: the noise level a run that begins there starts from (the
+    /// timestep image-to-image noises its start latent to). Call after SetTimesteps.
+    /// </summary>
+    public virtual long TimestepOfStep(int step) => timesteps[step];
+
+    /// <summary>
+    /// The timesteps a run that begins at grid step <paramref name="step"/> visits, in order, one model call each:
+    /// Timesteps[step..] for DDPM and DDIM. Call after SetTimesteps.
+    /// </summary>
+    public virtual IReadOnlyList<long> TimestepsFrom(int step) => timesteps[step..];
+
+    /// <summary>How many steps the grid of the last SetTimesteps holds (n; the length of Timesteps for DDPM and DDIM).</summary>
+    protected virtual int GridSteps => timesteps.Length;
+
+    /// <summary>Called after <see cref="SetBeginIndex"/>.</summary>
+    protected virtual void OnBeginIndexSet()
+    {
     }
 
     /// <summary>One reverse step: x_{t−1} and x̂_0 from the model output at timestep t and the current sample x_t.</summary>

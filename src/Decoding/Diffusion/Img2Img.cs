@@ -8,14 +8,16 @@ namespace Decoding.Diffusion;
 /// clean latent z_0 instead of pure noise, noise it with the forward process to the timestep the strength s selects,
 /// and run only the last steps of the schedule from there:
 /// <code>
-///   n inference steps (Timesteps after SetTimesteps(n); PLMS lists n + 1)
+///   n inference steps on the grid g_0 > g_1 > ... > g_{n−1} (Timesteps after SetTimesteps(n) for DDPM and DDIM)
 ///   k  = min(⌊n · s⌋, n)                 the steps that run        (diffusers: init_timestep)
-///   b  = n − k                           the index of the first    (diffusers: t_start · order, order = 1 here)
-///   x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε,  t = Timesteps[b]               (scheduler.add_noise)
-///   denoise x_t through Timesteps[b..]
+///   b  = n − k                           the grid step of the first (diffusers: t_start)
+///   x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε,  t = g_b                        (scheduler.add_noise)
+///   denoise x_t through g_b, ..., g_{n−1}                           (scheduler.TimestepsFrom(b))
 /// </code>
-/// Strength 1 runs every step from Timesteps[0] (nearly pure noise at the first timestep); strength s runs the last
-/// ⌊n s⌋ of the n steps.
+/// Strength 1 runs every step from g_0 (nearly pure noise at the first timestep); strength s runs the last ⌊n s⌋ of
+/// the n steps. PLMS starts its warm-up afresh at g_b (it visits g_b, g_{b+1}, g_{b+1}, g_{b+2}, ...), so it starts
+/// from the same noise level as DDIM; diffusers slices PLMS's n + 1 entry list at b instead, which starts one step
+/// noisier and labels later calls one grid step off (see <see cref="PlmsScheduler"/>).
 /// </summary>
 public static class Img2Img
 {
@@ -33,14 +35,14 @@ public static class Img2Img
     }
 
     /// <summary>
-    /// x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε at t = Timesteps[<paramref name="beginIndex"/>] of <paramref name="scheduler"/> (after
-    /// SetTimesteps). <paramref name="cleanLatents"/> and <paramref name="noise"/> are (B, c, h, w).
+    /// x_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε at t = the timestep of grid step <paramref name="beginIndex"/> of
+    /// <paramref name="scheduler"/> (after SetTimesteps). <paramref name="cleanLatents"/> and <paramref name="noise"/> are (B, c, h, w).
     /// </summary>
     public static Tensor NoisedStart(DiffusionScheduler scheduler, Tensor cleanLatents, Tensor noise, int beginIndex)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         if (scheduler.NumInferenceSteps is null) throw new InvalidOperationException("img2img: call SetTimesteps first");
-        long t = scheduler.Timesteps[beginIndex];
+        long t = scheduler.TimestepOfStep(beginIndex);
         using var timesteps = ScalarArithmetic.Full(new long[] { cleanLatents.shape[0] }, t, ScalarType.Int64, cleanLatents.device);   // (B)
         return scheduler.AddNoise(cleanLatents, noise, timesteps);
     }

@@ -19,9 +19,23 @@ namespace Decoding.Diffusion;
 /// so <see cref="DiffusionScheduler.Timesteps"/> holds n + 1 entries with the second timestep twice (diffusers' list), and
 /// the model is called n + 1 times. Steps must be taken in the order of Timesteps. The scheduler keeps up to four model
 /// outputs between steps; <see cref="Dispose"/> or <see cref="DiffusionScheduler.SetTimesteps"/> releases them.
+/// <para>
+/// A run that begins at grid step b (image-to-image) starts the warm-up afresh there: it visits g_b, g_{b+1}, g_{b+1},
+/// g_{b+2}, ..., the last n − b grid timesteps with the second repeated (<see cref="TimestepsFrom"/>), so the noised
+/// start sits at g_b as DDIM's does and every call is made at its sample's own noise level. diffusers' img2img instead
+/// slices its n + 1 entry list at index b (PNDM's <c>order</c> is 1): the run then starts one grid step noisier, the
+/// warm-up's repeat falls before the slice, and from the third call on each call is labelled one grid step below its
+/// sample's noise level.
+/// </para>
 /// </summary>
 public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
 {
+    /// <summary>The n grid timesteps of the last SetTimesteps, highest first (Timesteps without the repeat).</summary>
+    private long[] grid = [];
+
+    /// <summary>The timesteps this run visits: <see cref="TimestepsFrom"/>(BeginIndex).</summary>
+    private long[] run = [];
+
     /// <summary>Model outputs e of the multistep history, oldest first (diffusers' <c>ets</c>); at most four.</summary>
     private readonly List<Tensor> modelOutputs = new();
 
@@ -50,13 +64,12 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
     {
         CheckStepArguments(modelOutput, timestep, sample);
         var numInferenceSteps = RequireNumInferenceSteps();
-        var timesteps = Timesteps;
-        if (BeginIndex + StepCounter >= timesteps.Count)
+        if (StepCounter >= run.Length)
             throw new InvalidOperationException(
-                $"{Name}.Step: all {timesteps.Count} steps of SetTimesteps({numInferenceSteps}) are done; call SetTimesteps to start a new run.");
-        if (timestep != timesteps[BeginIndex + StepCounter])
+                $"{Name}.Step: all {run.Length} steps of SetTimesteps({numInferenceSteps}) from step {BeginIndex} are done; call SetTimesteps to start a new run.");
+        if (timestep != run[StepCounter])
             throw new ArgumentException(
-                $"{Name}.Step: timestep = {timestep}, but step {BeginIndex + StepCounter} of the schedule is at timestep {timesteps[BeginIndex + StepCounter]}; PLMS keeps a history of model outputs, so steps must follow Timesteps in order.",
+                $"{Name}.Step: timestep = {timestep}, but call {StepCounter} of this run is at timestep {run[StepCounter]}; PLMS keeps a history of model outputs, so steps must follow TimestepsFrom(BeginIndex) in order.",
                 nameof(timestep));
 
         // Notation (variable -> Liu et al. 2022):
@@ -108,13 +121,32 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
     /// <summary>n + 1 timesteps: the spacing's n, highest first, with the second one repeated (n = 1: just one).</summary>
     protected override long[] ComputeTimesteps(int numInferenceSteps)
     {
-        var spaced = base.ComputeTimesteps(numInferenceSteps);
-        if (spaced.Length == 1)
-            return spaced;
-        return new[] { spaced[0], spaced[1] }.Concat(spaced.Skip(1)).ToArray();
+        grid = base.ComputeTimesteps(numInferenceSteps);
+        return WithWarmUp(grid);
     }
 
-    protected override void OnTimestepsSet() => ResetHistory();
+    public override long TimestepOfStep(int step) => grid[step];
+
+    /// <summary>The grid timesteps from <paramref name="step"/> on with the second repeated: the warm-up starts at the begin step.</summary>
+    public override IReadOnlyList<long> TimestepsFrom(int step) => WithWarmUp(grid[step..]);
+
+    protected override int GridSteps => grid.Length;
+
+    protected override void OnTimestepsSet()
+    {
+        ResetHistory();
+        run = [.. Timesteps];
+    }
+
+    protected override void OnBeginIndexSet()
+    {
+        ResetHistory();
+        run = WithWarmUp(grid[BeginIndex..]);
+    }
+
+    /// <summary>The timesteps visited for a descending grid: its first, then the rest with the first of them twice.</summary>
+    private static long[] WithWarmUp(long[] spaced) =>
+        spaced.Length == 1 ? spaced : new[] { spaced[0], spaced[1] }.Concat(spaced.Skip(1)).ToArray();
 
     /// <summary>
     /// The transfer part φ (Liu et al. 2022, eq. 9), with x_t added to both sides:

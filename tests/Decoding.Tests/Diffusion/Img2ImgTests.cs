@@ -56,17 +56,52 @@ public sealed class Img2ImgTests
     }
 
     [Fact]
-    public void PlmsStartsItsHistoryAtTheBeginIndex()
+    public void PlmsStartsItsWarmUpAtTheBeginStepAndAnExactDenoiserRecoversTheLatent()
     {
-        // PLMS lists n + 1 timesteps (the second repeated); img2img takes Timesteps[b..] and the multistep history starts there.
+        // Leading spacing, steps_offset 1, 10 steps: the grid is 901, 801, ..., 1 and PLMS lists 901, 801, 801, 701, ..., 1.
+        // Strength 0.5 begins at grid step 5 (timestep 401, where DDIM begins too) and restarts the warm-up there:
+        // 401, 301, 301, 201, 101, 1 (by hand: the last five grid timesteps with the second one twice).
+        var config = new SchedulerConfig { BetaSchedule = BetaSchedule.ScaledLinear, StepsOffset = 1, SetAlphaToOne = true };
+        var scheduler = new PlmsScheduler(config);
+        scheduler.SetTimesteps(10);
+        Assert.Equal(new long[] { 901, 801, 801, 701, 601, 501, 401, 301, 201, 101, 1 }, scheduler.Timesteps);
+        int begin = Img2Img.BeginIndex(10, 0.5);
+        Assert.Equal(401, scheduler.TimestepOfStep(begin));
+        Assert.Equal(new long[] { 401, 301, 301, 201, 101, 1 }, scheduler.TimestepsFrom(begin));
+
+        using var z0 = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(1));
+        using var noise = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(2));
+        using var start = Img2Img.NoisedStart(scheduler, z0, noise, begin);
+        double alphaBar = scheduler.Schedule.AlphaBar(401);
+        using var expected = z0 * Math.Sqrt(alphaBar) + noise * Math.Sqrt(1 - alphaBar);
+        Assert.True(start.allclose(expected, rtol: 1e-5, atol: 1e-6));
+
+        // With the exact ε every multistep combination is that ε and each PLMS transfer is the deterministic DDIM step,
+        // so the run lands on z0 (the last step goes to ᾱ = 1). Cutting PLMS's own list at the begin index instead, as
+        // diffusers does, starts at 501 with the history one grid step off and ends 0.13 root mean square away (numpy).
+        var visited = new List<long>();
+        Tensor Oracle(Tensor x, long t)
+        {
+            visited.Add(t);
+            double a = scheduler.Schedule.AlphaBar(t);
+            return (x - z0 * Math.Sqrt(a)) / Math.Sqrt(1 - a);
+        }
+        using var result = DenoisingLoop.Denoise(scheduler, Oracle, start, 10, beginIndex: begin);
+        Assert.Equal(new long[] { 401, 301, 301, 201, 101, 1 }, visited);
+        Assert.Equal(6, scheduler.StepCounter);
+        Assert.True(result.allclose(z0, rtol: 1e-4, atol: 1e-4), $"the exact denoiser must recover z0; max |error| {(result - z0).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void PlmsFromPureNoiseVisitsItsWholeList()
+    {
         var scheduler = new PlmsScheduler(new SchedulerConfig { StepsOffset = 1 });
         scheduler.SetTimesteps(10);
-        int begin = Img2Img.BeginIndex(10, 0.5);
-        var expected = scheduler.Timesteps.Skip(begin).ToArray();
+        Assert.Equal(scheduler.Timesteps, scheduler.TimestepsFrom(0));
         var visited = new List<long>();
         using var x = zeros(1, 1, 2, 2);
-        using var result = DenoisingLoop.Denoise(scheduler, (sample, t) => { visited.Add(t); return zeros_like(sample); }, x, 10, beginIndex: begin);
-        Assert.Equal(expected, visited);
-        Assert.Equal(expected.Length, scheduler.StepCounter);
+        using var result = DenoisingLoop.Denoise(scheduler, (sample, t) => { visited.Add(t); return zeros_like(sample); }, x, 10);
+        Assert.Equal(scheduler.Timesteps, visited);
+        Assert.Equal(11, scheduler.StepCounter);
     }
 }

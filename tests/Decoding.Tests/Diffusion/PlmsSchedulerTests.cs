@@ -129,7 +129,7 @@ public class PlmsSchedulerTests
         Assert.Throws<InvalidOperationException>(() => scheduler.Step(sample, 750, sample));
         scheduler.SetTimesteps(2);   // 500, 0, 0
         var order = Assert.Throws<ArgumentException>(() => scheduler.Step(sample, 0, sample));
-        Assert.Contains("step 0 of the schedule is at timestep 500", order.Message);
+        Assert.Contains("call 0 of this run is at timestep 500", order.Message);
         foreach (var t in scheduler.Timesteps)
             scheduler.Step(sample, t, sample);
         var done = Assert.Throws<InvalidOperationException>(() => scheduler.Step(sample, 0, sample));

@@ -6,6 +6,7 @@ using Decoding.Reports;
 using Decoding.Tests.Cli;
 using Decoding.Tests.Decode.Routes;
 using Decoding.Tests.Evaluation;
+using Decoding.Tests.Metrics;
 
 namespace Decoding.Tests.Reports;
 
@@ -89,6 +90,17 @@ public sealed partial class ReportConsistencyTests
         // The one-point loss curve is a sentence, not an empty frame.
         Assert.Contains("short_loss.csv: not drawn, 1 point(s) recorded", html);
         Assert.False(File.Exists(Path.Combine(Output.Value, "loss_curve_1.png")));
+    }
+
+    [Fact]
+    public void The_caveats_say_which_SSIM_is_reported_and_what_n_way_means_at_the_number_of_classes()
+    {
+        string md = File.ReadAllText(Path.Combine(Output.Value, ReportWriter.MarkdownFile));
+        string caveats = md[md.IndexOf("## Caveats", StringComparison.Ordinal)..];
+        Assert.Contains("SSIM is the 2-D SSIM of Wang et al. (2004)", caveats);
+        Assert.Contains("averages 1-D SSIMs down the image's columns", caveats);
+        int classes = SyntheticShapes.ClassCount;
+        Assert.Contains($"At n = {classes}, the number of the classifier's classes, n-way top-1 draws no other classes", caveats);
     }
 
     [Fact]
