@@ -77,7 +77,18 @@ public static partial class CommandLineApp
             _ => null,
         };
         string text = OneLine(error.Message);
-        if (option is null) return text;
+        if (option is null)
+        {
+            // "Required argument missing for command: 'import'." names the argument instead: "<file>: is required".
+            if (!text.StartsWith("Required argument missing", StringComparison.Ordinal)) return text;
+            return error.SymbolResult switch
+            {
+                System.CommandLine.Parsing.ArgumentResult a => $"<{a.Argument.Name}>: is required",
+                System.CommandLine.Parsing.CommandResult { Command.Arguments.Count: > 0 } c => $"{string.Join(" ", c.Command.Arguments.Select(a => $"<{a.Name}>"))}: is required",
+                _ => text,
+            };
+        }
+        if (text == $"Option '{option.Option.Name}' is required.") return $"{option.Option.Name}: is required";
         string value = string.Join(" ", option.Tokens.Select(t => t.Value));
         return value.Length == 0 ? $"{option.Option.Name}: {text}" : $"{option.Option.Name} {value}: {text}";
     }

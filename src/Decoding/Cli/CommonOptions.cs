@@ -27,10 +27,11 @@ public static class CommonOptions
     /// An option taking several files or folders. The one convention for every multi-value option: values separated by
     /// spaces after one flag (<c>--data a.h5 b.h5</c>) or the flag repeated (<c>--data a.h5 --data b.h5</c>).
     /// </summary>
-    public static Option<string[]> Files(string name, string description) => new(name)
+    public static Option<string[]> Files(string name, string description, bool required = false) => new(name)
     {
         Description = description + " (several: separated by spaces, or the flag repeated)",
         AllowMultipleArgumentsPerToken = true,
+        Required = required,
     };
 
     /// <summary>The files of a multi-value option, each of which must exist (at least one).</summary>

@@ -24,9 +24,9 @@ public static class DecodeCommand
     public static Command Create()
     {
         var route = new Option<string>("--route") { Description = $"What makes the images: {string.Join(", ", RouteCatalog.Routes.Select(r => $"{r.Name} ({r.Summary})"))}", DefaultValueFactory = _ => Img2ImgRoute.Name };
-        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file (its training split fits the route, its test split is decoded)" };
-        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) with every stimulus of --data" };
-        var output = new Option<string?>("--out") { Description = "Output folder" };
+        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file (its training split fits the route, its test split is decoded)", Required = true };
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) with every stimulus of --data", Required = true };
+        var output = new Option<string?>("--out") { Description = "Output folder", Required = true };
         var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (routes img2img, lowlevel, semantic, ldm-class)" };
         var modelDir = new Option<string?>("--model") { Description = "train-adapter output folder (route mindvis)" };
         var truth = new Option<string?>("--simulation-truth") { Description = "The simulator's truth.h5 (route ceiling)" };

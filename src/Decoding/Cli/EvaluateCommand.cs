@@ -20,10 +20,10 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
-        var decoded = CommonOptions.Files("--decoded", "decode output folders or their decoded.h5, one per method (routes, controls, baselines, references)");
-        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every decoded stimulus id" };
-        var classifier = new Option<string?>("--classifier") { Description = "train-classifier output folder (the scoring network)" };
-        var output = new Option<string?>("--out") { Description = "Output folder (metrics.json, report.md, report.html, figures)" };
+        var decoded = CommonOptions.Files("--decoded", "decode output folders or their decoded.h5, one per method (routes, controls, baselines, references)", required: true);
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every decoded stimulus id", Required = true };
+        var classifier = new Option<string?>("--classifier") { Description = "train-classifier output folder (the scoring network)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Output folder (metrics.json, report.md, report.html, figures)", Required = true };
         var ways = new Option<string[]>("--ways")
         {
             Description = "The n of the n-way accuracies: a range 2..10 or numbers 2 5 10 (several: separated by spaces, or the flag repeated; default: 2 to the number of classes)",

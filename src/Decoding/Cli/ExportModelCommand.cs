@@ -19,7 +19,7 @@ public static class ExportModelCommand
     public static Command Create()
     {
         var source = new Argument<string>("model") { Description = "a model folder a training command wrote" };
-        var output = new Option<string?>("--out", "-o") { Description = "new folder for the copy (must not hold files)" };
+        var output = new Option<string?>("--out", "-o") { Description = "new folder for the copy (must not hold files)", Required = true };
         var command = new Command("export-model", "Copy a trained model folder for sharing: weights only (EMA weights folded in), config, the training's records; no optimizer state") { source, output };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {

@@ -19,7 +19,7 @@ public static class ImportCommand
     public static Command Create()
     {
         var input = new Argument<string>("file") { Description = "a .mat (v5, v7 or v7.3), .npz or .npy file holding fMRI matrices" };
-        var output = new Option<string?>("--out", "-o") { Description = "the fMRI file to write (HDF5)" };
+        var output = new Option<string?>("--out", "-o") { Description = "the fMRI file to write (HDF5)", Required = true };
         var format = new Option<string>("--format") { Description = "what to write: canonical (any stimulus ids) or bdata (numeric ids)", DefaultValueFactory = _ => "canonical" };
         format.AcceptOnlyFromAmong("canonical", "bdata");
         var layout = new Option<string?>("--layout") { Description = $"{MindVisGodImport.LayoutName}: MinD-Vis's GOD sbj_N.npz (arr_0..arr_3 and ROI masks; detected when those arrays are there)" };

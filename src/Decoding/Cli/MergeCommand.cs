@@ -20,8 +20,8 @@ public static class MergeCommand
 {
     public static Command Create()
     {
-        var shards = CommonOptions.Files("--shards", "The shard folders written by decode --shard i/N (all N of them)");
-        var output = new Option<string?>("--out") { Description = "Output folder: decoded.h5, PNGs, grid.png and run.json, as one decode writes them" };
+        var shards = CommonOptions.Files("--shards", "The shard folders written by decode --shard i/N (all N of them)", required: true);
+        var output = new Option<string?>("--out") { Description = "Output folder: decoded.h5, PNGs, grid.png and run.json, as one decode writes them", Required = true };
         var command = new Command("merge", "Join the shards of a decode (decode --shard i/N) into one decoded.h5, PNGs and grid, as one process writes them") { shards, output };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {

@@ -18,9 +18,9 @@ public static class PretrainMbmCommand
 {
     public static Command Create()
     {
-        var data = CommonOptions.Files("--data", "Preprocessed canonical fMRI file(s); their samples are pooled");
+        var data = CommonOptions.Files("--data", "Preprocessed canonical fMRI file(s); their samples are pooled", required: true);
         var preset = new Option<string>("--preset") { Description = "Autoencoder size: tiny | small | paper", DefaultValueFactory = _ => "small" };
-        var output = new Option<string?>("--out") { Description = "Output folder (checkpoint mbm.*, loss curves, run.json)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (checkpoint mbm.*, loss curves, run.json)", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in total (paper: 500)", DefaultValueFactory = _ => 500 };
         var batch = new Option<int>("--batch") { Description = "Samples per step (paper: 100; the learning rate scales with it)", DefaultValueFactory = _ => 100 };
         var baseLr = new Option<double>("--base-lr") { Description = "AdamW learning rate at batch 100 (paper: 2.5e-4 over 500 epochs; short runs need more)", DefaultValueFactory = _ => new MaskedBrainPretrainingSettings().BaseLearningRate };

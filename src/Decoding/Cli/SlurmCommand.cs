@@ -16,7 +16,7 @@ public static partial class SlurmCommand
 {
     public static Command Create()
     {
-        var output = new Option<string?>("--out") { Description = "Study folder: data/, models/, sub-01/ ... and slurm/ (scripts, logs, done and failed markers)" };
+        var output = new Option<string?>("--out") { Description = "Study folder: data/, models/, sub-01/ ... and slurm/ (scripts, logs, done and failed markers)", Required = true };
         var subjects = new Option<int>("--subjects") { Description = "Simulated subjects (the same stimuli, each its own cortex)", DefaultValueFactory = _ => 3 };
         var preset = new Option<string>("--preset") { Description = "The demo's sizes: tiny or small", DefaultValueFactory = _ => "small" };
         preset.AcceptOnlyFromAmong("tiny", "small");

@@ -26,7 +26,7 @@ public static class StimuliCommand
     private static Command CreateImport()
     {
         var source = new Argument<string>("source") { Description = "a folder of PNG/JPEG images, or a .mat (v5, v7, v7.3), .npz or .npy file of image arrays" };
-        var output = new Option<string?>("--out", "-o") { Description = "the stimulus file to write (HDF5)" };
+        var output = new Option<string?>("--out", "-o") { Description = "the stimulus file to write (HDF5)", Required = true };
         var csv = new Option<string?>("--csv") { Description = "folder: a CSV with a header naming the columns file, stimulus_id, category (one row per image)" };
         var imageSize = new Option<int?>("--image-size") { Description = "bring every image to N x N by --geometry (needed for a folder whose images differ in size); default: keep their size" };
         var geometry = new Option<string>("--geometry") { Description = "with --image-size: pad (centre on black, shrink larger images keeping their aspect) or resize (centred square crop, resampled); recorded in the file", DefaultValueFactory = _ => ImageGeometries.PadName };

@@ -13,8 +13,8 @@ public static class SweepTableCommand
 {
     public static Command Create()
     {
-        var points = CommonOptions.Files("--points", "The sweep's point folders (each holding the selection.json of decode --select --select-only)");
-        var output = new Option<string?>("--out") { Description = "Output folder: sweep.csv, sweep.md, sweep.png, best-<route>.json" };
+        var points = CommonOptions.Files("--points", "The sweep's point folders (each holding the selection.json of decode --select --select-only)", required: true);
+        var output = new Option<string?>("--out") { Description = "Output folder: sweep.csv, sweep.md, sweep.png, best-<route>.json", Required = true };
         var command = new Command("sweep-table", "Join the points of a sweep of decoding settings, scored on the validation split, into one table and plot; pick each route's best") { points, output };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {

@@ -23,11 +23,11 @@ public static class TrainAdapterCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file" };
-        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every stimulus id of --data" };
-        var mbm = new Option<string?>("--mbm") { Description = "pretrain-mbm output folder" };
-        var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)" };
-        var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)" };
+        var data = new Option<string?>("--data") { Description = "Preprocessed canonical fMRI file", Required = true };
+        var stimuli = new Option<string?>("--stimuli") { Description = "Stimulus image set (HDF5) holding every stimulus id of --data", Required = true };
+        var mbm = new Option<string?>("--mbm") { Description = "pretrain-mbm output folder", Required = true };
+        var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)", Required = true };
+        var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)", Required = true };
         var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: lr 5.3e-5, batch 5, 500 epochs)", DefaultValueFactory = _ => "small" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the preset's)" };
         var batch = new Option<int?>("--batch") { Description = "Pairs per step (default: the preset's)" };

@@ -20,9 +20,9 @@ public static class TrainClassifierCommand
 {
     public static Command Create()
     {
-        var images = new Option<string?>("--images") { Description = "fashion-mnist, a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images), or a folder of images with one sub-folder per category" };
+        var images = new Option<string?>("--images") { Description = "fashion-mnist, a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images), or a folder of images with one sub-folder per category", Required = true };
         var testImages = new Option<string?>("--test-images") { Description = "held-out images to measure accuracy on (a stimulus file or a folder, all its images); default: a seeded 20% of the training images" };
-        var output = new Option<string?>("--out") { Description = "Output folder (classifier.safetensors + config, classifier.json, loss curve, run.json)" };
+        var output = new Option<string?>("--out") { Description = "Output folder (classifier.safetensors + config, classifier.json, loss curve, run.json)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (3 reached 91.4% on Fashion-MNIST t10k)", DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch") { Description = "Images per step", DefaultValueFactory = _ => 128 };

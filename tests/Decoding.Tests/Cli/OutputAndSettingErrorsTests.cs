@@ -42,6 +42,41 @@ public class OutputAndSettingErrorsTests
         Assert.Equal("not a folder", File.ReadAllText(file));
     }
 
+    [Theory]
+    [InlineData("decode", "error: --data: is required; --stimuli: is required; --out: is required (see 'decoding decode --help')")]
+    [InlineData("train-adapter", "error: --data: is required; --stimuli: is required; --mbm: is required; --ldm: is required; --out: is required (see 'decoding train-adapter --help')")]
+    [InlineData("evaluate", "error: --decoded: is required; --stimuli: is required; --classifier: is required; --out: is required (see 'decoding evaluate --help')")]
+    [InlineData("import", "error: --out: is required; <file>: is required (see 'decoding import --help')")]
+    [InlineData("stimuli import", "error: --out: is required; <source>: is required (see 'decoding stimuli import --help')")]
+    public void Missing_required_options_and_arguments_are_named_together_in_one_line(string command, string expected)
+    {
+        var (exit, _, err) = CliTestHarness.Run(command.Split(' '));
+        AssertOneLine(exit, err, expected);
+    }
+
+    [Theory]
+    [InlineData("decode", "--data", "--stimuli", "--out")]
+    [InlineData("train-adapter", "--data", "--stimuli", "--mbm", "--ldm", "--out")]
+    [InlineData("evaluate", "--decoded", "--stimuli", "--classifier", "--out")]
+    [InlineData("pretrain-mbm", "--data", "--out")]
+    [InlineData("train-classifier", "--images", "--out")]
+    [InlineData("merge", "--shards", "--out")]
+    [InlineData("sweep-table", "--points", "--out")]
+    [InlineData("slurm", "--out")]
+    [InlineData("import", "--out")]
+    [InlineData("stimuli import", "--out")]
+    [InlineData("export-model", "--out")]
+    public void The_help_marks_every_option_a_command_cannot_run_without(string command, params string[] required)
+    {
+        var (exit, help, _) = CliTestHarness.Run([.. command.Split(' '), "--help"]);
+        Assert.Equal(0, exit);
+        foreach (var option in required)
+        {
+            var line = help.Split('\n').FirstOrDefault(l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\s+(-\w, )?{option}\b"));
+            Assert.True(line is not null && line.Contains("(REQUIRED)"), $"{command} --help: {option} is not marked required: {line}");
+        }
+    }
+
     [Fact]
     public void An_out_below_a_file_is_one_line()
     {
@@ -94,7 +129,7 @@ public class OutputAndSettingErrorsTests
     [Fact]
     public void Parser_errors_say_the_expected_type_in_words_and_point_to_the_command_recognised()
     {
-        var (exit, _, err) = CliTestHarness.Run("decode", "--samples", "2.5", "--out", Path.Combine(Path.GetTempPath(), "never-written-decode"));
+        var (exit, _, err) = CliTestHarness.Run("decode", "--data", "x.h5", "--stimuli", "y.h5", "--samples", "2.5", "--out", Path.Combine(Path.GetTempPath(), "never-written-decode"));
         AssertOneLine(exit, err, "error: --samples 2.5: Cannot parse argument '2.5' for option '--samples' as a whole number. (see 'decoding decode --help')");
         (exit, _, err) = CliTestHarness.Run("stimuli", "import", "x.mat", "--image-size", "big", "-o", "y.h5");
         Assert.Contains("as a whole number", err);
