@@ -10,8 +10,8 @@ using System.Runtime.CompilerServices;
 namespace Fmri.Tests;
 
 /// <summary>
-/// Runs once when the test assembly loads. Test models are tiny, so one libtorch thread per operation is fastest (measured: a tiny MBM training step
-/// took 14 ms of CPU on 1 thread versus 210-345 ms on 2 under load) and keeps results independent of core count.
+/// Runs once when the test assembly loads. Test models are tiny, so one libtorch thread per operation is fastest (a second thread
+/// only adds synchronisation at these sizes, much more so under load) and keeps results independent of core count.
 /// </summary>
 internal static class TestAssemblySetup
 {

@@ -33,7 +33,7 @@ public static class EditCommand
         var crossSteps = new Option<double>("--cross-steps") { Description = "τ_c: share of the steps with the source's cross-attention maps injected", DefaultValueFactory = _ => InjectionSchedule.Default.CrossFraction };
         var selfSteps = new Option<double>("--self-steps") { Description = "τ_s: share of the steps with the source's self-attention maps injected", DefaultValueFactory = _ => InjectionSchedule.Default.SelfFraction };
         var plain = new Option<bool>("--plain") { Description = "also generate each edited prompt without injection (same noise), for comparison" };
-        var count = new Option<int>("--n") { Description = "samples (rows of the grid), each from its own noise", DefaultValueFactory = _ => 4 };
+        var count = new Option<int>("--n", "--samples") { Description = "samples (rows of the grid), each from its own noise", DefaultValueFactory = _ => 4 };
         var sampler = new Option<string>("--sampler") { Description = "ddim or plms (deterministic: the source and its edits must see the same noise)", DefaultValueFactory = _ => "ddim" };
         var steps = new Option<int>("--steps") { Description = "denoising steps", DefaultValueFactory = _ => 50 };
         var guidance = new Option<double>("--guidance") { Description = "classifier-free guidance scale s (1: none)", DefaultValueFactory = _ => 5.0 };

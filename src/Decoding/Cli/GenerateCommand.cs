@@ -26,15 +26,15 @@ public static class GenerateCommand
     {
         var model = new Option<string>("--model") { Description = "model folder written by train-ldm", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "what to draw: a class name the model was trained on, e.g. \"sneaker\"" };
-        var count = new Option<int>("--n") { Description = "number of samples", DefaultValueFactory = _ => 16 };
+        var count = new Option<int>("--n", "--samples") { Description = "number of samples", DefaultValueFactory = _ => 16 };
         var sampler = new Option<string>("--sampler") { Description = "ddim, plms or ddpm", DefaultValueFactory = _ => "ddim" };
         sampler.AcceptOnlyFromAmong([.. Samplers.Names]);
         var steps = new Option<int>("--steps") { Description = "denoising steps", DefaultValueFactory = _ => 50 };
-        var guidance = new Option<double>("--guidance") { Description = "classifier-free guidance scale s (1: none; default 5: on the small preset 88.2% class consistency, 82.2% at 3)", DefaultValueFactory = _ => 5.0 };
+        var guidance = new Option<double>("--guidance") { Description = "classifier-free guidance scale s (1: none; the README compares 3 and 5 on the small preset)", DefaultValueFactory = _ => 5.0 };
         var eta = new Option<double>("--eta") { Description = "DDIM's η (0: deterministic)", DefaultValueFactory = _ => 0.0 };
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o") { Description = "folder for the images and run.json", Required = true };
-        var batch = new Option<int>("--batch-size") { Description = "samples generated together", DefaultValueFactory = _ => 50 };
+        var batch = new Option<int>("--batch-size", "--batch") { Description = "samples generated together", DefaultValueFactory = _ => 50 };
         var quality = new Option<int>("--quality-check") { Description = "instead of --prompt: generate N samples per class and report how many look most like their class's mean training image", DefaultValueFactory = _ => 0 };
         var noEma = new Option<bool>("--no-ema") { Description = "sample with the live weights instead of the EMA weights" };
         var threads = CommonOptions.Threads();

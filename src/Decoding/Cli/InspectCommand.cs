@@ -17,7 +17,7 @@ public static class InspectCommand
     {
         var file = new Argument<string>("file") { Description = "An fMRI file: BData (.h5), NSD betas (betas_sessionNN.hdf5) or a canonical file" };
         var layout = CommonOptions.Layout();
-        var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3" };
+        var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3 (default: every voxel)" };
         var (mask, design) = CommonOptions.Nsd();
         var nsdSubject = CommonOptions.NsdSubject();
 

@@ -32,15 +32,14 @@ public static class PersonalizeCommand
         var newSubject = new Option<string>("--new") { Description = "preprocessed file of the new subject", Required = true };
         var fractions = new Option<double[]>("--fractions")
         {
-            Description = "fractions of the new subject's training trials (several: separated by spaces)",
+            Description = $"fractions of the new subject's training trials (default: {string.Join(' ', defaults.Fractions.Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture)))}; several: separated by spaces, or the flag repeated)",
             AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => [.. defaults.Fractions],
         };
         var repeats = new Option<int>("--repeats") { Description = "draws of the trial subset and initial weights per fraction", DefaultValueFactory = _ => defaults.Repeats };
         var width = new Option<int>("--width") { Description = "width of the shared space", DefaultValueFactory = _ => defaults.Width };
         var sharedSteps = new Option<int>("--shared-steps") { Description = "optimiser steps of the shared model", DefaultValueFactory = _ => defaults.Shared.Steps };
         var steps = new Option<int>("--steps") { Description = "optimiser steps for the new subject (its layer, or a model from scratch)", DefaultValueFactory = _ => defaults.NewSubject.Steps };
-        var batch = new Option<int>("--batch-size") { Description = "trials per step", DefaultValueFactory = _ => defaults.NewSubject.BatchSize };
+        var batch = new Option<int>("--batch-size", "--batch") { Description = "trials per step", DefaultValueFactory = _ => defaults.NewSubject.BatchSize };
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate", DefaultValueFactory = _ => defaults.NewSubject.LearningRate };
         var decay = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => defaults.NewSubject.WeightDecay };
         var seed = CommonOptions.Seed(1);
@@ -63,7 +62,7 @@ public static class PersonalizeCommand
                 Width = parse.GetValue(width),
                 Shared = training with { Steps = parse.GetValue(sharedSteps) },
                 NewSubject = training with { Steps = parse.GetValue(steps) },
-                Fractions = parse.GetValue(fractions) ?? [],
+                Fractions = parse.GetValue(fractions) is { Length: > 0 } given ? given : defaults.Fractions,
                 Repeats = parse.GetValue(repeats),
                 Seed = parse.GetValue(seed),
             };

@@ -31,7 +31,12 @@ public static partial class SlurmCommand
         var program = new Option<string?>("--program") { Description = "The decoding program the nodes run, e.g. a self-contained publish (default: this program)" };
         var name = new Option<string?>("--name") { Description = "Prefix of the study's job names (default: the study folder's name)" };
         var sweep = new Option<bool>("--sweep") { Description = "Add a sweep of decoding settings scored on the validation split, and its comparison table" };
-        var sweepRoutes = new Option<string[]>("--sweep-routes") { Description = "Routes of the sweep: img2img, semantic", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["img2img", "semantic"] };
+        string[] defaultSweepRoutes = ["img2img", "semantic"];
+        var sweepRoutes = new Option<string[]>("--sweep-routes")
+        {
+            Description = $"Routes of the sweep, of img2img and semantic (default: {string.Join(' ', defaultSweepRoutes)}; several: separated by spaces, or the flag repeated)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var sweepStrengths = CommonOptions.Numbers("--sweep-strengths", $"img2img strengths of the sweep (default: {string.Join(' ', SelectionGrid.Default.Strengths)})");
         var sweepGuidances = CommonOptions.Numbers("--sweep-guidances", $"Guidance scales of the sweep (default: {string.Join(' ', SelectionGrid.Default.Guidances)})");
         var sweepBlends = CommonOptions.Numbers("--sweep-blends", $"img2img blends scored at every sweep point (default: {string.Join(' ', SelectionGrid.Default.Blends)})");
@@ -51,7 +56,7 @@ public static partial class SlurmCommand
             SweepGrid? grid = null;
             if (parse.GetValue(sweep))
             {
-                grid = new SweepGrid(parse.GetValue(sweepRoutes)!, Values(parse.GetValue(sweepStrengths), SelectionGrid.Default.Strengths),
+                grid = new SweepGrid(parse.GetValue(sweepRoutes) is { Length: > 0 } routes ? routes : defaultSweepRoutes, Values(parse.GetValue(sweepStrengths), SelectionGrid.Default.Strengths),
                     Values(parse.GetValue(sweepGuidances), SelectionGrid.Default.Guidances), Values(parse.GetValue(sweepBlends), SelectionGrid.Default.Blends));
                 new SelectionGrid(grid.Strengths, grid.Guidances, grid.Blends).CheckValues("sweep_strengths", "sweep_guidances", "sweep_blends");
             }

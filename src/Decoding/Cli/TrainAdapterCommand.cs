@@ -29,9 +29,12 @@ public static class TrainAdapterCommand
         var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)", Required = true };
         var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)", Required = true };
         var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: lr 5.3e-5, batch 5, 500 epochs)", DefaultValueFactory = _ => "small" };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the preset's)" };
-        var batch = new Option<int?>("--batch") { Description = "Pairs per step (default: the preset's)" };
-        var lr = new Option<double?>("--lr") { Description = "Peak AdamW learning rate (default: the preset's)" };
+        string[] presets = ["tiny", "small", "paper"];
+        string ByPreset(Func<AdapterTrainingOptions, string> value) =>
+            string.Join(", ", presets.Select(p => $"{p} {value(AdapterTrainingOptions.ForPreset(p))}"));
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs (default: the preset's: {ByPreset(o => o.Epochs.ToString(CultureInfo.InvariantCulture))})" };
+        var batch = new Option<int?>("--batch") { Description = $"Pairs per step (default: the preset's: {ByPreset(o => o.BatchSize.ToString(CultureInfo.InvariantCulture))})" };
+        var lr = new Option<double?>("--lr") { Description = $"Peak AdamW learning rate (default: the preset's: {ByPreset(o => o.LearningRate.ToString("G3", CultureInfo.InvariantCulture).Replace("E-0", "e-", StringComparison.Ordinal))})" };
         var train = new Option<string>("--train") { Description = "Trained parameters: mindvis | all | adapter-only", DefaultValueFactory = _ => "mindvis" };
         var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };

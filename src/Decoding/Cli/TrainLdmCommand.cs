@@ -27,11 +27,11 @@ public static class TrainLdmCommand
         var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist', a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images) or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
         var preset = new Option<string>("--preset") { Description = "model size: tiny (tests) or small (demo); must be the autoencoder's", DefaultValueFactory = _ => LatentDiffusionPreset.SmallName };
         var output = new Option<string>("--out", "-o") { Description = "model folder to write", Required = true };
-        var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
+        var steps = new Option<long?>("--steps") { Description = $"optimiser steps in total (default: the preset's: {LatentDiffusionPreset.ByPreset(p => p.LdmTraining.MaxTrainSteps)})" };
         var resume = new Option<bool>("--resume") { Description = "continue the checkpoint in --out (weights, EMA, optimiser, step, generator state)" };
         var continueFrom = new Option<string?>("--continue-from") { Description = "start --out as a copy of this train-ldm folder's checkpoint and train it on to --steps: the same run continued (weights, EMA, optimiser, step, generator state), the source folder left as it is; the images and --vae must be the source's" };
         var seed = CommonOptions.Seed();
-        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
+        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = $"save a checkpoint every N steps (default: the preset's: {LatentDiffusionPreset.ByPreset(p => p.LdmTraining.CheckpointingSteps)})" };
         var prediction = new Option<string>("--prediction-type") { Description = "what the UNet predicts: epsilon or v_prediction", DefaultValueFactory = _ => "epsilon" };
         prediction.AcceptOnlyFromAmong("epsilon", "v_prediction");
         var lrScheduler = new Option<string?>("--lr-scheduler") { Description = "learning rate after warm-up: constant (the peak rate throughout) or cosine (a half cosine down to 0 at the last step) (default: the preset's, constant)" };

@@ -23,10 +23,10 @@ public static class TrainVaeCommand
         var images = new Option<string>("--images") { Description = "training images: 'fashion-mnist', a stimulus file (decoding stimuli import; with --data, --train-ids or --all-images) or a folder (Fashion-MNIST IDX files, or one sub-folder of PNG/JPEG per class)", DefaultValueFactory = _ => TrainingImageSource.FashionMnistName };
         var preset = new Option<string>("--preset") { Description = "model size: tiny (tests) or small (demo)", DefaultValueFactory = _ => LatentDiffusionPreset.SmallName };
         var output = new Option<string>("--out", "-o") { Description = "folder for the checkpoint, loss curve and run.json", Required = true };
-        var steps = new Option<long?>("--steps") { Description = "optimiser steps in total (default: the preset's)" };
+        var steps = new Option<long?>("--steps") { Description = $"optimiser steps in total (default: the preset's: {LatentDiffusionPreset.ByPreset(p => p.VaeTraining.MaxTrainSteps)})" };
         var resume = new Option<bool>("--resume") { Description = "continue the checkpoint in --out (weights, optimiser, step, generator state)" };
         var seed = CommonOptions.Seed();
-        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "save a checkpoint every N steps (default: the preset's)" };
+        var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = $"save a checkpoint every N steps (default: the preset's: {LatentDiffusionPreset.ByPreset(p => p.VaeTraining.CheckpointingSteps)})" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-vae", "Train the first-stage KL autoencoder of latent diffusion (L1 + kl_weight·KL, AdamW) and compute its latent scaling factor")

@@ -107,17 +107,17 @@ public static class DemoPlan
         DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16, PretrainingPool: 100);
 
     /// <summary>
-    /// Small: the README's demo, sized so that every stage, the image models' training included, took about a quarter
-    /// of an hour on a 2-core machine on its fast days (the README lists every stage's measured time); the repository
+    /// Small: the README's demo, sized so that every stage, the image models' training included, fits the demo's time
+    /// budget on a 2-core machine (the README lists every stage's measured time); the repository
     /// ships its image models (<see cref="PretrainedImageModels"/>), so by default the demo trains only the brain side. The LDM trains for fewer steps than its preset's default; the MinD-Vis route decodes
-    /// with guidance 3 and the learned null brain context. The VAE trains for 600 steps, not 300: every route that
-    /// decodes through it is bounded by how well it reconstructs, and at 300 steps its training reconstruction error
-    /// was still falling steeply (mean L1 per image over the last 50 steps: 90 at 300 steps, 68 at 600, 55 at 1,200).
+    /// with guidance 3 and the learned null brain context. The VAE trains for 600 steps, more than the small preset's default: every
+    /// route that decodes through it is bounded by how well it reconstructs, and its training reconstruction error was
+    /// still falling steeply at 300 (the README gives the measured losses).
     /// The semantic route's validation decodes run 25 steps instead of 50, which pays for the longer VAE training.
     /// The LDM trains 1,200 steps, then 300 more in a second stage (the image prior of the img2img, semantic and
     /// ldm-class rows) while stage B trains from the 1,200-step LDM beside it: the LDM's training loss was still falling
     /// at 1,200 steps, and the longer prior moved the img2img selection's validation frontier (README, the demo). Two
-    /// training stages side by side slow each other, so 1,200 or 600 more steps did not fit the demo's quarter of an hour.
+    /// training stages side by side slow each other, so more steps did not fit the demo's time budget.
     /// </summary>
     public static Sizes Small { get; } = new(
         [],

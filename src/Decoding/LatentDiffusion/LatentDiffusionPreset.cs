@@ -46,6 +46,10 @@ public sealed record LatentDiffusionPreset
     /// <summary>Names accepted by <see cref="FromName"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = [TinyName, SmallName];
 
+    /// <summary>"tiny 60, small 500": one value of every preset, for an option's help.</summary>
+    public static string ByPreset(Func<LatentDiffusionPreset, long> value) =>
+        string.Join(", ", Names.Select(name => $"{name} {value(FromName(name)).ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+
     /// <summary>The preset called <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static LatentDiffusionPreset FromName(string name) => name switch

@@ -115,11 +115,24 @@ public class FolderDependencyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Folder_dependencies_listing()
+    public void The_stage_order_is_the_layout_of_src_and_the_listing_names_every_stage()
     {
+        // StageOrder is the README's layout table: every folder it names exists, every folder of src/Fmri and
+        // src/Decoding with sources is in it (a new or renamed stage must be placed in the order), and the listing shows each.
         var graph = Graph();
         output.WriteLine($"{graph.FileCount} files, {graph.NamesBound} names bound, {graph.Edges.Count} folder edges; analysis took {graph.Elapsed.TotalSeconds:F1} s ({graph.Timing})");
-        output.WriteLine(graph.Listing());
+        string listing = graph.Listing();
+        output.WriteLine(listing);
+        string src = Path.Combine(RepositoryPaths.Root, "src");
+        var onDisk = new[] { "Fmri", "Decoding" }
+            .SelectMany(project => Directory.GetDirectories(Path.Combine(src, project))
+                .Where(d => Path.GetFileName(d) is not ("bin" or "obj") && Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories).Any())
+                .Select(d => $"{project}/{Path.GetFileName(d)}"))
+            .ToHashSet();
+        Assert.Equal(onDisk.Order(), StageOrder.Where(stage => stage.Contains('/')).Order());   // all but the entry point
+        var edged = graph.Edges.Keys.SelectMany(e => new[] { e.From, e.To }).ToHashSet();
+        foreach (var stage in StageOrder.Where(edged.Contains))
+            Assert.Contains(stage, listing);
     }
 
     [Fact]

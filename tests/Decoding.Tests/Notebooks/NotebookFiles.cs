@@ -14,8 +14,8 @@ public static class NotebookFiles
     public static string AppOf(string notebookPath) => Path.ChangeExtension(notebookPath, ".cs");
 
     /// <summary>
-    /// Files (relative to the working directory) that a notebook, or its app, must have written. A notebook that is
-    /// not listed must only run; list its outputs here when it is added.
+    /// Files (relative to the working directory) that a notebook, or its app, must have written. Every notebook is
+    /// listed: a new one fails its test until its outputs are named here.
     /// </summary>
     private static readonly Dictionary<string, string[]> ExpectedFiles = new()
     {
@@ -27,7 +27,7 @@ public static class NotebookFiles
     /// <summary>Fails unless every file (or non-empty folder) the notebook is expected to write exists in the working directory.</summary>
     public static void AssertWroteExpectedFiles(string notebook, string workingDirectory, string? what = null)
     {
-        if (!ExpectedFiles.TryGetValue(notebook, out var expected)) return;
+        Assert.True(ExpectedFiles.TryGetValue(notebook, out var expected), $"{notebook}: name the files it writes in NotebookFiles.ExpectedFiles");
         foreach (var relative in expected)
         {
             string path = Path.Combine(workingDirectory, relative);

@@ -11,11 +11,12 @@ namespace Fmri.Tests.Core.IO;
 /// </summary>
 public class LargeArraysTests
 {
-    [Fact]
+    [SkippableFact]
     public void A_large_array_is_advised_for_huge_pages()
     {
         // The advice is Linux-only, and a kernel built without transparent huge pages has nothing to advise.
-        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/smaps") || !Directory.Exists("/sys/kernel/mm/transparent_hugepage")) return;
+        Skip.If(!OperatingSystem.IsLinux() || !File.Exists("/proc/self/smaps") || !Directory.Exists("/sys/kernel/mm/transparent_hugepage"),
+            "no transparent huge pages on this kernel (or not Linux): nothing to advise");
 
         var large = LargeArrays.ForFill<float>(3_000_000); // 12 MB: several whole 2 MiB pages inside
         Assert.Equal(3_000_000, large.Length);
