@@ -7,8 +7,8 @@ namespace Decoding.Evaluation;
 /// <summary>uint8 HWC pixels (stimulus sets, decoded.h5) as the metrics' <see cref="ImageTensor"/>s in [0, 1].</summary>
 public static class EvaluationImages
 {
-    /// <summary>One image from <paramref name="length"/> bytes at <paramref name="offset"/>, converted to
-    /// <paramref name="targetChannels"/> (RGB -> BT.601 luma for 1; grey replicated for 3).</summary>
+    /// <summary>One image from its <paramref name="pixels"/> (<paramref name="height"/> x <paramref name="width"/> x
+    /// <paramref name="channels"/> bytes, row-major HWC), converted to <paramref name="targetChannels"/> (RGB -> BT.601 luma for 1; grey replicated for 3).</summary>
     public static ImageTensor FromBytes(ReadOnlySpan<byte> pixels, int height, int width, int channels, int targetChannels)
     {
         int plane = height * width;
@@ -61,7 +61,7 @@ public static class EvaluationImages
         return images;
     }
 
-    /// <summary>uint8 (N, C, S, S) stimulus images (<see cref="StimulusPairs.Images"/>) as HWC images in [0, 1].</summary>
+    /// <summary>uint8 (N, C, S, S) stimulus images (<see cref="Fmri.Data.StimulusPairs.Images"/>) as HWC images in [0, 1].</summary>
     public static IReadOnlyList<ImageTensor> FromStimulusTensor(TorchSharp.torch.Tensor images)
     {
         using var hwc = images.permute(0, 2, 3, 1).contiguous();   // (N, S, S, C)

@@ -95,11 +95,11 @@ public static class StimulusLevelTest
 
 /// <summary>
 /// How a shuffled-fMRI control paired its items with fMRI: item i was decoded from the fMRI of item Donors[i], and
-/// <see cref="Draw"/> makes a fresh donor map by the same rule from a seed (the control's own drawing procedure).
+/// <see cref="ControlPairing.Draw"/> makes a fresh donor map by the same rule from a seed (the control's own drawing procedure).
 /// </summary>
-/// <param name="Donors">The donor of each item (a permutation with no fixed point).</param>
-/// <param name="Categories">Each item's category; a re-drawn control gives image i only stimuli of another category than its donor's, where there is one.</param>
-/// <param name="Draw">A fresh donor map (recipient -> donor) for a seed.</param>
+/// <param name="donors">The donor of each item (a permutation with no fixed point).</param>
+/// <param name="categories">Each item's category; a re-drawn control gives image i only stimuli of another category than its donor's, where there is one.</param>
+/// <param name="draw">A fresh donor map (recipient -> donor) for a seed.</param>
 public sealed class ControlPairing(IReadOnlyList<int> donors, IReadOnlyList<int> categories, Func<long, IReadOnlyList<int>> draw)
 {
     private readonly Dictionary<int, int> itemsPerCategory = categories.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());

@@ -65,7 +65,7 @@ public sealed class RidgeLatentMap
 
     /// <summary>Fits voxels (n x v, row-major) -> posterior mean latents of the training stimuli.</summary>
     /// <param name="trainImages">uint8 (n, C, S, S) stimulus of each training sample at the model's image format
-    /// (<see cref="StimulusPairs.Images"/>).</param>
+    /// (<see cref="Fmri.Data.StimulusPairs.Images"/>).</param>
     /// <param name="firstStage">The frozen autoencoder.</param>
     /// <param name="random">Assigns the cross-validation folds; pass a seeded generator.</param>
     /// <param name="noise">The trial noise, when the samples to decode average several trials (see <see cref="TrialNoise"/>).</param>

@@ -1,6 +1,6 @@
 namespace Decoding.Evaluation.ScoringClassifier;
 
-/// <summary>How <see cref="SmallCnnClassifier.Train"/> trains: AdamW on cross-entropy, shuffled minibatches.</summary>
+/// <summary>How <see cref="ClassifierTrainer.Train"/> trains: AdamW on cross-entropy, shuffled minibatches.</summary>
 /// <param name="Epochs">Passes over the training images.</param>
 /// <param name="BatchSize">Images per step (the last batch of an epoch may be smaller).</param>
 /// <param name="LearningRate">AdamW learning rate.</param>

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Fmri.Core.Torch;
 
-/// <summary>What <see cref="NativeHeap.KeepFreedMemory"/> did in this process (recorded in run.json).</summary>
+/// <summary>What <see cref="NativeHeap.KeepFreedMemory()"/> did in this process (recorded in run.json).</summary>
 /// <param name="Applied">Whether the allocator settings were changed.</param>
 /// <param name="Description">The settings, or why they were left alone.</param>
 public sealed record NativeHeapSetting(

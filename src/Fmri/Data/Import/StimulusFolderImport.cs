@@ -6,7 +6,7 @@ namespace Fmri.Data.Import;
 /// <summary>
 /// Builds a <see cref="StimulusImageSet"/> from a folder of PNG/JPEG images.
 /// <list type="bullet">
-/// <item>With a CSV (<paramref name="csvPath"/> in <see cref="Read"/>): a header line naming the columns <c>file</c>
+/// <item>With a CSV (the <c>csvPath</c> of <see cref="Read"/>): a header line naming the columns <c>file</c>
 /// (required: the image's path relative to the folder), <c>stimulus_id</c> (default: the file name without extension)
 /// and <c>category</c> (optional); one row per image, in the set's order. Ids and categories follow the rules of
 /// <see cref="ImportedColumns"/> (categories that are all numbers sort numerically).</item>
