@@ -146,7 +146,7 @@ public static class AttentionCommand
                     Arguments = CommandLineApp.Arguments,
                     Config = new { model = modelPath, data = dataFile, stimuli = stimuliFile, rois = patchRois.Names, items = n, split = parse.GetValue(split), sampling = options },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
-                    InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile, Path.Combine(modelPath, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors")),
+                    InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new DoubleConditionedLdmFolder(modelPath).ModelFiles]),
                     Outputs = [figure, mapsFile],
                     StartedUtc = started,
                     WallSeconds = clock.Elapsed.TotalSeconds,

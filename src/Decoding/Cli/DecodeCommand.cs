@@ -255,9 +255,7 @@ public static class DecodeCommand
                         Shard = shardSpec?.ToString(),
                     },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSettings.Seed, ["control_seed"] = runSettings.ControlSeed },
-                    InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile,
-                        ldmDir is null ? "" : Path.Combine(ldmDir, $"{LatentDiffusionModelFolder.CheckpointName}.safetensors"),
-                        modelFolder is null ? "" : Path.Combine(modelFolder, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors"), truthFile ?? ""]),
+                    InputSha256 = RunManifest.HashInputs([.. InputFiles(dataFile, stimuliFile, ldmDir, modelFolder, truthFile), .. chosenFile is null ? Array.Empty<string>() : [chosenFile]]),
                     Outputs = [DecodedImagesFile.FileName, DecodingRun.GridFile, "<stimulus_id>_<k>.png"],
                     StartedUtc = started,
                     WallSeconds = clock.Elapsed.TotalSeconds,
@@ -283,9 +281,13 @@ public static class DecodeCommand
 
     /// <summary>SHA-256 of every input of a decode, by full path (a shard's record; merge requires them equal).</summary>
     private static Dictionary<string, string> ShardInputs(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile)
-        => new[] { dataFile, stimuliFile, ldmDir is null ? "" : Path.Combine(ldmDir, $"{LatentDiffusionModelFolder.CheckpointName}.safetensors"),
-                modelFolder is null ? "" : Path.Combine(modelFolder, $"{DoubleConditionedLdmFolder.CheckpointName}.safetensors"), truthFile ?? "" }
+        => InputFiles(dataFile, stimuliFile, ldmDir, modelFolder, truthFile)
             .Where(File.Exists).Select(Path.GetFullPath).Distinct().ToDictionary(f => f, Fmri.Core.IO.FileHash.Sha256);
+
+    /// <summary>Every file a decode reads: the data, the stimuli, each file of the models it loads, the simulator's truth.</summary>
+    private static string[] InputFiles(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile) =>
+        [dataFile, stimuliFile, .. ldmDir is null ? [] : new LatentDiffusionModelFolder(ldmDir).ModelFiles,
+            .. modelFolder is null ? [] : new DoubleConditionedLdmFolder(modelFolder).ModelFiles, .. truthFile is null ? Array.Empty<string>() : [truthFile]];
 
     internal static readonly Dictionary<string, DataSplit> Splits = new()
     {

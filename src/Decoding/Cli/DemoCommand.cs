@@ -83,7 +83,9 @@ public static class DemoCommand
             }
             try
             {
-                return Run(folder, stages, parse.GetValue(force), CommandLineApp.Arguments, sideBySide, imageModelSource);
+                var settings = new DemoSettings(parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(design)!, parse.GetValue(force), train,
+                    parse.GetValue(threads), parse.GetValue(device), parse.GetValue(oneDnn));
+                return Run(folder, stages, parse.GetValue(force), CommandLineApp.Arguments, sideBySide, imageModelSource, settings);
             }
             finally
             {
@@ -101,8 +103,11 @@ public static class DemoCommand
     /// neighbouring <see cref="DemoStage.SideBySide"/> stages run as child processes, up to that many at a time
     /// (<see cref="StageProcess"/>); otherwise every stage runs in this process.
     /// </summary>
-    /// <param name="imageModels">Where the scoring classifier, VAE and LDM come from (recorded in run.json); null: not said.</param>
-    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1, ImageModelSource? imageModels = null)
+    /// <param name="imageModels">Where the scoring classifier, VAE and LDM come from (recorded in run.json, with the SHA-256
+    /// of every file of a reused models folder); null: not said.</param>
+    /// <param name="settings">The demo's own options (recorded in run.json, its seed under seeds); null: not said.</param>
+    public static int Run(string folder, IReadOnlyList<DemoStage> stages, bool force, IReadOnlyList<string> arguments, int sideBySide = 1,
+        ImageModelSource? imageModels = null, DemoSettings? settings = null)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
@@ -155,7 +160,7 @@ public static class DemoCommand
         {
             Command = "demo",
             Arguments = arguments,
-            Config = new { side_by_side = sideBySide, image_models = imageModels, stages = stages.Select((s, k) => new
+            Config = new { settings, side_by_side = sideBySide, image_models = imageModels, stages = stages.Select((s, k) => new
             {
                 s.Name,
                 command = s.CommandLine,
@@ -163,6 +168,10 @@ public static class DemoCommand
                 side_by_side = s.SideBySide && sideBySide > 1,
                 needs = needs[k],
             }) },
+            Seeds = settings is null ? new Dictionary<string, long>() : new Dictionary<string, long> { ["seed"] = settings.Seed },
+            InputSha256 = imageModels?.Folder is { } reused
+                ? RunManifest.HashInputs([.. Directory.EnumerateFiles(reused, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".png", StringComparison.Ordinal)).Order(StringComparer.Ordinal)])
+                : new Dictionary<string, string>(),
             Outputs = stages.SelectMany(s => s.Outputs).ToList(),
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
@@ -240,3 +249,6 @@ public static class DemoCommand
         }
     }
 }
+
+/// <summary>The demo's own options, as run.json records them (each stage's run.json records its own command line).</summary>
+public sealed record DemoSettings(string Preset, long Seed, string Design, bool Force, bool TrainImageModels, int? Threads, string? Device, string? OneDnnBackward);

@@ -55,6 +55,22 @@ public static class MergeCommand
             items.Images.Dispose();
 
             long Seed(string name) => merged.Attributes.FirstOrDefault(a => a.Key == name).Value is long v ? v : 0;
+            // The decode settings and libtorch setup of the shards (the first shard's run.json; the shards share inputs,
+            // method and seeds, which DecodedShards checks), so the merged run.json says how the images were made.
+            System.Text.Json.JsonElement? ShardRecord(string property)
+            {
+                string path = Path.Combine(merged.Folders[0], "run.json");
+                if (!File.Exists(path)) return null;
+                try
+                {
+                    using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+                    return json.RootElement.TryGetProperty(property, out var value) ? value.Clone() : null;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    return null;   // an unreadable record is left out; the images are checked by DecodedShards
+                }
+            }
             new RunManifest
             {
                 Command = "merge",
@@ -67,6 +83,7 @@ public static class MergeCommand
                     FmriOrder = merged.Control?.Order,
                     ControlSameCategoryDonors = merged.Control?.SameCategory,
                     SelectionSha256 = merged.Records[0].SelectionSha256,
+                    ShardDecode = new { Config = ShardRecord("config"), Torch = ShardRecord("torch") },
                 },
                 Seeds = new Dictionary<string, long> { ["seed"] = Seed("seed"), ["control_seed"] = Seed("control_seed") },
                 InputSha256 = inputs,

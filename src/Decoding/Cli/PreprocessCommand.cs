@@ -79,7 +79,11 @@ public static class PreprocessCommand
             {
                 Command = "preprocess",
                 Arguments = CommandLineApp.Arguments,
-                Config = options,
+                Config = new
+                {
+                    preprocessing = options,
+                    reading = new { layout = parse.GetValue(layout), subject = parse.GetValue(subject), nsd_subject = parse.GetValue(nsdSubject), mask = parse.GetValue(mask), design = parse.GetValue(design) },
+                },
                 InputSha256 = RunManifest.HashInputs([.. inputs]),
                 Outputs = [outPath, summaryPath],
                 StartedUtc = started,

@@ -126,7 +126,7 @@ public static class SimulateCommand
             {
                 Command = "simulate",
                 Arguments = CommandLineApp.Arguments,
-                Config = config,
+                Config = new { simulation = config, images = source, image_size = size, layout = parse.GetValue(layout) },
                 Seeds = seeds,
                 InputSha256 = RunManifest.HashInputs([.. inputs]),
                 Outputs = outputs,

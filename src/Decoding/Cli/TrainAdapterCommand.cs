@@ -3,6 +3,7 @@ using Fmri.MaskedBrainModeling;
 using System.Diagnostics;
 using System.Globalization;
 using Decoding.DoubleConditioning;
+using Decoding.LatentDiffusion;
 using Fmri.Core.Checkpoints;
 using Fmri.Core.Plots;
 using Fmri.Core.Runs;
@@ -117,8 +118,8 @@ public static class TrainAdapterCommand
                     Model = model.Config,
                 },
                 Seeds = new Dictionary<string, long> { ["seed"] = options.Seed },
-                InputSha256 = RunManifest.HashInputs(dataFile, stimuliFile,
-                    Path.Combine(mbmDir, $"{PretrainedBrainEncoderConfig.CheckpointName}.safetensors"), Path.Combine(ldmDir, "ldm.safetensors")),
+                InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new ModelCheckpoint(mbmDir, PretrainedBrainEncoderConfig.CheckpointName).ModelFiles,
+                    .. new LatentDiffusionModelFolder(ldmDir).ModelFiles]),
                 Outputs = [$"{DoubleConditionedLdmFolder.CheckpointName}.*", DoubleConditionedLdmFolder.LossCsvFile, DoubleConditionedLdmFolder.LossPngFile],
                 StartedUtc = started,
                 WallSeconds = clock.Elapsed.TotalSeconds,

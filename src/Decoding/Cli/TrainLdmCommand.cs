@@ -86,7 +86,7 @@ public static class TrainLdmCommand
 
             var data = TrainingImageSource.Load(parse.GetValue(images)!, chosen, imageOptions.Selection(parse));
             // Hashed once: a continuation compares them with its source's, and run.json records them.
-            var inputHashes = RunManifest.HashInputs([.. data.InputFiles, new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).WeightsPath]);
+            var inputHashes = RunManifest.HashInputs([.. data.InputFiles, .. new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).ModelFiles]);
             if (source is not null && !resuming)
             {
                 ContinuedRun.CheckInputs(source, inputHashes);
@@ -131,7 +131,7 @@ public static class TrainLdmCommand
                 Config = new
                 {
                     preset = chosen, images = data.Description, vae = vaeFolder, vae_scaling_factor = firstStage.ScalingFactor, resumed = parse.GetValue(resume),
-                    continued_from = source is null ? null : Path.GetFullPath(source),
+                    continued_from = source is null ? null : Path.GetFullPath(source), preview_steps = preview,
                 },
                 Seeds = new Dictionary<string, long> { ["training"] = runSeed, ["preview"] = runSeed },
                 InputSha256 = inputHashes,

@@ -65,7 +65,10 @@ public static class SlurmScripts
         s.AppendLine(CultureInfo.InvariantCulture, $"# Step {index + 1}/{stepCount}, {step.Name}: {step.Description}");
         s.AppendLine(CultureInfo.InvariantCulture, $"# A job array of {step.Tasks.Count} task{(step.Tasks.Count == 1 ? "" : "s")}; submit.sh submits it with --array=<the tasks not done> after {(step.DependsOn.Count == 0 ? "nothing" : string.Join(", ", step.DependsOn))}.");
         s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --job-name={jobPrefix}-{step.Name}");
-        s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --output={slurmFolder}/logs/{step.Name}-%A_%a.log");
+        // sbatch splits a directive at whitespace, so a log path with a space cannot be written here; submit.sh passes
+        // --output on sbatch's command line (which overrides this line) in every case.
+        string logPath = $"{slurmFolder}/logs/{step.Name}-%A_%a.log";
+        if (!logPath.Any(char.IsWhiteSpace)) s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --output={logPath}");
         s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{step.Tasks.Count - 1}");
         s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={(step.UsesModels ? resources.CpusPerTask : 1)}");
         s.AppendLine(CultureInfo.InvariantCulture, $"#SBATCH --mem={resources.Memory}");
@@ -116,12 +119,15 @@ public static class SlurmScripts
         s.AppendLine("# Submits the study's tasks that are not done, step by step, each step after the jobs it needs (--dependency=afterok).");
         s.AppendLine("# Run it again after a failure: it names the failed tasks with their logs and submits only the tasks without a done");
         s.AppendLine("# marker (holding the same commands' fingerprint) and outputs, plus every task of the steps after a resubmitted one.");
+        s.AppendLine("# A submitted task loses its done marker at once, so a job cancelled before it ran is submitted again next time.");
         s.AppendLine("# --dry-run prints what it would submit.");
         s.AppendLine("set -euo pipefail");
         s.AppendLine("SLURM_DIR=$(cd \"$(dirname \"$0\")\" && pwd)");
         s.AppendLine("dry=0; [ \"${1:-}\" = --dry-run ] && dry=1");
         s.AppendLine("mkdir -p \"$SLURM_DIR/logs\" \"$SLURM_DIR/done\" \"$SLURM_DIR/failed\"");
-        s.AppendLine(CultureInfo.InvariantCulture, $"queued=$(squeue -h -o '%j' 2>/dev/null | grep -E '^{jobPrefix}-' | sort -u | tr '\\n' ' ' || true)");
+        // This user's jobs whose names are exactly this study's (another study may share the prefix).
+        string names = string.Join("|", steps.Select(step => System.Text.RegularExpressions.Regex.Escape($"{jobPrefix}-{step.Name}")));
+        s.AppendLine(CultureInfo.InvariantCulture, $"queued=$(squeue -h -u \"$(id -un)\" -o '%j' 2>/dev/null | grep -E '^({names})$' | sort -u | tr '\\n' ' ' || true)");
         s.AppendLine("if [ -n \"$queued\" ] && [ \"$dry\" = 0 ]; then");
         s.AppendLine("  echo \"submit: jobs of this study are still queued or running ($queued); wait for them or scancel them, then run this again\" >&2");
         s.AppendLine("  exit 1");
@@ -142,13 +148,14 @@ public static class SlurmScripts
         s.AppendLine("  [ -n \"$start\" ] && out=\"${out:+$out,}$start$([ \"$prev\" != \"$start\" ] && echo \"-$prev\")\"; echo \"$out\"; }");
         s.AppendLine("# submit STEP SCRIPT TASKS: submits the listed tasks of STEP after the jobs in $after (if any).");
         s.AppendLine("submit() {");
-        s.AppendLine("  local step=$1 script=$2 tasks=$3 dependency=()");
+        s.AppendLine("  local step=$1 script=$2 tasks=$3 list=$3 dependency=()");
         s.AppendLine("  if [ -z \"$tasks\" ]; then echo \"$step: done\"; return; fi");
         s.AppendLine("  tasks=$(ranges \"$tasks\")");
         s.AppendLine("  [ -n \"$after\" ] && dependency=(\"--dependency=afterok:$after\" --kill-on-invalid-dep=yes)");
         s.AppendLine("  if [ \"$dry\" = 1 ]; then job[$step]=\"<$step>\"; echo \"$step: would submit tasks $tasks ${dependency[*]}\"; return; fi");
         s.AppendLine("  rm -f \"$SLURM_DIR\"/failed/\"$step\".*");
-        s.AppendLine("  job[$step]=$(sbatch --parsable --array=\"$tasks\" \"${dependency[@]}\" \"$SLURM_DIR/$script\" | cut -d';' -f1)");
+        s.AppendLine("  local t; for t in ${list//,/ }; do rm -f \"$SLURM_DIR/done/$step.$t\"; done");
+        s.AppendLine("  job[$step]=$(sbatch --parsable --array=\"$tasks\" --output=\"$SLURM_DIR/logs/$step-%A_%a.log\" \"${dependency[@]}\" \"$SLURM_DIR/$script\" | cut -d';' -f1)");
         s.AppendLine("  echo \"$step: submitted tasks $tasks as job ${job[$step]}${after:+ after $after}\"");
         s.AppendLine("}");
         for (int i = 0; i < steps.Count; i++)

@@ -37,6 +37,10 @@ public sealed class DoubleConditionedLdmFolder
     public ModelCheckpoint Checkpoint => new(Folder, CheckpointName);
     public ModelCheckpoint VaeCheckpoint => new(Folder, VaeCheckpointName);
     public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
+
+    /// <summary>Every file <see cref="Load"/> reads (the model's and its VAE's weights and configs): what a run that
+    /// uses the model hashes into its run.json.</summary>
+    public IReadOnlyList<string> ModelFiles => [.. Checkpoint.ModelFiles, .. VaeCheckpoint.ModelFiles];
     public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
     /// <summary>

@@ -54,6 +54,21 @@ public sealed class LabelledImages
     /// <summary>Class names in label order; each is the prompt of its class.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>
+    /// These images with only the classes that have at least one image, labels renumbered in the same order; and the
+    /// names left out. The same object when every class has images.
+    /// </summary>
+    public (LabelledImages Images, IReadOnlyList<string> LeftOut) WithoutEmptyClasses()
+    {
+        var present = Labels.ToHashSet();
+        if (present.Count == ClassNames.Count) return (this, []);
+        var keep = Enumerable.Range(0, ClassNames.Count).Where(present.Contains).ToArray();
+        var newLabel = new int[ClassNames.Count];
+        for (int k = 0; k < keep.Length; k++) newLabel[keep[k]] = k;
+        var leftOut = Enumerable.Range(0, ClassNames.Count).Where(k => !present.Contains(k)).Select(k => ClassNames[k]).ToArray();
+        return (new LabelledImages(Pixels, Count, Height, Width, Channels, [.. Labels.Select(l => newLabel[l])], [.. keep.Select(k => ClassNames[k])]), leftOut);
+    }
+
     /// <summary>The images and category labels of a stimulus set (every image must have a category).</summary>
     public static LabelledImages FromStimuli(StimulusImageSet set) =>
         new(set.Pixels, set.Count, set.Height, set.Width, set.Channels, set.CategoryLabels, set.CategoryNames);

@@ -54,6 +54,10 @@ public static class TrainingImageSource
         if (set.CategoryLabels.Any(l => l < 0))
             throw new InvalidSettingException("images", source, $"has {set.CategoryLabels.Count(l => l < 0)} images without a category; the class-conditional models need one per image (import the labels with the images)");
         var images = LabelledImages.FromStimuli(set);
-        return new TrainingImages(images, $"{description}: {images.Count} images of {images.ClassNames.Count} classes; geometry {geometry}", files);
+        // A stimulus file may name categories none of its images show (a simulated design with fewer categories than
+        // its pool keeps the pool's names): a class-conditional model cannot learn those, so they are left out.
+        var (kept, leftOut) = images.WithoutEmptyClasses();
+        string unused = leftOut.Count == 0 ? "" : $" ({leftOut.Count} named categor{(leftOut.Count == 1 ? "y" : "ies")} without images left out: {string.Join(", ", leftOut)})";
+        return new TrainingImages(kept, $"{description}: {kept.Count} images of {kept.ClassNames.Count} classes{unused}; geometry {geometry}", files);
     }
 }

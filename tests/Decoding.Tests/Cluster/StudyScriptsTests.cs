@@ -138,4 +138,68 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
             new SlurmResources(), program);
         Assert.Contains("first: would submit tasks 1-2", LocalSlurm.Run("bash", [changed[^1], "--dry-run"]).Output);
     }
+
+    [Fact]
+    public void A_submitted_task_loses_its_done_marker_so_a_job_cancelled_before_it_ran_is_submitted_again()
+    {
+        using var folder = new TempFolder();
+        string slurm = folder.Sub("slurm"), outputs = folder.Sub("out"), bin = folder.Sub("bin");
+        Directory.CreateDirectory(outputs);
+        Directory.CreateDirectory(bin);
+        ClusterTask Task(int i) => new($"part {i}", [["write", Path.Combine(outputs, $"{i}.txt")]], [Path.Combine(outputs, $"{i}.txt")]);
+        var steps = new List<ClusterStep>
+        {
+            new("first", "two parts", [Task(0), Task(1)], [], UsesModels: false),
+            new("second", "after the parts", [Task(2)], ["first"], UsesModels: false),
+        };
+        string program = Path.Combine(bin, "fake-decoding");
+        // A cluster that accepts every job and runs none (sbatch prints a job id and records its arguments; nothing is queued).
+        string sbatchLog = Path.Combine(folder.Path, "sbatch.log");
+        var scriptsOfBin = new Dictionary<string, string>
+        {
+            [program] = "#!/usr/bin/env bash\necho done > \"$2\"\n",
+            [Path.Combine(bin, "sbatch")] = $"#!/usr/bin/env bash\necho \"$*\" >> '{sbatchLog}'\necho 4242\n",
+            [Path.Combine(bin, "squeue")] = "#!/usr/bin/env bash\nexit 0\n",
+        };
+        foreach (var (path, text) in scriptsOfBin)
+        {
+            File.WriteAllText(path, text);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var scripts = SlurmScripts.Write(slurm, "t", steps, new SlurmResources(), program);
+        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        void RunTask(int script, int task) => LocalSlurm.Run("bash", [scripts[script]], environment: new Dictionary<string, string>
+            { ["SLURM_ARRAY_TASK_ID"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture), ["SLURM_ARRAY_JOB_ID"] = "7" });
+        RunTask(0, 0);
+        RunTask(0, 1);
+        RunTask(1, 0);
+        Assert.Contains("second: done", LocalSlurm.Run("bash", [scripts[^1], "--dry-run"], environment: environment).Output);
+
+        // Part 0 is redone: submitting resubmits it and the step after it; the "cluster" then runs part 0, and the second
+        // step's job is cancelled before it starts. Its old marker must not make it count as done.
+        File.Delete(Path.Combine(outputs, "0.txt"));
+        var (exit, submitted) = LocalSlurm.Run("bash", [scripts[^1]], environment: environment);
+        output.WriteLine(submitted);
+        Assert.Equal(0, exit);
+        Assert.Contains("first: submitted tasks 0 as job 4242", submitted);
+        Assert.Contains("second: submitted tasks 0 as job 4242 after 4242", submitted);
+        Assert.Contains($"--output={slurm}/logs/first-%A_%a.log", File.ReadAllText(sbatchLog));
+        RunTask(0, 0);
+        var plan = LocalSlurm.Run("bash", [scripts[^1], "--dry-run"], environment: environment).Output;
+        Assert.Contains("first: done", plan);
+        Assert.Contains("second: would submit tasks 0", plan);
+    }
+
+    [Fact]
+    public void A_study_folder_with_a_space_gets_its_log_path_from_submit_not_from_a_directive()
+    {
+        using var folder = new TempFolder();
+        string slurm = Path.Combine(folder.Path, "my study", "slurm");
+        var steps = new List<ClusterStep> { new("only", "one part", [new ClusterTask("part", [["inspect", "x.h5"]], [])], [], UsesModels: false) };
+        var scripts = SlurmScripts.Write(slurm, "t", steps, new SlurmResources(), "/opt/decoding");
+        Assert.DoesNotContain("#SBATCH --output", File.ReadAllText(scripts[0]));
+        Assert.Contains("--output=\"$SLURM_DIR/logs/$step-%A_%a.log\"", File.ReadAllText(scripts[^1]));
+        var plain = SlurmScripts.Write(folder.Sub("slurm"), "t", steps, new SlurmResources(), "/opt/decoding");
+        Assert.Contains($"#SBATCH --output={folder.Sub("slurm")}/logs/only-%A_%a.log", File.ReadAllText(plain[0]));
+    }
 }

@@ -116,4 +116,20 @@ public class PresetAndImageTensorTests
         Assert.Equal([3, 0], result.Confusion[0]);
         Assert.Equal([0, 3], result.Confusion[1]);
     }
+
+    [Fact]
+    public void Named_classes_without_images_are_left_out_and_the_labels_renumbered_in_order()
+    {
+        // Names a, b, c, d; images of b, d, b: the model trains on b and d, labels 0, 1, 0 (worked out by hand).
+        var pixels = new byte[3 * 2 * 2];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)i;
+        var images = new LabelledImages(pixels, 3, 2, 2, 1, [1, 3, 1], ["a", "b", "c", "d"]);
+        var (kept, leftOut) = images.WithoutEmptyClasses();
+        Assert.Equal(["b", "d"], kept.ClassNames);
+        Assert.Equal([0, 1, 0], kept.Labels);
+        Assert.Equal(["a", "c"], leftOut);
+        Assert.Same(pixels, kept.Pixels);
+        var full = new LabelledImages(pixels, 3, 2, 2, 1, [0, 1, 0], ["a", "b"]);
+        Assert.Same(full, full.WithoutEmptyClasses().Images);
+    }
 }

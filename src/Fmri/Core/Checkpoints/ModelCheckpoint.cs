@@ -63,6 +63,9 @@ public sealed class ModelCheckpoint
     public string OptimizerStatePath => Path.Combine(Folder, $"{Name}.optimizer.bin");
     public string ManifestPath => Path.Combine(Folder, $"{Name}.checkpoint.json");
 
+    /// <summary>The files a model is built from: weights, EMA weights (when saved) and config (for a run's input hashes).</summary>
+    public IReadOnlyList<string> ModelFiles => [WeightsPath, EmaWeightsPath, ConfigPath];
+
     /// <summary>Where a save writes its files before moving them into <see cref="Folder"/> (removed when the save is done).</summary>
     public string StagingFolder => Path.Combine(Folder, $".{Name}.saving");
 

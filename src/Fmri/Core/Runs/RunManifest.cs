@@ -35,9 +35,13 @@ public sealed record RunManifest
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Hashes each input file (SHA-256) for the manifest.</summary>
+    /// <summary>
+    /// Hashes each input (SHA-256) for the manifest: a file by its path, a folder as every file in it (recursively,
+    /// in ordinal order). Paths that do not exist are left out (optional inputs a command did not have).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> HashInputs(params string[] files)
-        => files.Where(File.Exists).Distinct().ToDictionary(f => f, FileHash.Sha256);
+        => files.SelectMany(f => Directory.Exists(f) ? Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[f])
+            .Where(File.Exists).Distinct().ToDictionary(f => f, FileHash.Sha256);
 
     /// <summary>Writes the manifest as JSON, atomically.</summary>
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
