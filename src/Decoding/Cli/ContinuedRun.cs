@@ -32,8 +32,9 @@ internal static class ContinuedRun
 
     /// <summary>The source's run.json names the SHA-256 of the images and autoencoder it was trained on; the continuation
     /// must train on the same (<paramref name="inputHashes"/>: this run's, by path; a source without run.json, an
-    /// interrupted run, is not checked).</summary>
-    public static void CheckInputs(string source, IReadOnlyDictionary<string, string> inputHashes)
+    /// interrupted run, is not checked). Files in <paramref name="notRecordedBefore"/> (the autoencoder's config and EMA
+    /// weights, which earlier versions did not hash) may be missing from the source's record.</summary>
+    public static void CheckInputs(string source, IReadOnlyDictionary<string, string> inputHashes, IReadOnlyCollection<string>? notRecordedBefore = null)
     {
         string manifest = Path.Combine(source, "run.json");
         if (!File.Exists(manifest)) return;
@@ -48,7 +49,8 @@ internal static class ContinuedRun
         }
         var theirs = (recorded?.InputSha256.Values ?? []).Order(StringComparer.Ordinal).ToList();
         var mine = inputHashes.Values.Order(StringComparer.Ordinal).ToList();
-        Check.That(theirs.SequenceEqual(mine), "continue_from", source,
+        var mineAsBefore = inputHashes.Where(p => notRecordedBefore?.Contains(p.Key) != true).Select(p => p.Value).Order(StringComparer.Ordinal).ToList();
+        Check.That(theirs.SequenceEqual(mine) || theirs.SequenceEqual(mineAsBefore), "continue_from", source,
             "was trained on other images or another autoencoder (the SHA-256 in its run.json differ from this run's inputs); continue it with the same --images and --vae");
     }
 

@@ -89,7 +89,7 @@ public static class TrainLdmCommand
             var inputHashes = RunManifest.HashInputs([.. data.InputFiles, .. new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).ModelFiles]);
             if (source is not null && !resuming)
             {
-                ContinuedRun.CheckInputs(source, inputHashes);
+                ContinuedRun.CheckInputs(source, inputHashes, [.. new ModelCheckpoint(vaeFolder, VaeTrainer.CheckpointName).ModelFiles.Skip(1)]);
                 ContinuedRun.Copy(source, folder);
                 resuming = true;
             }
