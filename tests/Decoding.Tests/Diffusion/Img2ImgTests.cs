@@ -27,32 +27,11 @@ public sealed class Img2ImgTests
     {
         // DDIM, T = 1000, 10 steps, leading spacing with steps_offset 1 (SD's config): 901, 801, ..., 1.
         // Strength 0.5 runs the last 5: 401, 301, 201, 101, 1, and the start is x_401 = √ᾱ_401 z0 + √(1 − ᾱ_401) ε.
-        var config = new SchedulerConfig { BetaSchedule = BetaSchedule.ScaledLinear, StepsOffset = 1, TimestepSpacing = TimestepSpacing.Leading, SetAlphaToOne = true };
-        var scheduler = new DdimScheduler(config);
+        var scheduler = new DdimScheduler(SdConfig);
         scheduler.SetTimesteps(10);
         Assert.Equal(new long[] { 901, 801, 701, 601, 501, 401, 301, 201, 101, 1 }, scheduler.Timesteps);
-        int begin = Img2Img.BeginIndex(10, 0.5);
-        Assert.Equal(401, scheduler.Timesteps[begin]);
-
-        using var z0 = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(1));
-        using var noise = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(2));
-        using var start = Img2Img.NoisedStart(scheduler, z0, noise, begin);
-        double alphaBar = scheduler.Schedule.AlphaBar(401);
-        using var expected = z0 * Math.Sqrt(alphaBar) + noise * Math.Sqrt(1 - alphaBar);
-        Assert.True(start.allclose(expected, rtol: 1e-5, atol: 1e-6));
-
-        // A denoiser that knows ε exactly: ε_t = (x_t − √ᾱ_t z0) / √(1 − ᾱ_t). Deterministic DDIM then lands on z0 (its
-        // last step goes to ᾱ = 1 with set_alpha_to_one, as in SD's config).
-        var visited = new List<long>();
-        Tensor Oracle(Tensor x, long t)
-        {
-            visited.Add(t);
-            double a = scheduler.Schedule.AlphaBar(t);
-            return (x - z0 * Math.Sqrt(a)) / Math.Sqrt(1 - a);
-        }
-        using var result = DenoisingLoop.Denoise(scheduler, Oracle, start, 10, beginIndex: begin);
-        Assert.Equal(new long[] { 401, 301, 201, 101, 1 }, visited);
-        Assert.True(result.allclose(z0, rtol: 1e-4, atol: 1e-4), "the exact denoiser must recover z0");
+        Assert.Equal(401, scheduler.Timesteps[Img2Img.BeginIndex(10, 0.5)]);
+        AssertExactDenoiserRecoversTheLatentFrom401(scheduler, [401, 301, 201, 101, 1]);
     }
 
     [Fact]
@@ -60,15 +39,34 @@ public sealed class Img2ImgTests
     {
         // Leading spacing, steps_offset 1, 10 steps: the grid is 901, 801, ..., 1 and PLMS lists 901, 801, 801, 701, ..., 1.
         // Strength 0.5 begins at grid step 5 (timestep 401, where DDIM begins too) and restarts the warm-up there:
-        // 401, 301, 301, 201, 101, 1 (by hand: the last five grid timesteps with the second one twice).
-        var config = new SchedulerConfig { BetaSchedule = BetaSchedule.ScaledLinear, StepsOffset = 1, SetAlphaToOne = true };
-        var scheduler = new PlmsScheduler(config);
+        // 401, 301, 301, 201, 101, 1 (by hand: the last five grid timesteps with the second one twice). With the exact ε
+        // every multistep combination is that ε and each PLMS transfer is the deterministic DDIM step, so the run lands
+        // on z0. Cutting PLMS's own list at the begin index instead, as diffusers does, starts at 501 with the history one
+        // grid step off and ends 0.13 root mean square away (numpy).
+        var scheduler = new PlmsScheduler(SdConfig);
         scheduler.SetTimesteps(10);
         Assert.Equal(new long[] { 901, 801, 801, 701, 601, 501, 401, 301, 201, 101, 1 }, scheduler.Timesteps);
         int begin = Img2Img.BeginIndex(10, 0.5);
         Assert.Equal(401, scheduler.TimestepOfStep(begin));
         Assert.Equal(new long[] { 401, 301, 301, 201, 101, 1 }, scheduler.TimestepsFrom(begin));
+        AssertExactDenoiserRecoversTheLatentFrom401(scheduler, [401, 301, 301, 201, 101, 1]);
+        Assert.Equal(6, scheduler.StepCounter);
+    }
 
+    /// <summary>SD's scheduler config (scaled-linear β, leading spacing, steps_offset 1) with a last step to ᾱ = 1.</summary>
+    private static readonly SchedulerConfig SdConfig = new()
+    {
+        BetaSchedule = BetaSchedule.ScaledLinear, StepsOffset = 1, TimestepSpacing = TimestepSpacing.Leading, SetAlphaToOne = true,
+    };
+
+    /// <summary>
+    /// Image-to-image at strength 0.5 of 10 steps: the start is x_401 = √ᾱ_401 z0 + √(1 − ᾱ_401) ε, and a denoiser that
+    /// knows ε exactly (ε_t = (x_t − √ᾱ_t z0) / √(1 − ᾱ_t)) is called at <paramref name="expectedCalls"/> and lands on z0
+    /// (the last step goes to ᾱ = 1 with set_alpha_to_one).
+    /// </summary>
+    private static void AssertExactDenoiserRecoversTheLatentFrom401(DiffusionScheduler scheduler, long[] expectedCalls)
+    {
+        int begin = Img2Img.BeginIndex(10, 0.5);
         using var z0 = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(1));
         using var noise = randn(new long[] { 2, 4, 3, 3 }, generator: new Generator(2));
         using var start = Img2Img.NoisedStart(scheduler, z0, noise, begin);
@@ -76,9 +74,6 @@ public sealed class Img2ImgTests
         using var expected = z0 * Math.Sqrt(alphaBar) + noise * Math.Sqrt(1 - alphaBar);
         Assert.True(start.allclose(expected, rtol: 1e-5, atol: 1e-6));
 
-        // With the exact ε every multistep combination is that ε and each PLMS transfer is the deterministic DDIM step,
-        // so the run lands on z0 (the last step goes to ᾱ = 1). Cutting PLMS's own list at the begin index instead, as
-        // diffusers does, starts at 501 with the history one grid step off and ends 0.13 root mean square away (numpy).
         var visited = new List<long>();
         Tensor Oracle(Tensor x, long t)
         {
@@ -87,8 +82,7 @@ public sealed class Img2ImgTests
             return (x - z0 * Math.Sqrt(a)) / Math.Sqrt(1 - a);
         }
         using var result = DenoisingLoop.Denoise(scheduler, Oracle, start, 10, beginIndex: begin);
-        Assert.Equal(new long[] { 401, 301, 301, 201, 101, 1 }, visited);
-        Assert.Equal(6, scheduler.StepCounter);
+        Assert.Equal(expectedCalls, visited);
         Assert.True(result.allclose(z0, rtol: 1e-4, atol: 1e-4), $"the exact denoiser must recover z0; max |error| {(result - z0).abs().max().item<float>()}");
     }
 
