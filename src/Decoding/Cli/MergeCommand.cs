@@ -83,7 +83,7 @@ public static class MergeCommand
                     FmriOrder = merged.Control?.Order,
                     ControlSameCategoryDonors = merged.Control?.SameCategory,
                     SelectionSha256 = merged.Records[0].SelectionSha256,
-                    ShardDecode = new { Config = ShardRecord("config"), Torch = ShardRecord("torch") },
+                    FirstShardDecode = new { Config = ShardRecord("config"), Torch = ShardRecord("torch") },
                 },
                 Seeds = new Dictionary<string, long> { ["seed"] = Seed("seed"), ["control_seed"] = Seed("control_seed") },
                 InputSha256 = inputs,

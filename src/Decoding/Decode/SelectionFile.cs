@@ -12,7 +12,8 @@ namespace Decoding.Decode;
 /// for a seed, but it decodes the whole validation grid, which costs more than a shard's share of the test items.
 /// </summary>
 /// <param name="Route">The route the settings were chosen for.</param>
-/// <param name="Inputs">SHA-256 of the data, stimuli and LDM checkpoint, by full path.</param>
+/// <param name="Inputs">SHA-256 of the data, the stimuli and each file the LDM is loaded from (weights, EMA weights,
+/// configs, tokenizer, class means), by full path.</param>
 /// <param name="SemanticTarget">The chosen semantic target, by name in lower case (context, category, contrastive).</param>
 /// <param name="Result">Everything the choice was made from (<see cref="SelectionResult"/>), as recorded in run.json.</param>
 /// <param name="LowLevelPrior">The low-level latent's form, by name in lower case (none, category; files written before

@@ -17,7 +17,8 @@ namespace Decoding.Diffusion;
 ///   call 4 on:          e′ = (55 e_0 − 59 e_1 + 37 e_2 − 9 e_3)/24   (4th order, Liu et al. Sec. 3.3)
 /// </code>
 /// so <see cref="DiffusionScheduler.Timesteps"/> holds n + 1 entries with the second timestep twice (diffusers' list), and
-/// the model is called n + 1 times. Steps must be taken in the order of Timesteps. The scheduler keeps up to four model
+/// the model is called n + 1 times. Steps must be taken in the order of <see cref="DiffusionScheduler.TimestepsFrom"/>(BeginIndex)
+/// (Timesteps from pure noise). The scheduler keeps up to four model
 /// outputs between steps; <see cref="Dispose"/> or <see cref="DiffusionScheduler.SetTimesteps"/> releases them.
 /// <para>
 /// A run that begins at grid step b (image-to-image) starts the warm-up afresh there: it visits g_b, g_{b+1}, g_{b+1},
@@ -54,7 +55,7 @@ public sealed class PlmsScheduler : DiffusionScheduler, IDisposable
     /// <summary>ᾱ used "before" timestep 0: 1 with set_alpha_to_one, else ᾱ_0.</summary>
     public float FinalAlphaCumprod => Config.SetAlphaToOne ? 1f : Schedule.AlphaBar(0);
 
-    /// <summary>How many Step calls were made since SetTimesteps (diffusers' <c>counter</c>).</summary>
+    /// <summary>How many Step calls were made since SetTimesteps or SetBeginIndex (diffusers' <c>counter</c>).</summary>
     public int StepCounter { get; private set; }
 
     /// <summary>How many model outputs the multistep history holds (diffusers' <c>len(ets)</c>).</summary>

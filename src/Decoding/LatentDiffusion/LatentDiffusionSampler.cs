@@ -96,7 +96,7 @@ public sealed class LatentDiffusionSampler
                     throw new ArgumentException($"img2img: start latents ({string.Join(", ", startLatents.shape)}) and noise ({string.Join(", ", noise.shape)}) differ");
                 scheduler.SetTimesteps(options.Steps);
                 beginIndex = Img2Img.BeginIndex(options.Steps, strength);
-                initial = Img2Img.NoisedStart(scheduler, startLatents, noise, beginIndex);                          // x_t at Timesteps[b]
+                initial = Img2Img.NoisedStart(scheduler, startLatents, noise, beginIndex);                          // x_t at grid step b's timestep
             }
             var sample = DenoisingLoop.Denoise(scheduler, denoiser, initial, options.Steps, stepNoise, options.Eta, callback, beginIndex);
             return sample.MoveToOuterDisposeScope();

@@ -395,4 +395,28 @@ public class DemoCommandTests
         Assert.DoesNotContain("[1/", output);
         Assert.False(Directory.Exists(Path.Combine(dir, "run", "data")));
     }
+
+    [Fact]
+    public void The_demo_records_its_settings_seed_and_the_files_of_the_image_models_it_reused()
+    {
+        using var other = new TempFolder();
+        // A finished run's folder: image models under models/, and files the demo never reads beside them.
+        foreach (var (file, text) in new[] { ("models/ldm/ldm.checkpoint.json", "{}"), ("models/ldm/ldm.safetensors", "w"), ("models/ldm/ldm.config.json", "c"),
+                     ("models/ldm/tokenizer.json", "t"), ("models/ldm/ldm_loss.png", "p"), ("models/ldm/ldm.optimizer.bin", "o"),
+                     ("models/vae/vae.checkpoint.json", "{}"), ("models/vae/vae.safetensors", "v"), ("models/mbm/mbm.safetensors", "m"), ("data/sim-01.h5", "d") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(other.Sub(file))!);
+            File.WriteAllText(other.Sub(file), text);
+        }
+        using var dir = new TempFolder();
+        var settings = new DemoSettings("tiny", 7, "god-like", Force: false, TrainImageModels: false, Threads: null, Device: null, OneDnnBackward: null);
+        var (exit, _, error) = CliTestHarness.Capture(() => DemoCommand.Run(dir.Path, [], force: false, ["demo"], 1,
+            new ImageModelSource(ImageModelSource.Given, other.Path, "given with --image-models"), settings));
+        Assert.True(exit == 0, error);
+        using var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.Sub("run.json")));
+        Assert.Equal(7, run.RootElement.GetProperty("seeds").GetProperty("seed").GetInt64());
+        Assert.Equal("tiny", run.RootElement.GetProperty("config").GetProperty("settings").GetProperty("preset").GetString());
+        var hashed = run.RootElement.GetProperty("input_sha256").EnumerateObject().Select(p => Path.GetRelativePath(other.Path, p.Name)).Order(StringComparer.Ordinal);
+        Assert.Equal(["models/ldm/ldm.config.json", "models/ldm/ldm.safetensors", "models/ldm/tokenizer.json", "models/vae/vae.safetensors"], hashed);
+    }
 }
