@@ -156,8 +156,17 @@ public static class DecodeCommand
             }
 
             object? selection = null;
-            // What a choice depends on: the data, the stimuli and the LDM (hashed only when choosing or reusing one).
-            Dictionary<string, string> SelectionInputs() => ShardInputs(dataFile, stimuliFile, ldmDir, null, null);
+            // Every input's SHA-256 by full path, computed once and only when first needed (the files can be large): run.json,
+            // the shard record and a selection all take theirs from it. A choice depends on the data, the stimuli and the LDM.
+            Dictionary<string, string>? hashes = null;
+            Dictionary<string, string> InputHashes() => hashes ??= InputFiles(dataFile, stimuliFile, ldmDir, modelFolder, truthFile)
+                .Where(File.Exists).Select(Path.GetFullPath).Distinct().ToDictionary(f => f, Fmri.Core.IO.FileHash.Sha256);
+            Dictionary<string, string> SelectionInputs()
+            {
+                var chosenOn = InputFiles(dataFile, stimuliFile, ldmDir, null, null).Select(Path.GetFullPath).ToHashSet();
+                return InputHashes().Where(p => chosenOn.Contains(p.Key)).ToDictionary();
+            }
+            string? selectionHash = chosenFile is null ? null : Fmri.Core.IO.FileHash.Sha256(chosenFile);
             if (selecting)
             {
                 var selectSettings = settings with { Sampling = settings.Sampling with { Steps = parse.GetValue(selectSteps) ?? settings.Sampling.Steps } };
@@ -255,7 +264,7 @@ public static class DecodeCommand
                         Shard = shardSpec?.ToString(),
                     },
                     Seeds = new Dictionary<string, long> { ["seed"] = runSettings.Seed, ["control_seed"] = runSettings.ControlSeed },
-                    InputSha256 = RunManifest.HashInputs([.. InputFiles(dataFile, stimuliFile, ldmDir, modelFolder, truthFile), .. chosenFile is null ? Array.Empty<string>() : [chosenFile]]),
+                    InputSha256 = chosenFile is null ? InputHashes() : new Dictionary<string, string>(InputHashes()) { [Path.GetFullPath(chosenFile)] = selectionHash! },
                     Outputs = [DecodedImagesFile.FileName, DecodingRun.GridFile, "<stimulus_id>_<k>.png"],
                     StartedUtc = started,
                     WallSeconds = clock.Elapsed.TotalSeconds,
@@ -267,7 +276,7 @@ public static class DecodeCommand
                     decodedItems = length;
                     var ids = items.StimulusIds.Select(id => id.Value).ToArray();
                     new ShardRecord(shardSpec.Index, shardSpec.Count, firstItem, length, items.Count, ids[firstItem..(firstItem + length)], ShardRecord.Fingerprint(ids),
-                        result.Method.Name, ShardInputs(dataFile, stimuliFile, ldmDir, modelFolder, truthFile), chosenFile is null ? null : Fmri.Core.IO.FileHash.Sha256(chosenFile)).Write(folder);
+                        result.Method.Name, InputHashes(), selectionHash).Write(folder);
                 }
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"decode: {result.Method.Name}: {decodedItems} items x {(decodedItems == 0 ? 0 : result.Images.shape[1])} images{(shardSpec is null ? "" : $" (shard {shardSpec} of {items.Count} items)")}; {runClock.Elapsed.TotalSeconds:F1} s -> {folder}"));
@@ -278,11 +287,6 @@ public static class DecodeCommand
         }));
         return command;
     }
-
-    /// <summary>SHA-256 of every input of a decode, by full path (a shard's record; merge requires them equal).</summary>
-    private static Dictionary<string, string> ShardInputs(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile)
-        => InputFiles(dataFile, stimuliFile, ldmDir, modelFolder, truthFile)
-            .Where(File.Exists).Select(Path.GetFullPath).Distinct().ToDictionary(f => f, Fmri.Core.IO.FileHash.Sha256);
 
     /// <summary>Every file a decode reads: the data, the stimuli, each file of the models it loads, the simulator's truth.</summary>
     private static string[] InputFiles(string dataFile, string stimuliFile, string? ldmDir, string? modelFolder, string? truthFile) =>

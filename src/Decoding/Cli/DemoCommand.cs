@@ -170,8 +170,7 @@ public static class DemoCommand
             }) },
             Seeds = settings is null ? new Dictionary<string, long>() : new Dictionary<string, long> { ["seed"] = settings.Seed },
             InputSha256 = imageModels?.Folder is { } reused
-                ? RunManifest.HashInputs([.. PretrainedImageModels.ModelFolders.Select(name => Path.Combine(reused, "models", name)).Where(Directory.Exists)
-                    .SelectMany(ImageModelFiles)])
+                ? RunManifest.HashInputs([.. PretrainedImageModels.LoadedFiles(reused)])
                 : new Dictionary<string, string>(),
             Outputs = stages.SelectMany(s => s.Outputs).ToList(),
             StartedUtc = started,
@@ -249,14 +248,6 @@ public static class DemoCommand
             foreach (var (child, _) in running) child.Dispose();
         }
     }
-    /// <summary>The files a reused image model's folder is loaded from: each checkpoint's weights, EMA weights and config,
-    /// and the LDM's tokenizer and class means (not its loss curves, previews or optimizer state).</summary>
-    private static IEnumerable<string> ImageModelFiles(string modelFolder) =>
-        Directory.EnumerateFiles(modelFolder, "*.checkpoint.json")
-            .SelectMany(manifest => new Fmri.Core.Checkpoints.ModelCheckpoint(modelFolder, Path.GetFileName(manifest)[..^".checkpoint.json".Length]).ModelFiles)
-            .Concat([Path.Combine(modelFolder, Decoding.LatentDiffusion.LatentDiffusionModelFolder.TokenizerFile),
-                Path.Combine(modelFolder, Decoding.LatentDiffusion.LatentDiffusionModelFolder.ClassMeansFile)])
-            .Order(StringComparer.Ordinal);
 }
 
 /// <summary>The demo's own options, as run.json records them (each stage's run.json records its own command line).</summary>

@@ -57,20 +57,19 @@ public static class MergeCommand
             long Seed(string name) => merged.Attributes.FirstOrDefault(a => a.Key == name).Value is long v ? v : 0;
             // The decode settings and libtorch setup of the shards (the first shard's run.json; the shards share inputs,
             // method and seeds, which DecodedShards checks), so the merged run.json says how the images were made.
-            System.Text.Json.JsonElement? ShardRecord(string property)
+            System.Text.Json.JsonElement? shardRun = null;
+            string shardRunPath = Path.Combine(merged.Folders[0], "run.json");
+            try
             {
-                string path = Path.Combine(merged.Folders[0], "run.json");
-                if (!File.Exists(path)) return null;
-                try
-                {
-                    using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-                    return json.RootElement.TryGetProperty(property, out var value) ? value.Clone() : null;
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    return null;   // an unreadable record is left out; the images are checked by DecodedShards
-                }
+                if (File.Exists(shardRunPath))
+                    using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(shardRunPath))) shardRun = json.RootElement.Clone();
             }
+            catch (System.Text.Json.JsonException)
+            {
+                // an unreadable record is left out; the images are checked by DecodedShards
+            }
+            System.Text.Json.JsonElement? ShardRecord(string property) =>
+                shardRun is { ValueKind: System.Text.Json.JsonValueKind.Object } run && run.TryGetProperty(property, out var value) ? value : null;
             new RunManifest
             {
                 Command = "merge",

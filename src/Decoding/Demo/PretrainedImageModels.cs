@@ -155,13 +155,32 @@ public static class PretrainedImageModels
     public static string Fingerprint(string runFolder)
     {
         string models = Path.Combine(runFolder, "models");
-        var lines = Directory.Exists(models)
-            ? ModelFolders.Select(name => Path.Combine(models, name)).Where(Directory.Exists)
-                .SelectMany(folder => Directory.GetFiles(folder, "*.checkpoint.json").Order(StringComparer.Ordinal))
-                .Select(manifest => $"{Path.GetRelativePath(models, manifest)} {Fmri.Core.IO.FileHash.Sha256(manifest)}")
-            : [];
+        var lines = Manifests(runFolder).Select(manifest => $"{Path.GetRelativePath(models, manifest)} {Fmri.Core.IO.FileHash.Sha256(manifest)}");
         return "image models " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines))));
     }
+
+    /// <summary>
+    /// Every file the demo's stages load from the image models of <paramref name="runFolder"/>: each checkpoint's
+    /// weights, EMA weights and config, and the LDM's tokenizer and class means (not loss curves, previews or optimizer
+    /// state). Paths that do not exist are included; hashing leaves them out.
+    /// </summary>
+    public static IEnumerable<string> LoadedFiles(string runFolder) =>
+        Manifests(runFolder).SelectMany(manifest =>
+        {
+            string folder = Path.GetDirectoryName(manifest)!;
+            var checkpoint = new ModelCheckpoint(folder, Path.GetFileName(manifest)[..^CheckpointManifestSuffix.Length]);
+            return checkpoint.ModelFiles;
+        }).Concat(ModelFolders.Select(name => Path.Combine(runFolder, "models", name)).Where(Directory.Exists).SelectMany(folder => new[]
+        {
+            Path.Combine(folder, LatentDiffusionModelFolder.TokenizerFile), Path.Combine(folder, LatentDiffusionModelFolder.ClassMeansFile),
+        }));
+
+    private const string CheckpointManifestSuffix = ".checkpoint.json";
+
+    /// <summary>The checkpoint manifests of <paramref name="runFolder"/>'s image models, folder by folder in <see cref="ModelFolders"/> order.</summary>
+    private static IEnumerable<string> Manifests(string runFolder) =>
+        ModelFolders.Select(name => Path.Combine(runFolder, "models", name)).Where(Directory.Exists)
+            .SelectMany(folder => Directory.GetFiles(folder, "*" + CheckpointManifestSuffix).Order(StringComparer.Ordinal));
 
     /// <summary>A command line without <see cref="RunOptions"/> and with each of <see cref="FolderOptions"/> naming only its folder.</summary>
     private static List<string> Comparable(IReadOnlyList<string> arguments)

@@ -37,11 +37,11 @@ public sealed class DoubleConditionedLdmFolder
     public ModelCheckpoint Checkpoint => new(Folder, CheckpointName);
     public ModelCheckpoint VaeCheckpoint => new(Folder, VaeCheckpointName);
     public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
+    public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
     /// <summary>Every file <see cref="Load"/> reads (the model's and its VAE's weights and configs): what a run that
     /// uses the model hashes into its run.json.</summary>
     public IReadOnlyList<string> ModelFiles => [.. Checkpoint.ModelFiles, .. VaeCheckpoint.ModelFiles];
-    public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
     /// <summary>
     /// A new DC-LDM from a pretrained brain encoder (<c>pretrain-mbm</c> folder) and a trained latent diffusion model

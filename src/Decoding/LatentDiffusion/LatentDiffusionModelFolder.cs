@@ -45,12 +45,12 @@ public sealed class LatentDiffusionModelFolder
     public ModelCheckpoint VaeCheckpoint => new(Folder, VaeCheckpointName);
     public string TokenizerPath => Path.Combine(Folder, TokenizerFile);
     public string ClassMeansPath => Path.Combine(Folder, ClassMeansFile);
+    public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
+    public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
     /// <summary>Every file a pipeline loaded from this folder may read (UNet and VAE weights, EMA weights, configs,
     /// tokenizer, class means): what a run that uses the model hashes into its run.json.</summary>
     public IReadOnlyList<string> ModelFiles => [.. Checkpoint.ModelFiles, .. VaeCheckpoint.ModelFiles, TokenizerPath, ClassMeansPath];
-    public string LossCsvPath => Path.Combine(Folder, LossCsvFile);
-    public string LossPngPath => Path.Combine(Folder, LossPngFile);
 
     /// <summary>
     /// Writes the parts that do not change during training: tokenizer, class means (with the class consistency of the

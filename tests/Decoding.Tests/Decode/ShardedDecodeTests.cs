@@ -71,6 +71,24 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
         Assert.True(file.IsControl);
         Assert.Equal(12, file.FmriOrder!.Count);
 
+        // The records: a decode hashes each file it loads from the LDM folder (EMA weights, the VAE, configs, tokenizer
+        // and class means, not only ldm.safetensors) and the selection it was given; merge keeps the shards' settings.
+        using (var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(shards[1], "run.json"))))
+        {
+            var hashed = run.RootElement.GetProperty("input_sha256").EnumerateObject().Select(p => p.Name).ToHashSet();
+            var ldm = new Decoding.LatentDiffusion.LatentDiffusionModelFolder(data.LdmFolder);
+            foreach (var modelFile in ldm.ModelFiles.Where(File.Exists))
+                Assert.Contains(Path.GetFullPath(modelFile), hashed);
+            Assert.Contains(Path.GetFullPath(ldm.VaeCheckpoint.WeightsPath), hashed);
+            Assert.Contains(Path.GetFullPath(chosen), hashed);
+        }
+        using (var run = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, "run.json"))))
+        {
+            var shardDecode = run.RootElement.GetProperty("config").GetProperty("first_shard_decode");
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, shardDecode.GetProperty("config").GetProperty("settings").ValueKind);
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, shardDecode.GetProperty("torch").ValueKind);
+        }
+
         // Refusals: one line naming what is wrong, exit code 2, nothing written.
         string refused = folder.Sub("refused");
         Refused("1/3", ["merge", "--shards", shards[0], shards[2], "--out", refused]);                   // 1/3 missing

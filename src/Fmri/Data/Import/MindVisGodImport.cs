@@ -161,12 +161,9 @@ public static class MindVisGodImport
         return x;
     }
 
-    private static double Correlation(double[] a, double[] b)
-    {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
-        return aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
-    }
+    // A constant row (all its voxels NaN, say) correlates with nothing.
+    private static double Correlation(double[] a, double[] b) =>
+        MathNet.Numerics.Statistics.Correlation.Pearson(a, b) is var r && double.IsFinite(r) ? r : 0;
 
     /// <summary>"train-17": the id of image 17 (0-based) of a part of MinD-Vis's images file.</summary>
     public static string Id(string part, long index) => string.Create(CultureInfo.InvariantCulture, $"{part}-{index}");
