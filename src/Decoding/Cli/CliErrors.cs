@@ -39,6 +39,12 @@ public static class CliErrors
             Console.Error.WriteLine($"error: {e.Message}");
             return BadInput;
         }
+        catch (IOException e)
+        {
+            // An output that could not be written (a full disk, a folder where a file goes): one line, not a trace.
+            Console.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
     }
 
     /// <summary>The flag of setting <paramref name="name"/> in the parsed command, or the name itself when it has none.</summary>

@@ -54,7 +54,7 @@ public static class ImportCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             string path = Check.ExistingFile(parse.GetValue(input), "file");
-            string outPath = Check.OutputFile(parse.GetValue(output), "out");
+            string outPath = Check.OutputFile(parse.GetValue(output), "out", ".run.json");
             AtomicFile.EnsureNotAnInput(outPath, path);
             var file = ArrayFile.Read(path);
             bool mindVis = parse.GetValue(layout) is not null
@@ -93,18 +93,22 @@ public static class ImportCommand
                 config = options;
             }
             string written = parse.GetValue(format)!;
-            if (written == "bdata") BDataFile.Write(outPath, dataset);
-            else CanonicalFile.Write(outPath, dataset, path);
-            new RunManifest
+            string recordPath = Path.ChangeExtension(outPath, ".run.json");
+            AtomicFile.AllOrNone([outPath, recordPath], () =>
             {
-                Command = "import",
-                Arguments = CommandLineApp.Arguments,
-                Config = new { source_format = file.Format, written, import = config },
-                InputSha256 = RunManifest.HashInputs(path),
-                Outputs = [outPath],
-                StartedUtc = started,
-                WallSeconds = clock.Elapsed.TotalSeconds,
-            }.Write(Path.ChangeExtension(outPath, ".run.json"));
+                if (written == "bdata") BDataFile.Write(outPath, dataset);
+                else CanonicalFile.Write(outPath, dataset, path);
+                new RunManifest
+                {
+                    Command = "import",
+                    Arguments = CommandLineApp.Arguments,
+                    Config = new { source_format = file.Format, written, import = config },
+                    InputSha256 = RunManifest.HashInputs(path),
+                    Outputs = [outPath],
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
+                }.Write(recordPath);
+            });
             Console.WriteLine(Summary(dataset, file, outPath, written));
             return 0;
         }));

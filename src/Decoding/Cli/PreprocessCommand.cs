@@ -39,7 +39,7 @@ public static class PreprocessCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             string inPath = Check.ExistingFile(parse.GetValue(input), "input");
-            string outPath = Check.OutputFile(parse.GetValue(output), "out");
+            string outPath = Check.OutputFile(parse.GetValue(output), "out", ".summary.txt", ".run.json");
             string? idsPath = parse.GetValue(testIds) is { } ids ? Check.ExistingFile(ids, "test_ids") : null;
             AtomicFile.EnsureNotAnInput(outPath, [inPath, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
             var options = new PreprocessingOptions
@@ -72,23 +72,27 @@ public static class PreprocessCommand
             if (parse.GetValue(mask) is { } m) inputs.Add(m);
             if (parse.GetValue(design) is { } d) inputs.Add(d);
             if (idsPath is not null) inputs.Add(idsPath);
-            CanonicalFile.Write(outPath, result.Dataset, [.. inputs]);
             string summaryPath = Path.ChangeExtension(outPath, ".summary.txt");
-            AtomicFile.WriteAllText(summaryPath, result.Report.Summary + "\n", [.. inputs]);
-            new RunManifest
+            string recordPath = Path.ChangeExtension(outPath, ".run.json");
+            AtomicFile.AllOrNone([outPath, summaryPath, recordPath], () =>
             {
-                Command = "preprocess",
-                Arguments = CommandLineApp.Arguments,
-                Config = new
+                CanonicalFile.Write(outPath, result.Dataset, [.. inputs]);
+                AtomicFile.WriteAllText(summaryPath, result.Report.Summary + "\n", [.. inputs]);
+                new RunManifest
                 {
-                    preprocessing = options,
-                    reading = new { layout = parse.GetValue(layout), subject = parse.GetValue(subject), nsd_subject = parse.GetValue(nsdSubject), mask = parse.GetValue(mask), design = parse.GetValue(design) },
-                },
-                InputSha256 = RunManifest.HashInputs([.. inputs]),
-                Outputs = [outPath, summaryPath],
-                StartedUtc = started,
-                WallSeconds = clock.Elapsed.TotalSeconds,
-            }.Write(Path.ChangeExtension(outPath, ".run.json"));
+                    Command = "preprocess",
+                    Arguments = CommandLineApp.Arguments,
+                    Config = new
+                    {
+                        preprocessing = options,
+                        reading = new { layout = parse.GetValue(layout), subject = parse.GetValue(subject), nsd_subject = parse.GetValue(nsdSubject), mask = parse.GetValue(mask), design = parse.GetValue(design) },
+                    },
+                    InputSha256 = RunManifest.HashInputs([.. inputs]),
+                    Outputs = [outPath, summaryPath],
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
+                }.Write(recordPath);
+            });
             Console.WriteLine(result.Report.Summary);
             Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1024.0:F0} KiB) in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

@@ -57,7 +57,7 @@ public static class StimuliCommand
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
             string from = Check.Required(parse.GetValue(source), "source");
-            string outPath = Check.OutputFile(parse.GetValue(output), "out");
+            string outPath = Check.OutputFile(parse.GetValue(output), "out", ".run.json");
             string? csvPath = parse.GetValue(csv);
             var inputs = new List<string>();
             var partialInputs = new Dictionary<string, string>();
@@ -121,17 +121,21 @@ public static class StimuliCommand
             }
             else if (size is int target2 && (Directory.Exists(from) || NsdStimulusImport.Matches(from))) geometryNote = $"each image brought to {target2}x{target2} by {ImageGeometries.Name(rule)}";
             AtomicFile.EnsureNotAnInput(outPath, [.. inputs, from]);
-            StimulusImageFile.Write(set, outPath, geometry: geometryNote);
-            new RunManifest
+            string recordPath = Path.ChangeExtension(outPath, ".run.json");
+            AtomicFile.AllOrNone([outPath, recordPath], () =>
             {
-                Command = "stimuli import",
-                Arguments = CommandLineApp.Arguments,
-                Config = new { source = from, csv = csvPath, pixels, geometry = geometryNote, count = set.Count, height = set.Height, width = set.Width, channels = set.Channels, categories = set.CategoryNames },
-                InputSha256 = RunManifest.HashInputs([.. inputs]).Concat(partialInputs).ToDictionary(),
-                Outputs = [outPath],
-                StartedUtc = started,
-                WallSeconds = clock.Elapsed.TotalSeconds,
-            }.Write(Path.ChangeExtension(outPath, ".run.json"));
+                StimulusImageFile.Write(set, outPath, geometry: geometryNote);
+                new RunManifest
+                {
+                    Command = "stimuli import",
+                    Arguments = CommandLineApp.Arguments,
+                    Config = new { source = from, csv = csvPath, pixels, geometry = geometryNote, count = set.Count, height = set.Height, width = set.Width, channels = set.Channels, categories = set.CategoryNames },
+                    InputSha256 = RunManifest.HashInputs([.. inputs]).Concat(partialInputs).ToDictionary(),
+                    Outputs = [outPath],
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
+                }.Write(recordPath);
+            });
             string categories = set.CategoryNames.Count == 0 ? "no categories" : $"{set.CategoryNames.Count} categories ({string.Join(", ", set.CategoryNames.Take(5))}{(set.CategoryNames.Count > 5 ? ", ..." : "")})";
             Console.WriteLine($"wrote {set.Count} images of {set.Height}x{set.Width}x{set.Channels} ({pixels}{(geometryNote is null ? "" : "; " + geometryNote)}), {categories}, ids {set.StimulusIds[0]} ... {set.StimulusIds[^1]} -> {outPath}");
             return 0;

@@ -87,7 +87,9 @@ public static class TrainAdapterCommand
             options = options with { BatchSize = SmallDataWarnings.ClampBatch(options.BatchSize, pairs.Count, "--batch", "fMRI-image training pairs") };
             using var trainer = new ConditioningAdapterTrainer(model, firstStage, options);
             int stepsPerEpoch = trainer.StepsPerEpoch(pairs.Count);
-            long startStep = resuming ? folder.Checkpoint.ReadTrainingState()?.Step ?? 0 : 0;
+            var resumedState = resuming ? folder.Checkpoint.ReadTrainingState() : null;
+            long startStep = resumedState?.Step ?? 0;
+            long seedUsed = resumedState?.Seed ?? options.Seed;      // a resumed run keeps the seed it started with
             int startEpoch = (int)(startStep / stepsPerEpoch);
             var curve = ConsoleProgress.Run("training the fMRI-conditioned LDM", (double)options.Epochs * stepsPerEpoch, progress =>
                 trainer.Train(pairs, outDir, resuming, progress, (completed, meanLoss) =>
@@ -117,7 +119,7 @@ public static class TrainAdapterCommand
                     LdmFolder = Path.GetFullPath(ldmDir),
                     Model = model.Config,
                 },
-                Seeds = new Dictionary<string, long> { ["seed"] = options.Seed },
+                Seeds = new Dictionary<string, long> { ["seed"] = seedUsed },
                 InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new ModelCheckpoint(mbmDir, PretrainedBrainEncoderConfig.CheckpointName).ModelFiles,
                     .. new LatentDiffusionModelFolder(ldmDir).ModelFiles]),
                 Outputs = [$"{DoubleConditionedLdmFolder.CheckpointName}.*", DoubleConditionedLdmFolder.LossCsvFile, DoubleConditionedLdmFolder.LossPngFile],

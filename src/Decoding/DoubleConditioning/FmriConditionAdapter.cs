@@ -15,8 +15,9 @@ namespace Decoding.DoubleConditioning;
 /// <item>Time-embedding path: the context is reduced along the token axis by Conv1d(T -> T/2) and Conv1d(T/2 -> 1),
 /// then Linear(D_ctx -> D_time): (B, T, D_ctx) -> (B, D_time), added to the UNet's timestep embedding.</item>
 /// </list>
-/// A learned null brain context (and zero time vector) stands in for "no fMRI", so that condition dropout during
-/// training makes classifier-free guidance possible at sampling time.
+/// A learned null brain context (and the time vector the time path makes of it, as MinD-Vis applies its time path to
+/// whatever context it is given) stands in for "no fMRI", so that condition dropout during training makes
+/// classifier-free guidance possible at sampling time.
 /// With <see cref="FmriAdapterKind.PooledCls"/> the context is instead a Linear projection of the CLS token alone.
 /// </summary>
 public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>

@@ -9,8 +9,9 @@ namespace Decoding.DoubleConditioning;
 public enum TrainableParts
 {
     /// <summary>
-    /// MinD-Vis: the brain encoder, the adapter, and in the UNet only the cross-attention layers (<c>attn2</c>), their
-    /// norms (the transformer blocks' <c>norm2</c>) and the time-conditioning MLP (<c>time_embedding</c>).
+    /// MinD-Vis: the brain encoder, the adapter (with its fMRI-to-time-embedding path) and in the UNet only the
+    /// cross-attention layers (<c>attn2</c>) and their norms (the transformer blocks' <c>norm2</c>); the UNet's own
+    /// timestep MLP (<c>time_embedding</c>) stays frozen.
     /// </summary>
     MindVis,
 
@@ -43,13 +44,14 @@ public static partial class TrainablePartsRules
 
     /// <summary>
     /// True when a UNet parameter (its name inside the UNet, diffusers' keys) is trained in MinD-Vis mode. The
-    /// reference code's rule is <c>'attn2' in n or 'time_embed' in n or 'norm2' in n</c> on LDM names, where
-    /// <c>norm2</c> only occurs in transformer blocks; in diffusers' names ResNet blocks have a <c>norm2</c> too, so
-    /// the rule is restricted to <c>transformer_blocks.N.norm2</c> (otherwise every ResNet norm would train).
+    /// reference code's rule is <c>'attn2' in n or 'time_embed_condtion' in n or 'norm2' in n</c> on LDM names:
+    /// <c>time_embed_condtion</c> (sic) is the layers that map the fMRI to the added time embedding, which here live in
+    /// the adapter (always trained), not the UNet's timestep MLP <c>time_embed</c>, which stays frozen. <c>norm2</c>
+    /// only occurs in transformer blocks there; in diffusers' names ResNet blocks have a <c>norm2</c> too, so the rule is
+    /// restricted to <c>transformer_blocks.N.norm2</c> (otherwise every ResNet norm would train).
     /// </summary>
     public static bool IsMindVisUnetParameter(string name)
-        => name.StartsWith("time_embedding.", StringComparison.Ordinal)
-           || name.Contains(".attn2.", StringComparison.Ordinal)
+        => name.Contains(".attn2.", StringComparison.Ordinal)
            || TransformerNorm2().IsMatch(name);
 
     [GeneratedRegex(@"(^|\.)transformer_blocks\.\d+\.norm2\.")]

@@ -167,13 +167,23 @@ public static class Check
             throw new InvalidSettingException(setting, folder, $"holds the record of a '{recorded}' run (run.json); choose another folder");
     }
 
-    /// <summary>An output file that can be written (its folder may not exist yet); it must not be an existing folder.</summary>
-    public static string OutputFile(string? path, string setting)
+    /// <summary>
+    /// An output file that can be written (its folder may not exist yet); it must not be an existing folder, and
+    /// neither may the files written beside it (the same name with each of <paramref name="besideExtensions"/>, e.g.
+    /// <c>.run.json</c>).
+    /// </summary>
+    public static string OutputFile(string? path, string setting, params string[] besideExtensions)
     {
         Required(path, setting);
         if (Path.EndsInDirectorySeparator(path!)) throw new InvalidSettingException(setting, path, "ends in a folder separator; name a file");
         string full = Path.GetFullPath(path!);
         if (Directory.Exists(full)) throw new InvalidSettingException(setting, path, "is an existing folder; name a file");
+        foreach (string extension in besideExtensions)
+        {
+            string beside = Path.ChangeExtension(full, extension);
+            if (Directory.Exists(beside))
+                throw new InvalidSettingException(setting, path, $"is written with {beside} beside it, which is an existing folder; choose another name");
+        }
         CheckWritableAncestor(Path.GetDirectoryName(full)!, path!, setting);
         return path!;
     }

@@ -52,8 +52,20 @@ public static class MaskedBrainPretraining
                     $"the checkpoint in {outputFolder} was pretrained with include_test_fmri = {saved.IncludeTestFmri.ToString().ToLowerInvariant()}; resume with the same choice");
             if (saved.Preset != settings.Preset)
                 throw new InvalidSettingException("preset", settings.Preset, $"the checkpoint in {outputFolder} was pretrained with preset '{saved.Preset}'");
-            // The stored architecture is loaded as is; the data width is the trainer's check (VoxelWidth.EnsureWidth).
-            config = saved with { DataVoxels = pool.VoxelCount, WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy) };
+            // A resumed run continues the same training: the same data width and width rule, batch and learning rate
+            // (more epochs may be asked for; the cosine schedule is then laid over the new total).
+            if (saved.DataVoxels != pool.VoxelCount)
+                throw new InvalidSettingException("data", $"({pool.VoxelCount} voxels per sample)",
+                    $"the checkpoint in {outputFolder} was pretrained on {saved.DataVoxels} voxels per sample; resume with the same data");
+            if (saved.WidthPolicy != WidthPolicyNames.Name(settings.WidthPolicy))
+                throw new InvalidSettingException("width_policy", WidthPolicyNames.Name(settings.WidthPolicy),
+                    $"the checkpoint in {outputFolder} was pretrained with width policy '{saved.WidthPolicy}'");
+            if (saved.BatchSize is int savedBatch && savedBatch != settings.BatchSize)
+                throw new InvalidSettingException("batch", settings.BatchSize, $"the checkpoint in {outputFolder} was pretrained with batch {savedBatch}");
+            if (saved.BaseLearningRate is double savedRate && savedRate != settings.BaseLearningRate)
+                throw new InvalidSettingException("base_lr", settings.BaseLearningRate,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the checkpoint in {outputFolder} was pretrained with base learning rate {savedRate:G}"));
+            config = saved;
         }
         var storedConfig = run.Resuming ? checkpoint.ReadConfig<PretrainedBrainEncoderConfig>() : config;
 
@@ -144,6 +156,8 @@ public static class MaskedBrainPretraining
             Model = model,
             IncludeTestFmri = settings.IncludeTestFmri,
             DataVoxels = dataVoxels,
+            BatchSize = settings.BatchSize,
+            BaseLearningRate = settings.BaseLearningRate,
             WidthPolicy = WidthPolicyNames.Name(settings.WidthPolicy),
         };
     }

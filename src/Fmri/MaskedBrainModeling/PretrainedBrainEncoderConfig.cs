@@ -26,6 +26,12 @@ public sealed record PretrainedBrainEncoderConfig
 
     /// <summary>"error" (widths had to agree) or "pad-or-crop" (data were padded with zeros or cropped at the end).</summary>
     [JsonPropertyName("width_policy")] public string WidthPolicy { get; init; } = WidthPolicyNames.Error;
+
+    /// <summary>Samples per step the run trains with (null in checkpoints written before it was recorded); a resumed run must keep it.</summary>
+    [JsonPropertyName("batch_size"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? BatchSize { get; init; }
+
+    /// <summary>Learning rate at batch 100 the run trains with (null in older checkpoints); a resumed run must keep it.</summary>
+    [JsonPropertyName("base_learning_rate"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? BaseLearningRate { get; init; }
 }
 
 /// <summary>Command-line names of <see cref="Fmri.MaskedBrainModeling.WidthPolicy"/>.</summary>

@@ -29,8 +29,7 @@ public static class VoxelWidth
         if (policy != WidthPolicy.PadOrCrop)
             throw new ArgumentException(
                 $"{argumentName}: the data has {dataVoxels} voxels per sample but the model expects {numVoxels}; " +
-                $"use the same voxel selection and padding as the model, or choose {nameof(WidthPolicy)}.{nameof(WidthPolicy.PadOrCrop)} explicitly",
-                argumentName);
+                $"preprocess with the same ROI and padding as the model's data (pretrain-mbm pads or crops when asked: --width-policy {WidthPolicyNames.PadOrCrop})");
 
         int samples = voxels.Length / dataVoxels;
         int copied = Math.Min(dataVoxels, numVoxels);

@@ -98,6 +98,22 @@ public class DataCommandsTests
         Assert.False(File.Exists(Path.Combine(dir, "out.h5")));
     }
 
+    /// <summary>preprocess writes pre.h5, pre.summary.txt and pre.run.json: a folder where one of the side files goes is
+    /// found before any work, as one line naming the option, and nothing is written (it used to write pre.h5 and the
+    /// summary, then fail on the record with a stack trace).</summary>
+    [Fact]
+    public void A_folder_in_the_way_of_a_side_file_is_refused_before_anything_is_written()
+    {
+        string dir = Directory.CreateTempSubdirectory("side").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "pre.run.json"));
+        var (exit, _, err) = CliTestHarness.Run("preprocess", CliTestHarness.Fixture("bdata_current.h5"), "-o", Path.Combine(dir, "pre.h5"), "--roi", "all");
+        Assert.Equal(2, exit);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--out", err);
+        Assert.Contains("pre.run.json", err);
+        Assert.Equal([Path.Combine(dir, "pre.run.json")], Directory.GetFileSystemEntries(dir));
+    }
+
     [Fact]
     public void Preprocess_refuses_to_overwrite_its_input()
     {

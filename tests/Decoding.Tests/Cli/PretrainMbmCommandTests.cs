@@ -82,6 +82,35 @@ public sealed class MaskedBrainPretrainingTests
         Assert.Equal(2, Decoding.Cli.CommandLineApp.Run(["pretrain-mbm", "--data", data, "--preset", "tiny", "--threads", "1"]));   // no --out: a parser error
         // An existing checkpoint is not overwritten without --resume.
         Assert.Equal(2, root.Parse(["pretrain-mbm", "--data", data, "--preset", "tiny", "--out", output, "--epochs", "2", "--threads", "1"]).Invoke());
+
+        // --resume continues the same training: another batch, learning rate or data width is refused (the run above
+        // trained at batch 8, base-lr 1e-3); the seed recorded is the one the run started with, not a new --seed.
+        string[] resume = ["pretrain-mbm", "--data", data, "--preset", "tiny", "--out", output, "--epochs", "3", "--threads", "1", "--resume"];
+        var errors = new StringWriter();
+        var standardError = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            Assert.Equal(2, root.Parse([.. resume, "--batch", "7", "--base-lr", "1e-3"]).Invoke());
+            Assert.Equal(2, root.Parse([.. resume, "--batch", "8", "--base-lr", "2e-3"]).Invoke());
+            string narrow = Path.Combine(folder.Path, "narrow.h5");
+            CanonicalFile.Write(narrow, fmri with { VoxelCount = 32, Voxels = Enumerable.Range(0, fmri.SampleCount).SelectMany(i => fmri.Sample(i)[..32].ToArray()).ToArray(),
+                Rois = new Dictionary<string, int[]> { ["VC"] = Enumerable.Range(0, 32).ToArray() }, VoxelCoordinates = null });
+            Assert.Equal(2, root.Parse(["pretrain-mbm", "--data", narrow, "--preset", "tiny", "--out", output, "--epochs", "3", "--threads", "1",
+                "--resume", "--batch", "8", "--base-lr", "1e-3", "--width-policy", "pad-or-crop"]).Invoke());
+        }
+        finally
+        {
+            Console.SetError(standardError);
+        }
+        string said = errors.ToString();
+        Assert.Contains("error: --batch 7: the checkpoint in", said);
+        Assert.Contains("was pretrained with batch 8", said);
+        Assert.Contains("was pretrained with base learning rate 0.001", said);
+        Assert.Contains("was pretrained on", said);
+        Assert.Equal(0, root.Parse([.. resume, "--batch", "8", "--base-lr", "1e-3", "--seed", "99"]).Invoke());
+        using var resumed = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json")));
+        Assert.Equal(2022, resumed.RootElement.GetProperty("seeds").GetProperty("seed").GetInt64());
     }
 
     private sealed class StopAt(int epoch, CancellationTokenSource source) : IProgress<Fmri.MaskedBrainModeling.MaskedBrainModelingEpoch>

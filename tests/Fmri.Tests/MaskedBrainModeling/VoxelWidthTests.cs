@@ -19,7 +19,8 @@ public class VoxelWidthTests
         Assert.Contains("4650", error.Message);
         Assert.Contains("4656", error.Message);
         Assert.Contains("trainVoxels", error.Message);
-        Assert.Equal("trainVoxels", error.ParamName);
+        Assert.StartsWith("trainVoxels: ", error.Message);   // one line naming the data, no "(Parameter ...)" suffix
+        Assert.DoesNotContain("(Parameter", error.Message);
     }
 
     [Fact]

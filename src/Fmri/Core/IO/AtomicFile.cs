@@ -40,6 +40,26 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="write"/>, which writes an output and the files that go with it (each atomically); when it
+    /// fails, those of <paramref name="paths"/> already written are removed, so a run leaves all of them or none.
+    /// </summary>
+    public static void AllOrNone(IReadOnlyList<string> paths, Action write)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            write();
+        }
+        catch
+        {
+            foreach (string path in paths)
+                if (File.Exists(path)) File.Delete(path);
+            throw;
+        }
+    }
+
     /// <summary>Writes a text file atomically.</summary>
     public static void WriteAllText(string destination, string text, params string[] inputs)
         => Write(destination, tmp => File.WriteAllText(tmp, text), inputs);

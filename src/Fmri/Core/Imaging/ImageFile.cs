@@ -1,11 +1,14 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Fmri.Core.Imaging;
 
 /// <summary>
 /// Image files through SixLabors.ImageSharp: PNG and JPEG decoded to 8-bit RGBA with any transparency composited over
-/// black (a transparent pixel is black, an opaque one keeps its colour), and PNG encoded from 8-bit RGBA.
+/// black (a transparent pixel is black, an opaque one keeps its colour), and PNG encoded from 8-bit RGBA. An EXIF
+/// orientation tag is applied (the image is turned the way a viewer shows it, as a camera's photos were seen), so the
+/// pixels are those of the picture on screen, not of the sensor's readout.
 /// </summary>
 public static class ImageFile
 {
@@ -18,7 +21,7 @@ public static class ImageFile
         try
         {
             using var image = Image.Load<Rgba32>(file);
-            return OverBlack(image);
+            return OverBlack(Upright(image));
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidDataException)
         {
@@ -32,12 +35,19 @@ public static class ImageFile
         try
         {
             using var image = Image.Load<Rgba32>(encoded);
-            return OverBlack(image);
+            return OverBlack(Upright(image));
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException)
         {
             throw new InvalidDataException($"not a decodable PNG or JPEG image ({FirstLine(e.Message)})", e);
         }
+    }
+
+    /// <summary>Turns the image as its EXIF orientation tag says and resets the tag (no tag: unchanged).</summary>
+    private static Image<Rgba32> Upright(Image<Rgba32> image)
+    {
+        image.Mutate(x => x.AutoOrient());
+        return image;
     }
 
     // ImageSharp's message for an unknown format goes on to list every registered decoder, one per line.

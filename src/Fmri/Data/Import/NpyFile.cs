@@ -97,11 +97,12 @@ public static partial class NpyFile
 
         char order = descr[0];
         char kind = descr[1];
-        int size = int.Parse(descr.AsSpan(2), CultureInfo.InvariantCulture);
         bool little = order != '>';
         if (kind == 'O') throw new DataFormatException(file, name, "is an object array (a Python pickle), which is not read; save text as a fixed-width string array (np.array(values, dtype=str))");
         if (kind is not ('b' or 'i' or 'u' or 'f' or 'U' or 'S'))
             throw new DataFormatException(file, name, $"has dtype '{descr}'; booleans, integers, floats and fixed-width strings can be read");
+        if (descr.Length == 2) throw new DataFormatException(file, name, $"has dtype '{descr}' without an item size");
+        int size = int.Parse(descr.AsSpan(2), CultureInfo.InvariantCulture);
         int itemSize = kind == 'U' ? 4 * size : size;
         var data = new byte[count * itemSize];
         ReadExactly(stream, data, file, name);
@@ -153,7 +154,7 @@ public static partial class NpyFile
         return match.Groups[1].Value;
     }
 
-    [GeneratedRegex(@"'descr'\s*:\s*'([<>|=][a-zA-Z]\d+)'")]
+    [GeneratedRegex(@"'descr'\s*:\s*'([<>|=][a-zA-Z]\d*)'")]
     private static partial Regex DescrPattern();
 
     [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]

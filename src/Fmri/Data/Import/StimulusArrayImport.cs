@@ -148,7 +148,7 @@ public static class StimulusArrayImport
             "last" => true,
             _ when itemCount is long n && shape[0] == n && shape[^1] != n => false,
             _ when itemCount is long n && shape[^1] == n && shape[0] != n => true,
-            _ => shape.Length == 3 && shape[0] == shape[1] && shape[2] != shape[0],
+            _ => shape.Length == 3 && shape[0] == shape[1] && shape[2] != shape[0] && SquareImagesLast(shape, option, name),
         };
         int count = last ? shape[^1] : shape[0];
         int[] image = last ? shape[..^1] : shape[1..];
@@ -184,5 +184,20 @@ public static class StimulusArrayImport
             pixels.Add(pixelsOfImage);
         }
         return new Images(count, height, width, channels, pixels, rule);
+    }
+
+    /// <summary>
+    /// A 3-D array n x n x m (no item count to decide) reads as m square n x n images (image axis last), or as n images
+    /// of n x m (first). Square pictures are the common case, so the first reading is taken only when asked; when the
+    /// first reading's images are not far from square too (sides within a factor 4), either could be meant and the
+    /// import refuses rather than guess. Returns true (the image axis is last) or throws.
+    /// </summary>
+    private static bool SquareImagesLast(int[] shape, string option, string name)
+    {
+        double aspect = shape[1] / (double)shape[2];
+        if (aspect is >= 0.25 and <= 4)
+            throw new InvalidSettingException(option, $"'{name}'",
+                $"is {NamedArray.FormatShape(shape)}: {shape[2]} images of {shape[0]}x{shape[1]} (image axis last) or {shape[0]} images of {shape[1]}x{shape[2]} (first); set --image-axis");
+        return true;
     }
 }

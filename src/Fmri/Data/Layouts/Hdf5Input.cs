@@ -521,7 +521,14 @@ internal sealed class Hdf5Input : IDisposable
 
     private static string Relative(string path) => path.Trim('/');
 
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+    private static string OneLine(string message)
+    {
+        string line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        // PureHDF 2.2.0 reads only little-endian numbers outside the contiguous fast path: say how to convert the file.
+        return line.Contains("Byte order conversion", StringComparison.Ordinal)
+            ? "its numbers are big-endian, which this reader handles only in contiguous float datasets; rewrite the file little-endian (h5py: f[name][...].astype('<f8'), or h5repack)"
+            : line;
+    }
 
     /// <summary>PureHDF failures (it throws plain exceptions) as opposed to our own bad-input errors and fatal runtime errors.</summary>
     private static bool IsLibraryFailure(Exception e) => e is not (DataFormatException or OutOfMemoryException);

@@ -24,6 +24,21 @@ public static partial class NsdBetasFile
     private const string BetasPath = "/betas";
 
     /// <summary>
+    /// The run of each row. Every NSD session numbers its runs from the start again, and per-run z-scoring and
+    /// detrending group samples by run number, so when several sessions are read together session s's run r becomes
+    /// (s - 1) x stride + r, stride one more than the highest run number in the design: run 1 of session 2 is not run 1
+    /// of session 1. One session keeps the design's run numbers.
+    /// </summary>
+    public static int[] RunNumbers(NsdDesign design, IReadOnlyList<int> rows, int sessionsRead)
+    {
+        ArgumentNullException.ThrowIfNull(design);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (sessionsRead <= 1) return rows.Select(r => design.Runs[r]).ToArray();
+        int stride = design.Runs.Max() + 1;
+        return rows.Select(r => checked((design.Sessions[r] - 1) * stride + design.Runs[r])).ToArray();
+    }
+
+    /// <summary>
     /// Reads the mask's voxels of every trial of <paramref name="sessionFiles"/>, trial by trial, as percent signal
     /// change. Each file's session number is taken from its name (<c>session03</c>), else it is the k-th session of
     /// the design. <paramref name="progress"/> gets the fraction of trials read after each trial.
@@ -95,7 +110,7 @@ public static partial class NsdBetasFile
             VoxelCount = kept,
             StimulusIds = allRows.Select(r => NsdDesign.StimulusOf(design.NsdIndices[r])).ToArray(),
             CategoryLabels = Enumerable.Repeat(-1, total).ToArray(),
-            Runs = allRows.Select(r => design.Runs[r]).ToArray(),
+            Runs = RunNumbers(design, allRows, plan.Count),
             Splits = allRows.Select(r => design.Shared1000[r] ? DataSplit.Test : DataSplit.Train).ToArray(),
             RepeatCounts = Enumerable.Repeat(1, total).ToArray(),
             Rois = new Dictionary<string, int[]> { [mask.Name] = Enumerable.Range(0, kept).ToArray() },

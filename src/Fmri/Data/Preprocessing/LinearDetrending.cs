@@ -1,12 +1,15 @@
 namespace Fmri.Data.Preprocessing;
 
 /// <summary>
-/// Step 4 (optional): remove a linear drift per run. Within each group of samples of one run and one split (in
-/// data-set order, taken as acquisition order; GOD runs hold one split each, so a group is a run), every voxel's
-/// values y_k at positions k = 0..n-1 are fitted by the least-squares line a + b (k - k̄), and b (k - k̄) is
-/// subtracted. The run mean a = ȳ is kept when <c>keepRunMean</c> (default), else subtracted too.
-/// Notation: t_k = k - (n-1)/2 (centred position, Σ t_k = 0), so b = Σ t_k y_k / Σ t_k²  (least squares, one regressor).
-/// A run with one sample has no slope (b = 0).
+/// Step 4 (optional): remove a linear drift per run. Time is the sample's position among all samples of its run, in
+/// data-set order (taken as acquisition order), whatever their split: NSD runs interleave shared test trials with
+/// training trials, and a drift linear in time is linear in that position, not in the position within one split.
+/// The line is fitted and removed per group of one run and one split, so no statistic mixes training and test
+/// samples: within a group, every voxel's values y_k at run positions p_k are fitted by the least-squares line
+/// a + b (p_k - p̄), and b (p_k - p̄) is subtracted. The group mean a = ȳ is kept when <c>keepRunMean</c> (default),
+/// else subtracted too. GOD runs hold one split each, so there a group is a run and p_k = k.
+/// Notation: t_k = p_k - p̄ (centred position, Σ t_k = 0), so b = Σ t_k y_k / Σ t_k²  (least squares, one regressor).
+/// A group with one sample has no slope (b = 0).
 /// </summary>
 public static class LinearDetrending
 {
@@ -15,18 +18,19 @@ public static class LinearDetrending
         int v = dataset.VoxelCount;
         var output = new float[dataset.Voxels.Length];
         var groups = SampleGroups.ByRunAndSplit(dataset, _ => true);
+        var position = PositionsInRun(dataset);
         var sumY = new double[v];
         var sumTY = new double[v];
         foreach (var group in groups)
         {
             int n = group.Rows.Length;
-            double centre = (n - 1) / 2.0;
+            double centre = group.Rows.Average(row => (double)position[row]);
             double sumTT = 0;
             Array.Clear(sumY);
             Array.Clear(sumTY);
             for (int k = 0; k < n; k++)
             {
-                double t = k - centre;
+                double t = position[group.Rows[k]] - centre;
                 sumTT += t * t;
                 var row = dataset.Voxels.AsSpan(group.Rows[k] * v, v);
                 for (int j = 0; j < v; j++)
@@ -46,7 +50,7 @@ public static class LinearDetrending
             }
             for (int k = 0; k < n; k++)
             {
-                double t = k - centre;
+                double t = position[group.Rows[k]] - centre;
                 var row = dataset.Voxels.AsSpan(group.Rows[k] * v, v);
                 var target = output.AsSpan(group.Rows[k] * v, v);
                 for (int j = 0; j < v; j++) target[j] = (float)(row[j] - slope[j] * t - offset[j]);
@@ -54,9 +58,23 @@ public static class LinearDetrending
         }
 
         var step = ProcessingStep.Of("linear_detrend",
-            ("rule", "least-squares line over sample order, fitted and removed per run and split"),
+            ("rule", "least-squares line over the sample's position in its run, fitted and removed per run and split"),
             ("run_mean", keepRunMean ? "kept" : "removed"),
             ("groups", groups.Count));
         return (dataset with { Voxels = output }, step);
+    }
+
+    /// <summary>Each sample's position among all samples of its run (0, 1, ...), in data-set order.</summary>
+    public static int[] PositionsInRun(FmriDataset dataset)
+    {
+        var next = new Dictionary<int, int>();
+        var position = new int[dataset.SampleCount];
+        for (int i = 0; i < position.Length; i++)
+        {
+            int run = dataset.Runs[i];
+            position[i] = next.GetValueOrDefault(run);
+            next[run] = position[i] + 1;
+        }
+        return position;
     }
 }

@@ -18,7 +18,7 @@ public enum ImageColor
 /// name, as in torchvision's ImageFolder). Categories and files are taken in ordinal name order. Each image is
 /// decoded with ImageSharp (<see cref="ImageFile"/>; transparent pixels become black), centre-cropped to the target aspect ratio,
 /// resized (bilinear with mipmaps) and converted to greyscale or RGB. The stimulus id of an image is its
-/// path relative to the folder with '/' separators, e.g. <c>cat/0001.png</c>. EXIF orientation is not applied.
+/// path relative to the folder with '/' separators, e.g. <c>cat/0001.png</c>. An EXIF orientation tag is applied (the image as a viewer shows it).
 /// </summary>
 public static class ImageFolder
 {

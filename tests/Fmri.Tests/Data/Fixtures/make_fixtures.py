@@ -324,7 +324,7 @@ def make_nsd():
         "psc_session2_trial3": psc(2, 3),
         "stimulus_ids": [f"nsd_{n:05d}" for n in nsd_index],
         "splits": [2 if s else 1 for s in shared],
-        "runs": runs,
+        "runs": [(s - 1) * (max(runs) + 1) + r for s, r in zip(sessions, runs)],  # sessions read together: runs numbered across sessions
         "xyz_first_kept": mm(kept[0]),
         "xyz_last_kept": mm(kept[-1]),
     }

@@ -92,4 +92,18 @@ public class ArrayFileTests
         var e3 = Assert.Throws<DataFormatException>(() => ArrayFile.Read(cut));
         Assert.StartsWith(cut, e3.Message);
     }
+
+    /// <summary>np.save of an array of Python strings (dtype object) writes descr '|O' and a pickle: the message says
+    /// what it is and how to save text that can be read, not that the header has no descr.</summary>
+    [Fact]
+    public void An_object_array_is_named_as_one()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("ids.npy");
+        string header = "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }";
+        header = header.PadRight(64 - 10 - 1) + "\n";
+        File.WriteAllBytes(path, [0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0, .. System.Text.Encoding.ASCII.GetBytes(header), 0x80, 0x02, 0x63]);
+        var error = Assert.Throws<DataFormatException>(() => ArrayFile.Read(path));
+        Assert.Contains("is an object array (a Python pickle)", error.Message);
+    }
 }

@@ -43,6 +43,25 @@ public class LinearDetrendingTests
         Assert.Equal("removed", step.Parameters["run_mean"]);
     }
 
+    /// <summary>
+    /// One run whose test trials sit between its training trials (run positions 2-4 of 0-8, as NSD interleaves the
+    /// shared images): y = 30 p, a drift linear in the run position p. The training samples' positions 0, 1, 5, 6, 7, 8
+    /// are not evenly spaced, so a line over their order within the split (0..5) cannot remove it; a line over p does,
+    /// leaving each split's mean: training (0 + 1 + 5 + 6 + 7 + 8) x 30 / 6 = 135, test (2 + 3 + 4) x 30 / 3 = 90.
+    /// </summary>
+    [Fact]
+    public void Time_is_the_position_in_the_run_when_splits_interleave()
+    {
+        var rows = new List<Row>();
+        for (int p = 0; p < 9; p++)
+            rows.Add(p is >= 2 and <= 4 ? Test(1, $"t{p}", 30f * p) : Train(1, $"a{p}", 30f * p));
+        var detrended = LinearDetrending.Apply(Build(rows), keepRunMean: true).Dataset;
+        for (int p = 0; p < 9; p++)
+            Assert.Equal(p is >= 2 and <= 4 ? 90 : 135, detrended.Sample(p)[0], 1e-3);
+        Assert.Equal([0, 1, 0, 2, 1, 3], LinearDetrending.PositionsInRun(Build(
+            [Train(1, "a", 0), Train(1, "b", 0), Train(2, "c", 0), Test(1, "d", 0), Train(2, "e", 0), Train(1, "f", 0)])));
+    }
+
     [Fact]
     public void A_single_sample_run_has_no_slope()
     {
