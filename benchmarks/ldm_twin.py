@@ -17,7 +17,7 @@ Workloads, one call each:
           decoded), /category_names, the ROI index lists, /voxels_meta/xyz, the root and provenance attributes
 
 Protocol (`--serve`): one JSON object per line on stdin, one JSON answer per line on stdout:
-  {"cmd": "setup", "config": {...}, "threads": 1}   -> {"parameters": n, "torch": "1.13.1", "rss_kb": ...}
+  {"cmd": "setup", "config": {...}, "threads": 1}   -> {"parameters": n, "torch": "1.13.1", "blas": "OpenBLAS (...)", "rss_kb": ...}
   {"cmd": "threads", "threads": 2}                 -> {}
   {"cmd": "train"} / {"cmd": "sample"}             -> {"ms": ...}
   {"cmd": "read", "path": "god.h5"}                -> {"ms": ..., "h5py": "3.7.0"}
@@ -63,8 +63,11 @@ def build(config):
             q = self.to_q(x).reshape(b, lq, self.heads, -1).transpose(1, 2)       # (B, h, Lq, d)
             k = self.to_k(source).reshape(b, lk, self.heads, -1).transpose(1, 2)  # (B, h, Lk, d)
             v = self.to_v(source).reshape(b, lk, self.heads, -1).transpose(1, 2)
-            scores = torch.matmul(q, k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
-            out = torch.matmul(scores.softmax(-1), v)                              # (B, h, Lq, d)
+            # The scale folded into the product, as diffusers' attention processor does (baddbmm's alpha): no extra
+            # pass over the (Lq, Lk) scores.
+            scores = torch.baddbmm(q.new_empty(b * self.heads, lq, lk), q.reshape(b * self.heads, lq, -1),
+                                   k.reshape(b * self.heads, lk, -1).transpose(-2, -1), beta=0, alpha=q.shape[-1] ** -0.5)
+            out = torch.matmul(scores.softmax(-1).view(b, self.heads, lq, lk), v)  # (B, h, Lq, d)
             out = out.transpose(1, 2).reshape(b, lq, -1)
             return self.to_out[1](self.to_out[0](out))
 
@@ -259,7 +262,9 @@ def build(config):
         def forward(self, x, key_mask):
             b, length, d = x.shape
             q, k, v = (p(x).view(b, length, self.heads, -1).transpose(1, 2) for p in (self.q_proj, self.k_proj, self.v_proj))
-            scores = torch.matmul(q, k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
+            scores = torch.baddbmm(q.new_empty(b * self.heads, length, length), q.reshape(b * self.heads, length, -1),
+                                   k.reshape(b * self.heads, length, -1).transpose(-2, -1), beta=0,
+                                   alpha=q.shape[-1] ** -0.5).view(b, self.heads, length, length)
             scores = scores.masked_fill(~key_mask.view(b, 1, 1, length), float("-inf"))
             out = torch.matmul(scores.softmax(-1), v).transpose(1, 2).reshape(b, length, d)
             return self.out_proj(out)
@@ -406,6 +411,22 @@ def read_h5py_all(path):
         return data
 
 
+def blas_loaded():
+    """The BLAS library this process runs its matrix products with, from /proc/self/maps after one product: Debian's
+    torch is built against the generic BLAS interface (torch.__config__.show() says BLAS_INFO=generic) and runs whichever
+    libblas.so.3 the loader finds: the slow reference BLAS (.../blas/libblas.so.3) unless an OpenBLAS comes first on the
+    library path."""
+    import torch
+    a = torch.ones(64, 64)
+    (a @ a).sum().item()
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1].lower()})
+    if not paths:
+        return "unknown"
+    kind = "OpenBLAS" if any("openblas" in p.lower() for p in paths) else "reference BLAS" if any("/blas/" in p for p in paths) else "other"
+    return kind + " (" + ", ".join(paths) + ")"
+
+
 def serve():
     twin = None
     for line in sys.stdin:
@@ -416,7 +437,7 @@ def serve():
                 import torch
                 before = rss_kb("VmRSS")
                 twin = Twin(request["config"], int(request.get("threads", 1)))
-                answer = {"parameters": twin.count, "torch": torch.__version__, "rss_before_model_kb": before}
+                answer = {"parameters": twin.count, "torch": torch.__version__, "blas": blas_loaded(), "rss_before_model_kb": before}
             elif cmd == "threads":
                 import torch
                 torch.set_num_threads(int(request["threads"]))

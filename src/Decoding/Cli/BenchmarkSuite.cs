@@ -66,8 +66,11 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
                 var answer = twin.Ask(new { cmd = "setup", config = bench.TwinConfig, threads = threadSettings[0] });
                 long theirs = twin.Field<long>(answer, "parameters");
                 string version = twin.Field<string>(answer, "torch");
+                string blas = twin.Field<string>(answer, "blas");
                 bool same = theirs == bench.ParameterCount;
-                Note(Invariant($"PyTorch {version} twin: {theirs:N0} parameters: {(same ? "the same model" : "MISMATCH, the comparison is void")}"));
+                Note(Invariant($"PyTorch {version} twin: {theirs:N0} parameters: {(same ? "the same model" : "MISMATCH, the comparison is void")}; BLAS: {blas}"));
+                if (blas.StartsWith("reference BLAS", StringComparison.Ordinal))
+                    Note("warning: PyTorch runs on the slow reference BLAS, so its times are not its best; put an OpenBLAS first with --python-library-path (see the README's benchmark section)");
                 if (!same)
                 {
                     exit = 1;
@@ -117,6 +120,8 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         int bytes = layout == FmriLayout.BData ? sizeof(double) : sizeof(float);
         double megabytes = (double)warm.SampleCount * warm.VoxelCount * bytes / 1e6;
         Note(Invariant($"file: {path} ({layout.ToString().ToLowerInvariant()}, {StorageOf(path, layout)}; voxel matrix {warm.SampleCount} x {warm.VoxelCount} = {megabytes:F1} MB on {new FileInfo(path).Length / 1e6:F1} MB of file)"));
+        if (Environment.ProcessorCount >= 2 && megabytes > 4 * 1.048576)
+            Note("threads: the project reads a contiguous voxel matrix above 4 MiB in two halves at once (2 threads); h5py and PureHDF alone read on one");
         PythonTwin? h5py = layout == FmriLayout.Canonical ? twin : null;
         if (twin is not null && h5py is null) Note("h5py: compared on canonical files only");
         // A command reads its data set once, into memory the process has not used before; a loop over data sets may reuse

@@ -66,6 +66,41 @@ public class ModelConfigTests
         Assert.Equal(AutoencoderKLConfig.Sd15.ToJson(), config.ToJson());
     }
 
+    /// <summary>
+    /// diffusers fields this implementation does not model: at SD-1.x's value (and later diffusers' extra fields at
+    /// their defaults) the config reads; a value that changes the network without changing a weight's shape
+    /// (downsample_padding 0, mid_block_scale_factor 2, center_input_sample) or a field it has never heard of is
+    /// refused, naming the file and the field, instead of being built the SD-1.x way.
+    /// </summary>
+    [Fact]
+    public void Diffusers_fields_that_would_change_the_network_are_refused_not_ignored()
+    {
+        // The field set to the value, replacing the file's own line for it when there is one.
+        static string Set(string json, string field, string value) => json.Contains($"\"{field}\": ", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(json, $"\"{field}\": [^,\\n]+", $"\"{field}\": {value}")
+            : json.Replace("\"act_fn\": \"silu\",", $"\"{field}\": {value}, \"act_fn\": \"silu\",", StringComparison.Ordinal);
+
+        string newer = Sd15UnetConfigJson;
+        foreach (var (field, value) in new[] { ("resnet_time_scale_shift", "\"default\""), ("upcast_attention", "true"), ("class_embed_type", "null"),
+                     ("conv_in_kernel", "3"), ("mid_block_scale_factor", "1.0") })
+            newer = Set(newer, field, value);
+        Assert.Equal(UNet2DConditionConfig.Sd15.ToJson(), UNet2DConditionConfig.FromJson(newer, "unet/config.json").ToJson());
+
+        foreach (var (field, value) in new[] { ("downsample_padding", "0"), ("mid_block_scale_factor", "2.0"), ("center_input_sample", "true"),
+                     ("resnet_time_scale_shift", "\"scale_shift\""), ("time_embedding_type", "\"fourier\""), ("sample_shift", "3") })
+        {
+            var e = Assert.Throws<Fmri.Core.DataFormatException>(() => UNet2DConditionConfig.FromJson(Set(Sd15UnetConfigJson, field, value), "unet/config.json"));
+            Assert.StartsWith("unet/config.json", e.Message);
+            Assert.Contains(field, e.Message);
+            Assert.Contains(value, e.Message);
+        }
+
+        var vae = Assert.Throws<Fmri.Core.DataFormatException>(() => AutoencoderKLConfig.FromJson(Set(Sd15VaeConfigJson, "use_quant_conv", "false"), "vae/config.json"));
+        Assert.Contains("use_quant_conv", vae.Message);
+        Assert.Equal(AutoencoderKLConfig.Sd15.ToJson(), AutoencoderKLConfig.FromJson(
+            Set(Set(Sd15VaeConfigJson, "force_upcast", "true"), "shift_factor", "null"), "vae/config.json").ToJson());
+    }
+
     [Fact]
     public void Json_round_trip_keeps_every_field_and_uses_diffusers_names()
     {

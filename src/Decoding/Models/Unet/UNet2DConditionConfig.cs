@@ -155,10 +155,49 @@ public sealed record UNet2DConditionConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field and value.</summary>
     public void Validate() => ConfigProblem.ThrowIfAny(nameof(UNet2DConditionConfig), Problems());
 
+    /// <summary>
+    /// Fields of diffusers' <c>UNet2DConditionModel</c> config this record does not model, with the value that gives the
+    /// network built here (diffusers' defaults, SD-1.x's values); <c>upcast_attention</c> only matters in half
+    /// precision and <c>addition_embed_type_num_heads</c> only with an addition embedding, so they may take any value.
+    /// </summary>
+    internal static IReadOnlyList<DiffusersField> OtherDiffusersFields { get; } =
+    [
+        DiffusersField.Fixed("center_input_sample", "false"),
+        DiffusersField.Fixed("downsample_padding", "1"),
+        DiffusersField.Fixed("mid_block_scale_factor", "1"),
+        DiffusersField.Fixed("mid_block_type", "\"UNetMidBlock2DCrossAttn\""),
+        DiffusersField.Fixed("only_cross_attention", "false"),
+        DiffusersField.Fixed("dual_cross_attention", "false"),
+        DiffusersField.Fixed("resnet_time_scale_shift", "\"default\""),
+        DiffusersField.Fixed("resnet_skip_time_act", "false"),
+        DiffusersField.Fixed("resnet_out_scale_factor", "1"),
+        DiffusersField.Fixed("time_embedding_type", "\"positional\""),
+        DiffusersField.Fixed("time_embedding_dim", "null"),
+        DiffusersField.Fixed("time_embedding_act_fn", "null"),
+        DiffusersField.Fixed("timestep_post_act", "null"),
+        DiffusersField.Fixed("time_cond_proj_dim", "null"),
+        DiffusersField.Fixed("conv_in_kernel", "3"),
+        DiffusersField.Fixed("conv_out_kernel", "3"),
+        DiffusersField.Fixed("class_embed_type", "null"),
+        DiffusersField.Fixed("num_class_embeds", "null"),
+        DiffusersField.Fixed("projection_class_embeddings_input_dim", "null"),
+        DiffusersField.Fixed("class_embeddings_concat", "false"),
+        DiffusersField.Fixed("addition_embed_type", "null"),
+        DiffusersField.Fixed("addition_time_embed_dim", "null"),
+        DiffusersField.Fixed("encoder_hid_dim", "null"),
+        DiffusersField.Fixed("encoder_hid_dim_type", "null"),
+        DiffusersField.Fixed("cross_attention_norm", "null"),
+        DiffusersField.Fixed("mid_block_only_cross_attention", "null"),
+        DiffusersField.Fixed("attention_type", "\"default\""),
+        DiffusersField.Fixed("reverse_transformer_layers_per_block", "null"),
+        DiffusersField.WithoutEffect("upcast_attention"),
+        DiffusersField.WithoutEffect("addition_embed_type_num_heads"),
+    ];
+
     /// <summary>Reads a diffusers <c>unet/config.json</c>; <paramref name="source"/> names the file in errors.</summary>
     public static UNet2DConditionConfig FromJson(string json, string source)
     {
-        var config = ConfigJson.Read<UNet2DConditionConfig>(json, source);
+        var config = ConfigJson.Read<UNet2DConditionConfig>(json, source, OtherDiffusersFields);
         ConfigProblem.ThrowIfAnyInFile(source, config.Problems());
         return config;
     }

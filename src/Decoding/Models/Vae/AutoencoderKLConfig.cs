@@ -128,10 +128,25 @@ public sealed record AutoencoderKLConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field and value.</summary>
     public void Validate() => ConfigProblem.ThrowIfAny(nameof(AutoencoderKLConfig), Problems());
 
+    /// <summary>
+    /// Fields of diffusers' <c>AutoencoderKL</c> config this record does not model, with the value that gives the network
+    /// built here (SD-1.x's); <c>force_upcast</c> only matters in half precision.
+    /// </summary>
+    internal static IReadOnlyList<DiffusersField> OtherDiffusersFields { get; } =
+    [
+        DiffusersField.Fixed("use_quant_conv", "true"),
+        DiffusersField.Fixed("use_post_quant_conv", "true"),
+        DiffusersField.Fixed("mid_block_add_attention", "true"),
+        DiffusersField.Fixed("shift_factor", "null"),
+        DiffusersField.Fixed("latents_mean", "null"),
+        DiffusersField.Fixed("latents_std", "null"),
+        DiffusersField.WithoutEffect("force_upcast"),
+    ];
+
     /// <summary>Reads a diffusers <c>vae/config.json</c>; <paramref name="source"/> names the file in errors.</summary>
     public static AutoencoderKLConfig FromJson(string json, string source)
     {
-        var config = ConfigJson.Read<AutoencoderKLConfig>(json, source);
+        var config = ConfigJson.Read<AutoencoderKLConfig>(json, source, OtherDiffusersFields);
         ConfigProblem.ThrowIfAnyInFile(source, config.Problems());
         return config;
     }
