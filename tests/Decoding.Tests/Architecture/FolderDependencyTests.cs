@@ -114,6 +114,30 @@ public class FolderDependencyTests(ITestOutputHelper output)
         Assert.DoesNotContain(graph.Edges.Keys, e => e.From == "Decoding/Metrics" && e.To == "Decoding/Evaluation");
     }
 
+    /// <summary>
+    /// The folder edges above cannot see everything: the classifier's interface lives in Metrics, which routes may use,
+    /// and the decode command sits after Evaluation in the stage order. So the routes' sources (Decode) and the decode
+    /// command's must not name the scoring classifier's types, its trainer, its model folder or its weights file at all
+    /// (generic measures such as 2-way identification in pixels, which selection scores with, are fine).
+    /// </summary>
+    [Fact]
+    public void No_decoder_source_names_the_scoring_classifier()
+    {
+        var forbidden = new System.Text.RegularExpressions.Regex(
+            @"\b(IImageClassifier|SmallCnnClassifier|ClassifierOutput|ClassifierTrainer|ClassifierFolder|NWayTopOneAccuracy)\b|classifier\.safetensors|--classifier");
+        string src = Path.Combine(RepositoryPaths.Root, "src", "Decoding");
+        var files = Directory.EnumerateFiles(Path.Combine(src, "Decode"), "*.cs", SearchOption.AllDirectories)
+            .Append(Path.Combine(src, "Cli", "DecodeCommand.cs"))
+            .ToList();
+        Assert.True(files.Count > 10, $"found only {files.Count} decoder sources");
+        var hits = files.SelectMany(file => File.ReadLines(file).Select((line, i) => (file, line, number: i + 1)))
+            .Where(x => forbidden.IsMatch(x.line))
+            .Select(x => $"{Path.GetRelativePath(src, x.file)}:{x.number}: {x.line.Trim()}")
+            .ToList();
+        Assert.True(hits.Count == 0, "decoder sources that name the scoring classifier:\n" + string.Join("\n", hits));
+        Assert.Matches(forbidden, "using var classifier = new SmallCnnClassifier(config);");   // the pattern catches a use
+    }
+
     [Fact]
     public void The_stage_order_is_the_layout_of_src_and_the_listing_names_every_stage()
     {

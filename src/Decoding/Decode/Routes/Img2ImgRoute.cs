@@ -96,7 +96,8 @@ public sealed class Img2ImgRoute : IDecodingRoute
             + $"{sampling.Sampler.ToString().ToLowerInvariant()} {sampling.Steps} steps, guidance {sampling.GuidanceScale:G3}"
             + (settings.LowFrequencyBlock > 0 ? $", its {settings.LowFrequencyBlock}x{settings.LowFrequencyBlock} latent block means held to the low-level latent's (ILVR)" : "")
             + (settings.BestOf > 1 ? $"; of {settings.BestOf} candidates per item the one that correlates best with the low-level image" : "")
-            + (settings.Blend > 0 ? $", blended with the low-level image at weight {settings.Blend:G3}" : ""));
+            + (settings.Blend > 0 ? $", blended with the low-level image at weight {settings.Blend:G3}" : "")
+            + $". Low-level latent: {lowLevel.Method.Description}. Semantic conditioning: {semantic.Describe()}");
     }
 
     public DecodedMethod Method { get; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Decoding.LatentDiffusion;
 using Fmri.Data;
@@ -34,7 +35,9 @@ public enum SemanticTarget
 ///   contrastive:      c = W v + b        trained with ‖c − τ_y‖² plus InfoNCE against the K contexts (ContrastiveContextMapper)
 /// </code>
 /// Only categories the model knows by name can be targets: on test categories that never occur in training (Generic
-/// Object Decoding's design) it can only answer with a training category, so the images it conditions show
+/// Object Decoding's design) it can only answer in terms of training categories (the category target with one of them,
+/// the context target with a weighted sum of their contexts, the contrastive mapper with a map fitted to them), so the
+/// images it conditions show
 /// category-typical content of the wrong class.
 /// </summary>
 public sealed class SemanticDecoder
@@ -66,6 +69,23 @@ public sealed class SemanticDecoder
     public ContrastiveContextMapper? Mapper => mapper;
 
     /// <summary>The same fitted maps with another target (the contrastive one only if its mapper was trained).</summary>
+    /// <summary>The map from the voxels to the conditioning, in words, as run.json's method descriptions give it.</summary>
+    public string Describe()
+    {
+        string categories = $"training categories {string.Join(", ", CategoryNames)}";
+        return Target switch
+        {
+            SemanticTarget.Category => string.Create(CultureInfo.InvariantCulture,
+                $"ridge map from the voxels to the category target of the conditioner (lambda {Lambda:G3}, {categories}): the predicted category's context"),
+            SemanticTarget.Context => string.Create(CultureInfo.InvariantCulture,
+                $"ridge map from the voxels to the context target of the conditioner (lambda {Lambda:G3}, {categories}): the category scores' weighted sum of the training categories' contexts"),
+            _ => mapper is null
+                ? "a contrastive mapper from the voxels to the conditioner's context (not trained)"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"linear map from the voxels to the conditioner's context trained with regression + contrastive (InfoNCE) loss ({categories}; AdamW, the best of {mapper.EpochsRun} epochs by held-out loss: epoch {mapper.BestEpoch}, loss {mapper.HeldOutLoss:G4})"),
+        };
+    }
+
     public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, target, CategoryNames, mapper);
 
     /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.

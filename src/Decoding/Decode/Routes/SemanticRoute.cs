@@ -22,8 +22,7 @@ public sealed class SemanticRoute : IDecodingRoute
         this.ldm = ldm ?? throw new ArgumentNullException(nameof(ldm));
         this.sampling = sampling.Validate(ldm.Sampler.Scheduler.NumTrainTimesteps);
         Method = new DecodedMethod("semantic: predicted conditioning -> LDM", DecodedMethod.Route, Name, UsesFmri: true, UsesTrueLabel: false,
-            ControlOf: null, $"ridge map from the voxels to the {semantic.Target.ToString().ToLowerInvariant()} target of the conditioner "
-            + $"(lambda {semantic.Lambda:G3}, training categories {string.Join(", ", semantic.CategoryNames)}), then the latent diffusion model "
+            ControlOf: null, $"{semantic.Describe()}, then the latent diffusion model "
             + $"from pure noise: {sampling.Sampler.ToString().ToLowerInvariant()} {sampling.Steps} steps, guidance {sampling.GuidanceScale:G3}");
     }
 

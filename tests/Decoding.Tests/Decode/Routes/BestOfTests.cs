@@ -56,6 +56,15 @@ public sealed class BestOfTests
         var (bestPixels, bestShape, bestOf) = Read(best);
         var (lowPixels, _, _) = Read(low);
         Assert.Equal((1, 3), (sampleBestOf, bestOf));
+        // The img2img record names the low-level map it starts from (its penalty, chosen for these samples) and the
+        // semantic map, as the low-level route's own record does.
+        static string Described(string dir) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))
+            .RootElement.GetProperty("config").GetProperty("method").GetProperty("description").GetString()!;
+        string lowLevelMap = Described(low);
+        Assert.Contains("-fold cross-validation on training samples only", lowLevelMap);
+        string img2img = Described(samples);
+        Assert.True(img2img.Contains($"Low-level latent: {lowLevelMap}. Semantic conditioning: ridge map from the voxels to the context target", StringComparison.Ordinal),
+            $"{img2img}\n---\n{lowLevelMap}");
         Assert.Equal(3ul, sampleShape[1]);
         Assert.Equal(1ul, bestShape[1]);                            // one image per item, whatever --samples says
         int items = (int)sampleShape[0], length = (int)(sampleShape[2] * sampleShape[3] * sampleShape[4]);
