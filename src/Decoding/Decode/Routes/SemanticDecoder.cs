@@ -37,8 +37,7 @@ public enum SemanticTarget
 /// Only categories the model knows by name can be targets: on test categories that never occur in training (Generic
 /// Object Decoding's design) it can only answer in terms of training categories (the category target with one of them,
 /// the context target with a weighted sum of their contexts, the contrastive mapper with a map fitted to them), so the
-/// images it conditions show
-/// category-typical content of the wrong class.
+/// images it conditions show category-typical content of the wrong class.
 /// </summary>
 public sealed class SemanticDecoder
 {
