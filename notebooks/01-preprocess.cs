@@ -146,12 +146,21 @@ NotebookDisplay.Png(PlotImage.RenderPng(BarPlot.Build(rois, before, new PlotLabe
 NotebookDisplay.Png(PlotImage.RenderPng(BarPlot.Build(rois, after, new PlotLabels("Normalised: mean voxel SD over training samples", "ROI", "SD (z)"), chance: 1.0)), "after normalisation (dashed line at 1)");
 NotebookDisplay.Table([["ROI", "voxels", "SD before", "SD after"], .. rois.Select((r, k) => (IReadOnlyList<string>)[r, clean.Rois[r].Length.ToString(), before[k].ToString("F2"), after[k].ToString("F3")])]);
 
+// --- code cell 7 ---
+// Checks that stop the notebook (and the test suite that runs it) when the normalisation is wrong: every ROI voxel has
+// mean 0 in every training run and SD 1 over the training samples.
+double worstMean = rois.SelectMany(r => clean.Rois[r]).Distinct().Max(v => trainRuns.Max(run => Math.Abs(RunMean(clean, v, run))));
+if (worstMean > 1e-3) throw new InvalidOperationException($"a voxel's mean in a training run is {worstMean:G3} after z-scoring, not 0");
+if (after.Any(sd => Math.Abs(sd - 1) > 0.02))
+    throw new InvalidOperationException($"the ROIs' mean voxel SD after z-scoring is {string.Join(", ", after.Select(a => a.ToString("F3")))}, not 1");
+NotebookDisplay.Text($"checked: the largest per-run mean of a training voxel is {worstMean:G2}; the ROIs' SDs are {after.Min():F3} to {after.Max():F3}");
+
 // ## Save the canonical file
 //
 // The canonical HDF5 layout stores the preprocessed matrix with its stimulus ids, split, runs, ROI masks and the
 // provenance of every step; notebook 2 reads it.
 
-// --- code cell 7 ---
+// --- code cell 8 ---
 string canonicalPath = Path.Combine(results, $"{simulation.Subject}_preprocessed.h5");
 CanonicalFile.Write(canonicalPath, clean, bdataPath);
 var reloaded = CanonicalFile.Read(canonicalPath);

@@ -153,11 +153,19 @@ NotebookDisplay.Table(
      ["chance", "0", "0.500", (1.0 / n).ToString("F3"), ""]],
     $"{n} test items; chance levels 0.5 (2-way) and 1/{n} ({n}-way)");
 
+// --- code cell 6 ---
+// Checks that stop the notebook (and the test suite that runs it) when decoding or scoring is broken: the ridge
+// baseline identifies its stimuli far above chance (2-way 0.5), and the shuffled-fMRI control does not.
+double ridgeTwoWay = TwoWayOf(ridgeImages), controlTwoWay = TwoWayOf(shuffled);
+if (ridgeTwoWay < 0.75) throw new InvalidOperationException($"the ridge baseline's 2-way identification is {ridgeTwoWay:F3}; a working pipeline gives well above 0.75 here");
+if (Math.Abs(controlTwoWay - 0.5) > 0.25) throw new InvalidOperationException($"the shuffled control's 2-way identification is {controlTwoWay:F3}, far from chance 0.5");
+NotebookDisplay.Text($"checked: ridge 2-way {ridgeTwoWay:F3} (above 0.75), shuffled control {controlTwoWay:F3} (within 0.25 of chance)");
+
 // ## Stimuli and decodings
 //
 // One row per test item: the stimulus, two of its decodings, a shuffled-control decoding and the ridge reconstruction.
 
-// --- code cell 6 ---
+// --- code cell 7 ---
 (float[], int, int, int) Cell(Tensor chw)
 {
     using var hwc = chw.clamp(0, 1).to(ScalarType.Float32).permute(1, 2, 0).contiguous();   // (H, W, C)

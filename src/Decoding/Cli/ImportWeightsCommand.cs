@@ -72,7 +72,10 @@ public static class ImportWeightsCommand
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             string path = Check.ExistingFile(parse.GetValue(source), "weights");
-            string configPath = Check.ExistingFile(parse.GetValue(config) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json"), "config");
+            string beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json");
+            if (parse.GetValue(config) is null && !File.Exists(beside))
+                throw new InvalidSettingException("weights", path, $"has no config.json beside it ({beside}); name the diffusers config with {{config}}");
+            string configPath = Check.ExistingFile(parse.GetValue(config) ?? beside, "config");
             string folder = Check.OutputFolder(parse.GetValue(output), "out");
             var checkpoint = new ModelCheckpoint(folder, kind == "vae" ? VaeTrainer.CheckpointName : UNetCheckpointName);
             RefuseExisting(checkpoint);

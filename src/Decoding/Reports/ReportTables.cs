@@ -99,7 +99,8 @@ public static class ReportTables
     public static (string[] Header, List<string[]> Rows) Methods(EvaluationReport report)
         => (["method", "kind", "what it is"], report.Rows.Select(r => new[]
         {
-            r.Name, r.Kind, r.Description + (r.Control?.SameCategoryDonors is int same ? $" ({same} same-category donors)" : ""),
+            r.Name, r.Kind, r.Description + (r.Control?.SameCategoryDonors is int same && !r.Description.Contains("same-category donor", StringComparison.Ordinal)
+                ? $" ({same} same-category donors)" : ""),
         }).ToList());
 
     private static string[] TestCells(ScoreSummary s) => s.Test is null

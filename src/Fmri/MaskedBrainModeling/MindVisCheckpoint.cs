@@ -41,7 +41,11 @@ public static class MindVisCheckpoint
             }
             catch (ArgumentException e)
             {
-                throw new DataFormatException(path, "config", $"describes no model this project can build: {e.Message}", e);
+                // Name what was assumed, since an assumed default is often what does not fit.
+                string assumed = notes.Where(n => n.StartsWith("config has no", StringComparison.Ordinal)).ToList() is { Count: > 0 } defaults
+                    ? "; " + string.Join("; ", defaults) : "";
+                string message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+                throw new DataFormatException(path, "config", $"describes no model this project can build: {message}{assumed}", e);
             }
             using var generator = new Generator(0);   // every weight is overwritten from the file
             var model = new MaskedBrainAutoencoder(config, generator);
@@ -68,27 +72,60 @@ public static class MindVisCheckpoint
         int embed = (int)patch[0], patchSize = (int)patch[2], patches = (int)pos[1] - 1, decoderDim = (int)decoderEmbed[0];
         int depth = CountBlocks(w, "blocks."), decoderDepth = CountBlocks(w, "decoder_blocks.");
         double mlpRatio = (double)fc1[0] / embed;
+        // One MLP ratio for every block (MinD-Vis builds them alike): a block whose hidden width differs is named here,
+        // rather than reported as every other block not fitting the first one's width.
+        foreach (string prefix in new[] { "blocks.", "decoder_blocks." })
+        {
+            long? first = null;
+            string? firstKey = null;
+            for (int b = 0; b < (prefix == "blocks." ? depth : decoderDepth); b++)
+            {
+                string key = $"{prefix}{b}.mlp.fc1.weight";
+                if (!w.TryGetValue(key, out var t) || t.dim() != 2) continue;
+                if (first is null) (first, firstKey) = (t.shape[0], key);
+                else if (t.shape[0] != first)
+                    throw new DataFormatException(path, $"model/{key}", Invariant($"has {t.shape[0]} hidden units but {firstKey} has {first}: the blocks' MLP widths differ"));
+            }
+        }
         notes.Add(Invariant($"from the shapes: {patches} patches of {patchSize} voxels ({patches * patchSize} voxels), width {embed}, depth {depth}, decoder width {decoderDim}, decoder depth {decoderDepth}, MLP ratio {mlpRatio:G4}"));
 
         int Field(string name, int fallback)
         {
             if (fields is not null && fields.TryGetValue(name, out var v) && v is not null)
             {
-                try
-                {
-                    return Convert.ToInt32(v, CultureInfo.InvariantCulture);
-                }
-                catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
-                {
-                    throw new DataFormatException(path, $"config/{name}", $"is {v}, expected a whole number", e);
-                }
+                return WholeNumber(v, name);
             }
             notes.Add(Invariant($"config has no {name}: MinD-Vis's default {fallback} used"));
             return fallback;
         }
+        // A whole number: 4 and 4.0 are, 4.5 and "4x" are not (Convert.ToInt32 would round 4.5 to 4).
+        int WholeNumber(object value, string name)
+        {
+            try
+            {
+                double number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                if (number == Math.Round(number) && number is >= int.MinValue and <= int.MaxValue) return (int)number;
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new DataFormatException(path, $"config/{name}", $"is {value}, expected a whole number", e);
+            }
+            throw new DataFormatException(path, $"config/{name}", $"is {Convert.ToString(value, CultureInfo.InvariantCulture)}, expected a whole number");
+        }
         int heads = Field("num_heads", 16), decoderHeads = Field("decoder_num_heads", 16);
-        double maskRatio = fields is not null && fields.TryGetValue("mask_ratio", out var m) && m is not null ? Convert.ToDouble(m, CultureInfo.InvariantCulture) : 0.75;
-        if (fields is not null && fields.TryGetValue("patch_size", out var p) && p is not null && Convert.ToInt32(p, CultureInfo.InvariantCulture) != patchSize)
+        double maskRatio = 0.75;
+        if (fields is not null && fields.TryGetValue("mask_ratio", out var m) && m is not null)
+        {
+            try
+            {
+                maskRatio = Convert.ToDouble(m, CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new DataFormatException(path, "config/mask_ratio", $"is {m}, expected a number", e);
+            }
+        }
+        if (fields is not null && fields.TryGetValue("patch_size", out var p) && p is not null && WholeNumber(p, "patch_size") != patchSize)
             throw new DataFormatException(path, "config/patch_size", Invariant($"is {p} but patch_embed.proj.weight is {SafetensorsShape(patch)} (patch size {patchSize})"));
         notes.Add(Invariant($"from config: {heads} heads, decoder {decoderHeads} heads, mask ratio {maskRatio:G4}"));
         return new MaskedBrainAutoencoderConfig

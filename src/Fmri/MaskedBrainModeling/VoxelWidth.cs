@@ -29,7 +29,7 @@ public static class VoxelWidth
         if (policy != WidthPolicy.PadOrCrop)
             throw new ArgumentException(
                 $"{argumentName}: the data has {dataVoxels} voxels per sample but the model expects {numVoxels}; " +
-                $"preprocess with the same ROI and padding as the model's data (pretrain-mbm pads or crops when asked: --width-policy {WidthPolicyNames.PadOrCrop})");
+                $"preprocess with the ROI and patch padding of the data the model was trained on (an imported encoder keeps its source's voxel count; pretrain-mbm pads or crops when asked: --width-policy {WidthPolicyNames.PadOrCrop})");
 
         int samples = voxels.Length / dataVoxels;
         int copied = Math.Min(dataVoxels, numVoxels);

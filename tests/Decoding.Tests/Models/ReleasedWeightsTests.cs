@@ -54,6 +54,20 @@ public class ReleasedWeightsTests
         Assert.Contains("is not a torch.save file", e.Message);
     }
 
+    /// <summary>Config values a loader could round or crash on, and one block unlike the others, are refused naming
+    /// the file and the field or tensor at fault (num_heads 4.5 used to be rounded to 4 and imported).</summary>
+    [Fact]
+    public void Bad_config_values_and_an_odd_block_are_named()
+    {
+        var heads = Assert.Throws<DataFormatException>(() => MindVisCheckpoint.Read(PathOf("mindvis_bad_heads.pth")));
+        Assert.Contains("config/num_heads: is 4.5, expected a whole number", heads.Message);
+        var mask = Assert.Throws<DataFormatException>(() => MindVisCheckpoint.Read(PathOf("mindvis_bad_mask_ratio.pth")));
+        Assert.Contains("config/mask_ratio: is 0.75x, expected a number", mask.Message);
+        var odd = Assert.Throws<DataFormatException>(() => MindVisCheckpoint.Read(PathOf("mindvis_odd_block.pth")));
+        Assert.Contains("model/blocks.1.mlp.fc1.weight: has 16 hidden units but blocks.0.mlp.fc1.weight has 17", odd.Message);
+        foreach (var e in new[] { heads, mask, odd }) Assert.StartsWith(PathOf(""), e.Message);
+    }
+
     [Fact]
     public void A_diffusers_unet_state_dict_loads_every_tensor_under_its_own_name()
     {

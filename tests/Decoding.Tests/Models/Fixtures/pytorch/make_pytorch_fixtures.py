@@ -15,6 +15,9 @@ mindvis_expected.json     the encoder's output (CLS token first, no masking) for
                           torch from that module: the reference the C# model must reproduce after loading.
 mindvis_full_model.pth    torch.save(model): a pickled module instead of a state dict (bad input).
 mindvis_legacy.pth        torch.save(..., _use_new_zipfile_serialization=False): the pre-1.6 format (bad input).
+mindvis_bad_heads.pth,    the checkpoint with config num_heads 4.5, with mask_ratio "0.75x", and with block 0's MLP
+mindvis_bad_mask_ratio.pth,  wider than block 1's (bad input).
+mindvis_odd_block.pth
 unet_tiny/                a diffusers-layout UNet2DConditionModel: config.json and diffusion_pytorch_model.bin
                           (torch.save of the state dict, float16), names and shapes by diffusers' module structure
                           for block_out_channels [4, 8], one layer per block, cross-attention width 4.
@@ -147,6 +150,18 @@ with open(os.path.join(HERE, "mindvis_expected.json"), "w") as f:
                "keys": len(model.state_dict())}, f)
 torch.save(model, os.path.join(HERE, "mindvis_full_model.pth"))
 torch.save({"model": model.state_dict()}, os.path.join(HERE, "mindvis_legacy.pth"), _use_new_zipfile_serialization=False)
+
+# Bad configs and a bad block (bad input): num_heads 4.5 (a loader must refuse it, not round it to 4), mask_ratio
+# "0.75x" (not a number), and block 0's MLP 17 wide where block 1's is 16 (the loader must name block 0).
+for name, changes in (("mindvis_bad_heads.pth", dict(num_heads=4.5)), ("mindvis_bad_mask_ratio.pth", dict(mask_ratio="0.75x"))):
+    bad = Config_MBM_fMRI()
+    bad.__dict__.update(dict(config.__dict__, **changes))
+    torch.save({"model": model.state_dict(), "config": bad}, os.path.join(HERE, name))
+odd = dict(model.state_dict())
+odd["blocks.0.mlp.fc1.weight"] = torch.zeros(17, 16)
+odd["blocks.0.mlp.fc1.bias"] = torch.zeros(17)
+odd["blocks.0.mlp.fc2.weight"] = torch.zeros(16, 17)
+torch.save({"model": odd, "config": config}, os.path.join(HERE, "mindvis_odd_block.pth"))
 
 
 # ---------------------------------------------------------------- diffusers names and shapes
