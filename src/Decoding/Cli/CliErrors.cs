@@ -39,13 +39,23 @@ public static class CliErrors
             Console.Error.WriteLine($"error: {e.Message}");
             return BadInput;
         }
-        catch (IOException e)
+        catch (Exception e) when (InputOutputFailure(e) is IOException io)
         {
-            // An output that could not be written (a full disk, a folder where a file goes): one line, not a trace.
-            Console.Error.WriteLine($"error: {e.Message}");
+            // An output that could not be written (a full disk, a folder where a file goes): one line, not a trace, also
+            // when a library wrapped the failure (PureHDF's writer reports it inside a TargetInvocationException).
+            Console.Error.WriteLine($"error: {io.Message}");
             return BadInput;
         }
     }
+
+    /// <summary>The I/O failure <paramref name="e"/> is or wraps (inner exceptions, every exception of an aggregate), or null.</summary>
+    public static IOException? InputOutputFailure(Exception? e) => e switch
+    {
+        null => null,
+        IOException io => io,
+        AggregateException all => all.InnerExceptions.Select(InputOutputFailure).FirstOrDefault(io => io is not null),
+        _ => InputOutputFailure(e.InnerException),
+    };
 
     /// <summary>The flag of setting <paramref name="name"/> in the parsed command, or the name itself when it has none.</summary>
     public static string FlagFor(ParseResult parse, string name, IReadOnlyDictionary<string, string>? aliases = null)

@@ -124,7 +124,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
     public void No_decoder_source_names_the_scoring_classifier()
     {
         var forbidden = new System.Text.RegularExpressions.Regex(
-            @"\b(IImageClassifier|SmallCnnClassifier|ClassifierOutput|ClassifierTrainer|ClassifierFolder|NWayTopOneAccuracy)\b|classifier\.safetensors|--classifier");
+            @"\b(IImageClassifier|SmallCnnClassifier|ClassifierOutput|ClassifierTrainer|ClassifierFolder|NWayTopOneAccuracy)\b|classifier\.safetensors|--classifier|""classifier""");
         string src = Path.Combine(RepositoryPaths.Root, "src", "Decoding");
         var files = Directory.EnumerateFiles(Path.Combine(src, "Decode"), "*.cs", SearchOption.AllDirectories)
             .Append(Path.Combine(src, "Cli", "DecodeCommand.cs"))
@@ -136,6 +136,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
             .ToList();
         Assert.True(hits.Count == 0, "decoder sources that name the scoring classifier:\n" + string.Join("\n", hits));
         Assert.Matches(forbidden, "using var classifier = new SmallCnnClassifier(config);");   // the pattern catches a use
+        Assert.Matches(forbidden, "var folder = Path.Combine(models, \"classifier\");");          // and the model folder by name
     }
 
     [Fact]

@@ -114,6 +114,17 @@ public class DataCommandsTests
         Assert.Equal([Path.Combine(dir, "pre.run.json")], Directory.GetFileSystemEntries(dir));
     }
 
+    /// <summary>A full disk reaches the command wrapped (PureHDF's writer throws a TargetInvocationException around the
+    /// IOException): the one-line handler finds it inside wrappers and aggregates, and nothing else.</summary>
+    [Fact]
+    public void An_io_failure_is_found_inside_the_exceptions_that_wrap_it()
+    {
+        var full = new IOException("No space left on device");
+        Assert.Same(full, Decoding.Cli.CliErrors.InputOutputFailure(new System.Reflection.TargetInvocationException(full)));
+        Assert.Same(full, Decoding.Cli.CliErrors.InputOutputFailure(new AggregateException(new InvalidOperationException("other"), new InvalidOperationException("wrap", full))));
+        Assert.Null(Decoding.Cli.CliErrors.InputOutputFailure(new System.Reflection.TargetInvocationException(new InvalidOperationException("a bug"))));
+    }
+
     [Fact]
     public void Preprocess_refuses_to_overwrite_its_input()
     {

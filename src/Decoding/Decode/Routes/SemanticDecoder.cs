@@ -67,7 +67,6 @@ public sealed class SemanticDecoder
     /// <summary>The trained contrastive mapper, when the decoder was fitted with it.</summary>
     public ContrastiveContextMapper? Mapper => mapper;
 
-    /// <summary>The same fitted maps with another target (the contrastive one only if its mapper was trained).</summary>
     /// <summary>The map from the voxels to the conditioning, in words, as run.json's method descriptions give it.</summary>
     public string Describe()
     {
@@ -85,6 +84,7 @@ public sealed class SemanticDecoder
         };
     }
 
+    /// <summary>The same fitted maps with another target (the contrastive one only if its mapper was trained).</summary>
     public SemanticDecoder WithTarget(SemanticTarget target) => new(map, classContexts, target, CategoryNames, mapper);
 
     /// <summary>Fits on the training pairs; <paramref name="categoryNames"/> names the stimulus file's category labels.

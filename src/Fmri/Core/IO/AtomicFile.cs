@@ -22,6 +22,7 @@ public static class AtomicFile
         {
             write(tmp);
             File.Move(tmp, full, overwrite: true);
+            WrittenInScope.Value?.Add(full);
         }
         finally
         {
@@ -41,13 +42,20 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/>, which writes an output and the files that go with it (each atomically); when it
-    /// fails, those of <paramref name="paths"/> already written are removed, so a run leaves all of them or none.
+    /// Runs <paramref name="write"/>, which writes an output and the files that go with it; when it fails, those of
+    /// <paramref name="paths"/> this run wrote are removed, so a run leaves all of its files or none of them. A file this
+    /// run did not get to write (say the output of an earlier run, where the new run's first write failed on a full disk)
+    /// is left as it was. A file counts as written by this run when <see cref="Write"/> put it there during the call, or
+    /// when it did not exist before.
     /// </summary>
     public static void AllOrNone(IReadOnlyList<string> paths, Action write)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(write);
+        var existed = paths.ToDictionary(path => path, File.Exists);
+        var outer = WrittenInScope.Value;
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        WrittenInScope.Value = written;
         try
         {
             write();
@@ -55,10 +63,27 @@ public static class AtomicFile
         catch
         {
             foreach (string path in paths)
-                if (File.Exists(path)) File.Delete(path);
+            {
+                try
+                {
+                    if (File.Exists(path) && (written.Contains(Path.GetFullPath(path)) || !existed[path])) File.Delete(path);
+                }
+                catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                {
+                    // Leave it: the original failure is the one to report.
+                }
+            }
             throw;
         }
+        finally
+        {
+            WrittenInScope.Value = outer;
+            outer?.UnionWith(written);
+        }
     }
+
+    /// <summary>The destinations <see cref="Write"/> completed inside the innermost <see cref="AllOrNone"/> call.</summary>
+    private static readonly AsyncLocal<HashSet<string>?> WrittenInScope = new();
 
     /// <summary>Writes a text file atomically.</summary>
     public static void WriteAllText(string destination, string text, params string[] inputs)

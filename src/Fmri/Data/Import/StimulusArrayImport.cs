@@ -148,6 +148,8 @@ public static class StimulusArrayImport
             "last" => true,
             _ when itemCount is long n && shape[0] == n && shape[^1] != n => false,
             _ when itemCount is long n && shape[^1] == n && shape[0] != n => true,
+            _ when shape.Length == 3 && shape[0] == shape[1] && shape[1] == shape[2] => throw new InvalidSettingException(option, $"'{name}'",
+                $"is {NamedArray.FormatShape(shape)}: {shape[0]} images of {shape[0]}x{shape[0]} with the image axis first or last; set --image-axis"),
             _ => shape.Length == 3 && shape[0] == shape[1] && shape[2] != shape[0] && SquareImagesLast(shape, option, name),
         };
         int count = last ? shape[^1] : shape[0];

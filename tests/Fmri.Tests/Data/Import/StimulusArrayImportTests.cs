@@ -56,6 +56,9 @@ public class StimulusArrayImportTests
             var either = ArrayFile.Read(WriteNpy(Path.Combine(folder, "either.npy"), [8, 8, 6]));
             var refused = Assert.Throws<Fmri.Core.InvalidSettingException>(() => StimulusArrayImport.Read(either, new StimulusArrayImportOptions { Train = "either" }));
             Assert.Contains("6 images of 8x8 (image axis last) or 8 images of 8x6 (first); set --image-axis", refused.Message);
+            var cube = ArrayFile.Read(WriteNpy(Path.Combine(folder, "cube.npy"), [8, 8, 8]));
+            Assert.Contains("8 images of 8x8 with the image axis first or last; set --image-axis",
+                Assert.Throws<Fmri.Core.InvalidSettingException>(() => StimulusArrayImport.Read(cube, new StimulusArrayImportOptions { Train = "cube" })).Message);
             var (first, _) = StimulusArrayImport.Read(either, new StimulusArrayImportOptions { Train = "either", ImageAxis = "first" });
             Assert.Equal((8, 8, 6), (first.Count, first.Height, first.Width));
             // Image k, row r, column c is stored at ((k * 8) + r) * 6 + c in C order: its value is that index mod 251.
