@@ -66,8 +66,11 @@ public class ImportBadInputTests
                 stream.Write(bytes);
             }
         }
-        AssertBadInput(CliTestHarness.Run("stimuli", "import", npy, "-o", temp.Sub("s.h5"), "--images", "images"),
+        // 2 x 2 x 2 reads either way, so the axis is named (without it the import asks for it first).
+        AssertBadInput(CliTestHarness.Run("stimuli", "import", npy, "-o", temp.Sub("s.h5"), "--images", "images", "--image-axis", "first"),
             "--images 'images': has pixel values from -5 to 60; expected 0..255 or 0..1", temp.Sub("s.h5"));
+        AssertBadInput(CliTestHarness.Run("stimuli", "import", npy, "-o", temp.Sub("s.h5"), "--images", "images"),
+            "--images 'images': is 2 x 2 x 2: 2 images of 2x2 with the image axis first or last; set --image-axis", temp.Sub("s.h5"));
     }
 
     [Fact]
