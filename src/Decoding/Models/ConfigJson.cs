@@ -17,10 +17,13 @@ internal sealed record DiffusersField(string Name, string? Value)
 
     public static DiffusersField WithoutEffect(string name) => new(name, null);
 
-    /// <summary>True when <paramref name="value"/> is the accepted one (numbers compared by value: 1 and 1.0 agree).</summary>
+    /// <summary>True when <paramref name="value"/> is the accepted one (numbers compared by value: 1 and 1.0 agree); a list
+    /// is accepted when every entry is (diffusers takes per-block lists for some flags: <c>only_cross_attention:
+    /// [false, false, false, false]</c> builds what <c>false</c> does).</summary>
     public bool Accepts(JsonElement value)
     {
         if (Value is null) return true;
+        if (value.ValueKind == JsonValueKind.Array) return value.EnumerateArray().All(Accepts);
         using var expected = JsonDocument.Parse(Value);
         var e = expected.RootElement;
         return (e.ValueKind, value.ValueKind) switch

@@ -82,12 +82,13 @@ public class ModelConfigTests
 
         string newer = Sd15UnetConfigJson;
         foreach (var (field, value) in new[] { ("resnet_time_scale_shift", "\"default\""), ("upcast_attention", "true"), ("class_embed_type", "null"),
-                     ("conv_in_kernel", "3"), ("mid_block_scale_factor", "1.0") })
+                     ("conv_in_kernel", "3"), ("mid_block_scale_factor", "1.0"), ("only_cross_attention", "[false, false, false, false]") })
             newer = Set(newer, field, value);
         Assert.Equal(UNet2DConditionConfig.Sd15.ToJson(), UNet2DConditionConfig.FromJson(newer, "unet/config.json").ToJson());
 
         foreach (var (field, value) in new[] { ("downsample_padding", "0"), ("mid_block_scale_factor", "2.0"), ("center_input_sample", "true"),
-                     ("resnet_time_scale_shift", "\"scale_shift\""), ("time_embedding_type", "\"fourier\""), ("sample_shift", "3") })
+                     ("resnet_time_scale_shift", "\"scale_shift\""), ("time_embedding_type", "\"fourier\""), ("sample_shift", "3"),
+                     ("only_cross_attention", "[false, true, false, false]") })
         {
             var e = Assert.Throws<Fmri.Core.DataFormatException>(() => UNet2DConditionConfig.FromJson(Set(Sd15UnetConfigJson, field, value), "unet/config.json"));
             Assert.StartsWith("unet/config.json", e.Message);
