@@ -60,10 +60,6 @@ public static class PretrainMbmCommand
             int pooled = datasets.Sum(d => d.Item2.Splits.Count(split => settings.IncludeTestFmri || split == Fmri.Data.DataSplit.Train));
             int pooledTrain = pooled - Math.Clamp((int)Math.Round(pooled * settings.HeldOutFraction), 1, Math.Max(1, pooled - 1));
             settings = settings with { BatchSize = SmallDataWarnings.ClampBatch(settings.BatchSize, pooledTrain, "--batch", "training samples of the pool") };
-            // A resumed run keeps the seed it started with (its checkpoint's), whatever --seed says.
-            long seedUsed = settings.Resume
-                ? new ModelCheckpoint(outDir, PretrainedBrainEncoderConfig.CheckpointName).ReadTrainingState()?.Seed ?? settings.Seed
-                : settings.Seed;
             var result = ConsoleProgress.Run("masked brain modeling", settings.Epochs, progress =>
                 MaskedBrainPretraining.Run(settings, datasets, outDir, new EpochPrinter(progress)));
 
@@ -90,7 +86,7 @@ public static class PretrainMbmCommand
                     FinalHeldOutCorrelation = result.FinalHeldOutCorrelation,
                     EpochHistory = result.History.Epochs,
                 },
-                Seeds = new Dictionary<string, long> { ["seed"] = seedUsed },
+                Seeds = new Dictionary<string, long> { ["seed"] = result.Seed },   // a resumed run's own, whatever --seed says
                 InputSha256 = RunManifest.HashInputs(files.ToArray()),
                 Outputs = [$"{PretrainedBrainEncoderConfig.CheckpointName}.*", MaskedBrainPretraining.LossCsvFile, MaskedBrainPretraining.LossPngFile,
                     MaskedBrainPretraining.CorrelationPngFile],

@@ -13,6 +13,9 @@ namespace Decoding.Models;
 /// <param name="Value">The one accepted value as JSON (<c>false</c>, <c>1</c>, <c>"default"</c>, <c>null</c>); null: any value.</param>
 internal sealed record DiffusersField(string Name, string? Value)
 {
+    /// <summary>The accepted value, parsed once (null: any value).</summary>
+    private readonly JsonElement? expected = Value is null ? null : JsonDocument.Parse(Value).RootElement.Clone();
+
     public static DiffusersField Fixed(string name, string json) => new(name, json);
 
     public static DiffusersField WithoutEffect(string name) => new(name, null);
@@ -22,10 +25,8 @@ internal sealed record DiffusersField(string Name, string? Value)
     /// [false, false, false, false]</c> builds what <c>false</c> does).</summary>
     public bool Accepts(JsonElement value)
     {
-        if (Value is null) return true;
+        if (expected is not { } e) return true;
         if (value.ValueKind == JsonValueKind.Array) return value.EnumerateArray().All(Accepts);
-        using var expected = JsonDocument.Parse(Value);
-        var e = expected.RootElement;
         return (e.ValueKind, value.ValueKind) switch
         {
             (JsonValueKind.Number, JsonValueKind.Number) => e.GetDouble() == value.GetDouble(),
@@ -91,7 +92,5 @@ internal static class ConfigJson
         }
     }
 
-    private static string Shown(JsonElement value) => value.ValueKind == JsonValueKind.String
-        ? value.GetRawText()
-        : value.GetRawText().Length <= 40 ? value.GetRawText() : value.GetRawText()[..40] + "...";
+    private static string Shown(JsonElement value) => value.GetRawText() is var raw && raw.Length <= 40 ? raw : raw[..40] + "...";
 }

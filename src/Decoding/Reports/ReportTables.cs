@@ -95,13 +95,9 @@ public static class ReportTables
             row.PerCategory.Select(c => new[] { c.Category, c.Items.ToString(CultureInfo.InvariantCulture), Number(c.NWayMean), Number(c.TwoWayFeatures) }).ToList());
     }
 
-    /// <summary>What each row is: its description and, for a control, how many items kept their category.</summary>
+    /// <summary>What each row is: its description (a control's says how many items got a same-category donor).</summary>
     public static (string[] Header, List<string[]> Rows) Methods(EvaluationReport report)
-        => (["method", "kind", "what it is"], report.Rows.Select(r => new[]
-        {
-            r.Name, r.Kind, r.Description + (r.Control?.SameCategoryDonors is int same && !r.Description.Contains("same-category donor", StringComparison.Ordinal)
-                ? $" ({same} same-category donors)" : ""),
-        }).ToList());
+        => (["method", "kind", "what it is"], report.Rows.Select(r => new[] { r.Name, r.Kind, r.Description }).ToList());
 
     private static string[] TestCells(ScoreSummary s) => s.Test is null
         ? ["-", "-", "-", "-"]

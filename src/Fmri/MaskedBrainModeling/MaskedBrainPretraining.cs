@@ -127,7 +127,7 @@ public static class MaskedBrainPretraining
         }
         var counts = new PretrainingPoolCounts(pool.TrainCount, pool.HeldOutCount, pool.TestSamplesExcluded, pool.TestSamplesIncluded);
         var history = new MaskedBrainModelingHistory(epochs, pool.VoxelCount, width, options.WidthPolicy);
-        return new MaskedBrainPretrainingResult(config, counts, startEpoch, history);
+        return new MaskedBrainPretrainingResult(config, counts, startEpoch, history, seed);
     }
 
     /// <summary>Loads the pretrained autoencoder of a pretraining folder (weights checked against its manifest).</summary>
