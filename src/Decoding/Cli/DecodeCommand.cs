@@ -212,7 +212,9 @@ public static class DecodeCommand
             settings = settings with { InputRepeats = repeatsGiven ?? Decoding.Metrics.Bootstrap.Quantile(items.RepeatCounts!.Select(r => (double)r).Order().ToArray(), 0.5) };
             // Fitting a route's maps (ridge penalties cross-validated, the trial-noise model) prints nothing of its own for a while.
             Console.Out.WriteLine($"decode: fitting the {spec.Name} route on {train.Count} training samples");
-            var decoder = RouteCatalog.Build(settings, models, train, categoryNames);
+            var decoder = spec.Name == EncodingInversionRoute.Name
+                ? ConsoleProgress.Run("choosing the encoding route's penalty on the validation split", 1.0, progress => RouteCatalog.Build(settings, models, train, categoryNames, progress))
+                : RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {
                 ["sampler"] = parse.GetValue(sampler)!,

@@ -1,6 +1,7 @@
 using Decoding.Decode.Routes;
 using Decoding.DoubleConditioning;
 using Decoding.LatentDiffusion;
+using Fmri.Core;
 using Fmri.Data;
 
 namespace Decoding.Decode;
@@ -16,7 +17,7 @@ public sealed record RouteSpec(string Name, string Kind, bool NeedsLdm, bool Nee
 
 /// <summary>
 /// Every way <c>decode --route</c> can make images, by name. Routes from fMRI: <c>lowlevel</c> (ridge to the VAE
-/// latent), <c>semantic</c> (ridge to the conditioning, then the LDM from noise), <c>img2img</c> (both: the
+/// latent), <c>encoding</c> (an encoding model inverted through the VAE from that latent), <c>semantic</c> (ridge to the conditioning, then the LDM from noise), <c>img2img</c> (both: the
 /// low-level latent as start, the semantic conditioning as guide), <c>mindvis</c> (the trained DC-LDM). Baseline:
 /// <c>ridge-pixels</c>. References without fMRI: <c>mean-image</c>, <c>class-mean</c> and <c>ldm-class</c> (the last two
 /// use the true label: oracle bounds), and on simulated data <c>ceiling</c>.
@@ -27,6 +28,7 @@ public static class RouteCatalog
     [
         new(Img2ImgRoute.Name, DecodedMethod.Route, true, false, false, "low-level latent + semantic conditioning through the LDM (img2img)"),
         new(LowLevelRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> VAE latent, decoded by the VAE"),
+        new(EncodingInversionRoute.Name, DecodedMethod.Route, true, false, false, "Gabor-energy encoding model inverted through the VAE from the low-level latent"),
         new(SemanticRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> conditioning, LDM from pure noise"),
         new(MindVisRoute.Name, DecodedMethod.Route, false, true, false, "MinD-Vis's DC-LDM (stage A + stage B)"),
         new(RidgePixelsRoute.Name, DecodedMethod.Baseline, false, false, false, "ridge voxels -> pixels"),
@@ -42,7 +44,9 @@ public static class RouteCatalog
         Routes.FirstOrDefault(r => r.Name == name) ?? throw new InvalidSettingException("route", $"'{name}'", $"is unknown; choose one of {string.Join(", ", Names)}");
 
     /// <summary>Fits the route <paramref name="settings"/> names on <paramref name="train"/> (at the decode geometry).</summary>
-    public static IDecodingRoute Build(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames)
+    /// <param name="progress">Told the fraction done of a long fit (the encoding route's validation inversions).</param>
+    public static IDecodingRoute Build(DecodingSettings settings, RouteModels models, StimulusPairs train, IReadOnlyList<string> categoryNames,
+        IProgress<ProgressUpdate>? progress = null)
     {
         var spec = Spec(settings.Route);
         if (spec.NeedsLdm && models.Ldm is null) throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
@@ -56,6 +60,7 @@ public static class RouteCatalog
             Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
                 SemanticDecoder.Fit(train, categoryNames, models.Ldm, settings.SemanticTarget, seed), models.Ldm, settings.Sampling, settings.Img2Img),
             LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
+            EncodingInversionRoute.Name => EncodingInversionRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior, progress: progress),
             SemanticRoute.Name => new SemanticRoute(SemanticDecoder.Fit(train, categoryNames, models.Ldm!, settings.SemanticTarget, seed), models.Ldm!, settings.Sampling),
             MindVisRoute.Name => new MindVisRoute(models.MindVis!.Value.Model, models.MindVis.Value.FirstStage, settings.Sampling),
             RidgePixelsRoute.Name => RidgePixelsRoute.Fit(train, seed, Noise()),

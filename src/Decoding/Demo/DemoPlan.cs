@@ -198,7 +198,7 @@ public static class DemoPlan
         string[] mindVis = ["--model", adapter, "--sampler", "plms", "--guidance", Text(sizes.MindVisGuidance)];
         // Test categories held out of training have no training images, so no class-mean reference.
         bool classMeans = !shape.Simulate.Contains("--held-out-test-categories");
-        string[] methods = ["img2img", "img2img-control", "lowlevel", "lowlevel-control", "semantic", "semantic-control", "mindvis", "mindvis-control",
+        string[] methods = ["img2img", "img2img-control", "encoding", "encoding-control", "lowlevel", "lowlevel-control", "semantic", "semantic-control", "mindvis", "mindvis-control",
             "ridge-pixels", "mean-image", .. (classMeans ? new[] { "class-mean" } : []), "ldm-class", "ceiling"];
 
         return
@@ -248,6 +248,9 @@ public static class DemoPlan
             // The low-level route uses only the LDM folder's VAE (the same in both LDM stages), so it reads the first
             // stage's folder and runs while the LDM trains on.
             Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", stageBLdm], control: true),
+            // Like the low-level route, the encoding route uses only the VAE.
+            Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
+                "encoding", ["--ldm", stageBLdm], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
             // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of

@@ -34,4 +34,6 @@ public sealed class AutoencoderFirstStage : FirstStage
         using var noGrad = no_grad();
         return Vae.Decode(latents);
     }
+
+    public override Tensor DecodeWithGradient(Tensor latents) => Vae.Decode(latents);
 }

@@ -31,6 +31,10 @@ public abstract class FirstStage
     /// <summary>Unscaled latents (B, LatentChannels, h, w) → images (B, ImageChannels, H, W) in roughly [−1, 1]. No gradients.</summary>
     public abstract Tensor Decode(Tensor latents);
 
+    /// <summary>As <see cref="Decode"/>, but recorded by autograd so that gradients reach the latents (the first stage's
+    /// own weights stay frozen): for decoders that optimise a latent through the decoder.</summary>
+    public abstract Tensor DecodeWithGradient(Tensor latents);
+
     /// <summary>Side of the latent of an image of side <paramref name="imageSize"/>.</summary>
     public int LatentSize(int imageSize)
     {

@@ -25,4 +25,6 @@ public sealed class IdentityFirstStage : FirstStage
     public override LatentPosterior Encode(Tensor images) => new(images.detach().clone(), zeros_like(images));
 
     public override Tensor Decode(Tensor latents) => latents.detach().clone();
+
+    public override Tensor DecodeWithGradient(Tensor latents) => latents.clone();
 }

@@ -32,7 +32,7 @@ public class DemoCommandTests
         using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "metrics.json"))))
         {
             var rows = metrics.RootElement.GetProperty("rows").EnumerateArray().Select(r => (Route: r.GetProperty("route").GetString(), Kind: r.GetProperty("kind").GetString())).ToList();
-            foreach (var route in new[] { "img2img", "lowlevel", "semantic", "mindvis" })
+            foreach (var route in new[] { "img2img", "encoding", "lowlevel", "semantic", "mindvis" })
             {
                 Assert.Contains((route, "route"), rows);
                 Assert.Contains((route, "control"), rows);
@@ -46,7 +46,7 @@ public class DemoCommandTests
         var stages = DemoPlan.Stages(dir, "tiny", 1, sideBySideThreads: 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
         static bool IsModelStage(DemoStage s) => s.Name.StartsWith("decode-", StringComparison.Ordinal) || s.Name.StartsWith("train-", StringComparison.Ordinal) || s.Name == "pretrain-mbm";
-        Assert.Equal(15, stages.Count(IsModelStage));
+        Assert.Equal(16, stages.Count(IsModelStage));
         Assert.All(stages.Where(IsModelStage), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
         Assert.All(stages.Where(s => !IsModelStage(s)), s => Assert.False(s.SideBySide || s.CommandLine.Contains("--threads"), s.CommandLine));
 
@@ -262,6 +262,7 @@ public class DemoCommandTests
             ["train-adapter"] = [.. data, "pretrain-mbm", "train-ldm"],      // stage B starts from the first LDM stage's model
             ["decode-img2img"] = [.. data, "continue-ldm"],
             ["decode-lowlevel"] = [.. data, "train-ldm"],                    // the VAE of the first LDM stage's folder
+            ["decode-encoding"] = [.. data, "train-ldm"],                    // the same VAE
             ["decode-semantic"] = [.. data, "continue-ldm"],
             ["decode-mindvis"] = [.. data, "train-adapter"],
             ["decode-mindvis-control"] = [.. data, "train-adapter"],

@@ -1,0 +1,125 @@
+using Fmri.Core.Torch;
+using static TorchSharp.torch;
+
+namespace Decoding.Decode.Routes;
+
+/// <summary>
+/// The image features of a Gabor-energy encoding model of early visual cortex (the Gabor wavelet pyramid of Kay et al.
+/// 2008 and Naselaris et al. 2009): quadrature pairs of Gabor filters at <see cref="Orientations"/> orientations and
+/// three spatial periods (W/8, W/4 and W/2 pixels at the working size W), the local energy sqrt(even² + odd²) of each,
+/// averaged over square cells of W/8 pixels (the finest period also over cells of W/16), compressed by a square root
+/// (compressive spatial summation with exponent 1/2, Kay et al. 2013), and the mean luminance of each coarse cell.
+/// Images wider than <see cref="MaxWorkingSize"/> are averaged down to it first. Every step is differentiable in the
+/// image, so a decoder can follow the model's gradient back to the pixels.
+/// </summary>
+public sealed class GaborEnergyFeatures : IDisposable
+{
+    /// <summary>Filter orientations, evenly spaced over 180 degrees.</summary>
+    public const int Orientations = 4;
+
+    /// <summary>The side the features are computed at, at most (larger images are averaged down).</summary>
+    public const int MaxWorkingSize = 64;
+
+    private const double Epsilon = 1e-6;
+
+    /// <summary>One filter bank per period: (2·Orientations, 1, k, k), the even filters first, then the odd ones.</summary>
+    private readonly (Tensor Filters, long Padding)[] banks;
+
+    /// <summary>Whether images of side <paramref name="imageSize"/> can be described: at least 16 pixels, the working size
+    /// W = min(S, 64) a multiple of 16 and S a multiple of W.</summary>
+    public static bool Supports(int imageSize) => imageSize >= 16 && Math.Min(imageSize, MaxWorkingSize) % 16 == 0 && imageSize % Math.Min(imageSize, MaxWorkingSize) == 0;
+
+    /// <param name="imageSize">Side S of the square images (see <see cref="Supports"/>).</param>
+    public GaborEnergyFeatures(int imageSize)
+    {
+        if (!Supports(imageSize))
+            throw new ArgumentException($"Gabor energy features: images of side {imageSize}; the side must be 16, 32, 48, 64 or a multiple of {MaxWorkingSize}");
+        int working = Math.Min(imageSize, MaxWorkingSize);
+        ImageSize = imageSize;
+        WorkingSize = working;
+        Periods = [working / 8.0, working / 4.0, working / 2.0];
+        banks = Periods.Select(Bank).ToArray();
+        int coarse = Cells * Cells;
+        FeatureCount = Periods.Count * Orientations * coarse + Orientations * (2 * Cells) * (2 * Cells) + coarse;
+    }
+
+    /// <summary>Side of the images the features take.</summary>
+    public int ImageSize { get; }
+
+    /// <summary>Side the filters run at.</summary>
+    public int WorkingSize { get; }
+
+    /// <summary>The filters' periods in working pixels, finest first.</summary>
+    public IReadOnlyList<double> Periods { get; }
+
+    /// <summary>Cells per side of the coarse grid (the finest period also has a grid twice as fine).</summary>
+    public int Cells => 8;
+
+    /// <summary>Length of one image's feature vector.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Features (N, <see cref="FeatureCount"/>) of images (N, C, S, S) in [0, 1]; colour images are averaged over channels.</summary>
+    public Tensor Compute(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
+            throw new ArgumentException($"Gabor energy features: images ({string.Join(", ", images.shape)}); expected (N, C, {ImageSize}, {ImageSize})");
+        using var scope = NewDisposeScope();
+        var x = images.to(ScalarType.Float32).mean([1L], keepdim: true);                           // (N, 1, S, S) luminance
+        if (ImageSize != WorkingSize) x = nn.functional.avg_pool2d(x, ImageSize / WorkingSize);    // (N, 1, W, W)
+        long n = x.shape[0];
+        int cell = WorkingSize / Cells;
+        var parts = new List<Tensor>();
+        for (int b = 0; b < banks.Length; b++)
+        {
+            var (filters, padding) = banks[b];
+            var responses = OneDnnChannelPadding.Applies(filters.shape[0], x)
+                ? OneDnnChannelPadding.PaddedConv2d(x, filters, null, [1, 1], [padding, padding], [1, 1], 1)
+                : nn.functional.conv2d(x, filters, null, [1, 1], [padding, padding]);             // (N, 2·O, W, W)
+            var even = responses.narrow(1, 0, Orientations);
+            var odd = responses.narrow(1, Orientations, Orientations);
+            var energy = even.square().add(odd.square()).add(Epsilon).sqrt();                     // (N, O, W, W)
+            parts.Add(nn.functional.avg_pool2d(energy, cell).add(Epsilon).sqrt().reshape(n, -1));  // (N, O·8·8)
+            if (b == 0) parts.Add(nn.functional.avg_pool2d(energy, cell / 2).add(Epsilon).sqrt().reshape(n, -1)); // (N, O·16·16)
+        }
+        parts.Add(nn.functional.avg_pool2d(x, cell).reshape(n, -1));                                 // (N, 8·8) luminance
+        return cat(parts, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The quadrature pair at each orientation θ for period p: an isotropic Gaussian envelope with σ = p / 2 on a
+    /// (2⌊p⌉ + 1)² support times cos(2πu/p) (even) and sin(2πu/p) (odd), u = x cos θ + y sin θ; the even filter has
+    /// the envelope-weighted mean removed so that it does not respond to uniform light; both have unit L2 norm.
+    /// </summary>
+    private static (Tensor Filters, long Padding) Bank(double period)
+    {
+        int half = (int)Math.Round(period), size = 2 * half + 1;
+        double sigma = period / 2;
+        var values = new float[2 * Orientations * size * size];
+        for (int phase = 0; phase < 2; phase++)
+            for (int o = 0; o < Orientations; o++)
+            {
+                double theta = Math.PI * o / Orientations;
+                var envelope = new double[size * size];
+                var filter = new double[size * size];
+                for (int i = 0; i < size; i++)
+                    for (int j = 0; j < size; j++)
+                    {
+                        double y = i - half, x = j - half, u = x * Math.Cos(theta) + y * Math.Sin(theta);
+                        envelope[i * size + j] = Math.Exp(-(x * x + y * y) / (2 * sigma * sigma));
+                        filter[i * size + j] = envelope[i * size + j] * (phase == 0 ? Math.Cos(2 * Math.PI * u / period) : Math.Sin(2 * Math.PI * u / period));
+                    }
+                double dc = filter.Sum() / envelope.Sum();
+                for (int k = 0; k < filter.Length; k++) filter[k] -= dc * envelope[k];
+                double norm = Math.Sqrt(filter.Sum(v => v * v));
+                int offset = (phase * Orientations + o) * size * size;
+                for (int k = 0; k < filter.Length; k++) values[offset + k] = (float)(filter[k] / norm);
+            }
+        return (tensor(values, new long[] { 2 * Orientations, 1, size, size }), half);
+    }
+
+    public void Dispose()
+    {
+        foreach (var (filters, _) in banks) filters.Dispose();
+    }
+}
