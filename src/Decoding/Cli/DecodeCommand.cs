@@ -236,7 +236,7 @@ public static class DecodeCommand
                 ["ldm"] = ldmDir is null ? "" : Path.GetFullPath(ldmDir),
                 ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
                 ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
-                ["selected_on_validation"] = selecting || chosenFile is not null ? 1 : 0,
+                ["selected_on_validation"] = selecting || chosenFile is not null || spec.Name == EncodingInversionRoute.Name ? 1 : 0,   // the encoding route chooses its penalty itself
                 ["input_repeats"] = settings.InputRepeats,
             };
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };

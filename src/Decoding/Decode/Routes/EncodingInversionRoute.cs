@@ -71,7 +71,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(vae);
         int size = (int)train.Images.shape[2];
-        Check.That(GaborEnergyFeatures.Supports(size), "image_size", size, $"is not one the encoding route's Gabor features take (16, 32, 48, 64 or a multiple of {GaborEnergyFeatures.MaxWorkingSize})");
+        Check.That(GaborEnergyFeatures.Supports(size), "image_size", size, $"(the image size of the --ldm folder's model) is not one the encoding route's Gabor features take (16, 32, 48 or a multiple of {GaborEnergyFeatures.MaxWorkingSize})");
         string choice;
         if (penalty is { } given)
         {
@@ -103,7 +103,6 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         var (fit, validation) = (split.Fit, split.Validation);
         try
         {
-            var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
             progress?.Report(new ProgressUpdate(0, "validation: the low-level map"));
             var low = LowLevelRoute.Fit(fit, vae, seed, prior: prior);
             progress?.Report(new ProgressUpdate(0.05, "validation: the encoding model"));

@@ -9,8 +9,11 @@ namespace Decoding.Decode.Routes;
 /// three spatial periods (W/8, W/4 and W/2 pixels at the working size W), the local energy sqrt(even² + odd²) of each,
 /// averaged over square cells of W/8 pixels (the finest period also over cells of W/16), compressed by a square root
 /// (compressive spatial summation with exponent 1/2, Kay et al. 2013), and the mean luminance of each coarse cell.
-/// Images wider than <see cref="MaxWorkingSize"/> are averaged down to it first. Every step is differentiable in the
-/// image, so a decoder can follow the model's gradient back to the pixels.
+/// Images wider than <see cref="MaxWorkingSize"/> are averaged down to it first; 16-pixel images are resampled up to
+/// <see cref="MinWorkingSize"/> (bilinear), so that the finest period is 4 working pixels and its odd filter does not
+/// vanish at the sampling limit. The image is mirrored at its border before filtering (reflect padding), so uniform
+/// light drives no filter anywhere, also where the coarsest filters reach past the border. Every step is
+/// differentiable in the image, so a decoder can follow the model's gradient back to the pixels.
 /// </summary>
 public sealed class GaborEnergyFeatures : IDisposable
 {
@@ -20,21 +23,27 @@ public sealed class GaborEnergyFeatures : IDisposable
     /// <summary>The side the features are computed at, at most (larger images are averaged down).</summary>
     public const int MaxWorkingSize = 64;
 
+    /// <summary>The side the features are computed at, at least (16-pixel images are resampled up).</summary>
+    public const int MinWorkingSize = 32;
+
     private const double Epsilon = 1e-6;
 
     /// <summary>One filter bank per period: (2·Orientations, 1, k, k), the even filters first, then the odd ones.</summary>
     private readonly (Tensor Filters, long Padding)[] banks;
 
-    /// <summary>Whether images of side <paramref name="imageSize"/> can be described: at least 16 pixels, the working size
-    /// W = min(S, 64) a multiple of 16 and S a multiple of W.</summary>
-    public static bool Supports(int imageSize) => imageSize >= 16 && Math.Min(imageSize, MaxWorkingSize) % 16 == 0 && imageSize % Math.Min(imageSize, MaxWorkingSize) == 0;
+    /// <summary>Whether images of side <paramref name="imageSize"/> can be described: 16, 32 or 48 pixels, or a multiple of 64.</summary>
+    public static bool Supports(int imageSize) => imageSize >= 16 && (imageSize <= MaxWorkingSize ? imageSize % 16 == 0 : imageSize % MaxWorkingSize == 0);
+
+    /// <summary>The working side for images of side <paramref name="imageSize"/>: the image's own, clamped to
+    /// [<see cref="MinWorkingSize"/>, <see cref="MaxWorkingSize"/>].</summary>
+    public static int WorkingSizeFor(int imageSize) => Math.Clamp(imageSize, MinWorkingSize, MaxWorkingSize);
 
     /// <param name="imageSize">Side S of the square images (see <see cref="Supports"/>).</param>
     public GaborEnergyFeatures(int imageSize)
     {
         if (!Supports(imageSize))
-            throw new ArgumentException($"Gabor energy features: images of side {imageSize}; the side must be 16, 32, 48, 64 or a multiple of {MaxWorkingSize}");
-        int working = Math.Min(imageSize, MaxWorkingSize);
+            throw new ArgumentException($"Gabor energy features: images of side {imageSize}; the side must be 16, 32, 48 or a multiple of {MaxWorkingSize}");
+        int working = WorkingSizeFor(imageSize);
         ImageSize = imageSize;
         WorkingSize = working;
         Periods = [working / 8.0, working / 4.0, working / 2.0];
@@ -66,16 +75,19 @@ public sealed class GaborEnergyFeatures : IDisposable
             throw new ArgumentException($"Gabor energy features: images ({string.Join(", ", images.shape)}); expected (N, C, {ImageSize}, {ImageSize})");
         using var scope = NewDisposeScope();
         var x = images.to(ScalarType.Float32).mean([1L], keepdim: true);                           // (N, 1, S, S) luminance
-        if (ImageSize != WorkingSize) x = nn.functional.avg_pool2d(x, ImageSize / WorkingSize);    // (N, 1, W, W)
+        if (ImageSize > WorkingSize) x = nn.functional.avg_pool2d(x, ImageSize / WorkingSize);     // (N, 1, W, W)
+        else if (ImageSize < WorkingSize)
+            x = nn.functional.interpolate(x, [WorkingSize, WorkingSize], mode: InterpolationMode.Bilinear, align_corners: false);
         long n = x.shape[0];
         int cell = WorkingSize / Cells;
         var parts = new List<Tensor>();
         for (int b = 0; b < banks.Length; b++)
         {
             var (filters, padding) = banks[b];
-            var responses = OneDnnChannelPadding.Applies(filters.shape[0], x)
-                ? OneDnnChannelPadding.PaddedConv2d(x, filters, null, [1, 1], [padding, padding], [1, 1], 1)
-                : nn.functional.conv2d(x, filters, null, [1, 1], [padding, padding]);             // (N, 2·O, W, W)
+            var mirrored = nn.functional.pad(x, [padding, padding, padding, padding], TorchSharp.PaddingModes.Reflect);   // padding <= W/2 < W
+            var responses = OneDnnChannelPadding.Applies(filters.shape[0], mirrored)
+                ? OneDnnChannelPadding.PaddedConv2d(mirrored, filters, null, [1, 1], [0, 0], [1, 1], 1)
+                : nn.functional.conv2d(mirrored, filters, null, [1, 1], [0, 0]);                   // (N, 2·O, W, W)
             var even = responses.narrow(1, 0, Orientations);
             var odd = responses.narrow(1, Orientations, Orientations);
             var energy = even.square().add(odd.square()).add(Epsilon).sqrt();                     // (N, O, W, W)

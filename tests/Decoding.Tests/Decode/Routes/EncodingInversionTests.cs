@@ -10,15 +10,15 @@ namespace Decoding.Tests.Decode.Routes;
 /// <summary>The Gabor-energy encoding model and the route that inverts it through the VAE (<see cref="EncodingInversionRoute"/>).</summary>
 public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    /// <summary>A 32x32 sinusoidal grating in [0, 1]: 0.5 + 0.4 cos(2π u / period + phase), u along <paramref name="degrees"/>.</summary>
-    private static Tensor Grating(double degrees, double period, double phase)
+    /// <summary>A size x size sinusoidal grating in [0, 1]: 0.5 + 0.4 cos(2π u / period + phase), u along <paramref name="degrees"/>.</summary>
+    private static Tensor Grating(double degrees, double period, double phase, int size = 32)
     {
-        var values = new float[32 * 32];
+        var values = new float[size * size];
         double theta = degrees * Math.PI / 180;
-        for (int i = 0; i < 32; i++)
-            for (int j = 0; j < 32; j++)
-                values[i * 32 + j] = (float)(0.5 + 0.4 * Math.Cos(2 * Math.PI * (j * Math.Cos(theta) + i * Math.Sin(theta)) / period + phase));
-        return tensor(values, new long[] { 1, 1, 32, 32 });
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++)
+                values[i * size + j] = (float)(0.5 + 0.4 * Math.Cos(2 * Math.PI * (j * Math.Cos(theta) + i * Math.Sin(theta)) / period + phase));
+        return tensor(values, new long[] { 1, 1, size, size });
     }
 
     /// <summary>The mean coarse-grid energy feature of each (period, orientation) channel over the central 4x4 cells.</summary>
@@ -44,16 +44,19 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
     }
 
     [Theory]
-    [InlineData(0, 8.0, 1, 0)]     // vertical bars, period 8 = W/4: the middle period, orientation 0°
-    [InlineData(90, 4.0, 0, 2)]    // horizontal bars, period 4 = W/8: the finest period, orientation 90°
-    [InlineData(45, 8.0, 1, 1)]    // 45°
-    public void AGratingDrivesTheChannelOfItsOrientationAndPeriodWhateverItsPhase(double degrees, double period, int band, int orientation)
+    [InlineData(0, 8.0, 1, 0, 32)]     // vertical bars, period 8 = W/4: the middle period, orientation 0°
+    [InlineData(90, 4.0, 0, 2, 32)]    // horizontal bars, period 4 = W/8: the finest period, orientation 90°
+    [InlineData(45, 8.0, 1, 1, 32)]    // 45°
+    [InlineData(0, 4.0, 1, 0, 16)]     // a 16-pixel image runs at 32 working pixels: its 4-pixel period is the middle band (8 working pixels)
+    [InlineData(90, 4.0, 1, 2, 16)]    // (a 2-pixel grating a quarter period along is uniform grey once sampled, so the finest band has no such case)
+    public void AGratingDrivesTheChannelOfItsOrientationAndPeriodWhateverItsPhase(double degrees, double period, int band, int orientation, int size)
     {
-        using var features = new GaborEnergyFeatures(32);
+        using var features = new GaborEnergyFeatures(size);
         Assert.Equal(new[] { 4.0, 8.0, 16.0 }, features.Periods);
+        Assert.Equal(32, features.WorkingSize);
         Assert.Equal(3 * 4 * 64 + 4 * 256 + 64, features.FeatureCount);
-        using var grating = Grating(degrees, period, 0);
-        using var shifted = Grating(degrees, period, Math.PI / 2);   // a quarter period along: the quadrature pair's energy is the same
+        using var grating = Grating(degrees, period, 0, size);
+        using var shifted = Grating(degrees, period, Math.PI / 2, size);   // a quarter period along: the quadrature pair's energy is the same
         var energy = ChannelEnergy(features, grating);
         var energyShifted = ChannelEnergy(features, shifted);
         for (int b = 0; b < features.Periods.Count; b++)
@@ -63,20 +66,33 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.Equal(energy[band, orientation], energyShifted[band, orientation], 0.03 * energy[band, orientation]);
     }
 
-    [Fact]
-    public void UniformLightDrivesNoFilter()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void UniformLightDrivesNoFilterInAnyCellAndTheFeatureCountIsWhatComputeReturns(int size)
     {
-        using var features = new GaborEnergyFeatures(32);
-        using var grey = full(1, 1, 32, 32, 0.7f);
+        using var features = new GaborEnergyFeatures(size);
+        using var grey = full(1, 1, size, size, 0.7f);
         var values = features.Compute(grey).data<float>().ToArray();
+        Assert.Equal(features.FeatureCount, values.Length);
         int energyFeatures = features.FeatureCount - 64;
-        // Zero filter response leaves sqrt(sqrt(1e-6) + 1e-6) (the energy's and the compression's epsilons) in every cell.
+        // Zero filter response leaves sqrt(sqrt(1e-6) + 1e-6) (the energy's and the compression's epsilons) in every
+        // cell of every band, the border cells included: the image is mirrored, not padded with black.
         double floor = Math.Sqrt(Math.Sqrt(1e-6) + 1e-6);
-        // The 3x3 inner cells of the coarse grid of the finest period are away from the zero padding at the border.
-        for (int o = 0; o < GaborEnergyFeatures.Orientations; o++)
-            for (int r = 3; r < 5; r++)
-                for (int c = 3; c < 5; c++) Assert.Equal(floor, values[o * 64 + r * 8 + c], 1e-3);
+        Assert.All(values.Take(energyFeatures), v => Assert.Equal(floor, v, 1e-3));
         Assert.All(values.Skip(energyFeatures), v => Assert.Equal(0.7, v, 1e-5));   // the luminance cells
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(28)]
+    [InlineData(80)]
+    public void SidesTheFeaturesCannotTakeAreRefused(int size)
+    {
+        Assert.False(GaborEnergyFeatures.Supports(size));
+        Assert.Throws<ArgumentException>(() => new GaborEnergyFeatures(size));
     }
 
     [Fact]
