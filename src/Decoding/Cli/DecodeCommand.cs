@@ -212,8 +212,8 @@ public static class DecodeCommand
             settings = settings with { InputRepeats = repeatsGiven ?? Decoding.Metrics.Bootstrap.Quantile(items.RepeatCounts!.Select(r => (double)r).Order().ToArray(), 0.5) };
             // Fitting a route's maps (ridge penalties cross-validated, the trial-noise model) prints nothing of its own for a while.
             Console.Out.WriteLine($"decode: fitting the {spec.Name} route on {train.Count} training samples");
-            var decoder = spec.Name == EncodingInversionRoute.Name
-                ? ConsoleProgress.Run("choosing the encoding route's penalty on the validation split", 1.0, progress => RouteCatalog.Build(settings, models, train, categoryNames, progress))
+            var decoder = spec.ChoosesOnValidation
+                ? ConsoleProgress.Run($"fitting the {spec.Name} route (its setting chosen on a validation split)", 1.0, progress => RouteCatalog.Build(settings, models, train, categoryNames, progress))
                 : RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
             {
@@ -236,7 +236,7 @@ public static class DecodeCommand
                 ["ldm"] = ldmDir is null ? "" : Path.GetFullPath(ldmDir),
                 ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
                 ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
-                ["selected_on_validation"] = selecting || chosenFile is not null || spec.Name == EncodingInversionRoute.Name ? 1 : 0,   // the encoding route chooses its penalty itself
+                ["selected_on_validation"] = selecting || chosenFile is not null || spec.ChoosesOnValidation ? 1 : 0,
                 ["input_repeats"] = settings.InputRepeats,
             };
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };
