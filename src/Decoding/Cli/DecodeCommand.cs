@@ -44,7 +44,7 @@ public static class DecodeCommand
         var selectStarts = new Option<string[]>("--select-starts") { Description = "img2img starts --select tries: noised and/or inverted (default: noised)", AllowMultipleArgumentsPerToken = true };
         var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
-        var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select", DefaultValueFactory = _ => 60 };
+        var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select and for the encoding route's choice of lambda", DefaultValueFactory = _ => DecodingSettings.DefaultValidationStimuli };
         var selectSteps = new Option<int?>("--select-steps") { Description = "Denoising steps while selecting (default: --steps)" };
         var seed = new Option<long>("--seed") { Description = "Seed of each item's generator (sampling noise) and of the ridge folds", DefaultValueFactory = _ => 2022 };
         var split = new Option<string>("--split") { Description = "Which samples: test | test-imagery | train", DefaultValueFactory = _ => "test" };
@@ -60,12 +60,13 @@ public static class DecodeCommand
         var selectMinPixCorr = new Option<double?>("--select-min-pixcorr") { Description = "img2img --select: the validation PixCorr a candidate must keep (default: the lowlevel route's own on the validation split)" };
         var selectMinSsim = new Option<double?>("--select-min-ssim") { Description = "img2img --select: the validation SSIM a candidate must keep (default: the lowlevel route's own on the validation split)" };
         var ridgeRepeats = new Option<double?>("--ridge-repeats") { Description = "Trials each decoded sample averages, for which the ridge maps to images (lowlevel, img2img, ridge-pixels) choose their penalty (default: the median of the decoded split's /samples/repeats; 1 = as cross-validated on the single training trials)" };
+        var encodingPenalty = new Option<double?>("--encoding-penalty") { Description = "encoding: the weight lambda of the pull toward the low-level latent, used as given (default: chosen on a validation split of the training trials, then scaled for the decoded samples' repeats)" };
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, bestOf, ilvr,
-                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, threads })
+                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -105,8 +106,12 @@ public static class DecodeCommand
                 ShuffleFmri = parse.GetValue(shuffle),
                 ControlSeed = parse.GetValue(controlSeed),
                 MethodName = parse.GetValue(methodName),
+                EncodingPenalty = parse.GetValue(encodingPenalty),
+                ValidationStimuli = parse.GetValue(validation),
             };
             settings.Validate();
+            Check.That(settings.EncodingPenalty is null || spec.Name == EncodingInversionRoute.Name, "encoding_penalty", settings.EncodingPenalty,
+                $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(settings.Img2Img.BestOf == 1 || spec.Name == Img2ImgRoute.Name, "best_of", settings.Img2Img.BestOf,
                 $"chooses among img2img candidates; the {spec.Name} route has none");
             double? repeatsGiven = parse.GetValue(ridgeRepeats) is { } rr ? Check.InRange(rr, 1, 1e6, "ridge_repeats") : null;
@@ -212,7 +217,9 @@ public static class DecodeCommand
             settings = settings with { InputRepeats = repeatsGiven ?? Decoding.Metrics.Bootstrap.Quantile(items.RepeatCounts!.Select(r => (double)r).Order().ToArray(), 0.5) };
             // Fitting a route's maps (ridge penalties cross-validated, the trial-noise model) prints nothing of its own for a while.
             Console.Out.WriteLine($"decode: fitting the {spec.Name} route on {train.Count} training samples");
-            var decoder = spec.ChoosesOnValidation
+            // A route that chooses its own setting on validation does not when the user gave it (--encoding-penalty).
+            bool choosesOwn = spec.ChoosesOnValidation && settings.EncodingPenalty is null;
+            var decoder = choosesOwn
                 ? ConsoleProgress.Run($"fitting the {spec.Name} route (its setting chosen on a validation split)", 1.0, progress => RouteCatalog.Build(settings, models, train, categoryNames, progress))
                 : RouteCatalog.Build(settings, models, train, categoryNames);
             var attributes = new Dictionary<string, object>
@@ -236,7 +243,7 @@ public static class DecodeCommand
                 ["ldm"] = ldmDir is null ? "" : Path.GetFullPath(ldmDir),
                 ["model"] = modelFolder is null ? "" : Path.GetFullPath(modelFolder),
                 ["brain_encoder_include_test_fmri"] = mindVis?.Model.Config.BrainEncoder.IncludeTestFmri == true ? 1 : 0,
-                ["selected_on_validation"] = selecting || chosenFile is not null || spec.ChoosesOnValidation ? 1 : 0,
+                ["selected_on_validation"] = selecting || chosenFile is not null || choosesOwn ? 1 : 0,
                 ["input_repeats"] = settings.InputRepeats,
             };
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };

@@ -37,6 +37,17 @@ public sealed record DecodingSettings
     /// </summary>
     public double InputRepeats { get; init; } = 1;
 
+    /// <summary>The validation split's size when a route chooses a setting on it (<c>decode --validation-stimuli</c>).</summary>
+    public const int DefaultValidationStimuli = 60;
+
+    /// <summary>Training stimuli held out as the validation split (at most half of them) by the routes that choose a
+    /// setting there: the encoding route's λ (img2img and semantic --select take theirs from the command).</summary>
+    public int ValidationStimuli { get; init; } = DefaultValidationStimuli;
+
+    /// <summary>The encoding route's λ as given, used as is (null: chosen on a validation split of the training trials and
+    /// scaled for <see cref="InputRepeats"/>; see <see cref="EncodingInversionRoute"/>).</summary>
+    public double? EncodingPenalty { get; init; }
+
     /// <summary>Control: decode each item from another item's fMRI (see <see cref="ShuffledFmriControl"/>).</summary>
     public bool ShuffleFmri { get; init; }
 
@@ -51,6 +62,8 @@ public sealed record DecodingSettings
     {
         Check.AtLeast(Samples, 1, "samples");
         Check.InRange(InputRepeats, 1, 1e6, "ridge_repeats");
+        Check.AtLeast(ValidationStimuli, 2, "validation_stimuli");
+        if (EncodingPenalty is { } penalty) Check.InRange(penalty, 0, 1e9, "encoding_penalty");
         Sampling.Validate(numTrainTimesteps);
         Img2Img.Validate();
         return this;

@@ -25,7 +25,10 @@ namespace Decoding.Decode.Routes;
 /// λ is chosen on a validation split carved from the training trials (<see cref="ValidationSplit"/>; both maps refitted
 /// without it), with the rule <c>decode --select</c> applies to img2img: candidates whose validation PixCorr and SSIM
 /// keep the low-level route's own, then the highest category agreement (<see cref="NearestNeighbourCategoryJudge"/>).
-/// No test stimulus and no scoring classifier are used.
+/// No test stimulus and no scoring classifier are used. The validation items are single training trials, the decoded
+/// samples may average many (Generic Object Decoding: 35), and cleaner voxels deserve a weaker pull toward z₀: the
+/// chosen λ is scaled for the decoded samples' repeats (<see cref="RepeatsCorrection"/>), as the ridge maps' penalties
+/// are (<see cref="Fmri.Ridge.TrialNoise"/>).
 /// </para>
 /// </summary>
 public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
@@ -40,9 +43,6 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
 
     /// <summary>The penalties λ tried on the validation split.</summary>
     public static IReadOnlyList<double> DefaultPenalties { get; } = [0.3, 1, 3, 10];
-
-    /// <summary>Training stimuli held out to choose λ.</summary>
-    public const int ValidationStimuli = 50;
 
     private readonly LowLevelRoute lowLevel;
     private readonly GaborEncodingModel encoding;
@@ -64,9 +64,12 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
 
     /// <summary>Chooses λ on a validation split of <paramref name="train"/> (unless <paramref name="penalty"/> is given),
     /// then fits both maps on all of <paramref name="train"/>.</summary>
-    /// <param name="noise">The trial noise of the samples to decode, for the low-level map (<see cref="RouteNoise"/>).</param>
+    /// <param name="noise">The trial noise of the samples to decode, for the low-level map (<see cref="RouteNoise"/>) and
+    /// the scaling of the chosen λ (<see cref="RepeatsCorrection"/>).</param>
+    /// <param name="validationStimuli">Training stimuli held out to choose λ (at most half of them; see <see cref="ValidationSplit"/>).</param>
     public static EncodingInversionRoute Fit(StimulusPairs train, FirstStage vae, long seed, Fmri.Ridge.TrialNoise? noise = null,
-        LowLevelPrior prior = LowLevelPrior.None, double? penalty = null, IProgress<ProgressUpdate>? progress = null)
+        LowLevelPrior prior = LowLevelPrior.None, double? penalty = null, IProgress<ProgressUpdate>? progress = null,
+        int validationStimuli = DecodingSettings.DefaultValidationStimuli)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(vae);
@@ -79,7 +82,20 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             choice = string.Create(CultureInfo.InvariantCulture, $"lambda {given:G3} as given");
         }
         else
-            (penalty, choice) = ChoosePenalty(train, vae, seed, prior, progress);
+        {
+            var (chosen, record, validationRepeats) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli);
+            penalty = chosen;
+            choice = record;
+            if (noise is not null)
+            {
+                // The decoded samples average more trials than the validation items: the data term deserves more weight.
+                double signal = 1 - noise.MeanFraction;
+                penalty = chosen * RepeatsCorrection(signal, validationRepeats, noise.Repeats);
+                choice += string.Create(CultureInfo.InvariantCulture,
+                    $"; for samples averaging {noise.Repeats:G3} trials (validation items: {validationRepeats:G3}; single-trial signal share {signal:F2}, estimated on the training samples) "
+                    + $"the chosen lambda is scaled by {penalty / chosen:G3} to {penalty:G3}");
+            }
+        }
         progress?.Report(new ProgressUpdate(0.8, "the low-level map on every training sample"));
         var low = LowLevelRoute.Fit(train, vae, seed, noise, prior);
         progress?.Report(new ProgressUpdate(0.9, "the encoding model on every training sample"));
@@ -96,10 +112,28 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
                 UsesFmri: true, UsesTrueLabel: false, ControlOf: null, description));
     }
 
-    /// <summary>λ by the validation rule (see the class remarks), and the rule's record.</summary>
-    private static (double Penalty, string Choice) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior, IProgress<ProgressUpdate>? progress)
+    /// <summary>
+    /// The factor that carries a λ chosen on items averaging <paramref name="validationRepeats"/> trials over to items
+    /// averaging <paramref name="decodedRepeats"/>. The correlation loss is, to first order near a good fit, the Gaussian
+    /// negative log-likelihood of the voxels (the pattern's scale and offset fitted) divided by the pattern's energy in
+    /// noise units, c(R) = R (S + N/R) / N = (1 + (R − 1) s) / (1 − s) for signal variance S, single-trial noise N and
+    /// signal share s = S / (S + N). The prior's weight in the likelihood's units does not depend on the noise, so the
+    /// λ of the correlation loss scales with 1 / c(R): by c(R_validation) / c(R_decoded). 1 when the two average as many
+    /// trials; below 1 (a weaker pull toward the low-level latent) when the decoded samples are cleaner.
+    /// </summary>
+    public static double RepeatsCorrection(double signalShare, double validationRepeats, double decodedRepeats)
     {
-        var split = ValidationSplit.Carve(train, ValidationStimuli, seed);
+        Check.InRange(signalShare, 0, 1, "signal_share");
+        Check.InRange(validationRepeats, 1, 1e9, "validation_repeats");
+        Check.InRange(decodedRepeats, 1, 1e9, "decoded_repeats");
+        return (1 + (validationRepeats - 1) * signalShare) / (1 + (decodedRepeats - 1) * signalShare);
+    }
+
+    /// <summary>λ by the validation rule (see the class remarks), the rule's record, and the trials the validation items average.</summary>
+    private static (double Penalty, string Choice, double ValidationRepeats) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior,
+        IProgress<ProgressUpdate>? progress, int validationStimuli)
+    {
+        var split = ValidationSplit.Carve(train, validationStimuli, seed);
         var (fit, validation) = (split.Fit, split.Validation);
         try
         {
@@ -125,10 +159,11 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             string Row(double p, ValidationScore s) => string.Create(CultureInfo.InvariantCulture, $"{p:G3}: PixCorr {s.PixCorr:F3}, SSIM {s.Ssim:F3}, agreement {s.CategoryAgreement:F3}");
             string none = scored.Any(s => s.Keeps) ? "" : " (none kept it: the highest PixCorr + SSIM)";
             string rows = string.Join("; ", scored.Select(s => Row(s.Penalty, s.Score)));
+            double validationRepeats = validation.RepeatCounts?.Average() ?? 1;
             return (best.Penalty, string.Create(CultureInfo.InvariantCulture,
                 $"lambda {best.Penalty:G3} chosen on {validation.Count} validation stimuli held out of the training trials (both maps refitted on the other "
                 + $"{fit.Count} samples; no test stimulus, no scoring classifier): candidates keeping the low-level route's validation PixCorr {floor.PixCorr:F3} "
-                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"));
+                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"), validationRepeats);
         }
         finally
         {

@@ -2,6 +2,7 @@ using Decoding.Decode;
 using Decoding.Decode.Routes;
 using Decoding.Evaluation;
 using Decoding.LatentDiffusion;
+using Decoding.Tests.Cli;
 using Decoding.Tests.Evaluation;
 using static TorchSharp.torch;
 
@@ -95,6 +96,16 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.Throws<ArgumentException>(() => new GaborEnergyFeatures(size));
     }
 
+    [Theory]
+    // By hand from c(R) = (1 + (R - 1) s) / (1 - s): single-trial validation, 35-trial test (Generic Object Decoding),
+    // signal share 0.2: c(1) / c(35) = 1 / (1 + 34 x 0.2) = 1 / 7.8.
+    [InlineData(0.2, 1, 35, 1 / 7.8)]
+    [InlineData(0.5, 5, 5, 1.0)]                  // as many trials on both sides: no change
+    [InlineData(0.0, 1, 35, 1.0)]                 // no signal: averaging changes nothing the loss sees
+    [InlineData(0.25, 3, 11, 1.5 / 3.5)]          // (1 + 2 x 0.25) / (1 + 10 x 0.25)
+    public void ThePenaltyChosenOnValidationIsScaledForTheDecodedSamplesRepeats(double signal, double validation, double decoded, double expected)
+        => Assert.Equal(expected, EncodingInversionRoute.RepeatsCorrection(signal, validation, decoded), 12);
+
     [Fact]
     public void InversionMovesTheImageTowardTheMeasuredPatternAndAHugePenaltyKeepsTheStart()
     {
@@ -131,9 +142,10 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
     {
         var data = RouteTestData.Instance;
         var ldm = new LatentDiffusionModelFolder(data.LdmFolder).LoadPipeline();
-        var settings = new DecodingSettings { Route = EncodingInversionRoute.Name, Samples = 2 };
-        string route = data.Decode(settings, ldm);
-        string control = data.Decode(settings with { ShuffleFmri = true, ControlSeed = 4 }, ldm);
+        // 12 validation stimuli (the fixture's 40 training stimuli allow 20): the choice is what is tested, not its quality.
+        var settings = new DecodingSettings { Route = EncodingInversionRoute.Name, Samples = 2, ValidationStimuli = 12 };
+        // One fit for the route and its control, as decode --control-out does.
+        var (route, control) = data.DecodeWithControl(settings, settings with { ShuffleFmri = true, ControlSeed = 4 }, ldm);
         var report = EvaluationRun.Run(new EvaluationInputs([route, control], data.StimuliFile, EvaluationTestData.Instance.ClassifierFolder,
             Path.Combine(data.Folder, "eval-" + Guid.NewGuid().ToString("N"))), new EvaluationSettings([2, 4], Seed: 3, BootstrapResamples: 100, Permutations: 300), DateTimeOffset.UnixEpoch);
         var row = report.Rows[0];
@@ -142,7 +154,29 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.True(row.TwoWayPixels.ReconstructionFixed.Mean.Value > 0.75);
         Assert.True(report.Rows[1].TwoWayPixels!.ReconstructionFixed.WithinNullRange);
         var description = DecodedImagesFile.Read(route).Method.Description;
-        Assert.Contains("chosen on 20 validation stimuli held out of the training trials", description);
+        Assert.Contains("chosen on 12 validation stimuli held out of the training trials", description);
         Assert.Contains("no test stimulus, no scoring classifier", description);
+    }
+
+    [Fact]
+    public void A_given_penalty_is_used_as_given_and_only_the_encoding_route_takes_one()
+    {
+        var data = RouteTestData.Instance;
+        using var folder = new TempFolder();
+        string[] common = ["decode", "--ldm", data.LdmFolder, "--data", data.DataFile, "--stimuli", data.StimuliFile, "--seed", "5", "--threads", "1"];
+        string given = folder.Sub("given");
+        Assert.Equal(0, CliTestHarness.Run([.. common, "--route", "encoding", "--encoding-penalty", "0.5", "--out", given]).Exit);
+        var description = DecodedImagesFile.Read(given).Method.Description;
+        Assert.Contains("lambda 0.5 as given", description);
+        Assert.DoesNotContain("validation stimuli", description);
+        foreach (var (extra, expected) in new (string[], string)[]
+        {
+            (["--route", "lowlevel", "--encoding-penalty", "1"], "--encoding-penalty 1: is the encoding route's setting; the lowlevel route has none"),
+            (["--route", "encoding", "--encoding-penalty", "-1"], "--encoding-penalty -1: "),
+        })
+        {
+            string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
+            CliTestHarness.AssertRefused([.. common, .. extra, "--out", outDir], expected, Path.Combine(outDir, DecodedImagesFile.FileName));
+        }
     }
 }

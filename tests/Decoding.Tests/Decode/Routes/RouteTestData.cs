@@ -49,6 +49,25 @@ internal sealed class RouteTestData
         StimulusPairs.ForTraining(Fmri, DataFile, Stimuli, StimuliFile, SyntheticBrainData.Size, 1),
         StimulusPairs.ForSplit(Fmri, DataFile, DataSplit.Test, Stimuli, StimuliFile, SyntheticBrainData.Size, 1));
 
+    /// <summary>Fits <paramref name="settings"/>' route once and decodes the test split with it twice, as the route and as
+    /// <paramref name="control"/> (its shuffled-fMRI settings), into new folders.</summary>
+    public (string Route, string Control) DecodeWithControl(DecodingSettings settings, DecodingSettings control, TextToImagePipeline? ldm = null)
+    {
+        var (train, test) = Pairs();
+        var route = RouteCatalog.Build(settings, new RouteModels(ldm), train, Stimuli.CategoryNames);
+        string Run(DecodingSettings run)
+        {
+            string output = Path.Combine(Folder, $"{run.Route}-{Guid.NewGuid():N}");
+            using var result = DecodingRun.Run(route, test, run, output, new Dictionary<string, object>());
+            return Path.Combine(output, DecodedImagesFile.FileName);
+        }
+        var paths = (Run(settings), Run(control));
+        (route as IDisposable)?.Dispose();
+        train.Images.Dispose();
+        test.Images.Dispose();
+        return paths;
+    }
+
     /// <summary>Fits <paramref name="settings"/>' route on the training split and decodes the test split into a new folder.</summary>
     public string Decode(DecodingSettings settings, TextToImagePipeline? ldm = null)
     {
