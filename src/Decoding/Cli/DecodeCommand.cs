@@ -61,12 +61,13 @@ public static class DecodeCommand
         var selectMinSsim = new Option<double?>("--select-min-ssim") { Description = "img2img --select: the validation SSIM a candidate must keep (default: the lowlevel route's own on the validation split)" };
         var ridgeRepeats = new Option<double?>("--ridge-repeats") { Description = "Trials each decoded sample averages, for which the ridge maps to images (lowlevel, img2img, ridge-pixels) choose their penalty (default: the median of the decoded split's /samples/repeats; 1 = as cross-validated on the single training trials)" };
         var encodingPenalty = new Option<double?>("--encoding-penalty") { Description = "encoding: the weight lambda of the pull toward the low-level latent, used as given (default: chosen on a validation split of the training trials, then scaled for the decoded samples' repeats)" };
+        var encodingSteps = new Option<int?>("--encoding-steps") { Description = $"encoding: Adam steps on the latent, in the validation decodes and the decode (default {EncodingInversionRoute.DefaultSteps})" };
         var selectOnly = new Option<bool>("--select-only") { Description = "With --select: choose the settings and write selection.json into --out, decode nothing" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, bestOf, ilvr,
-                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, threads })
+                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, encodingSteps, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -108,9 +109,12 @@ public static class DecodeCommand
                 MethodName = parse.GetValue(methodName),
                 EncodingPenalty = parse.GetValue(encodingPenalty),
                 ValidationStimuli = parse.GetValue(validation),
+                EncodingSteps = parse.GetValue(encodingSteps) ?? EncodingInversionRoute.DefaultSteps,
             };
             settings.Validate();
             Check.That(settings.EncodingPenalty is null || spec.Name == EncodingInversionRoute.Name, "encoding_penalty", settings.EncodingPenalty,
+                $"is the encoding route's setting; the {spec.Name} route has none");
+            Check.That(parse.GetValue(encodingSteps) is null || spec.Name == EncodingInversionRoute.Name, "encoding_steps", parse.GetValue(encodingSteps),
                 $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(settings.Img2Img.BestOf == 1 || spec.Name == Img2ImgRoute.Name, "best_of", settings.Img2Img.BestOf,
                 $"chooses among img2img candidates; the {spec.Name} route has none");

@@ -44,6 +44,9 @@ public sealed record DecodingSettings
     /// setting there: the encoding route's λ (img2img and semantic --select take theirs from the command).</summary>
     public int ValidationStimuli { get; init; } = DefaultValidationStimuli;
 
+    /// <summary>The encoding route's Adam steps on the latent (<see cref="EncodingInversionRoute.DefaultSteps"/>).</summary>
+    public int EncodingSteps { get; init; } = EncodingInversionRoute.DefaultSteps;
+
     /// <summary>The encoding route's λ as given, used as is (null: chosen on a validation split of the training trials and
     /// scaled for <see cref="InputRepeats"/>; see <see cref="EncodingInversionRoute"/>).</summary>
     public double? EncodingPenalty { get; init; }
@@ -63,6 +66,7 @@ public sealed record DecodingSettings
         Check.AtLeast(Samples, 1, "samples");
         Check.InRange(InputRepeats, 1, 1e6, "ridge_repeats");
         Check.AtLeast(ValidationStimuli, 2, "validation_stimuli");
+        Check.AtLeast(EncodingSteps, 1, "encoding_steps");
         if (EncodingPenalty is { } penalty) Check.InRange(penalty, 0, 1e9, "encoding_penalty");
         Sampling.Validate(numTrainTimesteps);
         Img2Img.Validate();

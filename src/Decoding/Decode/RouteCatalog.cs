@@ -62,7 +62,7 @@ public static class RouteCatalog
             Img2ImgRoute.Name => new Img2ImgRoute(LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
                 SemanticDecoder.Fit(train, categoryNames, models.Ldm, settings.SemanticTarget, seed), models.Ldm, settings.Sampling, settings.Img2Img),
             LowLevelRoute.Name => LowLevelRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior),
-            EncodingInversionRoute.Name => EncodingInversionRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior, settings.EncodingPenalty, progress, settings.ValidationStimuli),
+            EncodingInversionRoute.Name => EncodingInversionRoute.Fit(train, models.Ldm!.Sampler.FirstStage, seed, Noise(), settings.LowLevelPrior, settings.EncodingPenalty, progress, settings.ValidationStimuli, settings.EncodingSteps),
             SemanticRoute.Name => new SemanticRoute(SemanticDecoder.Fit(train, categoryNames, models.Ldm!, settings.SemanticTarget, seed), models.Ldm!, settings.Sampling),
             MindVisRoute.Name => new MindVisRoute(models.MindVis!.Value.Model, models.MindVis.Value.FirstStage, settings.Sampling),
             RidgePixelsRoute.Name => RidgePixelsRoute.Fit(train, seed, Noise()),

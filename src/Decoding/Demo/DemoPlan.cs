@@ -39,10 +39,11 @@ public static class DemoPlan
     /// <param name="LdmMoreSteps">Steps a second stage trains the LDM on (`train-ldm --continue-from`) after the first
     /// <paramref name="LdmSteps"/>, into the folder the image routes read, while MinD-Vis's stage B trains from the LDM
     /// as the first stage left it (kept in its own folder); null: one LDM stage.</param>
+    /// <param name="EncodingSteps">`decode --route encoding --encoding-steps`; null: the decode's default.</param>
     public sealed record Sizes(
         string[] Simulate, int ClassifierEpochs, int? ClassifierImages, int? VaeSteps, int? LdmSteps, int MbmEpochs, double MbmBaseLearningRate, int AdapterEpochs,
         int DecodeSamples, int DecodeSteps, double MindVisGuidance, int ValidationStimuli, int ImageSize, int PretrainingPool, int? SemanticSelectSteps = null,
-        int? LdmMoreSteps = null);
+        int? LdmMoreSteps = null, int? EncodingSteps = null);
 
     /// <summary>
     /// The simulated experiment's design. <c>god-like</c>: one Generic Object Decoding-shaped subject (the preset's counts).
@@ -104,7 +105,7 @@ public static class DemoPlan
     public static Sizes Tiny { get; } = new(
         ["--train-per-category", "12", "--test-per-category", "2", "--test-repeats", "5", "--train-runs", "4", "--snr", "2"],
         ClassifierEpochs: 1, ClassifierImages: 3000, VaeSteps: 60, LdmSteps: 150, MbmEpochs: 5, MbmBaseLearningRate: 4e-3, AdapterEpochs: 3,
-        DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16, PretrainingPool: 100);
+        DecodeSamples: 2, DecodeSteps: 10, MindVisGuidance: 1, ValidationStimuli: 20, ImageSize: 16, PretrainingPool: 100, EncodingSteps: 15);
 
     /// <summary>
     /// Small: the README's demo, sized so that every stage, the image models' training included, fits the demo's time
@@ -251,7 +252,7 @@ public static class DemoPlan
             // Like the low-level route, the encoding route uses only the VAE. Its validation split is the preset's, not
             // the design's (the real-like design's 18 keeps img2img's selection short; this route's choice is cheaper).
             Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
-                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(sizes.ValidationStimuli)], control: true),
+                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(sizes.ValidationStimuli), .. Optional("--encoding-steps", sizes.EncodingSteps)], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
             // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of

@@ -35,8 +35,8 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
 {
     public const string Name = "encoding";
 
-    /// <summary>Adam steps on the latent.</summary>
-    public const int Steps = 100;
+    /// <summary>Adam steps on the latent by default (<c>decode --encoding-steps</c>).</summary>
+    public const int DefaultSteps = 100;
 
     /// <summary>Adam's step size on the (unscaled) latent.</summary>
     public const double LearningRate = 0.02;
@@ -47,13 +47,17 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     private readonly LowLevelRoute lowLevel;
     private readonly GaborEncodingModel encoding;
 
-    private EncodingInversionRoute(LowLevelRoute lowLevel, GaborEncodingModel encoding, double penalty, DecodedMethod method)
+    private EncodingInversionRoute(LowLevelRoute lowLevel, GaborEncodingModel encoding, double penalty, int steps, DecodedMethod method)
     {
+        Steps = steps;
         this.lowLevel = lowLevel;
         this.encoding = encoding;
         Penalty = penalty;
         Method = method;
     }
+
+    /// <summary>Adam steps on the latent, in the validation decodes and the decode.</summary>
+    public int Steps { get; }
 
     /// <summary>λ, the weight of the pull toward the low-level latent.</summary>
     public double Penalty { get; }
@@ -69,8 +73,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// <param name="validationStimuli">Training stimuli held out to choose λ (at most half of them; see <see cref="ValidationSplit"/>).</param>
     public static EncodingInversionRoute Fit(StimulusPairs train, FirstStage vae, long seed, Fmri.Ridge.TrialNoise? noise = null,
         LowLevelPrior prior = LowLevelPrior.None, double? penalty = null, IProgress<ProgressUpdate>? progress = null,
-        int validationStimuli = DecodingSettings.DefaultValidationStimuli)
+        int validationStimuli = DecodingSettings.DefaultValidationStimuli, int steps = DefaultSteps)
     {
+        Check.AtLeast(steps, 1, "encoding_steps");
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(vae);
         int size = (int)train.Images.shape[2];
@@ -83,7 +88,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         }
         else
         {
-            var (chosen, record, validationRepeats) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli);
+            var (chosen, record, validationRepeats) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli, steps);
             penalty = chosen;
             choice = record;
             if (noise is not null)
@@ -105,9 +110,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             + $"encoding model ({model.Features.FeatureCount} features: {GaborEnergyFeatures.Orientations} orientations x periods "
             + $"{string.Join("/", model.Features.Periods.Select(p => p.ToString("G3", CultureInfo.InvariantCulture)))} px, ridge to {model.VoxelCount} voxels, "
             + $"lambda {model.Lambda:G3} by cross-validation on the training samples), kept near the low-level latent ({low.Method.Description}); "
-            + $"loss 1 - corr(predicted, measured voxels) + {penalty:G3} x mean squared distance to the low-level latent, Adam {Steps} steps "
+            + $"loss 1 - corr(predicted, measured voxels) + {penalty:G3} x mean squared distance to the low-level latent, Adam {steps} steps "
             + $"of {LearningRate:G3} through the frozen VAE decoder; {choice}");
-        return new EncodingInversionRoute(low, model, penalty!.Value,
+        return new EncodingInversionRoute(low, model, penalty!.Value, steps,
             new DecodedMethod("encoding model inverted through the VAE (Bayesian decoding)", DecodedMethod.Route, Name,
                 UsesFmri: true, UsesTrueLabel: false, ControlOf: null, description));
     }
@@ -131,7 +136,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
 
     /// <summary>λ by the validation rule (see the class remarks), the rule's record, and the trials the validation items average.</summary>
     private static (double Penalty, string Choice, double ValidationRepeats) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior,
-        IProgress<ProgressUpdate>? progress, int validationStimuli)
+        IProgress<ProgressUpdate>? progress, int validationStimuli, int steps)
     {
         var split = ValidationSplit.Carve(train, validationStimuli, seed);
         var (fit, validation) = (split.Fit, split.Validation);
@@ -150,7 +155,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             var scored = new List<(double Penalty, bool Keeps, ValidationScore Score)>();
             foreach (double candidate in DefaultPenalties)
             {
-                using var images = Invert(vae, model, z0, measured, candidate);
+                using var images = Invert(vae, model, z0, measured, candidate, steps);
                 var score = RouteSelection.Score(images, stimuli, judge, validation.Categories);
                 scored.Add((candidate, score.PixCorr >= floor.PixCorr && score.Ssim >= floor.Ssim, score));
                 progress?.Report(new ProgressUpdate(0.1 + 0.7 * scored.Count / DefaultPenalties.Count, string.Create(CultureInfo.InvariantCulture, $"validation: lambda {candidate:G3} done")));
@@ -177,7 +182,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// voxels (N, V), decoded: images (N, C, S, S) in [0, 1]. Adam (β = 0.9, 0.999) written out, so the update is the
     /// same on every run.
     /// </summary>
-    public static Tensor Invert(FirstStage vae, GaborEncodingModel model, Tensor start, Tensor measured, double penalty, int steps = Steps, double learningRate = LearningRate)
+    public static Tensor Invert(FirstStage vae, GaborEncodingModel model, Tensor start, Tensor measured, double penalty, int steps = DefaultSteps, double learningRate = LearningRate)
     {
         ArgumentNullException.ThrowIfNull(vae);
         ArgumentNullException.ThrowIfNull(model);
@@ -223,7 +228,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         using var z0 = lowLevel.Map.PredictLatents(batch.Voxels, batch.Count);
         using var measured = tensor(batch.Voxels, new long[] { batch.Count, batch.VoxelCount });
-        using var images = Invert(lowLevel.Map.FirstStage, encoding, z0, measured, Penalty);   // (N, C, S, S)
+        using var images = Invert(lowLevel.Map.FirstStage, encoding, z0, measured, Penalty, Steps);   // (N, C, S, S)
         return images.unsqueeze(1).expand(batch.Count, samples, images.shape[1], images.shape[2], images.shape[3]).contiguous();
     }
 

@@ -143,7 +143,7 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         var data = RouteTestData.Instance;
         var ldm = new LatentDiffusionModelFolder(data.LdmFolder).LoadPipeline();
         // 12 validation stimuli (the fixture's 40 training stimuli allow 20): the choice is what is tested, not its quality.
-        var settings = new DecodingSettings { Route = EncodingInversionRoute.Name, Samples = 2, ValidationStimuli = 12 };
+        var settings = new DecodingSettings { Route = EncodingInversionRoute.Name, Samples = 2, ValidationStimuli = 12, EncodingSteps = 30 };
         // One fit for the route and its control, as decode --control-out does.
         var (route, control) = data.DecodeWithControl(settings, settings with { ShuffleFmri = true, ControlSeed = 4 }, ldm);
         var report = EvaluationRun.Run(new EvaluationInputs([route, control], data.StimuliFile, EvaluationTestData.Instance.ClassifierFolder,
@@ -156,23 +156,27 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         var description = DecodedImagesFile.Read(route).Method.Description;
         Assert.Contains("chosen on 12 validation stimuli held out of the training trials", description);
         Assert.Contains("no test stimulus, no scoring classifier", description);
+        Assert.Contains("Adam 30 steps", description);
     }
 
     [Fact]
-    public void A_given_penalty_is_used_as_given_and_only_the_encoding_route_takes_one()
+    public void A_given_penalty_and_step_count_are_used_as_given_and_only_the_encoding_route_takes_them()
     {
         var data = RouteTestData.Instance;
         using var folder = new TempFolder();
         string[] common = ["decode", "--ldm", data.LdmFolder, "--data", data.DataFile, "--stimuli", data.StimuliFile, "--seed", "5", "--threads", "1"];
         string given = folder.Sub("given");
-        Assert.Equal(0, CliTestHarness.Run([.. common, "--route", "encoding", "--encoding-penalty", "0.5", "--out", given]).Exit);
+        Assert.Equal(0, CliTestHarness.Run([.. common, "--route", "encoding", "--encoding-penalty", "0.5", "--encoding-steps", "10", "--out", given]).Exit);
         var description = DecodedImagesFile.Read(given).Method.Description;
         Assert.Contains("lambda 0.5 as given", description);
+        Assert.Contains("Adam 10 steps", description);
         Assert.DoesNotContain("validation stimuli", description);
         foreach (var (extra, expected) in new (string[], string)[]
         {
             (["--route", "lowlevel", "--encoding-penalty", "1"], "--encoding-penalty 1: is the encoding route's setting; the lowlevel route has none"),
             (["--route", "encoding", "--encoding-penalty", "-1"], "--encoding-penalty -1: "),
+            (["--route", "lowlevel", "--encoding-steps", "5"], "--encoding-steps 5: is the encoding route's setting; the lowlevel route has none"),
+            (["--route", "encoding", "--encoding-steps", "0"], "--encoding-steps 0: "),
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
