@@ -121,7 +121,6 @@ public static class DecodeCommand
             double? repeatsGiven = parse.GetValue(ridgeRepeats) is { } rr ? Check.InRange(rr, 1, 1e6, "ridge_repeats") : null;
             bool selecting = parse.GetValue(select);
             Check.That(!selecting || spec.Name is Img2ImgRoute.Name or SemanticRoute.Name, "select", null, $"chooses settings of the img2img and semantic routes; the {spec.Name} route has none to choose");
-            int validationStimuli = Check.AtLeast(parse.GetValue(validation), 2, "validation_stimuli");
             // Sharding: selection runs once (--select --select-only), and each shard takes its choice with --selection.
             var shardSpec = parse.GetValue(shard) is { } sh ? DecodeShard.Parse(sh, Environment.GetEnvironmentVariable) : null;
             string? chosenFile = parse.GetValue(selectionFile) is { } sf ? Check.ExistingFile(sf, "selection") : null;
@@ -186,7 +185,7 @@ public static class DecodeCommand
                     settings.Img2Img.BestOf);
                 grid.CheckValues("select_strengths", "select_guidances", "select_blends");
                 var chosen = ConsoleProgress.Run("choosing settings on the validation split", 1.0, progress =>
-                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, validationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim, choosePrior));
+                    RouteSelection.Select(selectSettings, models, train, categoryNames, grid, settings.ValidationStimuli, progress, settings.Sampling.Steps, minPixCorr, minSsim, choosePrior));
                 selection = chosen;
                 settings = chosen.Chosen with { Sampling = chosen.Chosen.Sampling with { Steps = settings.Sampling.Steps } };
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

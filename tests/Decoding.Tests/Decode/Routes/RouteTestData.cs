@@ -53,30 +53,27 @@ internal sealed class RouteTestData
     /// <paramref name="control"/> (its shuffled-fMRI settings), into new folders.</summary>
     public (string Route, string Control) DecodeWithControl(DecodingSettings settings, DecodingSettings control, TextToImagePipeline? ldm = null)
     {
+        var paths = DecodeRuns(settings, [settings, control], ldm);
+        return (paths[0], paths[1]);
+    }
+
+    /// <summary>Fits <paramref name="settings"/>' route on the training split and decodes the test split into a new folder.</summary>
+    public string Decode(DecodingSettings settings, TextToImagePipeline? ldm = null) => DecodeRuns(settings, [settings], ldm)[0];
+
+    /// <summary>Fits the route of <paramref name="fit"/> once and decodes the test split with each of <paramref name="runs"/>.</summary>
+    private string[] DecodeRuns(DecodingSettings fit, DecodingSettings[] runs, TextToImagePipeline? ldm)
+    {
         var (train, test) = Pairs();
-        var route = RouteCatalog.Build(settings, new RouteModels(ldm), train, Stimuli.CategoryNames);
-        string Run(DecodingSettings run)
+        var route = RouteCatalog.Build(fit, new RouteModels(ldm), train, Stimuli.CategoryNames);
+        var paths = runs.Select(run =>
         {
             string output = Path.Combine(Folder, $"{run.Route}-{Guid.NewGuid():N}");
             using var result = DecodingRun.Run(route, test, run, output, new Dictionary<string, object>());
             return Path.Combine(output, DecodedImagesFile.FileName);
-        }
-        var paths = (Run(settings), Run(control));
+        }).ToArray();
         (route as IDisposable)?.Dispose();
         train.Images.Dispose();
         test.Images.Dispose();
         return paths;
-    }
-
-    /// <summary>Fits <paramref name="settings"/>' route on the training split and decodes the test split into a new folder.</summary>
-    public string Decode(DecodingSettings settings, TextToImagePipeline? ldm = null)
-    {
-        var (train, test) = Pairs();
-        string output = Path.Combine(Folder, $"{settings.Route}-{Guid.NewGuid():N}");
-        var route = RouteCatalog.Build(settings, new RouteModels(ldm), train, Stimuli.CategoryNames);
-        using var result = DecodingRun.Run(route, test, settings, output, new Dictionary<string, object>());
-        train.Images.Dispose();
-        test.Images.Dispose();
-        return Path.Combine(output, DecodedImagesFile.FileName);
     }
 }
