@@ -49,7 +49,7 @@ public static class AttentionCommand
         {
             model, data, stimuli, rois, items, split, sampler, steps, guidance, seed, output, threads,
         };
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -81,7 +81,7 @@ public static class CommonOptions
         return device;
     }
 
-    /// <summary>`--onednn-backward auto|on|off` (training commands; <see cref="Fmri.Core.Torch.OneDnnBackwardPolicy"/>).</summary>
+    /// <summary>`--onednn-backward auto|on|off` (commands that run backward passes; <see cref="Fmri.Core.Torch.OneDnnBackwardPolicy"/>).</summary>
     public static Option<string?> OneDnnBackward()
     {
         var option = new Option<string?>("--onednn-backward")
@@ -94,16 +94,18 @@ public static class CommonOptions
     }
 
     /// <summary>
-    /// Adds `--device` (and for training commands `--onednn-backward`) to <paramref name="command"/> next to its
-    /// `--threads`; the returned object applies all of them when the command runs.
+    /// Adds `--device` (and for commands that run backward passes through the models, `--onednn-backward`) to
+    /// <paramref name="command"/> next to its `--threads`; the returned object applies all of them when the command runs.
     /// </summary>
-    public static TorchOptions AddTorchOptions(Command command, Option<int?> threads, bool training)
+    /// <param name="backwardPasses">The command runs backward passes: the training commands, and <c>decode</c> (its
+    /// encoding route follows gradients through the VAE decoder).</param>
+    public static TorchOptions AddTorchOptions(Command command, Option<int?> threads, bool backwardPasses)
     {
         ArgumentNullException.ThrowIfNull(command);
         var device = Device();
         command.Options.Add(device);
         Option<string?>? oneDnn = null;
-        if (training)
+        if (backwardPasses)
         {
             oneDnn = OneDnnBackward();
             command.Options.Add(oneDnn);
@@ -135,7 +137,7 @@ public static class CommonOptions
 
 }
 
-/// <summary>The libtorch options of a command that runs models: `--threads`, `--device` and, for training, `--onednn-backward`.</summary>
+/// <summary>The libtorch options of a command that runs models: `--threads`, `--device` and, where it runs backward passes, `--onednn-backward`.</summary>
 public sealed class TorchOptions(Option<int?> threads, Option<string> device, Option<string?>? oneDnnBackward)
 {
     public Option<int?> Threads { get; } = threads;
@@ -144,13 +146,16 @@ public sealed class TorchOptions(Option<int?> threads, Option<string> device, Op
 
     public Option<string?>? OneDnnBackward { get; } = oneDnnBackward;
 
-    /// <summary>Applies the device, the threads and (training commands) the oneDNN backward decision, one printed line each for the last two.</summary>
-    public void Apply(ParseResult parse)
+    /// <summary>Applies the device, the threads and (when this run makes backward passes) the oneDNN backward decision,
+    /// one printed line each for the last two.</summary>
+    /// <param name="backwardPasses">This run makes backward passes (false: a <c>decode</c> route that runs none, which
+    /// then neither self-tests nor prints the decision).</param>
+    public void Apply(ParseResult parse, bool backwardPasses = true)
     {
         ArgumentNullException.ThrowIfNull(parse);
         CommonOptions.ApplyThreads(parse.GetValue(Threads));
         Fmri.Core.Torch.TorchSetup.ApplyDevice(parse.GetValue(Device));
-        if (OneDnnBackward is null) return;
+        if (OneDnnBackward is null || !backwardPasses) return;
         var mode = Fmri.Core.Torch.OneDnnBackwardPolicy.ParseMode(parse.GetValue(OneDnnBackward),
             Environment.GetEnvironmentVariable(Fmri.Core.Torch.OneDnnBackwardPolicy.EnvironmentVariable));
         if (Fmri.Core.Torch.OneDnnBackwardPolicy.WillRunSelfTest(mode))

@@ -69,7 +69,7 @@ public static class DecodeCommand
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, bestOf, ilvr,
                      target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, encodingSteps, threads })
             command.Options.Add(option);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -116,6 +116,9 @@ public static class DecodeCommand
                 $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(parse.GetValue(encodingSteps) is null || spec.Name == EncodingInversionRoute.Name, "encoding_steps", parse.GetValue(encodingSteps),
                 $"is the encoding route's setting; the {spec.Name} route has none");
+            string? oneDnnBackward = parse.GetValue(torchOptions.OneDnnBackward!);
+            Check.That(oneDnnBackward is null || spec.RunsBackwardPasses, "onednn_backward", oneDnnBackward,
+                $"sets how backward passes run; the {spec.Name} route runs none");
             Check.That(settings.Img2Img.BestOf == 1 || spec.Name == Img2ImgRoute.Name, "best_of", settings.Img2Img.BestOf,
                 $"chooses among img2img candidates; the {spec.Name} route has none");
             double? repeatsGiven = parse.GetValue(ridgeRepeats) is { } rr ? Check.InRange(rr, 1, 1e6, "ridge_repeats") : null;
@@ -144,7 +147,7 @@ public static class DecodeCommand
             if (spec.NeedsLdm && ldmDir is null) throw new InvalidSettingException("ldm", null, $"is required by the {spec.Name} route (a train-ldm folder)");
             if (spec.NeedsMindVis && modelFolder is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
             if (spec.NeedsTruth && truthFile is null) throw new InvalidSettingException("simulation_truth", null, $"is required by the {spec.Name} route (the simulator's truth.h5)");
-            torchOptions.Apply(parse);
+            torchOptions.Apply(parse, spec.RunsBackwardPasses);
 
             var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
             (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;
@@ -249,6 +252,14 @@ public static class DecodeCommand
                 ["selected_on_validation"] = selecting || chosenFile is not null || choosesOwn ? 1 : 0,
                 ["input_repeats"] = settings.InputRepeats,
             };
+            // The chosen setting's validation score, for evaluate's choice between routes.
+            var validationRecord = decoder.Validation ?? selection switch
+            {
+                SelectionResult chosenHere => chosenHere.Record,
+                System.Text.Json.JsonElement chosenEarlier => ValidationRecord.FromSelection(chosenEarlier),
+                _ => null,
+            };
+            foreach (var (name, value) in validationRecord?.Attributes() ?? []) attributes[name] = value;
             var runs = new List<(string Folder, DecodingSettings Settings)> { (outDir, settings) };
             if (controlDir is not null) runs.Add((controlDir, settings with { ShuffleFmri = true }));
             foreach (var (folder, runSettings) in runs)

@@ -46,7 +46,7 @@ public static class EditCommand
         {
             model, prompt, swap, refine, reweight, crossSteps, selfSteps, plain, count, sampler, steps, guidance, seed, output, noEma, threads,
         };
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -52,7 +52,7 @@ public static class EditDecodedCommand
         {
             model, ldm, data, stimuli, to, items, split, selfSteps, crossSteps, sampler, steps, guidance, seed, output, threads,
         };
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

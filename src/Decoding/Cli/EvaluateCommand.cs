@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Decoding.Decode;
 using Decoding.Evaluation;
 using Decoding.Evaluation.ScoringClassifier;
 using Decoding.Reports;
@@ -32,13 +33,15 @@ public static class EvaluateCommand
         var data = new Option<string?>("--data") { Description = "Preprocessed (canonical) fMRI file: the data's provenance, and the reference row ridge voxels -> scoring-classifier features" };
         var lossCurves = CommonOptions.Files("--loss-curves", "Folders with training loss curves (*loss*.csv / .png) to show in the report");
         var permutations = new Option<int>("--permutations") { Description = "Random re-pairings of items and stimuli per null range", DefaultValueFactory = _ => Metrics.StimulusLevelTest.DefaultPermutations };
+        var chooseMinPixCorr = new Option<double?>("--choose-min-pixcorr") { Description = "The validation PixCorr a route must keep to be chosen on validation (default: none)" };
+        var chooseMinSsim = new Option<double?>("--choose-min-ssim") { Description = "The validation SSIM a route must keep to be chosen on validation (default: none)" };
         var seed = CommonOptions.Seed(2022);
         var threads = CommonOptions.Threads();
 
         var command = new Command("evaluate", "Score every method's decoded images against their stimuli, with controls, baselines, references and chance; write metrics.json and the reports");
-        foreach (var option in new Option[] { decoded, stimuli, classifier, output, ways, data, lossCurves, permutations, seed, threads })
+        foreach (var option in new Option[] { decoded, stimuli, classifier, output, ways, data, lossCurves, permutations, chooseMinPixCorr, chooseMinSsim, seed, threads })
             command.Options.Add(option);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
@@ -52,6 +55,10 @@ public static class EvaluateCommand
             var curveFolders = parse.GetValue(lossCurves) ?? [];
             foreach (var folder in curveFolders) Check.ExistingFolder(folder, "loss_curves");
             int permutationCount = Check.AtLeast(parse.GetValue(permutations), 1, "permutations");
+            double? minPixCorr = parse.GetValue(chooseMinPixCorr) is { } mp ? Check.InRange(mp, -1, 1, "choose_min_pixcorr") : null;
+            double? minSsim = parse.GetValue(chooseMinSsim) is { } ms ? Check.InRange(ms, -1, 1, "choose_min_ssim") : null;
+            var routeFloor = minPixCorr is null && minSsim is null ? null
+                : new FidelityFloor(minPixCorr ?? -1, minSsim ?? -1, "asked for with --choose-min-pixcorr and --choose-min-ssim");
             torchOptions.Apply(parse);
             long seedValue = parse.GetValue(seed);
 
@@ -59,6 +66,7 @@ public static class EvaluateCommand
             var waysText = parse.GetValue(ways);
             var settings = waysText is null || waysText.Length == 0 ? null : new EvaluationSettings(ParseWays(waysText), seedValue, Permutations: permutationCount);
             settings ??= DefaultSettings(classifierDir, seedValue, permutationCount);
+            settings = settings with { RouteFloor = routeFloor };
             var report = EvaluationRun.Run(inputs, settings, started);
             ReportWriter.WriteAll(report, inputs);
 

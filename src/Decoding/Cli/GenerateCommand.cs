@@ -43,7 +43,7 @@ public static class GenerateCommand
         {
             model, prompt, count, sampler, steps, guidance, eta, seed, output, batch, quality, noEma, threads,
         };
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: false);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: false);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -50,7 +50,7 @@ public static class PersonalizeCommand
         {
             data, newSubject, fractions, repeats, width, sharedSteps, steps, batch, lr, decay, seed, output, threads,
         };
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

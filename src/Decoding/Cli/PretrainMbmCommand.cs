@@ -33,7 +33,7 @@ public static class PretrainMbmCommand
         var command = new Command("pretrain-mbm", "Pretrain the masked brain autoencoder (MinD-Vis stage A) on the fMRI of preprocessed files");
         foreach (var option in new Option[] { data, preset, output, epochs, batch, baseLr, resume, seed, includeTest, widthPolicy, threads })
             command.Options.Add(option);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

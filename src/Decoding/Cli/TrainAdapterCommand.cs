@@ -47,7 +47,7 @@ public static class TrainAdapterCommand
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
         foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, align, emaDecay, resume, seed, threads })
             command.Options.Add(option);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -35,7 +35,7 @@ public static class TrainClassifierCommand
         var command = new Command("train-classifier", "Train the scoring classifier used by `decoding evaluate` (n-way accuracy, feature-space identification)");
         foreach (var option in new Option[] { images, testImages, output, epochs, batch, maxTrain, imageSize, lr, seed, resume, threads }) command.Options.Add(option);
         var imageOptions = TrainingImageOptions.AddTo(command);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -45,7 +45,7 @@ public static class TrainLdmCommand
             vae, images, preset, output, steps, resume, continueFrom, seed, checkpointEvery, prediction, lrScheduler, snrGamma, previewSteps, threads,
         };
         var imageOptions = TrainingImageOptions.AddTo(command);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -34,7 +34,7 @@ public static class TrainVaeCommand
             images, preset, output, steps, resume, seed, checkpointEvery, threads,
         };
         var imageOptions = TrainingImageOptions.AddTo(command);
-        var torchOptions = CommonOptions.AddTorchOptions(command, threads, training: true);
+        var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();

@@ -58,4 +58,8 @@ public interface IDecodingRoute
 
     /// <summary>Images (N, K, C, S, S) in [0, 1], float32 on the CPU.</summary>
     Tensor Decode(DecodeBatch batch, int samples);
+
+    /// <summary>How the setting the route chose while it was fitted did on its validation split; null when it chose none
+    /// there (a setting chosen by <c>decode --select</c> is recorded from the selection instead).</summary>
+    ValidationRecord? Validation => null;
 }

@@ -15,7 +15,10 @@ public sealed record RouteModels(TextToImagePipeline? Ldm = null, (DoubleConditi
 /// <summary>One entry of the catalog: a route's name, kind and what it needs.</summary>
 /// <param name="ChoosesOnValidation">The route chooses its own setting on a validation split of the training trials
 /// while it is fitted (and reports that fit's progress).</param>
-public sealed record RouteSpec(string Name, string Kind, bool NeedsLdm, bool NeedsMindVis, bool NeedsTruth, string Summary, bool ChoosesOnValidation = false);
+/// <param name="RunsBackwardPasses">The route follows gradients through a convolutional model (so <c>decode</c> applies
+/// the oneDNN backward decision, <c>--onednn-backward</c>, for it).</param>
+public sealed record RouteSpec(string Name, string Kind, bool NeedsLdm, bool NeedsMindVis, bool NeedsTruth, string Summary, bool ChoosesOnValidation = false,
+    bool RunsBackwardPasses = false);
 
 /// <summary>
 /// Every way <c>decode --route</c> can make images, by name. Routes from fMRI: <c>lowlevel</c> (ridge to the VAE
@@ -30,7 +33,8 @@ public static class RouteCatalog
     [
         new(Img2ImgRoute.Name, DecodedMethod.Route, true, false, false, "low-level latent + semantic conditioning through the LDM (img2img)"),
         new(LowLevelRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> VAE latent, decoded by the VAE"),
-        new(EncodingInversionRoute.Name, DecodedMethod.Route, true, false, false, "Gabor-energy encoding model inverted through the VAE from the low-level latent", ChoosesOnValidation: true),
+        new(EncodingInversionRoute.Name, DecodedMethod.Route, true, false, false, "Gabor-energy encoding model inverted through the VAE from the low-level latent", ChoosesOnValidation: true,
+            RunsBackwardPasses: true),
         new(SemanticRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> conditioning, LDM from pure noise"),
         new(MindVisRoute.Name, DecodedMethod.Route, false, true, false, "MinD-Vis's DC-LDM (stage A + stage B)"),
         new(RidgePixelsRoute.Name, DecodedMethod.Baseline, false, false, false, "ridge voxels -> pixels"),

@@ -66,10 +66,15 @@ public sealed record SelectionCandidate(SemanticTarget Target, double Strength, 
 /// <param name="Floor">The fidelity a candidate had to keep (img2img only).</param>
 /// <param name="LowLevelForms">When the low-level prior was chosen here: the validation score of the low-level image of
 /// each form tried (<see cref="LowLevelPrior"/>), the higher PixCorr + SSIM winning.</param>
+/// <param name="ChosenScore">The chosen candidate's validation score (what <c>evaluate</c> compares routes by, <see cref="ValidationRecord"/>).</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
     IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
     double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null, FidelityFloor? Floor = null,
-    IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null);
+    IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null, ValidationScore? ChosenScore = null)
+{
+    /// <summary>The chosen candidate's <see cref="ValidationRecord"/> (null without the validation stimuli's ids).</summary>
+    public ValidationRecord? Record => ChosenScore is null || ValidationStimulusIds is null ? null : ValidationRecord.Of(ValidationStimulusIds, ChosenScore);
+}
 
 /// <summary>
 /// Chooses the image-to-image and semantic routes' settings on a validation split of the training trials
@@ -258,7 +263,7 @@ public static class RouteSelection
                 rule += string.Create(CultureInfo.InvariantCulture,
                     $"; the low-level latent {(lowLevelPrior == LowLevelPrior.Category ? "with the predicted category's mean" : "as one ridge map")} (validation PixCorr + SSIM "
                     + $"{string.Join(", ", lowLevelForms.Select(f => $"{f.Key} {f.Value.PixCorr + f.Value.Ssim:F3}"))})");
-            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor, lowLevelForms);
+            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor, lowLevelForms, best.Score);
         }
         finally
         {

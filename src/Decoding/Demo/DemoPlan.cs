@@ -72,7 +72,8 @@ public static class DemoPlan
     /// and SSIM 0.461, the targets this project set for that design (SSIM: the linear voxels-to-pixels baseline's on the
     /// test stimuli when the targets were set). Above them, the setting that draws each stimulus's category best wins:
     /// the low-level route's own fidelity (the default floor) leaves the prior only light touches, which hardly change the
-    /// category. The real-like design keeps the default floor: there the pixels are what is measured.
+    /// category. The real-like design keeps the default floor: there the pixels are what is measured. The same floor is
+    /// the one evaluate's choice between routes on validation applies (`--choose-min-pixcorr`, `--choose-min-ssim`).
     /// </summary>
     public static (double PixCorr, double Ssim) GodLikeFidelity { get; } = (0.80, 0.461);
 
@@ -143,7 +144,8 @@ public static class DemoPlan
     /// <summary>The stages for <paramref name="preset"/> ("tiny": about a minute, for CI; "small": the real demo).</summary>
     /// <param name="threads">Passed as `--threads` to every stage that runs libtorch; null: each command's default.</param>
     /// <param name="device">Passed as `--device` to every stage that runs libtorch; null: each command's default (cpu).</param>
-    /// <param name="oneDnnBackward">Passed as `--onednn-backward` to every training stage; null: each command's default.</param>
+    /// <param name="oneDnnBackward">Passed as `--onednn-backward` to every training stage and the encoding route's decode
+    /// (the stages that run backward passes); null: each command's default.</param>
     /// <param name="design">One of <see cref="Designs"/>.</param>
     /// <param name="imageModels">A finished demo run folder whose scoring classifier, VAE and LDM are used instead of
     /// training them again (they do not depend on the fMRI); null: train them here.</param>
@@ -191,7 +193,8 @@ public static class DemoPlan
         string[] deviceOption = device is null ? [] : ["--device", device];
         string[] torch = [.. Optional("--threads", threads), .. deviceOption];
         string[] modelTorch = [.. Optional("--threads", sideBySideThreads ?? threads), .. deviceOption];
-        string[] training = [.. modelTorch, .. (oneDnnBackward is null ? [] : new[] { "--onednn-backward", oneDnnBackward })];
+        string[] oneDnn = oneDnnBackward is null ? [] : ["--onednn-backward", oneDnnBackward];
+        string[] training = [.. modelTorch, .. oneDnn];
         string[] common = [.. modelTorch, "--data", preprocessed, "--stimuli", stimuli, "--samples", Text(sizes.DecodeSamples), "--steps", Text(sizes.DecodeSteps), "--seed", s];
         DemoStage Decode(string name, string description, string route, string[] extra, bool control) => new(name, description,
             ["decode", "--route", route, .. common, "--out", Out(route), .. (control ? new[] { "--control-out", Out(route + "-control") } : []), .. extra],
@@ -252,7 +255,7 @@ public static class DemoPlan
             // Like the low-level route, the encoding route uses only the VAE. Its validation split is the preset's, not
             // the design's (the real-like design's 18 keeps img2img's selection short; this route's choice is cheaper).
             Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
-                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(sizes.ValidationStimuli), .. Optional("--encoding-steps", sizes.EncodingSteps)], control: true),
+                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(sizes.ValidationStimuli), .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
             // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of
@@ -269,7 +272,8 @@ public static class DemoPlan
                 ["--simulation-truth", truth, "--image-size", Text(sizes.ImageSize)], control: false),
             new("evaluate", "every method scored with stimulus-level statistics; controls, baselines, references, chance; the report",
                 ["evaluate", .. torch, "--decoded", .. methods.Select(Out), "--stimuli", stimuli, "--classifier", classifier, "--out", report,
-                    "--data", preprocessed, "--seed", s, "--loss-curves", classifier, vae, ldm, mbm, adapter],
+                    "--data", preprocessed, "--seed", s, "--loss-curves", classifier, vae, ldm, mbm, adapter,
+                    .. shape.Fidelity is { } floor ? (string[])["--choose-min-pixcorr", Text(floor.PixCorr), "--choose-min-ssim", Text(floor.Ssim)] : []],
                 [Manifest(report)]),
         ];
     }

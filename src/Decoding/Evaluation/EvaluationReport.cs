@@ -26,6 +26,9 @@ public sealed record EvaluationReport
     /// <summary>Measured rows: decoding routes first, then baselines, controls and references.</summary>
     public required IReadOnlyList<MetricRow> Rows { get; init; }
 
+    /// <summary>The route chosen on validation (<see cref="Evaluation.RouteChoice"/>); null when no evaluated route recorded a validation score.</summary>
+    public RouteChoice? RouteChoice { get; init; }
+
     /// <summary>Chance levels and the published reference (not measured here).</summary>
     public required IReadOnlyList<ReferenceRow> References { get; init; }
 

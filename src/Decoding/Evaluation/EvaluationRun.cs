@@ -72,17 +72,19 @@ public static class EvaluationRun
             ["data"] = inputs.Data is null ? "" : Path.GetFullPath(inputs.Data),
         };
         for (int m = 0; m < files.Length; m++) inputsRecord[$"decoded:{decoded[m].Method.Name}"] = Path.GetFullPath(files[m]);
+        var dataDescription = Describe(decoded, data, seenCount, network.ClassCount, scored);
         var report = new EvaluationReport
         {
             CreatedUtc = started,
             Settings = settings,
             Inputs = inputsRecord,
             InputSha256 = RunManifest.HashInputs([.. files, inputs.Stimuli, new ClassifierFolder(inputs.ClassifierFolder).WeightsPath, inputs.Data ?? ""]),
-            Data = Describe(decoded, data, seenCount, network.ClassCount, scored),
+            Data = dataDescription,
             Classifier = new ClassifierSummary(Path.GetFullPath(inputs.ClassifierFolder), description.TrainingData, network.ClassCount,
                 description.ClassNames, description.TestAccuracy, seenCount),
             Geometry = scored.Geometry,
             Rows = rows,
+            RouteChoice = RouteChoice.Choose(rows, dataDescription.DecodedAttributes, settings.RouteFloor),
             References = References(settings, network.ClassCount, scored.Count),
             ItemCategories = scored.Categories,
             ItemStimulusIds = scored.StimulusIds,

@@ -7,8 +7,10 @@ namespace Decoding.Evaluation;
 /// <param name="Seed">Seeds the bootstrap resamples and the permutations (each metric from its own generator).</param>
 /// <param name="BootstrapResamples">Resamples of the test stimuli per interval.</param>
 /// <param name="Permutations">Random re-pairings of items and stimuli per null range (<see cref="StimulusLevelTest"/>).</param>
+/// <param name="RouteFloor">The validation PixCorr and SSIM a route must keep to be chosen on validation
+/// (<see cref="RouteChoice"/>); null: none.</param>
 public sealed record EvaluationSettings(IReadOnlyList<int> Ways, long Seed = 2022, int BootstrapResamples = 1000,
-    int Permutations = StimulusLevelTest.DefaultPermutations)
+    int Permutations = StimulusLevelTest.DefaultPermutations, Decode.FidelityFloor? RouteFloor = null)
 {
     public const double ConfidenceLevel = 0.95;
 

@@ -14,6 +14,10 @@ public static class ReportText
             .OrderByDescending(r => r.Largest.MeanOverSamples.Mean.Value).ThenByDescending(r => r.TwoWayFeatures.ReconstructionFixed.Mean.Value)
             .FirstOrDefault();
 
+    /// <summary>The row of the route chosen on validation (<see cref="EvaluationReport.RouteChoice"/>), or null.</summary>
+    public static MetricRow? ChosenOnValidation(EvaluationReport report)
+        => report.RouteChoice is { } choice ? report.Rows.FirstOrDefault(r => r.Kind == DecodedMethod.Route && r.Name == choice.Chosen) : null;
+
     /// <summary>A few sentences with the key numbers and their intervals, for the top of the report.</summary>
     public static IEnumerable<string> Verdict(EvaluationReport report)
     {
@@ -24,8 +28,24 @@ public static class ReportText
             yield return "No decoding route was evaluated (only controls, baselines or references).";
             yield break;
         }
+        if (ChosenOnValidation(report) is { } chosen)
+        {
+            var choice = report.RouteChoice!;
+            string Validation(RouteChoiceCandidate c) => $"{c.Method} (agreement {Number(c.Score.CategoryAgreement)}, PixCorr {Number(c.Score.PixCorr)}, SSIM {Number(c.Score.Ssim)}"
+                + (c.KeepsFloor ? ")" : ", under the floor)");
+            string notCompared = string.Join("; ", new[]
+            {
+                choice.WithoutValidation.Count > 0 ? $"without a validation score: {string.Join(", ", choice.WithoutValidation)}" : "",
+                choice.OtherSplits.Count > 0 ? $"on another validation split: {string.Join(", ", choice.OtherSplits)}" : "",
+            }.Where(t => t.Length > 0));
+            yield return $"Route chosen on validation: {chosen.Name}, by {choice.Rule}. Validation: {string.Join("; ", choice.Candidates.Select(Validation))}"
+                + (notCompared.Length > 0 ? $" (not compared: {notCompared})" : "") + ". "
+                + $"On the test stimuli it scores {nMax}-way top-1 {WithInterval(chosen.Largest.MeanOverSamples.Mean)}, 2-way identification in classifier features "
+                + $"{WithInterval(chosen.TwoWayFeatures.ReconstructionFixed.Mean)}, PixCorr {WithInterval(chosen.PixCorr)}, SSIM {WithInterval(chosen.Ssim)}.";
+        }
+        else yield return "No evaluated route recorded a validation score, so none was chosen on validation.";
         var top = best.Largest.MeanOverSamples;
-        yield return $"Best decoding route: {best.Name}. {nMax}-way top-1 {WithInterval(top.Mean)} (chance {Number(1.0 / nMax)}; "
+        yield return $"Best decoding route on the test stimuli (a summary that chooses nothing): {best.Name}. {nMax}-way top-1 {WithInterval(top.Mean)} (chance {Number(1.0 / nMax)}; "
             + $"sign test over {top.Test!.Stimuli} stimuli p = {PValue(top.Test.PValue)}), 2-way identification in classifier features "
             + $"{WithInterval(best.TwoWayFeatures.ReconstructionFixed.Mean)}, in pixels {WithInterval(best.TwoWayPixels?.ReconstructionFixed)}, "
             + $"PixCorr {WithInterval(best.PixCorr)}, SSIM {WithInterval(best.Ssim)} (native geometry).";

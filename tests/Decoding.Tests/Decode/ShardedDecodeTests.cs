@@ -67,6 +67,16 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
                 Assert.True(hash == actual[name], $"{name} differs between the single-process decode and the merged shards");
             output.WriteLine($"{Path.GetFileName(one)}: {expected.Count} files identical; decoded.h5 SHA-256 {expected[DecodedImagesFile.FileName][..16]}");
         }
+        // The chosen candidate's validation scores, recorded for evaluate's choice between routes (the same in the merged
+        // shards, which took the choice from selection.json, as the byte-identical files above say).
+        var record = ValidationRecord.FromAttributes(DecodedImagesFile.Read(single).Attributes);
+        Assert.NotNull(record);
+        using (var selected = System.Text.Json.JsonDocument.Parse(File.ReadAllText(chosen)))
+        {
+            var result = selected.RootElement.GetProperty("result");
+            Assert.Equal(result.GetProperty("chosen_score").GetProperty("category_agreement").GetDouble(), record.Score.CategoryAgreement);
+            Assert.Equal(result.GetProperty("validation_stimulus_ids").GetArrayLength(), record.Stimuli);
+        }
         var file = DecodedImagesFile.Read(mergedControl);
         Assert.True(file.IsControl);
         Assert.Equal(12, file.FmriOrder!.Count);

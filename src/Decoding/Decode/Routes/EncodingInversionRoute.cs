@@ -41,15 +41,16 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// <summary>Adam's step size on the (unscaled) latent.</summary>
     public const double LearningRate = 0.02;
 
-    /// <summary>The penalties λ tried on the validation split.</summary>
-    public static IReadOnlyList<double> DefaultPenalties { get; } = [0.3, 1, 3, 10];
+    /// <summary>The penalties λ tried on the validation split (each costs one inversion of the validation items).</summary>
+    public static IReadOnlyList<double> DefaultPenalties { get; } = [0.3, 1, 3];
 
     private readonly LowLevelRoute lowLevel;
     private readonly GaborEncodingModel encoding;
 
-    private EncodingInversionRoute(LowLevelRoute lowLevel, GaborEncodingModel encoding, double penalty, int steps, DecodedMethod method)
+    private EncodingInversionRoute(LowLevelRoute lowLevel, GaborEncodingModel encoding, double penalty, int steps, DecodedMethod method, ValidationRecord? validation)
     {
         Steps = steps;
+        Validation = validation;
         this.lowLevel = lowLevel;
         this.encoding = encoding;
         Penalty = penalty;
@@ -66,6 +67,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
 
     public bool Stochastic => false;
 
+    /// <summary>The chosen λ's validation score (null when λ was given).</summary>
+    public ValidationRecord? Validation { get; }
+
     /// <summary>Chooses λ on a validation split of <paramref name="train"/> (unless <paramref name="penalty"/> is given),
     /// then fits both maps on all of <paramref name="train"/>.</summary>
     /// <param name="noise">The trial noise of the samples to decode, for the low-level map (<see cref="RouteNoise"/>) and
@@ -81,6 +85,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         int size = (int)train.Images.shape[2];
         Check.That(GaborEnergyFeatures.Supports(size), "image_size", size, $"(the image size of the --ldm folder's model) is not one the encoding route's Gabor features take (16, 32, 48 or a multiple of {GaborEnergyFeatures.MaxWorkingSize})");
         string choice;
+        ValidationRecord? validation = null;
         if (penalty is { } given)
         {
             Check.That(given >= 0 && double.IsFinite(given), "encoding_penalty", given, "must be a finite number >= 0");
@@ -88,9 +93,10 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         }
         else
         {
-            var (chosen, record, validationRepeats) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli, steps);
+            var (chosen, record, validationRepeats, score) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli, steps);
             penalty = chosen;
             choice = record;
+            validation = score;
             if (noise is not null)
             {
                 // The decoded samples average more trials than the validation items: the data term deserves more weight.
@@ -114,7 +120,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             + $"of {LearningRate:G3} through the frozen VAE decoder; {choice}");
         return new EncodingInversionRoute(low, model, penalty!.Value, steps,
             new DecodedMethod("encoding model inverted through the VAE (Bayesian decoding)", DecodedMethod.Route, Name,
-                UsesFmri: true, UsesTrueLabel: false, ControlOf: null, description));
+                UsesFmri: true, UsesTrueLabel: false, ControlOf: null, description), validation);
     }
 
     /// <summary>
@@ -134,8 +140,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         return (1 + (validationRepeats - 1) * signalShare) / (1 + (decodedRepeats - 1) * signalShare);
     }
 
-    /// <summary>λ by the validation rule (see the class remarks), the rule's record, and the trials the validation items average.</summary>
-    private static (double Penalty, string Choice, double ValidationRepeats) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior,
+    /// <summary>λ by the validation rule (see the class remarks), the rule's record, the trials the validation items average,
+    /// and the chosen λ's validation score.</summary>
+    private static (double Penalty, string Choice, double ValidationRepeats, ValidationRecord Score) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior,
         IProgress<ProgressUpdate>? progress, int validationStimuli, int steps)
     {
         var split = ValidationSplit.Carve(train, validationStimuli, seed);
@@ -168,7 +175,8 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             return (best.Penalty, string.Create(CultureInfo.InvariantCulture,
                 $"lambda {best.Penalty:G3} chosen on {validation.Count} validation stimuli held out of the training trials (both maps refitted on the other "
                 + $"{fit.Count} samples; no test stimulus, no scoring classifier): candidates keeping the low-level route's validation PixCorr {floor.PixCorr:F3} "
-                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"), validationRepeats);
+                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"), validationRepeats,
+                ValidationRecord.Of(validation.StimulusIds.Select(id => id.Value).ToArray(), best.Score));
         }
         finally
         {

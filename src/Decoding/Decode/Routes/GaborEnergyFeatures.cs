@@ -31,6 +31,13 @@ public sealed class GaborEnergyFeatures : IDisposable
     /// <summary>One filter bank per period: (2·Orientations, 1, k, k), the even filters first, then the odd ones.</summary>
     private readonly (Tensor Filters, long Padding)[] banks;
 
+    /// <summary>The mirror padding P of every bank's filtering: the coarsest bank's half-width.</summary>
+    private readonly long padding;
+
+    /// <summary>The 2-D real FFT of every bank's filters laid out for cross-correlation on the padded image
+    /// (<see cref="FilterSpectra"/>): (Banks · 2·Orientations, L, L/2 + 1), L = W + 2P.</summary>
+    private readonly Tensor spectra;
+
     /// <summary>Whether images of side <paramref name="imageSize"/> can be described: 16, 32 or 48 pixels, or a multiple of 64.</summary>
     public static bool Supports(int imageSize) => imageSize >= 16 && (imageSize <= MaxWorkingSize ? imageSize % 16 == 0 : imageSize % MaxWorkingSize == 0);
 
@@ -48,6 +55,8 @@ public sealed class GaborEnergyFeatures : IDisposable
         WorkingSize = working;
         Periods = [working / 8.0, working / 4.0, working / 2.0];
         banks = Periods.Select(Bank).ToArray();
+        padding = banks.Max(b => b.Padding);
+        spectra = FilterSpectra(banks, working + 2 * (int)padding);
         int coarse = Cells * Cells;
         FeatureCount = Periods.Count * Orientations * coarse + Orientations * (2 * Cells) * (2 * Cells) + coarse;
     }
@@ -63,6 +72,10 @@ public sealed class GaborEnergyFeatures : IDisposable
 
     /// <summary>Cells per side of the coarse grid (the finest period also has a grid twice as fine).</summary>
     public int Cells => 8;
+
+    /// <summary>The quadrature filters of period <see cref="Periods"/>[<paramref name="index"/>]: (2·Orientations, 1, k, k),
+    /// the even filters first, then the odd ones; owned by this object.</summary>
+    public Tensor FilterBank(int index) => banks[index].Filters;
 
     /// <summary>Length of one image's feature vector.</summary>
     public int FeatureCount { get; }
@@ -80,22 +93,59 @@ public sealed class GaborEnergyFeatures : IDisposable
             x = nn.functional.interpolate(x, [WorkingSize, WorkingSize], mode: InterpolationMode.Bilinear, align_corners: false);
         long n = x.shape[0];
         int cell = WorkingSize / Cells;
+        var responses = Responses(x);                                                              // (N, Banks·2·O, W, W)
         var parts = new List<Tensor>();
         for (int b = 0; b < banks.Length; b++)
         {
-            var (filters, padding) = banks[b];
-            var mirrored = nn.functional.pad(x, [padding, padding, padding, padding], TorchSharp.PaddingModes.Reflect);   // padding <= W/2 < W
-            var responses = OneDnnChannelPadding.Applies(filters.shape[0], mirrored)
-                ? OneDnnChannelPadding.PaddedConv2d(mirrored, filters, null, [1, 1], [0, 0], [1, 1], 1)
-                : nn.functional.conv2d(mirrored, filters, null, [1, 1], [0, 0]);                   // (N, 2·O, W, W)
-            var even = responses.narrow(1, 0, Orientations);
-            var odd = responses.narrow(1, Orientations, Orientations);
+            var even = responses.narrow(1, 2 * Orientations * b, Orientations);
+            var odd = responses.narrow(1, 2 * Orientations * b + Orientations, Orientations);
             var energy = even.square().add(odd.square()).add(Epsilon).sqrt();                     // (N, O, W, W)
             parts.Add(nn.functional.avg_pool2d(energy, cell).add(Epsilon).sqrt().reshape(n, -1));  // (N, O·8·8)
             if (b == 0) parts.Add(nn.functional.avg_pool2d(energy, cell / 2).add(Epsilon).sqrt().reshape(n, -1)); // (N, O·16·16)
         }
         parts.Add(nn.functional.avg_pool2d(x, cell).reshape(n, -1));                                 // (N, 8·8) luminance
         return cat(parts, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Every bank's filter responses (N, Banks · 2·Orientations, W, W) at each pixel of the luminance images x (N, 1, W, W):
+    /// the cross-correlation of the mirror-padded image with each filter, <c>conv2d(pad(x), filters)</c>, computed as a
+    /// product of 2-D FFTs. The padded image has side L = W + 2P and the filters at most 2P + 1 taps, so the circular
+    /// correlation's outputs at the W x W pixels of the original image never wrap around and equal the direct one's;
+    /// this costs O(L² log L) per filter against O(W² k²) for the 33-tap coarsest filters.
+    /// </summary>
+    public Tensor Responses(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var scope = NewDisposeScope();
+        long p = padding, side = WorkingSize + 2 * padding;
+        var mirrored = nn.functional.pad(x, [p, p, p, p], TorchSharp.PaddingModes.Reflect);     // P <= W/2 < W
+        var product = fft.rfft2(mirrored).mul(spectra);                                           // (N, F, L, L/2 + 1)
+        var circular = fft.irfft2(product, [side, side]);                                         // (N, F, L, L)
+        return circular.narrow(2, p, WorkingSize).narrow(3, p, WorkingSize).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each filter w (k = 2h + 1 taps) placed on an L x L grid at K[−a mod L, −b mod L] = w[a + h, b + h], so that
+    /// the circular convolution with K is the cross-correlation with w; their 2-D real FFTs, in single precision.</summary>
+    private static Tensor FilterSpectra((Tensor Filters, long Padding)[] banks, int side)
+    {
+        int count = banks.Sum(b => (int)b.Filters.shape[0]);
+        var grid = new double[count * side * side];
+        int f = 0;
+        foreach (var (filters, half) in banks)
+        {
+            int size = (int)filters.shape[2], perFilter = size * size;
+            float[] values = TorchDevice.HostArray<float>(filters.contiguous());
+            for (int k = 0; k < filters.shape[0]; k++, f++)
+                for (int a = -(int)half; a <= half; a++)
+                    for (int b = -(int)half; b <= half; b++)
+                    {
+                        int row = ((-a) % side + side) % side, column = ((-b) % side + side) % side;
+                        grid[(f * side + row) * side + column] = values[k * perFilter + (int)((a + half) * size + b + half)];
+                    }
+        }
+        using var planes = tensor(grid, new long[] { count, side, side });
+        return fft.rfft2(planes).to(ScalarType.ComplexFloat32);
     }
 
     /// <summary>
@@ -133,5 +183,6 @@ public sealed class GaborEnergyFeatures : IDisposable
     public void Dispose()
     {
         foreach (var (filters, _) in banks) filters.Dispose();
+        spectra.Dispose();
     }
 }

@@ -87,6 +87,41 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
     }
 
     [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(128)]
+    public void TheFftFilteringEqualsTheDirectConvolutionOfTheMirroredImageAndSoDoItsGradients(int size)
+    {
+        // The reference: each bank's filters run by conv2d over the image mirrored by the bank's own half-width, the
+        // textbook form (the FFT path pads every bank by the coarsest half-width and filters in the frequency domain).
+        using var features = new GaborEnergyFeatures(size);
+        int w = features.WorkingSize;
+        using var generator = new TorchSharp.torch.Generator(7);
+        using var image = rand(new long[] { 3, 1, w, w }, generator: generator);
+        Tensor Direct(Tensor x) => cat(Enumerable.Range(0, features.Periods.Count).Select(b =>
+        {
+            var filters = features.FilterBank(b);
+            long half = filters.shape[2] / 2;
+            return nn.functional.conv2d(nn.functional.pad(x, [half, half, half, half], TorchSharp.PaddingModes.Reflect), filters);
+        }).ToArray(), 1);
+        var leafFft = image.detach().requires_grad_(true);
+        var leafDirect = image.detach().requires_grad_(true);
+        using var fftResponses = features.Responses(leafFft);
+        using var direct = Direct(leafDirect);
+        Assert.Equal(direct.shape, fftResponses.shape);
+        Assert.Equal(3 * 2 * GaborEnergyFeatures.Orientations, direct.shape[1]);
+        double scale = direct.abs().max().item<float>();
+        Assert.True(fftResponses.sub(direct).abs().max().item<float>() < 1e-5 * Math.Max(1, scale));
+        // Any weighting of the responses: the same gradient at the pixels.
+        using var weights = randn(direct.shape, generator: generator);
+        fftResponses.mul(weights).sum().backward();
+        direct.mul(weights).sum().backward();
+        double gradientScale = leafDirect.grad!.abs().max().item<float>();
+        Assert.True(gradientScale > 0);
+        Assert.True(leafFft.grad!.sub(leafDirect.grad!).abs().max().item<float>() < 1e-5 * Math.Max(1, gradientScale));
+    }
+
+    [Theory]
     [InlineData(8)]
     [InlineData(28)]
     [InlineData(80)]
@@ -157,10 +192,17 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.Contains("chosen on 12 validation stimuli held out of the training trials", description);
         Assert.Contains("no test stimulus, no scoring classifier", description);
         Assert.Contains("Adam 30 steps", description);
+        // The chosen lambda's validation scores are recorded for evaluate's choice between routes, as the description gives them.
+        var record = ValidationRecord.FromAttributes(DecodedImagesFile.Read(route).Attributes);
+        Assert.NotNull(record);
+        Assert.Equal(12, record.Stimuli);
+        string chosen = System.Text.RegularExpressions.Regex.Match(description, @"lambda (\S+) chosen on").Groups[1].Value;
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{chosen}: PixCorr {record.Score.PixCorr:F3}, SSIM {record.Score.Ssim:F3}, agreement {record.Score.CategoryAgreement:F3}"), description);
     }
 
     [Fact]
-    public void A_given_penalty_and_step_count_are_used_as_given_and_only_the_encoding_route_takes_them()
+    public void A_given_penalty_and_step_count_are_used_as_given_and_only_the_encoding_route_takes_them_and_the_onednn_backward_option()
     {
         var data = RouteTestData.Instance;
         using var folder = new TempFolder();
@@ -171,12 +213,15 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.Contains("lambda 0.5 as given", description);
         Assert.Contains("Adam 10 steps", description);
         Assert.DoesNotContain("validation stimuli", description);
+        Assert.Null(ValidationRecord.FromAttributes(DecodedImagesFile.Read(given).Attributes));   // nothing chosen, nothing to compare
         foreach (var (extra, expected) in new (string[], string)[]
         {
             (["--route", "lowlevel", "--encoding-penalty", "1"], "--encoding-penalty 1: is the encoding route's setting; the lowlevel route has none"),
             (["--route", "encoding", "--encoding-penalty", "-1"], "--encoding-penalty -1: "),
             (["--route", "lowlevel", "--encoding-steps", "5"], "--encoding-steps 5: is the encoding route's setting; the lowlevel route has none"),
             (["--route", "encoding", "--encoding-steps", "0"], "--encoding-steps 0: "),
+            // decode takes --onednn-backward for the routes that run backward passes, and only for them.
+            (["--route", "lowlevel", "--onednn-backward", "on"], "--onednn-backward on: sets how backward passes run; the lowlevel route runs none"),
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);

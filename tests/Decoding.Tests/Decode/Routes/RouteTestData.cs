@@ -68,7 +68,8 @@ internal sealed class RouteTestData
         var paths = runs.Select(run =>
         {
             string output = Path.Combine(Folder, $"{run.Route}-{Guid.NewGuid():N}");
-            using var result = DecodingRun.Run(route, test, run, output, new Dictionary<string, object>());
+            // As decode does: the route's validation record, if it chose a setting on validation.
+            using var result = DecodingRun.Run(route, test, run, output, new Dictionary<string, object>(route.Validation?.Attributes() ?? []));
             return Path.Combine(output, DecodedImagesFile.FileName);
         }).ToArray();
         (route as IDisposable)?.Dispose();

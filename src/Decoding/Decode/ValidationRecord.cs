@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Decoding.Decode;
+
+/// <summary>
+/// How the setting a route chose did on its validation split (<see cref="ValidationSplit"/>), recorded in the route's
+/// decoded.h5 so that <c>evaluate</c> can choose between routes without the test stimuli (<see cref="Evaluation.RouteChoice"/>):
+/// the split's size and fingerprint (routes that held out the same training stimuli have the same one) and the chosen
+/// setting's <see cref="ValidationScore"/>.
+/// </summary>
+/// <param name="Stimuli">Training stimuli held out.</param>
+/// <param name="SplitFingerprint">SHA-256 of the held-out stimulus ids in order (<see cref="ShardRecord.Fingerprint"/>).</param>
+public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, ValidationScore Score)
+{
+    public const string StimuliAttribute = "validation_stimuli";
+    public const string SplitAttribute = "validation_split_sha256";
+    public const string PixCorrAttribute = "validation_pix_corr";
+    public const string SsimAttribute = "validation_ssim";
+    public const string PixelIdentificationAttribute = "validation_pixel_identification";
+    public const string CategoryAgreementAttribute = "validation_category_agreement";
+
+    /// <summary>The record of a setting scored <paramref name="score"/> on the held-out stimuli <paramref name="stimulusIds"/>.</summary>
+    public static ValidationRecord Of(IReadOnlyList<string> stimulusIds, ValidationScore score)
+    {
+        ArgumentNullException.ThrowIfNull(stimulusIds);
+        ArgumentNullException.ThrowIfNull(score);
+        return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score);
+    }
+
+    /// <summary>The record in a <see cref="SelectionResult"/> (as run.json and selection.json hold it): its validation
+    /// stimuli and the chosen candidate's score; null for a selection written before the chosen score was recorded.</summary>
+    public static ValidationRecord? FromSelection(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object
+            || !result.TryGetProperty("chosen_score", out var score) || score.ValueKind != JsonValueKind.Object
+            || !result.TryGetProperty("validation_stimulus_ids", out var ids) || ids.ValueKind != JsonValueKind.Array)
+            return null;
+        double Get(string name) => score.GetProperty(name).GetDouble();
+        return Of(ids.EnumerateArray().Select(i => i.GetString() ?? "").ToArray(),
+            new ValidationScore(Get("pix_corr"), Get("ssim"), Get("pixel_identification"), Get("category_agreement")));
+    }
+
+    /// <summary>The decoded.h5 attributes that hold this record.</summary>
+    public IEnumerable<KeyValuePair<string, object>> Attributes()
+    {
+        yield return new(StimuliAttribute, Stimuli);
+        yield return new(SplitAttribute, SplitFingerprint);
+        yield return new(PixCorrAttribute, Score.PixCorr);
+        yield return new(SsimAttribute, Score.Ssim);
+        yield return new(PixelIdentificationAttribute, Score.PixelIdentification);
+        yield return new(CategoryAgreementAttribute, Score.CategoryAgreement);
+    }
+
+    /// <summary>The record a decoded file's attributes hold, or null when they hold none (or an incomplete one).</summary>
+    public static ValidationRecord? FromAttributes(IReadOnlyDictionary<string, string> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (!attributes.TryGetValue(SplitAttribute, out var split) || string.IsNullOrEmpty(split)) return null;
+        bool Number(string name, out double value)
+        {
+            value = double.NaN;
+            return attributes.TryGetValue(name, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+        }
+        if (!attributes.TryGetValue(StimuliAttribute, out var stimuliText) || !int.TryParse(stimuliText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int stimuli)
+            || !Number(PixCorrAttribute, out double pixCorr) || !Number(SsimAttribute, out double ssim)
+            || !Number(PixelIdentificationAttribute, out double identification) || !Number(CategoryAgreementAttribute, out double agreement))
+            return null;
+        return new ValidationRecord(stimuli, split, new ValidationScore(pixCorr, ssim, identification, agreement));
+    }
+}

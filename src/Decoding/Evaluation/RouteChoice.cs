@@ -1,0 +1,58 @@
+using System.Globalization;
+using Decoding.Decode;
+
+namespace Decoding.Evaluation;
+
+/// <summary>One route <see cref="RouteChoice"/> weighed: its chosen setting's validation score.</summary>
+/// <param name="Method">The route's method name (its row in the report).</param>
+/// <param name="KeepsFloor">Its validation PixCorr and SSIM are at least the floor's (true without a floor).</param>
+public sealed record RouteChoiceCandidate(string Method, string Route, int Stimuli, string SplitFingerprint, ValidationScore Score, bool KeepsFloor);
+
+/// <summary>
+/// The decoding route chosen on validation: among the evaluated routes whose decoded files record how their chosen
+/// setting did on a validation split of the training trials (<see cref="ValidationRecord"/>: img2img and semantic with
+/// <c>decode --select</c>, encoding), on the same split, the rule every choice in this project uses
+/// (<see cref="RouteSelection.Rank{T}"/>): routes keeping the fidelity floor first, then the highest category agreement,
+/// ties to the higher PixCorr + SSIM. Nothing here sees a test stimulus or the scoring classifier, so the chosen route's
+/// test scores are an honest estimate; the best route by test scores, which the report also names, is a summary that
+/// chooses nothing.
+/// </summary>
+/// <param name="Chosen">The chosen route's method name.</param>
+/// <param name="Candidates">The routes compared, in the rule's order (the chosen one first).</param>
+/// <param name="WithoutValidation">Routes evaluated without a validation record (not compared: MinD-Vis is trained on
+/// every training trial; lowlevel chooses its penalty by cross-validation; decodes given their settings).</param>
+/// <param name="OtherSplits">Routes whose validation split differs from the compared one (not compared: their scores
+/// are on other stimuli).</param>
+public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<RouteChoiceCandidate> Candidates,
+    IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits)
+{
+    /// <summary>The choice among <paramref name="rows"/>' routes by their decoded files' <paramref name="attributes"/>
+    /// (by method name); null when no route recorded a validation score.</summary>
+    /// <param name="floor">The validation PixCorr and SSIM a route must keep; null: none.</param>
+    public static RouteChoice? Choose(IReadOnlyList<MetricRow> rows, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> attributes, FidelityFloor? floor)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(attributes);
+        var routes = rows.Where(r => r.Kind == DecodedMethod.Route).ToList();
+        var recorded = routes
+            .Select(r => (Row: r, Record: attributes.TryGetValue(r.Name, out var a) ? ValidationRecord.FromAttributes(a) : null))
+            .ToList();
+        var withRecord = recorded.Where(r => r.Record is not null).ToList();
+        if (withRecord.Count == 0) return null;
+        // The split most routes share (ties: the first route's).
+        string split = withRecord.GroupBy(r => r.Record!.SplitFingerprint).OrderByDescending(g => g.Count()).First().Key;
+        var candidates = withRecord.Where(r => r.Record!.SplitFingerprint == split)
+            .Select(r => new RouteChoiceCandidate(r.Row.Name, r.Row.Route, r.Record!.Stimuli, split, r.Record.Score,
+                floor is null || (r.Record.Score.PixCorr >= floor.PixCorr && r.Record.Score.Ssim >= floor.Ssim)))
+            .ToList();
+        var ranked = RouteSelection.Rank(candidates, c => (c.KeepsFloor, c.Score)).ToList();
+        string kept = floor is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"those keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then ");
+        string rule = string.Create(CultureInfo.InvariantCulture, $"the routes' chosen settings on the same {candidates[0].Stimuli} validation stimuli held out of the training trials ")
+            + "(no test stimulus, no scoring classifier): " + kept + "the highest category agreement, ties to the higher PixCorr + SSIM"
+            + (floor is not null && !candidates.Any(c => c.KeepsFloor) ? "; none kept the floor: the highest PixCorr + SSIM" : "");
+        return new RouteChoice(ranked[0].Method, rule, ranked,
+            recorded.Where(r => r.Record is null).Select(r => r.Row.Name).ToList(),
+            withRecord.Where(r => r.Record!.SplitFingerprint != split).Select(r => r.Row.Name).ToList());
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Decoding.Decode;
+using Decoding.Evaluation;
+using Decoding.Reports;
+using Decoding.Tests.Cli;
+
+namespace Decoding.Tests.Evaluation;
+
+/// <summary>evaluate's choice between routes on their recorded validation scores (<see cref="RouteChoice"/>).</summary>
+[Collection(EvaluateCommandCollection.Name)]
+public sealed class RouteChoiceTests
+{
+    /// <summary>A copy of <paramref name="source"/> as the route <paramref name="name"/>, with <paramref name="validation"/> recorded (or none).</summary>
+    private static string Copy(string source, string folder, string name, ValidationRecord? validation)
+    {
+        var images = DecodedImagesFile.Read(source);
+        string path = Path.Combine(folder, name, DecodedImagesFile.FileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var attributes = new Dictionary<string, object> { ["sampler"] = "test-fixture" };
+        foreach (var (key, value) in validation?.Attributes() ?? []) attributes[key] = value;
+        DecodedImagesFile.Write(path, images with { Method = EvaluationTestData.Route(name), Attributes = new Dictionary<string, string>() }, attributes);
+        return path;
+    }
+
+    [Fact]
+    public void TheRouteIsChosenByItsValidationScoresOnTheSharedSplitNeverByItsTestScores()
+    {
+        var data = EvaluationTestData.Instance;
+        using var folder = new TempFolder();
+        string[] split = ["train_1", "train_5", "train_9"], otherSplit = ["train_2", "train_6"];
+        // By the rule, by hand: "perfect" (every test image right) has the higher agreement but misses the PixCorr floor
+        // of 0.8 on validation; "fixed image" (one image for every test item) keeps it, so it is chosen. "elsewhere"
+        // would win on agreement, but its scores are on other validation stimuli; "unrecorded" has none.
+        string perfect = Copy(data.PerfectFile, folder.Path, "perfect", ValidationRecord.Of(split, new ValidationScore(0.70, 0.60, 0.9, 0.95)));
+        string fixedImage = Copy(data.FixedFile, folder.Path, "fixed image", ValidationRecord.Of(split, new ValidationScore(0.85, 0.50, 0.9, 0.60)));
+        string elsewhere = Copy(data.PerfectFile, folder.Path, "elsewhere", ValidationRecord.Of(otherSplit, new ValidationScore(0.9, 0.9, 0.9, 0.99)));
+        string unrecorded = Copy(data.PerfectFile, folder.Path, "unrecorded", null);
+        string output = folder.Sub("report");
+        var (exit, stdout, err) = EvaluateCommandRunner.Run("--decoded", perfect, fixedImage, elsewhere, unrecorded, "--stimuli", data.StimuliFile,
+            "--classifier", data.ClassifierFolder, "--out", output, "--ways", "2..4", "--permutations", "50", "--threads", "1",
+            "--choose-min-pixcorr", "0.8", "--choose-min-ssim", "0.461");
+        Assert.True(exit == 0, err);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.MetricsFile)));
+        var choice = json.RootElement.GetProperty("route_choice");
+        Assert.Equal("fixed image", choice.GetProperty("chosen").GetString());
+        Assert.Equal(["fixed image", "perfect"], choice.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("method").GetString()!).ToArray());
+        Assert.Equal(["elsewhere"], choice.GetProperty("other_splits").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        Assert.Equal(["unrecorded"], choice.GetProperty("without_validation").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        Assert.Equal(0.8, json.RootElement.GetProperty("settings").GetProperty("route_floor").GetProperty("pix_corr").GetDouble());
+
+        string md = File.ReadAllText(Path.Combine(output, ReportWriter.MarkdownFile));
+        Assert.Contains("Route chosen on validation: fixed image, by the routes' chosen settings on the same 3 validation stimuli", md);
+        Assert.Contains("perfect (agreement 0.950, PixCorr 0.700, SSIM 0.600, under the floor)", md);
+        Assert.Contains("not compared: without a validation score: unrecorded; on another validation split: elsewhere", md);
+        // The summary by test scores still names the best route, and says it chooses nothing.
+        Assert.Contains("Best decoding route on the test stimuli (a summary that chooses nothing): perfect.", md);
+        Assert.Contains("Route chosen on validation: fixed image", stdout);
+
+        // Without a floor the highest agreement on the shared split wins.
+        string noFloor = folder.Sub("no-floor");
+        Assert.Equal(0, EvaluateCommandRunner.Run("--decoded", perfect, fixedImage, "--stimuli", data.StimuliFile, "--classifier", data.ClassifierFolder,
+            "--out", noFloor, "--ways", "2..4", "--permutations", "50", "--threads", "1").Exit);
+        Assert.Contains("Route chosen on validation: perfect,", File.ReadAllText(Path.Combine(noFloor, ReportWriter.MarkdownFile)));
+    }
+
+    [Fact]
+    public void ARecordSurvivesTheDecodedFileAndAnIncompleteOneIsNone()
+    {
+        var record = ValidationRecord.Of(["a", "b"], new ValidationScore(0.123456789, -0.25, 0.5, 1.0 / 3));
+        var text = record.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!);
+        Assert.Equal(record, ValidationRecord.FromAttributes(text));
+        Assert.Equal(ShardRecord.Fingerprint(["a", "b"]), record.SplitFingerprint);
+        text.Remove(ValidationRecord.SsimAttribute);
+        Assert.Null(ValidationRecord.FromAttributes(text));
+    }
+}
