@@ -5,7 +5,7 @@ namespace Decoding.Decode;
 
 /// <summary>
 /// How the setting a route chose did on its validation split (<see cref="ValidationSplit"/>), recorded in the route's
-/// decoded.h5 so that <c>evaluate</c> can choose between routes without the test stimuli (<see cref="Evaluation.RouteChoice"/>):
+/// decoded.h5 so that <c>evaluate</c> can choose between routes without the test stimuli (<c>Evaluation.RouteChoice</c>):
 /// the split's size and fingerprint (routes that held out the same training stimuli have the same one) and the chosen
 /// setting's <see cref="ValidationScore"/>.
 /// </summary>
