@@ -252,10 +252,10 @@ public static class DemoPlan
             // The low-level route uses only the LDM folder's VAE (the same in both LDM stages), so it reads the first
             // stage's folder and runs while the LDM trains on.
             Decode("decode-lowlevel", "route lowlevel: ridge voxels -> VAE latent, decoded by the VAE; and its control", "lowlevel", ["--ldm", stageBLdm], control: true),
-            // Like the low-level route, the encoding route uses only the VAE. Its validation split is the preset's, not
-            // the design's (the real-like design's 18 keeps img2img's selection short; this route's choice is cheaper).
+            // Like the low-level route, the encoding route uses only the VAE. It holds out the same validation stimuli as
+            // the img2img and semantic selections (same seed and count), so evaluate can choose between the three routes.
             Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
-                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(sizes.ValidationStimuli), .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
+                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(validation), .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
             Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
                 ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true),
             // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of

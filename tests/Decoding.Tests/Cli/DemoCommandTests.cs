@@ -338,6 +338,9 @@ public class DemoCommandTests
         Assert.Contains("--categories 2 --train 90 --test 10 --test-repeats 1 --image-size 28", real);
         Assert.DoesNotContain("per-category", real);
         Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        // Every route that chooses on validation holds out the same stimuli, so evaluate can choose between them.
+        Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-semantic").CommandLine);
+        Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-encoding").CommandLine);
         // The GOD-like design narrows the img2img strengths (time); the others try the demo's grid.
         Assert.Contains("--select-strengths 0.1 0.35 0.5 0.65", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         var small = DemoPlan.Stages(dir, "small", 1);
@@ -348,6 +351,9 @@ public class DemoCommandTests
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", godImg2Img);
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.DoesNotContain("--select-min", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
+        // evaluate's choice between routes keeps the same floor.
+        Assert.Contains("--choose-min-pixcorr 0.8 --choose-min-ssim 0.461", small.Single(s => s.Name == "evaluate").CommandLine);
+        Assert.DoesNotContain("--choose-min", realLike.Single(s => s.Name == "evaluate").CommandLine);
         // Only the real-like design lets img2img's selection choose the category mean in the low-level latent.
         Assert.Contains("--low-level-prior choose", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.DoesNotContain("--low-level-prior", godImg2Img);
