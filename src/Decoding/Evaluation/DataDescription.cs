@@ -7,5 +7,8 @@ namespace Decoding.Evaluation;
 /// <param name="ProvenanceSteps">Preprocessing steps recorded in the file.</param>
 /// <param name="DecodedAttributes">Root attributes of each method's decoded.h5 (sampler, steps, seed, model, ...), by method name.</param>
 /// <param name="Caveats">Comparability caveats, one sentence each.</param>
+/// <param name="TestCategoriesUnseenInTraining">Categories of the test stimuli that no training trial shows (as in Generic
+/// Object Decoding); 0 when they all occur in training, or without <c>--data</c>.</param>
 public sealed record DataDescription(string Origin, string? Subject, IReadOnlyList<string> Rois, IReadOnlyList<string> ProvenanceSteps,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> DecodedAttributes, IReadOnlyList<string> Caveats);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> DecodedAttributes, IReadOnlyList<string> Caveats,
+    int TestCategoriesUnseenInTraining = 0);

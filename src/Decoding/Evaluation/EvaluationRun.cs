@@ -172,15 +172,23 @@ public static class EvaluationRun
         if (!scored.Geometry.IsIdentity)
             caveats.Add($"Pixel metrics at the stimuli's native {scored.Geometry.Height}x{scored.Geometry.Width}: {scored.Geometry.Rule}. The canvas columns are on the {scored.Geometry.Canvas}x{scored.Geometry.Canvas} canvas.");
         string origin = "unknown (no --data given)";
+        int unseen = 0;
         if (data is not null)
         {
+            var trained = data.IndicesOf(DataSplit.Train).Select(i => data.CategoryLabels[i]).ToHashSet();
+            var tested = decoded[0].Categories.Where(c => c >= 0).Distinct().ToList();
+            unseen = tested.Count(c => !trained.Contains(c));
+            if (unseen > 0)
+                caveats.Add($"{unseen} of the test stimuli's {tested.Count} categories never occur in the training trials (as in Generic Object Decoding): "
+                    + "a route chosen on validation was chosen on items of the training categories, which cannot show how it does on unseen ones, "
+                    + "and a route that draws a predicted training category turns such images toward the wrong kind of object.");
             var text = string.Join(" ", new[] { data.Provenance.SourceFile, data.Provenance.SourceLayout }.Concat(data.Provenance.Steps.Select(s => s.ToString())));
             origin = text.Contains("simulat", StringComparison.OrdinalIgnoreCase) ? "simulated" : "real (no simulation step in the provenance)";
             if (origin == "simulated") caveats.Add("The fMRI is simulated: results show the pipeline works, not that it decodes a real brain.");
         }
         var attributes = decoded.ToDictionary(d => d.Method.Name, d => (IReadOnlyDictionary<string, string>)d.Attributes);
         return new DataDescription(origin, data?.Subject, data?.Rois.Keys.Order().ToArray() ?? [],
-            data?.Provenance.Steps.Select(s => s.ToString()).ToArray() ?? [], attributes, caveats);
+            data?.Provenance.Steps.Select(s => s.ToString()).ToArray() ?? [], attributes, caveats, unseen);
     }
 
     private static IReadOnlyList<ReferenceRow> References(EvaluationSettings settings, int classCount, int items)

@@ -41,7 +41,10 @@ public static class ReportText
             yield return $"Route chosen on validation: {chosen.Name}, by {choice.Rule}. Validation: {string.Join("; ", choice.Candidates.Select(Validation))}"
                 + (notCompared.Length > 0 ? $" (not compared: {notCompared})" : "") + ". "
                 + $"On the test stimuli it scores {nMax}-way top-1 {WithInterval(chosen.Largest.MeanOverSamples.Mean)}, 2-way identification in classifier features "
-                + $"{WithInterval(chosen.TwoWayFeatures.ReconstructionFixed.Mean)}, PixCorr {WithInterval(chosen.PixCorr)}, SSIM {WithInterval(chosen.Ssim)}.";
+                + $"{WithInterval(chosen.TwoWayFeatures.ReconstructionFixed.Mean)}, PixCorr {WithInterval(chosen.PixCorr)}, SSIM {WithInterval(chosen.Ssim)}."
+                + (report.Data.TestCategoriesUnseenInTraining > 0
+                    ? $" Caution: {report.Data.TestCategoriesUnseenInTraining} test categories never occur in the training trials, and the choice was made on training categories (see the caveats)."
+                    : "");
         }
         else yield return "No evaluated route recorded a validation score, so none was chosen on validation.";
         var top = best.Largest.MeanOverSamples;

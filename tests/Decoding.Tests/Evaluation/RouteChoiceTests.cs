@@ -65,6 +65,42 @@ public sealed class RouteChoiceTests
     }
 
     [Fact]
+    public void TestCategoriesNoTrainingTrialShowsAreACaveatAndACautionOnTheChoice()
+    {
+        var routes = Decoding.Tests.Decode.Routes.RouteTestData.Instance;
+        using var folder = new TempFolder();
+        string decoded = Copy(routes.Decode(new DecodingSettings { Route = "ridge-pixels" }), folder.Path, "route",
+            ValidationRecord.Of(["train_1", "train_2"], new ValidationScore(0.8, 0.5, 0.9, 0.7)));
+        // The same data with every training trial of the first test item's category relabelled to another category:
+        // that category now occurs only among the test stimuli, as GOD's test categories do.
+        var data = Fmri.Data.Layouts.CanonicalFile.Read(routes.DataFile);
+        int unseen = DecodedImagesFile.Read(decoded).Categories[0];
+        int other = data.CategoryLabels.First(c => c != unseen);
+        var train = data.IndicesOf(Fmri.Data.DataSplit.Train).ToHashSet();
+        var relabelled = data with { CategoryLabels = data.CategoryLabels.Select((c, i) => train.Contains(i) && c == unseen ? other : c).ToArray() };
+        string heldOutData = folder.Sub("held-out.h5");
+        Fmri.Data.Layouts.CanonicalFile.Write(heldOutData, relabelled);
+
+        string Evaluate(string dataFile, string name)
+        {
+            string output = folder.Sub(name);
+            var (exit, _, err) = EvaluateCommandRunner.Run("--decoded", decoded, "--stimuli", routes.StimuliFile, "--classifier",
+                EvaluationTestData.Instance.ClassifierFolder, "--out", output, "--data", dataFile, "--ways", "2..4", "--permutations", "50", "--threads", "1");
+            Assert.True(exit == 0, err);
+            return output;
+        }
+        string heldOut = Evaluate(heldOutData, "held-out"), seen = Evaluate(routes.DataFile, "seen");
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(heldOut, EvaluationReport.MetricsFile))))
+            Assert.Equal(1, json.RootElement.GetProperty("data").GetProperty("test_categories_unseen_in_training").GetInt32());
+        string md = File.ReadAllText(Path.Combine(heldOut, ReportWriter.MarkdownFile));
+        Assert.Contains("Caution: 1 test categories never occur in the training trials", md);
+        Assert.Contains("categories never occur in the training trials (as in Generic Object Decoding)", md);
+        string seenMd = File.ReadAllText(Path.Combine(seen, ReportWriter.MarkdownFile));
+        Assert.Contains("Route chosen on validation: route,", seenMd);
+        Assert.DoesNotContain("never occur in the training trials", seenMd);
+    }
+
+    [Fact]
     public void ARecordSurvivesTheDecodedFileAndAnIncompleteOneIsNone()
     {
         var record = ValidationRecord.Of(["a", "b"], new ValidationScore(0.123456789, -0.25, 0.5, 1.0 / 3));
