@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Fmri.Core.Runs;
 
 namespace Decoding.Decode;
 
@@ -28,17 +29,17 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
         return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score);
     }
 
-    /// <summary>The record in a <see cref="SelectionResult"/> (as run.json and selection.json hold it): its validation
-    /// stimuli and the chosen candidate's score; null for a selection written before the chosen score was recorded.</summary>
+    /// <summary>The record in a <see cref="SelectionResult"/> as run.json and selection.json hold it (read back with the
+    /// options it was written with); null for a selection written before the chosen score was recorded.</summary>
     public static ValidationRecord? FromSelection(JsonElement result)
     {
+        var options = RunManifest.JsonOptions;
+        string Name(string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
         if (result.ValueKind != JsonValueKind.Object
-            || !result.TryGetProperty("chosen_score", out var score) || score.ValueKind != JsonValueKind.Object
-            || !result.TryGetProperty("validation_stimulus_ids", out var ids) || ids.ValueKind != JsonValueKind.Array)
+            || !result.TryGetProperty(Name(nameof(SelectionResult.ChosenScore)), out var score) || score.ValueKind != JsonValueKind.Object
+            || !result.TryGetProperty(Name(nameof(SelectionResult.ValidationStimulusIds)), out var ids) || ids.ValueKind != JsonValueKind.Array)
             return null;
-        double Get(string name) => score.GetProperty(name).GetDouble();
-        return Of(ids.EnumerateArray().Select(i => i.GetString() ?? "").ToArray(),
-            new ValidationScore(Get("pix_corr"), Get("ssim"), Get("pixel_identification"), Get("category_agreement")));
+        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!);
     }
 
     /// <summary>The decoded.h5 attributes that hold this record.</summary>
