@@ -32,11 +32,13 @@ public class DemoCommandTests
         using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report", "metrics.json"))))
         {
             var rows = metrics.RootElement.GetProperty("rows").EnumerateArray().Select(r => (Route: r.GetProperty("route").GetString(), Kind: r.GetProperty("kind").GetString())).ToList();
-            foreach (var route in new[] { "img2img", "encoding", "lowlevel", "semantic", "mindvis" })
+            foreach (var route in new[] { "img2img", "encoding", "lowlevel", "mindvis" })
             {
                 Assert.Contains((route, "route"), rows);
                 Assert.Contains((route, "control"), rows);
             }
+            // The GOD-like design leaves the stand-alone semantic route out (DemoPlan.Design.SemanticRoute).
+            Assert.DoesNotContain(rows, r => r.Route == "semantic");
             foreach (var (route, kind) in new[] { ("ridge-pixels", "baseline"), ("mean-image", "reference"), ("class-mean", "reference"), ("ldm-class", "reference"),
                          ("ceiling", "reference"), ("feature-ridge", "reference") })
                 Assert.Contains((route, kind), rows);
@@ -46,7 +48,7 @@ public class DemoCommandTests
         var stages = DemoPlan.Stages(dir, "tiny", 1, sideBySideThreads: 1);
         foreach (var stage in stages) Assert.Contains($"$ {stage.CommandLine}", first);
         static bool IsModelStage(DemoStage s) => s.Name.StartsWith("decode-", StringComparison.Ordinal) || s.Name.StartsWith("train-", StringComparison.Ordinal) || s.Name == "pretrain-mbm";
-        Assert.Equal(16, stages.Count(IsModelStage));
+        Assert.Equal(15, stages.Count(IsModelStage));
         Assert.All(stages.Where(IsModelStage), s => Assert.True(s.SideBySide && s.CommandLine.Contains("--threads 1"), s.CommandLine));
         Assert.All(stages.Where(s => !IsModelStage(s)), s => Assert.False(s.SideBySide || s.CommandLine.Contains("--threads"), s.CommandLine));
 
@@ -263,7 +265,6 @@ public class DemoCommandTests
             ["decode-img2img"] = [.. data, "continue-ldm"],
             ["decode-lowlevel"] = [.. data, "train-ldm"],                    // the VAE of the first LDM stage's folder
             ["decode-encoding"] = [.. data, "train-ldm"],                    // the same VAE
-            ["decode-semantic"] = [.. data, "continue-ldm"],
             ["decode-mindvis"] = [.. data, "train-adapter"],
             ["decode-mindvis-control"] = [.. data, "train-adapter"],
             ["decode-ridge-pixels"] = data,
@@ -275,6 +276,11 @@ public class DemoCommandTests
         };
         Assert.Equal(expected.Keys.Order(), needs.Keys.Order());
         foreach (var (name, want) in expected) Assert.True(needs[name].SetEquals(want), $"{name} needs {string.Join(", ", needs[name])}");
+
+        // The designs that decode the semantic route on its own: it reads the continued LDM.
+        var heldOut = DemoPlan.Stages(dir, "small", 1, design: "held-out-categories", sideBySideThreads: 1);
+        int semantic = heldOut.ToList().FindIndex(s => s.Name == "decode-semantic");
+        Assert.True(heldOut[semantic].Needs(heldOut.Take(semantic)).ToHashSet().SetEquals([.. data, "continue-ldm"]));
 
         // With the image models of another run, the decode stages wait for nothing but the data, MinD-Vis's for its adapter.
         var reused = DemoPlan.Stages(dir, "small", 1, imageModels: Path.Combine(Path.GetTempPath(), "demo-other"), sideBySideThreads: 1);
@@ -347,6 +353,8 @@ public class DemoCommandTests
         string godImg2Img = small.Single(s => s.Name == "decode-img2img").CommandLine;
         Assert.Contains("--select-strengths 0.1 0.35 0.5", godImg2Img);
         Assert.DoesNotContain("0.65", godImg2Img);
+        Assert.Contains("--select-guidances 8 16", godImg2Img);
+        Assert.DoesNotContain("--select-guidances", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         // The GOD-like designs ask the img2img choice for the targets' fidelity; the real-like design keeps the low-level route's.
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", godImg2Img);
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
@@ -358,15 +366,19 @@ public class DemoCommandTests
         Assert.Contains("--low-level-prior choose", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.DoesNotContain("--low-level-prior", godImg2Img);
         Assert.DoesNotContain("--low-level-prior", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
-        Assert.Contains("--select-steps 25", small.Single(s => s.Name == "decode-semantic").CommandLine);
-        Assert.DoesNotContain("--select-steps", godLike.Single(s => s.Name == "decode-semantic").CommandLine);
+        // The stand-alone semantic route: left out of the GOD-like design (for the demo's time), kept in the other two.
+        Assert.DoesNotContain(small, s => s.Name == "decode-semantic");
+        Assert.DoesNotContain("decoded/semantic", small.Single(s => s.Name == "evaluate").CommandLine);
+        Assert.Contains("decoded/semantic-control", heldOutStages.Single(s => s.Name == "evaluate").CommandLine);
+        Assert.Contains("--select-steps 25", realLike.Single(s => s.Name == "decode-semantic").CommandLine);
+        Assert.DoesNotContain("--select-steps", heldOutStages.Single(s => s.Name == "decode-semantic").CommandLine);
         Assert.Contains("--steps 600", small.Single(s => s.Name == "train-vae").CommandLine);
         // The small demo's LDM: 1,200 steps in models/ldm-1200 (stage B's), continued to 1,500 in models/ldm (the image routes').
         string ldmFirst = Path.Combine(dir, "models", "ldm-1200"), ldmFinal = Path.Combine(dir, "models", "ldm");
         Assert.Contains($"--out {ldmFirst} --seed 1 --steps 1200", small.Single(s => s.Name == "train-ldm").CommandLine);
         Assert.Contains($"--out {ldmFinal} --seed 1 --steps 1500 --snr-gamma 5 --continue-from {ldmFirst}", small.Single(s => s.Name == "continue-ldm").CommandLine);
         Assert.Contains($"--ldm {ldmFirst}", small.Single(s => s.Name == "train-adapter").CommandLine);
-        Assert.All(small.Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-ldm-class"),
+        Assert.All(DemoPlan.Stages(dir, "small", 1, design: "held-out-categories").Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-ldm-class"),
             s => Assert.Contains($"--ldm {ldmFinal} ", s.CommandLine + " "));
         Assert.Contains($"--ldm {ldmFirst} ", small.Single(s => s.Name == "decode-lowlevel").CommandLine + " ");   // its VAE only
         // The tiny preset trains one LDM stage.
