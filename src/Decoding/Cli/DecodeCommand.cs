@@ -45,6 +45,7 @@ public static class DecodeCommand
         var ilvr = new Option<int>("--ilvr-block") { Description = "img2img: ILVR, keep the low-level latent's block means (this many latent pixels a side) after every step (0 = off)", DefaultValueFactory = _ => 0 };
         var select = new Option<bool>("--select") { Description = "Choose --semantic-target, --guidance, --strength and --blend on a validation split of the training trials (never the test stimuli)" };
         var validation = new Option<int>("--validation-stimuli") { Description = "Training stimuli held out for --select and for the encoding route's choice of lambda", DefaultValueFactory = _ => DecodingSettings.DefaultValidationStimuli };
+        var validationSplit = new Option<string>("--validation-split") { Description = "How the validation split is carved: stimuli (training stimuli held out at random) | categories (whole training categories held out, the routes fitted on the others: for designs whose test categories no training trial shows, as in Generic Object Decoding)", DefaultValueFactory = _ => "stimuli" };
         var selectSteps = new Option<int?>("--select-steps") { Description = "Denoising steps while selecting (default: --steps)" };
         var seed = new Option<long>("--seed") { Description = "Seed of each item's generator (sampling noise) and of the ridge folds", DefaultValueFactory = _ => 2022 };
         var split = new Option<string>("--split") { Description = "Which samples: test | test-imagery | train", DefaultValueFactory = _ => "test" };
@@ -67,7 +68,7 @@ public static class DecodeCommand
 
         var command = new Command("decode", "Decode images from fMRI with a route (or make a baseline's or reference's images): PNGs, decoded.h5, grid.png");
         foreach (var option in new Option[] { route, data, stimuli, output, ldm, modelDir, truth, imageSize, samples, sampler, steps, guidance, strength, blend, start, bestOf, ilvr,
-                     target, lowLevelPrior, select, validation, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, encodingSteps, threads })
+                     target, lowLevelPrior, select, validation, validationSplit, selectSteps, seed, split, shuffle, controlSeed, controlOut, methodName, shard, selectionFile, selectOnly, selectStrengths, selectGuidances, selectBlends, selectStarts, selectMinPixCorr, selectMinSsim, ridgeRepeats, encodingPenalty, encodingSteps, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -109,6 +110,7 @@ public static class DecodeCommand
                 MethodName = parse.GetValue(methodName),
                 EncodingPenalty = parse.GetValue(encodingPenalty),
                 ValidationStimuli = parse.GetValue(validation),
+                ValidationWholeCategories = Check.OneOf(parse.GetValue(validationSplit), ValidationSplits, "validation_split"),
                 EncodingSteps = parse.GetValue(encodingSteps) ?? EncodingInversionRoute.DefaultSteps,
             };
             settings.Validate();
@@ -116,6 +118,14 @@ public static class DecodeCommand
                 $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(parse.GetValue(encodingSteps) is null || spec.Name == EncodingInversionRoute.Name, "encoding_steps", parse.GetValue(encodingSteps),
                 $"is the encoding route's setting; the {spec.Name} route has none");
+            Check.That(!settings.ValidationWholeCategories || (parse.GetValue(select) && spec.Name is Img2ImgRoute.Name or SemanticRoute.Name)
+                    || (spec.Name == EncodingInversionRoute.Name && settings.EncodingPenalty is null),
+                "validation_split", "categories", spec.Name is Img2ImgRoute.Name or SemanticRoute.Name
+                    ? parse.GetValue(selectionFile) is not null
+                        ? "is recorded in the {selection} file with the settings chosen on it; leave it out"
+                        : "carves the split {select} chooses on; add {select}"
+                    : spec.Name == EncodingInversionRoute.Name ? "carves the split lambda is chosen on; leave out {encoding_penalty}"
+                    : $"carves the split a route chooses its setting on; the {spec.Name} route chooses none");
             string? oneDnnBackward = parse.GetValue(torchOptions.OneDnnBackward!);
             Check.That(oneDnnBackward is null || spec.RunsBackwardPasses, "onednn_backward", oneDnnBackward,
                 $"sets how backward passes run; the {spec.Name} route runs none");
@@ -341,5 +351,11 @@ public static class DecodeCommand
         ["context"] = SemanticTarget.Context,
         ["category"] = SemanticTarget.Category,
         ["contrastive"] = SemanticTarget.Contrastive,
+    };
+
+    private static readonly Dictionary<string, bool> ValidationSplits = new()
+    {
+        ["stimuli"] = false,
+        ["categories"] = true,
     };
 }

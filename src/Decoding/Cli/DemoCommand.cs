@@ -36,9 +36,13 @@ public static class DemoCommand
         {
             Description = $"train the scoring classifier, VAE and LDM here instead of starting from those the repository ships for the preset (data/{PretrainedImageModels.FolderName}/<preset>; used only when trained by the commands this demo would run)",
         };
+        var allRoutes = new Option<bool>("--all-routes")
+        {
+            Description = "decode every route, the stand-alone semantic route too where the design leaves it out for the demo's time (god-like)",
+        };
         var command = new Command("demo", "Run the whole study on the shipped data (simulate, preprocess; the shipped or newly trained classifier, VAE and LDM; brain autoencoder, adapter; decode; evaluate; report), stage by stage and resumable")
         {
-            output, preset, seed, force, threads, device, oneDnn, design, imageModels, trainImageModels,
+            output, preset, seed, force, threads, device, oneDnn, design, imageModels, trainImageModels, allRoutes,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -67,7 +71,7 @@ public static class DemoCommand
                     + $"({choice.Reason}; --threads N runs them one after the other with N threads)");
             }
             IReadOnlyList<DemoStage> Plan(string? models) => DemoPlan.Stages(folder, parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(threads),
-                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, models, sideBySideThreads);
+                parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(design)!, models, sideBySideThreads, parse.GetValue(allRoutes));
             var imageModelSource = PretrainedImageModels.Choose(parse.GetValue(preset)!, reuse, train, () => Plan(null));
             reuse = imageModelSource.Folder;
             Console.WriteLine(reuse is null
@@ -84,7 +88,7 @@ public static class DemoCommand
             try
             {
                 var settings = new DemoSettings(parse.GetValue(preset)!, parse.GetValue(seed), parse.GetValue(design)!, parse.GetValue(force), train,
-                    parse.GetValue(threads), parse.GetValue(device), parse.GetValue(oneDnn));
+                    parse.GetValue(threads), parse.GetValue(device), parse.GetValue(oneDnn), parse.GetValue(allRoutes));
                 return Run(folder, stages, parse.GetValue(force), CommandLineApp.Arguments, sideBySide, imageModelSource, settings);
             }
             finally
@@ -251,4 +255,5 @@ public static class DemoCommand
 }
 
 /// <summary>The demo's own options, as run.json records them (each stage's run.json records its own command line).</summary>
-public sealed record DemoSettings(string Preset, long Seed, string Design, bool Force, bool TrainImageModels, int? Threads, string? Device, string? OneDnnBackward);
+public sealed record DemoSettings(string Preset, long Seed, string Design, bool Force, bool TrainImageModels, int? Threads, string? Device, string? OneDnnBackward,
+    bool AllRoutes = false);

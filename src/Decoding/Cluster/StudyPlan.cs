@@ -50,7 +50,8 @@ public static class StudyPlan
         Check.AtLeast(options.Shards, 1, "shards");
         string study = Path.GetFullPath(options.Folder);
         int n = options.Subjects;
-        var shared = DemoPlan.Stages(study, options.Preset, options.Seed, options.Threads, options.Device).ToDictionary(s => s.Name);
+        // Every route, the semantic one too: the demo leaves it out only for its own time on one machine.
+        var shared = DemoPlan.Stages(study, options.Preset, options.Seed, options.Threads, options.Device, allRoutes: true).ToDictionary(s => s.Name);
         var subjects = Enumerable.Range(1, n).Select(k => Subject(study, k, n, options)).ToList();
         var known = new HashSet<string>(["simulate", "preprocess", "preprocess-pool", "inspect", "pretrain-mbm", "train-adapter", "evaluate", .. SharedImageStages]);
         foreach (var stage in subjects[0].Stages.Values.Where(s => !known.Contains(s.Name) && !s.Name.StartsWith("decode-", StringComparison.Ordinal)))
@@ -139,7 +140,7 @@ public static class StudyPlan
     private static SubjectPlan Subject(string study, int k, int subjects, StudyOptions options)
     {
         string name = $"sub-{k:D2}", folder = Path.Combine(study, name);
-        var stages = DemoPlan.Stages(folder, options.Preset, options.Seed, options.Threads, options.Device);
+        var stages = DemoPlan.Stages(folder, options.Preset, options.Seed, options.Threads, options.Device, allRoutes: true);
         var moved = new Dictionary<string, string>
         {
             [Path.Combine(folder, "data", SubjectFile(1))] = Path.Combine(study, "data", SubjectFile(k)),

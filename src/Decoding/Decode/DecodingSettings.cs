@@ -44,6 +44,10 @@ public sealed record DecodingSettings
     /// setting there: the encoding route's λ (img2img and semantic --select take theirs from the command).</summary>
     public int ValidationStimuli { get; init; } = DefaultValidationStimuli;
 
+    /// <summary>Hold out whole training categories as the validation split (<c>decode --validation-split categories</c>):
+    /// for designs whose test categories no training trial shows (<see cref="ValidationSplit"/>).</summary>
+    public bool ValidationWholeCategories { get; init; }
+
     /// <summary>The encoding route's Adam steps on the latent (<see cref="EncodingInversionRoute.DefaultSteps"/>).</summary>
     public int EncodingSteps { get; init; } = EncodingInversionRoute.DefaultSteps;
 

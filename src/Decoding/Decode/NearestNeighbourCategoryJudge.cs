@@ -10,7 +10,8 @@ namespace Decoding.Decode;
 /// of them whose category is the item's. <see cref="RouteSelection"/> averages it over the validation items as the
 /// category agreement of a candidate setting.
 /// <para>
-/// It uses nothing but the fit part of the training split (each stimulus once, however many trials showed it): no
+/// It uses nothing but training images: the fit part of the training split (each stimulus once, however many trials
+/// showed it), and with a split of whole categories those categories' stimuli that are not validation items: no
 /// classifier, so neither the evaluation's scoring classifier nor the generator that drew the images judges them. The
 /// latent diffusion model judging its own images (a diffusion classifier) gave nearly every candidate the same score,
 /// because guidance pushes an image toward exactly what that model recognises; neighbours among real training images
@@ -26,16 +27,22 @@ public sealed class NearestNeighbourCategoryJudge : IDisposable
     private readonly int[] categories;    // (M)
 
     /// <param name="fit">The training pairs the candidates were fitted on; each stimulus counts once.</param>
-    public NearestNeighbourCategoryJudge(StimulusPairs fit)
+    /// <param name="judgeOnly">Training stimuli no candidate was fitted on that also serve as references: a validation
+    /// split of whole categories (<see cref="ValidationSplit.JudgeOnly"/>) holds its categories' other stimuli here, so
+    /// that the judge can recognise categories the fit part lacks. Never the validation items themselves.</param>
+    public NearestNeighbourCategoryJudge(StimulusPairs fit, StimulusPairs? judgeOnly = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        var firstRows = Enumerable.Range(0, fit.Count).GroupBy(i => fit.StimulusIds[i]).Select(g => (long)g.First()).Order().ToArray();
-        Check.That(firstRows.Length > Neighbours, "validation", fit.Count,
-            $"leaves {firstRows.Length} training stimuli to judge categories by; need more than {Neighbours}");
-        using var index = tensor(firstRows, ScalarType.Int64);
+        static long[] FirstRows(StimulusPairs pairs) => Enumerable.Range(0, pairs.Count).GroupBy(i => pairs.StimulusIds[i]).Select(g => (long)g.First()).Order().ToArray();
+        var firstRows = FirstRows(fit);
+        long[] extraRows = judgeOnly is null ? [] : FirstRows(judgeOnly);
+        Check.That(firstRows.Length + extraRows.Length > Neighbours, "validation", fit.Count,
+            $"leaves {firstRows.Length + extraRows.Length} training stimuli to judge categories by; need more than {Neighbours}");
         using var scope = NewDisposeScope();
-        references = Standardised(fit.Images.index_select(0, index)).MoveToOuterDisposeScope();
-        categories = firstRows.Select(i => fit.Categories[(int)i]).ToArray();
+        var images = fit.Images.index_select(0, tensor(firstRows, ScalarType.Int64));
+        if (extraRows.Length > 0) images = cat([images, judgeOnly!.Images.index_select(0, tensor(extraRows, ScalarType.Int64))], 0);
+        references = Standardised(images).MoveToOuterDisposeScope();
+        categories = [.. firstRows.Select(i => fit.Categories[(int)i]), .. extraRows.Select(i => judgeOnly!.Categories[(int)i])];
     }
 
     /// <summary>The mean over images (N, C, S, S) in [0, 1] of the share of each image's nearest training images whose

@@ -73,7 +73,7 @@ public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionar
     IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null, ValidationScore? ChosenScore = null)
 {
     /// <summary>The chosen candidate's <see cref="ValidationRecord"/> (null without the validation stimuli's ids).</summary>
-    public ValidationRecord? Record => ChosenScore is null || ValidationStimulusIds is null ? null : ValidationRecord.Of(ValidationStimulusIds, ChosenScore);
+    public ValidationRecord? Record => ChosenScore is null || ValidationStimulusIds is null ? null : ValidationRecord.Of(ValidationStimulusIds, ChosenScore, Chosen.ValidationWholeCategories);
 }
 
 /// <summary>
@@ -138,7 +138,7 @@ public static class RouteSelection
         }
         Check.That(spec.Name != Img2ImgRoute.Name || grid.BestOf == 1 || grid.StartsTried.Contains(Img2ImgStart.Noised), "best_of", grid.BestOf,
             "chooses among noised candidates; the grid tries the inverted start only (add noised to {select_starts})");
-        var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed);
+        var split = ValidationSplit.Carve(train, validationStimuli, settings.Seed, settings.ValidationWholeCategories);
         var fit = split.Fit;
         var validation = split.Validation;
         try
@@ -154,7 +154,7 @@ public static class RouteSelection
                 ["semantic_map_category_accuracy"] = Accuracy(SemanticTarget.Category),
                 ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
-            using var judge = new NearestNeighbourCategoryJudge(fit);
+            using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
             LowLevelRoute? lowLevel = null;
@@ -248,8 +248,12 @@ public static class RouteSelection
                 Sampling = settings.Sampling with { GuidanceScale = best.Guidance },
                 Img2Img = spec.Name == Img2ImgRoute.Name ? settings.Img2Img with { Strength = best.Strength, Blend = best.Blend, Start = best.Start, BestOf = best.BestOf } : settings.Img2Img,
             };
-            const string agreement = "the highest category agreement (share of each image's 10 nearest fit images by pixel correlation in its category), ties to the higher PixCorr + SSIM";
-            string rule = "fitted on the training trials without the validation stimuli; no test stimulus and no scoring classifier used. "
+            string agreement = "the highest category agreement (share of each image's 10 nearest "
+                + (split.JudgeOnly is null ? "fit images" : "training images, fit images or the held-out categories' other stimuli,")
+                + " by pixel correlation in its category), ties to the higher PixCorr + SSIM";
+            string rule = "fitted on the training trials without the validation stimuli"
+                + (split.HeldOutCategories is { Count: > 0 } ? ", which come " + split.Describe(categoryNames) : "")
+                + "; no test stimulus and no scoring classifier used. "
                 + (floor is null
                     ? char.ToUpperInvariant(agreement[0]) + agreement[1..]
                     : string.Create(CultureInfo.InvariantCulture, $"Candidates keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then {agreement}"))
@@ -267,8 +271,7 @@ public static class RouteSelection
         }
         finally
         {
-            fit.Images.Dispose();
-            validation.Images.Dispose();
+            split.DisposeImages();
         }
     }
 

@@ -56,7 +56,8 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
     }
 
     /// <summary>
-    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend, start, best-of), after checking that it was made
+    /// The settings with this choice applied (semantic target, low-level prior, guidance, strength, blend, start, best-of;
+    /// the kind of validation split it was chosen on), after checking that it was made
     /// for the same route, seed, sampler, image size and inputs; <paramref name="setting"/> names the option in errors.
     /// </summary>
     public DecodingSettings Apply(DecodingSettings settings, string sampler, int imageSize, IReadOnlyDictionary<string, string> inputs, string path, string setting)
@@ -87,6 +88,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
             LowLevelPrior = prior,
             Sampling = settings.Sampling with { GuidanceScale = Guidance },
             Img2Img = settings.Img2Img with { Strength = Strength, Blend = Blend, Start = start, BestOf = BestOf },   // ILVR stays as the decode sets it
+            ValidationWholeCategories = ValidationRecord.FromSelection(Result)?.WholeCategories ?? false,              // the split it was chosen on
         };
     }
 }

@@ -12,7 +12,8 @@ namespace Decoding.Decode;
 /// </summary>
 /// <param name="Stimuli">Training stimuli held out.</param>
 /// <param name="SplitFingerprint">SHA-256 of the held-out stimulus ids in order (<see cref="ShardRecord.Fingerprint"/>).</param>
-public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, ValidationScore Score)
+/// <param name="WholeCategories">The split held out whole training categories (<c>--validation-split categories</c>).</param>
+public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, ValidationScore Score, bool WholeCategories = false)
 {
     public const string StimuliAttribute = "validation_stimuli";
     public const string SplitAttribute = "validation_split_sha256";
@@ -20,13 +21,14 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
     public const string SsimAttribute = "validation_ssim";
     public const string PixelIdentificationAttribute = "validation_pixel_identification";
     public const string CategoryAgreementAttribute = "validation_category_agreement";
+    public const string WholeCategoriesAttribute = "validation_whole_categories";
 
     /// <summary>The record of a setting scored <paramref name="score"/> on the held-out stimuli <paramref name="stimulusIds"/>.</summary>
-    public static ValidationRecord Of(IReadOnlyList<string> stimulusIds, ValidationScore score)
+    public static ValidationRecord Of(IReadOnlyList<string> stimulusIds, ValidationScore score, bool wholeCategories = false)
     {
         ArgumentNullException.ThrowIfNull(stimulusIds);
         ArgumentNullException.ThrowIfNull(score);
-        return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score);
+        return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score, wholeCategories);
     }
 
     /// <summary>The record in a <see cref="SelectionResult"/> as run.json and selection.json hold it (read back with the
@@ -39,7 +41,9 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             || !result.TryGetProperty(Name(nameof(SelectionResult.ChosenScore)), out var score) || score.ValueKind != JsonValueKind.Object
             || !result.TryGetProperty(Name(nameof(SelectionResult.ValidationStimulusIds)), out var ids) || ids.ValueKind != JsonValueKind.Array)
             return null;
-        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!);
+        bool wholeCategories = result.TryGetProperty(Name(nameof(SelectionResult.Chosen)), out var chosen) && chosen.ValueKind == JsonValueKind.Object
+            && chosen.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var whole) && whole.ValueKind == JsonValueKind.True;
+        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!, wholeCategories);
     }
 
     /// <summary>The decoded.h5 attributes that hold this record.</summary>
@@ -51,6 +55,7 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
         yield return new(SsimAttribute, Score.Ssim);
         yield return new(PixelIdentificationAttribute, Score.PixelIdentification);
         yield return new(CategoryAgreementAttribute, Score.CategoryAgreement);
+        yield return new(WholeCategoriesAttribute, WholeCategories ? 1 : 0);
     }
 
     /// <summary>The record a decoded file's attributes hold, or null when they hold none (or an incomplete one).</summary>
@@ -67,6 +72,8 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             || !Number(PixCorrAttribute, out double pixCorr) || !Number(SsimAttribute, out double ssim)
             || !Number(PixelIdentificationAttribute, out double identification) || !Number(CategoryAgreementAttribute, out double agreement))
             return null;
-        return new ValidationRecord(stimuli, split, new ValidationScore(pixCorr, ssim, identification, agreement));
+        // Files written before whole-category splits existed hold no such attribute: a split of held-out stimuli.
+        bool wholeCategories = attributes.TryGetValue(WholeCategoriesAttribute, out var whole) && whole == "1";
+        return new ValidationRecord(stimuli, split, new ValidationScore(pixCorr, ssim, identification, agreement), wholeCategories);
     }
 }

@@ -59,6 +59,9 @@ public static class DemoPlan
     /// <param name="ValidationStimuli">Training stimuli held out for `--select`; null: the preset's.</param>
     /// <param name="SelectStrengths">The img2img strengths `--select` tries; null: <see cref="DemoSelectStrengths"/>.</param>
     /// <param name="SelectGuidances">The img2img guidances `--select` tries; null: the decode's default grid (4, 8, 16).</param>
+    /// <param name="ValidationWholeCategories">The routes choose their settings, and evaluate the route, on a validation split
+    /// of whole training categories (`--validation-split categories`): the held-out design's test categories are absent
+    /// from training, and a split of held-out stimuli would reward the routes that draw a training category.</param>
     /// <param name="Fidelity">The img2img `--select-min-pixcorr` and `--select-min-ssim`: the validation fidelity the design
     /// asks its chosen setting to keep; null: the low-level route's own (the default of `decode --select`).</param>
     /// <param name="LowLevelPrior">The img2img `--low-level-prior`; null: the decode's default (none). The real-like design
@@ -74,7 +77,7 @@ public static class DemoPlan
     /// close candidate on validation.</param>
     public sealed record Design(string Name, string Description, string[] Simulate, bool ReplacesCounts, int? ValidationStimuli,
         IReadOnlyList<double>? SelectStrengths = null, (double PixCorr, double Ssim)? Fidelity = null, string? LowLevelPrior = null,
-        bool SemanticRoute = true, IReadOnlyList<double>? SelectGuidances = null);
+        bool SemanticRoute = true, IReadOnlyList<double>? SelectGuidances = null, bool ValidationWholeCategories = false);
 
     /// <summary>
     /// The fidelity the GOD-like designs ask of the img2img route's chosen setting on the validation split: PixCorr 0.80
@@ -109,7 +112,7 @@ public static class DemoPlan
         new("god-like", "simulated visual cortex viewing Fashion-MNIST (GOD-like design)", [], false, null, [0.1, 0.35, 0.5], GodLikeFidelity,
             SemanticRoute: false, SelectGuidances: [8, 16]),
         new("held-out-categories", "simulated visual cortex viewing Fashion-MNIST, test categories held out of every fMRI training set (as in GOD)",
-            ["--held-out-test-categories", "2", "--test-per-category", "25"], false, null, null, GodLikeFidelity),
+            ["--held-out-test-categories", "2", "--test-per-category", "25"], false, null, null, GodLikeFidelity, ValidationWholeCategories: true),
         new("real-like", "simulated visual cortex, a small real-like design: 2 categories, 90 training / 10 single test trials, 28x28",
             ["--categories", "2", "--train", "90", "--test", "10", "--test-repeats", "1", "--image-size", "28"], true, 18, LowLevelPrior: "choose"),
     ];
@@ -165,8 +168,10 @@ public static class DemoPlan
     /// training them again (they do not depend on the fMRI); null: train them here.</param>
     /// <param name="sideBySideThreads">Passed as `--threads` to the model stages (training and decoding) instead of
     /// <paramref name="threads"/>: the demo runs them side by side, one thread each; null: <paramref name="threads"/>.</param>
+    /// <param name="allRoutes">Decode every route, the stand-alone semantic route too where the design leaves it out for
+    /// the demo's time (<see cref="Design.SemanticRoute"/>; `demo --all-routes`, and the cluster study).</param>
     public static IReadOnlyList<DemoStage> Stages(string runFolder, string preset, long seed, int? threads = null, string? device = null,
-        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null, int? sideBySideThreads = null)
+        string? oneDnnBackward = null, string design = "god-like", string? imageModels = null, int? sideBySideThreads = null, bool allRoutes = false)
     {
         var shape = Designs.FirstOrDefault(d => d.Name == design)
             ?? throw new InvalidSettingException("design", $"'{design}'", $"is unknown; choose {string.Join(", ", Designs.Select(d => d.Name))}");
@@ -200,6 +205,8 @@ public static class DemoPlan
         string report = Path.Combine(runFolder, "report");
         string s = Text(seed);
         int validation = shape.ValidationStimuli ?? sizes.ValidationStimuli;
+        bool semanticRoute = shape.SemanticRoute || allRoutes;
+        string[] validationSplit = shape.ValidationWholeCategories ? ["--validation-split", "categories"] : [];
         static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
         static string Manifest(string folder) => Path.Combine(folder, "run.json");
         string Out(string name) => Path.Combine(decoded, name);
@@ -217,7 +224,7 @@ public static class DemoPlan
         // Test categories held out of training have no training images, so no class-mean reference.
         bool classMeans = !shape.Simulate.Contains("--held-out-test-categories");
         string[] methods = ["img2img", "img2img-control", "encoding", "encoding-control", "lowlevel", "lowlevel-control",
-            .. (shape.SemanticRoute ? new[] { "semantic", "semantic-control" } : []), "mindvis", "mindvis-control",
+            .. (semanticRoute ? new[] { "semantic", "semantic-control" } : []), "mindvis", "mindvis-control",
             "ridge-pixels", "mean-image", .. (classMeans ? new[] { "class-mean" } : []), "ldm-class", "ceiling"];
 
         return
@@ -265,14 +272,14 @@ public static class DemoPlan
             // The encoding route uses only the VAE, as the low-level route does. It holds out the same validation stimuli as
             // the img2img and semantic selections (same seed and count), so evaluate can choose between the routes.
             Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
-                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(validation), .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
+                "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(validation), .. validationSplit, .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
-                "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
+                "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. validationSplit, "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
                     .. shape.SelectGuidances is { } guidances ? ["--select-guidances", .. guidances.Select(Text)] : Array.Empty<string>(),
                     .. shape.Fidelity is { } fidelity ? (string[])["--select-min-pixcorr", Text(fidelity.PixCorr), "--select-min-ssim", Text(fidelity.Ssim)] : [],
                     .. shape.LowLevelPrior is { } prior ? (string[])["--low-level-prior", prior] : []], control: true),
-            .. (shape.SemanticRoute ? [Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
-                ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true)] : Array.Empty<DemoStage>()),
+            .. (semanticRoute ? [Decode("decode-semantic", "route semantic: ridge voxels -> conditioning, LDM from noise; and its control", "semantic",
+                ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. validationSplit, .. Optional("--select-steps", sizes.SemanticSelectSteps)], control: true)] : Array.Empty<DemoStage>()),
             // MinD-Vis's decode ends the longest chain of stages (VAE, LDM, stage B), so its control runs as a process of
             // its own beside it: --shuffle-fmri alone gives the images --control-out does (the route has nothing to fit).
             Decode("decode-mindvis", "route mindvis: MinD-Vis's DC-LDM (PLMS, guidance with the null brain context)", "mindvis", mindVis, control: false),

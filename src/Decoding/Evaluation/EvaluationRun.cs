@@ -178,9 +178,14 @@ public static class EvaluationRun
             var trained = data.IndicesOf(DataSplit.Train).Select(i => data.CategoryLabels[i]).ToHashSet();
             var tested = decoded[0].Categories.Where(c => c >= 0).Distinct().ToList();
             unseen = tested.Count(c => !trained.Contains(c));
+            var records = decoded.Select(d => ValidationRecord.FromAttributes(d.Attributes)).OfType<ValidationRecord>().ToList();
+            bool wholeCategories = records.Count > 0 && records.All(r => r.WholeCategories);
             if (unseen > 0)
                 caveats.Add($"{unseen} of the test stimuli's {tested.Count} categories never occur in the training trials (as in Generic Object Decoding): "
-                    + "a route chosen on validation was chosen on items of the training categories, which cannot show how it does on unseen ones, "
+                    + (wholeCategories
+                        ? "the routes that chose a setting on validation chose it on whole training categories held out of their fit, which stand in for unseen ones, "
+                        : "a route chosen on validation was chosen on items of the training categories, which cannot show how it does on unseen ones "
+                          + "(decode --validation-split categories holds out whole training categories instead), ")
                     + "and a route that draws a predicted training category turns such images toward the wrong kind of object.");
             var text = string.Join(" ", new[] { data.Provenance.SourceFile, data.Provenance.SourceLayout }.Concat(data.Provenance.Steps.Select(s => s.ToString())));
             origin = text.Contains("simulat", StringComparison.OrdinalIgnoreCase) ? "simulated" : "real (no simulation step in the provenance)";

@@ -23,8 +23,10 @@ public sealed record RouteChoiceCandidate(string Method, string Route, int Stimu
 /// every training trial; lowlevel chooses its penalty by cross-validation; decodes given their settings).</param>
 /// <param name="OtherSplits">Routes whose validation split differs from the compared one (not compared: their scores
 /// are on other stimuli).</param>
+/// <param name="WholeCategories">The compared split held out whole training categories (<c>decode --validation-split
+/// categories</c>), so the choice was made on categories the routes were not fitted on.</param>
 public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<RouteChoiceCandidate> Candidates,
-    IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits)
+    IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits, bool WholeCategories = false)
 {
     /// <summary>The choice among <paramref name="rows"/>' routes by their decoded files' <paramref name="attributes"/>
     /// (by method name); null when no route recorded a validation score.</summary>
@@ -48,11 +50,13 @@ public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<Route
         var ranked = RouteSelection.Rank(candidates, c => (c.KeepsFloor, c.Score)).ToList();
         string kept = floor is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"those keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then ");
+        bool whole = withRecord.First(r => r.Record!.SplitFingerprint == split).Record!.WholeCategories;
         string rule = string.Create(CultureInfo.InvariantCulture, $"the routes' chosen settings on the same {candidates[0].Stimuli} validation stimuli held out of the training trials ")
+            + (whole ? "from whole training categories the routes were not fitted on " : "")
             + "(no test stimulus, no scoring classifier): " + kept + "the highest category agreement, ties to the higher PixCorr + SSIM"
             + (floor is not null && !candidates.Any(c => c.KeepsFloor) ? "; none kept the floor: the highest PixCorr + SSIM" : "");
         return new RouteChoice(ranked[0].Method, rule, ranked,
             recorded.Where(r => r.Record is null).Select(r => r.Row.Name).ToList(),
-            withRecord.Where(r => r.Record!.SplitFingerprint != split).Select(r => r.Row.Name).ToList());
+            withRecord.Where(r => r.Record!.SplitFingerprint != split).Select(r => r.Row.Name).ToList(), whole);
     }
 }

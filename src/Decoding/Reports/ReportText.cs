@@ -42,7 +42,7 @@ public static class ReportText
                 + (notCompared.Length > 0 ? $" (not compared: {notCompared})" : "") + ". "
                 + $"On the test stimuli it scores {nMax}-way top-1 {WithInterval(chosen.Largest.MeanOverSamples.Mean)}, 2-way identification in classifier features "
                 + $"{WithInterval(chosen.TwoWayFeatures.ReconstructionFixed.Mean)}, PixCorr {WithInterval(chosen.PixCorr)}, SSIM {WithInterval(chosen.Ssim)}."
-                + (report.Data.TestCategoriesUnseenInTraining > 0
+                + (report.Data.TestCategoriesUnseenInTraining > 0 && !choice.WholeCategories
                     ? $" Caution: {report.Data.TestCategoriesUnseenInTraining} test categories never occur in the training trials, and the choice was made on training categories (see the caveats)."
                     : "");
         }

@@ -366,8 +366,16 @@ public class DemoCommandTests
         Assert.Contains("--low-level-prior choose", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         Assert.DoesNotContain("--low-level-prior", godImg2Img);
         Assert.DoesNotContain("--low-level-prior", heldOutStages.Single(s => s.Name == "decode-img2img").CommandLine);
+        // The held-out design's routes choose on whole training categories held out; the others on held-out stimuli.
+        Assert.All(heldOutStages.Where(s => s.Name is "decode-img2img" or "decode-semantic" or "decode-encoding"),
+            s => Assert.Contains("--validation-split categories", s.CommandLine));
+        Assert.DoesNotContain(small.Concat(realLike), s => s.CommandLine.Contains("--validation-split"));
         // The stand-alone semantic route: left out of the GOD-like design (for the demo's time), kept in the other two.
         Assert.DoesNotContain(small, s => s.Name == "decode-semantic");
+        // demo --all-routes (and the cluster study) decode it there too.
+        var all = DemoPlan.Stages(dir, "small", 1, allRoutes: true);
+        Assert.Contains(all, s => s.Name == "decode-semantic");
+        Assert.Contains("decoded/semantic-control", all.Single(s => s.Name == "evaluate").CommandLine);
         Assert.DoesNotContain("decoded/semantic", small.Single(s => s.Name == "evaluate").CommandLine);
         Assert.Contains("decoded/semantic-control", heldOutStages.Single(s => s.Name == "evaluate").CommandLine);
         Assert.Contains("--select-steps 25", realLike.Single(s => s.Name == "decode-semantic").CommandLine);

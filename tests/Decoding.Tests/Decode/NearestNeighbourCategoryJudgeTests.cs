@@ -75,4 +75,27 @@ public sealed class NearestNeighbourCategoryJudgeTests
         using var a = tensor(Pattern(leftHalf: true), new long[] { 1, 1, 4, 4 });
         Assert.Throws<ArgumentException>(() => judge.Agreement(a, [3, 5]));
     }
+
+    [Fact]
+    public void Judge_only_stimuli_let_it_recognise_a_category_the_fit_part_lacks()
+    {
+        // Four more B-like stimuli of category 7, which no fit stimulus has (a validation split of whole categories gives
+        // the held-out categories' other stimuli to the judge only). An image equal to B has the 6 B copies and these 4
+        // as its 10 nearest (correlation about 1; every A copy about 0): agreement 4/10 for category 7, 6/10 for 5.
+        var extraImages = new List<float>();
+        for (int k = 0; k < 4; k++)
+        {
+            var pixels = Pattern(leftHalf: false);
+            pixels[12 + k] += 0.05f;
+            extraImages.AddRange(pixels);
+        }
+        var judgeOnly = new StimulusPairs(new float[4], 1, tensor(extraImages.ToArray(), new long[] { 4, 1, 4, 4 }),
+            [.. Enumerable.Range(0, 4).Select(k => new StimulusId($"extra-{k}"))], [7, 7, 7, 7], [0, 1, 2, 3]);
+        using var b = tensor(Pattern(leftHalf: false), new long[] { 1, 1, 4, 4 });
+        using (var fitOnly = new NearestNeighbourCategoryJudge(Training(trials: 1)))
+            Assert.Equal(0.0, fitOnly.Agreement(b, [7]), 12);
+        using var judge = new NearestNeighbourCategoryJudge(Training(trials: 1), judgeOnly);
+        Assert.Equal(0.4, judge.Agreement(b, [7]), 12);
+        Assert.Equal(0.6, judge.Agreement(b, [5]), 12);
+    }
 }

@@ -98,6 +98,16 @@ public sealed class RouteChoiceTests
         string seenMd = File.ReadAllText(Path.Combine(seen, ReportWriter.MarkdownFile));
         Assert.Contains("Route chosen on validation: route,", seenMd);
         Assert.DoesNotContain("never occur in the training trials", seenMd);
+
+        // A route that chose on whole training categories held out of its fit (--validation-split categories): the choice
+        // is named as such, and neither the caution nor the caveat's advice appear.
+        decoded = Copy(decoded, folder.Path, "whole-route", ValidationRecord.Of(["train_1", "train_2"], new ValidationScore(0.8, 0.5, 0.9, 0.7), wholeCategories: true));
+        string whole = File.ReadAllText(Path.Combine(Evaluate(heldOutData, "whole"), ReportWriter.MarkdownFile));
+        Assert.Contains("on the same 2 validation stimuli held out of the training trials from whole training categories the routes were not fitted on", whole);
+        Assert.DoesNotContain("Caution:", whole);
+        Assert.Contains("chose it on whole training categories held out of their fit", whole);
+        Assert.DoesNotContain("holds out whole training categories instead", whole);
+        Assert.Contains("holds out whole training categories instead", md);
     }
 
     [Fact]
@@ -107,6 +117,11 @@ public sealed class RouteChoiceTests
         var text = record.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!);
         Assert.Equal(record, ValidationRecord.FromAttributes(text));
         Assert.Equal(ShardRecord.Fingerprint(["a", "b"]), record.SplitFingerprint);
+        var whole = record with { WholeCategories = true };
+        Assert.Equal(whole, ValidationRecord.FromAttributes(whole.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)));
+        // A file written before whole-category splits existed: a split of held-out stimuli.
+        text.Remove(ValidationRecord.WholeCategoriesAttribute);
+        Assert.Equal(record, ValidationRecord.FromAttributes(text));
         text.Remove(ValidationRecord.SsimAttribute);
         Assert.Null(ValidationRecord.FromAttributes(text));
     }

@@ -77,7 +77,8 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// <param name="validationStimuli">Training stimuli held out to choose λ (at most half of them; see <see cref="ValidationSplit"/>).</param>
     public static EncodingInversionRoute Fit(StimulusPairs train, FirstStage vae, long seed, Fmri.Ridge.TrialNoise? noise = null,
         LowLevelPrior prior = LowLevelPrior.None, double? penalty = null, IProgress<ProgressUpdate>? progress = null,
-        int validationStimuli = DecodingSettings.DefaultValidationStimuli, int steps = DefaultSteps)
+        int validationStimuli = DecodingSettings.DefaultValidationStimuli, int steps = DefaultSteps, bool validationWholeCategories = false,
+        IReadOnlyList<string>? categoryNames = null)
     {
         Check.AtLeast(steps, 1, "encoding_steps");
         ArgumentNullException.ThrowIfNull(train);
@@ -93,7 +94,8 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         }
         else
         {
-            var (chosen, record, validationRepeats, score) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli, steps);
+            var (chosen, record, validationRepeats, score) = ChoosePenalty(train, vae, seed, prior, progress, validationStimuli, steps,
+                validationWholeCategories, categoryNames);
             penalty = chosen;
             choice = record;
             validation = score;
@@ -143,9 +145,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// <summary>λ by the validation rule (see the class remarks), the rule's record, the trials the validation items average,
     /// and the chosen λ's validation score.</summary>
     private static (double Penalty, string Choice, double ValidationRepeats, ValidationRecord Score) ChoosePenalty(StimulusPairs train, FirstStage vae, long seed, LowLevelPrior prior,
-        IProgress<ProgressUpdate>? progress, int validationStimuli, int steps)
+        IProgress<ProgressUpdate>? progress, int validationStimuli, int steps, bool wholeCategories, IReadOnlyList<string>? categoryNames)
     {
-        var split = ValidationSplit.Carve(train, validationStimuli, seed);
+        var split = ValidationSplit.Carve(train, validationStimuli, seed, wholeCategories);
         var (fit, validation) = (split.Fit, split.Validation);
         try
         {
@@ -153,7 +155,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             var low = LowLevelRoute.Fit(fit, vae, seed, prior: prior);
             progress?.Report(new ProgressUpdate(0.05, "validation: the encoding model"));
             using var model = GaborEncodingModel.Fit(fit, new Random(RouteImages.SubSeed(seed, "encoding-model-folds")));
-            using var judge = new NearestNeighbourCategoryJudge(fit);
+            using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             using var z0 = low.Map.PredictLatents(validation.Voxels, validation.Count);
             using var measured = tensor(validation.Voxels, new long[] { validation.Count, validation.VoxelCount });
@@ -172,16 +174,16 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             string none = scored.Any(s => s.Keeps) ? "" : " (none kept it: the highest PixCorr + SSIM)";
             string rows = string.Join("; ", scored.Select(s => Row(s.Penalty, s.Score)));
             double validationRepeats = validation.RepeatCounts?.Average() ?? 1;
+            string heldOut = split.HeldOutCategories is { Count: > 0 } ? " " + split.Describe(categoryNames) : "";
             return (best.Penalty, string.Create(CultureInfo.InvariantCulture,
-                $"lambda {best.Penalty:G3} chosen on {validation.Count} validation stimuli held out of the training trials (both maps refitted on the other "
-                + $"{fit.Count} samples; no test stimulus, no scoring classifier): candidates keeping the low-level route's validation PixCorr {floor.PixCorr:F3} "
+                $"lambda {best.Penalty:G3} chosen on {validation.Count} validation stimuli held out of the training trials{heldOut}"
+                + $" (both maps refitted on {fit.Count} samples without them; no test stimulus, no scoring classifier): candidates keeping the low-level route's validation PixCorr {floor.PixCorr:F3} "
                 + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"), validationRepeats,
-                ValidationRecord.Of(validation.StimulusIds.Select(id => id.Value).ToArray(), best.Score));
+                ValidationRecord.Of(validation.StimulusIds.Select(id => id.Value).ToArray(), best.Score, wholeCategories));
         }
         finally
         {
-            fit.Images.Dispose();
-            validation.Images.Dispose();
+            split.DisposeImages();
         }
     }
 

@@ -222,10 +222,41 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
             (["--route", "encoding", "--encoding-steps", "0"], "--encoding-steps 0: "),
             // decode takes --onednn-backward for the routes that run backward passes, and only for them.
             (["--route", "lowlevel", "--onednn-backward", "on"], "--onednn-backward on: sets how backward passes run; the lowlevel route runs none"),
+            // A split of whole categories is carved only where a setting is chosen on it.
+            (["--route", "lowlevel", "--validation-split", "categories"], "--validation-split categories: carves the split a route chooses its setting on; the lowlevel route chooses none"),
+            (["--route", "img2img", "--validation-split", "categories"], "--validation-split categories: carves the split --select chooses on; add --select"),
+            (["--route", "encoding", "--encoding-penalty", "1", "--validation-split", "categories"], "--validation-split categories: carves the split lambda is chosen on; leave out --encoding-penalty"),
+            (["--route", "encoding", "--validation-split", "halves"], "--validation-split 'halves': is unknown; choose"),
         })
         {
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
             CliTestHarness.AssertRefused([.. common, .. extra, "--out", outDir], expected, Path.Combine(outDir, DecodedImagesFile.FileName));
         }
+    }
+
+    [Fact]
+    public void Lambda_can_be_chosen_on_whole_training_categories_held_out()
+    {
+        // The fixture's 4 training categories: 2 held out whole (4 validation stimuli each), the maps fitted on the other 2.
+        var data = RouteTestData.Instance;
+        using var folder = new TempFolder();
+        string[] common = ["decode", "--route", "encoding", "--ldm", data.LdmFolder, "--data", data.DataFile, "--stimuli", data.StimuliFile, "--seed", "5",
+            "--threads", "1", "--encoding-steps", "5", "--validation-stimuli", "8"];
+        Assert.Equal(0, CliTestHarness.Run([.. common, "--validation-split", "categories", "--out", folder.Sub("categories")]).Exit);
+        Assert.Equal(0, CliTestHarness.Run([.. common, "--out", folder.Sub("stimuli")]).Exit);
+        var byCategory = DecodedImagesFile.Read(folder.Sub("categories"));
+        var (train, test) = data.Pairs();
+        test.Images.Dispose();
+        var split = ValidationSplit.Carve(train, 8, 5, wholeCategories: true);
+        Assert.Equal(2, split.HeldOutCategories!.Count);
+        Assert.Contains("chosen on 8 validation stimuli held out of the training trials " + split.Describe(data.Stimuli.CategoryNames)
+            + $" (both maps refitted on {split.Fit.Count} samples without them", byCategory.Method.Description);
+        // Its record names that split, so evaluate compares it only with routes that chose on the same one.
+        var record = ValidationRecord.FromAttributes(byCategory.Attributes)!;
+        Assert.True(record.WholeCategories);
+        Assert.Equal(ValidationRecord.Of([.. split.Validation.StimulusIds.Select(id => id.Value)], record.Score, wholeCategories: true), record);
+        Assert.NotEqual(record.SplitFingerprint, ValidationRecord.FromAttributes(DecodedImagesFile.Read(folder.Sub("stimuli")).Attributes)!.SplitFingerprint);
+        split.DisposeImages();
+        train.Images.Dispose();
     }
 }

@@ -292,4 +292,25 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         train.Images.Dispose();
         test.Images.Dispose();
     }
+
+    [Fact]
+    public void SelectionOnWholeCategoriesFitsOnTheOtherCategoriesAndSaysSo()
+    {
+        var data = RouteTestData.Instance;
+        var (train, test) = data.Pairs();
+        var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Sampling = FewSteps, Seed = 3, ValidationWholeCategories = true };
+        var result = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, new SelectionGrid([0.4], [4.0], [0.0]), validationStimuli: 8);
+        var split = ValidationSplit.Carve(train, 8, 3, wholeCategories: true);
+        // The validation items are the whole-category split's, the fit part the other categories' trials.
+        Assert.Equal(split.Validation.StimulusIds.Select(id => id.Value), result.ValidationStimulusIds!);
+        Assert.Equal(split.Fit.Count, result.FitSamples);
+        Assert.All(split.Validation.Categories, c => Assert.Contains(c, split.HeldOutCategories!));
+        Assert.Contains("fitted on the training trials without the validation stimuli, which come " + split.Describe(data.Stimuli.CategoryNames) + ";", result.Rule);
+        Assert.Contains("10 nearest training images, fit images or the held-out categories' other stimuli,", result.Rule);
+        // The semantic map never saw a held-out category, so it cannot name one: its validation accuracy is 0.
+        Assert.Equal(0, result.TargetAccuracy["semantic_map_category_accuracy"]);
+        split.DisposeImages();
+        train.Images.Dispose();
+        test.Images.Dispose();
+    }
 }
