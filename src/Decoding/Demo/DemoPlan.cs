@@ -268,9 +268,10 @@ public static class DemoPlan
                     "--preset", preset, "--epochs", Text(sizes.AdapterEpochs), "--seed", s],
                 [Manifest(adapter)], SideBySide: true, new ModelCheckpoint(adapter, DoubleConditionedLdmFolder.CheckpointName)),
             // The order is the order stages start in when a core is free: the two longest decodes first, beside stage A and B;
-            // MinD-Vis's decode and its control as soon as stage B ends; the short stages last, to fill the gaps.
+            // MinD-Vis's decode as soon as stage B ends and its control in the next free slot; the short stages last, to
+            // fill the gaps.
             // The encoding route uses only the VAE, as the low-level route does. It holds out the same validation stimuli as
-            // the img2img and semantic selections (same seed and count), so evaluate can choose between the routes.
+            // the img2img and semantic selections (same seed, count and kind of split), so evaluate can choose between the routes.
             Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
                 "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(validation), .. validationSplit, .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
