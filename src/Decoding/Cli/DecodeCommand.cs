@@ -118,14 +118,18 @@ public static class DecodeCommand
                 $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(parse.GetValue(encodingSteps) is null || spec.Name == EncodingInversionRoute.Name, "encoding_steps", parse.GetValue(encodingSteps),
                 $"is the encoding route's setting; the {spec.Name} route has none");
-            Check.That(!settings.ValidationWholeCategories || (parse.GetValue(select) && spec.Name is Img2ImgRoute.Name or SemanticRoute.Name)
-                    || (spec.Name == EncodingInversionRoute.Name && settings.EncodingPenalty is null),
-                "validation_split", "categories", spec.Name is Img2ImgRoute.Name or SemanticRoute.Name
-                    ? parse.GetValue(selectionFile) is not null
-                        ? "is recorded in the {selection} file with the settings chosen on it; leave it out"
-                        : "carves the split {select} chooses on; add {select}"
-                    : spec.Name == EncodingInversionRoute.Name ? "carves the split lambda is chosen on; leave out {encoding_penalty}"
-                    : $"carves the split a route chooses its setting on; the {spec.Name} route chooses none");
+            // A split of whole categories only where a setting is chosen on it.
+            string? wholeCategoriesRefused = !settings.ValidationWholeCategories ? null : spec.Name switch
+            {
+                Img2ImgRoute.Name or SemanticRoute.Name when parse.GetValue(select) => null,
+                Img2ImgRoute.Name or SemanticRoute.Name when parse.GetValue(selectionFile) is not null
+                    => "is recorded in the {selection} file with the settings chosen on it; leave it out",
+                Img2ImgRoute.Name or SemanticRoute.Name => "carves the split {select} chooses on; add {select}",
+                EncodingInversionRoute.Name when settings.EncodingPenalty is null => null,
+                EncodingInversionRoute.Name => "carves the split lambda is chosen on; leave out {encoding_penalty}",
+                _ => $"carves the split a route chooses its setting on; the {spec.Name} route chooses none",
+            };
+            Check.That(wholeCategoriesRefused is null, "validation_split", "categories", wholeCategoriesRefused ?? "");
             string? oneDnnBackward = parse.GetValue(torchOptions.OneDnnBackward!);
             Check.That(oneDnnBackward is null || spec.RunsBackwardPasses, "onednn_backward", oneDnnBackward,
                 $"sets how backward passes run; the {spec.Name} route runs none");

@@ -113,12 +113,15 @@ public sealed class RouteChoiceTests
     [Fact]
     public void ARecordSurvivesTheDecodedFileAndAnIncompleteOneIsNone()
     {
+        // As decoded.h5 gives attributes back: their values as text.
+        static Dictionary<string, string> AsText(ValidationRecord r) =>
+            r.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!);
         var record = ValidationRecord.Of(["a", "b"], new ValidationScore(0.123456789, -0.25, 0.5, 1.0 / 3));
-        var text = record.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!);
+        var text = AsText(record);
         Assert.Equal(record, ValidationRecord.FromAttributes(text));
         Assert.Equal(ShardRecord.Fingerprint(["a", "b"]), record.SplitFingerprint);
         var whole = record with { WholeCategories = true };
-        Assert.Equal(whole, ValidationRecord.FromAttributes(whole.Attributes().ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)!)));
+        Assert.Equal(whole, ValidationRecord.FromAttributes(AsText(whole)));
         // A file written before whole-category splits existed: a split of held-out stimuli.
         text.Remove(ValidationRecord.WholeCategoriesAttribute);
         Assert.Equal(record, ValidationRecord.FromAttributes(text));
