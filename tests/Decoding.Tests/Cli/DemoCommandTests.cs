@@ -354,6 +354,10 @@ public class DemoCommandTests
         Assert.Contains("--select-strengths 0.1 0.35 0.5", godImg2Img);
         Assert.DoesNotContain("0.65", godImg2Img);
         Assert.Contains("--select-guidances 8 16", godImg2Img);
+        // The small preset's encoding route takes 50 Adam steps (its default is 100), in every design.
+        Assert.All(new[] { small, realLike, DemoPlan.Stages(dir, "small", 1, design: "held-out-categories") },
+            stages => Assert.Contains("--encoding-steps 50", stages.Single(s => s.Name == "decode-encoding").CommandLine));
+        Assert.Contains("--encoding-steps 15", godLike.Single(s => s.Name == "decode-encoding").CommandLine);
         Assert.DoesNotContain("--select-guidances", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         // The GOD-like designs ask the img2img choice for the targets' fidelity; the real-like design keeps the low-level route's.
         Assert.Contains("--select-min-pixcorr 0.8 --select-min-ssim 0.461", godImg2Img);
