@@ -71,7 +71,7 @@ public static class DemoPlan
     /// training trials, and test categories held out of training have no mean to add (README, the real-like design).</param>
     /// <param name="SemanticRoute">Whether the demo decodes the semantic route on its own (the img2img route always uses its
     /// conditioning). The GOD-like design leaves it out for the demo's time: on that design's validation split its chosen
-    /// setting stays far under the design's fidelity floor (PixCorr 0.716 and SSIM 0.321 against 0.80 and 0.461), so
+    /// setting stays far under the design's fidelity floor (README, the demo's results, gives the scores), so
     /// evaluate's choice between routes could not take it. The held-out design keeps it: the out-of-category check shows
     /// what a route that draws a training category makes of an unseen one. The real-like design keeps it: there it is a
     /// close candidate on validation.</param>
@@ -136,10 +136,10 @@ public static class DemoPlan
     /// at 1,200 steps, and the longer prior moved the img2img selection's validation frontier (README, the demo). Two
     /// training stages side by side slow each other, so more steps did not fit the demo's time budget.
     /// Stage B trains 4 epochs (6 until the demo had to fit 15 minutes on a slower host): with 6, its mean training loss
-    /// per epoch was 0.097 in the first, then between 0.082 and 0.089 from the third on, without a trend.
+    /// per epoch had no trend after the third (the README gives the losses).
     /// The encoding route takes 50 Adam steps instead of its default 100, also for the time: on each design's validation
-    /// split, no lambda's PixCorr or SSIM at step 50 was more than 0.003 below its value at step 100, and the rule chose
-    /// the same lambda (validation scores only; the README gives them).
+    /// split every lambda's PixCorr and SSIM at step 50 were within a few thousandths of their values at step 100, and the
+    /// rule chose the same lambda (validation scores only; the README gives them).
     /// </summary>
     public static Sizes Small { get; } = new(
         [],
