@@ -13,6 +13,10 @@ public sealed record RidgeCrossValidationResult(double[] Lambdas, double[] MeanS
     /// </summary>
     public double[]? AveragedMeanSquaredErrors { get; init; }
 
+    /// <summary>Each output's held-out squared error at <see cref="BestLambda"/>, summed over every sample (each is held
+    /// out once): which outputs the chosen map predicts well.</summary>
+    public double[] BestOutputSquaredErrors { get; init; } = [];
+
     /// <summary>The trial noise the errors were corrected for, or null.</summary>
     public TrialNoise? Noise { get; init; }
 }
@@ -58,6 +62,7 @@ public static class RidgeCrossValidation
         int[] foldOf = AssignFolds(n, folds, random, groups);
 
         var squaredError = new double[lambdas.Count];
+        var outputErrors = new double[lambdas.Count * (long)q];
         var noiseSquares = new double[lambdas.Count];
         long scored = 0;
         for (int f = 0; f < folds; f++)
@@ -77,6 +82,7 @@ public static class RidgeCrossValidation
                     {
                         double error = y[(long)test[r] * q + k] - targets.Means[k] - prediction[(long)r * q + k];
                         squaredError[l] += error * error;
+                        outputErrors[l * (long)q + k] += error * error;
                     }
                 }
             }
@@ -109,6 +115,7 @@ public static class RidgeCrossValidation
         }
         return new RidgeCrossValidationResult([.. lambdas], mse, lambdas[best], folds)
         {
+            BestOutputSquaredErrors = outputErrors.AsSpan((int)(best * (long)q), q).ToArray(),
             AveragedMeanSquaredErrors = correct ? scores : null,
             Noise = correct ? noise : null,
         };

@@ -38,6 +38,32 @@ public class RidgeCrossValidationTests
     }
 
     [Fact]
+    public void Each_outputs_held_out_error_adds_up_to_the_chosen_lambdas_mean_error_and_ranks_the_outputs()
+    {
+        // Output 0 is a noiseless linear function of the features, output 1 the same plus noise of variance 1/3
+        // (uniform on [-1, 1]): its held-out error must be far larger, and the two sums over the n held-out samples
+        // must average (over n x q) to the reported mean squared error of the chosen lambda.
+        var random = new Random(4);
+        int n = 100, p = 5, q = 2;
+        var x = RandomMatrix(random, n, p);
+        var w = RandomMatrix(random, p, 1);
+        var y = new float[n * q];
+        for (int i = 0; i < n; i++)
+        {
+            float signal = 0;
+            for (int j = 0; j < p; j++) signal += x[i * p + j] * w[j];
+            y[i * q] = signal;
+            y[i * q + 1] = signal + (float)(random.NextDouble() * 2 - 1);
+        }
+        var cv = RidgeCrossValidation.SelectLambda(x, n, p, y, q, Lambdas, 5, new Random(7));
+        Assert.Equal(q, cv.BestOutputSquaredErrors.Length);
+        int best = Array.IndexOf(cv.Lambdas, cv.BestLambda);
+        Assert.Equal(cv.MeanSquaredErrors[best], cv.BestOutputSquaredErrors.Sum() / (n * q), 10);
+        Assert.True(cv.BestOutputSquaredErrors[1] / n > 0.25, $"noisy output's held-out error {cv.BestOutputSquaredErrors[1] / n}");
+        Assert.True(cv.BestOutputSquaredErrors[0] < 0.1 * cv.BestOutputSquaredErrors[1], string.Join(", ", cv.BestOutputSquaredErrors));
+    }
+
+    [Fact]
     public void Folds_are_seeded_balanced_and_keep_groups_together()
     {
         var a = RidgeCrossValidation.AssignFolds(50, 5, new Random(11));

@@ -9,8 +9,10 @@ namespace Decoding.Decode.Routes;
 
 /// <summary>
 /// Bayesian decoding with an encoding model (Naselaris et al. 2009), the generator's decoder as the image prior: the
-/// image is the VAE decoding of the latent z that best explains the measured voxels under a Gabor-energy encoding model
-/// (<see cref="GaborEncodingModel"/>, image -> voxels, fitted on the training trials) while staying near the low-level
+/// image is the VAE decoding of the latent z that best explains the measured voxels under an encoding model (image ->
+/// voxels, fitted on the training trials; <see cref="FitEncodingModel"/>: for each voxel a feature-weighted receptive
+/// field, <see cref="FeatureWeightedReceptiveFields"/>, or a linear map from Gabor energy everywhere in the image,
+/// <see cref="GaborEncodingModel"/>, whichever predicts its held-out trials better) while staying near the low-level
 /// route's latent z₀ (<see cref="LowLevelRoute"/>, voxels -> latent):
 /// <code>
 ///   z* = argmin_z  mean_i [1 − corr(f(D(z_i)), y_i)] + λ mean((z − z₀)²)
@@ -45,9 +47,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     public static IReadOnlyList<double> DefaultPenalties { get; } = [0.3, 1, 3];
 
     private readonly LowLevelRoute lowLevel;
-    private readonly GaborEncodingModel encoding;
+    private readonly IEncodingModel encoding;
 
-    private EncodingInversionRoute(LowLevelRoute lowLevel, GaborEncodingModel encoding, double penalty, int steps, DecodedMethod method, ValidationRecord? validation)
+    private EncodingInversionRoute(LowLevelRoute lowLevel, IEncodingModel encoding, double penalty, int steps, DecodedMethod method, ValidationRecord? validation)
     {
         Steps = steps;
         Validation = validation;
@@ -112,17 +114,35 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
         progress?.Report(new ProgressUpdate(0.8, "the low-level map on every training sample"));
         var low = LowLevelRoute.Fit(train, vae, seed, noise, prior);
         progress?.Report(new ProgressUpdate(0.9, "the encoding model on every training sample"));
-        var model = GaborEncodingModel.Fit(train, new Random(RouteImages.SubSeed(seed, "encoding-model-folds")));
+        var model = FitEncodingModel(train, seed);
         string description = string.Create(CultureInfo.InvariantCulture,
-            $"Bayesian decoding with an encoding model: the VAE latent that best explains the measured voxels under a Gabor-energy "
-            + $"encoding model ({model.Features.FeatureCount} features: {GaborEnergyFeatures.Orientations} orientations x periods "
-            + $"{string.Join("/", model.Features.Periods.Select(p => p.ToString("G3", CultureInfo.InvariantCulture)))} px, ridge to {model.VoxelCount} voxels, "
-            + $"lambda {model.Lambda:G3} by cross-validation on the training samples), kept near the low-level latent ({low.Method.Description}); "
+            $"Bayesian decoding with an encoding model: the VAE latent that best explains the measured voxels under "
+            + $"{model.Description}, kept near the low-level latent ({low.Method.Description}); "
             + $"loss 1 - corr(predicted, measured voxels) + {penalty:G3} x mean squared distance to the low-level latent, Adam {steps} steps "
             + $"of {LearningRate:G3} through the frozen VAE decoder; {choice}");
         return new EncodingInversionRoute(low, model, penalty!.Value, steps,
             new DecodedMethod("encoding model inverted through the VAE (Bayesian decoding)", DecodedMethod.Route, Name,
                 UsesFmri: true, UsesTrueLabel: false, ControlOf: null, description), validation);
+    }
+
+    /// <summary>
+    /// The encoding model the route inverts: each voxel predicted by the feature-weighted receptive field model or by
+    /// the linear Gabor-energy map, whichever has the smaller held-out error on <paramref name="train"/>
+    /// (<see cref="VoxelwiseModelChoice"/>); both cross-validated on the same folds.
+    /// </summary>
+    public static IEncodingModel FitEncodingModel(StimulusPairs train, long seed)
+    {
+        int foldSeed = RouteImages.SubSeed(seed, "encoding-model-folds");
+        var local = FeatureWeightedReceptiveFields.Fit(train, new Random(foldSeed));
+        try
+        {
+            return new VoxelwiseModelChoice(local, GaborEncodingModel.Fit(train, new Random(foldSeed)));
+        }
+        catch
+        {
+            local.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -154,7 +174,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             progress?.Report(new ProgressUpdate(0, "validation: the low-level map"));
             var low = LowLevelRoute.Fit(fit, vae, seed, prior: prior);
             progress?.Report(new ProgressUpdate(0.05, "validation: the encoding model"));
-            using var model = GaborEncodingModel.Fit(fit, new Random(RouteImages.SubSeed(seed, "encoding-model-folds")));
+            using var model = FitEncodingModel(fit, seed);
             using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             using var z0 = low.Map.PredictLatents(validation.Voxels, validation.Count);
@@ -192,7 +212,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
     /// voxels (N, V), decoded: images (N, C, S, S) in [0, 1]. Adam (β = 0.9, 0.999) written out, so the update is the
     /// same on every run.
     /// </summary>
-    public static Tensor Invert(FirstStage vae, GaborEncodingModel model, Tensor start, Tensor measured, double penalty, int steps = DefaultSteps, double learningRate = LearningRate)
+    public static Tensor Invert(FirstStage vae, IEncodingModel model, Tensor start, Tensor measured, double penalty, int steps = DefaultSteps, double learningRate = LearningRate)
     {
         ArgumentNullException.ThrowIfNull(vae);
         ArgumentNullException.ThrowIfNull(model);

@@ -12,7 +12,7 @@ namespace Decoding.Decode.Routes;
 /// only. <see cref="Predict"/> is differentiable in the image, which is what lets a decoder invert it
 /// (<see cref="EncodingInversionRoute"/>).
 /// </summary>
-public sealed class GaborEncodingModel : IDisposable
+public sealed class GaborEncodingModel : IEncodingModel
 {
     private const int BatchSize = 64;
 
@@ -23,6 +23,7 @@ public sealed class GaborEncodingModel : IDisposable
     {
         Features = features;
         Lambda = ridge.Lambda;
+        HeldOutErrors = ridge.CrossValidation!.BestOutputSquaredErrors;
         VoxelCount = ridge.OutputCount;
         weights = tensor(ridge.Weights.Select(w => (float)w).ToArray(), new long[] { ridge.FeatureCount, ridge.OutputCount });
         intercept = tensor(ridge.Intercept.Select(b => (float)b).ToArray(), new long[] { ridge.OutputCount });
@@ -33,6 +34,8 @@ public sealed class GaborEncodingModel : IDisposable
 
     /// <summary>The cross-validated ridge penalty (on standardised features).</summary>
     public double Lambda { get; }
+
+    public IReadOnlyList<double> HeldOutErrors { get; }
 
     /// <summary>Voxels predicted.</summary>
     public int VoxelCount { get; }
@@ -57,8 +60,14 @@ public sealed class GaborEncodingModel : IDisposable
             }
         var ridge = RidgeRegression.FitCrossValidated(x, n, p, train.Voxels, train.VoxelCount, RidgeCrossValidation.DefaultLambdas(n, p), folds, random,
             groups: train.StimulusGroups());
+
         return new GaborEncodingModel(features, ridge);
     }
+
+    public string Description => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"a Gabor-energy encoding model ({Features.FeatureCount} features: {GaborEnergyFeatures.Orientations} orientations x periods "
+        + $"{string.Join("/", Features.Periods.Select(p => p.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))} px, ridge to {VoxelCount} voxels, "
+        + $"lambda {Lambda:G3} by cross-validation on the training samples)");
 
     /// <summary>Predicted voxels (N, V) of images (N, C, S, S) in [0, 1]; gradients flow to the images.</summary>
     public Tensor Predict(Tensor images) => Features.Compute(images).matmul(weights).add(intercept);

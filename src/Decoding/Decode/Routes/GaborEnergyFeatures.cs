@@ -83,14 +83,8 @@ public sealed class GaborEnergyFeatures : IDisposable
     /// <summary>Features (N, <see cref="FeatureCount"/>) of images (N, C, S, S) in [0, 1]; colour images are averaged over channels.</summary>
     public Tensor Compute(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        if (images.dim() != 4 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
-            throw new ArgumentException($"Gabor energy features: images ({string.Join(", ", images.shape)}); expected (N, C, {ImageSize}, {ImageSize})");
         using var scope = NewDisposeScope();
-        var x = images.to(ScalarType.Float32).mean([1L], keepdim: true);                           // (N, 1, S, S) luminance
-        if (ImageSize > WorkingSize) x = nn.functional.avg_pool2d(x, ImageSize / WorkingSize);     // (N, 1, W, W)
-        else if (ImageSize < WorkingSize)
-            x = nn.functional.interpolate(x, [WorkingSize, WorkingSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        var x = WorkingLuminance(images);                                                          // (N, 1, W, W)
         long n = x.shape[0];
         int cell = WorkingSize / Cells;
         var responses = Responses(x);                                                              // (N, Banks·2·O, W, W)
@@ -105,6 +99,45 @@ public sealed class GaborEnergyFeatures : IDisposable
         }
         parts.Add(nn.functional.avg_pool2d(x, cell).reshape(n, -1));                                 // (N, 8·8) luminance
         return cat(parts, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The luminance (N, 1, W, W) the filters run on: images (N, C, S, S) in [0, 1] averaged over channels and
+    /// brought to the working side.</summary>
+    public Tensor WorkingLuminance(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
+            throw new ArgumentException($"Gabor energy features: images ({string.Join(", ", images.shape)}); expected (N, C, {ImageSize}, {ImageSize})");
+        using var scope = NewDisposeScope();
+        var x = images.to(ScalarType.Float32).mean([1L], keepdim: true);                           // (N, 1, S, S) luminance
+        if (ImageSize > WorkingSize) x = nn.functional.avg_pool2d(x, ImageSize / WorkingSize);     // (N, 1, W, W)
+        else if (ImageSize < WorkingSize)
+            x = nn.functional.interpolate(x, [WorkingSize, WorkingSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Channels of <see cref="EnergyMaps"/>: the energy of every period and orientation, then luminance.</summary>
+    public int EnergyChannels => Periods.Count * Orientations + 1;
+
+    /// <summary>
+    /// The local energy sqrt(even² + odd²) of every filter pair at every working pixel, periods finest first and
+    /// orientations fastest, followed by the luminance itself: (N, <see cref="EnergyChannels"/>, W, W) for images
+    /// (N, C, S, S) in [0, 1]. Before any pooling; differentiable in the images.
+    /// </summary>
+    public Tensor EnergyMaps(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = WorkingLuminance(images);
+        var responses = Responses(x);
+        var maps = new List<Tensor>();
+        for (int b = 0; b < banks.Length; b++)
+        {
+            var even = responses.narrow(1, 2 * Orientations * b, Orientations);
+            var odd = responses.narrow(1, 2 * Orientations * b + Orientations, Orientations);
+            maps.Add(even.square().add(odd.square()).add(Epsilon).sqrt());                         // (N, O, W, W)
+        }
+        maps.Add(x);
+        return cat(maps, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>
