@@ -33,7 +33,7 @@ public static class RouteCatalog
     [
         new(Img2ImgRoute.Name, DecodedMethod.Route, true, false, false, "low-level latent + semantic conditioning through the LDM (img2img)"),
         new(LowLevelRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> VAE latent, decoded by the VAE"),
-        new(EncodingInversionRoute.Name, DecodedMethod.Route, true, false, false, "Gabor-energy encoding model inverted through the VAE from the low-level latent", ChoosesOnValidation: true,
+        new(EncodingInversionRoute.Name, DecodedMethod.Route, true, false, false, "Gabor-energy encoding model (a pooling field or a linear map per voxel) inverted through the VAE from the low-level latent", ChoosesOnValidation: true,
             RunsBackwardPasses: true),
         new(SemanticRoute.Name, DecodedMethod.Route, true, false, false, "ridge voxels -> conditioning, LDM from pure noise"),
         new(MindVisRoute.Name, DecodedMethod.Route, false, true, false, "MinD-Vis's DC-LDM (stage A + stage B)"),

@@ -275,7 +275,7 @@ public static class DemoPlan
             // fill the gaps.
             // The encoding route uses only the VAE, as the low-level route does. It holds out the same validation stimuli as
             // the img2img and semantic selections (same seed, count and kind of split), so evaluate can choose between the routes.
-            Decode("decode-encoding", "route encoding: a Gabor-energy encoding model inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
+            Decode("decode-encoding", "route encoding: a Gabor-energy encoding model (a pooling field or a linear map per voxel) inverted through the VAE from the low-level latent (penalty chosen on a validation split); and its control",
                 "encoding", ["--ldm", stageBLdm, "--validation-stimuli", Text(validation), .. validationSplit, .. Optional("--encoding-steps", sizes.EncodingSteps), .. oneDnn], control: true),
             Decode("decode-img2img", "route img2img: low-level latent + semantic conditioning, settings chosen on a validation split of the training trials; and its control",
                 "img2img", ["--ldm", ldm, "--select", "--validation-stimuli", Text(validation), .. validationSplit, "--select-strengths", .. (shape.SelectStrengths ?? DemoSelectStrengths).Select(Text),
