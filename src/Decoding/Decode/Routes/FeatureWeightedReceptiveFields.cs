@@ -76,8 +76,21 @@ public sealed class FeatureWeightedReceptiveFields : IEncodingModel
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(random);
-        int n = train.Count, size = (int)train.Images.shape[2], voxels = train.VoxelCount;
-        var features = new GaborEnergyFeatures(size);
+        var features = new GaborEnergyFeatures((int)train.Images.shape[2]);
+        try
+        {
+            return Fit(train, features, random, folds);
+        }
+        catch
+        {
+            features.Dispose();
+            throw;
+        }
+    }
+
+    private static FeatureWeightedReceptiveFields Fit(StimulusPairs train, GaborEnergyFeatures features, Random random, int folds)
+    {
+        int n = train.Count, voxels = train.VoxelCount;
         int channels = features.EnergyChannels, width = features.WorkingSize;
         using var candidates = CandidateFields(width);                                             // (K, W·W)
         int k = (int)candidates.shape[0];
@@ -118,12 +131,12 @@ public sealed class FeatureWeightedReceptiveFields : IEncodingModel
         var error = zeros(penalties.Length, k, voxels, ScalarType.Float64);
         for (int first = 0; first < voxels; first += VoxelBlock)
         {
-            int width2 = Math.Min(VoxelBlock, voxels - first);
+            int blockWidth = Math.Min(VoxelBlock, voxels - first);
             for (int field = 0; field < k; field += CandidateChunk)
             {
                 using var blockScope = NewDisposeScope();
                 int count = Math.Min(CandidateChunk, k - field);
-                var block = y.narrow(1, first, width2);                                             // (n, b)
+                var block = y.narrow(1, first, blockWidth);                                             // (n, b)
                 var cross = Cross(design.narrow(1, field, count), block);                           // (c, C+1, b)
                 for (int f = 0; f < folds; f++)
                 {
@@ -139,7 +152,7 @@ public sealed class FeatureWeightedReceptiveFields : IEncodingModel
                         var b = inverses[f][l].narrow(0, field, count).matmul(trainCross);         // (c, C+1, b)
                         // |y − Xb|² on the held-out rows: y'y − 2 b'X'y + b'X'X b.
                         var foldError = squares.sub(b.mul(testCross).sum([1L]).mul(2)).add(testGram.matmul(b).mul(b).sum([1L]));
-                        error[l].narrow(0, field, count).narrow(1, first, width2).add_(foldError);
+                        error[l].narrow(0, field, count).narrow(1, first, blockWidth).add_(foldError);
                     }
                 }
             }

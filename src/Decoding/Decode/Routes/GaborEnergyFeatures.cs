@@ -87,13 +87,11 @@ public sealed class GaborEnergyFeatures : IDisposable
         var x = WorkingLuminance(images);                                                          // (N, 1, W, W)
         long n = x.shape[0];
         int cell = WorkingSize / Cells;
-        var responses = Responses(x);                                                              // (N, Banks·2·O, W, W)
+        var energies = BankEnergies(x);
         var parts = new List<Tensor>();
         for (int b = 0; b < banks.Length; b++)
         {
-            var even = responses.narrow(1, 2 * Orientations * b, Orientations);
-            var odd = responses.narrow(1, 2 * Orientations * b + Orientations, Orientations);
-            var energy = even.square().add(odd.square()).add(Epsilon).sqrt();                     // (N, O, W, W)
+            var energy = energies[b];                                                              // (N, O, W, W)
             parts.Add(nn.functional.avg_pool2d(energy, cell).add(Epsilon).sqrt().reshape(n, -1));  // (N, O·8·8)
             if (b == 0) parts.Add(nn.functional.avg_pool2d(energy, cell / 2).add(Epsilon).sqrt().reshape(n, -1)); // (N, O·16·16)
         }
@@ -128,16 +126,20 @@ public sealed class GaborEnergyFeatures : IDisposable
     {
         using var scope = NewDisposeScope();
         var x = WorkingLuminance(images);
-        var responses = Responses(x);
-        var maps = new List<Tensor>();
-        for (int b = 0; b < banks.Length; b++)
+        return cat([.. BankEnergies(x), x], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The local energy sqrt(even² + odd²) of each bank's filter pairs, (N, O, W, W) per bank, for the working
+    /// luminance x (N, 1, W, W); tensors of the caller's dispose scope.</summary>
+    private Tensor[] BankEnergies(Tensor x)
+    {
+        var responses = Responses(x);                                                              // (N, Banks·2·O, W, W)
+        return Enumerable.Range(0, banks.Length).Select(b =>
         {
             var even = responses.narrow(1, 2 * Orientations * b, Orientations);
             var odd = responses.narrow(1, 2 * Orientations * b + Orientations, Orientations);
-            maps.Add(even.square().add(odd.square()).add(Epsilon).sqrt());                         // (N, O, W, W)
-        }
-        maps.Add(x);
-        return cat(maps, 1).MoveToOuterDisposeScope();
+            return even.square().add(odd.square()).add(Epsilon).sqrt();
+        }).ToArray();
     }
 
     /// <summary>
