@@ -56,8 +56,8 @@ public static class MethodScoring
         var nWay = NWay(stimuli.Classifier.Probabilities, probabilities, settings, pairing);
         var pixelSimilarity = Similarities(native.Select(r => r.Select(x => x.Pixels).ToArray()).ToArray(), stimuli.Native.Select(s => s.Pixels).ToArray());
         var featureSimilarity = Similarities(features, stimuli.Classifier.Features);
-        var twoWayPixels = TwoWay(pixelSimilarity, settings, "2way-pixels", pairing);
-        var twoWayFeatures = TwoWay(featureSimilarity, settings, "2way-features", pairing);
+        var twoWayPixels = TwoWay(pixelSimilarity, settings, "2way-pixels", stimuli.Categories, pairing);
+        var twoWayFeatures = TwoWay(featureSimilarity, settings, "2way-features", stimuli.Categories, pairing);
 
         var pixCorr = PerItem(items, i => canvasMean(samples, k => Correlation(native[i][k].Pixels, stimuli.Native[i].Pixels)));
         var ssim = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(native[i][k], stimuli.Native[i])));
@@ -90,7 +90,8 @@ public static class MethodScoring
             throw new ArgumentException($"{name}: {predictedFeatures.Count} predicted feature vectors and {predictedProbabilities.Count} probability vectors for {items} stimuli");
         settings.Validate(predictedProbabilities[0].Length);
         var nWay = NWay(stimuli.Classifier.Probabilities, predictedProbabilities.Select(p => new[] { p }).ToArray(), settings);
-        var twoWayFeatures = TwoWay(Similarities(predictedFeatures.Select(f => new[] { f }).ToArray(), stimuli.Classifier.Features), settings, "2way-features");
+        var twoWayFeatures = TwoWay(Similarities(predictedFeatures.Select(f => new[] { f }).ToArray(), stimuli.Classifier.Features), settings, "2way-features",
+            stimuli.Categories);
         return new MetricRow(name, kind, FeatureRidgeRoute, UsesFmri: true, UsesTrueLabel: false, description, items, 1, nWay, null, twoWayFeatures,
             null, null, null, null, PerCategory(nWay, twoWayFeatures, stimuli.Categories), null, null);
     }
@@ -162,8 +163,11 @@ public static class MethodScoring
     /// F[i, c] = mean over k of the fraction of stimuli j ≠ c with sim_k[i, c] &gt; sim_k[i, j] (item i's images with c as
     /// their own stimulus). Ground truth fixed: G[j, r] = mean over k of the fraction of reconstructions i ≠ r with
     /// sim_k[r, j] &gt; sim_k[i, j] (stimulus j with r as its own reconstruction). Ties lose. The scores are the diagonals.
+    /// Within category: reconstruction fixed, against the other stimuli of the item's category only, mean over k; the
+    /// items whose category has no other test stimulus are left out.
     /// </summary>
-    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose, ControlPairing? pairing = null)
+    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose, IReadOnlyList<string> categories,
+        ControlPairing? pairing = null)
     {
         int items = similarity[0].GetLength(0), samples = similarity.Length;
         var f = new double[items, items];
@@ -186,12 +190,25 @@ public static class MethodScoring
                     f[a, b] += winsReconstruction / (double)(items - 1) / samples;
                     g[a, b] += winsTruth / (double)(items - 1) / samples;
                 }
+        // Within category, over the items whose category has another test stimulus: W[a, b] is item a's images with
+        // stimulus b as their own, against the other stimuli of b's category.
+        var eligible = Enumerable.Range(0, items).Where(i => categories.Count(c => c == categories[i]) >= 2).ToArray();
+        var w = new double[eligible.Length, eligible.Length];
+        foreach (var sim in similarity)
+            for (int a = 0; a < eligible.Length; a++)
+                for (int b = 0; b < eligible.Length; b++)
+                    w[a, b] += TwoWayIdentification.WithinCategory(eligible[a], eligible[b], (i, j) => sim[i, j], categories)!.Value / samples;
+        // A control's pairing names items of the whole list: its test applies when every item takes part.
+        var within = eligible.Length < 2 ? null
+            : Summarise(Enumerable.Range(0, eligible.Length).Select(a => w[a, a]).ToArray(), settings, purpose + "-within", 0, TwoWayIdentification.Chance, w,
+                eligible.Length == items ? pairing : null);
         return new TwoWayScores(
             Summarise(Enumerable.Range(0, items).Select(i => f[i, i]).ToArray(), settings, purpose + "-recon", 0, TwoWayIdentification.Chance, f, pairing),
             // A control's pairing is defined image by stimulus; G is stimulus by image, so its test reads G transposed
             // (same diagonal: the control's own pairs).
             Summarise(Enumerable.Range(0, items).Select(i => g[i, i]).ToArray(), settings, purpose + "-truth", 0, TwoWayIdentification.Chance,
-                pairing is null ? g : Transpose(g), pairing));
+                pairing is null ? g : Transpose(g), pairing),
+            within);
     }
 
     private static ScoreSummary Summarise(double[] perItem, EvaluationSettings settings, string purpose, int index = 0, double? chance = null, double[,]? scores = null,

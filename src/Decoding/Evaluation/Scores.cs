@@ -17,9 +17,12 @@ public sealed record ScoreSummary(Interval Mean, double? Chance, StimulusTest? T
 /// <summary>
 /// 2-way identification in both published directions (see <see cref="TwoWayIdentification"/>): with each
 /// reconstruction fixed against the other ground truths (MindEye, Brain-Diffuser), and with each ground truth fixed
-/// against the other reconstructions (Takagi &amp; Nishimoto's code).
+/// against the other reconstructions (Takagi &amp; Nishimoto's code); and, reconstruction fixed, against the other
+/// stimuli of the item's own category only (<see cref="TwoWayIdentification.WithinCategory(int, System.Func{int, int, double}, IReadOnlyList{string})"/>: the exemplar, not the
+/// category; null when no test category has two stimuli).
 /// </summary>
-public sealed record TwoWayScores(ScoreSummary ReconstructionFixed, ScoreSummary GroundTruthFixed);
+public sealed record TwoWayScores(ScoreSummary ReconstructionFixed, ScoreSummary GroundTruthFixed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? WithinCategory = null);
 
 /// <summary>n-way top-1 accuracy of one method at one n (MinD-Vis protocol, see <see cref="NWayTopOneAccuracy"/>).</summary>
 /// <param name="MeanOverSamples">MinD-Vis "top-1-class": mean over items and samples, with its bootstrap interval over stimuli and the stimulus-level test.</param>

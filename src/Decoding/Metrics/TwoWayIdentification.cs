@@ -84,4 +84,45 @@ public static class TwoWayIdentification
         }
         return new PerItemScores(scores, Chance);
     }
+
+    /// <summary>
+    /// Within-category 2-way identification: the same protocol with item i's comparisons restricted to the other test
+    /// stimuli of its own category, so that knowing the category wins nothing and only what tells one exemplar from
+    /// another counts (Kay et al. 2008 and Horikawa &amp; Kamitani 2017 separate identification within and across
+    /// categories in the same way). Chance is 0.5. An item whose category has no other test stimulus has no comparison:
+    /// null.
+    /// </summary>
+    /// <param name="itemCount">N, at least 2.</param>
+    /// <param name="similarity">similarity(i, j) of reconstruction i to stimulus j.</param>
+    /// <param name="categories">Each test stimulus's category.</param>
+    public static double?[] WithinCategory(int itemCount, Func<int, int, double> similarity, IReadOnlyList<string> categories)
+    {
+        ArgumentNullException.ThrowIfNull(similarity);
+        ArgumentNullException.ThrowIfNull(categories);
+        if (itemCount < 2) throw new ArgumentException($"itemCount is {itemCount}; 2-way identification needs at least 2 items", nameof(itemCount));
+        if (categories.Count != itemCount) throw new ArgumentException($"categories has {categories.Count} entries for {itemCount} items", nameof(categories));
+        return Enumerable.Range(0, itemCount).Select(i => WithinCategory(i, i, similarity, categories)).ToArray();
+    }
+
+    /// <summary>
+    /// Reconstruction <paramref name="reconstruction"/> with stimulus <paramref name="own"/> taken as its own: the
+    /// fraction of the other stimuli of <paramref name="own"/>'s category it correlates less with (ties lose); null when
+    /// that category has no other stimulus. With own = reconstruction this is the item's within-category score; other
+    /// pairings give the score matrix of the stimulus-level test.
+    /// </summary>
+    public static double? WithinCategory(int reconstruction, int own, Func<int, int, double> similarity, IReadOnlyList<string> categories)
+    {
+        ArgumentNullException.ThrowIfNull(similarity);
+        ArgumentNullException.ThrowIfNull(categories);
+        double score = similarity(reconstruction, own);
+        if (double.IsNaN(score)) throw new ArgumentException($"similarity({reconstruction}, {own}) is NaN", nameof(similarity));
+        int won = 0, compared = 0;
+        for (int j = 0; j < categories.Count; j++)
+        {
+            if (j == own || categories[j] != categories[own]) continue;
+            compared++;
+            if (score > similarity(reconstruction, j)) won++;
+        }
+        return compared == 0 ? null : (double)won / compared;
+    }
 }

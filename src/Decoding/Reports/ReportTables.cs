@@ -35,14 +35,15 @@ public static class ReportTables
     public static (string[] Header, List<string[]> Rows) Summary(EvaluationReport report)
     {
         int nMax = report.Settings.Ways.Max();
-        var header = new[] { "method", "kind", "uses", "items x K", $"{nMax}-way top-1 (mean)", $"{nMax}-way top-1 (max)", "2-way pixels", "2-way features", "PixCorr", "SSIM" };
+        var header = new[] { "method", "kind", "uses", "items x K", $"{nMax}-way top-1 (mean)", $"{nMax}-way top-1 (max)", "2-way pixels", "2-way features", "2-way features within category", "PixCorr", "SSIM" };
         var rows = report.Rows.Select(r =>
         {
             var top = r.NWay.Single(s => s.N == nMax);
             return new[]
             {
                 r.Name, r.Kind, Uses(r), $"{r.Items} x {r.Samples}", WithInterval(top.MeanOverSamples), WithInterval(top.MaxOverSamples),
-                WithInterval(r.TwoWayPixels?.ReconstructionFixed), WithInterval(r.TwoWayFeatures.ReconstructionFixed), WithInterval(r.PixCorr), WithInterval(r.Ssim),
+                WithInterval(r.TwoWayPixels?.ReconstructionFixed), WithInterval(r.TwoWayFeatures.ReconstructionFixed), WithInterval(r.TwoWayFeatures.WithinCategory),
+                WithInterval(r.PixCorr), WithInterval(r.Ssim),
             };
         }).ToList();
         return (header, rows);
@@ -71,6 +72,7 @@ public static class ReportTables
                          {
                              ("reconstruction fixed vs other stimuli (MindEye, Brain-Diffuser)", scores?.ReconstructionFixed),
                              ("stimulus fixed vs other reconstructions (Takagi & Nishimoto)", scores?.GroundTruthFixed),
+                             ("within category: reconstruction fixed vs the other stimuli of its category", scores?.WithinCategory),
                          })
                     rows.Add(s is null
                         ? [r.Name, space, direction, NotApplicable, NotApplicable, NotApplicable, NotApplicable, NotApplicable]

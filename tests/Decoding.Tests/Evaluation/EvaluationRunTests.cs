@@ -32,6 +32,8 @@ public sealed class EvaluationRunTests
         Assert.Equal(1.0, row.TwoWayPixels!.ReconstructionFixed.Mean.Value);
         Assert.Equal(1.0, row.TwoWayPixels.GroundTruthFixed.Mean.Value);
         Assert.Equal(1.0, row.TwoWayFeatures.ReconstructionFixed.Mean.Value);
+        Assert.Equal(1.0, row.TwoWayFeatures.WithinCategory!.Mean.Value);
+        Assert.Equal(1.0, row.TwoWayPixels.WithinCategory!.Mean.Value);
         Assert.Equal(1.0, row.PixCorr!.Mean.Value, 6);
         Assert.Equal(1.0, row.Ssim!.Mean.Value, 6);
         // Every stimulus succeeds: p = 2^-48, the floor of 48 stimuli, whatever K = 2 or the 48 x 47 comparisons.
@@ -63,6 +65,8 @@ public sealed class EvaluationRunTests
         // so each unordered pair is won by exactly one of its two items: the mean is exactly 1/2 (no ties here).
         Assert.Equal(0.5, row.TwoWayPixels!.ReconstructionFixed.Mean.Value, 12);
         Assert.True(row.TwoWayPixels.ReconstructionFixed.WithinNullRange);
+        // The same holds inside each category (each same-category pair won by one of its items): 1/2 within categories.
+        Assert.Equal(0.5, row.TwoWayPixels.WithinCategory!.Mean.Value, 12);
         // Ground truth fixed: every reconstruction is the same image, so every comparison ties, and ties lose.
         Assert.Equal(0.0, row.TwoWayPixels.GroundTruthFixed.Mean.Value);
         Assert.True(row.TwoWayPixels.GroundTruthFixed.Test!.PValue == 1.0);

@@ -79,4 +79,36 @@ public class TwoWayIdentificationTests
             new List<float[]> { new float[] { 1, 2 }, new float[] { 2, 1 } }));
         Assert.Contains("reconstructionFeatures[1]", e.Message);
     }
+
+    [Fact]
+    public void Within_category_compares_only_the_other_stimuli_of_the_items_category()
+    {
+        // Categories a, a, a, b, c. similarity[i, j] of reconstruction i to stimulus j, by hand:
+        //   item 0 (a): own 0.9; a-peers 1 (0.95, lost) and 2 (0.5, won); 3 (0.99) and 4 are other categories -> 1/2
+        //   item 1 (a): own 0.8; a-peers 0 (0.7, won) and 2 (0.6, won)                                        -> 1
+        //   item 2 (a): own 0.3; a-peers 0 (0.4, lost) and 1 (0.3, a tie: lost)                                -> 0
+        //   items 3 (b) and 4 (c): no other stimulus of their category                                          -> null
+        // Over all stimuli item 0 would score 2/4 and item 2 would win against 3 and 4 (0.3 > 0.1): the within score
+        // differs from the whole-set one.
+        double[,] similarity =
+        {
+            { 0.9, 0.95, 0.5, 0.99, 0.1 },
+            { 0.7, 0.8, 0.6, 0.1, 0.1 },
+            { 0.4, 0.3, 0.3, 0.1, 0.1 },
+            { 0.1, 0.1, 0.1, 0.5, 0.9 },
+            { 0.1, 0.1, 0.1, 0.9, 0.5 },
+        };
+        string[] categories = ["a", "a", "a", "b", "c"];
+        var within = TwoWayIdentification.WithinCategory(5, (i, j) => similarity[i, j], categories);
+        Assert.Equal(new double?[] { 0.5, 1.0, 0.0, null, null }, within);
+        var all = TwoWayIdentification.ComputeWithSimilarity(5, (i, j) => similarity[i, j]);
+        Assert.Equal(new[] { 0.5, 1.0, 0.5, 0.75, 0.75 }, all.PerItem);
+    }
+
+    [Fact]
+    public void Within_category_refuses_a_category_list_of_the_wrong_length()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TwoWayIdentification.WithinCategory(3, (i, j) => i == j ? 1 : 0, ["a", "a"]));
+        Assert.Contains("categories has 2 entries for 3 items", error.Message);
+    }
 }

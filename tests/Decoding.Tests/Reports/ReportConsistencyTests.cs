@@ -65,14 +65,14 @@ public sealed partial class ReportConsistencyTests
             Assert.Equal(JsonValueKind.Null, features.GetProperty(key).ValueKind);
         Assert.Equal(JsonValueKind.Object, features.GetProperty("two_way_features").ValueKind);
 
-        // report.html: the same n/a cells as report.md (summary: 2-way pixels, PixCorr, SSIM; identification: the two pixel
+        // report.html: the same n/a cells as report.md (summary: 2-way pixels, PixCorr, SSIM; identification: the three pixel
         // lines, 5 cells each; pixel metrics: 4 cells).
         string name = System.Net.WebUtility.HtmlEncode(features.GetProperty("name").GetString()!);
         string html = File.ReadAllText(Path.Combine(FeatureOutput.Value, ReportWriter.HtmlFile));
         var htmlRows = html.Split('\n').Where(l => l.StartsWith($"<tr><td>{name}</td>", StringComparison.Ordinal)).ToList();
         string md = File.ReadAllText(Path.Combine(FeatureOutput.Value, ReportWriter.MarkdownFile));
         int htmlNa = htmlRows.Sum(l => CountOf(l, $"<td>{ReportTables.NotApplicable}</td>"));
-        Assert.Equal(3 + 2 * 5 + 4, htmlNa);
+        Assert.Equal(3 + 3 * 5 + 4, htmlNa);
         Assert.Equal(htmlNa, CountOf(md, $"| {ReportTables.NotApplicable} "));
     }
 
@@ -138,15 +138,16 @@ public sealed partial class ReportConsistencyTests
         foreach (var row in rows)
         {
             string name = row.GetProperty("name").GetString()!;
-            // Summary table: 10 cells, headline metrics at n = 4.
-            var summary = tableLines.Single(l => l.Length == 10 && l[0] == name && l[1] == row.GetProperty("kind").GetString());
+            // Summary table: 11 cells, headline metrics at n = 4.
+            var summary = tableLines.Single(l => l.Length == 11 && l[0] == name && l[1] == row.GetProperty("kind").GetString());
             var top = row.GetProperty("n_way").EnumerateArray().Single(s => s.GetProperty("n").GetInt32() == 4);
             checkedCells += Compare(summary[4], top.GetProperty("mean_over_samples").GetProperty("mean"));
             checkedCells += Compare(summary[5], top.GetProperty("max_over_samples"));
             checkedCells += CompareSummary(summary[6], Direction(row.GetProperty("two_way_pixels"), "reconstruction_fixed"));
             checkedCells += CompareSummary(summary[7], Direction(row.GetProperty("two_way_features"), "reconstruction_fixed"));
-            checkedCells += CompareSummary(summary[8], row.GetProperty("pix_corr"));
-            checkedCells += CompareSummary(summary[9], row.GetProperty("ssim"));
+            checkedCells += CompareSummary(summary[8], Direction(row.GetProperty("two_way_features"), "within_category"));
+            checkedCells += CompareSummary(summary[9], row.GetProperty("pix_corr"));
+            checkedCells += CompareSummary(summary[10], row.GetProperty("ssim"));
             // n-way table: one 9-cell line per (method, n).
             foreach (var s in row.GetProperty("n_way").EnumerateArray())
             {
@@ -159,7 +160,7 @@ public sealed partial class ReportConsistencyTests
             }
             // Identification table: one 8-cell line per (method, space, direction).
             foreach (var (space, key) in new[] { ("pixels (native)", "two_way_pixels"), ("classifier features", "two_way_features") })
-                foreach (var (direction, property) in new[] { ("reconstruction fixed", "reconstruction_fixed"), ("stimulus fixed", "ground_truth_fixed") })
+                foreach (var (direction, property) in new[] { ("reconstruction fixed", "reconstruction_fixed"), ("stimulus fixed", "ground_truth_fixed"), ("within category", "within_category") })
                 {
                     var line = tableLines.Single(l => l.Length == 8 && l[0] == name && l[1] == space && l[2].StartsWith(direction, StringComparison.Ordinal));
                     var summaryJson = Direction(row.GetProperty(key), property);
