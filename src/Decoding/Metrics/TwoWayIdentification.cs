@@ -88,9 +88,8 @@ public static class TwoWayIdentification
     /// <summary>
     /// Within-category 2-way identification: the same protocol with item i's comparisons restricted to the other test
     /// stimuli of its own category, so that knowing the category wins nothing and only what tells one exemplar from
-    /// another counts (Kay et al. 2008 and Horikawa &amp; Kamitani 2017 separate identification within and across
-    /// categories in the same way). Chance is 0.5. An item whose category has no other test stimulus has no comparison:
-    /// null.
+    /// another counts: a decoder that draws the right category and nothing of the exemplar scores chance here, 0.5. An
+    /// item whose category has no other test stimulus has no comparison: null.
     /// </summary>
     /// <param name="itemCount">N, at least 2.</param>
     /// <param name="similarity">similarity(i, j) of reconstruction i to stimulus j.</param>
@@ -106,8 +105,8 @@ public static class TwoWayIdentification
 
     /// <summary>
     /// Reconstruction <paramref name="reconstruction"/> with stimulus <paramref name="own"/> taken as its own: the
-    /// fraction of the other stimuli of <paramref name="own"/>'s category it correlates less with (ties lose); null when
-    /// that category has no other stimulus. With own = reconstruction this is the item's within-category score; other
+    /// fraction of the other stimuli of <paramref name="own"/>'s category that are less similar to it than
+    /// <paramref name="own"/> is (ties lose); null when that category has no other stimulus. With own = reconstruction this is the item's within-category score; other
     /// pairings give the score matrix of the stimulus-level test.
     /// </summary>
     public static double? WithinCategory(int reconstruction, int own, Func<int, int, double> similarity, IReadOnlyList<string> categories)
