@@ -192,7 +192,8 @@ public static class MethodScoring
                 }
         // Within category, over the items whose category has another test stimulus: W[a, b] is item a's images with
         // stimulus b as their own, against the other stimuli of b's category.
-        var eligible = Enumerable.Range(0, items).Where(i => categories.Count(c => c == categories[i]) >= 2).ToArray();
+        var categorySize = categories.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
+        var eligible = Enumerable.Range(0, items).Where(i => categorySize[categories[i]] >= 2).ToArray();
         var w = new double[eligible.Length, eligible.Length];
         foreach (var sim in similarity)
             for (int a = 0; a < eligible.Length; a++)

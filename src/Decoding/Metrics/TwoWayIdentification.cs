@@ -106,8 +106,8 @@ public static class TwoWayIdentification
     /// <summary>
     /// Reconstruction <paramref name="reconstruction"/> with stimulus <paramref name="own"/> taken as its own: the
     /// fraction of the other stimuli of <paramref name="own"/>'s category that are less similar to it than
-    /// <paramref name="own"/> is (ties lose); null when that category has no other stimulus. With own = reconstruction this is the item's within-category score; other
-    /// pairings give the score matrix of the stimulus-level test.
+    /// <paramref name="own"/> is (ties lose); null when that category has no other stimulus. With own = reconstruction
+    /// this is the item's within-category score; other pairings give the score matrix of the stimulus-level test.
     /// </summary>
     public static double? WithinCategory(int reconstruction, int own, Func<int, int, double> similarity, IReadOnlyList<string> categories)
     {

@@ -84,6 +84,11 @@ public sealed class EvaluationRunTests
         Assert.All(control.NWay, s => Assert.True(s.MeanOverSamples.WithinNullRange, $"n = {s.N}: {s.MeanOverSamples.Mean.Value}"));
         Assert.True(control.TwoWayPixels!.ReconstructionFixed.WithinNullRange);
         Assert.All(report.Rows[0].NWay, s => Assert.False(s.MeanOverSamples.WithinNullRange));
+        // Within category too: the control's images (another category's) tell nothing of the exemplar, the perfect
+        // route's tell everything, far outside the range its re-pairings give.
+        Assert.True(control.TwoWayPixels.WithinCategory!.WithinNullRange, $"control within category {control.TwoWayPixels.WithinCategory.Mean.Value}");
+        Assert.False(report.Rows[0].TwoWayPixels!.WithinCategory!.WithinNullRange);
+        Assert.True(report.Rows[0].TwoWayPixels!.WithinCategory!.Test!.PValue < 0.01);
     }
 
     [Fact]
