@@ -68,6 +68,21 @@ public sealed class NearestNeighbourCategoryJudge : IDisposable
         return total / itemCategories.Count;
     }
 
+    /// <summary>
+    /// The agreement of the stimuli <paramref name="items"/> themselves (uint8 images) with their own categories: what a
+    /// perfect reconstruction would score. The judge measures how typical of its category an image looks, so a
+    /// category-typical decoded image can score above it; a criterion a perfect reconstruction does not top rewards
+    /// typicality there, not faithfulness, and the records show the two side by side.
+    /// </summary>
+    public double StimuliAgreement(StimulusPairs items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Images.dtype != ScalarType.Byte)
+            throw new ArgumentException($"stimuli agreement: the stimuli are {items.Images.dtype}, expected uint8 images", nameof(items));
+        using var images = items.Images.to_type(ScalarType.Float32).div(255);
+        return Agreement(images, items.Categories);
+    }
+
     /// <summary>Images (N, ...) as rows with zero mean and unit norm, so their products are Pearson correlations; a
     /// constant image becomes a zero row (correlation 0 with everything).</summary>
     private static Tensor Standardised(Tensor images)

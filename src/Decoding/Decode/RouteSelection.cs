@@ -67,13 +67,16 @@ public sealed record SelectionCandidate(SemanticTarget Target, double Strength, 
 /// <param name="LowLevelForms">When the low-level prior was chosen here: the validation score of the low-level image of
 /// each form tried (<see cref="LowLevelPrior"/>), the higher PixCorr + SSIM winning.</param>
 /// <param name="ChosenScore">The chosen candidate's validation score (what <c>evaluate</c> compares routes by, <see cref="ValidationRecord"/>).</param>
+/// <param name="StimuliAgreement">The category agreement of the validation stimuli themselves, what a perfect
+/// reconstruction would score (<see cref="NearestNeighbourCategoryJudge.StimuliAgreement"/>).</param>
 public sealed record SelectionResult(DecodingSettings Chosen, IReadOnlyDictionary<string, double> TargetAccuracy,
     IReadOnlyList<SelectionCandidate> Candidates, ValidationScore? LowLevel, int ValidationItems, int FitSamples, string Rule,
     double? LowLevelLambda = null, IReadOnlyList<string>? ValidationStimulusIds = null, FidelityFloor? Floor = null,
-    IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null, ValidationScore? ChosenScore = null)
+    IReadOnlyDictionary<string, ValidationScore>? LowLevelForms = null, ValidationScore? ChosenScore = null, double? StimuliAgreement = null)
 {
     /// <summary>The chosen candidate's <see cref="ValidationRecord"/> (null without the validation stimuli's ids).</summary>
-    public ValidationRecord? Record => ChosenScore is null || ValidationStimulusIds is null ? null : ValidationRecord.Of(ValidationStimulusIds, ChosenScore, Chosen.ValidationWholeCategories);
+    public ValidationRecord? Record => ChosenScore is null || ValidationStimulusIds is null ? null
+        : ValidationRecord.Of(ValidationStimulusIds, ChosenScore, Chosen.ValidationWholeCategories, StimuliAgreement);
 }
 
 /// <summary>
@@ -155,6 +158,7 @@ public static class RouteSelection
                 ["contrastive_mapper_category_accuracy"] = Accuracy(SemanticTarget.Contrastive),
             };
             using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
+            double stimuliAgreement = judge.StimuliAgreement(validation);
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
             LowLevelRoute? lowLevel = null;
@@ -250,7 +254,8 @@ public static class RouteSelection
             };
             string agreement = "the highest category agreement (share of each image's 10 nearest "
                 + (split.JudgeOnly is null ? "fit images" : "training images, fit images or the held-out categories' other stimuli,")
-                + " by pixel correlation in its category), ties to the higher PixCorr + SSIM";
+                + " by pixel correlation in its category), ties to the higher PixCorr + SSIM"
+                + string.Create(CultureInfo.InvariantCulture, $" (the validation stimuli themselves, a perfect reconstruction, score {stimuliAgreement:F3})");
             string rule = "fitted on the training trials without the validation stimuli"
                 + (split.HeldOutCategories is { Count: > 0 } ? ", which come " + split.Describe(categoryNames) : "")
                 + "; no test stimulus and no scoring classifier used. "
@@ -267,7 +272,8 @@ public static class RouteSelection
                 rule += string.Create(CultureInfo.InvariantCulture,
                     $"; the low-level latent {(lowLevelPrior == LowLevelPrior.Category ? "with the predicted category's mean" : "as one ridge map")} (validation PixCorr + SSIM "
                     + $"{string.Join(", ", lowLevelForms.Select(f => $"{f.Key} {f.Value.PixCorr + f.Value.Ssim:F3}"))})");
-            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor, lowLevelForms, best.Score);
+            return new SelectionResult(chosen, accuracy, candidates, lowScore, validation.Count, fit.Count, rule, lowLevel?.Map.Lambda, ids, floor, lowLevelForms, best.Score,
+                stimuliAgreement);
         }
         finally
         {

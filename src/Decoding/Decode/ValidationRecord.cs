@@ -8,12 +8,16 @@ namespace Decoding.Decode;
 /// How the setting a route chose did on its validation split (<see cref="ValidationSplit"/>), recorded in the route's
 /// decoded.h5 so that <c>evaluate</c> can choose between routes without the test stimuli (<c>Evaluation.RouteChoice</c>):
 /// the split's size and fingerprint (routes that held out the same training stimuli have the same one) and the chosen
-/// setting's <see cref="ValidationScore"/>.
+/// setting's <see cref="ValidationScore"/>, and how the split's stimuli themselves score by the same category judge.
 /// </summary>
 /// <param name="Stimuli">Training stimuli held out.</param>
 /// <param name="SplitFingerprint">SHA-256 of the held-out stimulus ids in order (<see cref="ShardRecord.Fingerprint"/>).</param>
 /// <param name="WholeCategories">The split held out whole training categories (<c>--validation-split categories</c>).</param>
-public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, ValidationScore Score, bool WholeCategories = false)
+/// <param name="StimuliAgreement">The category agreement of the validation stimuli themselves
+/// (<see cref="NearestNeighbourCategoryJudge.StimuliAgreement"/>): what a perfect reconstruction would score. A chosen
+/// setting above it scores higher than the truth would, so the agreement there rewards category-typical images over
+/// faithful ones. Null in files written before it was recorded.</param>
+public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, ValidationScore Score, bool WholeCategories = false, double? StimuliAgreement = null)
 {
     public const string StimuliAttribute = "validation_stimuli";
     public const string SplitAttribute = "validation_split_sha256";
@@ -22,13 +26,14 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
     public const string PixelIdentificationAttribute = "validation_pixel_identification";
     public const string CategoryAgreementAttribute = "validation_category_agreement";
     public const string WholeCategoriesAttribute = "validation_whole_categories";
+    public const string StimuliAgreementAttribute = "validation_stimuli_category_agreement";
 
     /// <summary>The record of a setting scored <paramref name="score"/> on the held-out stimuli <paramref name="stimulusIds"/>.</summary>
-    public static ValidationRecord Of(IReadOnlyList<string> stimulusIds, ValidationScore score, bool wholeCategories = false)
+    public static ValidationRecord Of(IReadOnlyList<string> stimulusIds, ValidationScore score, bool wholeCategories = false, double? stimuliAgreement = null)
     {
         ArgumentNullException.ThrowIfNull(stimulusIds);
         ArgumentNullException.ThrowIfNull(score);
-        return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score, wholeCategories);
+        return new ValidationRecord(stimulusIds.Count, ShardRecord.Fingerprint(stimulusIds), score, wholeCategories, stimuliAgreement);
     }
 
     /// <summary>The record in a <see cref="SelectionResult"/> as run.json and selection.json hold it (read back with the
@@ -43,7 +48,9 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             return null;
         bool wholeCategories = result.TryGetProperty(Name(nameof(SelectionResult.Chosen)), out var chosen) && chosen.ValueKind == JsonValueKind.Object
             && chosen.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var whole) && whole.ValueKind == JsonValueKind.True;
-        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!, wholeCategories);
+        double? stimuliAgreement = result.TryGetProperty(Name(nameof(SelectionResult.StimuliAgreement)), out var own) && own.ValueKind == JsonValueKind.Number
+            ? own.GetDouble() : null;
+        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!, wholeCategories, stimuliAgreement);
     }
 
     /// <summary>The decoded.h5 attributes that hold this record.</summary>
@@ -56,6 +63,7 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
         yield return new(PixelIdentificationAttribute, Score.PixelIdentification);
         yield return new(CategoryAgreementAttribute, Score.CategoryAgreement);
         yield return new(WholeCategoriesAttribute, WholeCategories ? 1 : 0);
+        if (StimuliAgreement is double own) yield return new(StimuliAgreementAttribute, own);
     }
 
     /// <summary>The record a decoded file's attributes hold, or null when they hold none (or an incomplete one).</summary>
@@ -74,6 +82,8 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             return null;
         // Files written before whole-category splits existed hold no such attribute: a split of held-out stimuli.
         bool wholeCategories = attributes.TryGetValue(WholeCategoriesAttribute, out var whole) && whole == "1";
-        return new ValidationRecord(stimuli, split, new ValidationScore(pixCorr, ssim, identification, agreement), wholeCategories);
+        // Nor, before it was recorded, the stimuli's own agreement.
+        double? stimuliAgreement = Number(StimuliAgreementAttribute, out double own) ? own : null;
+        return new ValidationRecord(stimuli, split, new ValidationScore(pixCorr, ssim, identification, agreement), wholeCategories, stimuliAgreement);
     }
 }

@@ -25,9 +25,18 @@ public sealed record RouteChoiceCandidate(string Method, string Route, int Stimu
 /// are on other stimuli).</param>
 /// <param name="WholeCategories">The compared split held out whole training categories (<c>decode --validation-split
 /// categories</c>), so the choice was made on categories the routes were not fitted on.</param>
+/// <param name="StimuliAgreement">The category agreement of the compared split's stimuli themselves, what a perfect
+/// reconstruction would score (<see cref="ValidationRecord.StimuliAgreement"/>); null when no compared record holds it.
+/// Routes above it look more typical of their categories than the stimuli do.</param>
 public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<RouteChoiceCandidate> Candidates,
-    IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits, bool WholeCategories = false)
+    IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits, bool WholeCategories = false, double? StimuliAgreement = null)
 {
+    /// <summary>The compared routes whose validation category agreement is above the stimuli's own (none without it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<RouteChoiceCandidate> AboveTheStimuli => StimuliAgreement is double own
+        ? Candidates.Where(c => c.Score.CategoryAgreement > own).ToList()
+        : [];
+
     /// <summary>The choice among <paramref name="rows"/>' routes by their decoded files' <paramref name="attributes"/>
     /// (by method name); null when no route recorded a validation score.</summary>
     /// <param name="floor">The validation PixCorr and SSIM a route must keep; null: none.</param>
@@ -51,12 +60,13 @@ public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<Route
         string kept = floor is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"those keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then ");
         bool whole = withRecord.First(r => r.Record!.SplitFingerprint == split).Record!.WholeCategories;
+        double? stimuliAgreement = withRecord.Where(r => r.Record!.SplitFingerprint == split).Select(r => r.Record!.StimuliAgreement).FirstOrDefault(a => a is not null);
         string rule = string.Create(CultureInfo.InvariantCulture, $"the routes' chosen settings on the same {candidates[0].Stimuli} validation stimuli held out of the training trials ")
             + (whole ? "from whole training categories the routes were not fitted on " : "")
             + "(no test stimulus, no scoring classifier): " + kept + "the highest category agreement, ties to the higher PixCorr + SSIM"
             + (floor is not null && !candidates.Any(c => c.KeepsFloor) ? "; none kept the floor: the highest PixCorr + SSIM" : "");
         return new RouteChoice(ranked[0].Method, rule, ranked,
             recorded.Where(r => r.Record is null).Select(r => r.Row.Name).ToList(),
-            withRecord.Where(r => r.Record!.SplitFingerprint != split).Select(r => r.Row.Name).ToList(), whole);
+            withRecord.Where(r => r.Record!.SplitFingerprint != split).Select(r => r.Row.Name).ToList(), whole, stimuliAgreement);
     }
 }

@@ -56,6 +56,23 @@ public sealed class NearestNeighbourCategoryJudgeTests
     }
 
     [Fact]
+    public void The_stimuli_themselves_score_what_a_perfect_reconstruction_would()
+    {
+        // Validation stimuli as the split holds them (uint8): A labelled 3 and B labelled 5 look like their categories
+        // (0.6 each, as above); A labelled 5 is a stimulus that looks like the other category (0.4). Mean (0.6 + 0.6 + 0.4) / 3.
+        using var judge = new NearestNeighbourCategoryJudge(Training(trials: 1));
+        var bytes = new[] { Pattern(leftHalf: true), Pattern(leftHalf: false), Pattern(leftHalf: true) }
+            .SelectMany(p => p.Select(v => (byte)Math.Round(v * 255))).ToArray();
+        var items = new StimulusPairs(new float[3], 1, tensor(bytes, new long[] { 3, 1, 4, 4 }), [new("v-0"), new("v-1"), new("v-2")], [3, 5, 5], [0, 1, 2]);
+        Assert.Equal((0.6 + 0.6 + 0.4) / 3, judge.StimuliAgreement(items), 12);
+        // Float images would be read as bytes and judged wrongly: refused.
+        var floats = items with { Images = items.Images.to_type(ScalarType.Float32) };
+        Assert.Throws<ArgumentException>(() => judge.StimuliAgreement(floats));
+        floats.Images.Dispose();
+        items.Images.Dispose();
+    }
+
+    [Fact]
     public void A_stimulus_shown_in_several_trials_counts_once()
     {
         // With every stimulus repeated three times, counting trials would fill the 10 nearest with A copies (share 1).

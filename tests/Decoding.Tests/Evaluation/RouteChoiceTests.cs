@@ -31,8 +31,9 @@ public sealed class RouteChoiceTests
         // By the rule, by hand: "perfect" (every test image right) has the higher agreement but misses the PixCorr floor
         // of 0.8 on validation; "fixed image" (one image for every test item) keeps it, so it is chosen. "elsewhere"
         // would win on agreement, but its scores are on other validation stimuli; "unrecorded" has none.
-        string perfect = Copy(data.PerfectFile, folder.Path, "perfect", ValidationRecord.Of(split, new ValidationScore(0.70, 0.60, 0.9, 0.95)));
-        string fixedImage = Copy(data.FixedFile, folder.Path, "fixed image", ValidationRecord.Of(split, new ValidationScore(0.85, 0.50, 0.9, 0.60)));
+        // The split's stimuli themselves score agreement 0.70: "perfect" (0.95) scores above them, "fixed image" (0.60) does not.
+        string perfect = Copy(data.PerfectFile, folder.Path, "perfect", ValidationRecord.Of(split, new ValidationScore(0.70, 0.60, 0.9, 0.95), stimuliAgreement: 0.70));
+        string fixedImage = Copy(data.FixedFile, folder.Path, "fixed image", ValidationRecord.Of(split, new ValidationScore(0.85, 0.50, 0.9, 0.60), stimuliAgreement: 0.70));
         string elsewhere = Copy(data.PerfectFile, folder.Path, "elsewhere", ValidationRecord.Of(otherSplit, new ValidationScore(0.9, 0.9, 0.9, 0.99)));
         string unrecorded = Copy(data.PerfectFile, folder.Path, "unrecorded", null);
         string output = folder.Sub("report");
@@ -48,11 +49,14 @@ public sealed class RouteChoiceTests
         Assert.Equal(["elsewhere"], choice.GetProperty("other_splits").EnumerateArray().Select(c => c.GetString()!).ToArray());
         Assert.Equal(["unrecorded"], choice.GetProperty("without_validation").EnumerateArray().Select(c => c.GetString()!).ToArray());
         Assert.Equal(0.8, json.RootElement.GetProperty("settings").GetProperty("route_floor").GetProperty("pix_corr").GetDouble());
+        Assert.Equal(0.70, choice.GetProperty("stimuli_agreement").GetDouble());
 
         string md = File.ReadAllText(Path.Combine(output, ReportWriter.MarkdownFile));
         Assert.Contains("Route chosen on validation: fixed image, by the routes' chosen settings on the same 3 validation stimuli", md);
         Assert.Contains("perfect (agreement 0.950, PixCorr 0.700, SSIM 0.600, under the floor)", md);
         Assert.Contains("not compared: without a validation score: unrecorded; on another validation split: elsewhere", md);
+        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score agreement 0.700; perfect scores above it: "
+            + "there the agreement rewards images more typical of their category than the stimuli, not faithful ones.", md);
         // The summary by test scores still names the best route, and says it chooses nothing.
         Assert.Contains("Best decoding route on the test stimuli (a summary that chooses nothing): perfect.", md);
         Assert.Contains("Route chosen on validation: fixed image", stdout);
@@ -122,6 +126,12 @@ public sealed class RouteChoiceTests
         Assert.Equal(ShardRecord.Fingerprint(["a", "b"]), record.SplitFingerprint);
         var whole = record with { WholeCategories = true };
         Assert.Equal(whole, ValidationRecord.FromAttributes(AsText(whole)));
+        // The stimuli's own agreement survives too; a file written before it was recorded holds none.
+        var withOwn = record with { StimuliAgreement = 0.68 };
+        var ownText = AsText(withOwn);
+        Assert.Equal(withOwn, ValidationRecord.FromAttributes(ownText));
+        ownText.Remove(ValidationRecord.StimuliAgreementAttribute);
+        Assert.Equal(record, ValidationRecord.FromAttributes(ownText));
         // A file written before whole-category splits existed: a split of held-out stimuli.
         text.Remove(ValidationRecord.WholeCategoriesAttribute);
         Assert.Equal(record, ValidationRecord.FromAttributes(text));

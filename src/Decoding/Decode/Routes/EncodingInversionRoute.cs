@@ -176,6 +176,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             progress?.Report(new ProgressUpdate(0.05, "validation: the encoding model"));
             using var model = FitEncodingModel(fit, seed);
             using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
+            double stimuliAgreement = judge.StimuliAgreement(validation);
             var stimuli = RouteImages.ToImageTensors(validation.Images);
             using var z0 = low.Map.PredictLatents(validation.Voxels, validation.Count);
             using var measured = tensor(validation.Voxels, new long[] { validation.Count, validation.VoxelCount });
@@ -198,8 +199,9 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             return (best.Penalty, string.Create(CultureInfo.InvariantCulture,
                 $"lambda {best.Penalty:G3} chosen on {validation.Count} validation stimuli held out of the training trials{heldOut}"
                 + $" (both maps refitted on {fit.Count} samples without them; no test stimulus, no scoring classifier): candidates keeping the low-level route's validation PixCorr {floor.PixCorr:F3} "
-                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement{none}; validation {rows}"), validationRepeats,
-                ValidationRecord.Of(validation.StimulusIds.Select(id => id.Value).ToArray(), best.Score, wholeCategories));
+                + $"and SSIM {floor.Ssim:F3}, then the highest category agreement (the validation stimuli themselves, a perfect reconstruction, score {stimuliAgreement:F3}){none}; "
+                + $"validation {rows}"), validationRepeats,
+                ValidationRecord.Of(validation.StimulusIds.Select(id => id.Value).ToArray(), best.Score, wholeCategories, stimuliAgreement));
         }
         finally
         {

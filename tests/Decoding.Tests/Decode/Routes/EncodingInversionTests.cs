@@ -254,7 +254,12 @@ public sealed class EncodingInversionTests(Xunit.Abstractions.ITestOutputHelper 
         // Its record names that split, so evaluate compares it only with routes that chose on the same one.
         var record = ValidationRecord.FromAttributes(byCategory.Attributes)!;
         Assert.True(record.WholeCategories);
-        Assert.Equal(ValidationRecord.Of([.. split.Validation.StimulusIds.Select(id => id.Value)], record.Score, wholeCategories: true), record);
+        // With the split's stimuli scored by the same judge (its references: the fit part and the held-out categories' other stimuli).
+        double own;
+        using (var judge = new NearestNeighbourCategoryJudge(split.Fit, split.JudgeOnly)) own = judge.StimuliAgreement(split.Validation);
+        Assert.Equal(ValidationRecord.Of([.. split.Validation.StimulusIds.Select(id => id.Value)], record.Score, wholeCategories: true, own), record);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the validation stimuli themselves, a perfect reconstruction, score {own:F3}"),
+            byCategory.Method.Description);
         Assert.NotEqual(record.SplitFingerprint, ValidationRecord.FromAttributes(DecodedImagesFile.Read(folder.Sub("stimuli")).Attributes)!.SplitFingerprint);
         split.DisposeImages();
         train.Images.Dispose();

@@ -186,6 +186,15 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         var chosen = open.Candidates.Single(c => (c.Target, c.Strength, c.Guidance, c.Blend)
             == (open.Chosen.SemanticTarget, open.Chosen.Img2Img.Strength, open.Chosen.Sampling.GuidanceScale, open.Chosen.Img2Img.Blend));
         Assert.Equal(top, chosen.Score.CategoryAgreement);
+        // Beside the candidates, the validation stimuli's own agreement (what a perfect reconstruction scores), by the same
+        // judge on the same split, in the rule and in the record evaluate compares routes by.
+        var split = ValidationSplit.Carve(train, 8, settings.Seed, settings.ValidationWholeCategories);
+        double own;
+        using (var judge = new NearestNeighbourCategoryJudge(split.Fit, split.JudgeOnly)) own = judge.StimuliAgreement(split.Validation);
+        split.DisposeImages();
+        Assert.Equal(own, open.StimuliAgreement);
+        Assert.Equal(own, open.Record!.StimuliAgreement);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(the validation stimuli themselves, a perfect reconstruction, score {own:F3})"), open.Rule);
         // A floor no candidate keeps (PixCorr 1): the closest to it is chosen and the rule says so.
         var closed = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid, validationStimuli: 8, minPixCorr: 1);
         Assert.Equal(closed.LowLevel!.Ssim, closed.Floor!.Ssim);
