@@ -76,6 +76,9 @@ public static class SweepTable
                            && file.Inputs.Count == first.File.Inputs.Count && file.Inputs.All(i => first.File.Inputs.GetValueOrDefault(i.Key) == i.Value),
                     "points", folder, $"was scored with another seed, sampler, image size or inputs than {first.Folder}: one sweep compares settings on one validation split");
             var top = RouteSelection.Best(rows.Where(r => r.Route == route.Key).ToList(), r => (r.KeepsFidelity, r.Score));
+            // The points of a route share one validation split (same seed and inputs), so the first one's record of the
+            // split's stimuli scored by the judge stands for all (absent in files written before it was recorded).
+            double? stimuliAgreement = StimuliAgreement(first.File);
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,
@@ -90,10 +93,20 @@ public static class SweepTable
                         + "category agreement, ties to the higher PixCorr + SSIM (none keeping it: the highest PixCorr + SSIM)",
                     Chosen = top,
                     Points = route.Select(r => Path.GetFullPath(r.Folder)).ToList(),
+                    StimuliAgreement = stimuliAgreement,
                 }, RunManifest.JsonOptions),
             };
         }
         return (rows, best);
+    }
+
+    /// <summary>The category agreement of the validation stimuli themselves, what a perfect reconstruction would score
+    /// (<see cref="SelectionResult.StimuliAgreement"/>), as a selection's result records it; null when it does not.</summary>
+    public static double? StimuliAgreement(SelectionFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string name = RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(SelectionResult.StimuliAgreement)) ?? nameof(SelectionResult.StimuliAgreement);
+        return file.Result.ValueKind == JsonValueKind.Object && file.Result.TryGetProperty(name, out var own) && own.ValueKind == JsonValueKind.Number ? own.GetDouble() : null;
     }
 
     /// <summary>A candidate's semantic target as its name (run.json records the enum by number).</summary>
@@ -129,8 +142,15 @@ public static class SweepTable
                 $"| {r.Route} | {r.Target} | {(r.Route == "img2img" ? F(r.Strength) : "")} | {F(r.Guidance)} | {(r.Route == "img2img" ? F(r.Blend) : "")} | {(r.Route == "img2img" ? r.Start : "")} | {(r.Route == "img2img" ? r.BestOf.ToString(CultureInfo.InvariantCulture) : "")} | {r.PixCorr:F3} | {r.Ssim:F3} | {r.PixelIdentification:F3} | {r.CategoryAgreement:F3} | {(r.KeepsFidelity ? "yes" : "no")} |"));
         md.AppendLine();
         foreach (var (route, file) in best.OrderBy(b => b.Key))
+        {
+            string stimuli = StimuliAgreement(file) is double own
+                ? string.Create(CultureInfo.InvariantCulture, $" The validation stimuli themselves, a perfect reconstruction, score category agreement {own:F3}; "
+                    + $"{rows.Count(r => r.Route == route && r.KeepsFidelity && r.CategoryAgreement > own)} of its candidates keeping the floor score above it.")
+                : "";
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}, start {file.Start}, best of {file.BestOf}" : "")} ({BestFile(route)}; decode --selection takes it)."));
+                $"Best {route}: target {file.SemanticTarget}, guidance {F(file.Guidance)}{(route == "img2img" ? $", strength {F(file.Strength)}, blend {F(file.Blend)}, start {file.Start}, best of {file.BestOf}" : "")} ({BestFile(route)}; decode --selection takes it).")
+                + stimuli);
+        }
         AtomicFile.WriteAllText(Path.Combine(folder, MarkdownFile), md.ToString());
 
         var points = rows.GroupBy(r => r.Point).Select(g => (Point: g.Key, Best: g.Where(r => r.KeepsFidelity).Select(r => r.CategoryAgreement).DefaultIfEmpty(0).Max())).ToList();

@@ -15,7 +15,7 @@ public sealed class SweepTableTests
         Directory.CreateDirectory(folder);
         var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Seed = 7 };
         var result = new SelectionResult(settings, new Dictionary<string, double>(), candidates, new ValidationScore(0.8, 0.4, 0.9, 0.5), 8, 40, "rule",
-            Floor: new FidelityFloor(0.8, 0.4, "asked for"));
+            Floor: new FidelityFloor(0.8, 0.4, "asked for"), StimuliAgreement: 0.65);
         SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(Path.Combine(folder, SelectionFile.FileName));
     }
 
@@ -63,5 +63,10 @@ public sealed class SweepTableTests
         // decode --selection takes the best file.
         var file = SelectionFile.Read(Path.Combine(folder.Sub("table"), SweepTable.BestFile(Img2ImgRoute.Name)), "selection");
         Assert.Equal((0.5, 0.5, "inverted", 1), (file.Strength, file.Blend, file.Start, file.BestOf));
+        // Beside the choice, what the split's stimuli themselves score (0.65): B's two candidates (0.7) keep the floor
+        // and score above it; A's kept one (0.6) does not, and A's 0.9 does not keep the floor.
+        Assert.Equal(0.65, SweepTable.StimuliAgreement(file));
+        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score category agreement 0.650; 2 of its candidates keeping the floor score above it.",
+            File.ReadAllText(Path.Combine(folder.Sub("table"), SweepTable.MarkdownFile)));
     }
 }
