@@ -43,7 +43,7 @@ public static class ReportText
                 + (choice.StimuliAgreement is double own
                     ? $"The validation stimuli themselves, a perfect reconstruction, score agreement {Number(own)}"
                       + (choice.AboveTheStimuli.Count > 0
-                          ? $"; {string.Join(", ", choice.AboveTheStimuli.Select(c => c.Method))} {(choice.AboveTheStimuli.Count == 1 ? "scores" : "score")} above it: "
+                          ? $"; {string.Join("; ", choice.AboveTheStimuli.Select(c => $"{c.Method} ({Number(c.Score.CategoryAgreement)})"))} {(choice.AboveTheStimuli.Count == 1 ? "scores" : "score")} above it: "
                             + "there the agreement rewards images more typical of their category than the stimuli, not faithful ones. "
                           : ". ")
                     : "")

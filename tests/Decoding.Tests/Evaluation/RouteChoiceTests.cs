@@ -55,7 +55,7 @@ public sealed class RouteChoiceTests
         Assert.Contains("Route chosen on validation: fixed image, by the routes' chosen settings on the same 3 validation stimuli", md);
         Assert.Contains("perfect (agreement 0.950, PixCorr 0.700, SSIM 0.600, under the floor)", md);
         Assert.Contains("not compared: without a validation score: unrecorded; on another validation split: elsewhere", md);
-        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score agreement 0.700; perfect scores above it: "
+        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score agreement 0.700; perfect (0.950) scores above it: "
             + "there the agreement rewards images more typical of their category than the stimuli, not faithful ones.", md);
         // The summary by test scores still names the best route, and says it chooses nothing.
         Assert.Contains("Best decoding route on the test stimuli (a summary that chooses nothing): perfect.", md);
