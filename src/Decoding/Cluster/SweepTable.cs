@@ -76,9 +76,13 @@ public static class SweepTable
                            && file.Inputs.Count == first.File.Inputs.Count && file.Inputs.All(i => first.File.Inputs.GetValueOrDefault(i.Key) == i.Value),
                     "points", folder, $"was scored with another seed, sampler, image size or inputs than {first.Folder}: one sweep compares settings on one validation split");
             var top = RouteSelection.Best(rows.Where(r => r.Route == route.Key).ToList(), r => (r.KeepsFidelity, r.Score));
-            // The points of a route share one validation split (same seed and inputs), so the first one's record of the
-            // split's stimuli scored by the judge stands for all (absent in files written before it was recorded).
+            // The split's stimuli scored by the judge: one value for one split (absent in files written before it was
+            // recorded). Points that record different values were scored on different splits.
             double? stimuliAgreement = StimuliAgreement(first.File);
+            foreach (var (folder, file) in route)
+                Check.That(StimuliAgreement(file) is not double own || stimuliAgreement is not double firstOwn || own == firstOwn, "points", folder,
+                    $"was scored on another validation split than {first.Folder} (its validation stimuli score another category agreement): one sweep compares settings on one validation split");
+            stimuliAgreement ??= route.Select(r => StimuliAgreement(r.File)).FirstOrDefault(a => a is not null);
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,

@@ -79,8 +79,8 @@ public sealed class NearestNeighbourCategoryJudge : IDisposable
         ArgumentNullException.ThrowIfNull(items);
         if (items.Images.dtype != ScalarType.Byte)
             throw new ArgumentException($"stimuli agreement: the stimuli are {items.Images.dtype}, expected uint8 images", nameof(items));
-        using var images = items.Images.to_type(ScalarType.Float32).div(255);
-        return Agreement(images, items.Categories);
+        using var scope = NewDisposeScope();
+        return Agreement(items.Images.to_type(ScalarType.Float32).div(255), items.Categories);
     }
 
     /// <summary>Images (N, ...) as rows with zero mean and unit norm, so their products are Pearson correlations; a

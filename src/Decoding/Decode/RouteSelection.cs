@@ -254,8 +254,8 @@ public static class RouteSelection
             };
             string agreement = "the highest category agreement (share of each image's 10 nearest "
                 + (split.JudgeOnly is null ? "fit images" : "training images, fit images or the held-out categories' other stimuli,")
-                + " by pixel correlation in its category), ties to the higher PixCorr + SSIM"
-                + string.Create(CultureInfo.InvariantCulture, $" (the validation stimuli themselves, a perfect reconstruction, score {stimuliAgreement:F3})");
+                + string.Create(CultureInfo.InvariantCulture, $" by pixel correlation in its category; the validation stimuli themselves, a perfect reconstruction, score {stimuliAgreement:F3}), ")
+                + "ties to the higher PixCorr + SSIM";
             string rule = "fitted on the training trials without the validation stimuli"
                 + (split.HeldOutCategories is { Count: > 0 } ? ", which come " + split.Describe(categoryNames) : "")
                 + "; no test stimulus and no scoring classifier used. "

@@ -26,7 +26,8 @@ public sealed record RouteChoiceCandidate(string Method, string Route, int Stimu
 /// <param name="WholeCategories">The compared split held out whole training categories (<c>decode --validation-split
 /// categories</c>), so the choice was made on categories the routes were not fitted on.</param>
 /// <param name="StimuliAgreement">The category agreement of the compared split's stimuli themselves, what a perfect
-/// reconstruction would score (<see cref="ValidationRecord.StimuliAgreement"/>); null when no compared record holds it.
+/// reconstruction would score (<see cref="ValidationRecord.StimuliAgreement"/>); null when no compared record holds it
+/// or the records disagree.
 /// Routes above it look more typical of their categories than the stimuli do.</param>
 public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<RouteChoiceCandidate> Candidates,
     IReadOnlyList<string> WithoutValidation, IReadOnlyList<string> OtherSplits, bool WholeCategories = false, double? StimuliAgreement = null)
@@ -60,7 +61,10 @@ public sealed record RouteChoice(string Chosen, string Rule, IReadOnlyList<Route
         string kept = floor is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"those keeping validation PixCorr >= {floor.PixCorr:F3} and SSIM >= {floor.Ssim:F3} ({floor.Source}), then ");
         bool whole = withRecord.First(r => r.Record!.SplitFingerprint == split).Record!.WholeCategories;
-        double? stimuliAgreement = withRecord.Where(r => r.Record!.SplitFingerprint == split).Select(r => r.Record!.StimuliAgreement).FirstOrDefault(a => a is not null);
+        // One split, one value; records that disagree (different data behind the same stimulus ids) give none.
+        var recordedOwn = withRecord.Where(r => r.Record!.SplitFingerprint == split && r.Record.StimuliAgreement is not null)
+            .Select(r => r.Record!.StimuliAgreement!.Value).Distinct().ToList();
+        double? stimuliAgreement = recordedOwn.Count == 1 ? recordedOwn[0] : null;
         string rule = string.Create(CultureInfo.InvariantCulture, $"the routes' chosen settings on the same {candidates[0].Stimuli} validation stimuli held out of the training trials ")
             + (whole ? "from whole training categories the routes were not fitted on " : "")
             + "(no test stimulus, no scoring classifier): " + kept + "the highest category agreement, ties to the higher PixCorr + SSIM"

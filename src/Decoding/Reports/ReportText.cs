@@ -41,11 +41,11 @@ public static class ReportText
             yield return $"Route chosen on validation: {chosen.Name}, by {choice.Rule}. Validation: {string.Join("; ", choice.Candidates.Select(Validation))}"
                 + (notCompared.Length > 0 ? $" (not compared: {notCompared})" : "") + ". "
                 + (choice.StimuliAgreement is double own
-                    ? $"The validation stimuli themselves, a perfect reconstruction, score agreement {Number(own)}"
+                    ? $"The validation stimuli themselves, a perfect reconstruction, score agreement {Number(own)}. "
                       + (choice.AboveTheStimuli.Count > 0
-                          ? $"; {string.Join("; ", choice.AboveTheStimuli.Select(c => $"{c.Method} ({Number(c.Score.CategoryAgreement)})"))} {(choice.AboveTheStimuli.Count == 1 ? "scores" : "score")} above it: "
-                            + "there the agreement rewards images more typical of their category than the stimuli, not faithful ones. "
-                          : ". ")
+                          ? "Above it, with validation images more typical of their categories than the stimuli (there the agreement rewards typicality, "
+                            + $"not faithfulness): {string.Join("; ", choice.AboveTheStimuli.Select(c => $"{c.Method} ({Number(c.Score.CategoryAgreement)})"))}. "
+                          : "No compared route scores above it. ")
                     : "")
                 + $"On the test stimuli it scores {nMax}-way top-1 {WithInterval(chosen.Largest.MeanOverSamples.Mean)}, 2-way identification in classifier features "
                 + $"{WithInterval(chosen.TwoWayFeatures.ReconstructionFixed.Mean)}, PixCorr {WithInterval(chosen.PixCorr)}, SSIM {WithInterval(chosen.Ssim)}."

@@ -10,12 +10,14 @@ public sealed class SweepTableTests
     private static SelectionCandidate Candidate(double strength, double blend, double pixCorr, double ssim, double agreement, bool keeps) =>
         new(SemanticTarget.Category, strength, 8, blend, new ValidationScore(pixCorr, ssim, 0.9, agreement), keeps);
 
-    private static void Point(string folder, params SelectionCandidate[] candidates)
+    private static void Point(string folder, params SelectionCandidate[] candidates) => Point(folder, 0.65, candidates);
+
+    private static void Point(string folder, double stimuliAgreement, params SelectionCandidate[] candidates)
     {
         Directory.CreateDirectory(folder);
         var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Seed = 7 };
         var result = new SelectionResult(settings, new Dictionary<string, double>(), candidates, new ValidationScore(0.8, 0.4, 0.9, 0.5), 8, 40, "rule",
-            Floor: new FidelityFloor(0.8, 0.4, "asked for"), StimuliAgreement: 0.65);
+            Floor: new FidelityFloor(0.8, 0.4, "asked for"), StimuliAgreement: stimuliAgreement);
         SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(Path.Combine(folder, SelectionFile.FileName));
     }
 
@@ -68,5 +70,10 @@ public sealed class SweepTableTests
         Assert.Equal(0.65, SweepTable.StimuliAgreement(file));
         Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score category agreement 0.650; 2 of its candidates keeping the floor score above it.",
             File.ReadAllText(Path.Combine(folder.Sub("table"), SweepTable.MarkdownFile)));
+        // A point whose validation stimuli score otherwise was scored on another split: refused by name.
+        Point(folder.Sub("c"), 0.7, Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
+        var e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("c")]));
+        Assert.Contains("was scored on another validation split", e.Message);
+        Assert.Contains(folder.Sub("c"), e.Message);
     }
 }

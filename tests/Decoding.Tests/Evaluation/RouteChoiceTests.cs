@@ -55,8 +55,9 @@ public sealed class RouteChoiceTests
         Assert.Contains("Route chosen on validation: fixed image, by the routes' chosen settings on the same 3 validation stimuli", md);
         Assert.Contains("perfect (agreement 0.950, PixCorr 0.700, SSIM 0.600, under the floor)", md);
         Assert.Contains("not compared: without a validation score: unrecorded; on another validation split: elsewhere", md);
-        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score agreement 0.700; perfect (0.950) scores above it: "
-            + "there the agreement rewards images more typical of their category than the stimuli, not faithful ones.", md);
+        Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score agreement 0.700. Above it, with validation images more typical "
+            + "of their categories than the stimuli (there the agreement rewards typicality, not faithfulness): perfect (0.950).", md);
+        Assert.False(choice.TryGetProperty("above_the_stimuli", out _));   // derived from the candidates, not stored twice
         // The summary by test scores still names the best route, and says it chooses nothing.
         Assert.Contains("Best decoding route on the test stimuli (a summary that chooses nothing): perfect.", md);
         Assert.Contains("Route chosen on validation: fixed image", stdout);
@@ -137,5 +138,36 @@ public sealed class RouteChoiceTests
         Assert.Equal(record, ValidationRecord.FromAttributes(text));
         text.Remove(ValidationRecord.SsimAttribute);
         Assert.Null(ValidationRecord.FromAttributes(text));
+    }
+
+    [Fact]
+    public void The_routes_above_the_stimuli_are_those_whose_agreement_exceeds_it()
+    {
+        static RouteChoiceCandidate Route(string name, double agreement) => new(name, "img2img", 8, "split", new ValidationScore(0.8, 0.5, 0.9, agreement), true);
+        var candidates = new[] { Route("a", 0.9), Route("b", 0.68), Route("c", 0.7) };
+        var choice = new RouteChoice("a", "rule", candidates, [], [], StimuliAgreement: 0.68);
+        Assert.Equal(["a", "c"], choice.AboveTheStimuli.Select(c => c.Method));   // equal to it is not above
+        Assert.Empty((choice with { StimuliAgreement = 0.95 }).AboveTheStimuli);
+        Assert.Empty((choice with { StimuliAgreement = null }).AboveTheStimuli);
+    }
+
+    [Fact]
+    public void A_selection_file_carries_the_stimuli_agreement_into_the_record()
+    {
+        // What decode --selection reads back from a --select run's selection.json, and writes into decoded.h5.
+        var settings = new DecodingSettings { Route = Decoding.Decode.Routes.Img2ImgRoute.Name, Seed = 7 };
+        var score = new ValidationScore(0.8, 0.5, 0.9, 0.7);
+        var result = new SelectionResult(settings, new Dictionary<string, double>(), [], null, 2, 40, "rule", ValidationStimulusIds: ["train_1", "train_2"],
+            ChosenScore: score, StimuliAgreement: 0.62);
+        using var folder = new TempFolder();
+        string path = Path.Combine(folder.Path, SelectionFile.FileName);
+        SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(path);
+        var record = ValidationRecord.FromSelection(SelectionFile.Read(path, "selection").Result);
+        Assert.Equal(ValidationRecord.Of(["train_1", "train_2"], score, stimuliAgreement: 0.62), record);
+        // A selection.json written before the value was recorded: none.
+        var old = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.True(old["result"]!.AsObject().Remove("stimuli_agreement"));
+        File.WriteAllText(path, old.ToJsonString());
+        Assert.Null(ValidationRecord.FromSelection(SelectionFile.Read(path, "selection").Result)!.StimuliAgreement);
     }
 }

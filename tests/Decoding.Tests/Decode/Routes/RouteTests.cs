@@ -194,7 +194,7 @@ public sealed class RouteTests(Xunit.Abstractions.ITestOutputHelper output)
         split.DisposeImages();
         Assert.Equal(own, open.StimuliAgreement);
         Assert.Equal(own, open.Record!.StimuliAgreement);
-        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(the validation stimuli themselves, a perfect reconstruction, score {own:F3})"), open.Rule);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"in its category; the validation stimuli themselves, a perfect reconstruction, score {own:F3}), ties to"), open.Rule);
         // A floor no candidate keeps (PixCorr 1): the closest to it is chosen and the rule says so.
         var closed = RouteSelection.Select(settings, new RouteModels(Ldm()), train, data.Stimuli.CategoryNames, grid, validationStimuli: 8, minPixCorr: 1);
         Assert.Equal(closed.LowLevel!.Ssim, closed.Floor!.Ssim);
