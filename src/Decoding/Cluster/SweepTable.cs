@@ -83,6 +83,13 @@ public static class SweepTable
                 Check.That(StimuliAgreement(file) is not double own || stimuliAgreement is not double firstOwn || own == firstOwn, "points", folder,
                     $"was scored on another validation split than {first.Folder} (its validation stimuli score another category agreement): one sweep compares settings on one validation split");
             stimuliAgreement ??= route.Select(r => StimuliAgreement(r.File)).FirstOrDefault(a => a is not null);
+            // The held-out stimuli themselves, where the points record them: the same ones, or another split.
+            var records = route.Select(r => (r.Folder, Record: ValidationRecord.FromSelection(r.File.Result))).ToList();
+            var firstRecord = records.FirstOrDefault(r => r.Record is not null);
+            foreach (var (folder, record) in records)
+                Check.That(record is null || record.SplitFingerprint == firstRecord.Record!.SplitFingerprint, "points", folder,
+                    $"was scored on other validation stimuli than {firstRecord.Folder}: one sweep compares settings on one validation split");
+            var validationIds = route.Select(r => ValidationStimulusIds(r.File)).FirstOrDefault(ids => ids is not null);
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,
@@ -98,6 +105,10 @@ public static class SweepTable
                     Chosen = top,
                     Points = route.Select(r => Path.GetFullPath(r.Folder)).ToList(),
                     StimuliAgreement = stimuliAgreement,
+                    // What decode --selection records for evaluate's choice between routes (ValidationRecord.FromSelection).
+                    ChosenScore = validationIds is null ? null : top.Score,
+                    ValidationStimulusIds = validationIds,
+                    ValidationWholeCategories = firstRecord.Record?.WholeCategories ?? false,
                 }, RunManifest.JsonOptions),
             };
         }
@@ -111,6 +122,15 @@ public static class SweepTable
         ArgumentNullException.ThrowIfNull(file);
         string name = RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(SelectionResult.StimuliAgreement)) ?? nameof(SelectionResult.StimuliAgreement);
         return file.Result.ValueKind == JsonValueKind.Object && file.Result.TryGetProperty(name, out var own) && own.ValueKind == JsonValueKind.Number ? own.GetDouble() : null;
+    }
+
+    /// <summary>The validation stimuli a selection was scored on, as its result records them; null when it does not.</summary>
+    private static string[]? ValidationStimulusIds(SelectionFile file)
+    {
+        string name = RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(SelectionResult.ValidationStimulusIds)) ?? nameof(SelectionResult.ValidationStimulusIds);
+        return file.Result.ValueKind == JsonValueKind.Object && file.Result.TryGetProperty(name, out var ids) && ids.ValueKind == JsonValueKind.Array
+            ? ids.Deserialize<string[]>(RunManifest.JsonOptions)
+            : null;
     }
 
     /// <summary>A candidate's semantic target as its name (run.json records the enum by number).</summary>

@@ -46,8 +46,10 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             || !result.TryGetProperty(Name(nameof(SelectionResult.ChosenScore)), out var score) || score.ValueKind != JsonValueKind.Object
             || !result.TryGetProperty(Name(nameof(SelectionResult.ValidationStimulusIds)), out var ids) || ids.ValueKind != JsonValueKind.Array)
             return null;
-        bool wholeCategories = result.TryGetProperty(Name(nameof(SelectionResult.Chosen)), out var chosen) && chosen.ValueKind == JsonValueKind.Object
-            && chosen.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var whole) && whole.ValueKind == JsonValueKind.True;
+        // decode --select records the split's kind with the chosen settings; sweep-table's best file beside them.
+        bool wholeCategories = (result.TryGetProperty(Name(nameof(SelectionResult.Chosen)), out var chosen) && chosen.ValueKind == JsonValueKind.Object
+            && chosen.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var whole) && whole.ValueKind == JsonValueKind.True)
+            || (result.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var beside) && beside.ValueKind == JsonValueKind.True);
         double? stimuliAgreement = result.TryGetProperty(Name(nameof(SelectionResult.StimuliAgreement)), out var own) && own.ValueKind == JsonValueKind.Number
             ? own.GetDouble() : null;
         return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!, wholeCategories, stimuliAgreement);

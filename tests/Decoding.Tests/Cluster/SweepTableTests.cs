@@ -10,14 +10,16 @@ public sealed class SweepTableTests
     private static SelectionCandidate Candidate(double strength, double blend, double pixCorr, double ssim, double agreement, bool keeps) =>
         new(SemanticTarget.Category, strength, 8, blend, new ValidationScore(pixCorr, ssim, 0.9, agreement), keeps);
 
-    private static void Point(string folder, params SelectionCandidate[] candidates) => Point(folder, 0.65, candidates);
+    private static readonly string[] SplitIds = ["train_1", "train_2"];
 
-    private static void Point(string folder, double stimuliAgreement, params SelectionCandidate[] candidates)
+    private static void Point(string folder, params SelectionCandidate[] candidates) => Point(folder, 0.65, SplitIds, candidates);
+
+    private static void Point(string folder, double stimuliAgreement, string[] validationIds, params SelectionCandidate[] candidates)
     {
         Directory.CreateDirectory(folder);
         var settings = new DecodingSettings { Route = Img2ImgRoute.Name, Seed = 7 };
         var result = new SelectionResult(settings, new Dictionary<string, double>(), candidates, new ValidationScore(0.8, 0.4, 0.9, 0.5), 8, 40, "rule",
-            Floor: new FidelityFloor(0.8, 0.4, "asked for"), StimuliAgreement: stimuliAgreement);
+            Floor: new FidelityFloor(0.8, 0.4, "asked for"), ValidationStimulusIds: validationIds, ChosenScore: candidates[0].Score, StimuliAgreement: stimuliAgreement);
         SelectionFile.Of(result, settings, "ddim", 16, new Dictionary<string, string> { ["data.h5"] = new string('a', 64) }).Write(Path.Combine(folder, SelectionFile.FileName));
     }
 
@@ -71,9 +73,23 @@ public sealed class SweepTableTests
         Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score category agreement 0.650; 2 of its candidates keeping the floor score above it.",
             File.ReadAllText(Path.Combine(folder.Sub("table"), SweepTable.MarkdownFile)));
         // A point whose validation stimuli score otherwise was scored on another split: refused by name.
-        Point(folder.Sub("c"), 0.7, Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
+        Point(folder.Sub("c"), 0.7, SplitIds, Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
         var e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("c")]));
         Assert.Contains("was scored on another validation split", e.Message);
         Assert.Contains(folder.Sub("c"), e.Message);
+        // So is a point scored on other validation stimuli.
+        Point(folder.Sub("d"), 0.65, ["train_3", "train_4"], Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
+        e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("d")]));
+        Assert.Contains("was scored on other validation stimuli", e.Message);
+        // The best file carries the chosen candidate's validation score on that split, so a decode given it with
+        // --selection records it for evaluate's choice between routes, as a --select run's own file does.
+        Assert.Equal(ValidationRecord.Of(SplitIds, new ValidationScore(0.84, 0.44, 0.9, 0.7), stimuliAgreement: 0.65), ValidationRecord.FromSelection(file.Result));
+        // A sweep on a split of whole categories (decode --select records it with the chosen settings) says so in its best file.
+        string wholeFile = Path.Combine(folder.Sub("b"), SelectionFile.FileName);
+        var whole = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(wholeFile))!;
+        whole["result"]!["chosen"]!["validation_whole_categories"] = true;
+        File.WriteAllText(wholeFile, whole.ToJsonString());
+        var (_, bestWhole) = SweepTable.Read([folder.Sub("b")]);
+        Assert.True(ValidationRecord.FromSelection(bestWhole[Img2ImgRoute.Name].Result)!.WholeCategories);
     }
 }
