@@ -76,20 +76,19 @@ public static class SweepTable
                            && file.Inputs.Count == first.File.Inputs.Count && file.Inputs.All(i => first.File.Inputs.GetValueOrDefault(i.Key) == i.Value),
                     "points", folder, $"was scored with another seed, sampler, image size or inputs than {first.Folder}: one sweep compares settings on one validation split");
             var top = RouteSelection.Best(rows.Where(r => r.Route == route.Key).ToList(), r => (r.KeepsFidelity, r.Score));
-            // The split's stimuli scored by the judge: one value for one split (absent in files written before it was
-            // recorded). Points that record different values were scored on different splits.
-            double? stimuliAgreement = StimuliAgreement(first.File);
-            foreach (var (folder, file) in route)
-                Check.That(StimuliAgreement(file) is not double own || stimuliAgreement is not double firstOwn || own == firstOwn, "points", folder,
-                    $"was scored on another validation split than {first.Folder} (its validation stimuli score another category agreement): one sweep compares settings on one validation split");
-            stimuliAgreement ??= route.Select(r => StimuliAgreement(r.File)).FirstOrDefault(a => a is not null);
-            // The held-out stimuli themselves, where the points record them: the same ones, or another split.
-            var records = route.Select(r => (r.Folder, Record: ValidationRecord.FromSelection(r.File.Result))).ToList();
-            var firstRecord = records.FirstOrDefault(r => r.Record is not null);
-            foreach (var (folder, record) in records)
-                Check.That(record is null || record.SplitFingerprint == firstRecord.Record!.SplitFingerprint, "points", folder,
-                    $"was scored on other validation stimuli than {firstRecord.Folder}: one sweep compares settings on one validation split");
-            var validationIds = route.Select(r => ValidationStimulusIds(r.File)).FirstOrDefault(ids => ids is not null);
+            // The validation split, where the points record it (files written before it was recorded hold none): the
+            // same held-out stimuli, scored the same by the category judge, or another split.
+            var splits = route.Select(r => (r.Folder, Split: ValidationRecord.SplitOfSelection(r.File.Result))).Where(s => s.Split is not null).ToList();
+            var split = splits.Count > 0 ? splits[0].Split : null;
+            foreach (var (folder, other) in splits)
+            {
+                Check.That(other!.Value.StimulusIds.SequenceEqual(split!.Value.StimulusIds), "points", folder,
+                    $"was scored on other validation stimuli than {splits[0].Folder}: one sweep compares settings on one validation split");
+                Check.That(other.Value.StimuliAgreement is null || split.Value.StimuliAgreement is null || other.Value.StimuliAgreement == split.Value.StimuliAgreement,
+                    "points", folder, $"was scored on another validation split than {splits[0].Folder} (its validation stimuli score another category agreement): "
+                    + "one sweep compares settings on one validation split");
+            }
+            double? stimuliAgreement = splits.Select(s => s.Split!.Value.StimuliAgreement).FirstOrDefault(a => a is not null);
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,
@@ -106,31 +105,13 @@ public static class SweepTable
                     Points = route.Select(r => Path.GetFullPath(r.Folder)).ToList(),
                     StimuliAgreement = stimuliAgreement,
                     // What decode --selection records for evaluate's choice between routes (ValidationRecord.FromSelection).
-                    ChosenScore = validationIds is null ? null : top.Score,
-                    ValidationStimulusIds = validationIds,
-                    ValidationWholeCategories = firstRecord.Record?.WholeCategories ?? false,
+                    ChosenScore = split is null ? null : top.Score,
+                    ValidationStimulusIds = split?.StimulusIds,
+                    ValidationWholeCategories = split?.WholeCategories ?? false,
                 }, RunManifest.JsonOptions),
             };
         }
         return (rows, best);
-    }
-
-    /// <summary>The category agreement of the validation stimuli themselves, what a perfect reconstruction would score
-    /// (<see cref="SelectionResult.StimuliAgreement"/>), as a selection's result records it; null when it does not.</summary>
-    public static double? StimuliAgreement(SelectionFile file)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        string name = RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(SelectionResult.StimuliAgreement)) ?? nameof(SelectionResult.StimuliAgreement);
-        return file.Result.ValueKind == JsonValueKind.Object && file.Result.TryGetProperty(name, out var own) && own.ValueKind == JsonValueKind.Number ? own.GetDouble() : null;
-    }
-
-    /// <summary>The validation stimuli a selection was scored on, as its result records them; null when it does not.</summary>
-    private static string[]? ValidationStimulusIds(SelectionFile file)
-    {
-        string name = RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(nameof(SelectionResult.ValidationStimulusIds)) ?? nameof(SelectionResult.ValidationStimulusIds);
-        return file.Result.ValueKind == JsonValueKind.Object && file.Result.TryGetProperty(name, out var ids) && ids.ValueKind == JsonValueKind.Array
-            ? ids.Deserialize<string[]>(RunManifest.JsonOptions)
-            : null;
     }
 
     /// <summary>A candidate's semantic target as its name (run.json records the enum by number).</summary>
@@ -167,7 +148,7 @@ public static class SweepTable
         md.AppendLine();
         foreach (var (route, file) in best.OrderBy(b => b.Key))
         {
-            string stimuli = StimuliAgreement(file) is double own
+            string stimuli = ValidationRecord.SplitOfSelection(file.Result)?.StimuliAgreement is double own
                 ? string.Create(CultureInfo.InvariantCulture, $" The validation stimuli themselves, a perfect reconstruction, score category agreement {own:F3}; "
                     + $"{rows.Count(r => r.Route == route && r.KeepsFidelity && r.CategoryAgreement > own)} of its candidates keeping the floor score above it.")
                 : "";

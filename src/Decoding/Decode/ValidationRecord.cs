@@ -40,10 +40,17 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
     /// options it was written with); null for a selection written before the chosen score was recorded.</summary>
     public static ValidationRecord? FromSelection(JsonElement result)
     {
-        var options = RunManifest.JsonOptions;
-        string Name(string property) => options.PropertyNamingPolicy?.ConvertName(property) ?? property;
+        var split = SplitOfSelection(result);
+        if (split is null || !result.TryGetProperty(Name(nameof(SelectionResult.ChosenScore)), out var score) || score.ValueKind != JsonValueKind.Object)
+            return null;
+        return Of(split.Value.StimulusIds, score.Deserialize<ValidationScore>(RunManifest.JsonOptions)!, split.Value.WholeCategories, split.Value.StimuliAgreement);
+    }
+
+    /// <summary>The validation split a selection's result records (the held-out stimuli, whether they are whole
+    /// categories, and the stimuli's own agreement when recorded), whatever it chose; null without the stimuli's ids.</summary>
+    public static (string[] StimulusIds, bool WholeCategories, double? StimuliAgreement)? SplitOfSelection(JsonElement result)
+    {
         if (result.ValueKind != JsonValueKind.Object
-            || !result.TryGetProperty(Name(nameof(SelectionResult.ChosenScore)), out var score) || score.ValueKind != JsonValueKind.Object
             || !result.TryGetProperty(Name(nameof(SelectionResult.ValidationStimulusIds)), out var ids) || ids.ValueKind != JsonValueKind.Array)
             return null;
         // decode --select records the split's kind with the chosen settings; sweep-table's best file beside them.
@@ -52,8 +59,11 @@ public sealed record ValidationRecord(int Stimuli, string SplitFingerprint, Vali
             || (result.TryGetProperty(Name(nameof(DecodingSettings.ValidationWholeCategories)), out var beside) && beside.ValueKind == JsonValueKind.True);
         double? stimuliAgreement = result.TryGetProperty(Name(nameof(SelectionResult.StimuliAgreement)), out var own) && own.ValueKind == JsonValueKind.Number
             ? own.GetDouble() : null;
-        return Of(ids.Deserialize<string[]>(options)!, score.Deserialize<ValidationScore>(options)!, wholeCategories, stimuliAgreement);
+        return (ids.Deserialize<string[]>(RunManifest.JsonOptions)!, wholeCategories, stimuliAgreement);
     }
+
+    /// <summary>A property's name as <see cref="RunManifest.JsonOptions"/> writes it.</summary>
+    private static string Name(string property) => RunManifest.JsonOptions.PropertyNamingPolicy?.ConvertName(property) ?? property;
 
     /// <summary>The decoded.h5 attributes that hold this record.</summary>
     public IEnumerable<KeyValuePair<string, object>> Attributes()

@@ -69,7 +69,7 @@ public sealed class SweepTableTests
         Assert.Equal((0.5, 0.5, "inverted", 1), (file.Strength, file.Blend, file.Start, file.BestOf));
         // Beside the choice, what the split's stimuli themselves score (0.65): B's two candidates (0.7) keep the floor
         // and score above it; A's kept one (0.6) does not, and A's 0.9 does not keep the floor.
-        Assert.Equal(0.65, SweepTable.StimuliAgreement(file));
+        Assert.Equal(0.65, ValidationRecord.SplitOfSelection(file.Result)!.Value.StimuliAgreement);
         Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score category agreement 0.650; 2 of its candidates keeping the floor score above it.",
             File.ReadAllText(Path.Combine(folder.Sub("table"), SweepTable.MarkdownFile)));
         // A point whose validation stimuli score otherwise was scored on another split: refused by name.
