@@ -80,15 +80,17 @@ public static class SweepTable
             // same held-out stimuli, scored the same by the category judge, or another split.
             var splits = route.Select(r => (r.Folder, Split: ValidationRecord.SplitOfSelection(r.File.Result))).Where(s => s.Split is not null).ToList();
             var split = splits.Count > 0 ? splits[0].Split : null;
+            // The stimuli's own agreement as the first point recording it has it; every other point recording it must agree.
+            var agreeing = splits.FirstOrDefault(s => s.Split!.Value.StimuliAgreement is not null);
+            double? stimuliAgreement = agreeing.Split?.StimuliAgreement;
             foreach (var (folder, other) in splits)
             {
                 Check.That(other!.Value.StimulusIds.SequenceEqual(split!.Value.StimulusIds), "points", folder,
                     $"was scored on other validation stimuli than {splits[0].Folder}: one sweep compares settings on one validation split");
-                Check.That(other.Value.StimuliAgreement is null || split.Value.StimuliAgreement is null || other.Value.StimuliAgreement == split.Value.StimuliAgreement,
-                    "points", folder, $"was scored on another validation split than {splits[0].Folder} (its validation stimuli score another category agreement): "
+                Check.That(other.Value.StimuliAgreement is null || other.Value.StimuliAgreement == stimuliAgreement,
+                    "points", folder, $"was scored on another validation split than {agreeing.Folder} (its validation stimuli score another category agreement): "
                     + "one sweep compares settings on one validation split");
             }
-            double? stimuliAgreement = splits.Select(s => s.Split!.Value.StimuliAgreement).FirstOrDefault(a => a is not null);
             best[route.Key] = first.File with
             {
                 SemanticTarget = top.Target,

@@ -77,6 +77,14 @@ public sealed class SweepTableTests
         var e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("c")]));
         Assert.Contains("was scored on another validation split", e.Message);
         Assert.Contains(folder.Sub("c"), e.Message);
+        // Also when the first point was written before the value was recorded: the later ones are checked against each other.
+        string oldFile = Path.Combine(folder.Sub("a"), SelectionFile.FileName);
+        var old = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(oldFile))!;
+        Assert.True(old["result"]!.AsObject().Remove("stimuli_agreement"));
+        File.WriteAllText(oldFile, old.ToJsonString());
+        e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("b"), folder.Sub("c")]));
+        Assert.Contains("was scored on another validation split than " + folder.Sub("b"), e.Message);
+        Assert.Equal(0.65, ValidationRecord.SplitOfSelection(SweepTable.Read([folder.Sub("a"), folder.Sub("b")]).Best[Img2ImgRoute.Name].Result)!.Value.StimuliAgreement);
         // So is a point scored on other validation stimuli.
         Point(folder.Sub("d"), 0.65, ["train_3", "train_4"], Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
         e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("d")]));
