@@ -77,6 +77,7 @@ public static class InspectCommand
             var variables = Fmri.Data.Import.ArrayFile.Read(path);
             text.AppendLine().AppendLine($"{variables.Format} variables");
             foreach (var v in variables.Variables) text.AppendLine($"  {v.Describe()}");
+            foreach (var v in variables.Unreadable) text.AppendLine($"  {v.Describe()}");
         }
 
         text.AppendLine().AppendLine("Data set");

@@ -77,7 +77,7 @@ public static class StimuliCommand
             else if (File.Exists(from) && !ArrayFile.IsArrayFile(from) && NsdStimulusImport.Matches(from))
             {
                 string fmriPath = Check.ExistingFile(parse.GetValue(data) ?? throw new InvalidSettingException("data", null,
-                    $"is required with {from}: the fMRI file (e.g. the preprocessed NSD session) whose stimuli to read; the brick holds 73,000 images"), "data");
+                    $"is required with {from}: the fMRI file (e.g. the preprocessed NSD session) whose stimuli to read; the brick holds {NsdStimulusImport.ImageCount(from):N0} images"), "data");
                 if (Fmri.Data.Layouts.LayoutDetector.Detect(fmriPath) == Fmri.Data.Layouts.FmriLayout.Nsd)
                     throw new InvalidSettingException("data", fmriPath, "is an NSD betas file; give the file 'decoding preprocess' wrote from it (its trials carry the image ids)");
                 var fmriData = Fmri.Data.Layouts.FmriFileReader.Read(fmriPath, new Fmri.Data.Layouts.FmriReadOptions { HashSource = false });
@@ -94,6 +94,9 @@ public static class StimuliCommand
             {
                 Check.ExistingFile(from, "source");
                 if (csvPath is not null) throw new InvalidSettingException("csv", csvPath, "applies to a folder of images; {source} is a file");
+                if (!ArrayFile.IsArrayFile(from) && NsdStimulusImport.RootWithoutBrick(from) is { } root)
+                    throw new DataFormatException(from, NsdStimulusImport.BrickPath,
+                        $"is missing: an HDF5 source is read as NSD's nsd_stimuli.hdf5 (/imgBrick, images x 425 x 425 x 3 uint8); this file holds {root}");
                 var file = ArrayFile.Read(from);
                 bool mindVis = parse.GetValue(layout) is not null
                     || (file.Has("train_images") && file.Has("test_images") && parse.GetValue(train) is null && parse.GetValue(images) is null);

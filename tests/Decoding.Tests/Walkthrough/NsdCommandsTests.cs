@@ -76,6 +76,12 @@ public class NsdCommandsTests
         using var temp = new TempFolder();
         string outPath = temp.Sub("out.h5");
         AssertBadInput(CliTestHarness.Run("stimuli", "import", PathOf("nsd_stimuli.hdf5"), "-o", outPath), "--data: is required with", outPath);
+        // The message counts the brick's own images (make_nsd_fixtures.py writes 120), not NSD's 73,000.
+        AssertBadInput(CliTestHarness.Run("stimuli", "import", PathOf("nsd_stimuli.hdf5"), "-o", outPath), "the brick holds 120 images", outPath);
+        // An HDF5 file without /imgBrick (here NSD's mask, whose only member is /mask) is named as such, not as "neither a
+        // MAT-file nor NumPy".
+        AssertBadInput(CliTestHarness.Run("stimuli", "import", PathOf("mask.h5"), "--data", PathOf("subj02/betas_session01.hdf5"), "-o", outPath),
+            "mask.h5: /imgBrick: is missing: an HDF5 source is read as NSD's nsd_stimuli.hdf5 (/imgBrick, images x 425 x 425 x 3 uint8); this file holds /mask", outPath);
         AssertBadInput(CliTestHarness.Run("stimuli", "import", PathOf("nsd_stimuli.hdf5"), "--data", PathOf("subj02/betas_session01.hdf5"), "-o", outPath),
             "is an NSD betas file; give the file 'decoding preprocess' wrote", outPath);
 

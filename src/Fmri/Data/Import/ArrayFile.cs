@@ -4,19 +4,25 @@ namespace Fmri.Data.Import;
 /// The variables of a MATLAB (<c>.mat</c>, v5/v6/v7 or v7.3) or NumPy (<c>.npy</c>, <c>.npz</c>) file, looked up by
 /// name with errors that list what the file holds. The format is recognised from the content, not only the name:
 /// a v7.3 MAT-file is HDF5 behind a 512-byte header, a v5 file starts with a 128-byte text header, <c>.npz</c> is a zip
-/// archive, <c>.npy</c> starts with <c>\x93NUMPY</c>.
+/// archive, <c>.npy</c> starts with <c>\x93NUMPY</c>. A MATLAB variable this reader cannot decode (a sparse matrix, a
+/// struct array, a cell of vectors ...) does not stop the others from being read: it is listed in
+/// <see cref="Unreadable"/>, and only asking for it (<see cref="Get"/>) is an error.
 /// </summary>
 public sealed class ArrayFile
 {
     private readonly Dictionary<string, NamedArray> byName;
+    private readonly Dictionary<string, UnreadableVariable> unreadableByName;
 
-    private ArrayFile(string path, string format, IReadOnlyList<NamedArray> variables)
+    private ArrayFile(string path, string format, IReadOnlyList<NamedArray> variables, IReadOnlyList<UnreadableVariable>? unreadable = null)
     {
         Path = path;
         Format = format;
         Variables = variables;
+        Unreadable = unreadable ?? [];
         byName = new Dictionary<string, NamedArray>(StringComparer.Ordinal);
         foreach (var v in variables) byName.TryAdd(v.Name, v);
+        unreadableByName = new Dictionary<string, UnreadableVariable>(StringComparer.Ordinal);
+        foreach (var v in Unreadable) unreadableByName.TryAdd(v.Name, v);
     }
 
     public string Path { get; }
@@ -25,6 +31,9 @@ public sealed class ArrayFile
     public string Format { get; }
 
     public IReadOnlyList<NamedArray> Variables { get; }
+
+    /// <summary>The variables of a MATLAB file that cannot be decoded, each with the reason (empty for NumPy files).</summary>
+    public IReadOnlyList<UnreadableVariable> Unreadable { get; }
 
     /// <summary>True for the file kinds <see cref="Read"/> understands (by extension).</summary>
     public static bool IsArrayFile(string path) =>
@@ -39,25 +48,31 @@ public sealed class ArrayFile
         using (var stream = File.OpenRead(path)) stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         if (head[0] == 0x93 && head[1] == (byte)'N') return new ArrayFile(path, "NumPy .npy", [NpyFile.Read(path)]);
         if (head[0] == (byte)'P' && head[1] == (byte)'K') return new ArrayFile(path, "NumPy .npz", NpyFile.ReadArchive(path));
-        if (HasHdf5SignatureAt512(path)) return new ArrayFile(path, "MATLAB v7.3 (HDF5)", MatV73File.Read(path));
-        if (MatV5File.HasLevel5Header(path, out _)) return new ArrayFile(path, "MATLAB v5", MatV5File.Read(path));
+        var unreadable = new List<UnreadableVariable>();
+        if (HasHdf5SignatureAt512(path)) return new ArrayFile(path, "MATLAB v7.3 (HDF5)", MatV73File.Read(path, unreadable), unreadable);
+        if (MatV5File.HasLevel5Header(path, out _)) return new ArrayFile(path, "MATLAB v5", MatV5File.Read(path, unreadable), unreadable);
         throw new DataFormatException(path, "file", "is neither a MATLAB MAT-file (v5, v7 or v7.3) nor a NumPy .npy/.npz file");
     }
 
     /// <summary>The variable <paramref name="name"/>; <paramref name="option"/> is the flag that named it, for the message.</summary>
+    /// <exception cref="InvalidSettingException">The file has no such variable.</exception>
+    /// <exception cref="DataFormatException">The file has it, but it cannot be decoded (the message says why).</exception>
     public NamedArray Get(string name, string option)
     {
         if (byName.TryGetValue(name, out var array)) return array;
+        if (unreadableByName.TryGetValue(name, out var unreadable)) throw new DataFormatException(Path, name, unreadable.Reason);
         throw new InvalidSettingException(option, $"'{name}'", $"is not a variable of {Path}; it holds {Listing()}");
     }
 
-    public bool Has(string name) => byName.ContainsKey(name);
+    /// <summary>True when the file holds a variable of that name, whether or not it can be decoded (<see cref="Get"/> says).</summary>
+    public bool Has(string name) => byName.ContainsKey(name) || unreadableByName.ContainsKey(name);
 
-    /// <summary>"fmriTrn (90 x 3092 double), labelTrn (1 x 90 double), ..." (at most 20 entries).</summary>
+    /// <summary>"fmriTrn (90 x 3092 double), labelTrn (1 x 90 double), ..." (at most 20 entries), then the variables
+    /// that cannot be decoded, with the reason.</summary>
     public string Listing()
     {
-        var shown = Variables.Take(20).Select(v => v.Describe());
-        return string.Join(", ", shown) + (Variables.Count > 20 ? $", ... ({Variables.Count} variables)" : "");
+        var all = Variables.Select(v => v.Describe()).Concat(Unreadable.Select(v => v.Describe())).ToList();
+        return string.Join(", ", all.Take(20)) + (all.Count > 20 ? $", ... ({all.Count} variables)" : "");
     }
 
     private static bool HasHdf5SignatureAt512(string path)

@@ -18,7 +18,8 @@ namespace Fmri.Data.Import;
 /// </list>
 /// Numeric data may be stored in a smaller type than their class (MATLAB writes a double array of small integers as
 /// uint8); values are returned as doubles, in row-major order of MATLAB's dimensions. Complex, sparse, object and
-/// function-handle variables are refused by name.
+/// function-handle variables, struct arrays and cells of anything but single strings or numbers cannot be read: each
+/// is listed, with the reason, among the file's unreadable variables, and the others are read as usual.
 /// </summary>
 public static class MatV5File
 {
@@ -49,16 +50,18 @@ public static class MatV5File
         return true;
     }
 
-    /// <summary>Every variable of the file, in file order; struct fields become <c>name.field</c> variables.</summary>
-    /// <exception cref="DataFormatException">The file is not a Level 5 MAT-file, is truncated, or holds a variable of an unsupported kind.</exception>
-    public static IReadOnlyList<NamedArray> Read(string path)
+    /// <summary>Every variable of the file, in file order; struct fields become <c>name.field</c> variables. A variable
+    /// (or struct field) that cannot be decoded is added to <paramref name="unreadable"/> instead.</summary>
+    /// <exception cref="DataFormatException">The file is not a Level 5 MAT-file, or is truncated or damaged between its variables.</exception>
+    public static IReadOnlyList<NamedArray> Read(string path, List<UnreadableVariable> unreadable)
     {
+        ArgumentNullException.ThrowIfNull(unreadable);
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < HeaderSize) throw new DataFormatException(path, "header", $"file has {bytes.Length} bytes, a MAT-file header needs {HeaderSize}");
         bool little = bytes[126] == 'I' && bytes[127] == 'M';
         if (!little && !(bytes[126] == 'M' && bytes[127] == 'I'))
             throw new DataFormatException(path, "header", "has no MAT-file endian indicator (IM or MI) at bytes 126-127: not a MATLAB v5/v7 file (MATLAB v4 files are not supported; save with -v7)");
-        var reader = new ElementReader(path, little);
+        var reader = new ElementReader(path, little, unreadable);
         var variables = new List<NamedArray>();
         int position = HeaderSize;
         while (position < bytes.Length)
@@ -102,7 +105,7 @@ public static class MatV5File
     }
 
     /// <summary>Parses tags and matrices of one file with its byte order; errors name the file and the variable.</summary>
-    private sealed class ElementReader(string path, bool little)
+    private sealed class ElementReader(string path, bool little, List<UnreadableVariable> unreadable)
     {
         /// <summary>(type, byte count, data start, start of the next element) of the element at <paramref name="at"/>.</summary>
         public (int Type, int Size, int DataStart, int Next) Tag(ReadOnlySpan<byte> buffer, int at, string what)
@@ -124,13 +127,22 @@ public static class MatV5File
             return ((int)first, (int)size, at + 8, (int)Math.Min(padded, buffer.Length));
         }
 
-        /// <summary>Parses an miMATRIX body; adds the variable (or, for a struct, its fields) to <paramref name="output"/>.</summary>
+        /// <summary>Parses an miMATRIX body; adds the variable (or, for a struct, its fields) to <paramref name="output"/>,
+        /// or, when it cannot be decoded, to the unreadable variables. The element's tag delimits it, so the variables
+        /// after it are read either way.</summary>
         /// <param name="inheritedName">The name for a matrix inside a cell or struct (their own name fields are empty).</param>
         public void Matrix(ReadOnlySpan<byte> body, string? inheritedName, List<NamedArray> output)
         {
-            var value = ParseMatrix(body, inheritedName);
-            if (value.Array is not null) output.Add(value.Array);
-            if (value.Fields is not null) output.AddRange(value.Fields);
+            try
+            {
+                var value = ParseMatrix(body, inheritedName);
+                if (value.Array is not null) output.Add(value.Array);
+                if (value.Fields is not null) output.AddRange(value.Fields);
+            }
+            catch (DataFormatException e)
+            {
+                unreadable.Add(UnreadableVariable.From(e));
+            }
         }
 
         private (NamedArray? Array, List<NamedArray>? Fields) ParseMatrix(ReadOnlySpan<byte> body, string? inheritedName)
@@ -196,7 +208,17 @@ public static class MatV5File
             {
                 var (type, size, start, next) = Tag(body, at, name);
                 if (type != MiMatrix) throw new DataFormatException(path, name, $"cell {i + 1} is not a matrix element (type {type})");
-                var (element, fields) = ParseMatrix(body.Slice(start, size), $"{name}{{{i + 1}}}");
+                NamedArray? element;
+                List<NamedArray>? fields;
+                try
+                {
+                    (element, fields) = ParseMatrix(body.Slice(start, size), $"{name}{{{i + 1}}}");
+                }
+                catch (DataFormatException e) when (e.Field != name)
+                {
+                    // The cell's own name, so that the variable a user asks for carries the reason.
+                    throw new DataFormatException(path, name, $"cell {i + 1} {e.Problem}", e);
+                }
                 if (fields is not null)
                     throw new DataFormatException(path, name, $"cell {i + 1} is a struct; cells of text or of numbers can be read");
                 if (element is null) { texts[i] = ""; numbers[i] = double.NaN; }
@@ -232,9 +254,17 @@ public static class MatV5File
             {
                 var (type, size, start, next) = Tag(body, at, name);
                 if (type != MiMatrix) throw new DataFormatException(path, $"{name}.{fieldNames[f]}", $"is not a matrix element (type {type})");
-                var (array, fields) = ParseMatrix(body.Slice(start, size), $"{name}.{fieldNames[f]}");
-                if (array is not null) result.Add(array);
-                if (fields is not null) result.AddRange(fields);
+                try
+                {
+                    var (array, fields) = ParseMatrix(body.Slice(start, size), $"{name}.{fieldNames[f]}");
+                    if (array is not null) result.Add(array);
+                    if (fields is not null) result.AddRange(fields);
+                }
+                catch (DataFormatException e)
+                {
+                    // One field that cannot be decoded leaves the struct's other fields readable.
+                    unreadable.Add(UnreadableVariable.From(e));
+                }
                 at = next;
             }
             return result;

@@ -11,33 +11,54 @@ namespace Fmri.Data.Import;
 /// fields. MATLAB writes column-major arrays, so through HDF5 the axes appear reversed: a 90 x 3092 MATLAB matrix is a
 /// 3092 x 90 dataset. <c>char</c> data are UTF-16 code units (uint16); a <c>cell</c> is a dataset of object references
 /// into the <c>/#refs#</c> group. An empty array is stored as its dimensions with the attribute <c>MATLAB_empty</c>.
+/// A variable (or struct field) that cannot be decoded (complex, a struct array, a cell of vectors ...) is listed with
+/// the reason among the file's unreadable variables, and the others are read as usual.
 /// </summary>
 public static class MatV73File
 {
-    /// <summary>Every variable of the file (names starting with <c>#</c> are MATLAB's bookkeeping and skipped).</summary>
-    public static IReadOnlyList<NamedArray> Read(string path)
+    /// <summary>Every variable of the file (names starting with <c>#</c> are MATLAB's bookkeeping and skipped); one that
+    /// cannot be decoded is added to <paramref name="unreadable"/> instead.</summary>
+    public static IReadOnlyList<NamedArray> Read(string path, List<UnreadableVariable> unreadable)
     {
+        ArgumentNullException.ThrowIfNull(unreadable);
         using var input = Hdf5Input.Open(path);
         var variables = new List<NamedArray>();
         foreach (string name in input.ChildNames("/"))
         {
             if (name.StartsWith('#')) continue;
-            Add(input, "/" + name, name, variables);
+            Add(input, "/" + name, name, variables, unreadable);
         }
         return variables;
     }
 
-    private static void Add(Hdf5Input input, string hdf5Path, string name, List<NamedArray> output)
+    private static void Add(Hdf5Input input, string hdf5Path, string name, List<NamedArray> output, List<UnreadableVariable> unreadable)
+    {
+        try
+        {
+            if (input.IsGroup(hdf5Path))
+            {
+                string? groupClass = input.StringAttribute(hdf5Path, "MATLAB_class");
+                if (groupClass is not (null or "struct"))
+                    throw input.Error(hdf5Path, $"is a group of MATLAB class '{groupClass}'; only structs are stored as groups");
+                foreach (string field in input.ChildNames(hdf5Path))
+                    Add(input, $"{hdf5Path}/{field}", $"{name}.{field}", output, unreadable);
+                return;
+            }
+            AddDataset(input, hdf5Path, name, output);
+        }
+        catch (DataFormatException e)
+        {
+            // Named as the user names it (struct.field), not by its HDF5 path.
+            string where = e.Field == Hdf5Input.Absolute(hdf5Path) ? "" : e.Field + ": ";
+            unreadable.Add(new UnreadableVariable(name, where + e.Problem));
+        }
+    }
+
+    private static void AddDataset(Hdf5Input input, string hdf5Path, string name, List<NamedArray> output)
     {
         string? matlabClass = input.StringAttribute(hdf5Path, "MATLAB_class");
-        if (input.IsGroup(hdf5Path))
-        {
-            if (matlabClass is not (null or "struct"))
-                throw input.Error(hdf5Path, $"is a group of MATLAB class '{matlabClass}'; only structs are stored as groups");
-            foreach (string field in input.ChildNames(hdf5Path))
-                Add(input, $"{hdf5Path}/{field}", $"{name}.{field}", output);
-            return;
-        }
+        if (matlabClass is null && input.Dataset(hdf5Path).Type.Class == H5DataTypeClass.Reference)
+            throw input.Error(hdf5Path, "holds object references without a MATLAB class: a field of a struct array, and only a single struct (1 x 1) can be read");
         if (matlabClass is null)
             throw input.Error(hdf5Path, "has no MATLAB_class attribute: this HDF5 file was not written by MATLAB (save with -v7.3), or read it as an HDF5 layout");
         if (input.IntegerAttribute(hdf5Path, "MATLAB_empty") is 1)
@@ -113,10 +134,7 @@ public static class MatV73File
             }
             else
             {
-                var values = input.Guard(field, () => cell.Type.Class == H5DataTypeClass.FloatingPoint && cell.Type.Size == 8
-                    ? cell.Read<double[]>()
-                    : cell.Type.Class == H5DataTypeClass.FloatingPoint ? Array.ConvertAll(cell.Read<float[]>(), v => (double)v)
-                    : Array.ConvertAll(cell.Read<long[]>(), v => (double)v));
+                var values = input.ReadDoubles(cell, field);
                 if (values.Length != 1) throw input.Error(field, $"holds {values.Length} numbers; cells of single numbers can be read");
                 numbers[i] = values[0];
                 texts[i] = "";

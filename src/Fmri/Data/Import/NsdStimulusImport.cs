@@ -31,6 +31,31 @@ public static class NsdStimulusImport
         }
     }
 
+    /// <summary>The root members of <paramref name="path"/> when it is an HDF5 file (at its start, so not a MATLAB v7.3
+    /// file) without <c>/imgBrick</c>, e.g. "/imgbrick, /meta"; null when it is not HDF5 or has the brick.</summary>
+    public static string? RootWithoutBrick(string path)
+    {
+        try
+        {
+            if (!Hdf5Input.HasSignatureAtStart(path)) return null;
+            using var input = Hdf5Input.Open(path);
+            if (input.Exists(BrickPath)) return null;
+            var names = input.ChildNames("/");
+            return names.Count == 0 ? "nothing" : string.Join(", ", names.Take(20).Select(n => "/" + n)) + (names.Count > 20 ? $", ... ({names.Count} members)" : "");
+        }
+        catch (DataFormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>How many images the brick holds (its first axis).</summary>
+    public static int ImageCount(string path)
+    {
+        using var input = Hdf5Input.Open(path);
+        return checked((int)input.Shape(BrickPath, 4)[0]);
+    }
+
     /// <summary>True when the brick is stored contiguously and its images are read at their file offsets (not through PureHDF).</summary>
     public static bool ReadsDirectly(string path)
     {

@@ -78,6 +78,13 @@ internal sealed class Hdf5Input : IDisposable
         return a < (ulong)fileLength.Value && n <= long.MaxValue ? (null, (long)a, (long)n) : (null, null, 0);
     }
 
+    /// <summary>True when the file at <paramref name="path"/> starts with the HDF5 signature (no user block).</summary>
+    public static bool HasSignatureAtStart(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        return SuperblockAtStart(handle);
+    }
+
     /// <summary>True when the HDF5 signature is at byte 0 (no user block), so storage addresses are file offsets.</summary>
     private static bool SuperblockAtStart(SafeFileHandle handle)
     {
@@ -180,11 +187,13 @@ internal sealed class Hdf5Input : IDisposable
     }
 
     /// <summary>Reads a numeric dataset (any integer or float type) as doubles, optionally through a selection.</summary>
-    public double[] ReadDoubles(string path, Selection? selection = null)
+    public double[] ReadDoubles(string path, Selection? selection = null) => ReadDoubles(Dataset(path), Absolute(path), selection);
+
+    /// <summary>A numeric dataset (float of 4 or 8 bytes, or integers of any size and sign) as doubles; <paramref name="field"/>
+    /// names it in errors (a dataset reached by reference has no path of its own).</summary>
+    public double[] ReadDoubles(IH5Dataset ds, string field, Selection? selection = null)
     {
-        var ds = Dataset(path);
         var type = ds.Type;
-        string field = Absolute(path);
         return Guard(field, () => type.Class switch
         {
             H5DataTypeClass.FloatingPoint when type.Size == 8 => ds.Read<double[]>(selection),
@@ -526,7 +535,7 @@ internal sealed class Hdf5Input : IDisposable
         string line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         // PureHDF 2.2.0 reads only little-endian numbers outside the contiguous fast path: say how to convert the file.
         return line.Contains("Byte order conversion", StringComparison.Ordinal)
-            ? "its numbers are big-endian, which this reader handles only in contiguous float datasets; rewrite the file little-endian (h5py: f[name][...].astype('<f8'), or h5repack)"
+            ? "its numbers are big-endian, which this reader handles only when an integer dataset or a float32 matrix is read whole from contiguous storage; rewrite the file little-endian (h5py: f[name][...].astype('<f8'), or h5repack)"
             : line;
     }
 

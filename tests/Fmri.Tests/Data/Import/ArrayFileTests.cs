@@ -70,6 +70,58 @@ public class ArrayFileTests
         Assert.Contains("cube (2 x 3 x 4 uint8)", error.Message);
     }
 
+    /// <summary>
+    /// Lab files carry struct arrays, cells of vectors, sparse and complex variables next to the arrays a user wants
+    /// (Fixtures/make_unreadable_fixtures.py). The file reads; each such variable is listed with its reason, and only
+    /// asking for it is an error, naming it.
+    /// </summary>
+    [Theory]
+    [InlineData("extras_v5.mat", new[] { "params", "onsets", "design", "cfg.onsets" }, "cfg.tr")]
+    [InlineData("extras_v73.mat", new[] { "wave", "runs.name" }, null)]
+    public void Variables_that_cannot_be_decoded_leave_the_others_readable(string file, string[] unreadable, string? readableField)
+    {
+        string path = Path.Combine(Folder, file);
+        var arrays = ArrayFile.Read(path);
+        var fmri = arrays.Get("fmri", "train");
+        Assert.Equal([4, 3], fmri.Shape);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i / 4.0 - 1), fmri.Numbers!);
+        Assert.Equal(unreadable.Order(StringComparer.Ordinal), arrays.Unreadable.Select(u => u.Name).Order(StringComparer.Ordinal));
+        if (readableField is not null) Assert.Equal([2.0], arrays.Get(readableField, "train").Numbers!);
+        foreach (string name in unreadable)
+        {
+            Assert.True(arrays.Has(name));
+            var error = Assert.Throws<DataFormatException>(() => arrays.Get(name, "train"));
+            Assert.StartsWith($"{path}: {name}: ", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+            Assert.Contains($"{name} (cannot be read: ", arrays.Listing());
+        }
+        string reasons = string.Join(" | ", arrays.Unreadable.Select(u => u.Describe()));
+        if (file.EndsWith("v5.mat", StringComparison.Ordinal))
+        {
+            Assert.Contains("params (cannot be read: is a 1 x 2 struct array; only a single struct (1 x 1) can be read)", reasons);
+            Assert.Contains("design (cannot be read: is a sparse matrix", reasons);
+            Assert.Contains("onsets (cannot be read: cell 1 holds onsets{1} (1 x 3 double)", reasons);
+        }
+        else
+        {
+            Assert.Contains("wave (cannot be read: is complex", reasons);
+            Assert.Contains("runs.name (cannot be read: holds object references without a MATLAB class: a field of a struct array", reasons);
+        }
+    }
+
+    /// <summary>Cells of integer scalars, as MATLAB saves <c>{int32(3), int32(-7), int32(12)}</c> with -v7.3 (each cell
+    /// an int32 or uint8 dataset), read like cells of doubles; the v5 reader reads the same cell from scipy's file.</summary>
+    [Theory]
+    [InlineData("extras_v73.mat", "codes", new[] { 3.0, -7, 12 })]
+    [InlineData("extras_v73.mat", "flags", new[] { 1.0, 0, 1 })]
+    [InlineData("extras_v5.mat", "codes", new[] { 3.0, -7, 12 })]
+    public void Cells_of_integer_scalars_read_as_numbers(string file, string name, double[] expected)
+    {
+        var cell = ArrayFile.Read(Path.Combine(Folder, file)).Get(name, "labels");
+        Assert.Equal([1, 3], cell.Shape);
+        Assert.Equal(expected, cell.Numbers!);
+    }
+
     [Fact]
     public void Damaged_and_foreign_files_are_one_line_errors_naming_the_file()
     {
