@@ -43,6 +43,39 @@ public sealed record SelectionGrid(IReadOnlyList<double> Strengths, IReadOnlyLis
 /// </summary>
 public sealed record ValidationScore(double PixCorr, double Ssim, double PixelIdentification, double CategoryAgreement);
 
+/// <summary>
+/// The validation stimuli as the validation's pixel scores compare with them: cut to the stimuli's own region of the
+/// decoder's canvas (<see cref="NativeGeometry.ToRegion"/>), as the evaluation computes PixCorr and SSIM. The zero
+/// padding every image shares would raise both scores (a 28 x 28 stimulus on a 32 x 32 canvas: SSIM by 0.02-0.05), and a
+/// fidelity floor given in the evaluation's numbers (<c>--select-min-pixcorr</c>, <c>--select-min-ssim</c>) must be held
+/// against validation scores on the same scale.
+/// </summary>
+public sealed class ValidationStimuli
+{
+    private ValidationStimuli(NativeGeometry geometry, IReadOnlyList<ImageTensor> images)
+    {
+        Geometry = geometry;
+        Images = images;
+    }
+
+    /// <summary>Where the stimuli sit on the canvas.</summary>
+    public NativeGeometry Geometry { get; }
+
+    /// <summary>The stimuli, each cut to its region (HWC in [0, 1]).</summary>
+    public IReadOnlyList<ImageTensor> Images { get; }
+
+    /// <summary>The stimuli of <paramref name="validation"/>, whose <see cref="StimulusPairs.NativeSize"/> says where they
+    /// sit on the canvas (without it, the whole canvas).</summary>
+    public static ValidationStimuli Of(StimulusPairs validation)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        int canvas = (int)validation.Images.shape[2];
+        var (height, width) = validation.NativeSize ?? (canvas, canvas);
+        var geometry = NativeGeometry.For(canvas, height, width);
+        return new ValidationStimuli(geometry, RouteImages.ToImageTensors(validation.Images).Select(geometry.ToRegion).ToArray());
+    }
+}
+
 /// <summary>The validation PixCorr and SSIM a candidate must keep.</summary>
 /// <param name="Source">Where the numbers come from: the low-level route's own validation scores, or the values the
 /// user asked for (<c>--select-min-pixcorr</c>, <c>--select-min-ssim</c>).</param>
@@ -159,7 +192,7 @@ public static class RouteSelection
             };
             using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
             double stimuliAgreement = judge.StimuliAgreement(validation);
-            var stimuli = RouteImages.ToImageTensors(validation.Images);
+            var stimuli = ValidationStimuli.Of(validation);
             var ids = validation.StimulusIds.Select(id => id.Value).ToArray();
             LowLevelRoute? lowLevel = null;
             Tensor? low = null;                                                                            // (N, 1, C, S, S)
@@ -320,7 +353,7 @@ public static class RouteSelection
     }
 
     /// <summary>The validation score of images (N, C, S, S) in [0, 1] against their stimuli and the stimuli's categories.</summary>
-    public static ValidationScore Score(Tensor images, IReadOnlyList<ImageTensor> stimuli, NearestNeighbourCategoryJudge judge, IReadOnlyList<int> categories)
+    public static ValidationScore Score(Tensor images, ValidationStimuli stimuli, NearestNeighbourCategoryJudge judge, IReadOnlyList<int> categories)
     {
         ArgumentNullException.ThrowIfNull(judge);
         var (pixCorr, ssim, identification) = PixelScore(images, stimuli);
@@ -328,14 +361,16 @@ public static class RouteSelection
     }
 
     /// <summary>PixCorr, SSIM and pixel 2-way identification of images (N, C, S, S) in [0, 1] against their stimuli, as
-    /// decoded.h5 will hold them (8-bit).</summary>
-    public static (double PixCorr, double Ssim, double Identification) PixelScore(Tensor images, IReadOnlyList<ImageTensor> stimuli)
+    /// decoded.h5 will hold them (8-bit), on the stimuli's own region of the canvas.</summary>
+    public static (double PixCorr, double Ssim, double Identification) PixelScore(Tensor images, ValidationStimuli stimuli)
     {
+        ArgumentNullException.ThrowIfNull(stimuli);
         using var bytes = images.Clamped(0, 1).Times(255).round().to(ScalarType.Byte);
-        var decoded = RouteImages.ToImageTensors(bytes);
-        double pixCorr = Enumerable.Range(0, decoded.Count).Average(i => SafeCorrelation(decoded[i], stimuli[i]));
-        double ssim = Ssim.Compute(decoded, stimuli).Mean;
-        double identification = TwoWayIdentification.ComputeWithSimilarity(decoded.Count, (i, j) => SafeCorrelation(decoded[i], stimuli[j])).Mean;
+        var decoded = RouteImages.ToImageTensors(bytes).Select(stimuli.Geometry.ToRegion).ToArray();
+        var targets = stimuli.Images;
+        double pixCorr = Enumerable.Range(0, decoded.Length).Average(i => SafeCorrelation(decoded[i], targets[i]));
+        double ssim = Ssim.Compute(decoded, targets).Mean;
+        double identification = TwoWayIdentification.ComputeWithSimilarity(decoded.Length, (i, j) => SafeCorrelation(decoded[i], targets[j])).Mean;
         return (pixCorr, ssim, identification);
     }
 

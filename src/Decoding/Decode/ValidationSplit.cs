@@ -93,6 +93,7 @@ public sealed record ValidationSplit(StimulusPairs Fit, StimulusPairs Validation
             firstRows.Select(i => train.SampleIndices[i]).ToArray())
         {
             RepeatCounts = validation.Select(rows => rows.Sum(i => train.RepeatCounts?[i] ?? 1)).ToArray(),
+            NativeSize = train.NativeSize,
         }, wholeCategories ? Rows(train, judgeOnly.Order().Select(k => byStimulus[k][0]).ToArray()) : null, heldCategories);
     }
 
@@ -118,6 +119,7 @@ public sealed record ValidationSplit(StimulusPairs Fit, StimulusPairs Validation
             rows.Select(i => pairs.Categories[i]).ToArray(), rows.Select(i => pairs.SampleIndices[i]).ToArray())
         {
             RepeatCounts = pairs.RepeatCounts is null ? null : rows.Select(i => pairs.RepeatCounts[i]).ToArray(),
+            NativeSize = pairs.NativeSize,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Decoding.Metrics;
 using Fmri.Core.IO;
 using Fmri.Core.Runs;
 

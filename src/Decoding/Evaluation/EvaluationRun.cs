@@ -94,12 +94,14 @@ public static class EvaluationRun
         return report;
     }
 
-    /// <summary>The stimuli of the decoded items (by stimulus id), on the canvas and at their native geometry, with the classifier's output on them.</summary>
+    /// <summary>The stimuli of the decoded items (by stimulus id), on the canvas and at their native geometry in their own
+    /// channels, with the classifier's output on them (the canvas images in the <paramref name="channels"/> it takes).</summary>
     public static ScoredStimuli ScoredStimuli(DecodedImages decoded, string decodedPath, StimulusImageSet stimuli, string stimuliPath,
         IReadOnlyList<string> categoryNames, int channels, IImageClassifier classifier)
     {
         var canvasSet = stimuli.FitTo(decoded.Height, decoded.Width);
         var canvas = new ImageTensor[decoded.Count];
+        var classifierInput = new ImageTensor[decoded.Count];
         var native = new ImageTensor[decoded.Count];
         var categories = new string[decoded.Count];
         for (int i = 0; i < decoded.Count; i++)
@@ -107,12 +109,13 @@ public static class EvaluationRun
             int index = stimuli.Find(new StimulusId(decoded.StimulusIds[i]));
             if (index < 0)
                 throw new DataFormatException(stimuliPath, "stimulus_id", $"has no image for stimulus '{decoded.StimulusIds[i]}' (item {i} of {decodedPath})");
-            canvas[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, channels);
-            native[i] = EvaluationImages.FromBytes(stimuli.Image(index), stimuli.Height, stimuli.Width, stimuli.Channels, channels);
+            canvas[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, canvasSet.Channels);
+            classifierInput[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, channels);
+            native[i] = EvaluationImages.FromBytes(stimuli.Image(index), stimuli.Height, stimuli.Width, stimuli.Channels, stimuli.Channels);
             categories[i] = CategoryName(decoded.Categories[i], categoryNames);
         }
         var geometry = NativeGeometry.For(decoded.Height, stimuli.Height, stimuli.Width);
-        return new ScoredStimuli(decoded.StimulusIds, canvas, native, categories, classifier.Classify(canvas), geometry);
+        return new ScoredStimuli(decoded.StimulusIds, canvas, native, categories, classifier.Classify(classifierInput), geometry, channels);
     }
 
     private static string CategoryName(int label, IReadOnlyList<string> names)

@@ -4,11 +4,15 @@ using Decoding.Metrics;
 namespace Decoding.Evaluation;
 
 /// <summary>
-/// The test stimuli as the evaluation sees them: on the decoder's canvas (what the classifier scores) and at their
-/// native geometry (what the pixel metrics compare with), their categories, and the scoring classifier's output on them.
+/// The test stimuli as the evaluation sees them: on the decoder's canvas and at their native geometry (what the pixel
+/// metrics compare with), both with the stimuli's own channels, their categories, and the scoring classifier's output
+/// on them (the canvas images brought to <paramref name="ClassifierChannels"/>).
 /// </summary>
+/// <param name="ClassifierChannels">The channels the scoring classifier takes (null: the stimuli's own). Only its input
+/// is converted: a greyscale classifier scores colour stimuli by their luma, while PixCorr and 2-way identification in
+/// pixels compare every value of the colour images, as MindEye computes them.</param>
 public sealed record ScoredStimuli(IReadOnlyList<string> StimulusIds, IReadOnlyList<ImageTensor> Canvas, IReadOnlyList<ImageTensor> Native,
-    IReadOnlyList<string> Categories, ClassifierOutput Classifier, NativeGeometry Geometry)
+    IReadOnlyList<string> Categories, ClassifierOutput Classifier, NativeGeometry Geometry, int? ClassifierChannels = null)
 {
     public int Count => StimulusIds.Count;
 }
@@ -40,12 +44,15 @@ public static class MethodScoring
         int items = stimuli.Count, samples = decoded.Samples;
         if (decoded.Count != items) throw new ArgumentException($"{decoded.Method.Name}: {decoded.Count} decoded items for {items} stimuli");
         if (items < 2) throw new ArgumentException($"{decoded.Method.Name}: {items} test item(s); the metrics need at least 2");
-        int channels = stimuli.Canvas[0].Channels;
-        var canvas = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples)
-            .Select(k => EvaluationImages.FromBytes(decoded.Image(i, k), decoded.Height, decoded.Width, decoded.Channels, channels)).ToArray()).ToArray();
+        // Pixel metrics compare the decoded images with the stimuli in the stimuli's channels; the classifier sees them in its own.
+        int channels = stimuli.Canvas[0].Channels, classifierChannels = stimuli.ClassifierChannels ?? channels;
+        ImageTensor[][] AtChannels(int target) => Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples)
+            .Select(k => EvaluationImages.FromBytes(decoded.Image(i, k), decoded.Height, decoded.Width, decoded.Channels, target)).ToArray()).ToArray();
+        var canvas = AtChannels(channels);
+        var classifierInput = classifierChannels == channels ? canvas : AtChannels(classifierChannels);
         var native = canvas.Select(row => row.Select(stimuli.Geometry.ToNative).ToArray()).ToArray();
 
-        var output = classifier.Classify(canvas.SelectMany(r => r).ToList());
+        var output = classifier.Classify(classifierInput.SelectMany(r => r).ToList());
         var probabilities = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Probabilities[i * samples + k]).ToArray()).ToArray();
         var features = Enumerable.Range(0, items).Select(i => Enumerable.Range(0, samples).Select(k => output.Features[i * samples + k]).ToArray()).ToArray();
 

@@ -27,6 +27,11 @@ public sealed record StimulusPairs(float[] Voxels, int VoxelCount, Tensor Images
     /// <summary>Trials averaged into each sample (the data file's <c>/samples/repeats</c>); null when not known, taken as 1.</summary>
     public int[]? RepeatCounts { get; init; }
 
+    /// <summary>The stimuli's own height and width before they were fitted to the square canvas of <see cref="Images"/>
+    /// (null: the canvas is their geometry). Pixel scores on these pairs belong on that region of the canvas, as the
+    /// evaluation computes them, not on the padding every image shares.</summary>
+    public (int Height, int Width)? NativeSize { get; init; }
+
     /// <summary>The training pairs: every training-split sample with its stimulus image.</summary>
     /// <exception cref="DataFormatException">A training stimulus id is also a test id, or a stimulus is missing from the image set.</exception>
     public static StimulusPairs ForTraining(FmriDataset data, string dataFile, StimulusImageSet stimuli, string stimuliFile, int imageSize, int channels)
@@ -73,6 +78,7 @@ public sealed record StimulusPairs(float[] Voxels, int VoxelCount, Tensor Images
             indices.Select(i => data.CategoryLabels[i]).ToArray(), indices)
         {
             RepeatCounts = indices.Select(i => data.RepeatCounts[i]).ToArray(),
+            NativeSize = (stimuli.Height, stimuli.Width),
         };
     }
 }

@@ -128,6 +128,62 @@ public sealed class EvaluationRunTests
         Assert.Contains("cropped", report.Geometry.Rule);
     }
 
+    /// <summary>
+    /// Colour stimuli and reconstructions scored with the fixture's greyscale classifier: the classifier sees their luma,
+    /// but PixCorr and 2-way identification in pixels compare every value of the colour images (MindEye's PixCorr), so
+    /// the numbers do not depend on the channels the scoring network happens to take. The expected PixCorr is computed
+    /// here from its definition, over all H x W x 3 values.
+    /// </summary>
+    [Fact]
+    public void ColourPixelMetricsUseEveryChannelWhateverTheClassifierTakes()
+    {
+        var data = EvaluationTestData.Instance;
+        using var folder = new TempFolder();
+        var grey = StimulusImageSet.Read(data.StimuliFile);
+        const int n = 12, size = EvaluationTestData.Size, plane = size * size;
+        var stimulus = new byte[n][];
+        var reconstruction = new byte[n][];
+        var random = new Random(7);
+        for (int i = 0; i < n; i++)
+        {
+            var g = grey.Image(i);
+            stimulus[i] = new byte[plane * 3];
+            reconstruction[i] = new byte[plane * 3];
+            for (int p = 0; p < plane; p++)
+            {
+                // The channels carry different patterns: red the shape, green its negative, blue a fixed ramp.
+                stimulus[i][3 * p] = g[p];
+                stimulus[i][3 * p + 1] = (byte)(255 - g[p]);
+                stimulus[i][3 * p + 2] = (byte)(p * 37 % 256);
+                // The reconstruction keeps green, halves red and replaces blue by noise.
+                reconstruction[i][3 * p] = (byte)(g[p] / 2);
+                reconstruction[i][3 * p + 1] = (byte)(255 - g[p]);
+                reconstruction[i][3 * p + 2] = (byte)random.Next(256);
+            }
+        }
+        string stimuli = Path.Combine(folder.Path, "colour.h5");
+        new StimulusImageSet(stimulus.SelectMany(b => b).ToArray(), n, size, size, 3, grey.StimulusIds[..n], grey.CategoryLabels[..n], grey.CategoryNames).Write(stimuli);
+        string file = Path.Combine(folder.Path, "colour", DecodedImagesFile.FileName);
+        EvaluationTestData.WriteDecoded(file, reconstruction.Select(r => new[] { r }).ToArray(), grey.StimulusIds[..n].Select(id => id.Value).ToArray(),
+            grey.CategoryLabels[..n], EvaluationTestData.Route("colour"), channels: 3);
+
+        var row = EvaluationRun.Run(new EvaluationInputs([file], stimuli, data.ClassifierFolder, Path.Combine(folder.Path, "out")), Settings, DateTimeOffset.UnixEpoch).Rows[0];
+
+        static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
+        {
+            double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+            for (int k = 0; k < x.Count; k++) (sxy, sxx, syy) = (sxy + (x[k] - mx) * (y[k] - my), sxx + (x[k] - mx) * (x[k] - mx), syy + (y[k] - my) * (y[k] - my));
+            return sxy / Math.Sqrt(sxx * syy);
+        }
+        static double[] Luma(byte[] rgb) => Enumerable.Range(0, rgb.Length / 3)
+            .Select(p => ImageTensor.LumaRed * rgb[3 * p] + ImageTensor.LumaGreen * rgb[3 * p + 1] + ImageTensor.LumaBlue * rgb[3 * p + 2]).ToArray();
+        double everyValue = Enumerable.Range(0, n).Average(i => Pearson(reconstruction[i].Select(b => (double)b).ToArray(), stimulus[i].Select(b => (double)b).ToArray()));
+        double ofLuma = Enumerable.Range(0, n).Average(i => Pearson(Luma(reconstruction[i]), Luma(stimulus[i])));
+        Assert.True(Math.Abs(everyValue - ofLuma) > 0.05, $"the fixture must tell the two apart: {everyValue} vs {ofLuma}");
+        Assert.Equal(everyValue, row.PixCorr!.Mean.Value, 4);
+        Assert.Equal(everyValue, row.PixCorrCanvas!.Mean.Value, 4);
+    }
+
     [Fact]
     public void TheClassifierFixtureLearnedItsClasses()
         // Guards the other tests: a classifier at chance would make "at chance" results meaningless.

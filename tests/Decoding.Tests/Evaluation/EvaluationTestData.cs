@@ -74,11 +74,11 @@ internal sealed class EvaluationTestData
 
     public static byte[] ToBytes(ImageTensor image) => image.Pixels.Select(p => (byte)Math.Round(p * 255)).ToArray();
 
-    public static void WriteDecoded(string path, byte[][][] samples, string[] ids, IReadOnlyList<int> categories, DecodedMethod method, int size = Size)
+    public static void WriteDecoded(string path, byte[][][] samples, string[] ids, IReadOnlyList<int> categories, DecodedMethod method, int size = Size, int channels = 1)
     {
         int k = samples[0].Length;
         var all = samples.SelectMany(s => s.SelectMany(b => b)).ToArray();
-        DecodedImagesFile.Write(path, new DecodedImages(all, samples.Length, k, size, size, 1, ids, categories.ToArray(), method, null,
+        DecodedImagesFile.Write(path, new DecodedImages(all, samples.Length, k, size, size, channels, ids, categories.ToArray(), method, null,
             new Dictionary<string, string>()), new Dictionary<string, object> { ["sampler"] = "test-fixture" });
     }
 }

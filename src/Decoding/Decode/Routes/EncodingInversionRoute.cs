@@ -177,7 +177,7 @@ public sealed class EncodingInversionRoute : IDecodingRoute, IDisposable
             using var model = FitEncodingModel(fit, seed);
             using var judge = new NearestNeighbourCategoryJudge(fit, split.JudgeOnly);
             double stimuliAgreement = judge.StimuliAgreement(validation);
-            var stimuli = RouteImages.ToImageTensors(validation.Images);
+            var stimuli = ValidationStimuli.Of(validation);
             using var z0 = low.Map.PredictLatents(validation.Voxels, validation.Count);
             using var measured = tensor(validation.Voxels, new long[] { validation.Count, validation.VoxelCount });
             using var lowImages = low.Map.DecodeLatents(z0);

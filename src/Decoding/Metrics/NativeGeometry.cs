@@ -1,7 +1,6 @@
-using Decoding.Metrics;
 using Fmri.Data.Stimuli;
 
-namespace Decoding.Evaluation;
+namespace Decoding.Metrics;
 
 /// <summary>
 /// Where a stimulus sits on the decoder's square canvas, so pixel metrics are computed at the stimulus's own geometry
@@ -16,7 +15,7 @@ namespace Decoding.Evaluation;
 public sealed record NativeGeometry(int Canvas, int Height, int Width, string Rule)
 {
     /// <summary>Top-left corner and size of the stimulus's region on the canvas.</summary>
-    public (int Top, int Left, int Height, int Width) Region
+    public NativeRegion Region
     {
         get
         {
@@ -27,7 +26,7 @@ public sealed record NativeGeometry(int Canvas, int Height, int Width, string Ru
                 h = Math.Clamp((int)Math.Round(h * scale), 1, Canvas);
                 w = Math.Clamp((int)Math.Round(w * scale), 1, Canvas);
             }
-            return ((Canvas - h) / 2, (Canvas - w) / 2, h, w);
+            return new NativeRegion((Canvas - h) / 2, (Canvas - w) / 2, h, w);
         }
     }
 
@@ -47,6 +46,19 @@ public sealed record NativeGeometry(int Canvas, int Height, int Width, string Ru
     /// <summary>A canvas image (Canvas x Canvas) at the native geometry.</summary>
     public ImageTensor ToNative(ImageTensor image)
     {
+        var crop = ToRegion(image);
+        if (crop.Height == Height && crop.Width == Width) return crop;
+        var (h, w, c) = (crop.Height, crop.Width, crop.Channels);
+        var bytes = crop.Pixels.Select(p => (byte)Math.Clamp(Math.Round(p * 255), 0, 255)).ToArray();
+        var resized = ImageResampling.Resize(bytes, h, w, c, Height, Width);
+        return new ImageTensor(Height, Width, c, resized.Select(b => b / 255f).ToArray());
+    }
+
+    /// <summary>The stimulus's region cut from a canvas image (Canvas x Canvas), not resized: the native geometry when the
+    /// stimulus was only padded, its shrunk copy when it was larger than the canvas. Validation scores on training
+    /// stimuli compare images this way, since only the canvas copy of those stimuli is at hand.</summary>
+    public ImageTensor ToRegion(ImageTensor image)
+    {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Height != Canvas || image.Width != Canvas) throw new ArgumentException($"native geometry: image is {image.Height}x{image.Width}, the canvas {Canvas}x{Canvas}");
         if (IsIdentity) return image;
@@ -55,9 +67,9 @@ public sealed record NativeGeometry(int Canvas, int Height, int Width, string Ru
         var crop = new float[h * w * c];
         for (int y = 0; y < h; y++)
             Array.Copy(image.Pixels, ((top + y) * Canvas + left) * c, crop, y * w * c, w * c);
-        if (h == Height && w == Width) return new ImageTensor(h, w, c, crop);
-        var bytes = crop.Select(p => (byte)Math.Clamp(Math.Round(p * 255), 0, 255)).ToArray();
-        var resized = ImageResampling.Resize(bytes, h, w, c, Height, Width);
-        return new ImageTensor(Height, Width, c, resized.Select(b => b / 255f).ToArray());
+        return new ImageTensor(h, w, c, crop);
     }
 }
+
+/// <summary>Where the stimulus sits on the canvas: top-left corner and size, in canvas pixels.</summary>
+public readonly record struct NativeRegion(int Top, int Left, int Height, int Width);
