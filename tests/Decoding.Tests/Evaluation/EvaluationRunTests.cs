@@ -182,6 +182,14 @@ public sealed class EvaluationRunTests
         Assert.True(Math.Abs(everyValue - ofLuma) > 0.05, $"the fixture must tell the two apart: {everyValue} vs {ofLuma}");
         Assert.Equal(everyValue, row.PixCorr!.Mean.Value, 4);
         Assert.Equal(everyValue, row.PixCorrCanvas!.Mean.Value, 4);
+
+        // evaluate computes its correlations in one pass over all pairs (MethodScoring); the Metrics classes, checked
+        // against their references in tests/Decoding.Tests/Metrics, give the same PixCorr and 2-way identification.
+        static ImageTensor Tensor(byte[] rgb) => new(size, size, 3, rgb.Select(b => b / 255f).ToArray());
+        var reconstructions = reconstruction.Select(Tensor).ToList();
+        var stimulusImages = stimulus.Select(Tensor).ToList();
+        Assert.Equal(PixCorr.Compute(reconstructions, stimulusImages).Mean, row.PixCorr.Mean.Value, 10);
+        Assert.Equal(TwoWayIdentification.Compute(reconstructions, stimulusImages).Mean, row.TwoWayPixels!.ReconstructionFixed.Mean.Value, 10);
     }
 
     [Fact]
