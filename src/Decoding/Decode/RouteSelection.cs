@@ -164,7 +164,7 @@ public static class RouteSelection
             : [];
         var strengths = spec.Name == Img2ImgRoute.Name ? grid.Strengths.Except(skipped).ToList() : [1.0];
         Check.That(strengths.Count > 0, "select_strengths", string.Join(" ", grid.Strengths.Select(s => s.ToString(CultureInfo.InvariantCulture))),
-            string.Create(CultureInfo.InvariantCulture, $"run no denoising step at {fewestSteps} steps; raise a strength to at least {1.0 / fewestSteps:G3} or the steps"));
+            string.Create(CultureInfo.InvariantCulture, $"run no denoising step at {fewestSteps} steps; raise a strength to at least {Diffusion.Img2Img.SmallestStrength(fewestSteps)} or the steps"));
         if (spec.Name == Img2ImgRoute.Name && grid.StartsTried.Contains(Img2ImgStart.Inverted))
         {
             Check.That(settings.Sampling.Sampler == SamplerKind.Ddim && settings.Sampling.Eta == 0, "select_starts", "inverted",

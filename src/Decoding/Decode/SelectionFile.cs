@@ -81,7 +81,7 @@ public sealed record SelectionFile(string Route, long Seed, string Sampler, int 
             setting, path, $"holds an unknown img2img start '{Start}' (one of {string.Join(", ", Enum.GetNames<Routes.Img2ImgStart>().Select(n => n.ToLowerInvariant()))})");
         Check.That(BestOf >= 1, setting, path, $"holds best-of {BestOf}; it must be 1 or more candidates per item");
         Check.That(settings.Route != Routes.Img2ImgRoute.Name || Diffusion.Img2Img.StepsRun(settings.Sampling.Steps, Strength) >= 1, setting, path,
-            string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Math.Ceiling(1 / Strength)} steps"));
+            string.Create(CultureInfo.InvariantCulture, $"chose strength {Strength}, which runs no denoising step at this decode's {settings.Sampling.Steps} steps; decode with at least {Diffusion.Img2Img.FewestSteps(Strength)} steps"));
         return settings with
         {
             SemanticTarget = target,

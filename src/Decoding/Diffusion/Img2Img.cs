@@ -30,8 +30,31 @@ public static class Img2Img
         if (numInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"img2img: {numInferenceSteps} inference steps");
         Check.That(strength > 0 && strength <= 1, "strength", strength, "must lie in (0, 1]");
         int run = StepsRun(numInferenceSteps, strength);
-        Check.That(run >= 1, "strength", strength, $"runs no step of {numInferenceSteps}; raise it to at least {1.0 / numInferenceSteps:G3}");
+        Check.That(run >= 1, "strength", strength, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"runs no step of {numInferenceSteps}; raise it to at least {SmallestStrength(numInferenceSteps)}"));
         return numInferenceSteps - run;
+    }
+
+    /// <summary>The smallest strength of three significant digits that runs a step of <paramref name="numInferenceSteps"/>
+    /// (<see cref="StepsRun"/> in floating point: 1/3 as 0.333 runs none, 0.334 runs one), for messages.</summary>
+    public static double SmallestStrength(int numInferenceSteps)
+    {
+        if (numInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"img2img: {numInferenceSteps} inference steps");
+        double exact = 1.0 / numInferenceSteps;
+        double unit = Math.Pow(10, Math.Floor(Math.Log10(exact)) - 2);                    // the third significant digit
+        double strength = Math.Ceiling(exact / unit) * unit;
+        while (StepsRun(numInferenceSteps, strength) < 1) strength += unit;
+        return Math.Round(strength, 15);
+    }
+
+    /// <summary>The fewest inference steps at which <paramref name="strength"/> in (0, 1] runs a step, for messages
+    /// (⌈1/s⌉, one more where n s falls just short of 1 in floating point, as n = 161 for s = 1/161).</summary>
+    public static int FewestSteps(double strength)
+    {
+        Check.That(strength > 0 && strength <= 1, "strength", strength, "must lie in (0, 1]");
+        int steps = (int)Math.Ceiling(1 / strength);
+        while (StepsRun(steps, strength) < 1) steps++;
+        return steps;
     }
 
     /// <summary>

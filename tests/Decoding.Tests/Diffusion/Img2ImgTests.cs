@@ -20,6 +20,26 @@ public sealed class Img2ImgTests
         var e = Assert.Throws<InvalidSettingException>(() => Img2Img.BeginIndex(10, 0.05));
         Assert.Equal("strength", e.Setting);
         Assert.Throws<InvalidSettingException>(() => Img2Img.BeginIndex(10, 1.5));
+        // 1/3 to three digits is 0.333, and 3 x 0.333 = 0.999 runs no step: the message asks for 0.334.
+        Assert.Contains("raise it to at least 0.334", Assert.Throws<InvalidSettingException>(() => Img2Img.BeginIndex(3, 0.333)).Message);
+    }
+
+    /// <summary>The strength and step count the messages suggest run a step themselves, for every step count up to 1,000
+    /// and every strength 1/k (k = 161: 161 x (1/161) is 0.9999999999999999 in double precision, which floors to 0).</summary>
+    [Fact]
+    public void TheSuggestedStrengthAndStepsRunAStep()
+    {
+        Assert.Equal((0.334, 0.0205, 0.1, 1.0), (Img2Img.SmallestStrength(3), Img2Img.SmallestStrength(49), Img2Img.SmallestStrength(10), Img2Img.SmallestStrength(1)));
+        for (int n = 1; n <= 1000; n++)
+        {
+            double s = Img2Img.SmallestStrength(n);
+            Assert.True(Img2Img.StepsRun(n, s) >= 1, $"{s} runs no step of {n}");
+            Assert.True(s <= 1.0 / n * 1.01, $"{s} is more than 1% above 1/{n}");
+        }
+        Assert.Equal(0, Img2Img.StepsRun(161, 1.0 / 161));
+        Assert.Equal(162, Img2Img.FewestSteps(1.0 / 161));
+        Assert.Equal((2, 3, 1), (Img2Img.FewestSteps(0.5), Img2Img.FewestSteps(0.35), Img2Img.FewestSteps(1)));
+        for (int k = 1; k <= 1000; k++) Assert.True(Img2Img.StepsRun(Img2Img.FewestSteps(1.0 / k), 1.0 / k) >= 1, $"1/{k}");
     }
 
     [Fact]

@@ -111,7 +111,9 @@ public static class SafetensorsFile
         entries.Sort((a, b) =>
         {
             int byDtype = b.Dtype.CompareTo(a.Dtype);
-            return byDtype != 0 ? byDtype : string.CompareOrdinal(a.Name, b.Name);
+            // Names in the order of their UTF-8 bytes, as the reference writer (Rust's String order) sorts them; UTF-16
+            // ordinal order differs for names with characters above U+FFFF.
+            return byDtype != 0 ? byDtype : System.Text.Encoding.UTF8.GetBytes(a.Name).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b.Name));
         });
 
         var layout = new List<(string, SafetensorsDtype, long[], (long, long))>(entries.Count);

@@ -153,6 +153,22 @@ public class SafetensorsFileTests
         foreach (var t in tensors.Values) t.Dispose();
     }
 
+    /// <summary>Within a dtype the reference writer orders tensors by their names' UTF-8 bytes. UTF-16 ordinal order
+    /// differs when a name holds a character above U+FFFF (a surrogate pair, 0xD83D...) beside one in U+E000-U+FFFF:
+    /// "a\uFF01" is EF BC 81 in UTF-8, before the emoji's F0 9F 98 80, but after its surrogate in UTF-16.</summary>
+    [Fact]
+    public void Names_are_ordered_by_their_utf8_bytes_as_the_reference_writer_orders_them()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("names.safetensors");
+        using var first = tensor(new[] { 1f });
+        using var second = tensor(new[] { 2f });
+        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["a\U0001F600"] = second, ["a\uFF01"] = first });
+        var header = SafetensorsFile.ReadHeader(path);
+        Assert.Equal(0, header.Tensors.Single(t => t.Name == "a\uFF01").Begin);
+        Assert.Equal(4, header.Tensors.Single(t => t.Name == "a\U0001F600").Begin);
+    }
+
     [Fact]
     public void Writer_refuses_complex_tensors_naming_the_tensor()
     {
