@@ -30,7 +30,7 @@ public sealed record EvaluationReport
     /// <summary>The route chosen on validation (<see cref="Evaluation.RouteChoice"/>); null when no evaluated route recorded a validation score.</summary>
     public RouteChoice? RouteChoice { get; init; }
 
-    /// <summary>Chance levels and the published reference (not measured here).</summary>
+    /// <summary>Chance levels and MinD-Vis's reference number (not measured here).</summary>
     public required IReadOnlyList<ReferenceRow> References { get; init; }
 
     /// <summary>Category name of each test item, in item order.</summary>

@@ -38,7 +38,7 @@ public static class HtmlReport
         Folded(html, "2-way identification, both directions", ReportTables.Identification(report));
         Folded(html, "Pixel metrics: native geometry and canvas", ReportTables.PixelMetrics(report));
         if (ReportText.BestRoute(report) is { } best) Folded(html, $"Per category ({best.Name})", ReportTables.PerCategory(report, best));
-        Folded(html, "Chance, the test's floor and the published reference", ReportTables.References(report));
+        Folded(html, "Chance, the test's floor and MinD-Vis's reference number", ReportTables.References(report));
         html.AppendLine("<details><summary>Provenance</summary><ul>");
         foreach (var line in ReportText.Provenance(report)) html.AppendLine($"<li>{E(line)}</li>");
         html.AppendLine("</ul></details></body></html>");

@@ -37,7 +37,7 @@ public static class MarkdownReport
             md.AppendLine($"## Per category ({best.Name})").AppendLine();
             Table(md, ReportTables.PerCategory(report, best));
         }
-        md.AppendLine("## Chance, the test's floor and the published reference").AppendLine();
+        md.AppendLine("## Chance, the test's floor and MinD-Vis's reference number").AppendLine();
         Table(md, ReportTables.References(report));
         md.AppendLine("## Provenance").AppendLine();
         foreach (var line in ReportText.Provenance(report)) md.AppendLine($"- {line}");

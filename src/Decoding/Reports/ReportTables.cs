@@ -85,7 +85,7 @@ public static class ReportTables
         => (["method", "PixCorr (native)", "SSIM (native)", $"PixCorr ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)", $"SSIM ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)"],
             report.Rows.Select(r => new[] { r.Name, WithInterval(r.PixCorr), WithInterval(r.Ssim), WithInterval(r.PixCorrCanvas), WithInterval(r.SsimCanvas) }).ToList());
 
-    /// <summary>Chance levels, the test's floor and the published reference.</summary>
+    /// <summary>Chance levels, the test's floor and MinD-Vis's reference number.</summary>
     public static (string[] Header, List<string[]> Rows) References(EvaluationReport report)
         => (["reference", "metric", "value", "note"], report.References.Select(r => new[] { r.Name, r.Metric, r.Value < 0.001 ? PValue(r.Value) : Number(r.Value), r.Note }).ToList());
 

@@ -21,7 +21,8 @@ public sealed record MaskedBrainPretrainingSettings
     /// <summary>Seed of the model's initial weights, the held-out draw and the training randomness.</summary>
     public long Seed { get; init; } = 2022;
 
-    /// <summary>Pool test-split fMRI too (MinD-Vis's choice); recorded in the checkpoint config and run.json.</summary>
+    /// <summary>Pool test-split fMRI too (MinD-Vis's released encoder saw it, in a separate fine-tune on the GOD test fMRI,
+    /// its stage A2; here it joins the one pretraining run); recorded in the checkpoint config and run.json.</summary>
     public bool IncludeTestFmri { get; init; }
 
     /// <summary>Refuse data whose width differs from the model's, or pad/crop it explicitly.</summary>

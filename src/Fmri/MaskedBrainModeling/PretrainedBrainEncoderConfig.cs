@@ -18,7 +18,8 @@ public sealed record PretrainedBrainEncoderConfig
     /// <summary>The autoencoder's architecture (its NumVoxels fixes the data width).</summary>
     [JsonPropertyName("model")] public required MaskedBrainAutoencoderConfig Model { get; init; }
 
-    /// <summary>True when test-split fMRI was part of the pretraining pool (MinD-Vis's runs did this; here it is an explicit choice).</summary>
+    /// <summary>True when test-split fMRI was part of the pretraining (MinD-Vis fine-tunes its encoder on the GOD test fMRI
+    /// in a stage A2; here it is an explicit choice that joins the one pretraining run).</summary>
     [JsonPropertyName("include_test_fmri")] public bool IncludeTestFmri { get; init; }
 
     /// <summary>Voxels per sample in the pretraining data (before any explicit padding or cropping to the model's width).</summary>
