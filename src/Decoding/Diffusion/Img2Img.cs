@@ -40,11 +40,12 @@ public static class Img2Img
     public static double SmallestStrength(int numInferenceSteps)
     {
         if (numInferenceSteps < 1) throw new ArgumentOutOfRangeException(nameof(numInferenceSteps), $"img2img: {numInferenceSteps} inference steps");
+        // 1/n rounded up to three significant digits: k / 10^d, one more k while n (k / 10^d) still floors to 0.
         double exact = 1.0 / numInferenceSteps;
-        double unit = Math.Pow(10, Math.Floor(Math.Log10(exact)) - 2);                    // the third significant digit
-        double strength = Math.Ceiling(exact / unit) * unit;
-        while (StepsRun(numInferenceSteps, strength) < 1) strength += unit;
-        return Math.Round(strength, 15);
+        double scale = Math.Pow(10, 2 - Math.Floor(Math.Log10(exact)));
+        long k = (long)Math.Ceiling(exact * scale);
+        while (StepsRun(numInferenceSteps, k / scale) < 1) k++;
+        return k / scale;
     }
 
     /// <summary>The fewest inference steps at which <paramref name="strength"/> in (0, 1] runs a step, for messages

@@ -111,7 +111,8 @@ public static class EvaluationRun
             if (index < 0)
                 throw new DataFormatException(stimuliPath, "stimulus_id", $"has no image for stimulus '{decoded.StimulusIds[i]}' (item {i} of {decodedPath})");
             canvas[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, canvasSet.Channels);
-            classifierInput[i] = EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, channels);
+            classifierInput[i] = channels == canvasSet.Channels ? canvas[i]
+                : EvaluationImages.FromBytes(canvasSet.Image(index), canvasSet.Height, canvasSet.Width, canvasSet.Channels, channels);
             native[i] = EvaluationImages.FromBytes(stimuli.Image(index), stimuli.Height, stimuli.Width, stimuli.Channels, stimuli.Channels);
             categories[i] = CategoryName(decoded.Categories[i], categoryNames);
         }
