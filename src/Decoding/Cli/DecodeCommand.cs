@@ -114,6 +114,10 @@ public static class DecodeCommand
                 EncodingSteps = parse.GetValue(encodingSteps) ?? EncodingInversionRoute.DefaultSteps,
             };
             settings.Validate();
+            // A strength given as is must run a step of the decode, checked before the route is fitted (--select and
+            // --selection check their own strengths).
+            if (spec.Name == Img2ImgRoute.Name && !parse.GetValue(select) && parse.GetValue(selectionFile) is null)
+                _ = Decoding.Diffusion.Img2Img.BeginIndex(settings.Sampling.Steps, settings.Img2Img.Strength);
             Check.That(settings.EncodingPenalty is null || spec.Name == EncodingInversionRoute.Name, "encoding_penalty", settings.EncodingPenalty,
                 $"is the encoding route's setting; the {spec.Name} route has none");
             Check.That(parse.GetValue(encodingSteps) is null || spec.Name == EncodingInversionRoute.Name, "encoding_steps", parse.GetValue(encodingSteps),

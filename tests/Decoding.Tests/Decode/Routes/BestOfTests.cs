@@ -98,6 +98,14 @@ public sealed class BestOfTests
             string outDir = folder.Sub("bad" + Guid.NewGuid().ToString("N")[..6]);
             CliTestHarness.AssertRefused([.. (extra.Contains("--route") ? shared : common), .. extra, "--out", outDir], expected, Path.Combine(outDir, DecodedImagesFile.FileName));
         }
+
+        // A strength that runs no step of the decode is refused before the route is fitted (nothing printed about fitting).
+        string[] weak = [.. common.Select(a => a == "0.75" ? "0.1" : a), "--out", folder.Sub("weak")];
+        var (exit, output, err) = CliTestHarness.Run(weak);
+        Assert.Equal(2, exit);
+        Assert.Equal("error: --strength 0.1: runs no step of 4; raise it to at least 0.25", err.Trim());
+        Assert.DoesNotContain("fitting", output);
+        Assert.False(Directory.Exists(folder.Sub("weak")));
     }
 
     [Fact]
