@@ -17,7 +17,7 @@ public static class SimulateCommand
     {
         var defaults = new VisualCortexConfig();
         var output = new Option<string>("--out", "-o") { Description = "folder to write the simulated data set into", Required = true };
-        var images = new Option<string>("--images") { Description = "stimulus images: 'fashion-mnist' (its experiment pool, t10k images 0-4,999) or a folder with one sub-folder of PNG/JPEG per category", DefaultValueFactory = _ => StimulusSources.FashionMnistName };
+        var images = new Option<string>("--images") { Description = "stimulus images: 'fashion-mnist' (its experiment pool, t10k images 0-4,999) or a folder with one sub-folder of PNG/JPEG per category (in the bdata layout its images are numbered image_1, image_2, ... by category folder, then file name)", DefaultValueFactory = _ => StimulusSources.FashionMnistName };
         var layout = new Option<string>("--layout") { Description = "layout to write: bdata (as Generic Object Decoding files) or nsd (betas + mask + design; one subject, no pretraining pool)", DefaultValueFactory = _ => "bdata" };
         layout.AcceptOnlyFromAmong("bdata", "nsd");
         var seed = new Option<int>("--seed") { Description = "seed of the simulation", DefaultValueFactory = _ => 1 };
@@ -76,6 +76,7 @@ public static class SimulateCommand
             // Stimuli keep their native geometry unless --image-size asks for another side (resampled, never padded).
             var pool = StimulusSources.Load(source, size ?? NativeImageSize);
             if (size is int side) pool = pool.ResizeTo(side, side);
+            if (!nsd && !fashionMnist) pool = NumberFolderImages(pool);
             var inputs = StimulusSources.InputFiles(source).ToList();
             StimulusImageSet? pretrainingImages = null;
             if (config.PretrainingPoolSize > 0)
@@ -88,38 +89,61 @@ public static class SimulateCommand
             var sessions = ConsoleProgress.Run("simulate visual cortex", 1.0,
                 p => new VisualCortexSimulator(config).SimulateSubjects(pool, pretrainingImages, new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
 
-            Directory.CreateDirectory(folder);
+            // Every file is written into a staging folder first and moved into place only when all of them are written,
+            // run.json last, so an interrupted run never leaves a folder whose files come from two runs. Files an
+            // earlier simulate run recorded and this one does not write (a subject fewer) are removed.
+            var earlier = EarlierOutputs(folder);
+            string staging = Path.Combine(folder, StagingFolder);
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            Directory.CreateDirectory(staging);
             var outputs = new List<string>();
-            var first = sessions[0];
-            if (nsd)
+            try
             {
-                var files = SimulatedNsdExport.Write(first, folder, config.VoxelSizeMm);
-                outputs.AddRange([files.Betas, files.Mask, files.Design, files.Stimuli]);
-            }
-            else
-            {
-                string stimuli = Path.Combine(folder, SimulatedFiles.Stimuli);
-                StimulusImageFile.Write(first.Stimuli, stimuli, first.HeldOutTestCategories);
-                outputs.Add(stimuli);
-                foreach (var session in sessions)
+                var first = sessions[0];
+                if (nsd)
                 {
-                    string bdata = Path.Combine(folder, SimulatedFiles.BDataFileName(session.Dataset.Subject));
-                    BDataFile.Write(bdata, session.Dataset);
-                    outputs.Add(bdata);
-                    if (session.PretrainingPool is { } poolSession)
+                    var files = SimulatedNsdExport.Write(first, staging, config.VoxelSizeMm);
+                    outputs.AddRange([files.Betas, files.Mask, files.Design, files.Stimuli]);
+                }
+                else
+                {
+                    string stimuli = Path.Combine(staging, SimulatedFiles.Stimuli);
+                    StimulusImageFile.Write(first.Stimuli, stimuli, first.HeldOutTestCategories);
+                    outputs.Add(stimuli);
+                    foreach (var session in sessions)
                     {
-                        string poolFile = Path.Combine(folder, SimulatedFiles.PretrainingPoolFileName(session.Truth.SubjectIndex, sessions.Count));
-                        BDataFile.Write(poolFile, poolSession.Dataset);
-                        outputs.Add(poolFile);
+                        string bdata = Path.Combine(staging, SimulatedFiles.BDataFileName(session.Dataset.Subject));
+                        BDataFile.Write(bdata, session.Dataset);
+                        outputs.Add(bdata);
+                        if (session.PretrainingPool is { } poolSession)
+                        {
+                            string poolFile = Path.Combine(staging, SimulatedFiles.PretrainingPoolFileName(session.Truth.SubjectIndex, sessions.Count));
+                            BDataFile.Write(poolFile, poolSession.Dataset);
+                            outputs.Add(poolFile);
+                        }
                     }
                 }
+                foreach (var session in sessions)
+                {
+                    string truth = Path.Combine(staging, SimulatedFiles.TruthFileName(session.Truth.SubjectIndex, sessions.Count));
+                    // In the NSD layout the stimuli are renamed nsd_00001, ...; the truth follows, so the ceiling finds them.
+                    SimulationTruthFile.Write(nsd ? SimulatedNsdExport.TruthWithNsdIds(session) : session.Truth, truth);
+                    outputs.Add(truth);
+                }
+                File.Delete(Path.Combine(folder, "run.json"));
+                for (int i = 0; i < outputs.Count; i++)
+                {
+                    string final = Path.Combine(folder, Path.GetFileName(outputs[i]));
+                    File.Move(outputs[i], final, overwrite: true);
+                    outputs[i] = final;
+                }
             }
-            foreach (var session in sessions)
+            finally
             {
-                string truth = Path.Combine(folder, SimulatedFiles.TruthFileName(session.Truth.SubjectIndex, sessions.Count));
-                SimulationTruthFile.Write(session.Truth, truth);
-                outputs.Add(truth);
+                Directory.Delete(staging, recursive: true);
             }
+            foreach (string stale in earlier.Except(outputs.Select(Path.GetFullPath), StringComparer.Ordinal))
+                File.Delete(stale);
             var seeds = new Dictionary<string, long> { ["simulation"] = config.Seed };
             foreach (var session in sessions.Skip(1)) seeds[$"subject_{session.Truth.SubjectIndex:D2}"] = session.Truth.Config.Seed;
             new RunManifest
@@ -139,9 +163,10 @@ public static class SimulateCommand
                 string poolNote = session.PretrainingPool is { } p ? $", pretraining pool {p.Dataset.SampleCount} samples" : "";
                 Console.WriteLine($"simulated {d.SampleCount} samples x {d.VoxelCount} voxels ({string.Join(", ", d.Rois.Where(r => r.Key is "V1" or "V2" or "V3" or "V4" or "LOC").Select(r => $"{r.Key} {r.Value.Length}"))}), subject {d.Subject}{poolNote}, in {clock.Elapsed.TotalSeconds:F1} s");
             }
-            Console.WriteLine($"stimuli: {first.Stimuli.Count} images of {first.Stimuli.Height}x{first.Stimuli.Width}");
-            if (first.HeldOutTestCategories.Count > 0)
-                Console.WriteLine($"held-out test categories (no training image): {string.Join(", ", first.HeldOutTestCategories)}");
+            var stimulusSet = sessions[0].Stimuli;
+            Console.WriteLine($"stimuli: {stimulusSet.Count} images of {stimulusSet.Height}x{stimulusSet.Width}");
+            if (sessions[0].HeldOutTestCategories.Count > 0)
+                Console.WriteLine($"held-out test categories (no training image): {string.Join(", ", sessions[0].HeldOutTestCategories)}");
             foreach (var f in outputs) Console.WriteLine($"wrote {f} ({new FileInfo(f).Length / 1024.0:F0} KiB)");
             return 0;
         }, new Dictionary<string, string>
@@ -154,5 +179,45 @@ public static class SimulateCommand
             ["pretraining_pool_size"] = "--pretraining-pool",
         }));
         return command;
+    }
+
+    /// <summary>The folder inside --out that a run writes its files into before moving them into place.</summary>
+    public const string StagingFolder = ".simulate-staging";
+
+    /// <summary>
+    /// Folder images carry path ids (<c>category/file.png</c>), which a BData file cannot store (its stimulus ids are
+    /// numbers); in the bdata layout they are numbered <c>image_1</c>, <c>image_2</c>, ... in the order the folder is
+    /// read: category sub-folders, then file names, both in ordinal order.
+    /// </summary>
+    public static StimulusImageSet NumberFolderImages(StimulusImageSet pool)
+    {
+        var ids = Enumerable.Range(1, pool.Count).Select(n => new Fmri.Data.StimulusId(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"image_{n}"))).ToArray();
+        return new StimulusImageSet(pool.Pixels, pool.Count, pool.Height, pool.Width, pool.Channels, ids, pool.CategoryLabels, pool.CategoryNames);
+    }
+
+    // The full paths of the files an earlier simulate run in this folder recorded as its outputs (none when the folder
+    // holds no such record); only files directly in the folder count, so a record can never name a file elsewhere.
+    private static IReadOnlyList<string> EarlierOutputs(string folder)
+    {
+        string record = Path.Combine(folder, "run.json");
+        if (!File.Exists(record)) return [];
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record));
+            var root = json.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !root.TryGetProperty("command", out var command) || command.GetString() != "simulate"
+                || !root.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != System.Text.Json.JsonValueKind.Array)
+                return [];
+            string full = Path.GetFullPath(folder);
+            return [.. outputs.EnumerateArray()
+                .Where(o => o.ValueKind == System.Text.Json.JsonValueKind.String)
+                .Select(o => Path.Combine(full, Path.GetFileName(o.GetString()!)))
+                .Where(File.Exists)];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
     }
 }

@@ -113,8 +113,10 @@ public static class DemoPlan
             SemanticRoute: false, SelectGuidances: [8, 16]),
         new("held-out-categories", "simulated visual cortex viewing Fashion-MNIST, test categories held out of every fMRI training set (as in GOD)",
             ["--held-out-test-categories", "2", "--test-per-category", "25"], false, null, null, GodLikeFidelity, ValidationWholeCategories: true),
-        new("real-like", "simulated visual cortex, a small real-like design: 2 categories, 90 training / 10 single test trials, 28x28",
-            ["--categories", "2", "--train", "90", "--test", "10", "--test-repeats", "1", "--image-size", "28"], true, 18, LowLevelPrior: "choose"),
+        // Three training runs of 30 trials, as a small session has: with GOD's 24 runs, per-run z-scoring would work on
+        // 3-4 samples a run.
+        new("real-like", "simulated visual cortex, a small real-like design: 2 categories, 90 training trials in 3 runs / 10 single test trials, 28x28",
+            ["--categories", "2", "--train", "90", "--test", "10", "--test-repeats", "1", "--train-runs", "3", "--image-size", "28"], true, 18, LowLevelPrior: "choose"),
     ];
 
     /// <summary>Tiny: every stage runs in about a minute (the CI test). The numbers are not worth reading.</summary>

@@ -341,7 +341,7 @@ public class DemoCommandTests
         // A design with its own totals drops the preset's per-category counts (giving both forms is an error).
         var realLike = DemoPlan.Stages(dir, "small", 1, design: "real-like");
         string real = Simulate(realLike);
-        Assert.Contains("--categories 2 --train 90 --test 10 --test-repeats 1 --image-size 28", real);
+        Assert.Contains("--categories 2 --train 90 --test 10 --test-repeats 1 --train-runs 3 --image-size 28", real);
         Assert.DoesNotContain("per-category", real);
         Assert.Contains("--validation-stimuli 18", realLike.Single(s => s.Name == "decode-img2img").CommandLine);
         // Every route that chooses on validation holds out the same stimuli, so evaluate can choose between them.

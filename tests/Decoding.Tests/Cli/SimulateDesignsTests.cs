@@ -117,6 +117,59 @@ public class SimulateDesignsTests
     }
 
     [Fact]
+    public void Folder_images_are_numbered_in_the_bdata_layout_and_the_truth_matches_the_data_in_both_layouts()
+    {
+        using var folder = new TempFolder();
+        string images = folder.Sub("images");
+        KillAndResumeTests.WriteImageFolder(images);   // 2 category folders of 8 PNGs each
+        string[] Design(string dir, string layout) =>
+            ["simulate", "--out", dir, "--images", images, "--layout", layout, "--train", "12", "--test", "4", "--test-repeats", "2", "--train-runs", "2"];
+
+        // BData stores stimulus ids as numbers: folder images become image_1 ... in category-folder, then file-name order.
+        string bdata = folder.Sub("bdata");
+        Succeeds(CliTestHarness.Run(Design(bdata, "bdata")));
+        var stimuli = StimulusImageFile.Read(Path.Combine(bdata, "stimuli.h5"));
+        var raw = BDataFile.Read(Path.Combine(bdata, "sim-01.h5"));
+        Assert.All(stimuli.StimulusIds, id => Assert.Matches("^image_([1-9]|1[0-6])$", id.Value));
+        // image_N is the N-th file read: 1-8 in the first category folder, 9-16 in the second.
+        Assert.All(Enumerable.Range(0, stimuli.Count), i =>
+            Assert.Equal(int.Parse(stimuli.StimulusIds[i].Value["image_".Length..]) <= 8 ? 0 : 1, stimuli.CategoryLabels[i]));
+        Assert.Subset(stimuli.StimulusIds.ToHashSet(), raw.StimulusIds.ToHashSet());
+
+        // The truth is keyed by the ids the data carry in both layouts (NSD's are renamed nsd_00001, ...), so the
+        // noise-free ceiling decodes from either.
+        string nsd = folder.Sub("nsd");
+        Succeeds(CliTestHarness.Run(Design(nsd, "nsd")));
+        foreach (var (dir, data) in new[] { (bdata, "sim-01.h5"), (nsd, "betas_session01.hdf5") })
+        {
+            string pre = Path.Combine(folder.Path, Path.GetFileName(dir) + "-pre.h5");
+            string[] extra = dir == nsd ? ["--mask", Path.Combine(nsd, "mask.h5"), "--design", Path.Combine(nsd, "design.json"), "--roi", "all"] : [];
+            Succeeds(CliTestHarness.Run(["preprocess", Path.Combine(dir, data), "-o", pre, .. extra]));
+            var truth = SimulationTruth.Read(Path.Combine(dir, "truth.h5"));
+            Assert.Equal(StimulusImageFile.Read(Path.Combine(dir, "stimuli.h5")).StimulusIds.Order(), truth.StimulusIds.Order());
+            Assert.Subset(truth.StimulusIds.ToHashSet(), CanonicalFile.Read(pre).StimulusIds.ToHashSet());
+            Succeeds(CliTestHarness.Run("decode", "--route", "ceiling", "--data", pre, "--stimuli", Path.Combine(dir, "stimuli.h5"),
+                "--simulation-truth", Path.Combine(dir, "truth.h5"), "--out", Path.Combine(folder.Path, Path.GetFileName(dir) + "-ceiling")));
+        }
+    }
+
+    [Fact]
+    public void A_rerun_replaces_the_earlier_runs_files_as_a_set_and_leaves_other_files()
+    {
+        using var folder = new TempFolder();
+        string dir = folder.Sub("sim");
+        string[] Design(int subjects) =>
+            ["simulate", "--out", dir, "--categories", "2", "--train", "8", "--test", "2", "--test-repeats", "2", "--train-runs", "2", "--subjects", subjects.ToString()];
+        Succeeds(CliTestHarness.Run(Design(2)));
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "the user's own file");
+        Succeeds(CliTestHarness.Run(Design(1)));
+        // The two-subject run's sim-02.h5 and truth-0K.h5 would sit beside a one-subject run's files that name
+        // neither; they go, the user's file stays, and no staging folder is left.
+        Assert.Equal(["notes.txt", "run.json", "sim-01.h5", "stimuli.h5", "truth.h5"], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+        Assert.Empty(Directory.GetDirectories(dir));
+    }
+
+    [Fact]
     public void Help_lists_the_design_options_and_bad_combinations_are_one_line()
     {
         var (exit, help, _) = CliTestHarness.Run("simulate", "--help");
@@ -137,6 +190,15 @@ public class SimulateDesignsTests
             "--categories", "2", "--held-out-test-categories", "2");
         OneLine("--image-size 4: must be >= 8", "--image-size", "4");
         OneLine("--subjects 2: the nsd layout holds one subject; use --layout bdata for several", "--layout", "nsd", "--subjects", "2");
+        // A category with fewer images than asked for names the count the user gave. Fashion-MNIST's experiment pool
+        // (t10k images 0-4,999) holds 481 Trousers and 507 T-shirts (counted from its labels).
+        OneLine("--train-per-category 499: category 'Trouser' of the stimulus pool has 481 images and the design needs 504 of it (499 train + 5 test)",
+            "--train-per-category", "499");
+        OneLine("--test 5000: category 'T-shirt/top' of the stimulus pool has 507 images and the design needs 620 of it (120 train + 500 test)",
+            "--test", "5000");
+        // With both counts given, the training count is named when the test images alone fit.
+        OneLine("--train-per-category 120: category 'T-shirt/top' of the stimulus pool has 507 images and the design needs 620 of it (120 train + 500 test)",
+            "--test", "5000", "--train-per-category", "120");
         Assert.False(Directory.Exists(folder.Sub("sim")));
     }
 }

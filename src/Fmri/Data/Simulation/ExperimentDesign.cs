@@ -56,8 +56,9 @@ public sealed record ExperimentDesign
         => Enumerable.Range(0, parts).Select(i => total / parts + (i < total % parts ? 1 : 0)).ToArray();
 
     /// <summary>Draws the design from a pool of labelled images with <paramref name="random"/>.</summary>
-    /// <exception cref="ArgumentException">A category of the pool has too few images, or the pool has unlabelled images only.</exception>
-    /// <exception cref="InvalidSettingException">The pool has fewer categories than the configuration asks for.</exception>
+    /// <exception cref="ArgumentException">The pool has unlabelled images only.</exception>
+    /// <exception cref="InvalidSettingException">The pool has fewer categories than the configuration asks for, or a category
+    /// too few images for the counts asked for (naming the count's setting).</exception>
     public static ExperimentDesign Create(StimulusImageSet pool, VisualCortexConfig config, Random random)
     {
         int poolCategories = CategoryCount(pool);
@@ -91,7 +92,20 @@ public sealed record ExperimentDesign
             if (members.Length < trainHere + testHere)
             {
                 string name = k < pool.CategoryNames.Count ? pool.CategoryNames[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                throw new ArgumentException($"pool: category '{name}' has {members.Length} images, the design needs {trainHere + testHere} ({trainHere} train + {testHere} test)", nameof(pool));
+                // Name the setting that asked for more than the category holds: the test count when the test images
+                // alone do not fit or when only the test count was given, else the training count (each as given: in
+                // all, or per category).
+                bool trainGiven = config.TrainImages is not null || config.TrainImagesPerCategory is not null;
+                bool testGiven = config.TestImages is not null || config.TestImagesPerCategory is not null;
+                bool testFits = members.Length >= testHere && (trainGiven || !testGiven);
+                string setting = testFits
+                    ? (config.TrainImages is not null ? "train_images" : "train_images_per_category")
+                    : (config.TestImages is not null ? "test_images" : "test_images_per_category");
+                object value = testFits
+                    ? (object?)config.TrainImages ?? config.TrainImagesPerCategory ?? VisualCortexConfig.DefaultTrainImagesPerCategory
+                    : (object?)config.TestImages ?? config.TestImagesPerCategory ?? VisualCortexConfig.DefaultTestImagesPerCategory;
+                throw new InvalidSettingException(setting, value,
+                    $"category '{name}' of the stimulus pool has {members.Length} images and the design needs {trainHere + testHere} of it ({trainHere} train + {testHere} test)");
             }
             random.Shuffle(members);
             test.AddRange(members.Take(testHere).Order());

@@ -66,7 +66,7 @@ public static class SimulatedNsdExport
         // 3. Design: one session; each distinct stimulus gets a 1-based NSD-style index; test images are the "shared" ones.
         var stimuli = session.Stimuli;
         var nsdIndexOf = new Dictionary<StimulusId, int>();
-        for (int i = 0; i < stimuli.Count; i++) nsdIndexOf[stimuli.StimulusIds[i]] = i + 1;
+        for (int i = 0; i < stimuli.Count; i++) nsdIndexOf[stimuli.StimulusIds[i]] = NsdIndexOf(session, stimuli.StimulusIds[i]);
         new NsdDesign
         {
             Sessions = Enumerable.Repeat(1, data.SampleCount).ToArray(),
@@ -79,5 +79,20 @@ public static class SimulatedNsdExport
             stimuli.StimulusIds.Select(id => NsdDesign.StimulusOf(nsdIndexOf[id])).ToArray(), stimuli.CategoryLabels, stimuli.CategoryNames);
         StimulusImageFile.Write(nsdStimuli, files.Stimuli, session.HeldOutTestCategories);
         return files;
+    }
+
+    /// <summary>
+    /// The session's truth with its stimuli under the ids <see cref="Write"/> gives them (<c>nsd_00001</c>, ...), so the
+    /// noise-free responses are found by the ids the NSD reader returns.
+    /// </summary>
+    public static SimulationTruth TruthWithNsdIds(SimulatedSession session) =>
+        session.Truth with { StimulusIds = Array.ConvertAll(session.Truth.StimulusIds, id => NsdDesign.StimulusOf(NsdIndexOf(session, id))) };
+
+    // The 1-based NSD-style index of a stimulus: its position in the session's stimulus set, plus one.
+    private static int NsdIndexOf(SimulatedSession session, StimulusId id)
+    {
+        int index = session.Stimuli.Find(id);
+        if (index < 0) throw new InvalidOperationException($"simulated stimulus '{id}' is not in the session's stimulus set");
+        return index + 1;
     }
 }

@@ -76,7 +76,10 @@ public sealed record VisualCortexConfig
     /// <summary>Voxels of the lateral occipital complex (category and coarse-shape tuned), stored after the retinotopic areas.</summary>
     public int LocVoxelCount { get; init; } = 1100;
 
-    /// <summary>Average share of an LOC voxel's stimulus-driven variance that follows the category (the rest follows coarse shape).</summary>
+    /// <summary>
+    /// Average share of an LOC voxel's stimulus-driven variance carried by its category term (the rest by its coarse-shape
+    /// term). The coarse shape follows the category too, so the category explains more of the response than this share.
+    /// </summary>
     public double LocCategoryShare { get; init; } = 0.6;
 
     /// <summary>Peakedness of an LOC voxel's category mixture: weights are softmax(selectivity * standard normal draws).</summary>
