@@ -49,7 +49,7 @@ public sealed class BrainAttentionRun
         try
         {
             Model.Unet.AttentionControl = recorder;
-            latents = Sampler.Denoise(noise, 1.0, contexts, options);
+            latents = Sampler.Denoise(noise, 1.0, contexts, options, stepNoise: generator);   // DDPM draws each step's noise from the item's generator
         }
         finally
         {

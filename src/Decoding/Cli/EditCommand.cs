@@ -90,58 +90,63 @@ public static class EditCommand
             columns.AddRange(edits.Select((e, i) => (e.Label, $"edit{i + 1}", (string?)e.Target)));
             if (withPlain) columns.AddRange(edits.Select((e, i) => ($"plain: {e.Target}", $"plain{i + 1}", (string?)e.Target)));
 
-            Directory.CreateDirectory(folder);
-            var outputs = new List<string>();
-            var grid = new ImageGrid(scale: Math.Max(1, 96 / (int)images.shape[^1]),
-                title: string.Create(CultureInfo.InvariantCulture, $"'{source}': cross-attention injected {schedule.CrossFraction:G3}, self-attention {schedule.SelfFraction:G3} of {options.Steps} {options.Sampler.ToString().ToLowerInvariant()} steps, guidance {options.GuidanceScale:G3}"),
-                columnHeaders: columns.Select(c => c.Label).ToList());
-            for (int k = 0; k < n; k++)
-            {
-                var cells = new List<(float[], int, int, int)>();
-                for (int c = 0; c < columns.Count; c++)
-                {
-                    var cell = ImageTensors.ToHwcPixels(images[k, c]);
-                    string path = Path.Combine(folder, $"{k:D2}-{columns[c].File}.png");
-                    PngImage.Save(path, cell.Pixels, cell.Height, cell.Width, cell.Channels);
-                    outputs.Add(path);
-                    cells.Add(cell);
-                }
-                grid.AddRow($"seed draw {k + 1}", cells);
-            }
-            string gridPath = Path.Combine(folder, GridFile);
-            grid.Save(gridPath);
-            outputs.Add(gridPath);
-
+            // Everything is measured before anything is written: the files of a run are written together, all or none,
+            // and the files an earlier edit into this folder recorded and this one does not write are removed.
             var measures = Measure(images, columns, pipeline.ClassNames, classMeans);
             // How much this model's images depend on its attention maps at all: the lever the edits pull.
             var leverage = AttentionLeverage.Measure(pipeline, Enumerable.Repeat(source, n).ToList(), options, runSeed);
-            string measuresPath = Path.Combine(folder, MeasuresFile);
-            AtomicFile.WriteAllText(measuresPath, JsonSerializer.Serialize(new
-            {
-                source,
-                edits,
-                schedule,
-                sampling = options,
-                samples = n,
-                columns = measures,
-                attention_leverage = new { uniform_self_attention = leverage.UniformSelf, uniform_cross_attention = leverage.UniformCross },
-                note = "pixel_correlation_with_source: Pearson correlation of an image's pixels with its row's source image (mean over rows); " +
-                       "class_consistency: share of rows whose image correlates best with the mean training image of the column's prompt; " +
-                       "attention_leverage: mean |pixel change| of the source images when every self-attention (cross-attention) map is replaced by uniform attention",
-            }, RunManifest.JsonOptions) + "\n");
-            outputs.Add(measuresPath);
 
-            new RunManifest
+            var earlier = RunManifest.EarlierOutputs(folder, "edit");
+            var outputs = new List<string>();
+            for (int k = 0; k < n; k++)
+                for (int c = 0; c < columns.Count; c++) outputs.Add(Path.Combine(folder, $"{k:D2}-{columns[c].File}.png"));
+            string gridPath = Path.Combine(folder, GridFile);
+            string measuresPath = Path.Combine(folder, MeasuresFile);
+            outputs.AddRange([gridPath, measuresPath]);
+            Directory.CreateDirectory(folder);
+            AtomicFile.AllOrNone([.. outputs, Path.Combine(folder, "run.json")], () =>
             {
-                Command = "edit",
-                Arguments = CommandLineApp.Arguments,
-                Config = new { model = modelPath, prompt = source, edits, schedule, plain = withPlain, n, sampling = options, ema_weights = !parse.GetValue(noEma) },
-                Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
-                InputSha256 = RunManifest.HashInputs([.. modelFolder.ModelFiles]),
-                Outputs = outputs,
-                StartedUtc = started,
-                WallSeconds = clock.Elapsed.TotalSeconds,
-            }.Write(Path.Combine(folder, "run.json"));
+                var grid = new ImageGrid(scale: Math.Max(1, 96 / (int)images.shape[^1]),
+                    title: string.Create(CultureInfo.InvariantCulture, $"'{source}': cross-attention injected {schedule.CrossFraction:G3}, self-attention {schedule.SelfFraction:G3} of {options.Steps} {options.Sampler.ToString().ToLowerInvariant()} steps, guidance {options.GuidanceScale:G3}"),
+                    columnHeaders: columns.Select(c => c.Label).ToList());
+                for (int k = 0; k < n; k++)
+                {
+                    var cells = new List<(float[], int, int, int)>();
+                    for (int c = 0; c < columns.Count; c++)
+                    {
+                        var cell = ImageTensors.ToHwcPixels(images[k, c]);
+                        PngImage.Save(outputs[k * columns.Count + c], cell.Pixels, cell.Height, cell.Width, cell.Channels);
+                        cells.Add(cell);
+                    }
+                    grid.AddRow($"seed draw {k + 1}", cells);
+                }
+                grid.Save(gridPath);
+                AtomicFile.WriteAllText(measuresPath, JsonSerializer.Serialize(new
+                {
+                    source,
+                    edits,
+                    schedule,
+                    sampling = options,
+                    samples = n,
+                    columns = measures,
+                    attention_leverage = new { uniform_self_attention = leverage.UniformSelf, uniform_cross_attention = leverage.UniformCross },
+                    note = "pixel_correlation_with_source: Pearson correlation of an image's pixels with its row's source image (mean over rows); " +
+                           "class_consistency: share of rows whose image correlates best with the mean training image of the column's prompt; " +
+                           "attention_leverage: mean |pixel change| of the source images when every self-attention (cross-attention) map is replaced by uniform attention",
+                }, RunManifest.JsonOptions) + "\n");
+                RunManifest.RemoveStale(earlier, outputs);
+                new RunManifest
+                {
+                    Command = "edit",
+                    Arguments = CommandLineApp.Arguments,
+                    Config = new { model = modelPath, prompt = source, edits, schedule, plain = withPlain, n, sampling = options, ema_weights = !parse.GetValue(noEma) },
+                    Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
+                    InputSha256 = RunManifest.HashInputs([.. modelFolder.ModelFiles]),
+                    Outputs = outputs,
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
+                }.Write(Path.Combine(folder, "run.json"));
+            });
             foreach (var m in measures)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{m.Column,-24} pixel correlation with the source {m.PixelCorrelationWithSource:F3}, class consistency {(m.ClassConsistency is double cc ? cc.ToString("P0", CultureInfo.InvariantCulture) : "-")}"));

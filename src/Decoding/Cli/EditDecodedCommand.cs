@@ -111,60 +111,69 @@ public static class EditDecodedCommand
                     }
                 });
 
-                Directory.CreateDirectory(folder);
-                var outputs = new List<string>();
-                var headers = new List<string> { "stimulus", "decoded" };
-                headers.AddRange(categories.Select(c => $"{c} (layout)"));
-                headers.AddRange(categories.Select(c => $"{c} (plain)"));
-                var grid = new ImageGrid(scale: Math.Max(1, 96 / size),
-                    title: string.Create(CultureInfo.InvariantCulture, $"decoded, then drawn as a category: cross-attention injected {schedule.CrossFraction:G3}, self-attention {schedule.SelfFraction:G3} of {options.Steps} steps, guidance {options.GuidanceScale:G3}"),
-                    columnHeaders: headers);
-                for (int i = 0; i < n; i++)
-                {
-                    using var stimulus = pairs.Images[i].to(ScalarType.Float32) / 255.0;
-                    var cells = new List<(float[], int, int, int)> { ImageTensors.ToHwcPixels(stimulus) };
-                    for (int c = 0; c < rows[i].shape[0]; c++)
-                    {
-                        var cell = ImageTensors.ToHwcPixels(rows[i][c]);
-                        string name = c == 0 ? "decoded" : c <= categories.Length ? $"{Slug(categories[c - 1])}-layout" : $"{Slug(categories[c - 1 - categories.Length])}-plain";
-                        string path = Path.Combine(folder, $"{DecodingRun.SafeName(pairs.StimulusIds[i].Value)}-{name}.png");
-                        PngImage.Save(path, cell.Pixels, cell.Height, cell.Width, cell.Channels);
-                        outputs.Add(path);
-                        cells.Add(cell);
-                    }
-                    grid.AddRow(pairs.StimulusIds[i].Value, cells);
-                }
-                string gridPath = Path.Combine(folder, GridFile);
-                grid.Save(gridPath);
-                outputs.Add(gridPath);
-
                 using var all = stack(rows, 0);                                                                   // (n, 1 + 2E, C, S, S)
                 var measures = Measure(all, categories, pipeline.ClassNames, classMeans);
-                string measuresPath = Path.Combine(folder, MeasuresFile);
-                AtomicFile.WriteAllText(measuresPath, JsonSerializer.Serialize(new
-                {
-                    items = n,
-                    stimulus_ids = pairs.StimulusIds.Take(n).Select(id => id.Value),
-                    schedule,
-                    sampling = options,
-                    categories = measures,
-                    note = "pixel_correlation_with_decoded: Pearson correlation of an edit's pixels with the item's decoded image (mean over items); " +
-                           "class_consistency: share of items whose edit correlates best with the category's mean training image; " +
-                           "'layout' = with the decoded run's attention maps injected (schedule), 'plain' = the same noise without injection",
-                }, RunManifest.JsonOptions) + "\n");
-                outputs.Add(measuresPath);
 
-                new RunManifest
+                // The files of a run are written together, all or none; those an earlier edit-decoded into this folder
+                // recorded and this one does not write are removed.
+                var earlier = RunManifest.EarlierOutputs(folder, "edit-decoded");
+                string ImagePath(int i, int c)
                 {
-                    Command = "edit-decoded",
-                    Arguments = CommandLineApp.Arguments,
-                    Config = new { model = modelPath, ldm = ldmPath, data = dataFile, stimuli = stimuliFile, categories, items = n, split = parse.GetValue(split), schedule, sampling = options },
-                    Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
-                    InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new DoubleConditionedLdmFolder(modelPath).ModelFiles, .. ldmFolder.ModelFiles]),
-                    Outputs = outputs,
-                    StartedUtc = started,
-                    WallSeconds = clock.Elapsed.TotalSeconds,
-                }.Write(Path.Combine(folder, "run.json"));
+                    string name = c == 0 ? "decoded" : c <= categories.Length ? $"{Slug(categories[c - 1])}-layout" : $"{Slug(categories[c - 1 - categories.Length])}-plain";
+                    return Path.Combine(folder, $"{DecodingRun.SafeName(pairs.StimulusIds[i].Value)}-{name}.png");
+                }
+                var outputs = new List<string>();
+                for (int i = 0; i < n; i++)
+                    for (int c = 0; c < rows[i].shape[0]; c++) outputs.Add(ImagePath(i, c));
+                string gridPath = Path.Combine(folder, GridFile);
+                string measuresPath = Path.Combine(folder, MeasuresFile);
+                outputs.AddRange([gridPath, measuresPath]);
+                Directory.CreateDirectory(folder);
+                AtomicFile.AllOrNone([.. outputs, Path.Combine(folder, "run.json")], () =>
+                {
+                    var headers = new List<string> { "stimulus", "decoded" };
+                    headers.AddRange(categories.Select(c => $"{c} (layout)"));
+                    headers.AddRange(categories.Select(c => $"{c} (plain)"));
+                    var grid = new ImageGrid(scale: Math.Max(1, 96 / size),
+                        title: string.Create(CultureInfo.InvariantCulture, $"decoded, then drawn as a category: cross-attention injected {schedule.CrossFraction:G3}, self-attention {schedule.SelfFraction:G3} of {options.Steps} steps, guidance {options.GuidanceScale:G3}"),
+                        columnHeaders: headers);
+                    for (int i = 0; i < n; i++)
+                    {
+                        using var stimulus = pairs.Images[i].to(ScalarType.Float32) / 255.0;
+                        var cells = new List<(float[], int, int, int)> { ImageTensors.ToHwcPixels(stimulus) };
+                        for (int c = 0; c < rows[i].shape[0]; c++)
+                        {
+                            var cell = ImageTensors.ToHwcPixels(rows[i][c]);
+                            PngImage.Save(ImagePath(i, c), cell.Pixels, cell.Height, cell.Width, cell.Channels);
+                            cells.Add(cell);
+                        }
+                        grid.AddRow(pairs.StimulusIds[i].Value, cells);
+                    }
+                    grid.Save(gridPath);
+                    AtomicFile.WriteAllText(measuresPath, JsonSerializer.Serialize(new
+                    {
+                        items = n,
+                        stimulus_ids = pairs.StimulusIds.Take(n).Select(id => id.Value),
+                        schedule,
+                        sampling = options,
+                        categories = measures,
+                        note = "pixel_correlation_with_decoded: Pearson correlation of an edit's pixels with the item's decoded image (mean over items); " +
+                               "class_consistency: share of items whose edit correlates best with the category's mean training image; " +
+                               "'layout' = with the decoded run's attention maps injected (schedule), 'plain' = the same noise without injection",
+                    }, RunManifest.JsonOptions) + "\n");
+                    RunManifest.RemoveStale(earlier, outputs);
+                    new RunManifest
+                    {
+                        Command = "edit-decoded",
+                        Arguments = CommandLineApp.Arguments,
+                        Config = new { model = modelPath, ldm = ldmPath, data = dataFile, stimuli = stimuliFile, categories, items = n, split = parse.GetValue(split), schedule, sampling = options },
+                        Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
+                        InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new DoubleConditionedLdmFolder(modelPath).ModelFiles, .. ldmFolder.ModelFiles]),
+                        Outputs = outputs,
+                        StartedUtc = started,
+                        WallSeconds = clock.Elapsed.TotalSeconds,
+                    }.Write(Path.Combine(folder, "run.json"));
+                });
                 foreach (var m in measures)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{m.Category,-12} pixel correlation with the decoded image: {m.LayoutPixelCorrelation:F3} with injection, {m.PlainPixelCorrelation:F3} without; " +

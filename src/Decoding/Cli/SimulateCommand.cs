@@ -92,7 +92,7 @@ public static class SimulateCommand
             // Every file is written into a staging folder first and moved into place only when all of them are written,
             // run.json last, so an interrupted run never leaves a folder whose files come from two runs. Files an
             // earlier simulate run recorded and this one does not write (a subject fewer) are removed.
-            var earlier = EarlierOutputs(folder);
+            var earlier = RunManifest.EarlierOutputs(folder, "simulate");
             string staging = Path.Combine(folder, StagingFolder);
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             Directory.CreateDirectory(staging);
@@ -142,8 +142,7 @@ public static class SimulateCommand
             {
                 Directory.Delete(staging, recursive: true);
             }
-            foreach (string stale in earlier.Except(outputs.Select(Path.GetFullPath), StringComparer.Ordinal))
-                File.Delete(stale);
+            RunManifest.RemoveStale(earlier, outputs);
             var seeds = new Dictionary<string, long> { ["simulation"] = config.Seed };
             foreach (var session in sessions.Skip(1)) seeds[$"subject_{session.Truth.SubjectIndex:D2}"] = session.Truth.Config.Seed;
             new RunManifest
@@ -193,31 +192,5 @@ public static class SimulateCommand
     {
         var ids = Enumerable.Range(1, pool.Count).Select(n => new Fmri.Data.StimulusId(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"image_{n}"))).ToArray();
         return new StimulusImageSet(pool.Pixels, pool.Count, pool.Height, pool.Width, pool.Channels, ids, pool.CategoryLabels, pool.CategoryNames);
-    }
-
-    // The full paths of the files an earlier simulate run in this folder recorded as its outputs (none when the folder
-    // holds no such record); only files directly in the folder count, so a record can never name a file elsewhere.
-    private static IReadOnlyList<string> EarlierOutputs(string folder)
-    {
-        string record = Path.Combine(folder, "run.json");
-        if (!File.Exists(record)) return [];
-        try
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record));
-            var root = json.RootElement;
-            if (root.ValueKind != System.Text.Json.JsonValueKind.Object
-                || !root.TryGetProperty("command", out var command) || command.GetString() != "simulate"
-                || !root.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != System.Text.Json.JsonValueKind.Array)
-                return [];
-            string full = Path.GetFullPath(folder);
-            return [.. outputs.EnumerateArray()
-                .Where(o => o.ValueKind == System.Text.Json.JsonValueKind.String)
-                .Select(o => Path.Combine(full, Path.GetFileName(o.GetString()!)))
-                .Where(File.Exists)];
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return [];
-        }
     }
 }

@@ -49,8 +49,8 @@ public sealed record PromptEdit(
     public static PromptEdit ParseReweight(string source, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        int eq = text.LastIndexOf('=');
-        if (eq <= 0 || !double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double factor) || !double.IsFinite(factor))
+        int eq = text.IndexOf('=');
+        if (eq <= 0 || text.IndexOf('=', eq + 1) >= 0 || !double.TryParse(text[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double factor) || !double.IsFinite(factor))
             throw new InvalidSettingException("reweight", $"'{text}'", "must be WORD=FACTOR, e.g. ankle=0 or ankle=2");
         return Reweight(source, text[..eq].Trim(), factor);
     }

@@ -24,8 +24,9 @@ public sealed class PromptEditor
     public IReadOnlyList<CrossAttentionEdit> Compile(string source, IReadOnlyList<PromptEdit> edits)
     {
         ArgumentNullException.ThrowIfNull(edits);
-        Pipeline.CheckPrompt(source);
-        foreach (var edit in edits) Pipeline.CheckPrompt(edit.Target);
+        Pipeline.CheckPrompt(source, "prompt");
+        foreach (var edit in edits)
+            Pipeline.CheckPrompt(edit.Target, edit.Kind switch { PromptEditKind.WordSwap => "swap", PromptEditKind.Refinement => "refine", _ => "reweight" });
         return edits.Select(e => e.Compile(source, Pipeline.Tokenizer)).ToList();
     }
 

@@ -14,13 +14,16 @@ namespace Decoding.Editing;
 /// <list type="bullet">
 /// <item><b>Identity</b> (same prompt; used by re-weighting): A = I.</item>
 /// <item><b>Word swap</b>: the prompts share a word prefix and suffix and differ in one span (k source words → m target
-/// words). Prefix tokens map one to one; every target token of the span takes the sum of the source span's maps divided
-/// by m, so the span's attention mass is kept (Σ_j A[s, j] = 1); the tokens after the span (later words,
-/// &lt;eos&gt;, padding) map one to one shifted by k − m. A target position whose shifted partner falls outside the sequence
-/// is unmatched.</item>
+/// words). Prefix tokens map one to one. When k = m (the paper's swap: prompts of the same length), the span maps one
+/// to one too, word i of the source to word i of the target, so unchanged words inside the span keep their own maps.
+/// When k ≠ m, every target token of the span takes the sum of the source span's maps divided by m, so the span's
+/// attention mass is kept (Σ_j A[s, j] = 1), as the reference code does for a word whose token counts differ; the later
+/// words and &lt;eos&gt; then map one to one shifted by k − m.</item>
 /// <item><b>Refinement</b>: the target adds words; the source's words must appear in order in the target (a longest
-/// common subsequence covering them all). Matched words, &lt;bos&gt;, &lt;eos&gt; and padding map one to one; the added words
+/// common subsequence covering them all). Matched words, &lt;bos&gt; and &lt;eos&gt; map one to one; the added words
 /// are unmatched.</item>
+/// <item>In both edits the padding after the target's &lt;eos&gt; maps to the source's padding at the same position, as in
+/// the reference code's mappers.</item>
 /// </list>
 /// </summary>
 public sealed class TokenAlignment
@@ -77,17 +80,21 @@ public sealed class TokenAlignment
         // Token positions: 0 is <bos>, word i is at 1 + i.
         for (int j = 0; j <= prefix; j++) Match(map, matched, j, j);                        // <bos> and the shared prefix
         int spanSource = 1 + prefix, spanTargetStart = 1 + prefix;
-        for (int j = spanTargetStart; j < spanTargetStart + spanTarget; j++)
+        if (k == spanTarget)
         {
-            matched[j] = true;
-            for (int s = spanSource; s < spanSource + k; s++) map[s, j] = 1f / spanTarget;  // Σ_j A[s, j] = 1 over the span
+            for (int j = spanTargetStart; j < spanTargetStart + spanTarget; j++) Match(map, matched, j, j);   // word i -> word i
         }
-        int shift = k - spanTarget;
-        for (int j = spanTargetStart + spanTarget; j < length; j++)                          // later words, <eos>, padding
+        else
         {
-            int s = j + shift;
-            if (s >= 0 && s < length) Match(map, matched, s, j);
+            for (int j = spanTargetStart; j < spanTargetStart + spanTarget; j++)
+            {
+                matched[j] = true;
+                for (int s = spanSource; s < spanSource + k; s++) map[s, j] = 1f / spanTarget;  // Σ_j A[s, j] = 1 over the span
+            }
         }
+        int shift = k - spanTarget, targetEos = 1 + m;
+        for (int j = spanTargetStart + spanTarget; j <= targetEos; j++) Match(map, matched, j + shift, j); // later words, <eos>
+        for (int j = targetEos + 1; j < length; j++) Match(map, matched, j, j);                            // padding
         return new TokenAlignment(map, matched, isIdentity: false);
     }
 
@@ -113,7 +120,8 @@ public sealed class TokenAlignment
         var matched = new bool[length];
         Match(map, matched, 0, 0);                                                           // <bos>
         foreach (var (s, t) in pairs) Match(map, matched, 1 + s, 1 + t);                     // the kept words
-        for (int j = 1 + m; j < length; j++) Match(map, matched, j - (m - n), j);            // <eos> and padding
+        Match(map, matched, 1 + n, 1 + m);                                                   // <eos>
+        for (int j = 2 + m; j < length; j++) Match(map, matched, j, j);                      // padding
         return new TokenAlignment(map, matched, isIdentity: false);
     }
 

@@ -32,18 +32,24 @@ public sealed class TextToImagePipeline
     /// <summary>The class names the model was trained on, in label order.</summary>
     public IReadOnlyList<string> ClassNames => Model.Config.ClassNames;
 
-    /// <summary>Rejects an empty prompt or one with words the model never saw, naming them and the known words.</summary>
-    public void CheckPrompt(string prompt)
+    /// <summary>
+    /// Rejects an empty prompt or one with words the model never saw, naming them and the known words; with
+    /// <paramref name="setting"/> the error names that option (e.g. <c>--swap 'shoe': ...</c>).
+    /// </summary>
+    public void CheckPrompt(string prompt, string? setting = null)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         var words = WordTokenizer.Words(prompt);
-        if (words.Count == 0) throw new ArgumentException($"prompt '{prompt}' has no words; use a class name such as '{ClassNames[0]}'");
         var known = Tokenizer.Vocabulary.Skip(WordTokenizer.UnkId + 1).ToHashSet(StringComparer.Ordinal);
         var unknown = words.Where(w => !known.Contains(w)).Distinct().ToList();
-        if (unknown.Count > 0)
-            throw new ArgumentException($"prompt '{prompt}': unknown word(s) {string.Join(", ", unknown.Select(w => $"'{w}'"))}; the model knows the class names {string.Join(", ", ClassNames)}");
-        if (words.Count > Tokenizer.MaxLength - 2)
-            throw new ArgumentException($"prompt '{prompt}' has {words.Count} words; the model reads at most {Tokenizer.MaxLength - 2}");
+        string? problem =
+            words.Count == 0 ? $"has no words; use a class name such as '{ClassNames[0]}'"
+            : unknown.Count > 0 ? $"unknown word(s) {string.Join(", ", unknown.Select(w => $"'{w}'"))}; the model knows the class names {string.Join(", ", ClassNames)}"
+            : words.Count > Tokenizer.MaxLength - 2 ? $"has {words.Count} words; the model reads at most {Tokenizer.MaxLength - 2}"
+            : null;
+        if (problem is null) return;
+        if (setting is not null) throw new InvalidSettingException(setting, $"'{prompt}'", problem);
+        throw new ArgumentException($"prompt '{prompt}': {problem}");
     }
 
     /// <summary>The context of each prompt and the learned null context, (B, L, D) each, without gradients.</summary>

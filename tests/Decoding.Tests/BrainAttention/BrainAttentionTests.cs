@@ -62,6 +62,29 @@ public class BrainAttentionTests
     }
 
     [Fact]
+    public void With_guidance_the_recorder_keeps_the_conditional_rows_and_not_the_unconditional_ones()
+    {
+        // One item, 2 heads, 4 positions (a 2x2 grid), 3 tokens. The unconditional rows put every query's attention on
+        // token 0; the conditional rows on token 2 for head 0 and evenly on tokens 1 and 2 for head 1. By hand: the
+        // conditional mass is [0, 0.25, 0.75] (the mean over heads of [0, 0, 1] and [0, 0.5, 0.5]).
+        var unconditional = new float[2 * 4 * 3];
+        var conditional = new float[2 * 4 * 3];
+        for (int h = 0; h < 2; h++)
+            for (int q = 0; q < 4; q++)
+            {
+                unconditional[(h * 4 + q) * 3 + 0] = 1f;
+                if (h == 0) conditional[(h * 4 + q) * 3 + 2] = 1f;
+                else { conditional[(h * 4 + q) * 3 + 1] = 0.5f; conditional[(h * 4 + q) * 3 + 2] = 0.5f; }
+            }
+        using var probabilities = tensor(unconditional.Concat(conditional).ToArray(), [4, 4, 3]);   // [unconditional; conditional] x heads
+        using var recorder = new CrossAttentionRecorder(guided: true, side: 2);
+        using var returned = recorder.OnCrossAttention("layer", 2, probabilities);
+        Assert.True(returned.eq(probabilities).all().item<bool>());
+        using var mass = recorder.MeanMass();
+        Assert.Equal(new[] { 0f, 0.25f, 0.75f }, mass.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Patch_shares_equal_each_patchs_own_contribution_to_the_tokens_computed_through_the_adapter()
     {
         var (model, _) = TinyDcLdm.WithAutoencoder(voxels: 64, seed: 3);

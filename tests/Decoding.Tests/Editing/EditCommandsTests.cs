@@ -75,10 +75,31 @@ public class EditCommandsTests(TinyEditingFolders folders) : IClassFixture<TinyE
         Assert.Equal(5, manifest.RootElement.GetProperty("seeds").GetProperty("sampling").GetInt64());
     }
 
+    [Fact]
+    public void A_rerun_with_fewer_edits_leaves_only_its_own_files()
+    {
+        string output = folders.Sub("edit-rerun");
+        string[] Edit(params string[] extra) =>
+            ["edit", "--model", folders.LdmFolder, "--prompt", "ankle boot", "--steps", "2", "--seed", "5", "--threads", "1", "--out", output, .. extra];
+        var first = Run(Edit("--swap", "sneaker", "bag", "--plain", "--n", "2"));
+        Assert.True(first.Exit == 0, first.Err);
+        File.WriteAllText(Path.Combine(output, "notes.txt"), "the user's own file");
+        var second = Run(Edit("--swap", "sneaker", "--n", "1"));
+        Assert.True(second.Exit == 0, second.Err);
+        // Only the second run's images remain beside the user's file: no '01-edit2.png' of another edit.
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "run.json")));
+        var recorded = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => Path.GetFileName(o.GetString()!)).ToList();
+        Assert.Equal(["00-edit1.png", "00-source.png", EditCommand.MeasuresFile, EditCommand.GridFile], recorded.Order(StringComparer.Ordinal));
+        Assert.Equal(recorded.Append("notes.txt").Append("run.json").Order(StringComparer.Ordinal),
+            Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("--n 1", "--swap: no edit given")]
     [InlineData("--refine sneaker", "refinement")]
-    [InlineData("--swap triangle", "'triangle'")]
+    [InlineData("--swap triangle", "--swap 'triangle': unknown word(s) 'triangle'")]
+    [InlineData("--refine triangle", "--refine 'triangle': unknown word(s) 'triangle'")]
+    [InlineData("--reweight ankle=2=3", "--reweight 'ankle=2=3': must be WORD=FACTOR")]
     [InlineData("--reweight bag=2", "--reweight 'bag'")]
     [InlineData("--reweight ankle", "--reweight 'ankle'")]
     [InlineData("--swap sneaker --cross-steps 1.5", "--cross-steps 1.5")]
@@ -141,6 +162,10 @@ public class EditCommandsTests(TinyEditingFolders folders) : IClassFixture<TinyE
             "--items", "2", "--steps", "3", "--sampler", "ddim", "--threads", "1", "--out", output);
         Assert.True(run.Exit == 0, run.Err);
         Assert.True(File.Exists(Path.Combine(output, AttentionCommand.FigureFile)));
+        // DDPM draws each step's noise too, from the item's generator.
+        var ddpm = Run("attention", "--model", folders.AdapterFolder, "--data", folders.Data, "--stimuli", folders.Stimuli,
+            "--items", "1", "--steps", "3", "--sampler", "ddpm", "--threads", "1", "--out", folders.Sub("attention-ddpm"));
+        Assert.True(ddpm.Exit == 0, ddpm.Err);
         using var maps = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, AttentionCommand.MapsFile)));
         Assert.Equal("VC", maps.RootElement.GetProperty("rois")[0].GetString());          // none of the defaults: every ROI of the file
         var item = maps.RootElement.GetProperty("items")[0];

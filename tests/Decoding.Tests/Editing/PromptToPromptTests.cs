@@ -130,6 +130,46 @@ public class PromptToPromptTests
         Assert.Equal("cross_steps", e.Setting);
     }
 
+    /// <summary>
+    /// The control injects during the first steps, not the last (τ is a timestamp: early steps fix the layout): with
+    /// n = 10, τ_c = 0.5 and τ_s = 0.3, the edit's conditional cross-attention is the source's at steps 0-4 only and its
+    /// self-attention at steps 0-2 only, and its unconditional half is its own at every step.
+    /// </summary>
+    [Fact]
+    public void Maps_are_injected_during_the_first_steps_only_and_never_into_the_unconditional_half()
+    {
+        const int n = 10, heads = 2, queries = 4, tokens = 8;
+        var injection = new AttentionInjection(new CrossAttentionEdit(TokenAlignment.Identity(tokens), Enumerable.Repeat(1f, tokens).ToArray()),
+            new InjectionSchedule(0.5, 0.3));
+        using var control = new PromptToPromptControl([null, injection], guided: true, evaluations: n);
+        var gen = new Generator(11);
+        var crossInjected = new List<int>();
+        var selfInjected = new List<int>();
+        for (int step = 0; step < n; step++)
+        {
+            control.Step = step;
+            using var sourceCross = rand([2 * heads, queries, tokens], generator: gen).softmax(-1);   // [unconditional; conditional]
+            using var sourceSelf = rand([2 * heads, queries, queries], generator: gen).softmax(-1);
+            using var editCross = rand([2 * heads, queries, tokens], generator: gen).softmax(-1);
+            using var editSelf = rand([2 * heads, queries, queries], generator: gen).softmax(-1);
+            control.Branch = 0;
+            _ = control.OnCrossAttention("layer", heads, sourceCross);   // the source branch returns its own maps
+            _ = control.OnSelfAttention("layer", heads, sourceSelf);
+            control.Branch = 1;
+            using var cross = control.OnCrossAttention("layer", heads, editCross);
+            using var self = control.OnSelfAttention("layer", heads, editSelf);
+            // The unconditional rows stay the edit's own at every step.
+            Assert.True(cross.narrow(0, 0, heads).eq(editCross.narrow(0, 0, heads)).all().item<bool>(), $"step {step}: unconditional cross-attention changed");
+            Assert.True(self.narrow(0, 0, heads).eq(editSelf.narrow(0, 0, heads)).all().item<bool>(), $"step {step}: unconditional self-attention changed");
+            if (cross.narrow(0, heads, heads).eq(sourceCross.narrow(0, heads, heads)).all().item<bool>()) crossInjected.Add(step);
+            else Assert.True(cross.eq(editCross).all().item<bool>(), $"step {step}: cross-attention neither the source's nor its own");
+            if (self.narrow(0, heads, heads).eq(sourceSelf.narrow(0, heads, heads)).all().item<bool>()) selfInjected.Add(step);
+            else Assert.True(self.eq(editSelf).all().item<bool>(), $"step {step}: self-attention neither the source's nor its own");
+        }
+        Assert.Equal([0, 1, 2, 3, 4], crossInjected);
+        Assert.Equal([0, 1, 2], selfInjected);
+    }
+
     [Fact]
     public void Samplers_that_draw_noise_at_every_step_are_refused()
     {

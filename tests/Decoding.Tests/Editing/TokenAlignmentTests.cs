@@ -32,14 +32,26 @@ public class TokenAlignmentTests
     }
 
     [Fact]
-    public void A_swap_of_two_words_for_one_sums_their_maps_and_shifts_the_rest()
+    public void A_swap_of_as_many_words_maps_word_to_word_so_unchanged_words_inside_the_span_keep_their_maps()
+    {
+        // "a red car on grass" -> "a blue car on sand": the differing span runs from 'red' to 'grass', and 'car on'
+        // inside it must keep its own maps (the paper's swap pairs the prompts' words position by position).
+        var a = TokenAlignment.WordSwap(W("a red car on grass"), W("a blue car on sand"), 8);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (i, i, 1f)), Entries(a));
+        Assert.All(a.Matched, Assert.True);
+        var b = TokenAlignment.WordSwap(W("ankle boot"), W("t-shirt top"), 8);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (i, i, 1f)), Entries(b));
+    }
+
+    [Fact]
+    public void A_swap_of_two_words_for_one_sums_their_maps_and_shifts_the_end_token()
     {
         // source: <bos> ankle boot <eos> pad pad pad pad; target: <bos> sneaker <eos> pad pad pad pad pad.
         var a = TokenAlignment.WordSwap(W("ankle boot"), W("sneaker"), 8);
-        var expected = new List<(int, int, float)> { (0, 0, 1f), (1, 1, 1f), (2, 1, 1f) };
-        for (int t = 2; t < 7; t++) expected.Add((t + 1, t, 1f));        // <eos> and pads shift left by one
+        var expected = new List<(int, int, float)> { (0, 0, 1f), (1, 1, 1f), (2, 1, 1f), (3, 2, 1f) };  // ..., <eos> 3 -> 2
+        for (int t = 3; t < 8; t++) expected.Add((t, t, 1f));            // padding keeps its position, as in the reference
         Assert.Equal(expected.OrderBy(e => e.Item1).ThenBy(e => e.Item2), Entries(a).OrderBy(e => e.Item1).ThenBy(e => e.Item2));
-        Assert.Equal(new[] { true, true, true, true, true, true, true, false }, a.Matched); // the last pad has no partner
+        Assert.All(a.Matched, Assert.True);
     }
 
     [Fact]
@@ -49,10 +61,10 @@ public class TokenAlignmentTests
         Assert.Equal(0.5f, a.Map[1, 1]);
         Assert.Equal(0.5f, a.Map[1, 2]);
         Assert.Equal(1f, a.Map[2, 3]);                                      // source <eos> -> target <eos>
-        for (int t = 3; t < 8; t++) Assert.Equal(1f, a.Map[t - 1, t]);
+        for (int t = 4; t < 8; t++) Assert.Equal(1f, a.Map[t, t]);          // padding keeps its position
         Assert.All(a.Matched, Assert.True);
-        // The source's last pad (position 7) has no target: its column sums over targets are 0.
-        Assert.Equal(0f, Enumerable.Range(0, 8).Sum(t => a.Map[7, t]));
+        // The source's first pad (position 3) has no target: its row sums to 0.
+        Assert.Equal(0f, Enumerable.Range(0, 8).Sum(t => a.Map[3, t]));
     }
 
     [Fact]
@@ -60,8 +72,8 @@ public class TokenAlignmentTests
     {
         // source: <bos> boot <eos> ...; target: <bos> ankle boot <eos> ...
         var a = TokenAlignment.Refinement(W("boot"), W("ankle boot"), 8);
-        var expected = new List<(int, int, float)> { (0, 0, 1f), (1, 2, 1f) };
-        for (int t = 3; t < 8; t++) expected.Add((t - 1, t, 1f));
+        var expected = new List<(int, int, float)> { (0, 0, 1f), (1, 2, 1f), (2, 3, 1f) };
+        for (int t = 4; t < 8; t++) expected.Add((t, t, 1f));
         Assert.Equal(expected.OrderBy(e => e.Item1).ThenBy(e => e.Item2), Entries(a).OrderBy(e => e.Item1).ThenBy(e => e.Item2));
         Assert.Equal(new[] { true, false, true, true, true, true, true, true }, a.Matched);
     }
@@ -83,7 +95,8 @@ public class TokenAlignmentTests
             Assert.Equal(s[b + 0], r[b + 0]);          // <bos>
             Assert.Equal(o[b + 1], r[b + 1]);          // 'ankle': its own map
             Assert.Equal(s[b + 1], r[b + 2]);          // 'boot' takes the source's 'boot'
-            for (int t = 3; t < 8; t++) Assert.Equal(s[b + t - 1], r[b + t]);
+            Assert.Equal(s[b + 2], r[b + 3]);          // <eos>
+            for (int t = 4; t < 8; t++) Assert.Equal(s[b + t], r[b + t]);
         }
     }
 

@@ -43,6 +43,45 @@ public sealed record RunManifest
         => files.SelectMany(f => Directory.Exists(f) ? Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[f])
             .Where(File.Exists).Distinct().ToDictionary(f => f, FileHash.Sha256);
 
+    /// <summary>
+    /// The files an earlier run of <paramref name="command"/> recorded as its outputs in <paramref name="folder"/>'s
+    /// run.json and that still exist there (none when the folder holds no such record). Only names directly in the
+    /// folder count, so a record can never point at a file elsewhere. A command that replaces its folder's results
+    /// removes those it does not write again, so a rerun with fewer outputs leaves no file of the earlier run behind.
+    /// </summary>
+    public static IReadOnlyList<string> EarlierOutputs(string folder, string command)
+    {
+        string record = Path.Combine(folder, "run.json");
+        if (!File.Exists(record)) return [];
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(record));
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("command", out var recorded) || recorded.ValueKind != JsonValueKind.String || recorded.GetString() != command
+                || !root.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Array)
+                return [];
+            string full = Path.GetFullPath(folder);
+            return [.. outputs.EnumerateArray()
+                .Where(o => o.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(Path.GetFileName(o.GetString())))
+                .Select(o => Path.Combine(full, Path.GetFileName(o.GetString()!)))
+                .Where(path => File.Exists(path) && !string.Equals(Path.GetFileName(path), "run.json", StringComparison.Ordinal))
+                .Distinct(StringComparer.Ordinal)];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Removes the files of <paramref name="earlier"/> (from <see cref="EarlierOutputs"/>) that are not among <paramref name="outputs"/>.</summary>
+    public static void RemoveStale(IReadOnlyList<string> earlier, IEnumerable<string> outputs)
+    {
+        var kept = outputs.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        foreach (string stale in earlier)
+            if (!kept.Contains(Path.GetFullPath(stale))) File.Delete(stale);
+    }
+
     /// <summary>Writes the manifest as JSON, atomically.</summary>
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
 }
