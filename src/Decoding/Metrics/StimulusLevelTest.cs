@@ -10,8 +10,21 @@ public sealed record StimulusTest(int Stimuli, int Successes, double PValue, Int
     /// <summary>The test used a control's own pairing rule (<see cref="Decoding.Metrics.ControlPairing"/>) instead of random pairings.</summary>
     public bool ControlPairing { get; init; }
 
-    /// <summary>True when the mean score lies inside the permutation null range.</summary>
-    public bool Within(double mean) => mean >= NullRange.Lower && mean <= NullRange.Upper;
+    /// <summary>
+    /// Scores equal up to floating-point rounding: a mean and a null-range bound are means over the same few items summed
+    /// in different orders, so a mean on a bound (the null distribution of a few items is discrete) can differ from it
+    /// in the last bits.
+    /// </summary>
+    public const double Tolerance = 1e-9;
+
+    /// <summary>True when the mean score lies inside the permutation null range (its bounds included).</summary>
+    public bool Within(double mean) => !Above(mean) && !Below(mean);
+
+    /// <summary>True when the mean score lies above the null range's upper bound by more than rounding.</summary>
+    public bool Above(double mean) => mean > NullRange.Upper + Tolerance;
+
+    /// <summary>True when the mean score lies below the null range's lower bound by more than rounding.</summary>
+    public bool Below(double mean) => mean < NullRange.Lower - Tolerance;
 }
 
 /// <summary>

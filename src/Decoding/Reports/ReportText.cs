@@ -63,8 +63,8 @@ public static class ReportText
         {
             var c = control.Largest.MeanOverSamples;
             var features = control.TwoWayFeatures.ReconstructionFixed;
-            bool above = c.Mean.Value > c.Test!.NullRange.Upper || features.Mean.Value > features.Test!.NullRange.Upper;
-            bool below = c.Mean.Value < c.Test.NullRange.Lower;
+            bool above = c.Test!.Above(c.Mean.Value) || features.Test!.Above(features.Mean.Value);
+            bool below = c.Test.Below(c.Mean.Value);
             string rule = c.Test.ControlPairing
                 ? "the same images against the stimuli re-drawn controls give their donors"
                 : "random pairings; this decoded file records no donors";

@@ -86,6 +86,19 @@ public sealed class StimulusLevelTestTests
         Assert.True(test.Within(0.5));
     }
 
+    [Fact]
+    public void A_mean_on_a_bound_is_inside_even_when_rounding_puts_it_a_hair_beyond()
+    {
+        // The real-like demo's MinD-Vis control: 2-way identification 0.52666666666666672 against the upper bound
+        // 0.52666666666666662 of its null range, the same mean of ten items summed in another order.
+        var test = new StimulusTest(10, 5, 0.5, new Interval(0.5, 0.45333333333333325, 0.52666666666666662));
+        Assert.True(test.Within(0.52666666666666672));
+        Assert.False(test.Above(0.52666666666666672));
+        Assert.True(test.Above(0.53));
+        Assert.True(test.Below(0.45));
+        Assert.False(test.Below(0.45333333333333320));
+    }
+
     /// <summary>
     /// A control whose images show their donor's category (F = 1 against stimuli of the donor's category, else 0), 10
     /// categories x 5 items, donors of another category drawn by the project's own rule.
