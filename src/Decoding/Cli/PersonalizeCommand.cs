@@ -79,10 +79,14 @@ public static class PersonalizeCommand
             var categoryNames = newData.CategoryNames;
             foreach (var (file, d) in oldData)
                 Check.That(d.CategoryNames.SequenceEqual(categoryNames), "data", file,
-                    $"has categories ({string.Join(", ", d.CategoryNames)}) other than {newFile}'s ({string.Join(", ", categoryNames)}); the subjects must see the same stimulus pool");
+                    $"has categories ({string.Join(", ", d.CategoryNames)}) other than {newFile}'s ({string.Join(", ", categoryNames)}); the subjects must share the categories the decoder names");
             var oldSubjects = oldData.Select(o => SubjectTrials.From(o.Data, o.File, "data")).ToList();
             var target = SubjectTrials.From(newData, newFile, "new");
             int classes = Math.Max(categoryNames.Count, oldSubjects.Append(target).SelectMany(s => s.TrainLabels.Concat(s.TestLabels)).Max() + 1);
+            var unseen = target.TestLabels.Except(target.TrainLabels.Concat(oldSubjects.SelectMany(o => o.TrainLabels))).Distinct().Order().ToList();
+            if (unseen.Count > 0)
+                Console.Error.WriteLine($"warning: {newFile}: the test trials show {unseen.Count} categor{(unseen.Count == 1 ? "y" : "ies")} that no training trial shows " +
+                    $"({string.Join(", ", unseen.Select(k => k < categoryNames.Count ? categoryNames[k] : k.ToString(CultureInfo.InvariantCulture)))}); a category decoder cannot name them");
 
             var result = ConsoleProgress.Run("personalize", PersonalizationExperiment.RunCount(settings),
                 progress => PersonalizationExperiment.Run(oldSubjects, target, classes, settings, progress));
@@ -95,6 +99,7 @@ public static class PersonalizeCommand
                 new_subject = result.NewSubject,
                 new_subject_training_trials = result.NewTrainTrials,
                 classes = result.Classes,
+                labels_used = result.LabelsUsed,
                 chance = result.Chance,
                 old_accuracy_before = result.OldBefore,
                 shared_final_loss = result.SharedLoss,
@@ -105,20 +110,26 @@ public static class PersonalizeCommand
                     personalized_mean = p.PersonalizedMean,
                     scratch_mean = p.ScratchMean,
                     fine_tuned_mean = p.FineTunedMean,
+                    random_trunk_mean = p.RandomTrunkMean,
+                    fine_tuned_alone_mean = p.FineTunedAloneMean,
+                    old_after_fine_tuning_alone_mean = p.OldAfterFineTuningAloneMean,
                     old_after_mean = p.OldAfterMean,
                     old_after_fine_tuning_mean = p.OldAfterFineTuningMean,
                     draws = p.Draws,
                 }),
                 note = "accuracy: top-1 category on the test split; personalized: only the new subject's layer trained, the shared trunk frozen; " +
-                       "scratch: the same architecture trained whole on the same trials with the same steps; fine_tuned: trunk and new layer trained together with the old subjects' batches mixed in (the new subject gets the same steps), then the shared model restored; " +
-                       "old_after / old_after_fine_tuning: the old subjects' accuracy after personalizing / after fine-tuning",
+                       "scratch: the same architecture trained whole on the same trials with the same steps; random_trunk: only the new layer trained, on a trunk that was never trained (frozen); " +
+                       "fine_tuned_alone: the pretrained trunk and the new layer trained on the new subject alone with the same steps (MindEye2's fine-tuning), then the shared model restored; " +
+                       "fine_tuned: trunk and every subject's layer trained together with the old subjects' batches mixed in (the new subject gets the same steps), then the shared model restored; " +
+                       "old_after / old_after_fine_tuning_alone / old_after_fine_tuning: the old subjects' accuracy after personalizing / after fine-tuning alone / after fine-tuning with replay; " +
+                       "chance: one over the categories the trials show",
             }, RunManifest.JsonOptions) + "\n");
 
             string csv = Path.Combine(folder, TableFile);
-            var table = new StringBuilder("fraction,trials,repeat,personalized,scratch,fine_tuned,shared_unchanged,old_after_mean,old_after_fine_tuning_mean\n");
+            var table = new StringBuilder("fraction,trials,repeat,personalized,scratch,random_trunk,fine_tuned_alone,fine_tuned,shared_unchanged,old_after_mean,old_after_fine_tuning_alone_mean,old_after_fine_tuning_mean\n");
             foreach (var p in result.Points)
                 foreach (var d in p.Draws)
-                    table.Append(CultureInfo.InvariantCulture, $"{p.Fraction},{p.Trials},{d.Repeat},{d.Personalized},{d.Scratch},{d.FineTuned},{d.SharedUnchanged},{d.OldAfter.Average()},{d.OldAfterFineTuning.Average()}\n");
+                    table.Append(CultureInfo.InvariantCulture, $"{p.Fraction},{p.Trials},{d.Repeat},{d.Personalized},{d.Scratch},{d.RandomTrunk},{d.FineTunedAlone},{d.FineTuned},{d.SharedUnchanged},{d.OldAfter.Average()},{d.OldAfterFineTuningAlone.Average()},{d.OldAfterFineTuning.Average()}\n");
             AtomicFile.WriteAllText(csv, table.ToString());
 
             string plot = Path.Combine(folder, PlotFile);
@@ -127,12 +138,14 @@ public static class PersonalizeCommand
                 [
                     new PlotSeries("personalized (own layer)", x, result.Points.Select(p => p.PersonalizedMean).ToArray()),
                     new PlotSeries("from scratch", x, result.Points.Select(p => p.ScratchMean).ToArray()),
+                    new PlotSeries("own layer, untrained trunk", x, result.Points.Select(p => p.RandomTrunkMean).ToArray()),
+                    new PlotSeries("fine-tuned alone", x, result.Points.Select(p => p.FineTunedAloneMean).ToArray()),
                     new PlotSeries("fine-tuned + old batches", x, result.Points.Select(p => p.FineTunedMean).ToArray()),
                     new PlotSeries("old subjects, shared", x, x.Select(_ => result.OldBefore.Average()).ToArray()),
                     new PlotSeries("old, after fine-tuning", x, result.Points.Select(p => p.OldAfterFineTuningMean).ToArray()),
                 ],
                 new PlotLabels($"{result.NewSubject}: test accuracy, mean of {settings.Repeats}", "new subject's training trials", "top-1 category accuracy"),
-                chance: new PlotSeries($"chance (1/{result.Classes})", x, x.Select(_ => result.Chance).ToArray()), yMin: 0, yMax: 1);
+                chance: new PlotSeries($"chance (1/{result.LabelsUsed})", x, x.Select(_ => result.Chance).ToArray()), yMin: 0, yMax: 1);
 
             new RunManifest
             {
@@ -149,10 +162,10 @@ public static class PersonalizeCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"shared model on {string.Join(", ", result.OldSubjects)}: test accuracy {string.Join(", ", result.OldBefore.Select(a => a.ToString("P0", CultureInfo.InvariantCulture)))} (chance {result.Chance:P0})"));
             Console.WriteLine($"new subject {result.NewSubject}, mean of {settings.Repeats} draw(s):");
-            Console.WriteLine("  fraction trials  personalized  from scratch  fine-tuned   old subjects after: personalizing (shared bits kept)  fine-tuning");
+            Console.WriteLine("  fraction trials  personalized  from scratch  untrained trunk  fine-tuned alone  fine-tuned + replay   old subjects after: personalizing (shared bits kept)  fine-tuning alone  + replay");
             foreach (var p in result.Points)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {p.Fraction,8:P1} {p.Trials,6} {p.PersonalizedMean,13:P1} {p.ScratchMean,13:P1} {p.FineTunedMean,11:P1}   {p.OldAfterMean,36:P1} ({p.Draws.All(d => d.SharedUnchanged)}) {p.OldAfterFineTuningMean,12:P1}"));
+                    $"  {p.Fraction,8:P1} {p.Trials,6} {p.PersonalizedMean,13:P1} {p.ScratchMean,13:P1} {p.RandomTrunkMean,16:P1} {p.FineTunedAloneMean,17:P1} {p.FineTunedMean,20:P1}   {p.OldAfterMean,36:P1} ({p.Draws.All(d => d.SharedUnchanged)}) {p.OldAfterFineTuningAloneMean,18:P1} {p.OldAfterFineTuningMean,9:P1}"));
             Console.WriteLine($"personalization in {clock.Elapsed.TotalSeconds:F1} s; wrote {folder}");
             return 0;
         }, new Dictionary<string, string>

@@ -39,9 +39,18 @@ public sealed record PersonalizationSettings
 /// <param name="OldAfter">Each old subject's test accuracy after personalizing (with the new layer in place).</param>
 /// <param name="FineTuned">The new subject's accuracy when the trunk is trained too, the old subjects' batches mixed in (prior preservation by replay).</param>
 /// <param name="OldAfterFineTuning">Each old subject's test accuracy after that joint fine-tuning.</param>
+/// <param name="RandomTrunk">The control for the shared trunk: the new subject's layer trained the same way on a trunk
+/// that was never trained (seeded initial weights, frozen). The gain of <paramref name="Personalized"/> over it is what
+/// the old subjects' training put into the trunk.</param>
+/// <param name="FineTunedAlone">The whole pretrained model (trunk and the new layer) fine-tuned on the new subject alone,
+/// as MindEye2 fine-tunes its multi-subject model on a new subject; the same steps as personalizing.</param>
+/// <param name="OldAfterFineTuningAlone">Each old subject's test accuracy after that fine-tuning (its layer untouched).</param>
+/// <param name="TrainRows">The new subject's training trials this draw used (rows of its training split, in the order drawn).</param>
 public sealed record PersonalizationDraw(int Repeat, double Personalized, double Scratch, double FineTuned, bool SharedUnchanged, double[] OldAfter,
     double[] OldAfterFineTuning, ulong SubsetSeed, ulong PersonalizedSeed, ulong ScratchSeed, ulong FineTuningSeed,
-    double PersonalizedLoss, double ScratchLoss, double FineTuningLoss);
+    double PersonalizedLoss, double ScratchLoss, double FineTuningLoss,
+    double RandomTrunk, double FineTunedAlone, double[] OldAfterFineTuningAlone, ulong RandomTrunkSeed, ulong FineTuningAloneSeed,
+    double RandomTrunkLoss, double FineTuningAloneLoss, int[] TrainRows);
 
 /// <summary>The draws of one fraction of the new subject's trials.</summary>
 public sealed record PersonalizationPoint(double Fraction, int Trials, IReadOnlyList<PersonalizationDraw> Draws)
@@ -52,6 +61,13 @@ public sealed record PersonalizationPoint(double Fraction, int Trials, IReadOnly
 
     public double FineTunedMean => Draws.Average(d => d.FineTuned);
 
+    public double RandomTrunkMean => Draws.Average(d => d.RandomTrunk);
+
+    public double FineTunedAloneMean => Draws.Average(d => d.FineTunedAlone);
+
+    /// <summary>The old subjects' mean test accuracy after the new subject's fine-tuning alone, over draws.</summary>
+    public double OldAfterFineTuningAloneMean => Draws.Average(d => d.OldAfterFineTuningAlone.Average());
+
     /// <summary>The old subjects' mean test accuracy after personalizing (trunk frozen), over draws.</summary>
     public double OldAfterMean => Draws.Average(d => d.OldAfter.Average());
 
@@ -61,32 +77,42 @@ public sealed record PersonalizationPoint(double Fraction, int Trials, IReadOnly
 
 /// <param name="OldBefore">Each old subject's test accuracy with the shared model before the new subject was added.</param>
 /// <param name="SharedLoss">The shared model's final training loss (mean of the last tenth of its steps).</param>
-public sealed record PersonalizationResult(IReadOnlyList<string> OldSubjects, string NewSubject, int NewTrainTrials, int Classes,
+/// <param name="Classes">The decoder's output classes (the files' category names).</param>
+/// <param name="LabelsUsed">The categories that occur in the subjects' trials: chance is one over them.</param>
+public sealed record PersonalizationResult(IReadOnlyList<string> OldSubjects, string NewSubject, int NewTrainTrials, int Classes, int LabelsUsed,
     double[] OldBefore, double SharedLoss, ulong SharedSeed, IReadOnlyList<PersonalizationPoint> Points)
 {
-    public double Chance => 1.0 / Classes;
+    public double Chance => 1.0 / LabelsUsed;
 }
 
 /// <summary>
-/// New-subject personalization (MindEye2's recipe, DreamBooth's idea with a subject in place of a concept): a shared
-/// <see cref="MultiSubjectDecoder"/> is trained on subjects 1..N-1; subject N is then added by training only its own
-/// input layer on a fraction of its training trials, the trunk frozen, which preserves the old subjects exactly (their
-/// accuracy is measured before and after). The comparison is a whole model of the same architecture trained from
-/// scratch on the same trials with the same step budget, and (the other way to preserve the prior) joint fine-tuning of
-/// the trunk with the new layer, every step's minibatch from the next subject in turn, old ones included (DreamBooth's
-/// prior-preservation batches; the new subject gets the same number of steps as in the other two), after which the
-/// shared model is restored bit for bit. Each fraction's trials are the first ones of a seeded
-/// permutation (per draw), so the smaller subsets are nested in the larger.
+/// New-subject personalization: a shared <see cref="MultiSubjectDecoder"/> (MindEye2's layout: one linear layer per
+/// subject into a shared space, then a shared trunk) is trained on subjects 1..N-1; subject N is then added by training
+/// only its own input layer on a fraction of its training trials, the trunk frozen, which preserves the old subjects
+/// exactly (their accuracy is measured before and after). DreamBooth's idea carried over: adapt a pretrained model to
+/// a new "subject" from few examples without losing what it knew. The comparisons, each on the same trials with the
+/// same step budget for the new subject:
+/// <list type="bullet">
+/// <item>a whole model of the same architecture trained from scratch;</item>
+/// <item>the new layer trained on a trunk that was never trained (the control for what the old subjects put into it);</item>
+/// <item>the whole pretrained model fine-tuned on the new subject alone, as MindEye2 does (its old subjects' layers
+/// untouched; their accuracy after it measures what the fine-tuning cost them);</item>
+/// <item>joint fine-tuning of the trunk with the new layer, every step's minibatch from the next subject in turn, old
+/// ones included (replay of the old subjects' real trials, in the spirit of DreamBooth's prior preservation, whose
+/// class samples are generated by the frozen model instead; the old subjects' layers train too).</item>
+/// </list>
+/// After each fine-tuning the shared model is restored bit for bit. Each fraction's trials are the first ones of a
+/// seeded permutation (per draw), so the smaller subsets are nested in the larger.
 /// <para>
 /// Seeds: the shared model's generator, and per draw r and fraction i the subset's, the personalized layer's, the
-/// scratch model's and the fine-tuning's, are SplitMix64 mixes of <see cref="PersonalizationSettings.Seed"/> with a stream number, r and i
+/// scratch model's, the fine-tunings' and the random trunk's, are SplitMix64 mixes of <see cref="PersonalizationSettings.Seed"/> with a stream number, r and i
 /// (<see cref="DerivedSeed"/>); every one is recorded in the result.
 /// </para>
 /// </summary>
 public static class PersonalizationExperiment
 {
     /// <summary>Runs the experiment; <paramref name="oldSubjects"/> and <paramref name="newSubject"/> must share the categories.</summary>
-    /// <param name="progress">Receives the completed training runs (1 shared + 3 per draw and fraction).</param>
+    /// <param name="progress">Receives the completed training runs (1 shared + 5 per draw and fraction).</param>
     public static PersonalizationResult Run(IReadOnlyList<SubjectTrials> oldSubjects, SubjectTrials newSubject, int classes,
         PersonalizationSettings settings, IProgress<ProgressUpdate>? progress = null)
     {
@@ -153,19 +179,45 @@ public static class PersonalizationExperiment
                     throw new InvalidOperationException("personalization: the shared model was not restored after fine-tuning");
                 progress?.Report(new ProgressUpdate(++done, $"fine-tuned with replay, {trialCounts[i]} trials"));
 
+                ulong randomSeed = DerivedSeed(settings.Seed, 5, r, i);
+                using var randomGenerator = new Generator(randomSeed);
+                using var untrained = new MultiSubjectDecoder(new SharedTrunk(settings.Width, classes, randomGenerator));
+                untrained.AddSubject(subset.Name, subset.VoxelCount, randomGenerator);
+                double randomLoss = SubjectTraining.TrainSubjectOnly(untrained, subset, settings.NewSubject, randomGenerator);
+                double randomTrunk = untrained.TestAccuracy(subset);
+                progress?.Report(new ProgressUpdate(++done, $"own layer on an untrained trunk, {trialCounts[i]} trials"));
+
+                ulong aloneSeed = DerivedSeed(settings.Seed, 6, r, i);
+                using var aloneGenerator = new Generator(aloneSeed);
+                var savedAlone = shared.CloneState();
+                shared.AddSubject(subset.Name, subset.VoxelCount, aloneGenerator);
+                double aloneLoss = SubjectTraining.TrainAll(shared, [subset], settings.NewSubject, aloneGenerator);
+                double fineTunedAlone = shared.TestAccuracy(subset);
+                var oldAfterAlone = oldSubjects.Select(shared.TestAccuracy).ToArray();
+                shared.RemoveSubject(subset.Name);
+                shared.Restore(savedAlone);
+                if (!MultiSubjectDecoder.SameBits(before, shared.Snapshot()))
+                    throw new InvalidOperationException("personalization: the shared model was not restored after fine-tuning on the new subject alone");
+                progress?.Report(new ProgressUpdate(++done, $"fine-tuned on the new subject alone, {trialCounts[i]} trials"));
+
                 draws[i].Add(new PersonalizationDraw(r, personalized, fromScratch, fineTuned, unchanged, oldAfter, oldAfterFineTuning,
-                    subsetSeed, personalSeed, scratchSeed, fineSeed, personalLoss, scratchLoss, fineLoss));
+                    subsetSeed, personalSeed, scratchSeed, fineSeed, personalLoss, scratchLoss, fineLoss,
+                    randomTrunk, fineTunedAlone, oldAfterAlone, randomSeed, aloneSeed, randomLoss, aloneLoss, order[..trialCounts[i]]));
             }
         }
         var points = settings.Fractions.Select((f, i) => new PersonalizationPoint(f, trialCounts[i], draws[i])).ToList();
-        return new PersonalizationResult(oldSubjects.Select(s => s.Name).ToList(), newSubject.Name, newSubject.TrainCount, classes,
+        int labelsUsed = oldSubjects.Append(newSubject).SelectMany(s => s.TrainLabels.Concat(s.TestLabels)).Distinct().Count();
+        return new PersonalizationResult(oldSubjects.Select(s => s.Name).ToList(), newSubject.Name, newSubject.TrainCount, classes, labelsUsed,
             oldBefore, sharedLoss, sharedSeed, points);
     }
 
-    /// <summary>Training runs <see cref="Run"/> reports: the shared model, then three per draw and fraction.</summary>
-    public static int RunCount(PersonalizationSettings settings) => 1 + 3 * settings.Repeats * settings.Fractions.Count;
+    /// <summary>Training runs <see cref="Run"/> reports: the shared model, then five per draw and fraction.</summary>
+    public static int RunCount(PersonalizationSettings settings) => 1 + 5 * settings.Repeats * settings.Fractions.Count;
 
-    /// <summary>The seed of stream <paramref name="stream"/> (0 shared, 1 subset, 2 personalized, 3 scratch, 4 fine-tuning) for draw r and fraction i: SplitMix64 of the mixed inputs.</summary>
+    /// <summary>
+    /// The seed of stream <paramref name="stream"/> (0 shared, 1 subset, 2 personalized, 3 scratch, 4 fine-tuning with
+    /// replay, 5 untrained trunk, 6 fine-tuning alone) for draw r and fraction i: SplitMix64 of the mixed inputs.
+    /// </summary>
     public static ulong DerivedSeed(long seed, int stream, int repeat, int fraction)
     {
         ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)stream * 0xD1B54A32D192ED03UL

@@ -86,13 +86,29 @@ public class PersonalizationTests
         {
             Assert.True(draw.SharedUnchanged);
             Assert.Equal(result.OldBefore, draw.OldAfter);
-            Assert.All(new[] { draw.Personalized, draw.Scratch, draw.FineTuned }, a => Assert.InRange(a, 0, 1));
+            Assert.All(new[] { draw.Personalized, draw.Scratch, draw.FineTuned, draw.RandomTrunk, draw.FineTunedAlone }, a => Assert.InRange(a, 0, 1));
+            // Fine-tuning on the new subject alone moves the trunk under the old subjects' untouched layers.
+            Assert.Equal(old.Length, draw.OldAfterFineTuningAlone.Length);
         }
+        // Within a draw the smaller subsets are the first trials of the larger ones; each draw orders the trials anew.
+        for (int r = 0; r < settings.Repeats; r++)
+        {
+            var rows = result.Points.Select(p => p.Draws[r].TrainRows).ToList();
+            Assert.Equal(new[] { 4, 20, 40 }, rows.Select(x => x.Length));
+            for (int i = 1; i < rows.Count; i++) Assert.Equal(rows[i - 1], rows[i][..rows[i - 1].Length]);
+            Assert.Equal(Enumerable.Range(0, 40), rows[^1].Order());
+        }
+        Assert.NotEqual(result.Points[^1].Draws[0].TrainRows, result.Points[^1].Draws[1].TrainRows);
         // Each draw has its own subset, initial weights and batches; the seeds are distinct.
-        var seeds = result.Points.SelectMany(p => p.Draws).SelectMany(d => new[] { d.PersonalizedSeed, d.ScratchSeed, d.FineTuningSeed }).ToList();
+        var seeds = result.Points.SelectMany(p => p.Draws)
+            .SelectMany(d => new[] { d.PersonalizedSeed, d.ScratchSeed, d.FineTuningSeed, d.RandomTrunkSeed, d.FineTuningAloneSeed }).ToList();
         Assert.Equal(seeds.Count, seeds.Distinct().Count());
         // With all trials the personalized layer learns the new subject well above chance (4 classes, noise 0.3).
         Assert.True(result.Points[^1].PersonalizedMean > 0.5, $"personalized accuracy {result.Points[^1].PersonalizedMean}");
+
+        // Chance is one over the categories the trials show, not over the decoder's outputs (a file may name more).
+        var wide = PersonalizationExperiment.Run(old, newcomer, 10, settings with { Fractions = [1.0], Repeats = 1 });
+        Assert.Equal((10, 4, 0.25), (wide.Classes, wide.LabelsUsed, wide.Chance));
 
         var again = PersonalizationExperiment.Run(old, newcomer, 4, settings);
         Assert.Equal(JsonSerializer.Serialize(result), JsonSerializer.Serialize(again));
