@@ -54,6 +54,9 @@ public static partial class SlurmCommand
             string prefix = parse.GetValue(name) ?? JobName().Replace(Path.GetFileName(study.TrimEnd('/')), "-");
             Check.That(JobName().IsMatch(prefix) == false && prefix.Length > 0, "name", prefix, "must be letters, digits, '_' and '-'");
             SweepGrid? grid = null;
+            // The sweep's options shape a sweep; without --sweep they would be dropped without a word.
+            foreach (var (option, name) in new (Option, string)[] { (sweepRoutes, "sweep_routes"), (sweepStrengths, "sweep_strengths"), (sweepGuidances, "sweep_guidances"), (sweepBlends, "sweep_blends") })
+                Check.That(parse.GetValue(sweep) || parse.GetResult(option) is null or { Implicit: true }, name, null, "shapes a sweep; add {sweep}");
             if (parse.GetValue(sweep))
             {
                 grid = new SweepGrid(parse.GetValue(sweepRoutes) is { Length: > 0 } routes ? routes : defaultSweepRoutes, Values(parse.GetValue(sweepStrengths), SelectionGrid.Default.Strengths),

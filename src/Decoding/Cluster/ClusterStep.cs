@@ -11,6 +11,13 @@ namespace Decoding.Cluster;
 public sealed record ClusterTask(string Label, IReadOnlyList<IReadOnlyList<string>> Commands, IReadOnlyList<string> Outputs)
 {
     /// <summary>
+    /// Per command (or empty: none): the model folder a training command writes its checkpoint into, removed before the
+    /// command runs. A training command refuses to start over an existing checkpoint, so a task run again (after a
+    /// failure, a cancel or a time limit, or with changed settings) trains afresh instead of failing for good.
+    /// </summary>
+    public IReadOnlyList<string?> FreshFolders { get; init; } = [];
+
+    /// <summary>
     /// The task's fingerprint, written to its done marker when it succeeds: a task is done only when its marker holds the
     /// fingerprint of the same commands, so changed settings run it again.
     /// </summary>

@@ -84,7 +84,8 @@ public static class SlurmScripts
         s.AppendLine(CultureInfo.InvariantCulture, $"log=\"$SLURM_DIR/logs/{step.Name}-${{SLURM_ARRAY_JOB_ID:-${{SLURM_JOB_ID:-local}}}}_$task.log\"");
         s.AppendLine("mkdir -p \"$SLURM_DIR/done\" \"$SLURM_DIR/failed\"");
         s.AppendLine("rm -f \"$marker\" \"$failed\"");
-        s.AppendLine("run() { echo \"+ $*\"; \"$@\"; }");
+        // The command as it was run, each argument quoted for bash, so a logged line can be pasted to rerun the task.
+        s.AppendLine("run() { echo \"+ ${*@Q}\"; \"$@\"; }");
         s.AppendLine("status=0");
         s.AppendLine("case \"$task\" in");
         for (int t = 0; t < step.Tasks.Count; t++)
@@ -95,6 +96,9 @@ public static class SlurmScripts
             // One command per line, chained with &&: the first failure stops the task with its exit code.
             for (int c = 0; c < task.Commands.Count; c++)
             {
+                // A training command starts afresh: its folder's checkpoint from an earlier attempt would make it refuse.
+                if (c < task.FreshFolders.Count && task.FreshFolders[c] is { } fresh)
+                    s.AppendLine(CultureInfo.InvariantCulture, $"    run rm -rf -- {Quote(fresh)} &&");
                 string line = "run \"$DECODING\" " + string.Join(" ", task.Commands[c].Select(Quote));
                 s.AppendLine(c == task.Commands.Count - 1 ? $"    {line} || status=$? ;;" : $"    {line} &&");
             }

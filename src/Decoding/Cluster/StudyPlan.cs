@@ -73,7 +73,8 @@ public static class StudyPlan
             // With the LDM in two stages, one task trains the first (stage B's start) and carries it on to the second.
             new("train-ldm", "the label-conditioned latent diffusion model (every generative route's image prior), trained once"
                     + (ldmStages.Count > 1 ? ", in two stages: the first is MinD-Vis stage B's start, the second the routes' prior" : ""),
-                [new ClusterTask("ldm", [.. ldmStages.Select(s => s.Arguments)], [.. ldmStages.SelectMany(s => s.Outputs)])],
+                [new ClusterTask("ldm", [.. ldmStages.Select(s => s.Arguments)], [.. ldmStages.SelectMany(s => s.Outputs)])
+                    { FreshFolders = [.. ldmStages.Select(s => s.Checkpoint?.Folder)] }],
                 ["train-image-models"], UsesModels: true),
             new("preprocess", "per subject: ROI selection, z-scoring with training statistics, test repeats averaged; the subject's unlabelled pretraining pool the same way; then inspect",
                 subjects.Select(s => new ClusterTask(s.Name, [s.Stages["preprocess"].Arguments, s.Stages["preprocess-pool"].Arguments, s.Stages["inspect"].Arguments],
@@ -168,7 +169,7 @@ public static class StudyPlan
 
     private static string SubjectFile(int k) => SimulatedFiles.BDataFileName(SubjectName(k));
 
-    private static ClusterTask Task(string label, DemoStage stage) => new(label, [stage.Arguments], stage.Outputs);
+    private static ClusterTask Task(string label, DemoStage stage) => new(label, [stage.Arguments], stage.Outputs) { FreshFolders = [stage.Checkpoint?.Folder] };
 
     private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -50,7 +50,7 @@ public sealed record DecodeShard(int Index, int Count)
     /// Parses <c>--shard</c>: <c>i/N</c> (0 ≤ i &lt; N), or <c>slurm</c> for the task of a Slurm job array: i from
     /// <c>SLURM_ARRAY_TASK_ID</c>, N from <c>SLURM_ARRAY_TASK_COUNT</c>. The latter only holds for an array numbered
     /// 0 .. N−1 in steps of 1; any other array (e.g. one resubmitting only tasks 1 and 3) must give <c>i/N</c>, which
-    /// the scripts of <c>decoding slurm</c> do: <c>--shard "$SLURM_ARRAY_TASK_ID/4"</c>.
+    /// the scripts of <c>decoding slurm</c> do: each task of their array names its own shard, e.g. <c>--shard 2/4</c>.
     /// </summary>
     /// <param name="environment">Reads an environment variable (null when unset).</param>
     public static DecodeShard Parse(string text, Func<string, string?> environment)

@@ -89,7 +89,8 @@ public sealed record DecodedShards(byte[] Pixels, int Count, int Samples, int He
             {
                 Check.That((images.Samples, images.Height, images.Width, images.Channels) == (reference.Samples, reference.Height, reference.Width, reference.Channels),
                     "shards", folder, $"holds images ({images.Samples}, {images.Height}, {images.Width}, {images.Channels}) per item, {referenceFolder} ({reference.Samples}, {reference.Height}, {reference.Width}, {reference.Channels})");
-                Check.That(images.Method == reference.Method, "shards", folder, $"decoded '{images.Method.Name}', {referenceFolder} '{reference.Method.Name}'");
+                if (images.Method != reference.Method)
+                    throw new InvalidSettingException("shards", folder, MethodDifference(images.Method, reference.Method, referenceFolder!));
                 foreach (var name in typed.Select(a => a.Key).Union(attributes!.Select(a => a.Key)).Where(k => k != ShardAttribute))
                 {
                     object? mine = typed.FirstOrDefault(a => a.Key == name).Value, theirs = attributes!.FirstOrDefault(a => a.Key == name).Value;
@@ -136,6 +137,20 @@ public sealed record DecodedShards(byte[] Pixels, int Count, int Samples, int He
     }
 
     private static string Short(string? hash) => hash is null ? "none" : hash[..Math.Min(12, hash.Length)];
+
+    // Names the first field of the two methods that differs (name, kind, route, ..., the description, which holds the
+    // settings such as the steps), so a refusal says what to decode again.
+    private static string MethodDifference(DecodedMethod mine, DecodedMethod theirs, string theirFolder)
+    {
+        var fields = new (string Name, object? Mine, object? Theirs)[]
+        {
+            ("the method", mine.Name, theirs.Name), ("kind", mine.Kind, theirs.Kind), ("route", mine.RouteName, theirs.RouteName),
+            ("uses fMRI", mine.UsesFmri, theirs.UsesFmri), ("uses the true label", mine.UsesTrueLabel, theirs.UsesTrueLabel),
+            ("control of", mine.ControlOf, theirs.ControlOf), ("settings", mine.Description, theirs.Description),
+        };
+        var (name, a, b) = fields.First(f => !Equals(f.Mine, f.Theirs));
+        return $"was decoded with {name} '{a}', {theirFolder} with '{b}'";
+    }
 
     private static string Text(object? value) => value switch
     {

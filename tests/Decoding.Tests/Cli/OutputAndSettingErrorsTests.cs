@@ -204,6 +204,8 @@ public class OutputAndSettingErrorsTests
         AssertOneLine(exit, err, $"error: --out {temp.Sub("new")}/: ends in a folder separator; name a file");
         (exit, _, err) = CliTestHarness.Run("slurm", "--program", "/bin/true", "--sweep", "--sweep-blends", "7", "--out", temp.Sub("study"));
         AssertOneLine(exit, err, "error: --sweep-blends 7: must be between 0 and 1");
+        (exit, _, err) = CliTestHarness.Run("slurm", "--program", "/bin/true", "--sweep-strengths", "0.5", "--out", temp.Sub("study"));
+        AssertOneLine(exit, err, "error: --sweep-strengths: shapes a sweep; add --sweep");
         Assert.Equal(["model"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
     }
 

@@ -80,6 +80,12 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
         Assert.Equal(second, ldm.Commands[1][ldm.Commands[1].ToList().IndexOf("--out") + 1]);
         Assert.Equal(first, ldm.Commands[1][ldm.Commands[1].ToList().IndexOf("--continue-from") + 1]);
         Assert.Equal([Path.Combine(first, "run.json"), Path.Combine(second, "run.json")], ldm.Outputs);
+        // Every training command's model folder is cleared before it runs, so a task run again trains afresh.
+        Assert.Equal([first, second], ldm.FreshFolders);
+        foreach (var training in new[] { "train-image-models", "pretrain-mbm", "train-adapter" })
+            Assert.All(step[training].Tasks, t => Assert.Equal(
+                Path.GetFullPath(t.Commands.Single()[t.Commands.Single().ToList().IndexOf("--out") + 1]), Path.GetFullPath(t.FreshFolders.Single()!)));
+        Assert.All(step["decode"].Tasks, t => Assert.Empty(t.FreshFolders));
         string LdmOf(IReadOnlyList<string> args) => args[args.ToList().IndexOf("--ldm") + 1];
         Assert.All(step["train-adapter"].Tasks, t => Assert.Equal(first, LdmOf(t.Commands.Single())));
         // MinD-Vis's control: its own shards (--shuffle-fmri) and its own merge into decoded/mindvis-control.
@@ -137,6 +143,31 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
         var changed = SlurmScripts.Write(slurm, "t", [steps[0] with { Tasks = [Task(0), Task(1), Task(2) with { Commands = [["write", Path.Combine(outputs, "2.txt"), "--more"]] }] }],
             new SlurmResources(), program);
         Assert.Contains("first: would submit tasks 1-2", LocalSlurm.Run("bash", [changed[^1], "--dry-run"]).Output);
+    }
+
+    [Fact]
+    public void A_training_task_run_again_starts_afresh_instead_of_refusing_its_earlier_checkpoint()
+    {
+        using var folder = new TempFolder();
+        string slurm = folder.Sub("slurm"), model = folder.Sub("my models/mbm");
+        // The "program" behaves as the training commands do: it refuses a folder that already holds a checkpoint.
+        string program = folder.Sub("fake-decoding");
+        File.WriteAllText(program, "#!/usr/bin/env bash\nif [ -e \"$2/mbm.checkpoint.json\" ]; then echo \"--out $2: already holds a 'mbm' checkpoint\" >&2; exit 2; fi\n"
+            + "mkdir -p \"$2\" && echo trained > \"$2/mbm.checkpoint.json\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var task = new ClusterTask("sub-01", [["pretrain-mbm", model]], [Path.Combine(model, "mbm.checkpoint.json")]) { FreshFolders = [model] };
+        var scripts = SlurmScripts.Write(slurm, "t", [new ClusterStep("pretrain-mbm", "stage A", [task], [], UsesModels: true)], new SlurmResources(), program);
+        (int Exit, string Output) RunTask() => LocalSlurm.Run("bash", [scripts[0]], environment: new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = "0" });
+
+        Assert.Equal(0, RunTask().Exit);
+        // A timeout or cancel after the checkpoint was saved, or a changed setting: the task runs again and succeeds.
+        File.Delete(Path.Combine(slurm, "done", "pretrain-mbm.0"));
+        var (exit, text) = RunTask();
+        Assert.True(exit == 0, text);
+        Assert.True(File.Exists(Path.Combine(slurm, "done", "pretrain-mbm.0")));
+        // The log shows each command quoted as bash reads it, so a line can be pasted to rerun it.
+        Assert.Contains($"+ 'rm' '-rf' '--' '{model}'", text);
+        Assert.Contains($"'pretrain-mbm' '{model}'", text);
     }
 
     [Fact]

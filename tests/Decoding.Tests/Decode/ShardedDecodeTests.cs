@@ -103,7 +103,12 @@ public sealed class ShardedDecodeTests(ITestOutputHelper output)
         string refused = folder.Sub("refused");
         Refused("1/3", ["merge", "--shards", shards[0], shards[2], "--out", refused]);                   // 1/3 missing
         Refused("and so is", ["merge", "--shards", .. shards, shards[1], "--out", refused]);
-        Refused("decoded 'control", ["merge", "--shards", shards[0], shards[1], controls[2], "--out", refused]);
+        Refused("was decoded with the method 'control", ["merge", "--shards", shards[0], shards[1], controls[2], "--out", refused]);
+        // Shards decoded with other settings under the same method name: the refusal names the settings that differ.
+        string otherSteps = folder.Sub("other-steps");
+        var stepsRun = Decoding.Tests.Cli.CliTestHarness.Run([.. Common(data).Select(a => a == "4" ? "3" : a), "--selection", chosen, "--shard", "2/3", "--out", otherSteps]);
+        Assert.True(stepsRun.Exit == 0, stepsRun.Err);
+        Refused("was decoded with settings '", ["merge", "--shards", shards[0], shards[1], otherSteps, "--out", refused]);
         string otherSeed = folder.Sub("other-seed");
         Refused("seed", [.. Common(data, seed: 6), "--selection", chosen, "--shard", "2/3", "--out", otherSeed]);   // chosen for seed 5
         Assert.Equal(0, Root().Parse([.. Common(data), "--selection", chosen, "--shard", "2/3", "--control-seed", "3", "--out", otherSeed]).Invoke());
