@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Decoding.Cluster;
+using Decoding.Decode;
 using Fmri.Core.Runs;
 
 namespace Decoding.Cli;
@@ -30,8 +31,10 @@ public static class SweepTableCommand
                 Command = "sweep-table",
                 Arguments = CommandLineApp.Arguments,
                 Config = new { Points = folders.Select(Path.GetFullPath).ToList(), Candidates = rows.Count, Best = best.ToDictionary(b => b.Key, b => new { b.Value.SemanticTarget, b.Value.Strength, b.Value.Guidance, b.Value.Blend }) },
+                InputSha256 = RunManifest.HashInputs([.. folders.Select(f => Path.Combine(f, SelectionFile.FileName))]),
                 Outputs = [SweepTable.CsvFile, SweepTable.MarkdownFile, SweepTable.PlotFile, .. best.Keys.Select(SweepTable.BestFile)],
                 StartedUtc = started,
+                WallSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds,
             }.Write(Path.Combine(outDir, "run.json"));
             foreach (var (route, file) in best.OrderBy(b => b.Key))
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -72,6 +72,11 @@ public sealed class SweepTableTests
         Assert.Equal(0.65, ValidationRecord.SplitOfSelection(file.Result)!.Value.StimuliAgreement);
         Assert.Contains("The validation stimuli themselves, a perfect reconstruction, score category agreement 0.650; 2 of its candidates keeping the floor score above it.",
             File.ReadAllText(Path.Combine(folder.Sub("table"), SweepTable.MarkdownFile)));
+        // The command records the point files it read by their hashes.
+        var run = Decoding.Tests.Cli.CliTestHarness.Run("sweep-table", "--points", folder.Sub("a"), folder.Sub("b"), "--out", folder.Sub("table-cli"));
+        Assert.True(run.Exit == 0, run.Err);
+        using (var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Sub("table-cli"), "run.json"))))
+            Assert.Equal(2, manifest.RootElement.GetProperty("input_sha256").EnumerateObject().Count());
         // A point whose validation stimuli score otherwise was scored on another split: refused by name.
         Point(folder.Sub("c"), 0.7, SplitIds, Candidate(0.5, 0, 0.81, 0.41, 0.7, true));
         var e = Assert.Throws<Fmri.Core.InvalidSettingException>(() => SweepTable.Read([folder.Sub("a"), folder.Sub("c")]));
