@@ -18,5 +18,5 @@ if [ "$sudo" != none ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
   fi
 fi
-echo "setup: could not install dataset-fashion-mnist; the demo will train its image networks on the shipped t10k images 5,000-9,999" >&2
+echo "setup: could not install dataset-fashion-mnist; the demo draws stage A's pretraining pool (and the training images of any image network it trains, with --train-image-models) from the shipped t10k images 5,000-9,999, so its numbers will differ from the README's" >&2
 exit 0

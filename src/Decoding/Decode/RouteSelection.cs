@@ -46,7 +46,7 @@ public sealed record ValidationScore(double PixCorr, double Ssim, double PixelId
 /// <summary>
 /// The validation stimuli as the validation's pixel scores compare with them: cut to the stimuli's own region of the
 /// decoder's canvas (<see cref="NativeGeometry.ToRegion"/>), as the evaluation computes PixCorr and SSIM. The zero
-/// padding every image shares would raise both scores (a 28 x 28 stimulus on a 32 x 32 canvas: SSIM by 0.02-0.05), and a
+/// padding every image shares would raise both scores, and a
 /// fidelity floor given in the evaluation's numbers (<c>--select-min-pixcorr</c>, <c>--select-min-ssim</c>) must be held
 /// against validation scores on the same scale.
 /// </summary>

@@ -6,16 +6,6 @@ using Fmri.Data.Stimuli;
 
 namespace Decoding.Demo;
 
-/// <summary>
-/// The image models the repository ships for a preset (<c>data/pretrained/&lt;preset&gt;/models</c>): the scoring
-/// classifier, the VAE and the LDM (both of its stages), trained by this program with the demo's own commands and
-/// exported weights-only (<c>decoding export-model</c>). None of them reads the fMRI, so a demo can start from them as
-/// MinD-Vis starts from a pretrained LDM, and train only the brain side. The demo uses them only when each was trained
-/// by exactly the command the demo would run (each model's <c>run.json</c> records it), apart from where it wrote
-/// and with how many threads or on which device, and, for the VAE and the LDM, with the preset settings this program
-/// has (recorded there too): a preset, seed or step count that differs trains the models here. A change to the
-/// training code that shows in neither goes unnoticed; the shipped models are then made again (data/pretrained/README.md).
-/// </summary>
 /// <summary>Where a demo's scoring classifier, VAE and LDM came from, as its run.json records it.</summary>
 /// <param name="Kind"><see cref="Shipped"/> (the repository's), <see cref="Given"/> (another run's, `--image-models`)
 /// or <see cref="Trained"/> (by the run's own stages).</param>
@@ -31,6 +21,16 @@ public sealed record ImageModelSource(
     public const string Trained = "trained";
 }
 
+/// <summary>
+/// The image models the repository ships for a preset (<c>data/pretrained/&lt;preset&gt;/models</c>): the scoring
+/// classifier, the VAE and the LDM (both of its stages), trained by this program with the demo's own commands and
+/// exported weights-only (<c>decoding export-model</c>). None of them reads the fMRI, so a demo can start from them as
+/// MinD-Vis starts from a pretrained LDM, and train only the brain side. The demo uses them only when each was trained
+/// by exactly the command the demo would run (each model's <c>run.json</c> records it), apart from where it wrote
+/// and with how many threads or on which device, and, for the VAE and the LDM, with the preset settings this program
+/// has (recorded there too): a preset, seed or step count that differs trains the models here. A change to the
+/// training code that shows in neither goes unnoticed; the shipped models are then made again (data/pretrained/README.md).
+/// </summary>
 public static class PretrainedImageModels
 {
     /// <summary>The folder under the repository's <c>data</c> that holds one sub-folder per preset.</summary>

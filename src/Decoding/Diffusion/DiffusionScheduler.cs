@@ -44,9 +44,6 @@ public abstract class DiffusionScheduler
     /// <summary>The timesteps to visit, highest first; before <see cref="SetTimesteps"/>, all T training timesteps.</summary>
     public IReadOnlyList<long> Timesteps => timesteps;
 
-    /// <summary>The timesteps as an int64 tensor of shape (len(Timesteps)).</summary>
-    public Tensor TimestepsTensor(Device? device = null) => tensor(timesteps, dtype: ScalarType.Int64, device: device);
-
     /// <summary>Chooses the <paramref name="numInferenceSteps"/> timesteps of a sampling run (and resets any multistep history).</summary>
     public void SetTimesteps(int numInferenceSteps)
     {

@@ -34,25 +34,6 @@ public static class EvaluationImages
         return new ImageTensor(height, width, targetChannels, values);
     }
 
-    /// <summary>The image with <paramref name="targetChannels"/> channels (RGB -> BT.601 luma for 1; grey replicated for 3),
-    /// the same image when it already has them, as <see cref="FromBytes"/> converts stored images.</summary>
-    public static ImageTensor WithChannels(ImageTensor image, int targetChannels)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        if (image.Channels == targetChannels) return image;
-        int plane = image.Height * image.Width;
-        var values = new float[plane * targetChannels];
-        var pixels = image.Pixels;
-        for (int p = 0; p < plane; p++)
-        {
-            if (image.Channels == 3)
-                values[p] = (float)Math.Clamp(ImageTensor.LumaRed * pixels[3 * p] + ImageTensor.LumaGreen * pixels[3 * p + 1] + ImageTensor.LumaBlue * pixels[3 * p + 2], 0, 1);
-            else
-                for (int c = 0; c < targetChannels; c++) values[p * targetChannels + c] = pixels[p];
-        }
-        return new ImageTensor(image.Height, image.Width, targetChannels, values);
-    }
-
     /// <summary>Every image of <paramref name="set"/>, with <paramref name="targetChannels"/> channels.</summary>
     public static IReadOnlyList<ImageTensor> FromSet(StimulusImageSet set, int targetChannels)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Decoding.Cli;
 using static TorchSharp.torch;
 using Fmri.Core.Torch;
 

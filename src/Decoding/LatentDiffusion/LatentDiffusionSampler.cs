@@ -170,15 +170,6 @@ public sealed class LatentDiffusionSampler
         };
     }
 
-    /// <summary>Images (B, C, S, S) in [0, 1] to scaled latents z_0 = scale · μ(x), the posterior mean (no sampling).</summary>
-    public Tensor EncodeImages(Tensor unitImages)
-    {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var posterior = FirstStage.Encode(unitImages.Times(2.0).Minus(1.0));
-        return posterior.Mean.Times(FirstStage.ScalingFactor).MoveToOuterDisposeScope();
-    }
-
     /// <summary>Scaled latents → images in [0, 1]: x = D(z / scale) (step 3 of the summary).</summary>
     public Tensor DecodeLatents(Tensor latents)
     {

@@ -11,7 +11,7 @@ public sealed record PersonalizationSettings
     /// <summary>Training of the shared model on the old subjects (trunk and their layers together).</summary>
     public TrainingSettings Shared { get; init; } = new(Steps: 1500);
 
-    /// <summary>Training of the new subject: its layer alone (personalized), or a whole model (from scratch), with the same budget.</summary>
+    /// <summary>Training of the new subject in every arm (its layer alone, a whole model, the fine-tunings), with the same budget.</summary>
     public TrainingSettings NewSubject { get; init; } = new(Steps: 600);
 
     /// <summary>Fractions of the new subject's training trials, each in (0, 1].</summary>
@@ -34,10 +34,10 @@ public sealed record PersonalizationSettings
     }
 }
 
-/// <summary>One draw at one fraction: the new subject's test accuracy personalized and from scratch, and the old subjects' after personalizing.</summary>
+/// <summary>One draw at one fraction: the new subject's test accuracy in each of the five arms, and the old subjects' after each arm that touches the shared model.</summary>
 /// <param name="SharedUnchanged">The trunk's and the old subjects' layers' values were bit for bit the same after personalizing.</param>
 /// <param name="OldAfter">Each old subject's test accuracy after personalizing (with the new layer in place).</param>
-/// <param name="FineTuned">The new subject's accuracy when the trunk is trained too, the old subjects' batches mixed in (prior preservation by replay).</param>
+/// <param name="FineTuned">Fine-tuned with replay: the new subject's accuracy when the trunk and every subject's layer train together, the old subjects' batches mixed in.</param>
 /// <param name="OldAfterFineTuning">Each old subject's test accuracy after that joint fine-tuning.</param>
 /// <param name="RandomTrunk">The control for the shared trunk: the new subject's layer trained the same way on a trunk
 /// that was never trained (seeded initial weights, frozen). The gain of <paramref name="Personalized"/> over it is what

@@ -64,7 +64,7 @@ public sealed record MaskedBrainAutoencoderConfig
     /// <summary>The paper's architecture (EmbedDim 1024, depth 24, 16 heads; decoder 512 x 8, 16 heads) for <paramref name="numVoxels"/> padded voxels.</summary>
     public static MaskedBrainAutoencoderConfig Paper(int numVoxels) => new() { NumVoxels = numVoxels };
 
-    /// <summary>A CPU demonstration size: width 128, depth 4, 4 heads; decoder 64 x 2, 4 heads (460,816 parameters at 4656 voxels).</summary>
+    /// <summary>A CPU demonstration size: width 128, depth 4, 4 heads; decoder 64 x 2, 4 heads.</summary>
     public static MaskedBrainAutoencoderConfig Small(int numVoxels) => new()
     {
         NumVoxels = numVoxels,

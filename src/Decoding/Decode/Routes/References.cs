@@ -119,6 +119,8 @@ public sealed class LdmClassReference : IDecodingRoute
 /// <summary>
 /// On simulated data, the ceiling the simulator allows a linear decoder: the pixel ridge fitted and tested on the
 /// simulator's noise-free responses (truth.h5) to the same training and test stimuli, with no measurement noise.
+/// Not the field's noise ceiling (the share of a voxel's variance that its repeats allow a model to explain): a decoder
+/// given the noise-free responses, which no decoder from measured fMRI has, and not a bound on other decoders.
 /// </summary>
 public sealed class NoiseFreeCeiling : IDecodingRoute
 {

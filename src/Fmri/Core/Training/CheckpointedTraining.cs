@@ -193,13 +193,6 @@ public sealed class CheckpointedTraining
         }
     }
 
-    /// <summary>Writes the loss curve's CSV and, when the run has a plot, its PNG (log loss axis).</summary>
-    public void SaveCurve()
-    {
-        Curve.Save(files.CsvPath);
-        SavePlot();
-    }
-
     private void SavePlot()
     {
         if (files.PngPath is not null && Curve.Points.Count > 0)
