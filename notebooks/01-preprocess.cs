@@ -29,7 +29,7 @@ using Fmri.Data.Stimuli;
 // 4. compare voxel statistics before and after normalisation, and save the canonical file that notebook 2 trains on.
 //
 // **Before running:** build the libraries once from the repository root with `dotnet build` (the first cell loads
-// the built assemblies from `src/Decoding/bin/Debug/net10.0/linux-x64/`). Outputs go to `results/` next to the
+// the built assemblies from `src/Decoding/bin/Debug/net10.0/linux-x64/`). Outputs go to `results/` inside the
 // current directory (in Polyglot Notebooks / Jupyter: `notebooks/results/`).
 //
 // **Without a notebook kernel:** each notebook also ships as a C# file-based app generated from its cells

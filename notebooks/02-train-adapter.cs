@@ -60,7 +60,7 @@ NotebookDisplay.Text($"{fmri.SampleCount} samples x {fmri.VoxelCount} voxels ({f
 // Test-split fMRI is left out of the pretraining pool; 10% of the training samples are held out to score the
 // reconstruction of masked voxels after every epoch.
 //
-// At this notebook's budget (30 epochs on 200 samples with a tiny encoder) the held-out masked correlation stays
+// At this notebook's budget (30 epochs on 180 training samples, 20 held out, with a tiny encoder) the held-out masked correlation stays
 // near 0: stage A learns little here, and the DC-LDM of stage B below scores about as its shuffled control in notebook 3.
 // The notebooks show the mechanics; the demo (`decoding demo`) and the README give the numbers at a working size.
 

@@ -64,7 +64,7 @@ NotebookDisplay.Text($"model: {size}x{size} images, brain encoder '{model.Config
 // ## Decode the test set, with the shuffled-fMRI control
 //
 // Each test item is decoded K = 3 times (DDIM, 20 steps, guidance scale 3), from its own fMRI and, for the control,
-// from a seeded permutation of the test fMRI rows.
+// from another test item's fMRI (a seeded derangement across categories).
 
 // --- code cell 2 ---
 var sampling = new SamplingOptions { Sampler = SamplerKind.Ddim, Steps = 20, GuidanceScale = 3.0 };
@@ -155,11 +155,15 @@ NotebookDisplay.Table(
 
 // --- code cell 6 ---
 // Checks that stop the notebook (and the test suite that runs it) when decoding or scoring is broken: the ridge
-// baseline identifies its stimuli far above chance (2-way 0.5), and the shuffled-fMRI control does not.
+// baseline identifies its stimuli far above chance (2-way 0.5), the shuffled-fMRI control does not, and the DC-LDM
+// reads the fMRI: an item decoded from its own fMRI and from another item's (same noise) gives other images. At this
+// size the DC-LDM identifies nothing, so its scores cannot show that; a decoder that ignored its input would pass them.
 double ridgeTwoWay = TwoWayOf(ridgeImages), controlTwoWay = TwoWayOf(shuffled);
 if (ridgeTwoWay < 0.75) throw new InvalidOperationException($"the ridge baseline's 2-way identification is {ridgeTwoWay:F3}; a working pipeline gives well above 0.75 here");
 if (Math.Abs(controlTwoWay - 0.5) > 0.25) throw new InvalidOperationException($"the shuffled control's 2-way identification is {controlTwoWay:F3}, far from chance 0.5");
-NotebookDisplay.Text($"checked: ridge 2-way {ridgeTwoWay:F3} (above 0.75), shuffled control {controlTwoWay:F3} (within 0.25 of chance)");
+double fmriEffect = (decoded - shuffled).abs().mean().item<float>();   // mean |pixel difference|, pixels in [0, 1]
+if (fmriEffect < 1e-3) throw new InvalidOperationException($"the DC-LDM's images from each item's own fMRI and from another item's differ by {fmriEffect:G3} on average: the decoder ignores its fMRI");
+NotebookDisplay.Text($"checked: ridge 2-way {ridgeTwoWay:F3} (above 0.75), shuffled control {controlTwoWay:F3} (within 0.25 of chance), own against another item's fMRI: images differ by {fmriEffect:F4} on average");
 
 // ## Stimuli and decodings
 //
