@@ -100,6 +100,8 @@ public static class BenchmarkCommand
             var settings = parse.GetValue(threads) is { Length: > 0 } given ? given : [1, 2];
             foreach (int t in settings) Check.AtLeast(t, 1, "threads");
             int n = Check.AtLeast(parse.GetValue(repeats), 1, "repeats");
+            if (parse.GetValue(libraryPath) is { } folder) Check.ExistingFolder(folder, "python_library_path", "give a folder that holds the BLAS the Python side should load");
+            if (read && parse.GetValue(file) is { } fileGiven) BenchmarkSuite.ReadableLayout(Check.ExistingFile(fileGiven, "file"));   // before anything is measured
             var suite = new BenchmarkSuite(settings, n, parse.GetValue(python)!, parse.GetValue(libraryPath));
             if (train || sample)
             {
@@ -147,8 +149,10 @@ public static class BenchmarkCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             int n = Check.AtLeast(parse.GetValue(repeats), 1, "repeats");
+            string path = Check.ExistingFile(parse.GetValue(file), "file");
+            BenchmarkSuite.ReadableLayout(path);                                                       // before anything is printed
             var suite = new BenchmarkSuite([1], n, parse.GetValue(python)!, null);
-            return suite.Run(train: false, sample: false, Check.ExistingFile(parse.GetValue(file), "file"));
+            return suite.Run(train: false, sample: false, path);
         }));
         return command;
     }

@@ -77,7 +77,7 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
                     twin = null;
                 }
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or PythonTwinException)
             {
                 Note($"PyTorch not measured: {e.Message}");
                 twin = null;
@@ -111,10 +111,20 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         return exit;
     }
 
-    private void RunRead(string path, PythonTwin? twin)
+    /// <summary>
+    /// The layout of a file the read benchmark can read (BData or canonical); throws naming the file otherwise. Called
+    /// before anything is measured or printed.
+    /// </summary>
+    public static FmriLayout ReadableLayout(string path)
     {
         var layout = LayoutDetector.Detect(path);
         if (layout == FmriLayout.Nsd) throw new ArgumentException($"{path}: benchmark read takes BData or canonical files (NSD betas need a mask and a design)");
+        return layout;
+    }
+
+    private void RunRead(string path, PythonTwin? twin)
+    {
+        var layout = ReadableLayout(path);
         var options = new FmriReadOptions { Layout = layout, HashSource = false };
         var warm = FmriFileReader.Read(path, options);
         int bytes = layout == FmriLayout.BData ? sizeof(double) : sizeof(float);

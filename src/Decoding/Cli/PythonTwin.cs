@@ -33,7 +33,11 @@ public sealed class PythonTwin : IDisposable
     public static (PythonTwin? Twin, string Problem) Start(string python, string? libraryPath, string? script = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        if (!File.Exists(python)) return (null, $"{python} not found");
+        // A bare name ("python3") is looked up on PATH, as a shell would.
+        if (!python.Contains('/'))
+            python = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+                .Select(dir => Path.Combine(dir, python)).FirstOrDefault(File.Exists) ?? python;
+        if (!File.Exists(python)) return (null, $"--python {python}: not found");
         string path = script ?? ExtractScript();
         var start = new ProcessStartInfo(python)
         {
