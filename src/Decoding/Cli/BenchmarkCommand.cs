@@ -142,7 +142,7 @@ public static class BenchmarkCommand
         var file = new Argument<string>("file") { Description = "A BData or canonical file" };
         var repeats = Repeats(7);
         var python = Python();
-        var command = new Command("read", "Read a file's voxel matrix with the project's reader, PureHDF alone and h5py, interleaved; print medians, MB/s and ratios");
+        var command = new Command("read", "Read a file's voxel matrix with the project's reader, PureHDF alone and h5py, interleaved; print median times and ratios");
         command.Arguments.Add(file);
         command.Options.Add(repeats);
         command.Options.Add(python);

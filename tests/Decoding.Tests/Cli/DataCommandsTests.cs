@@ -37,6 +37,24 @@ public class DataCommandsTests
             Assert.Matches(@"read: whole data set, repeated\s+1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+h5py, same fields", output);
             Assert.Contains("load average", output);
         }
+        // Bad inputs are refused before anything is measured or printed: one line on standard error, nothing on standard out.
+        string junk = Path.Combine(folder.Path, "junk.h5");
+        File.WriteAllText(junk, "not an HDF5 file");
+        foreach (var arguments in new[]
+        {
+            new[] { "benchmark", "read", junk },
+            ["benchmark", "all", "--file", junk, "--repeats", "1"],
+        })
+        {
+            var (exit, output, err) = CliTestHarness.Run(arguments);
+            Assert.Equal(2, exit);
+            Assert.Equal($"error: {junk}: file: is not an HDF5 file (no HDF5 signature)", err.Trim());
+            Assert.Equal("", output.Trim());
+        }
+        var library = CliTestHarness.Run("benchmark", "sample-step", "--python-library-path", Path.Combine(folder.Path, "no-such-folder"), "--repeats", "1");
+        Assert.Equal(2, library.Exit);
+        Assert.StartsWith($"error: --python-library-path {Path.Combine(folder.Path, "no-such-folder")}: folder not found", library.Err.Trim());
+        Assert.Equal("", library.Out.Trim());
     }
 
     [Theory]
