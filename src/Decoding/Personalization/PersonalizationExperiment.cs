@@ -165,18 +165,25 @@ public static class PersonalizationExperiment
                 double fromScratch = scratch.TestAccuracy(subset);
                 progress?.Report(new ProgressUpdate(++done, $"from scratch, {trialCounts[i]} trials"));
 
+                // Trains the shared model with the new subject's layer added on `subjects`' batches, measures, then restores it.
+                (double Loss, double NewAccuracy, double[] OldAccuracy) FineTune(ulong seed, IReadOnlyList<SubjectTrials> subjects, TrainingSettings training, string what)
+                {
+                    using var generator = new Generator(seed);
+                    var saved = shared.CloneState();
+                    shared.AddSubject(subset.Name, subset.VoxelCount, generator);
+                    double loss = SubjectTraining.TrainAll(shared, subjects, training, generator);
+                    double accuracy = shared.TestAccuracy(subset);
+                    var old = oldSubjects.Select(shared.TestAccuracy).ToArray();
+                    shared.RemoveSubject(subset.Name);
+                    shared.Restore(saved);
+                    if (!MultiSubjectDecoder.SameBits(before, shared.Snapshot()))
+                        throw new InvalidOperationException($"personalization: the shared model was not restored after fine-tuning {what}");
+                    return (loss, accuracy, old);
+                }
+
                 ulong fineSeed = DerivedSeed(settings.Seed, 4, r, i);
-                using var fineGenerator = new Generator(fineSeed);
-                var saved = shared.CloneState();
-                shared.AddSubject(subset.Name, subset.VoxelCount, fineGenerator);
                 var replay = settings.NewSubject with { Steps = settings.NewSubject.Steps * (oldSubjects.Count + 1) };
-                double fineLoss = SubjectTraining.TrainAll(shared, [.. oldSubjects, subset], replay, fineGenerator);
-                double fineTuned = shared.TestAccuracy(subset);
-                var oldAfterFineTuning = oldSubjects.Select(shared.TestAccuracy).ToArray();
-                shared.RemoveSubject(subset.Name);
-                shared.Restore(saved);
-                if (!MultiSubjectDecoder.SameBits(before, shared.Snapshot()))
-                    throw new InvalidOperationException("personalization: the shared model was not restored after fine-tuning");
+                var (fineLoss, fineTuned, oldAfterFineTuning) = FineTune(fineSeed, [.. oldSubjects, subset], replay, "with replay");
                 progress?.Report(new ProgressUpdate(++done, $"fine-tuned with replay, {trialCounts[i]} trials"));
 
                 ulong randomSeed = DerivedSeed(settings.Seed, 5, r, i);
@@ -188,16 +195,7 @@ public static class PersonalizationExperiment
                 progress?.Report(new ProgressUpdate(++done, $"own layer on an untrained trunk, {trialCounts[i]} trials"));
 
                 ulong aloneSeed = DerivedSeed(settings.Seed, 6, r, i);
-                using var aloneGenerator = new Generator(aloneSeed);
-                var savedAlone = shared.CloneState();
-                shared.AddSubject(subset.Name, subset.VoxelCount, aloneGenerator);
-                double aloneLoss = SubjectTraining.TrainAll(shared, [subset], settings.NewSubject, aloneGenerator);
-                double fineTunedAlone = shared.TestAccuracy(subset);
-                var oldAfterAlone = oldSubjects.Select(shared.TestAccuracy).ToArray();
-                shared.RemoveSubject(subset.Name);
-                shared.Restore(savedAlone);
-                if (!MultiSubjectDecoder.SameBits(before, shared.Snapshot()))
-                    throw new InvalidOperationException("personalization: the shared model was not restored after fine-tuning on the new subject alone");
+                var (aloneLoss, fineTunedAlone, oldAfterAlone) = FineTune(aloneSeed, [subset], settings.NewSubject, "on the new subject alone");
                 progress?.Report(new ProgressUpdate(++done, $"fine-tuned on the new subject alone, {trialCounts[i]} trials"));
 
                 draws[i].Add(new PersonalizationDraw(r, personalized, fromScratch, fineTuned, unchanged, oldAfter, oldAfterFineTuning,
