@@ -51,6 +51,9 @@ public static partial class SlurmCommand
             var resources = new SlurmResources(parse.GetValue(partition), parse.GetValue(time)!, parse.GetValue(memory)!, parse.GetValue(cpus), parse.GetValue(gpus),
                 parse.GetValue(account)).Validate();
             string decoding = parse.GetValue(program) is { } p ? Path.GetFullPath(Check.ExistingFile(p, "program")) : ThisProgram();
+            // The jobs run it: a file without an execute bit (a typo naming a data file) would fail every task.
+            Check.That(OperatingSystem.IsWindows() || (File.GetUnixFileMode(decoding) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0,
+                "program", parse.GetValue(program), "is not an executable file; give the decoding program the nodes should run (e.g. a self-contained publish's dist/decoding/decoding)");
             string prefix = parse.GetValue(name) ?? JobName().Replace(Path.GetFileName(study.TrimEnd('/')), "-");
             Check.That(JobName().IsMatch(prefix) == false && prefix.Length > 0, "name", prefix, "must be letters, digits, '_' and '-'");
             SweepGrid? grid = null;

@@ -206,6 +206,11 @@ public class OutputAndSettingErrorsTests
         AssertOneLine(exit, err, "error: --sweep-blends 7: must be between 0 and 1");
         (exit, _, err) = CliTestHarness.Run("slurm", "--program", "/bin/true", "--sweep-strengths", "0.5", "--out", temp.Sub("study"));
         AssertOneLine(exit, err, "error: --sweep-strengths: shapes a sweep; add --sweep");
+        string notProgram = Path.Combine(temp.Path, "settings.txt");
+        File.WriteAllText(notProgram, "not a program");
+        (exit, _, err) = CliTestHarness.Run("slurm", "--program", notProgram, "--out", temp.Sub("study"));
+        AssertOneLine(exit, err, $"error: --program {notProgram}: is not an executable file; give the decoding program the nodes should run (e.g. a self-contained publish's dist/decoding/decoding)");
+        File.Delete(notProgram);
         Assert.Equal(["model"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
     }
 
