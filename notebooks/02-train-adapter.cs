@@ -129,6 +129,15 @@ NotebookDisplay.Text($"trained on {pairs.Count} fMRI-image pairs: {adapterCurve.
                      $"loss {adapterCurve.Points[0].Loss:F3} -> {adapterCurve.Points[^1].Loss:F3}");
 NotebookDisplay.Png(PlotImage.RenderPng(LossCurvePlot.Build([LossCurvePlot.FromCurve(adapterCurve, "denoising loss")], logScale: true,
     new PlotLabels("DC-LDM training (adapter, encoder and UNet)", "step", "MSE of predicted noise"))), "stage B loss curve");
+// Checks that stop the notebook (and the test suite that runs it) when training is broken: stage A's masked-patch loss
+// and stage B's denoising loss both fall clearly (a model that never updated would keep its first loss).
+double stageBFirst = adapterCurve.Points.Where(p => p.Epoch == adapterCurve.Points[0].Epoch).Average(p => p.Loss);
+double stageBLast = adapterCurve.Points.Where(p => p.Epoch == adapterCurve.Points[^1].Epoch).Average(p => p.Loss);
+if (!(epochs[^1].TrainLoss < 0.75 * epochs[0].TrainLoss))
+    throw new InvalidOperationException($"stage A's masked-patch loss went {epochs[0].TrainLoss:F3} -> {epochs[^1].TrainLoss:F3}; a working pretraining loses a quarter at least here");
+if (!(stageBLast < 0.5 * stageBFirst))
+    throw new InvalidOperationException($"stage B's mean loss went {stageBFirst:F3} (first epoch) -> {stageBLast:F3} (last); a working training halves it at least here");
+NotebookDisplay.Text($"checked: stage A loss {epochs[0].TrainLoss:F3} -> {epochs[^1].TrainLoss:F3}, stage B epoch mean {stageBFirst:F3} -> {stageBLast:F3}");
 
 // ## Save the model and decode a few test images
 //
