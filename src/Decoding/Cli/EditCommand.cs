@@ -90,21 +90,19 @@ public static class EditCommand
             columns.AddRange(edits.Select((e, i) => (e.Label, $"edit{i + 1}", (string?)e.Target)));
             if (withPlain) columns.AddRange(edits.Select((e, i) => ($"plain: {e.Target}", $"plain{i + 1}", (string?)e.Target)));
 
-            // Everything is measured before anything is written: the files of a run are written together, all or none,
-            // and the files an earlier edit into this folder recorded and this one does not write are removed.
+            // Everything is measured before anything is written; the run's files then replace an earlier edit's in this
+            // folder as a set (RunManifest.ReplaceRun).
             var measures = Measure(images, columns, pipeline.ClassNames, classMeans);
             // How much this model's images depend on its attention maps at all: the lever the edits pull.
             var leverage = AttentionLeverage.Measure(pipeline, Enumerable.Repeat(source, n).ToList(), options, runSeed);
 
-            var earlier = RunManifest.EarlierOutputs(folder, "edit");
             var outputs = new List<string>();
             for (int k = 0; k < n; k++)
                 for (int c = 0; c < columns.Count; c++) outputs.Add(Path.Combine(folder, $"{k:D2}-{columns[c].File}.png"));
             string gridPath = Path.Combine(folder, GridFile);
             string measuresPath = Path.Combine(folder, MeasuresFile);
             outputs.AddRange([gridPath, measuresPath]);
-            Directory.CreateDirectory(folder);
-            AtomicFile.AllOrNone([.. outputs, Path.Combine(folder, "run.json")], () =>
+            RunManifest.ReplaceRun(folder, outputs, () =>
             {
                 var grid = new ImageGrid(scale: Math.Max(1, 96 / (int)images.shape[^1]),
                     title: string.Create(CultureInfo.InvariantCulture, $"'{source}': cross-attention injected {schedule.CrossFraction:G3}, self-attention {schedule.SelfFraction:G3} of {options.Steps} {options.Sampler.ToString().ToLowerInvariant()} steps, guidance {options.GuidanceScale:G3}"),
@@ -134,18 +132,16 @@ public static class EditCommand
                            "class_consistency: share of rows whose image correlates best with the mean training image of the column's prompt; " +
                            "attention_leverage: mean |pixel change| of the source images when every self-attention (cross-attention) map is replaced by uniform attention",
                 }, RunManifest.JsonOptions) + "\n");
-                RunManifest.RemoveStale(earlier, outputs);
-                new RunManifest
-                {
-                    Command = "edit",
-                    Arguments = CommandLineApp.Arguments,
-                    Config = new { model = modelPath, prompt = source, edits, schedule, plain = withPlain, n, sampling = options, ema_weights = !parse.GetValue(noEma) },
-                    Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
-                    InputSha256 = RunManifest.HashInputs([.. modelFolder.ModelFiles]),
-                    Outputs = outputs,
-                    StartedUtc = started,
-                    WallSeconds = clock.Elapsed.TotalSeconds,
-                }.Write(Path.Combine(folder, "run.json"));
+            }, () => new RunManifest
+            {
+                Command = "edit",
+                Arguments = CommandLineApp.Arguments,
+                Config = new { model = modelPath, prompt = source, edits, schedule, plain = withPlain, n, sampling = options, ema_weights = !parse.GetValue(noEma) },
+                Seeds = new Dictionary<string, long> { ["sampling"] = runSeed },
+                InputSha256 = RunManifest.HashInputs([.. modelFolder.ModelFiles]),
+                Outputs = outputs,
+                StartedUtc = started,
+                WallSeconds = clock.Elapsed.TotalSeconds,
             });
             foreach (var m in measures)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

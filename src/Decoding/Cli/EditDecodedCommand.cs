@@ -114,9 +114,7 @@ public static class EditDecodedCommand
                 using var all = stack(rows, 0);                                                                   // (n, 1 + 2E, C, S, S)
                 var measures = Measure(all, categories, pipeline.ClassNames, classMeans);
 
-                // The files of a run are written together, all or none; those an earlier edit-decoded into this folder
-                // recorded and this one does not write are removed.
-                var earlier = RunManifest.EarlierOutputs(folder, "edit-decoded");
+                // The run's files replace an earlier edit-decoded's in this folder as a set (RunManifest.ReplaceRun).
                 string ImagePath(int i, int c)
                 {
                     string name = c == 0 ? "decoded" : c <= categories.Length ? $"{Slug(categories[c - 1])}-layout" : $"{Slug(categories[c - 1 - categories.Length])}-plain";
@@ -128,8 +126,7 @@ public static class EditDecodedCommand
                 string gridPath = Path.Combine(folder, GridFile);
                 string measuresPath = Path.Combine(folder, MeasuresFile);
                 outputs.AddRange([gridPath, measuresPath]);
-                Directory.CreateDirectory(folder);
-                AtomicFile.AllOrNone([.. outputs, Path.Combine(folder, "run.json")], () =>
+                RunManifest.ReplaceRun(folder, outputs, () =>
                 {
                     var headers = new List<string> { "stimulus", "decoded" };
                     headers.AddRange(categories.Select(c => $"{c} (layout)"));
@@ -161,18 +158,16 @@ public static class EditDecodedCommand
                                "class_consistency: share of items whose edit correlates best with the category's mean training image; " +
                                "'layout' = with the decoded run's attention maps injected (schedule), 'plain' = the same noise without injection",
                     }, RunManifest.JsonOptions) + "\n");
-                    RunManifest.RemoveStale(earlier, outputs);
-                    new RunManifest
-                    {
-                        Command = "edit-decoded",
-                        Arguments = CommandLineApp.Arguments,
-                        Config = new { model = modelPath, ldm = ldmPath, data = dataFile, stimuli = stimuliFile, categories, items = n, split = parse.GetValue(split), schedule, sampling = options },
-                        Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
-                        InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new DoubleConditionedLdmFolder(modelPath).ModelFiles, .. ldmFolder.ModelFiles]),
-                        Outputs = outputs,
-                        StartedUtc = started,
-                        WallSeconds = clock.Elapsed.TotalSeconds,
-                    }.Write(Path.Combine(folder, "run.json"));
+                }, () => new RunManifest
+                {
+                    Command = "edit-decoded",
+                    Arguments = CommandLineApp.Arguments,
+                    Config = new { model = modelPath, ldm = ldmPath, data = dataFile, stimuli = stimuliFile, categories, items = n, split = parse.GetValue(split), schedule, sampling = options },
+                    Seeds = new Dictionary<string, long> { ["seed"] = runSeed },
+                    InputSha256 = RunManifest.HashInputs([dataFile, stimuliFile, .. new DoubleConditionedLdmFolder(modelPath).ModelFiles, .. ldmFolder.ModelFiles]),
+                    Outputs = outputs,
+                    StartedUtc = started,
+                    WallSeconds = clock.Elapsed.TotalSeconds,
                 });
                 foreach (var m in measures)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -82,6 +82,29 @@ public sealed record RunManifest
             if (!kept.Contains(Path.GetFullPath(stale))) File.Delete(stale);
     }
 
+    /// <summary>
+    /// Writes one run's files into <paramref name="folder"/> in place of an earlier run of the same command: every file of
+    /// <paramref name="outputs"/> (written by <paramref name="writeOutputs"/>) and then run.json (from
+    /// <paramref name="manifest"/>, built after the outputs so its wall time covers them), all or none
+    /// (<see cref="AtomicFile.AllOrNone"/>); the files the earlier run recorded and this one does not write are removed
+    /// (<see cref="EarlierOutputs"/>), so the folder never mixes two runs' results.
+    /// </summary>
+    public static void ReplaceRun(string folder, IReadOnlyList<string> outputs, Action writeOutputs, Func<RunManifest> manifest)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(writeOutputs);
+        ArgumentNullException.ThrowIfNull(manifest);
+        string record = Path.Combine(folder, "run.json");
+        Directory.CreateDirectory(folder);
+        AtomicFile.AllOrNone([.. outputs, record], () =>
+        {
+            writeOutputs();
+            var run = manifest();
+            RemoveStale(EarlierOutputs(folder, run.Command), outputs);
+            run.Write(record);
+        });
+    }
+
     /// <summary>Writes the manifest as JSON, atomically.</summary>
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
 }
