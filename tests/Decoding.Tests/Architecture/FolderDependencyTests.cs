@@ -16,6 +16,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Fmri/Core",
         "Fmri/Data",
         "Fmri/Ridge",
+        "Fmri/EncodingModels",
         "Fmri/MaskedBrainModeling",
         "Decoding/Diffusion",
         "Decoding/Models",

@@ -3,6 +3,7 @@ using Decoding.LatentDiffusion;
 using Fmri.Core;
 using Fmri.Core.Torch;
 using Fmri.Data;
+using Fmri.EncodingModels;
 using static TorchSharp.torch;
 
 namespace Decoding.Decode.Routes;

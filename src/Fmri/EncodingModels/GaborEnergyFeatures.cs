@@ -1,7 +1,7 @@
 using Fmri.Core.Torch;
 using static TorchSharp.torch;
 
-namespace Decoding.Decode.Routes;
+namespace Fmri.EncodingModels;
 
 /// <summary>
 /// The image features of a Gabor-energy encoding model of early visual cortex (the Gabor wavelet pyramid of Kay et al.

@@ -4,7 +4,7 @@ using Fmri.Data;
 using Fmri.Ridge;
 using static TorchSharp.torch;
 
-namespace Decoding.Decode.Routes;
+namespace Fmri.EncodingModels;
 
 /// <summary>
 /// The feature-weighted receptive field encoding model (fwRF, St-Yves &amp; Naselaris 2018): each voxel sees the image
@@ -20,7 +20,7 @@ namespace Decoding.Decode.Routes;
 /// stimulus in one fold); the weights are then refitted on every training sample. A voxel has a dozen weights instead
 /// of the thousands of a linear map from every feature (<see cref="GaborEncodingModel"/>), which is what lets a model
 /// fitted on noisy single trials predict well. Differentiable in the image (<see cref="Predict"/>), so a decoder can
-/// invert it (<see cref="EncodingInversionRoute"/>).
+/// invert it (the `encoding` decoding route).
 /// </summary>
 public sealed class FeatureWeightedReceptiveFields : IEncodingModel
 {

@@ -1,8 +1,8 @@
-using Decoding.Decode.Routes;
+using Fmri.EncodingModels;
 using Fmri.Data;
 using static TorchSharp.torch;
 
-namespace Decoding.Tests.Decode.Routes;
+namespace Fmri.Tests.EncodingModels;
 
 /// <summary>The feature-weighted receptive field encoding model and the voxelwise choice between two encoding models.</summary>
 public sealed class FeatureWeightedReceptiveFieldsTests(Xunit.Abstractions.ITestOutputHelper output)

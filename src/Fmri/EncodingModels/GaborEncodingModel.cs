@@ -3,14 +3,14 @@ using Fmri.Data;
 using Fmri.Ridge;
 using static TorchSharp.torch;
 
-namespace Decoding.Decode.Routes;
+namespace Fmri.EncodingModels;
 
 /// <summary>
 /// An encoding model: the voxels' responses predicted from the image (the forward direction, image -> brain), one
 /// ridge map from <see cref="GaborEnergyFeatures"/> of each training stimulus to its voxels, the penalty chosen by
 /// k-fold cross-validation on the training samples (every trial of a stimulus in one fold). Fitted on training samples
 /// only. <see cref="Predict"/> is differentiable in the image, which is what lets a decoder invert it
-/// (<see cref="EncodingInversionRoute"/>).
+/// (the `encoding` decoding route).
 /// </summary>
 public sealed class GaborEncodingModel : IEncodingModel
 {

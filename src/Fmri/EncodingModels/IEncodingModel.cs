@@ -1,10 +1,10 @@
 using static TorchSharp.torch;
 
-namespace Decoding.Decode.Routes;
+namespace Fmri.EncodingModels;
 
 /// <summary>
 /// An encoding model: the voxels' responses predicted from the image (image -> brain), fitted on training samples
-/// only and differentiable in the image, so that a decoder can invert it (<see cref="EncodingInversionRoute"/>).
+/// only and differentiable in the image, so that a decoder can invert it (the `encoding` decoding route).
 /// </summary>
 public interface IEncodingModel : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using static TorchSharp.torch;
 
-namespace Decoding.Decode.Routes;
+namespace Fmri.EncodingModels;
 
 /// <summary>
 /// Two encoding models of the same voxels, each voxel predicted by the one with the smaller held-out error in its own
