@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Decoding.Benchmarks;
 using Fmri.Data;
 using Fmri.Data.Layouts;
 using PureHDF;
@@ -122,7 +123,7 @@ public static class BenchmarkCommand
             if (read && readPath is null)
             {
                 made = Path.Combine(Path.GetTempPath(), $"decoding-benchmark-god.{Environment.ProcessId}.h5");
-                CanonicalFile.Write(made, Synthetic(1200, 4500, new Random(0)));
+                CanonicalFile.Write(made, BenchmarkData.GodSized(1200, 4500, new Random(0)));
                 readPath = made;
             }
             try
@@ -177,7 +178,7 @@ public static class BenchmarkCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string path = Check.OutputFile(parse.GetValue(output), "out");
-            var dataset = Synthetic(parse.GetValue(samples), parse.GetValue(voxels), new Random(parse.GetValue(seed)));
+            var dataset = BenchmarkData.GodSized(parse.GetValue(samples), parse.GetValue(voxels), new Random(parse.GetValue(seed)));
             var clock = Stopwatch.StartNew();
             if (parse.GetValue(layout) == "bdata") BDataFile.Write(path, dataset);
             else CanonicalFile.Write(path, dataset, Storages[parse.GetValue(storage)!]);
@@ -194,42 +195,6 @@ public static class BenchmarkCommand
         ["chunked"] = CanonicalFile.VoxelStorage.Chunked,
         ["gzip"] = CanonicalFile.VoxelStorage.ChunkedGzip,
     };
-
-    /// <summary>
-    /// A Generic Object Decoding-sized training set: 150 categories x 8 images, one sample each, 24 runs of 50,
-    /// voxel values standard normal (like z-scored responses, which compress about as badly as real ones).
-    /// </summary>
-    internal static FmriDataset Synthetic(int samples, int voxels, Random random)
-    {
-        if (samples < 1 || voxels < 1) throw new ArgumentException($"--samples and --voxels must be positive (got {samples} x {voxels})");
-        if ((long)samples * voxels > Array.MaxLength) throw new ArgumentException($"--samples x --voxels must be at most {Array.MaxLength} values in all (got {samples} x {voxels})");
-        var values = new float[(long)samples * voxels];
-        for (long i = 0; i < values.LongLength; i += 2)
-        {
-            // Box-Muller: two independent standard normals from two uniforms.
-            double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
-            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
-            values[i] = (float)(radius * Math.Cos(2 * Math.PI * u2));
-            if (i + 1 < values.LongLength) values[i + 1] = (float)(radius * Math.Sin(2 * Math.PI * u2));
-        }
-        const int categories = 150;
-        const long firstSynset = 1_440_764; // n01440764, the first ImageNet synset; the next ones are made up
-        return new FmriDataset
-        {
-            Voxels = values,
-            SampleCount = samples,
-            VoxelCount = voxels,
-            StimulusIds = Enumerable.Range(0, samples).Select(i => StimulusId.FromSynsetAndImage(firstSynset + i % categories, 1 + i / categories)).ToArray(),
-            CategoryLabels = Enumerable.Range(0, samples).Select(i => i % categories).ToArray(),
-            Runs = Enumerable.Range(0, samples).Select(i => 1 + i * 24 / samples).ToArray(),
-            Splits = Enumerable.Repeat(DataSplit.Train, samples).ToArray(),
-            RepeatCounts = Enumerable.Repeat(1, samples).ToArray(),
-            Rois = new Dictionary<string, int[]> { ["VC"] = Enumerable.Range(0, voxels).ToArray() },
-            CategoryNames = Enumerable.Range(0, categories).Select(c => Invariant($"category {c}")).ToArray(),
-            Subject = "synthetic",
-            Provenance = new DatasetProvenance { SourceLayout = "synthetic", Steps = [ProcessingStep.Of("standard_normal_voxels")] },
-        };
-    }
 
     internal static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Decoding.Benchmarks;
 using Fmri.Core.Training;
 
 namespace Decoding.Cli;

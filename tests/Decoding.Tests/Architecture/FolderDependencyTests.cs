@@ -31,6 +31,7 @@ public class FolderDependencyTests(ITestOutputHelper output)
         "Decoding/Evaluation",
         "Decoding/Reports",
         "Decoding/Notebooks",
+        "Decoding/Benchmarks",
         "Decoding/Demo",
         "Decoding/Cluster",
         "Decoding/Cli",

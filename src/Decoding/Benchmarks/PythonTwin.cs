@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Decoding.Cli;
+namespace Decoding.Benchmarks;
 
 /// <summary>
 /// The PyTorch / h5py side of <c>decoding benchmark</c>: <c>benchmarks/ldm_twin.py</c> (embedded in the program) run

@@ -8,7 +8,7 @@ using Fmri.Data.Stimuli;
 using PureHDF;
 using PureHDF.VOL.Native;
 
-namespace Decoding.Cli;
+namespace Decoding.Benchmarks;
 
 /// <summary>
 /// Runs the workloads of <c>decoding benchmark</c> on both sides, interleaved: each repeat times the project's run and
@@ -260,5 +260,5 @@ public sealed class BenchmarkSuite(IReadOnlyList<int> threadSettings, int repeat
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Invariant(FormattableString s) => BenchmarkCommand.Invariant(s);
+    private static string Invariant(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Decoding.Conditioning;
 using Decoding.Diffusion;
+using Decoding.LatentDiffusion;
 using Decoding.Models.Vae;
 using Fmri.Core.Torch;
 using Fmri.Core.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Decoding.LatentDiffusion;
+namespace Decoding.Benchmarks;
 
 /// <summary>
 /// The two latent diffusion workloads <c>decoding benchmark</c> times, on a freshly initialised model of a preset (the

@@ -1,8 +1,8 @@
-using Decoding.Cli;
+using Decoding.Benchmarks;
 using Decoding.LatentDiffusion;
 using Fmri.Data.Stimuli;
 
-namespace Decoding.Tests.Cli;
+namespace Decoding.Tests.Benchmarks;
 
 /// <summary>
 /// The PyTorch twin of <c>decoding benchmark</c> (benchmarks/ldm_twin.py, run by Debian's python3-torch) builds the
