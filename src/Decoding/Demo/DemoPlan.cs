@@ -84,8 +84,9 @@ public static class DemoPlan
     /// and SSIM 0.461, the targets this project set for that design (SSIM: the linear voxels-to-pixels baseline's on the
     /// test stimuli when the targets were set). Above them, the setting that draws each stimulus's category best wins:
     /// the low-level route's own fidelity (the default floor) leaves the prior only light touches, which hardly change the
-    /// category. The real-like design keeps the default floor: there the pixels are what is measured. The same floor is
-    /// the one evaluate's choice between routes on validation applies (`--choose-min-pixcorr`, `--choose-min-ssim`).
+    /// category. The designs that have this floor give it to evaluate's choice between routes on validation too
+    /// (`--choose-min-pixcorr`, `--choose-min-ssim`). The real-like design keeps img2img's default floor (there the pixels
+    /// are what is measured) and gives evaluate none, so there evaluate ranks every route by category agreement alone.
     /// </summary>
     public static (double PixCorr, double Ssim) GodLikeFidelity { get; } = (0.80, 0.461);
 
