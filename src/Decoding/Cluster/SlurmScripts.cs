@@ -9,7 +9,8 @@ namespace Decoding.Cluster;
 /// submits what is not done yet in dependency order (<c>sbatch --array=&lt;missing tasks&gt; --dependency=afterok:&lt;jobs&gt;</c>).
 /// <para>
 /// Every task writes <c>done/STEP.TASK</c> (its commands' fingerprint) when all its commands succeed; a failing task writes
-/// <c>failed/STEP.TASK</c> naming itself, its exit code and its log, and prints the same line. <c>submit.sh</c> run again
+/// <c>failed/STEP.TASK</c> naming itself, its exit code and its log, and prints the same line; so does a running task that
+/// Slurm stops with SIGTERM (scancel, or its time limit). <c>submit.sh</c> run again
 /// names the failed tasks with their logs and submits only the tasks without a current marker or outputs, and every task of
 /// the steps after a resubmitted step (their inputs change). Dependent jobs are cancelled when a job they wait for fails
 /// (<c>--kill-on-invalid-dep=yes</c>) instead of waiting forever. It refuses to submit while a job of the study is queued or
@@ -86,6 +87,12 @@ public static class SlurmScripts
         s.AppendLine("rm -f \"$marker\" \"$failed\"");
         // The command as it was run, each argument quoted for bash, so a logged line can be pasted to rerun the task.
         s.AppendLine("run() { echo \"+ ${*@Q}\"; \"$@\"; }");
+        // Slurm stops a cancelled job, or one at its time limit, with SIGTERM to every process of the job and SIGKILL
+        // KillWait seconds later. Without a handler bash dies of the SIGTERM at once and leaves no marker; with one it
+        // waits for the running command to end (which got the signal too), then names the task in failed/.
+        s.AppendLine("label=\"\"");
+        s.AppendLine(CultureInfo.InvariantCulture,
+            $"trap 'echo \"{step.Name} task $task ($label) was stopped by SIGTERM (scancel, or the time limit reached); log: $log\" | tee \"$failed\" >&2; exit 143' TERM");
         s.AppendLine("status=0");
         s.AppendLine("case \"$task\" in");
         for (int t = 0; t < step.Tasks.Count; t++)
@@ -136,6 +143,18 @@ public static class SlurmScripts
         s.AppendLine("  echo \"submit: jobs of this study are still queued or running ($queued); wait for them or scancel them, then run this again\" >&2");
         s.AppendLine("  exit 1");
         s.AppendLine("fi");
+        // Slurm refuses array indices at or above its MaxArraySize (1001 unless the administrators set it): refuse before
+        // anything is submitted, naming the step, instead of failing halfway with some steps submitted. Without a
+        // reachable controller (scontrol fails) sbatch will say so itself.
+        var largest = steps.Count == 0 ? null : steps.MaxBy(step => step.Tasks.Count);
+        if (largest is not null && largest.Tasks.Count > 1)
+        {
+            s.AppendLine("max_array=$(scontrol show config 2>/dev/null | sed -n 's/^MaxArraySize *= *\\([0-9][0-9]*\\).*/\\1/p' || true)");
+            s.AppendLine(CultureInfo.InvariantCulture, $"if [ -n \"$max_array\" ] && [ {largest.Tasks.Count - 1} -ge \"$max_array\" ]; then");
+            s.AppendLine(CultureInfo.InvariantCulture, $"  echo \"submit: step {largest.Name} has {largest.Tasks.Count} tasks (array indices 0-{largest.Tasks.Count - 1}), but this cluster's MaxArraySize is $max_array (indices up to $((max_array - 1))); nothing submitted. Write the study again with fewer tasks per step (fewer --subjects, --shards or --sweep-* values), or ask the administrators to raise MaxArraySize\" >&2");
+            s.AppendLine("  exit 2");
+            s.AppendLine("fi");
+        }
         s.AppendLine("declare -A job");
         s.AppendLine("# done STEP TASK FINGERPRINT OUTPUT...: the task finished with these commands and its outputs exist.");
         s.AppendLine("done_task() {");

@@ -222,6 +222,88 @@ public sealed class StudyScriptsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_task_stopped_by_SIGTERM_as_Slurm_cancels_is_named_in_failed_and_submitted_again()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/setsid")) return;
+        using var folder = new TempFolder();
+        string slurm = folder.Sub("slurm"), bin = folder.Sub("bin"), started = Path.Combine(folder.Path, "started");
+        Directory.CreateDirectory(bin);
+        string result = Path.Combine(folder.Path, "out.txt");
+        var steps = new List<ClusterStep> { new("long", "one long part", [new ClusterTask("part 0", [["wait"]], [result])], [], UsesModels: false) };
+        // The task's program says it has started, then works until it is stopped.
+        string program = Path.Combine(bin, "fake-decoding");
+        File.WriteAllText(program, $"#!/usr/bin/env bash\ntouch '{started}'\nsleep 60\n");
+        File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var scripts = SlurmScripts.Write(slurm, "t", steps, new SlurmResources(), program);
+
+        // The batch script in its own process group, as Slurm runs a job; Slurm's scancel sends SIGTERM to all of it.
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/setsid", ["bash", scripts[0]]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.Environment["SLURM_ARRAY_TASK_ID"] = "0";
+        info.Environment["SLURM_ARRAY_JOB_ID"] = "9";
+        using var job = System.Diagnostics.Process.Start(info)!;
+        var errors = job.StandardError.ReadToEndAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(started) && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(50);
+        Assert.True(File.Exists(started), "the task's command did not start");
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", "--", "-" + job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+        Assert.True(job.WaitForExit(20_000), "the batch script did not end after SIGTERM");
+        output.WriteLine(await errors);
+        Assert.Equal(143, job.ExitCode);
+        string marker = Path.Combine(slurm, "failed", "long.0");
+        Assert.True(File.Exists(marker), "no failed/ marker after SIGTERM");
+        Assert.Equal($"long task 0 (part 0) was stopped by SIGTERM (scancel, or the time limit reached); log: {slurm}/logs/long-9_0.log", File.ReadAllText(marker).Trim());
+        Assert.False(File.Exists(Path.Combine(slurm, "done", "long.0")));
+
+        // submit.sh names it and plans it again.
+        var plan = LocalSlurm.Run("bash", [scripts[^1], "--dry-run"]).Output;
+        output.WriteLine(plan);
+        Assert.Contains("failed earlier: long task 0 (part 0) was stopped by SIGTERM", plan);
+        Assert.Contains("long: would submit tasks 0", plan);
+    }
+
+    [Theory]
+    [InlineData(2, false)]   // indices 0-2 need MaxArraySize 3 or more
+    [InlineData(3, true)]
+    public void A_step_with_more_tasks_than_the_cluster_s_MaxArraySize_is_refused_before_anything_is_submitted(int maxArraySize, bool accepted)
+    {
+        using var folder = new TempFolder();
+        string slurm = folder.Sub("slurm"), bin = folder.Sub("bin");
+        Directory.CreateDirectory(bin);
+        ClusterTask Task(int i) => new($"part {i}", [["write", Path.Combine(folder.Path, $"{i}.txt")]], [Path.Combine(folder.Path, $"{i}.txt")]);
+        var steps = new List<ClusterStep>
+        {
+            new("first", "one part", [Task(0)], [], UsesModels: false),
+            new("wide", "three parts", [Task(1), Task(2), Task(3)], ["first"], UsesModels: false),
+        };
+        string sbatchLog = Path.Combine(folder.Path, "sbatch.log");
+        // scontrol prints the controller's configuration as "Name = value" lines, MaxArraySize among them.
+        var scriptsOfBin = new Dictionary<string, string>
+        {
+            [Path.Combine(bin, "sbatch")] = $"#!/usr/bin/env bash\necho \"$*\" >> '{sbatchLog}'\necho 4242\n",
+            [Path.Combine(bin, "squeue")] = "#!/usr/bin/env bash\nexit 0\n",
+            [Path.Combine(bin, "scontrol")] = $"#!/usr/bin/env bash\n[ \"$*\" = 'show config' ] || exit 1\necho 'MaxArraySize            = {maxArraySize}'\necho 'MaxJobCount             = 10000'\n",
+        };
+        foreach (var (path, script) in scriptsOfBin)
+        {
+            File.WriteAllText(path, script);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        var scripts = SlurmScripts.Write(slurm, "t", steps, new SlurmResources(), "/opt/decoding");
+        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        var (exit, text) = LocalSlurm.Run("bash", [scripts[^1]], environment: environment);
+        output.WriteLine(text);
+        if (accepted)
+        {
+            Assert.Equal(0, exit);
+            Assert.Contains("wide: submitted tasks 0-2 as job 4242 after 4242", text);
+            return;
+        }
+        Assert.Equal(2, exit);
+        Assert.Contains($"submit: step wide has 3 tasks (array indices 0-2), but this cluster's MaxArraySize is {maxArraySize}", text);
+        Assert.False(File.Exists(sbatchLog), "nothing may be submitted when a step cannot be");
+    }
+
+    [Fact]
     public void A_study_folder_with_a_space_gets_its_log_path_from_submit_not_from_a_directive()
     {
         using var folder = new TempFolder();
