@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Decoding.Cluster;
 using Decoding.Decode;
@@ -66,6 +67,7 @@ public static partial class SlurmCommand
                     Values(parse.GetValue(sweepGuidances), SelectionGrid.Default.Guidances), Values(parse.GetValue(sweepBlends), SelectionGrid.Default.Blends));
                 new SelectionGrid(grid.Strengths, grid.Guidances, grid.Blends).CheckValues("sweep_strengths", "sweep_guidances", "sweep_blends");
             }
+            if (parse.GetValue(program) is not null) CheckIsDecodingProgram(decoding, parse.GetValue(program)!);
             var options = new StudyOptions(study, Check.AtLeast(parse.GetValue(subjects), 1, "subjects"), parse.GetValue(preset)!, parse.GetValue(seed),
                 Check.AtLeast(parse.GetValue(shards), 1, "shards"), resources.CpusPerTask, resources.Gpus > 0 ? Fmri.Core.Torch.TorchDevice.Names[1] : null, grid);
             var steps = StudyPlan.Steps(options);
@@ -105,6 +107,49 @@ public static partial class SlurmCommand
             $"is required: this process is {path ?? "unknown"}, not the decoding program the jobs should run (give its path, e.g. a self-contained publish)");
         return path!;
     }
+
+    /// <summary>
+    /// The nodes run <paramref name="path"/> with this program's command lines, so it must be the decoding program: it
+    /// must answer <c>--version</c> with a version, as this one does (a wrapper script that passes its arguments on does).
+    /// A different version is allowed with a warning: its commands may not take the options these scripts give them.
+    /// </summary>
+    private static void CheckIsDecodingProgram(string path, string given)
+    {
+        string own = typeof(SlurmCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        string answer;
+        int exit;
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(path, ["--version"])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            }) ?? throw new InvalidOperationException("no process");
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(VersionTimeout))
+            {
+                process.Kill(entireProcessTree: true);
+                Check.That(false, "program", given, $"did not answer --version within {VersionTimeout.TotalSeconds:F0} s; give the decoding program the nodes should run");
+            }
+            exit = process.ExitCode;
+            answer = (output.Result + errors.Result).Trim();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new InvalidSettingException("program", given, $"could not be started ({e.Message}); give the decoding program the nodes should run", e);
+        }
+        string firstLine = answer.Split('\n', 2)[0].Trim();
+        Check.That(exit == 0 && VersionAnswer().IsMatch(answer), "program", given,
+            $"answered --version with '{(firstLine.Length > 80 ? firstLine[..80] + "..." : firstLine)}' (exit {exit}), not with a version as the decoding program does ('{own}'); give the decoding program the nodes should run (e.g. a self-contained publish's dist/decoding/decoding)");
+        if (answer != own)
+            Console.Error.WriteLine($"warning: --program {given} is version {answer}, this program {own}: the scripts hold this version's command lines, which another version may not take; publish this version, or write the scripts with the program the nodes run");
+    }
+
+    private static readonly TimeSpan VersionTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>What the decoding program prints for --version: its informational version, e.g. 0.1.0+5cdbcf9...</summary>
+    [GeneratedRegex(@"^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]*)?$")]
+    private static partial Regex VersionAnswer();
 
     /// <summary>Characters a job name prefix may not hold.</summary>
     [GeneratedRegex("[^A-Za-z0-9_-]+")]
