@@ -53,6 +53,14 @@ public static class CommonOptions
         Description = "NSD: the subject (1-8) for nsd_expdesign.mat (default: from a subjNN folder in the betas path)",
     };
 
+    /// <summary>`--nsd-session N...`: the session of each NSD betas file, when its name does not say it.</summary>
+    public static Option<int[]> NsdSession() => new("--nsd-session")
+    {
+        Description = "NSD: the session of each betas file, in the files' order (default: from each name, betas_sessionNN or ses-NN)"
+            + " (several: separated by spaces, or the flag repeated)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     public static Option<long> Seed(long defaultSeed = 0) => new("--seed")
     {
         Description = "seed for every random draw of this command",

@@ -18,6 +18,7 @@ public static class InspectCommand
         var roi = new Option<string?>("--roi") { Description = "Only these ROIs' voxels (BData, canonical): VC, ROI_VC = 1, V1+V2+V3 (default: every voxel)" };
         var (mask, design) = CommonOptions.Nsd();
         var nsdSubject = CommonOptions.NsdSubject();
+        var nsdSession = CommonOptions.NsdSession();
 
         var command = new Command("inspect", "Describe an fMRI file: layout, shapes, dtypes, ROIs, samples per split and run, repeats, value ranges, NaNs");
         command.Arguments.Add(file);
@@ -26,6 +27,7 @@ public static class InspectCommand
         command.Options.Add(mask);
         command.Options.Add(design);
         command.Options.Add(nsdSubject);
+        command.Options.Add(nsdSession);
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             string path = Check.ExistingFile(parse.GetValue(file), "file");
@@ -36,6 +38,7 @@ public static class InspectCommand
                 NsdMaskPath = parse.GetValue(mask),
                 NsdDesignPath = parse.GetValue(design),
                 NsdSubject = parse.GetValue(nsdSubject),
+                NsdSessions = parse.GetValue(nsdSession) is { Length: > 0 } sessions ? sessions : null,
             };
             var detected = options.Layout ?? LayoutDetector.Detect(path);
             // Reading an NSD session into trials takes a while: show how far it has come.

@@ -13,7 +13,11 @@ public static class PreprocessCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "fMRI file: BData (GOD), NSD betas, or canonical HDF5" };
+        var input = new Argument<string[]>("input")
+        {
+            Description = "fMRI file: BData (GOD), NSD betas, or canonical HDF5; several NSD betas files of one subject are read as one data set (its sessions)",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--out", "--output", "-o") { Description = "canonical HDF5 file to write", Required = true };
         var layout = CommonOptions.Layout();
         var roi = new Option<string>("--roi") { Description = "ROI expression: one ROI (VC) or a union (V1+V2+V3); 'all' keeps every voxel", DefaultValueFactory = _ => "VC" };
@@ -28,20 +32,22 @@ public static class PreprocessCommand
         var imagery = new Option<bool>("--include-imagery") { Description = "keep imagery samples (BData DataType 3)" };
         var (mask, design) = CommonOptions.Nsd();
         var nsdSubject = CommonOptions.NsdSubject();
+        var nsdSession = CommonOptions.NsdSession();
         var subject = new Option<string?>("--subject") { Description = "subject id to record (default: from the file)" };
 
         var command = new Command("preprocess", "ROI selection, non-finite voxel removal, detrending, z-scoring with training statistics, repeat averaging, padding; writes the canonical layout and a summary")
         {
-            input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, nsdSubject, subject,
+            input, output, layout, roi, zscore, testStats, detrend, noAverage, averageTrain, patch, testIds, allowShared, imagery, mask, design, nsdSubject, nsdSession, subject,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            string inPath = Check.ExistingFile(parse.GetValue(input), "input");
+            var inPaths = CommonOptions.ExistingFiles(parse.GetValue(input), "input");
+            string inPath = inPaths[0];
             string outPath = Check.OutputFile(parse.GetValue(output), "out", ".summary.txt", ".run.json");
             string? idsPath = parse.GetValue(testIds) is { } ids ? Check.ExistingFile(ids, "test_ids") : null;
-            AtomicFile.EnsureNotAnInput(outPath, [inPath, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
+            AtomicFile.EnsureNotAnInput(outPath, [.. inPaths, .. new[] { parse.GetValue(mask), parse.GetValue(design), idsPath }.OfType<string>()]);
             var options = new PreprocessingOptions
             {
                 Roi = parse.GetValue(roi)!,
@@ -57,18 +63,22 @@ public static class PreprocessCommand
             };
             options.Validate();
 
-            var raw = ConsoleProgress.Run($"read {Path.GetFileName(inPath)}", 1.0, p => FmriFileReader.Read(inPath, new FmriReadOptions
+            string reading = inPaths.Count == 1 ? Path.GetFileName(inPath) : $"{inPaths.Count} files";
+            var raw = ConsoleProgress.Run($"read {reading}", 1.0, p => FmriFileReader.Read(inPaths, new FmriReadOptions
             {
                 Layout = CommonOptions.ParseLayout(parse.GetValue(layout)),
                 Subject = parse.GetValue(subject),
                 NsdMaskPath = parse.GetValue(mask),
                 NsdDesignPath = parse.GetValue(design),
                 NsdSubject = parse.GetValue(nsdSubject),
+                NsdSessions = parse.GetValue(nsdSession) is { Length: > 0 } sessions ? sessions : null,
                 Progress = new Progress<double>(f => p.Report(new ProgressUpdate(f))),
             }));
-            var result = ConsoleProgress.Run("preprocess", 1.0, p => Preprocessor.Run(raw, options, inPath, new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
+            // Errors and the summary name every input (an NSD subject's sessions are read as one data set).
+            string source = string.Join(", ", inPaths);
+            var result = ConsoleProgress.Run("preprocess", 1.0, p => Preprocessor.Run(raw, options, source, new Progress<double>(f => p.Report(new ProgressUpdate(f)))));
 
-            var inputs = new List<string> { inPath };
+            var inputs = new List<string>(inPaths);
             if (parse.GetValue(mask) is { } m) inputs.Add(m);
             if (parse.GetValue(design) is { } d) inputs.Add(d);
             if (idsPath is not null) inputs.Add(idsPath);
@@ -85,7 +95,7 @@ public static class PreprocessCommand
                     Config = new
                     {
                         preprocessing = options,
-                        reading = new { layout = parse.GetValue(layout), subject = parse.GetValue(subject), nsd_subject = parse.GetValue(nsdSubject), mask = parse.GetValue(mask), design = parse.GetValue(design) },
+                        reading = new { inputs = inPaths, layout = parse.GetValue(layout), subject = parse.GetValue(subject), nsd_subject = parse.GetValue(nsdSubject), nsd_sessions = parse.GetValue(nsdSession), mask = parse.GetValue(mask), design = parse.GetValue(design) },
                     },
                     InputSha256 = RunManifest.HashInputs([.. inputs]),
                     Outputs = [outPath, summaryPath],

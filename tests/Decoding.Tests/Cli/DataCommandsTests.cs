@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Decoding.Cli;
 using Fmri.Data;
 using Fmri.Data.Layouts;
 using Fmri.Data.Stimuli;
@@ -76,6 +78,33 @@ public class DataCommandsTests
             "--mask", CliTestHarness.Fixture("nsdgeneral.nii.gz"), "--design", CliTestHarness.Fixture("nsd_design.json"));
         Assert.True(exit == 0, err);
         Assert.Contains("nsd", output);
+    }
+
+    [Fact]
+    public void Preprocess_reads_an_NSD_subject_s_sessions_as_one_data_set_so_repeats_from_different_sessions_meet()
+    {
+        using var temp = new TempFolder();
+        string output = temp.Sub("nsd.h5");
+        string[] sessions = [CliTestHarness.Fixture("betas_session01.hdf5"), CliTestHarness.Fixture("betas_session02.hdf5")];
+        var (exit, stdout, err) = CliTestHarness.Run(["preprocess", .. sessions, "--mask", CliTestHarness.Fixture("nsdgeneral.nii.gz"),
+            "--design", CliTestHarness.Fixture("nsd_design.json"), "--roi", "all", "--patch-size", "1", "-o", output]);
+        Assert.True(exit == 0, err);
+        Assert.Contains($"Preprocessed {sessions[0]}, {sessions[1]}", stdout);
+        var data = CanonicalFile.Read(output);
+        // The fixture's design shows the shared image 829 once in each session: one test sample of 2 presentations.
+        int test = Assert.Single(Enumerable.Range(0, data.SampleCount), i => data.Splits[i] == DataSplit.Test);
+        Assert.Equal("nsd_00829", data.StimulusIds[test].Value);
+        Assert.Equal(2, data.RepeatCounts[test]);
+        Assert.Equal(8, data.SampleCount - 1);
+        Assert.Contains("nsd_sessions(sessions=1 2)", data.Provenance.Steps.Select(s => s.ToString()));
+        string record = File.ReadAllText(Path.ChangeExtension(output, ".run.json"));
+        foreach (var session in sessions) Assert.Contains(JsonEncodedText.Encode(session).ToString(), record);
+
+        // Several files of another layout are refused with one line naming the file.
+        (exit, _, err) = CliTestHarness.Run("preprocess", CliTestHarness.Fixture("bdata_current.h5"), CliTestHarness.Fixture("canonical.h5"), "-o", temp.Sub("x.h5"));
+        Assert.Equal(CliErrors.BadInput, exit);
+        Assert.StartsWith($"error: input {CliTestHarness.Fixture("bdata_current.h5")}: is a BData file; several inputs are read together only as NSD betas sessions", err);
+        Assert.False(File.Exists(temp.Sub("x.h5")));
     }
 
     [Fact]

@@ -56,6 +56,61 @@ public class NsdBetasFileTests
     }
 
     [Fact]
+    public void A_session_comes_from_the_name_or_from_the_sessions_given_and_a_file_without_either_is_refused()
+    {
+        using var temp = new TempFolder();
+        var mask = NsdMask.Read(Fixtures.PathOf("nsdgeneral.nii.gz"));
+        var design = NsdDesign.Read(Fixtures.PathOf("nsd_design.json"));
+        var second = NsdBetasFile.Read([Sessions[1]], mask, design, hashSources: false);
+
+        // BIDS's ses-NN names the session as well; the trials are session 2's (the fixture's design: 5 trials a session).
+        string bids = temp.File("sub-01_ses-02_betas.hdf5");
+        File.Copy(Sessions[1], bids);
+        var fromBids = NsdBetasFile.Read([bids], mask, design, hashSources: false);
+        Assert.Equal(second.StimulusIds, fromBids.StimulusIds);
+        Assert.Equal(second.Voxels, fromBids.Voxels);
+        Assert.Contains("nsd_sessions(sessions=2)", fromBids.Provenance.Steps.Select(s => s.ToString()));
+
+        // A name without a session number: refused, since the first session's trials would be taken silently.
+        string plain = temp.File("sub03_run2_betas.hdf5");
+        File.Copy(Sessions[1], plain);
+        var e = Assert.Throws<InvalidSettingException>(() => NsdBetasFile.Read([plain], mask, design));
+        Assert.Equal("nsd_session", e.Setting);
+        Assert.Contains($"{plain} has no session number in its name", e.Message);
+        var given = NsdBetasFile.Read([plain], mask, design, hashSources: false, sessions: [2]);
+        Assert.Equal(second.StimulusIds, given.StimulusIds);
+
+        // The sessions given override the names, one per file, each once, each in the design.
+        Assert.Contains("gives 1 session for 2 betas files", Assert.Throws<InvalidSettingException>(() => NsdBetasFile.Read(Sessions, mask, design, sessions: [1])).Message);
+        Assert.Contains("is given twice", Assert.Throws<InvalidSettingException>(() => NsdBetasFile.Read(Sessions, mask, design, sessions: [2, 2])).Message);
+        Assert.Contains("is not a session of the design (sessions 1-2)", Assert.Throws<InvalidSettingException>(() => NsdBetasFile.Read([plain], mask, design, sessions: [3])).Message);
+    }
+
+    [Fact]
+    public void Several_inputs_are_read_as_one_data_set_only_when_all_are_NSD_betas_of_one_subject()
+    {
+        using var temp = new TempFolder();
+        var options = new FmriReadOptions { NsdMaskPath = Fixtures.PathOf("nsdgeneral.nii.gz"), NsdDesignPath = Fixtures.PathOf("nsd_design.json"), HashSource = false };
+        var both = FmriFileReader.Read(Sessions, options);
+        Assert.Equal(10, both.SampleCount);
+        Assert.Equal(ExpectedRuns, both.Runs);   // session 2's runs numbered after session 1's
+
+        var e = Assert.Throws<InvalidSettingException>(() => FmriFileReader.Read([Sessions[0], Fixtures.PathOf("canonical.h5")], options));
+        Assert.Equal("input", e.Setting);
+        Assert.Contains("several inputs are read together only as NSD betas sessions of one subject", e.Message);
+
+        Directory.CreateDirectory(temp.File("subj01"));
+        Directory.CreateDirectory(temp.File("subj02"));
+        string one = Path.Combine(temp.File("subj01"), "betas_session01.hdf5"), two = Path.Combine(temp.File("subj02"), "betas_session02.hdf5");
+        File.Copy(Sessions[0], one);
+        File.Copy(Sessions[1], two);
+        e = Assert.Throws<InvalidSettingException>(() => FmriFileReader.Read([one, two], options));
+        Assert.Contains("is in subject 2's folder and", e.Message);
+    }
+
+    private static readonly int[] ExpectedRuns = [1, 1, 1, 2, 2, 4, 4, 5, 5, 5];
+
+    [Fact]
     public void Stimulus_ids_are_the_one_based_nsd_index_with_five_digits()
     {
         // NSD's 73k images are numbered 1..73000 in nsd_expdesign.mat; the id keeps that number.

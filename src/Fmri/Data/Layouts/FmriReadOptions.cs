@@ -21,6 +21,10 @@ public sealed record FmriReadOptions
     /// <summary>NSD only: the subject (1-8) whose images <c>nsd_expdesign.mat</c> maps trials to; default: a <c>subjNN</c> folder in the betas path.</summary>
     public int? NsdSubject { get; init; }
 
+    /// <summary>NSD only: the session of each betas file, in the files' order; null: from each file's name
+    /// (<c>betas_sessionNN</c>, <c>ses-NN</c>).</summary>
+    public IReadOnlyList<int>? NsdSessions { get; init; }
+
     /// <summary>NSD only: fraction of trials read, after each trial.</summary>
     public IProgress<double>? Progress { get; init; }
 

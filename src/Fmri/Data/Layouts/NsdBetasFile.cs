@@ -40,15 +40,22 @@ public static partial class NsdBetasFile
 
     /// <summary>
     /// Reads the mask's voxels of every trial of <paramref name="sessionFiles"/>, trial by trial, as percent signal
-    /// change. Each file's session number is taken from its name (<c>session03</c>), else it is the k-th session of
-    /// the design. <paramref name="progress"/> gets the fraction of trials read after each trial.
+    /// change, the sessions one after another. Each file's session is <paramref name="sessions"/>' entry for it, else
+    /// the number in its name (<c>betas_session03</c>, BIDS' <c>ses-03</c>); a file with neither is refused, since its
+    /// session decides which of the design's trials (and so which images) it holds. <paramref name="progress"/> gets the
+    /// fraction of trials read after each trial.
     /// </summary>
-    public static FmriDataset Read(IReadOnlyList<string> sessionFiles, NsdMask mask, NsdDesign design, IProgress<double>? progress = null, bool hashSources = true)
+    /// <param name="sessions">The session of each file, in order (<c>--nsd-session</c>); null: from the file names.</param>
+    public static FmriDataset Read(IReadOnlyList<string> sessionFiles, NsdMask mask, NsdDesign design, IProgress<double>? progress = null, bool hashSources = true,
+        IReadOnlyList<int>? sessions = null)
     {
         ArgumentNullException.ThrowIfNull(sessionFiles);
         ArgumentNullException.ThrowIfNull(mask);
         ArgumentNullException.ThrowIfNull(design);
         if (sessionFiles.Count == 0) throw new ArgumentException("no NSD session files given", nameof(sessionFiles));
+        if (sessions is not null && sessions.Count != sessionFiles.Count)
+            throw new InvalidSettingException("nsd_session", string.Join(" ", sessions),
+                $"gives {sessions.Count} session{(sessions.Count == 1 ? "" : "s")} for {sessionFiles.Count} betas file{(sessionFiles.Count == 1 ? "" : "s")}; give one per file, in the files' order");
         var designSessions = design.SessionNumbers();
 
         // First pass: check every file's shape against the mask and the design before allocating the output.
@@ -56,9 +63,6 @@ public static partial class NsdBetasFile
         for (int k = 0; k < sessionFiles.Count; k++)
         {
             string file = sessionFiles[k];
-            int session = SessionFromName(file) ?? (k < designSessions.Length ? designSessions[k]
-                : throw new ArgumentException($"{file}: no session number in the name and the design lists only {designSessions.Length} sessions"));
-            var rows = design.TrialsOf(session);
             int trials;
             if (NiftiHeader.IsNiftiName(file))
             {
@@ -69,6 +73,16 @@ public static partial class NsdBetasFile
                 using var input = Hdf5Input.Open(file);
                 trials = CheckBetas(input, mask).Trials;
             }
+            int session = sessions?[k] ?? SessionFromName(file) ?? throw new InvalidSettingException("nsd_session", null,
+                $"is required: {file} has no session number in its name (betas_sessionNN or ses-NN), and the session decides which of the design's trials, and so which images, it holds");
+            if (!designSessions.Contains(session))
+                throw sessions is null
+                    ? new InvalidSettingException("nsd_session", null,
+                        $"is required: the name of {file} says session {session}, which the design does not list (sessions {designSessions.First()}-{designSessions.Last()})")
+                    : new InvalidSettingException("nsd_session", session, $"is not a session of the design (sessions {designSessions.First()}-{designSessions.Last()})");
+            if (plan.FirstOrDefault(p => p.Session == session) is { File: { } twice })
+                throw new InvalidSettingException("nsd_session", session, $"is given twice: {twice} and {file} would both be read as session {session}");
+            var rows = design.TrialsOf(session);
             if (rows.Length != trials)
                 throw new DataFormatException(file, NiftiHeader.IsNiftiName(file) ? "dim[4]" : BetasPath, $"has {trials} trials but the design lists {rows.Length} for session {session}");
             plan.Add((file, session, rows));
@@ -123,6 +137,7 @@ public static partial class NsdBetasFile
                 SourceLayout = "nsd",
                 Steps =
                 [
+                    ProcessingStep.Of("nsd_sessions", ("sessions", string.Join(" ", plan.Select(p => p.Session)))),
                     ProcessingStep.Of("select_voxels", ("mask", mask.Name), ("voxels", kept)),
                     ProcessingStep.Of("betas_to_percent_signal_change", ("divisor", UnitsPerPercent)),
                 ],
@@ -296,6 +311,6 @@ public static partial class NsdBetasFile
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    [GeneratedRegex(@"session(\d+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:session[-_]?|(?<![a-z])ses-)(\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SessionPattern();
 }
