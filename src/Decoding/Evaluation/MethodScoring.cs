@@ -26,8 +26,10 @@ public sealed record ScoredStimuli(IReadOnlyList<string> StimulusIds, IReadOnlyL
 /// (<see cref="NWayTopOneAccuracy.ExactAccuracy"/>; MinD-Vis estimates it with 1,000 draws per image), mean and max over
 /// the K samples;</item>
 /// <item>2-way identification in pixels (native geometry) and in the classifier's feature space, in both directions
-/// (reconstruction fixed, ground truth fixed), per sample and averaged over the K samples;</item>
-/// <item>PixCorr and SSIM at the native geometry, and on the decoder's canvas.</item>
+/// (reconstruction fixed: per sample, then averaged over the K samples; ground truth fixed: on similarities averaged
+/// over the K samples first, as Takagi &amp; Nishimoto's code does);</item>
+/// <item>PixCorr and SSIM at the native geometry, and on the decoder's canvas; at the native geometry also the SSIM that
+/// MindEye's and Brain-Diffuser's evaluation code computes (column-wise, <see cref="Ssim.ComputeColumnWise(ImageTensor, ImageTensor, SsimOptions?)"/>).</item>
 /// </list>
 /// </summary>
 public static class MethodScoring
@@ -70,6 +72,7 @@ public static class MethodScoring
         var ssim = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(native[i][k], stimuli.Native[i])));
         var pixCorrCanvas = PerItem(items, i => canvasMean(samples, k => Correlation(canvas[i][k].Pixels, stimuli.Canvas[i].Pixels)));
         var ssimCanvas = PerItem(items, i => canvasMean(samples, k => Ssim.Compute(canvas[i][k], stimuli.Canvas[i])));
+        var ssimColumnWise = PerItem(items, i => canvasMean(samples, k => Ssim.ComputeColumnWise(native[i][k], stimuli.Native[i])));
 
         var method = decoded.Method;
         ControlInfo? control = method.Kind == DecodedMethod.Control
@@ -79,7 +82,7 @@ public static class MethodScoring
             nWay, twoWayPixels, twoWayFeatures,
             Summarise(pixCorr, settings, "pixcorr"), Summarise(ssim, settings, "ssim"),
             Summarise(pixCorrCanvas, settings, "pixcorr-canvas"), Summarise(ssimCanvas, settings, "ssim-canvas"),
-            PerCategory(nWay, twoWayFeatures, stimuli.Categories), control, decodedFile);
+            PerCategory(nWay, twoWayFeatures, stimuli.Categories), control, decodedFile, Summarise(ssimColumnWise, settings, "ssim-columnwise"));
 
         static double canvasMean(int k, Func<int, double> value) => Enumerable.Range(0, k).Average(value);
     }
@@ -166,37 +169,42 @@ public static class MethodScoring
     }
 
     /// <summary>
-    /// 2-way identification in both directions from the per-sample similarity matrices. Reconstruction fixed:
-    /// F[i, c] = mean over k of the fraction of stimuli j ≠ c with sim_k[i, c] &gt; sim_k[i, j] (item i's images with c as
-    /// their own stimulus). Ground truth fixed: G[j, r] = mean over k of the fraction of reconstructions i ≠ r with
-    /// sim_k[r, j] &gt; sim_k[i, j] (stimulus j with r as its own reconstruction). Ties lose. The scores are the diagonals.
+    /// 2-way identification in both directions from the per-sample similarity matrices. Reconstruction fixed (MindEye,
+    /// Brain-Diffuser; MinD-Vis averages per-sample scores): F[i, c] = mean over k of the fraction of stimuli j ≠ c with
+    /// sim_k[i, c] &gt; sim_k[i, j] (item i's images with c as their own stimulus). Ground truth fixed, as Takagi &amp;
+    /// Nishimoto's identification code computes it: each reconstruction's similarity to a stimulus is first averaged over
+    /// its K samples, s̄[i, j] = mean over k of sim_k[i, j], then G[j, r] = the fraction of reconstructions i ≠ r with
+    /// s̄[r, j] &gt; s̄[i, j] (stimulus j with r as its own reconstruction). Ties lose. The scores are the diagonals.
     /// Within category: reconstruction fixed, against the other stimuli of the item's category only, mean over k; the
     /// items whose category has no other test stimulus are left out.
     /// </summary>
-    private static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose, IReadOnlyList<string> categories,
+    public static TwoWayScores TwoWay(double[][,] similarity, EvaluationSettings settings, string purpose, IReadOnlyList<string> categories,
         ControlPairing? pairing = null)
     {
         int items = similarity[0].GetLength(0), samples = similarity.Length;
         var f = new double[items, items];
-        var g = new double[items, items];
         foreach (var sim in similarity)
             for (int a = 0; a < items; a++)
                 for (int b = 0; b < items; b++)
                 {
-                    int winsReconstruction = 0, winsTruth = 0;
+                    int wins = 0;
                     for (int other = 0; other < items; other++)
-                    {
-                        if (other == b) continue;
-                        if (sim[a, b] > sim[a, other]) winsReconstruction++;      // item a, own stimulus b, against stimulus `other`
-                    }
-                    for (int other = 0; other < items; other++)
-                    {
-                        if (other == b) continue;
-                        if (sim[b, a] > sim[other, a]) winsTruth++;               // stimulus a, own reconstruction b, against reconstruction `other`
-                    }
-                    f[a, b] += winsReconstruction / (double)(items - 1) / samples;
-                    g[a, b] += winsTruth / (double)(items - 1) / samples;
+                        if (other != b && sim[a, b] > sim[a, other]) wins++;   // item a, own stimulus b, against stimulus `other`
+                    f[a, b] += wins / (double)(items - 1) / samples;
                 }
+        var meanSimilarity = new double[items, items];
+        foreach (var sim in similarity)
+            for (int i = 0; i < items; i++)
+                for (int j = 0; j < items; j++) meanSimilarity[i, j] += sim[i, j] / samples;
+        var g = new double[items, items];
+        for (int a = 0; a < items; a++)
+            for (int b = 0; b < items; b++)
+            {
+                int wins = 0;
+                for (int other = 0; other < items; other++)
+                    if (other != b && meanSimilarity[b, a] > meanSimilarity[other, a]) wins++;   // stimulus a, own reconstruction b, against reconstruction `other`
+                g[a, b] = wins / (double)(items - 1);
+            }
         // Within category, over the items whose category has another test stimulus: W[a, b] is item a's images with
         // stimulus b as their own, against the other stimuli of b's category.
         var categorySize = categories.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());

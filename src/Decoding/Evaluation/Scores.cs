@@ -35,7 +35,9 @@ public sealed record ControlInfo(string ControlOf, int? SameCategoryDonors);
 /// <summary>
 /// Every metric of one method (a decoding route, a control, a baseline or a reference) on the test stimuli. Pixel
 /// metrics are computed at the stimulus's native geometry (<see cref="EvaluationReport.Geometry"/>); the
-/// <c>Canvas</c> ones on the decoder's padded canvas, for comparison with earlier numbers only. A metric that does
+/// <c>Canvas</c> ones on the decoder's padded canvas, for comparison with earlier numbers only. <c>SsimColumnWise</c>
+/// is the SSIM MindEye's and Brain-Diffuser's evaluation code computes (<see cref="Metrics.Ssim.ComputeColumnWise(Metrics.ImageTensor, Metrics.ImageTensor, Metrics.SsimOptions?)"/>),
+/// at the native geometry, to set beside published values; <c>Ssim</c> is the 2-D SSIM of Wang et al. A metric that does
 /// not apply (a method without images) is null in metrics.json and n/a in the reports.
 /// </summary>
 public sealed record MetricRow(
@@ -56,7 +58,8 @@ public sealed record MetricRow(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? SsimCanvas,
     IReadOnlyList<CategoryRow> PerCategory,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ControlInfo? Control,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? DecodedFile)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? DecodedFile,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ScoreSummary? SsimColumnWise = null)
 {
     /// <summary>The n-way score at the largest n evaluated.</summary>
     [JsonIgnore] public NWayScore Largest => NWay.MaxBy(s => s.N)!;

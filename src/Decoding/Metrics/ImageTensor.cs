@@ -68,6 +68,20 @@ public sealed class ImageTensor
         return luma;
     }
 
+    /// <summary>scikit-image's <c>rgb2gray</c> weights (ITU-R BT.709: 0.2125 R + 0.7154 G + 0.0721 B), the greyscale
+    /// MindEye's and Brain-Diffuser's evaluation code takes before its SSIM.</summary>
+    public const double Rgb2GrayRed = 0.2125, Rgb2GrayGreen = 0.7154, Rgb2GrayBlue = 0.0721;
+
+    /// <summary>Greyscale plane (Height * Width, row-major) as scikit-image's <c>rgb2gray</c> makes it: the pixels
+    /// themselves for a one-channel image, BT.709 weights for RGB.</summary>
+    public double[] ToRgb2Gray()
+    {
+        var grey = new double[Height * Width];
+        for (int i = 0; i < grey.Length; i++)
+            grey[i] = Channels == 1 ? Pixels[i] : Rgb2GrayRed * Pixels[3 * i] + Rgb2GrayGreen * Pixels[3 * i + 1] + Rgb2GrayBlue * Pixels[3 * i + 2];
+        return grey;
+    }
+
     /// <summary>True when both images have the same height, width and channel count.</summary>
     public bool SameShapeAs(ImageTensor other) => Height == other.Height && Width == other.Width && Channels == other.Channels;
 

@@ -80,10 +80,12 @@ public static class ReportTables
         return (header, rows);
     }
 
-    /// <summary>Pixel metrics at the native geometry and on the decoder's canvas.</summary>
+    /// <summary>Pixel metrics at the native geometry and on the decoder's canvas, and the SSIM of MindEye's and
+    /// Brain-Diffuser's evaluation code (column-wise) at the native geometry.</summary>
     public static (string[] Header, List<string[]> Rows) PixelMetrics(EvaluationReport report)
-        => (["method", "PixCorr (native)", "SSIM (native)", $"PixCorr ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)", $"SSIM ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)"],
-            report.Rows.Select(r => new[] { r.Name, WithInterval(r.PixCorr), WithInterval(r.Ssim), WithInterval(r.PixCorrCanvas), WithInterval(r.SsimCanvas) }).ToList());
+        => (["method", "PixCorr (native)", "SSIM (native)", $"PixCorr ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)", $"SSIM ({report.Geometry.Canvas}x{report.Geometry.Canvas} canvas)",
+                "SSIM as MindEye's code computes it (column-wise, native)"],
+            report.Rows.Select(r => new[] { r.Name, WithInterval(r.PixCorr), WithInterval(r.Ssim), WithInterval(r.PixCorrCanvas), WithInterval(r.SsimCanvas), WithInterval(r.SsimColumnWise) }).ToList());
 
     /// <summary>Chance levels, the test's floor and MinD-Vis's reference number.</summary>
     public static (string[] Header, List<string[]> Rows) References(EvaluationReport report)

@@ -36,6 +36,7 @@ public sealed class EvaluationRunTests
         Assert.Equal(1.0, row.TwoWayPixels.WithinCategory!.Mean.Value);
         Assert.Equal(1.0, row.PixCorr!.Mean.Value, 6);
         Assert.Equal(1.0, row.Ssim!.Mean.Value, 6);
+        Assert.Equal(1.0, row.SsimColumnWise!.Mean.Value, 6);
         // Every stimulus succeeds: p = 2^-48, the floor of 48 stimuli, whatever K = 2 or the 48 x 47 comparisons.
         Assert.All(row.NWay, s => Assert.Equal(Math.Pow(0.5, EvaluationTestData.Items), s.MeanOverSamples.Test!.PValue, 1e-20));
     }
@@ -123,6 +124,7 @@ public sealed class EvaluationRunTests
         var row = report.Rows[0];
         Assert.Equal(1.0, row.PixCorr!.Mean.Value, 6);
         Assert.Equal(1.0, row.Ssim!.Mean.Value, 6);
+        Assert.Equal(1.0, row.SsimColumnWise!.Mean.Value, 6);   // at the native geometry too
         Assert.True(row.PixCorrCanvas!.Mean.Value < 0.95, $"canvas PixCorr {row.PixCorrCanvas.Mean.Value} should show the noisy padding");
         Assert.Equal((16, 12, 12), (report.Geometry.Canvas, report.Geometry.Height, report.Geometry.Width));
         Assert.Contains("cropped", report.Geometry.Rule);

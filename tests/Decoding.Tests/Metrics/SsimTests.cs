@@ -18,7 +18,7 @@ public class SsimTests
     {
         // Reference values: Fixtures/ssim_pair.json, computed by scikit-image (see SsimFixturePair).
         var pairs = SsimFixturePair.Load();
-        Assert.Equal(new[] { "grey", "rgb" }, pairs.Select(p => p.Name).ToArray());
+        Assert.Equal(new[] { "grey", "rgb", "grey_margin" }, pairs.Select(p => p.Name).ToArray());
         foreach (var pair in pairs)
         {
             double ssim = Ssim.Compute(pair.A, pair.B);
@@ -28,6 +28,36 @@ public class SsimTests
         }
         var batch = Ssim.Compute(pairs.Select(p => p.A).ToList(), pairs.Select(p => p.B).ToList());
         Assert.Equal(pairs.Average(p => p.Ssim), batch.Mean, 6);
+    }
+
+    [Fact]
+    public void The_column_wise_ssim_matches_the_published_evaluation_call_in_scikit_image()
+    {
+        // Reference values: scikit-image 0.19.3 with MindEye's and Brain-Diffuser's call (rgb2gray, multichannel=True on
+        // the 2-D greyscale arrays), Fixtures/ssim_pair.json.
+        foreach (var pair in SsimFixturePair.Load())
+        {
+            double columnWise = Ssim.ComputeColumnWise(pair.A, pair.B);
+            Assert.True(Math.Abs(columnWise - pair.SsimColumnWise) < 1e-6, $"{pair.Name}: column-wise SSIM {columnWise:R}, scikit-image {pair.SsimColumnWise:R}");
+            Assert.True(Math.Abs(columnWise - pair.Ssim) > 0.02, $"{pair.Name}: the two SSIMs must differ for the pair to test the difference");
+            Assert.Equal(columnWise, Ssim.ComputeColumnWise(pair.B, pair.A), 12);
+        }
+    }
+
+    [Fact]
+    public void A_constant_column_scores_one_in_the_column_wise_ssim()
+    {
+        // Two unrelated 12x3 images whose middle column is black in both: columns 0 and 2 differ, column 1 scores exactly 1,
+        // so the mean is (s0 + 1 + s2) / 3, which the same images without that column cannot reach.
+        var random = new Random(4);
+        float[] Pixels() => Enumerable.Range(0, 36).Select(i => i % 3 == 1 ? 0f : (float)random.NextDouble()).ToArray();
+        var (a, b) = (new ImageTensor(12, 3, 1, Pixels()), new ImageTensor(12, 3, 1, Pixels()));
+        var outer = (new ImageTensor(12, 1, 1, Enumerable.Range(0, 12).Select(r => a.Pixels[3 * r]).ToArray()),
+                     new ImageTensor(12, 1, 1, Enumerable.Range(0, 12).Select(r => b.Pixels[3 * r]).ToArray()));
+        var last = (new ImageTensor(12, 1, 1, Enumerable.Range(0, 12).Select(r => a.Pixels[3 * r + 2]).ToArray()),
+                    new ImageTensor(12, 1, 1, Enumerable.Range(0, 12).Select(r => b.Pixels[3 * r + 2]).ToArray()));
+        double expected = (Ssim.ComputeColumnWise(outer.Item1, outer.Item2) + 1 + Ssim.ComputeColumnWise(last.Item1, last.Item2)) / 3;
+        Assert.Equal(expected, Ssim.ComputeColumnWise(a, b), 12);
     }
 
     [Fact]

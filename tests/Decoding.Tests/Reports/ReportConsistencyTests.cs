@@ -61,18 +61,18 @@ public sealed partial class ReportConsistencyTests
         var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["ridge: voxels -> pixels", "reference: ridge voxels -> scoring-classifier features"], rows.Select(r => r.GetProperty("name").GetString()));
         var features = rows[1];
-        foreach (var key in new[] { "two_way_pixels", "pix_corr", "ssim", "pix_corr_canvas", "ssim_canvas" })
+        foreach (var key in new[] { "two_way_pixels", "pix_corr", "ssim", "pix_corr_canvas", "ssim_canvas", "ssim_column_wise" })
             Assert.Equal(JsonValueKind.Null, features.GetProperty(key).ValueKind);
         Assert.Equal(JsonValueKind.Object, features.GetProperty("two_way_features").ValueKind);
 
         // report.html: the same n/a cells as report.md (summary: 2-way pixels, PixCorr, SSIM; identification: the three pixel
-        // lines, 5 cells each; pixel metrics: 4 cells).
+        // lines, 5 cells each; pixel metrics: 5 cells).
         string name = System.Net.WebUtility.HtmlEncode(features.GetProperty("name").GetString()!);
         string html = File.ReadAllText(Path.Combine(FeatureOutput.Value, ReportWriter.HtmlFile));
         var htmlRows = html.Split('\n').Where(l => l.StartsWith($"<tr><td>{name}</td>", StringComparison.Ordinal)).ToList();
         string md = File.ReadAllText(Path.Combine(FeatureOutput.Value, ReportWriter.MarkdownFile));
         int htmlNa = htmlRows.Sum(l => CountOf(l, $"<td>{ReportTables.NotApplicable}</td>"));
-        Assert.Equal(3 + 3 * 5 + 4, htmlNa);
+        Assert.Equal(3 + 3 * 5 + 5, htmlNa);
         Assert.Equal(htmlNa, CountOf(md, $"| {ReportTables.NotApplicable} "));
     }
 
