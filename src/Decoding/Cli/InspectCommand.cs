@@ -40,9 +40,8 @@ public static class InspectCommand
                 NsdSubject = parse.GetValue(nsdSubject),
                 NsdSessions = parse.GetValue(nsdSession) is { Length: > 0 } sessions ? sessions : null,
             };
-            var detected = options.Layout ?? LayoutDetector.Detect(path);
-            // Reading an NSD session into trials takes a while: show how far it has come.
-            string report = detected == FmriLayout.Nsd && options.NsdMaskPath is not null && options.NsdDesignPath is not null
+            // Reading an NSD session into trials (only NSD files take a mask and a design) takes a while: show how far it has come.
+            string report = options.NsdMaskPath is not null && options.NsdDesignPath is not null
                 ? ConsoleProgress.Run("reading trials", 1.0, p => FmriFileSummary.Describe(path, options with
                 {
                     Progress = new Relay(f => p.Report(new ProgressUpdate(f))),

@@ -72,6 +72,16 @@ public class DataCommandsTests
     }
 
     [Fact]
+    public void Inspect_lists_a_NumPy_export_s_arrays_and_names_the_command_that_reads_it()
+    {
+        string npz = Path.Combine(RepositoryPaths.Root, "tests/Fmri.Tests/Data/Import/Fixtures/arrays.npz");
+        var (exit, output, err) = CliTestHarness.Run("inspect", npz);
+        Assert.True(exit == 0, err);
+        Assert.Contains("NumPy .npz: not an fMRI layout read directly; 'decoding import' makes the project's fMRI file of it", output);
+        Assert.Contains("NumPy .npz variables", output);
+    }
+
+    [Fact]
     public void Inspect_reads_the_nsd_fixture_with_its_mask_and_design()
     {
         var (exit, output, err) = CliTestHarness.Run("inspect", CliTestHarness.Fixture("betas_session01.hdf5"),

@@ -51,7 +51,45 @@ public sealed class ArrayFile
         var unreadable = new List<UnreadableVariable>();
         if (HasHdf5SignatureAt512(path)) return new ArrayFile(path, "MATLAB v7.3 (HDF5)", MatV73File.Read(path, unreadable), unreadable);
         if (MatV5File.HasLevel5Header(path, out _)) return new ArrayFile(path, "MATLAB v5", MatV5File.Read(path, unreadable), unreadable);
+        if (IsMatV4(path)) throw MatV4Refused(path);
         throw new DataFormatException(path, "file", "is neither a MATLAB MAT-file (v5, v7 or v7.3) nor a NumPy .npy/.npz file");
+    }
+
+    /// <summary>True when the file starts as a NumPy .npy (its magic string) or .npz (a zip archive) does.</summary>
+    public static bool IsNumPy(string path)
+    {
+        var head = new byte[2];
+        using (var stream = File.OpenRead(path)) stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return (head[0] == 0x93 && head[1] == (byte)'N') || (head[0] == (byte)'P' && head[1] == (byte)'K');
+    }
+
+    /// <summary>The line for a MATLAB v4 MAT-file, which no reader here takes.</summary>
+    public static DataFormatException MatV4Refused(string path) =>
+        new(path, "file", "is a MATLAB v4 MAT-file, which is not read; save it again as v7 or v7.3 (MATLAB: save(file, ..., '-v7'); SciPy: savemat(file, data, format='5'))");
+
+    /// <summary>
+    /// True when the file starts as a MATLAB v4 MAT-file does (it has no text header, only a matrix header): five int32
+    /// (type MOPT with M the byte order 0-1, O 0, P the number type 0-5, T the matrix type 0-2; rows; columns; imaginary
+    /// flag 0 or 1; name length with its NUL) in either byte order, then the variable's name, printable ASCII ending in NUL.
+    /// </summary>
+    public static bool IsMatV4(string path)
+    {
+        var head = new byte[20 + 64];
+        int read;
+        using (var stream = File.OpenRead(path)) read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (read < 22) return false;
+        foreach (bool bigEndian in new[] { false, true })
+        {
+            int Int(int offset) => bigEndian ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(offset))
+                                             : System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head.AsSpan(offset));
+            int type = Int(0), rows = Int(4), columns = Int(8), imaginary = Int(12), nameLength = Int(16);
+            int m = type / 1000, o = type / 100 % 10, p = type / 10 % 10, t = type % 10;
+            bool header = type >= 0 && m == (bigEndian ? 1 : 0) && o == 0 && p <= 5 && t <= 2 && rows >= 0 && columns >= 0
+                && imaginary is 0 or 1 && nameLength >= 2 && 20 + nameLength <= read;
+            if (header && head[20 + nameLength - 1] == 0 && head.AsSpan(20, nameLength - 1).ToArray().All(b => b is >= 0x20 and < 0x7f))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The variable <paramref name="name"/>; <paramref name="option"/> is the flag that named it, for the message.</summary>

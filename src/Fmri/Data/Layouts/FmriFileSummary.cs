@@ -16,6 +16,8 @@ public static class FmriFileSummary
     /// <see cref="FmriReadOptions.Progress"/> hears how far reading NSD trials has come) and summarises it.</summary>
     public static string Describe(string path, FmriReadOptions options)
     {
+        // A NumPy export is read by `decoding import`, not as an fMRI layout: list what it holds, as for a MAT-file.
+        if (options.Layout is null && !NiftiHeader.IsNiftiName(path) && ArrayFile.IsNumPy(path)) return DescribeArrays(path);
         var detected = options.Layout ?? LayoutDetector.Detect(path);
         if (detected == FmriLayout.Nsd && (options.NsdMaskPath is null || options.NsdDesignPath is null)) return DescribeBareBetas(path);
         // A BData saved by MATLAB is listed by its variables (a v5/v7 MAT-file is not HDF5 at all).
@@ -82,6 +84,18 @@ public static class FmriFileSummary
         Line(text, "source", $"{provenance.SourceFile} ({provenance.SourceLayout})");
         if (provenance.SourceSha256.Length > 0) Line(text, "sha256", provenance.SourceSha256);
         Line(text, "steps", provenance.Steps.Count == 0 ? "(none)" : string.Join(" -> ", provenance.Steps));
+        return text.ToString();
+    }
+
+    /// <summary>A NumPy .npy/.npz export: its arrays with shapes and dtypes, and what reads it.</summary>
+    private static string DescribeArrays(string path)
+    {
+        var arrays = ArrayFile.Read(path);
+        var text = new StringBuilder();
+        Line(text, "file", $"{path} ({Megabytes(new FileInfo(path).Length)})");
+        Line(text, "layout", $"{arrays.Format}: not an fMRI layout read directly; 'decoding import' makes the project's fMRI file of it (README, Bring your own data)");
+        text.AppendLine().AppendLine($"{arrays.Format} variables");
+        foreach (var v in arrays.Variables) text.AppendLine($"  {v.Describe()}");
         return text.ToString();
     }
 

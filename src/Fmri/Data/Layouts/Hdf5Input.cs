@@ -12,7 +12,7 @@ namespace Fmri.Data.Layouts;
 /// An HDF5 file opened for reading through PureHDF. Every failure, PureHDF's own included, becomes one
 /// <see cref="DataFormatException"/> naming the file and the dataset (as an absolute HDF5 path, e.g. <c>/metadata/key</c>).
 /// </summary>
-internal sealed class Hdf5Input : IDisposable
+internal sealed partial class Hdf5Input : IDisposable
 {
     private readonly NativeFile file;
     private readonly Dictionary<string, IH5Object?> objects = new(StringComparer.Ordinal);
@@ -534,10 +534,18 @@ internal sealed class Hdf5Input : IDisposable
     {
         string line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         // PureHDF 2.2.0 reads only little-endian numbers outside the contiguous fast path: say how to convert the file.
-        return line.Contains("Byte order conversion", StringComparison.Ordinal)
-            ? "its numbers are big-endian, which this reader handles only when an integer dataset or a float32 matrix is read whole from contiguous storage; rewrite the file little-endian (h5py: f[name][...].astype('<f8'), or h5repack)"
+        if (line.Contains("Byte order conversion", StringComparison.Ordinal))
+            return "its numbers are big-endian, which this reader handles only when an integer dataset or a float32 matrix is read whole from contiguous storage; rewrite the file little-endian (h5py: f[name][...].astype('<f8'), or h5repack)";
+        // PureHDF decodes deflate (gzip), shuffle and Fletcher-32 itself; a third-party filter (h5py's lzf, blosc, ...) it
+        // names by its registry: say what the user can do instead.
+        var filter = UnknownFilter().Match(line);
+        return filter.Success
+            ? $"is compressed with the HDF5 filter '{filter.Groups[1].Value}' (filter id {filter.Groups[2].Value}), which this reader does not decode; rewrite the file with gzip (h5repack -f GZIP=4 in.h5 out.h5, or h5py's compression='gzip')"
             : line;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Could not find filter '([^']*)' with ID '(\d+)'")]
+    private static partial System.Text.RegularExpressions.Regex UnknownFilter();
 
     /// <summary>PureHDF failures (it throws plain exceptions) as opposed to our own bad-input errors and fatal runtime errors.</summary>
     private static bool IsLibraryFailure(Exception e) => e is not (DataFormatException or OutOfMemoryException);

@@ -32,6 +32,10 @@ internal static class Hdf5Superblock
                 throw new DataFormatException(path, "file", $"is truncated: {length} bytes, but its HDF5 superblock says {endOfFile.Value}");
             return;
         }
+        // Files a lab may hand over by mistake for an HDF5 one: say what they are and what reads them.
+        if (Import.ArrayFile.IsNumPy(path))
+            throw new DataFormatException(path, "file", "is a NumPy .npy/.npz file, not HDF5: 'decoding import' turns it into the project's fMRI file (README, Bring your own data)");
+        if (Import.ArrayFile.IsMatV4(path)) throw Import.ArrayFile.MatV4Refused(path);
         throw new DataFormatException(path, "file", "is not an HDF5 file (no HDF5 signature)");
     }
 

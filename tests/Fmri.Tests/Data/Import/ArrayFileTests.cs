@@ -158,4 +158,31 @@ public class ArrayFileTests
         var error = Assert.Throws<DataFormatException>(() => ArrayFile.Read(path));
         Assert.Contains("is an object array (a Python pickle)", error.Message);
     }
+
+    /// <summary>Files in formats no reader here takes, written by the labs' tools (Fixtures/make_unreadable_fixtures.py):
+    /// each is refused with one line that says what the file is and how to re-save it.</summary>
+    [Fact]
+    public void A_MATLAB_v4_file_an_LZF_compressed_HDF5_file_and_a_NumPy_file_given_for_HDF5_say_what_they_are()
+    {
+        string v4 = Path.Combine(Folder, "arrays_v4.mat");
+        Assert.True(ArrayFile.IsMatV4(v4));
+        Assert.False(ArrayFile.IsMatV4(Path.Combine(Folder, "arrays_v5.mat")));
+        Assert.False(ArrayFile.IsMatV4(Path.Combine(Folder, "arrays.npz")));
+        var e = Assert.Throws<DataFormatException>(() => ArrayFile.Read(v4));
+        Assert.Equal($"{v4}: file: is a MATLAB v4 MAT-file, which is not read; save it again as v7 or v7.3 (MATLAB: save(file, ..., '-v7'); SciPy: savemat(file, data, format='5'))", e.Message);
+        // Given where an fMRI layout belongs, the same line, not "no HDF5 signature".
+        Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => Fmri.Data.Layouts.LayoutDetector.Detect(v4)).Message);
+
+        string npz = Path.Combine(Folder, "arrays.npz");
+        Assert.Contains("is a NumPy .npy/.npz file, not HDF5: 'decoding import' turns it into the project's fMRI file",
+            Assert.Throws<DataFormatException>(() => Fmri.Data.Layouts.LayoutDetector.Detect(npz)).Message);
+
+        string lzf = Path.Combine(Folder, "betas_lzf_session01.hdf5");
+        var shape = new Fmri.Data.Layouts.VolumeShape(2, 3, 4);
+        var mask = Fmri.Data.Layouts.NsdMask.FromValues(shape, Enumerable.Repeat(1f, 24).ToArray(), "all");
+        var design = new Fmri.Data.Layouts.NsdDesign { Sessions = [1, 1], Runs = [1, 1], NsdIndices = [1, 2], Shared1000 = [false, false] };
+        var lzfError = Assert.Throws<DataFormatException>(() => Fmri.Data.Layouts.NsdBetasFile.Read([lzf], mask, design, hashSources: false));
+        Assert.Contains("is compressed with the HDF5 filter 'lzf' (filter id 32000), which this reader does not decode; rewrite the file with gzip", lzfError.Message);
+        Assert.DoesNotContain("H5Filter.Register", lzfError.Message);
+    }
 }

@@ -9,6 +9,10 @@ Run with Debian's Python (scipy, numpy, h5py): /usr/bin/python3 make_unreadable_
   extras_v73.mat  MATLAB 7.3 layout written with h5py (as make_array_fixtures.py does): fmri (4 x 3 double); codes
                   (1 x 3 cell of int32 scalars); flags (1 x 3 cell of uint8 scalars); wave (complex double, an HDF5
                   compound); runs (a 1 x 2 struct array: a struct group whose field is object references)
+  arrays_v4.mat   scipy.io.savemat(format="4"): fmri (4 x 3 double), a MATLAB v4 MAT-file, which no reader here takes
+  betas_lzf_session01.hdf5
+                  an NSD betas file (/betas int16, 2 trials x 2 x 3 x 4) chunked and compressed with h5py's LZF filter,
+                  which PureHDF does not decode
 The expected values are the ones written here; the readers are checked against them, and scipy and h5py read each
 file back below before anyone relies on it.
 """
@@ -77,4 +81,13 @@ with h5py.File(v73, "r") as f:
     assert np.array_equal(f["fmri"][()].T, fmri)
     assert [int(f[r][()][0, 0]) for r in f["codes"][()].ravel()] == codes
     assert f["wave"].dtype.names == ("real", "imag")
-print("wrote extras_v5.mat, extras_v73.mat")
+# --- files in formats the readers refuse, with a message saying what to do ---------------------------------------------
+v4 = os.path.join(HERE, "arrays_v4.mat")
+scipy.io.savemat(v4, {"fmri": fmri}, format="4")
+assert np.array_equal(scipy.io.loadmat(v4)["fmri"], fmri)
+lzf = os.path.join(HERE, "betas_lzf_session01.hdf5")
+with h5py.File(lzf, "w") as f:
+    f.create_dataset("betas", data=np.arange(48, dtype=np.int16).reshape(2, 2, 3, 4), chunks=(1, 2, 3, 4), compression="lzf")
+with h5py.File(lzf, "r") as f:
+    assert f["betas"].compression == "lzf" and int(f["betas"][1, 1, 2, 3]) == 47
+print("wrote extras_v5.mat, extras_v73.mat, arrays_v4.mat, betas_lzf_session01.hdf5")
