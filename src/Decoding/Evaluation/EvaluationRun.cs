@@ -173,7 +173,7 @@ public static class EvaluationRun
             caveats.Add($"The test stimuli come from {categories} categories: n-way accuracy and 2-way identification in the classifier's feature space then mostly say whether the category is right; the pixel metrics say more.");
         caveats.Add($"The scoring classifier is a small CNN over {classCount} classes trained here, not MinD-Vis's pretrained ImageNet classifier over 1000 classes; n-way accuracies are comparable only at equal n and class set.");
         caveats.Add($"At n = {classCount}, the number of the classifier's classes, n-way top-1 draws no other classes: it says whether the classifier's top class for the image is its top class for the stimulus.");
-        caveats.Add("SSIM is the 2-D SSIM of Wang et al. (2004), Gaussian window sigma 1.5, on greyscale; the SSIM that MindEye's and Brain-Diffuser's evaluation code computes averages 1-D SSIMs down the image's columns, so their published values are not comparable with these.");
+        caveats.Add("SSIM is the 2-D SSIM of Wang et al. (2004), Gaussian window sigma 1.5, on greyscale; the SSIM that MindEye's and Brain-Diffuser's evaluation code computes averages 1-D SSIMs down the image's columns, a different quantity: the pixel table's last column gives that one, to set beside their published values.");
         if (!scored.Geometry.IsIdentity)
             caveats.Add($"Pixel metrics at the stimuli's native {scored.Geometry.Height}x{scored.Geometry.Width}: {scored.Geometry.Rule}. The canvas columns are on the {scored.Geometry.Canvas}x{scored.Geometry.Canvas} canvas.");
         string origin = "unknown (no --data given)";
