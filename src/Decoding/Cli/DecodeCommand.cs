@@ -166,6 +166,9 @@ public static class DecodeCommand
             if (spec.NeedsMindVis && modelFolder is null) throw new InvalidSettingException("model", null, $"is required by the {spec.Name} route (a train-adapter folder)");
             if (spec.NeedsTruth && truthFile is null) throw new InvalidSettingException("simulation_truth", null, $"is required by the {spec.Name} route (the simulator's truth.h5)");
             torchOptions.Apply(parse, spec.RunsBackwardPasses);
+            // decode's defaults serve every route; MinD-Vis decodes otherwise, so say where this run departs from the paper.
+            if (spec.Name == MindVisRoute.Name && MindVisRoute.DeparturesFromPaper(parse.GetValue(sampler)!, parse.GetValue(steps), parse.GetValue(guidance)) is { } departures)
+                Console.WriteLine($"note: MinD-Vis decodes with PLMS, 250 steps and no guidance (--sampler plms --steps 250 --guidance 1); this run: {departures}");
 
             var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
             (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;

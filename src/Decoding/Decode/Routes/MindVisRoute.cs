@@ -14,6 +14,25 @@ public sealed class MindVisRoute : IDecodingRoute
 {
     public const string Name = "mindvis";
 
+    /// <summary>The paper's sampling (Chen et al. 2023; its code's PLMS sampler, 250 steps, no classifier-free guidance).</summary>
+    public const string PaperSampler = "plms";
+
+    /// <inheritdoc cref="PaperSampler"/>
+    public const int PaperSteps = 250;
+
+    /// <inheritdoc cref="PaperSampler"/>
+    public const double PaperGuidance = 1.0;
+
+    /// <summary>Where a decode's sampling departs from the paper's ("ddim, 50 steps, guidance 5"), or null when it does not.</summary>
+    public static string? DeparturesFromPaper(string sampler, int steps, double guidance)
+    {
+        var parts = new List<string>();
+        if (!string.Equals(sampler, PaperSampler, StringComparison.OrdinalIgnoreCase)) parts.Add(sampler);
+        if (steps != PaperSteps) parts.Add($"{steps} steps");
+        if (guidance != PaperGuidance) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"guidance {guidance:G4}"));
+        return parts.Count == 0 ? null : string.Join(", ", parts);
+    }
+
     private readonly DoubleConditionedLdm model;
     private readonly LatentDiffusionSampler sampler;
     private readonly SamplingOptions sampling;
