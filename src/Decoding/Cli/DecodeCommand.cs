@@ -172,6 +172,8 @@ public static class DecodeCommand
 
             var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
             (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;
+            if (mindVis is not null && parse.GetValue(guidance) != 1 && new DoubleConditionedLdmFolder(modelFolder!).TrainedConditionDropout() == 0)
+                Console.WriteLine($"note: {modelFolder} was trained without condition dropout (train-adapter --condition-dropout 0, the paper preset), so its null condition is untrained and guidance {parse.GetValue(guidance).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} pushes along an arbitrary direction; MinD-Vis decodes such a model with --guidance 1");
             var models = new RouteModels(pipeline, mindVis, truthFile);
             var fmri = CanonicalFile.ReadFinite(dataFile);
             var images = StimulusImageSet.Read(stimuliFile);

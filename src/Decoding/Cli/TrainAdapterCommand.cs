@@ -29,13 +29,18 @@ public static class TrainAdapterCommand
         var mbm = new Option<string?>("--mbm") { Description = "pretrain-mbm output folder", Required = true };
         var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)", Required = true };
         var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)", Required = true };
-        var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: lr 5.3e-5, batch 5, 500 epochs)", DefaultValueFactory = _ => "small" };
+        var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: MinD-Vis's stage B as its code runs it: lr 5.3e-5 constant, batch 5, 500 epochs, clipping 0.5, no voxel or condition dropout)", DefaultValueFactory = _ => "small" };
         string[] presets = ["tiny", "small", "paper"];
         string ByPreset(Func<AdapterTrainingOptions, string> value) =>
             string.Join(", ", presets.Select(p => $"{p} {value(AdapterTrainingOptions.ForPreset(p))}"));
         var epochs = new Option<int?>("--epochs") { Description = $"Epochs (default: the preset's: {ByPreset(o => o.Epochs.ToString(CultureInfo.InvariantCulture))})" };
         var batch = new Option<int?>("--batch") { Description = $"Pairs per step (default: the preset's: {ByPreset(o => o.BatchSize.ToString(CultureInfo.InvariantCulture))})" };
         var lr = new Option<double?>("--lr") { Description = $"Peak AdamW learning rate (default: the preset's: {ByPreset(o => o.LearningRate.ToString("G3", CultureInfo.InvariantCulture).Replace("E-0", "e-", StringComparison.Ordinal))})" };
+        string Number(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+        var warmup = new Option<int?>("--warmup-steps") { Description = $"Optimiser steps of linear warm-up (default: the preset's: {ByPreset(o => o.WarmupSteps.ToString(CultureInfo.InvariantCulture))})" };
+        var clip = new Option<double?>("--max-grad-norm") { Description = $"Global gradient-norm limit (default: the preset's: {ByPreset(o => Number(o.MaxGradNorm))})" };
+        var voxelDropout = new Option<double?>("--voxel-dropout") { Description = $"Share of each sample's voxels set to zero (default: the preset's: {ByPreset(o => Number(o.VoxelDropout))})" };
+        var conditionDropout = new Option<double?>("--condition-dropout") { Description = $"Probability of training on the null condition instead, which guidance needs (default: the preset's: {ByPreset(o => Number(o.ConditionDropout))})" };
         var train = new Option<string>("--train") { Description = "Trained parameters: mindvis | all | adapter-only", DefaultValueFactory = _ => "mindvis" };
         var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
@@ -45,7 +50,7 @@ public static class TrainAdapterCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
-        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, train, adapterKind, align, emaDecay, resume, seed, threads })
+        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, warmup, clip, voxelDropout, conditionDropout, train, adapterKind, align, emaDecay, resume, seed, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -68,6 +73,10 @@ public static class TrainAdapterCommand
                 Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
                 BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
                 LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
+                WarmupSteps = parse.GetValue(warmup) ?? defaults.WarmupSteps,
+                MaxGradNorm = parse.GetValue(clip) ?? defaults.MaxGradNorm,
+                VoxelDropout = parse.GetValue(voxelDropout) ?? defaults.VoxelDropout,
+                ConditionDropout = parse.GetValue(conditionDropout) ?? defaults.ConditionDropout,
                 Trainable = TrainablePartsRules.Parse(parse.GetValue(train)!),
                 Seed = parse.GetValue(seed),
                 AlignmentWeight = parse.GetValue(align),

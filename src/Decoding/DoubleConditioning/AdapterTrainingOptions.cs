@@ -20,7 +20,7 @@ public sealed record AdapterTrainingOptions
     /// <summary>Global gradient-norm limit.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
-    /// <summary>Share of voxels set to zero per sample (paper: 0.2).</summary>
+    /// <summary>Share of voxels set to zero per sample (the paper's text: 0.2; its code zeroes none, see the paper preset).</summary>
     public double VoxelDropout { get; init; } = 0.2;
 
     /// <summary>Probability of cropping an image before encoding (paper: 0.5).</summary>
@@ -29,7 +29,8 @@ public sealed record AdapterTrainingOptions
     /// <summary>Side of the crop as a share of the image side (paper: 0.8); the crop is resized back.</summary>
     public double CropScale { get; init; } = 0.8;
 
-    /// <summary>Probability of replacing a sample's conditioning by the adapter's null condition.</summary>
+    /// <summary>Probability of replacing a sample's conditioning by the adapter's null condition, which classifier-free
+    /// guidance needs trained (0: none, as MinD-Vis, which decodes without guidance).</summary>
     public double ConditionDropout { get; init; } = 0.1;
 
     public TrainableParts Trainable { get; init; } = TrainableParts.MindVis;
@@ -56,7 +57,12 @@ public sealed record AdapterTrainingOptions
     {
         "tiny" => new AdapterTrainingOptions { Epochs = 30, BatchSize = 8, LearningRate = 1e-3, WarmupSteps = 5 },
         "small" => new AdapterTrainingOptions { Epochs = 100, BatchSize = 16, LearningRate = 2e-4, WarmupSteps = 20 },
-        "paper" => new AdapterTrainingOptions(),
+        // MinD-Vis's stage B as its code runs it (stageB_ldm_finetune.py, ddpm.py): a constant AdamW rate without warm-up,
+        // gradients clipped at 0.5 (the trainer's gradient_clip_val), no condition dropout (no null context: it decodes
+        // without guidance), and no voxel dropped: its fmri_transform draws int(x.shape[0] x 0.2) indices of a (1, voxels)
+        // array, that is none. The other presets keep the project's choices (warm-up, clipping at 1, 20% voxel dropout,
+        // 10% condition dropout, so that guidance has a trained null condition).
+        "paper" => new AdapterTrainingOptions { WarmupSteps = 0, MaxGradNorm = 0.5, VoxelDropout = 0, ConditionDropout = 0 },
         _ => throw new InvalidSettingException("preset", $"'{preset}'", "is unknown; choose tiny, small or paper"),
     };
 

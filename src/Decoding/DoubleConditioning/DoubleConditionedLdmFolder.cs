@@ -119,6 +119,27 @@ public sealed class DoubleConditionedLdmFolder
     }
 
     /// <summary>
+    /// The condition dropout the model was trained with, from the folder's run.json (<c>config.options.condition_dropout</c>);
+    /// null when the folder has no such record (a model from elsewhere). With 0 the adapter's null condition was never
+    /// trained, so classifier-free guidance has no meaningful unconditional direction.
+    /// </summary>
+    public double? TrainedConditionDropout()
+    {
+        string record = Path.Combine(Folder, "run.json");
+        if (!File.Exists(record)) return null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(record));
+            return json.RootElement.TryGetProperty("config", out var config) && config.TryGetProperty("options", out var options)
+                && options.TryGetProperty("condition_dropout", out var dropout) && dropout.TryGetDouble(out double value) ? value : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;   // not a record this program wrote: nothing to say
+        }
+    }
+
+    /// <summary>
     /// The alignment targets of the training pairs: for each pair, the context the LDM's conditioner makes of its
     /// stimulus's category name, (N, T, D_ctx).
     /// </summary>
