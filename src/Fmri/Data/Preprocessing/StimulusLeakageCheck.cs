@@ -10,16 +10,26 @@ public static class StimulusLeakageCheck
     /// <summary>How many offending ids an error message lists.</summary>
     public const int IdsListedInErrors = 5;
 
-    /// <summary>Stimulus ids present both in the training split and in any other split, sorted.</summary>
+    /// <summary>
+    /// Stimulus ids present both in the training split and in any other split, sorted (the test split's form). Ids are
+    /// compared without surrounding white space and letter case: "test_1 " or "TEST_1" in training and "test_1" in the
+    /// test split, as a file written by another tool can have them, name the same image.
+    /// </summary>
     public static IReadOnlyList<StimulusId> FindSharedStimuli(FmriDataset dataset)
     {
-        var train = new HashSet<StimulusId>();
-        var test = new HashSet<StimulusId>();
+        var train = new HashSet<string>(StringComparer.Ordinal);
+        var test = new Dictionary<string, StimulusId>(StringComparer.Ordinal);
         for (int i = 0; i < dataset.SampleCount; i++)
-            (dataset.Splits[i] == DataSplit.Train ? train : test).Add(dataset.StimulusIds[i]);
-        train.IntersectWith(test);
-        return train.Order().ToArray();
+        {
+            string key = Key(dataset.StimulusIds[i]);
+            if (dataset.Splits[i] == DataSplit.Train) train.Add(key);
+            else test.TryAdd(key, dataset.StimulusIds[i]);
+        }
+        return test.Where(t => train.Contains(t.Key)).Select(t => t.Value).Order().ToArray();
     }
+
+    /// <summary>The form two ids are compared in: no surrounding white space, upper case.</summary>
+    private static string Key(StimulusId id) => id.Value.Trim().ToUpperInvariant();
 
     /// <summary>
     /// Throws <see cref="DataFormatException"/> (field "stimulus_id") when a stimulus id is in both training and

@@ -20,6 +20,26 @@ public class TrainTestSplitTests
         Assert.DoesNotContain("n01518878_3", error.Message);
     }
 
+    [Theory]
+    [InlineData("test_1 ")]
+    [InlineData(" test_1")]
+    [InlineData("TEST_1")]
+    [InlineData("Test_1\t")]
+    public void Ids_that_differ_only_in_surrounding_space_or_letter_case_count_as_the_same_stimulus(string trainingForm)
+    {
+        // A canonical file written by another tool can carry the same image's id in two forms; the check must see the leak.
+        var leaky = Build([Train(1, trainingForm, 1), Train(1, "train_2", 2), Test(2, "test_1", 3), Test(2, "test_3", 4)]);
+        var error = Assert.Throws<DataFormatException>(() => TrainTestSplit.Apply(leaky, new PreprocessingOptions(), SourceFile));
+        Assert.Contains("1 stimulus id(s) appear in both the training and the test split (train/test leakage): test_1;", error.Message);
+    }
+
+    [Fact]
+    public void Ids_that_differ_inside_are_different_stimuli()
+    {
+        var clean = Build([Train(1, "test_1a", 1), Train(1, "test 1", 2), Test(2, "test_1", 3), Test(2, "test_3", 4)]);
+        Assert.Empty(TrainTestSplit.Apply(clean, new PreprocessingOptions(), SourceFile).SharedStimuli);
+    }
+
     [Fact]
     public void The_leakage_error_lists_five_ids_and_the_count()
     {
