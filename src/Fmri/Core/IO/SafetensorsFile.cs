@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using System.Globalization;
+using System.Text;
 using static TorchSharp.torch;
 using Fmri.Core.Torch;
 
@@ -19,13 +19,6 @@ namespace Fmri.Core.IO;
 /// </summary>
 public static class SafetensorsFile
 {
-    private static readonly JsonWriterOptions CompactJson = new()
-    {
-        Indented = false,
-        // serde_json escapes only quotes, backslashes and control characters; do the same.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>Writes <paramref name="tensors"/> (and optional string metadata) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ArgumentException">A tensor has an element type safetensors cannot hold, or a name is reserved.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -131,36 +124,69 @@ public static class SafetensorsFile
         List<(string Name, SafetensorsDtype Dtype, long[] Shape, (long Begin, long End) Offsets)> layout,
         IReadOnlyDictionary<string, string>? metadata)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, CompactJson))
+        // Written by hand rather than with System.Text.Json, whose encoders escape characters serde_json leaves as
+        // UTF-8 (those above U+FFFF, U+2028, DEL): the header is then byte for byte the reference writer's.
+        var json = new StringBuilder("{");
+        bool first = true;
+        void Key(string key)
         {
-            json.WriteStartObject();
-            if (metadata is not null)
-            {
-                json.WriteStartObject(SafetensorsHeader.MetadataKey);
-                foreach (var key in metadata.Keys.OrderBy(k => k, StringComparer.Ordinal))
-                    json.WriteString(key, metadata[key]);
-                json.WriteEndObject();
-            }
-            foreach (var (name, dtype, shape, (begin, end)) in layout)
-            {
-                json.WriteStartObject(name);
-                json.WriteString("dtype", dtype.HeaderName());
-                json.WriteStartArray("shape");
-                foreach (long s in shape) json.WriteNumberValue(s);
-                json.WriteEndArray();
-                json.WriteStartArray("data_offsets");
-                json.WriteNumberValue(begin);
-                json.WriteNumberValue(end);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndObject();
+            if (!first) json.Append(',');
+            first = false;
+            AppendJsonString(json, key);
+            json.Append(':');
         }
+        if (metadata is not null)
+        {
+            Key(SafetensorsHeader.MetadataKey);
+            json.Append('{');
+            bool firstEntry = true;
+            foreach (var key in metadata.Keys.OrderBy(k => k, StringComparer.Ordinal))
+            {
+                if (!firstEntry) json.Append(',');
+                firstEntry = false;
+                AppendJsonString(json, key);
+                json.Append(':');
+                AppendJsonString(json, metadata[key]);
+            }
+            json.Append('}');
+        }
+        foreach (var (name, dtype, shape, (begin, end)) in layout)
+        {
+            Key(name);
+            json.Append("{\"dtype\":");
+            AppendJsonString(json, dtype.HeaderName());
+            json.Append(",\"shape\":[").AppendJoin(',', shape.Select(v => v.ToString(CultureInfo.InvariantCulture))).Append(']');
+            json.Append(",\"data_offsets\":[").Append(begin.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(end.ToString(CultureInfo.InvariantCulture)).Append("]}");
+        }
+        json.Append('}');
         // Pad with spaces so the data section starts at a multiple of 8 bytes (reference: "Force alignment to 8 bytes").
-        int padding = (int)((8 - buffer.Length % 8) % 8);
-        for (int i = 0; i < padding; i++) buffer.WriteByte((byte)' ');
-        return buffer.ToArray();
+        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetBytes(json.ToString());
+        int padding = (8 - bytes.Length % 8) % 8;
+        return [.. bytes, .. Enumerable.Repeat((byte)' ', padding)];
+    }
+
+    /// <summary>A JSON string as serde_json writes it: quotes and backslashes escaped, control characters as \b \t \n \f
+    /// \r or \u00xx (lower-case hex), every other character as itself.</summary>
+    internal static void AppendJsonString(StringBuilder json, string value)
+    {
+        json.Append('"');
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '"': json.Append("\\\""); break;
+                case '\\': json.Append("\\\\"); break;
+                case '\b': json.Append("\\b"); break;
+                case '\t': json.Append("\\t"); break;
+                case '\n': json.Append("\\n"); break;
+                case '\f': json.Append("\\f"); break;
+                case '\r': json.Append("\\r"); break;
+                case < ' ': json.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)); break;
+                default: json.Append(c); break;
+            }
+        }
+        json.Append('"');
     }
 
     private static void EnsureLittleEndian()

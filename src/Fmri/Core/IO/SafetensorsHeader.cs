@@ -83,6 +83,10 @@ public sealed class SafetensorsHeader
             throw new DataFormatException(path, "header", "is not valid UTF-8");
         }
 
+        // The reference reader refuses a header that does not open with '{' (InvalidHeaderStart), leading white space too.
+        if (json.Length == 0 || json[0] != (byte)'{')
+            throw new DataFormatException(path, "header", "does not start with '{' (the header is a JSON object starting at byte 8)");
+
         JsonDocument document;
         try
         {

@@ -169,6 +169,41 @@ public class SafetensorsFileTests
         Assert.Equal(4, header.Tensors.Single(t => t.Name == "a\U0001F600").Begin);
     }
 
+    /// <summary>serde_json, which the reference writer serialises the header with, escapes only quotes, backslashes
+    /// and control characters (\b \t \n \f \r by their short forms, the rest as \u00xx in lower-case hex): a character
+    /// above U+FFFF, U+2028 and DEL stay as their UTF-8 bytes. The expected header is written out by hand.</summary>
+    [Fact]
+    public void Names_and_metadata_are_escaped_as_the_reference_writer_escapes_them()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("unicode.safetensors");
+        using var one = tensor(new[] { 1f });
+        using var two = tensor(new[] { 2f });
+        SafetensorsFile.Write(path, new Dictionary<string, Tensor> { ["w\u00e9"] = two, ["n\U0001F600"] = one },
+            new Dictionary<string, string> { ["k"] = "\U0001F600\u2028\u007f\"\\\n\u0001" });
+        string expected = "{\"__metadata__\":{\"k\":\"\U0001F600\u2028\u007f\\\"\\\\\\n\\u0001\"},"
+            + "\"n\U0001F600\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+            + "\"w\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        byte[] bytes = File.ReadAllBytes(path);
+        int length = (int)BitConverter.ToUInt64(bytes, 0);
+        Assert.Equal(0, length % 8);
+        Assert.Equal(expected, Encoding.UTF8.GetString(bytes, 8, length).TrimEnd(' '));
+        using var read = SafetensorsFile.Read(path);
+        Assert.Equal("\U0001F600\u2028\u007f\"\\\n\u0001", read.Metadata["k"]);
+    }
+
+    [Theory]
+    [InlineData(" {\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    [InlineData("\n\n{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    public void A_header_that_does_not_open_with_a_brace_is_refused_as_the_reference_reader_refuses_it(string header)
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("lead.safetensors");
+        File.WriteAllBytes(path, FileBytes(header, [0, 0, 128, 63]));
+        var error = Assert.Throws<Fmri.Core.DataFormatException>(() => SafetensorsFile.Read(path));
+        Assert.Contains("does not start with '{'", error.Message);
+    }
+
     [Fact]
     public void Writer_refuses_complex_tensors_naming_the_tensor()
     {
