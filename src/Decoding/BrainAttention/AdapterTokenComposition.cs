@@ -22,7 +22,7 @@ public static class AdapterTokenComposition
 {
     /// <summary>share_kp for each sample, (B, T, L); each row sums to 1 over the patches.</summary>
     /// <param name="adapter">A token-conv adapter (MinD-Vis's).</param>
-    /// <param name="brainTokens">The brain encoder's output with the CLS token first, (B, 1 + L, D_fmri).</param>
+    /// <param name="brainTokens">The brain encoder's output as the adapter takes it (with or without the CLS token first).</param>
     public static Tensor PatchShares(FmriConditionAdapter adapter, Tensor brainTokens)
     {
         ArgumentNullException.ThrowIfNull(adapter);
@@ -36,7 +36,7 @@ public static class AdapterTokenComposition
         var w2 = parameters["channel_mapper.1.weight"].squeeze(-1);                      // (T, L/2)
         var d = parameters["dim_mapper.weight"];                                         // (D_ctx, D_fmri)
         var mixing = matmul(w2, w1).abs();                                               // |W|: (T, L)
-        var patches = brainTokens[.., 1.., ..];                                          // (B, L, D_fmri)
+        var patches = adapter.Patches(brainTokens);                                      // (B, L, D_fmri)
         var projected = matmul(patches, d.t()).norm(-1, keepdim: false);                 // ‖D h_p‖: (B, L)
         var contributions = mixing.unsqueeze(0) * projected.unsqueeze(1);                // (B, T, L)
         var shares = contributions / contributions.sum(-1, keepdim: true).clamp_min(1e-30);

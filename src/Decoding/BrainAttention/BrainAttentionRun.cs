@@ -37,7 +37,7 @@ public sealed class BrainAttentionRun
         ArgumentNullException.ThrowIfNull(options);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var tokens = Model.BrainEncoder.Encode(voxels, withClsToken: true);                            // (1, 1 + L, D_fmri)
+        var tokens = Model.BrainEncoder.Encode(voxels, withClsToken: Model.Adapter.Config.ClsTokenInEncoder);   // (1, 1 + L, D_fmri), or (1, L, D_fmri)
         var shares = AdapterTokenComposition.PatchShares(Model.Adapter, tokens);                       // (1, T, L)
         var condition = Model.Adapter.forward(tokens);
         var nullCondition = Model.Adapter.NullCondition(1);

@@ -29,7 +29,7 @@ public static class TrainAdapterCommand
         var mbm = new Option<string?>("--mbm") { Description = "pretrain-mbm output folder", Required = true };
         var ldm = new Option<string?>("--ldm") { Description = "train-ldm output folder (UNet, scheduler, autoencoder)", Required = true };
         var output = new Option<string?>("--out") { Description = "Output folder (dc_ldm.*, vae.*, loss curve, run.json)", Required = true };
-        var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: MinD-Vis's stage B as its code runs it: lr 5.3e-5 constant, batch 5, 500 epochs, clipping 0.5, no voxel or condition dropout)", DefaultValueFactory = _ => "small" };
+        var preset = new Option<string>("--preset") { Description = "Training settings: tiny | small | paper (paper: MinD-Vis's stage B as its code runs it: lr 5.3e-5 constant, batch 5, 500 epochs, clipping 0.5, no voxel or condition dropout, encoder on the patch tokens alone)", DefaultValueFactory = _ => "small" };
         string[] presets = ["tiny", "small", "paper"];
         string ByPreset(Func<AdapterTrainingOptions, string> value) =>
             string.Join(", ", presets.Select(p => $"{p} {value(AdapterTrainingOptions.ForPreset(p))}"));
@@ -41,6 +41,7 @@ public static class TrainAdapterCommand
         var clip = new Option<double?>("--max-grad-norm") { Description = $"Global gradient-norm limit (default: the preset's: {ByPreset(o => Number(o.MaxGradNorm))})" };
         var voxelDropout = new Option<double?>("--voxel-dropout") { Description = $"Share of each sample's voxels set to zero (default: the preset's: {ByPreset(o => Number(o.VoxelDropout))})" };
         var conditionDropout = new Option<double?>("--condition-dropout") { Description = $"Probability of training on the null condition instead, which guidance needs (default: the preset's: {ByPreset(o => Number(o.ConditionDropout))})" };
+        var clsToken = new Option<bool?>("--encoder-cls-token") { Description = $"true: the brain encoder runs with its CLS token among the tokens (stage A's layout); false: on the patch tokens alone, as MinD-Vis's stage B (default: the preset's: {ByPreset(o => o.ClsTokenInEncoder ? "true" : "false")})" };
         var train = new Option<string>("--train") { Description = "Trained parameters: mindvis | all | adapter-only", DefaultValueFactory = _ => "mindvis" };
         var adapterKind = new Option<string>("--adapter") { Description = "Adapter: token-conv (MinD-Vis) | pooled-cls", DefaultValueFactory = _ => "token-conv" };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out" };
@@ -50,7 +51,7 @@ public static class TrainAdapterCommand
         var threads = CommonOptions.Threads();
 
         var command = new Command("train-adapter", "Train the fMRI-conditioned latent diffusion model (MinD-Vis stage B) on training-split pairs");
-        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, warmup, clip, voxelDropout, conditionDropout, train, adapterKind, align, emaDecay, resume, seed, threads })
+        foreach (var option in new Option[] { data, stimuli, mbm, ldm, output, preset, epochs, batch, lr, warmup, clip, voxelDropout, conditionDropout, clsToken, train, adapterKind, align, emaDecay, resume, seed, threads })
             command.Options.Add(option);
         var torchOptions = CommonOptions.AddTorchOptions(command, threads, backwardPasses: true);
         command.SetAction(parse => CliErrors.Run(parse, () =>
@@ -77,6 +78,7 @@ public static class TrainAdapterCommand
                 MaxGradNorm = parse.GetValue(clip) ?? defaults.MaxGradNorm,
                 VoxelDropout = parse.GetValue(voxelDropout) ?? defaults.VoxelDropout,
                 ConditionDropout = parse.GetValue(conditionDropout) ?? defaults.ConditionDropout,
+                ClsTokenInEncoder = parse.GetValue(clsToken) ?? defaults.ClsTokenInEncoder,
                 Trainable = TrainablePartsRules.Parse(parse.GetValue(train)!),
                 Seed = parse.GetValue(seed),
                 AlignmentWeight = parse.GetValue(align),
@@ -85,7 +87,8 @@ public static class TrainAdapterCommand
             options.Validate();
 
             using var initGenerator = new torch.Generator(unchecked((ulong)options.Seed));
-            var (model, firstStage) = DoubleConditionedLdmFolder.Build(mbmDir, ldmDir, options.Trainable, kind, initGenerator);
+            Check.That(options.ClsTokenInEncoder || kind != FmriAdapterKind.PooledCls, "encoder_cls_token", false, "leaves no CLS token for the pooled-cls adapter to read; use --adapter token-conv");
+            var (model, firstStage) = DoubleConditionedLdmFolder.Build(mbmDir, ldmDir, options.Trainable, kind, initGenerator, options.ClsTokenInEncoder);
             var fmri = CanonicalFile.ReadFinite(dataFile);
             var images = StimulusImageSet.Read(stimuliFile);
             var pairs = BrainEncoderWidth.Fit(

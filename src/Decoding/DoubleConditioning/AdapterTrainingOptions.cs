@@ -35,6 +35,10 @@ public sealed record AdapterTrainingOptions
 
     public TrainableParts Trainable { get; init; } = TrainableParts.MindVis;
 
+    /// <summary>Run the brain encoder with its CLS token among the tokens (stage A's layout), or on the patch tokens
+    /// alone as MinD-Vis's stage B does (<see cref="FmriConditionAdapterConfig.ClsTokenInEncoder"/>).</summary>
+    public bool ClsTokenInEncoder { get; init; } = true;
+
     /// <summary>
     /// Weight λ of the alignment term: λ · ‖c − τ(category)‖², the mean squared distance between the adapter's context
     /// and the LDM conditioner's context of the stimulus's category name, which pulls the brain context toward the
@@ -61,8 +65,9 @@ public sealed record AdapterTrainingOptions
         // gradients clipped at 0.5 (the trainer's gradient_clip_val), no condition dropout (no null context: it decodes
         // without guidance), and no voxel dropped: its fmri_transform draws int(x.shape[0] x 0.2) indices of a (1, voxels)
         // array, that is none. The other presets keep the project's choices (warm-up, clipping at 1, 20% voxel dropout,
-        // 10% condition dropout, so that guidance has a trained null condition).
-        "paper" => new AdapterTrainingOptions { WarmupSteps = 0, MaxGradNorm = 0.5, VoxelDropout = 0, ConditionDropout = 0 },
+        // 10% condition dropout, so that guidance has a trained null condition). Its stage-B encoder, fmri_encoder, runs on
+        // the patch tokens alone (no CLS token in the attention).
+        "paper" => new AdapterTrainingOptions { WarmupSteps = 0, MaxGradNorm = 0.5, VoxelDropout = 0, ConditionDropout = 0, ClsTokenInEncoder = false },
         _ => throw new InvalidSettingException("preset", $"'{preset}'", "is unknown; choose tiny, small or paper"),
     };
 

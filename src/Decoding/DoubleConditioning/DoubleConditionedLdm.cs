@@ -48,7 +48,7 @@ public sealed class DoubleConditionedLdm : Module
     public FmriCondition Condition(Tensor voxels, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
-        var tokens = brain_encoder.Encode(voxels, withClsToken: true, generator);   // (B, 1 + L, D_fmri)
+        var tokens = brain_encoder.Encode(voxels, withClsToken: adapter.Config.ClsTokenInEncoder, generator);   // (B, 1 + L, D_fmri), or (B, L, D_fmri)
         var condition = adapter.forward(tokens);
         return new FmriCondition(condition.Context.MoveToOuterDisposeScope(), condition.TimeEmbedding?.MoveToOuterDisposeScope());
     }

@@ -49,8 +49,10 @@ public sealed class DoubleConditionedLdmFolder
     /// the encoder, T (the context length the UNet was trained with), D_ctx and D_time from the LDM.
     /// </summary>
     /// <param name="generator">Draws the adapter's initial weights.</param>
+    /// <param name="clsTokenInEncoder">Run the brain encoder with its CLS token (stage A's layout) or on the patch tokens
+    /// alone (MinD-Vis's stage B); see <see cref="FmriConditionAdapterConfig.ClsTokenInEncoder"/>.</param>
     public static (DoubleConditionedLdm Model, FirstStage FirstStage) Build(string mbmFolder, string ldmFolder, TrainableParts trainable,
-        FmriAdapterKind adapterKind, Generator generator)
+        FmriAdapterKind adapterKind, Generator generator, bool clsTokenInEncoder = true)
     {
         var (encoder, encoderConfig) = MaskedBrainPretraining.Load(mbmFolder);
         var ldm = new LatentDiffusionModelFolder(ldmFolder);
@@ -65,6 +67,7 @@ public sealed class DoubleConditionedLdmFolder
             CrossAttentionDim = unet.Config.CrossAttentionDim,
             TimeEmbedDim = unet.TimeEmbeddingDim,
             Kind = adapterKind,
+            ClsTokenInEncoder = clsTokenInEncoder,
         };
         var adapter = new FmriConditionAdapter(adapterConfig, generator);
         SeedLayers(adapter, generator);

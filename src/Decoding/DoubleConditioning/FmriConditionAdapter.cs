@@ -68,22 +68,27 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
 
     public FmriConditionAdapterConfig Config { get; }
 
+    /// <summary>The L patch tokens (B, L, D_fmri) of the encoder's output, after its CLS token when it has one.</summary>
+    public Tensor Patches(Tensor brainTokens)
+    {
+        CheckTokens(brainTokens);
+        return Config.ClsTokenInEncoder ? brainTokens[.., 1.., ..] : brainTokens;
+    }
+
     /// <summary>
-    /// Maps brain tokens to conditioning. <paramref name="brainTokens"/> is the encoder output (B, 1 + L, D_fmri)
-    /// with the CLS token first, as <c>MaskedBrainAutoencoder.Encode</c> returns it.
+    /// Maps brain tokens to conditioning. <paramref name="brainTokens"/> is the encoder output as
+    /// <c>MaskedBrainAutoencoder.Encode</c> returns it: (B, 1 + L, D_fmri) with the CLS token first, or (B, L, D_fmri)
+    /// when the config says the encoder runs without it (<see cref="FmriConditionAdapterConfig.ClsTokenInEncoder"/>).
     /// </summary>
     public override FmriCondition forward(Tensor brainTokens)
     {
         using var scope = NewDisposeScope();
-        long expectedTokens = Config.FmriSequenceLength + 1;
-        if (brainTokens.dim() != 3 || brainTokens.shape[1] != expectedTokens || brainTokens.shape[2] != Config.FmriLatentDim)
-            throw new ArgumentException(
-                $"adapter input: expected brain tokens (B, {expectedTokens}, {Config.FmriLatentDim}) (CLS + {Config.FmriSequenceLength} patches), got ({string.Join(", ", brainTokens.shape)})");
+        CheckTokens(brainTokens);
 
         Tensor context;
         if (Config.Kind == FmriAdapterKind.TokenConv)
         {
-            var patches = brainTokens[.., 1.., ..];                 // (B, L, D_fmri): CLS dropped
+            var patches = Patches(brainTokens);                     // (B, L, D_fmri): CLS dropped when there is one
             var mixed = channel_mapper!.forward(patches);           // (B, T, D_fmri): Conv1d channels = token axis
             context = dim_mapper!.forward(mixed);                   // (B, T, D_ctx)
         }
@@ -95,6 +100,14 @@ public sealed class FmriConditionAdapter : Module<Tensor, FmriCondition>
         }
         var time = TimeVector(context);
         return new FmriCondition(context.MoveToOuterDisposeScope(), time?.MoveToOuterDisposeScope());
+    }
+
+    private void CheckTokens(Tensor brainTokens)
+    {
+        long expectedTokens = Config.FmriSequenceLength + (Config.ClsTokenInEncoder ? 1 : 0);
+        if (brainTokens.dim() != 3 || brainTokens.shape[1] != expectedTokens || brainTokens.shape[2] != Config.FmriLatentDim)
+            throw new ArgumentException(
+                $"adapter input: expected brain tokens (B, {expectedTokens}, {Config.FmriLatentDim}) ({(Config.ClsTokenInEncoder ? "CLS + " : "")}{Config.FmriSequenceLength} patches), got ({string.Join(", ", brainTokens.shape)})");
     }
 
     /// <summary>The learned "no fMRI" conditioning for a batch: null context (B, T, D_ctx) and its time vector.</summary>

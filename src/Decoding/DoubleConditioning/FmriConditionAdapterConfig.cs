@@ -27,6 +27,14 @@ public sealed record FmriConditionAdapterConfig
     /// <summary>Which mapping: the paper's token-axis Conv1d mapping, or a simpler CLS-pooled one for comparison.</summary>
     [JsonPropertyName("kind")] public FmriAdapterKind Kind { get; init; } = FmriAdapterKind.TokenConv;
 
+    /// <summary>
+    /// Whether the brain encoder runs with its CLS token among the tokens (stage A's pretraining layout; the adapter then
+    /// takes the L patch tokens after it) or on the L patch tokens alone, as MinD-Vis's stage-B encoder does (the CLS
+    /// token takes no part in attention there, so the patch tokens differ). Absent in models written before this field:
+    /// true, what they were trained with.
+    /// </summary>
+    [JsonPropertyName("cls_token_in_encoder")] public bool ClsTokenInEncoder { get; init; } = true;
+
     /// <summary>Checks every field; the message names the bad field and value.</summary>
     public FmriConditionAdapterConfig Validate()
     {
@@ -37,6 +45,8 @@ public sealed record FmriConditionAdapterConfig
         if (TimeEmbedDim < 0) throw new ArgumentException($"adapter config: time_embed_dim must be >= 0 (0 disables the time path), got {TimeEmbedDim}");
         if (Kind == FmriAdapterKind.TokenConv && FmriSequenceLength < 2)
             throw new ArgumentException($"adapter config: the token-conv adapter maps L -> L/2 -> tokens and needs fmri_seq_len >= 2, got {FmriSequenceLength}");
+        if (Kind == FmriAdapterKind.PooledCls && !ClsTokenInEncoder)
+            throw new ArgumentException("adapter config: the pooled-cls adapter reads the CLS token, so cls_token_in_encoder must be true");
         return this;
 
         static void Positive(int v, string name)

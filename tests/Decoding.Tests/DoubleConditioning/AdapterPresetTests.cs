@@ -16,8 +16,11 @@ public sealed class AdapterPresetTests
         Assert.Equal((5.3e-5, 5, 500), (paper.LearningRate, paper.BatchSize, paper.Epochs));
         Assert.Equal((0, 0.5, 0.0, 0.0), (paper.WarmupSteps, paper.MaxGradNorm, paper.VoxelDropout, paper.ConditionDropout));
         Assert.Equal((0.5, 0.8, 0.01, 0.0), (paper.CropProbability, paper.CropScale, paper.WeightDecay, paper.EmaDecay));
+        // Its fmri_encoder.forward_encoder runs the transformer on the patch tokens alone (sc_mbm/mae_for_fmri.py).
+        Assert.False(paper.ClsTokenInEncoder);
         // The project's own presets keep a trained null condition for guidance.
         Assert.All(new[] { "tiny", "small" }, p => Assert.True(AdapterTrainingOptions.ForPreset(p).ConditionDropout > 0));
+        Assert.All(new[] { "tiny", "small" }, p => Assert.True(AdapterTrainingOptions.ForPreset(p).ClsTokenInEncoder));
     }
 
     [Fact]
@@ -32,5 +35,22 @@ public sealed class AdapterPresetTests
         Assert.Equal(0.1, model.TrainedConditionDropout());
         File.WriteAllText(Path.Combine(folder.Path, "run.json"), "not json");
         Assert.Null(model.TrainedConditionDropout());
+    }
+
+    [Fact]
+    public void Without_the_CLS_token_the_model_conditions_on_the_encoder_run_over_the_patch_tokens_alone()
+    {
+        var (withCls, _) = TinyDcLdm.PixelSpace(voxels: 64, seed: 5, imageSize: 8);
+        var (patchesOnly, _) = TinyDcLdm.PixelSpace(voxels: 64, seed: 5, imageSize: 8, clsTokenInEncoder: false);
+        withCls.eval();
+        patchesOnly.eval();
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var voxels = TorchSharp.torch.randn(3, 64, generator: new TorchSharp.torch.Generator(9));
+        // Same seed, same weights: only the encoder's token layout differs.
+        var expected = patchesOnly.Adapter.forward(patchesOnly.BrainEncoder.Encode(voxels, withClsToken: false)).Context;
+        var context = patchesOnly.Condition(voxels).Context;
+        Assert.True(context.eq(expected).all().item<bool>());
+        // The CLS token takes part in attention in the other layout, so the patch tokens, and the context, differ.
+        Assert.False(withCls.Condition(voxels).Context.allclose(context, rtol: 1e-4, atol: 1e-6));
     }
 }

@@ -25,6 +25,39 @@ public class FmriConditionAdapterTests
     }
 
     [Fact]
+    public void Without_the_CLS_token_in_the_encoder_the_adapter_takes_the_patch_tokens_as_they_are()
+    {
+        random.manual_seed(2);
+        using var withCls = new FmriConditionAdapter(Tiny());
+        using var patchesOnly = new FmriConditionAdapter(Tiny() with { ClsTokenInEncoder = false });
+        patchesOnly.load_state_dict(withCls.state_dict());
+        using var patches = randn(2, 12, 16);                                 // (B, L, D_fmri)
+        using var cls = randn(2, 1, 16);
+        using var tokens = cat(new[] { cls, patches }, 1);                   // (B, 1 + L, D_fmri)
+        // The same weights map the same patch tokens to the same context, whichever layout carries them.
+        var a = withCls.forward(tokens);
+        var b = patchesOnly.forward(patches);
+        Assert.True(a.Context.eq(b.Context).all().item<bool>());
+        Assert.True(a.TimeEmbedding!.eq(b.TimeEmbedding!).all().item<bool>());
+        // Each refuses the other's layout, naming what it expects.
+        Assert.Contains("expected brain tokens (B, 12, 16) (12 patches)", Assert.Throws<ArgumentException>(() => patchesOnly.forward(tokens)).Message);
+        Assert.Contains("expected brain tokens (B, 13, 16) (CLS + 12 patches)", Assert.Throws<ArgumentException>(() => withCls.forward(patches)).Message);
+        // The pooled adapter reads the CLS token, so it cannot go without it.
+        Assert.Contains("cls_token_in_encoder must be true",
+            Assert.Throws<ArgumentException>(() => (Tiny(FmriAdapterKind.PooledCls) with { ClsTokenInEncoder = false }).Validate()).Message);
+    }
+
+    [Fact]
+    public void A_config_written_before_the_field_existed_reads_as_the_CLS_layout_it_was_trained_with()
+    {
+        var old = System.Text.Json.JsonSerializer.Deserialize<FmriConditionAdapterConfig>(
+            """{"fmri_seq_len": 12, "fmri_latent_dim": 16, "context_tokens": 5, "cross_attention_dim": 8, "time_embed_dim": 20, "kind": "TokenConv"}""")!;
+        Assert.True(old.ClsTokenInEncoder);
+        var written = System.Text.Json.JsonSerializer.Serialize(Tiny() with { ClsTokenInEncoder = false });
+        Assert.Contains("\"cls_token_in_encoder\":false", written);
+    }
+
+    [Fact]
     public void Paper_defaults_give_a_77_by_512_context_and_a_768_time_vector()
     {
         // MinD-Vis's cond_stage_model: Conv1d L -> L/2 -> 77, Linear 1024 -> 512; Conv1d 77 -> 38 -> 1, Linear 512 -> 768.

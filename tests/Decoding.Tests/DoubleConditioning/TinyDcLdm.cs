@@ -11,14 +11,15 @@ namespace Decoding.Tests.DoubleConditioning;
 /// <summary>Tiny DC-LDMs built in memory: a pixel-space one (identity first stage) and one on ldm's tiny autoencoder.</summary>
 internal static class TinyDcLdm
 {
-    public static (DoubleConditionedLdm Model, FirstStage FirstStage) PixelSpace(int voxels, long seed, int imageSize, TrainableParts trainable = TrainableParts.All)
+    public static (DoubleConditionedLdm Model, FirstStage FirstStage) PixelSpace(int voxels, long seed, int imageSize, TrainableParts trainable = TrainableParts.All,
+        bool clsTokenInEncoder = true)
     {
         // Narrower than UNet2DConditionConfig.Tiny (16/32 channels instead of 32/64) so that pixel-space training takes seconds.
         var unetConfig = UNet2DConditionConfig.Tiny with
         {
             InChannels = 1, OutChannels = 1, SampleSize = imageSize, BlockOutChannels = [16, 32], NormNumGroups = 8,
         };
-        return Build(voxels, seed, unetConfig, new IdentityFirstStage(1), trainable, imageSize);
+        return Build(voxels, seed, unetConfig, new IdentityFirstStage(1), trainable, imageSize, clsTokenInEncoder);
     }
 
     public static (DoubleConditionedLdm Model, FirstStage FirstStage) WithAutoencoder(int voxels, long seed, TrainableParts trainable = TrainableParts.MindVis)
@@ -30,7 +31,8 @@ internal static class TinyDcLdm
         return Build(voxels, seed, preset.Unet with { InChannels = vae.LatentChannels, OutChannels = vae.LatentChannels }, new AutoencoderFirstStage(vae), trainable, preset.ImageSize);
     }
 
-    private static (DoubleConditionedLdm, FirstStage) Build(int voxels, long seed, UNet2DConditionConfig unetConfig, FirstStage firstStage, TrainableParts trainable, int imageSize)
+    private static (DoubleConditionedLdm, FirstStage) Build(int voxels, long seed, UNet2DConditionConfig unetConfig, FirstStage firstStage, TrainableParts trainable, int imageSize,
+        bool clsTokenInEncoder = true)
     {
         using var generator = new torch.Generator((ulong)seed);
         var encoder = new MaskedBrainAutoencoder(MaskedBrainAutoencoderConfig.Tiny(voxels), generator);
@@ -43,6 +45,7 @@ internal static class TinyDcLdm
             ContextTokens = 8,
             CrossAttentionDim = unet.Config.CrossAttentionDim,
             TimeEmbedDim = unet.TimeEmbeddingDim,
+            ClsTokenInEncoder = clsTokenInEncoder,
         };
         var adapter = new FmriConditionAdapter(adapterConfig, generator);
         DoubleConditionedLdmFolder.SeedLayers(adapter, generator);
