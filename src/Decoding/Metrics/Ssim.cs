@@ -22,34 +22,12 @@ public static class Ssim
     /// <summary>MSSIM of one reconstruction with its stimulus (symmetric in its arguments).</summary>
     /// <exception cref="ArgumentException">Shapes differ, or the image is smaller than the window.</exception>
     public static double Compute(ImageTensor reconstruction, ImageTensor stimulus, SsimOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(reconstruction);
-        ArgumentNullException.ThrowIfNull(stimulus);
-        options ??= SsimOptions.WangEtAl2004;
-        options.Validate();
-        if (reconstruction.Height != stimulus.Height || reconstruction.Width != stimulus.Width)
-            throw new ArgumentException($"reconstruction is {reconstruction}, stimulus is {stimulus}; SSIM needs images of the same height and width");
-        return MeanSsim(reconstruction.ToLuma(), stimulus.ToLuma(), reconstruction.Height, reconstruction.Width, options);
-    }
+        => Pair(reconstruction, stimulus, options, "reconstruction", "stimulus", (x, y, h, w, o) => MeanSsim(x.ToLuma(), y.ToLuma(), h, w, o));
 
     /// <summary>MSSIM of reconstruction i with stimulus i, for every test item.</summary>
     /// <exception cref="ArgumentException">The lists differ in length or are empty, or an item is invalid (named by index).</exception>
     public static PerItemScores Compute(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options = null)
-    {
-        EvaluationChecks.SameNonZeroCount(reconstructions, stimuli, nameof(reconstructions), nameof(stimuli));
-        options ??= SsimOptions.WangEtAl2004;
-        options.Validate();
-        var scores = new double[reconstructions.Count];
-        for (int i = 0; i < scores.Length; i++)
-        {
-            var r = reconstructions[i];
-            var s = stimuli[i];
-            if (r.Height != s.Height || r.Width != s.Width)
-                throw new ArgumentException($"reconstructions[{i}] is {r}, stimuli[{i}] is {s}; SSIM needs images of the same height and width");
-            scores[i] = MeanSsim(r.ToLuma(), s.ToLuma(), r.Height, r.Width, options);
-        }
-        return new PerItemScores(scores);
-    }
+        => Items(reconstructions, stimuli, options, (x, y, h, w, o) => MeanSsim(x.ToLuma(), y.ToLuma(), h, w, o));
 
     /// <summary>
     /// SSIM as MindEye's and Brain-Diffuser's evaluation code computes it: scikit-image's <c>rgb2gray</c>, then
@@ -63,28 +41,32 @@ public static class Ssim
     /// published ones.
     /// </summary>
     public static double ComputeColumnWise(ImageTensor reconstruction, ImageTensor stimulus, SsimOptions? options = null)
+        => Pair(reconstruction, stimulus, options, "reconstruction", "stimulus", (x, y, h, w, o) => MeanColumnSsim(x.ToRgb2Gray(), y.ToRgb2Gray(), h, w, o));
+
+    /// <summary><see cref="ComputeColumnWise(ImageTensor, ImageTensor, SsimOptions?)"/> of reconstruction i with stimulus i, for every item.</summary>
+    public static PerItemScores ComputeColumnWise(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options = null)
+        => Items(reconstructions, stimuli, options, (x, y, h, w, o) => MeanColumnSsim(x.ToRgb2Gray(), y.ToRgb2Gray(), h, w, o));
+
+    /// <summary>One pair through <paramref name="measure"/> after the checks every SSIM shares (options, equal sides).</summary>
+    private static double Pair(ImageTensor reconstruction, ImageTensor stimulus, SsimOptions? options, string reconstructionName, string stimulusName,
+        Func<ImageTensor, ImageTensor, int, int, SsimOptions, double> measure)
     {
         ArgumentNullException.ThrowIfNull(reconstruction);
         ArgumentNullException.ThrowIfNull(stimulus);
         options ??= SsimOptions.WangEtAl2004;
         options.Validate();
         if (reconstruction.Height != stimulus.Height || reconstruction.Width != stimulus.Width)
-            throw new ArgumentException($"reconstruction is {reconstruction}, stimulus is {stimulus}; SSIM needs images of the same height and width");
-        return MeanColumnSsim(reconstruction.ToRgb2Gray(), stimulus.ToRgb2Gray(), reconstruction.Height, reconstruction.Width, options);
+            throw new ArgumentException($"{reconstructionName} is {reconstruction}, {stimulusName} is {stimulus}; SSIM needs images of the same height and width");
+        return measure(reconstruction, stimulus, reconstruction.Height, reconstruction.Width, options);
     }
 
-    /// <summary><see cref="ComputeColumnWise(ImageTensor, ImageTensor, SsimOptions?)"/> of reconstruction i with stimulus i, for every item.</summary>
-    public static PerItemScores ComputeColumnWise(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options = null)
+    private static PerItemScores Items(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options,
+        Func<ImageTensor, ImageTensor, int, int, SsimOptions, double> measure)
     {
         EvaluationChecks.SameNonZeroCount(reconstructions, stimuli, nameof(reconstructions), nameof(stimuli));
         var scores = new double[reconstructions.Count];
         for (int i = 0; i < scores.Length; i++)
-        {
-            var (r, s) = (reconstructions[i], stimuli[i]);
-            if (r.Height != s.Height || r.Width != s.Width)
-                throw new ArgumentException($"reconstructions[{i}] is {r}, stimuli[{i}] is {s}; SSIM needs images of the same height and width");
-            scores[i] = ComputeColumnWise(r, s, options);
-        }
+            scores[i] = Pair(reconstructions[i], stimuli[i], options, $"reconstructions[{i}]", $"stimuli[{i}]", measure);
         return new PerItemScores(scores);
     }
 
