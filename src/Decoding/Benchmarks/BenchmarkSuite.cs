@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Decoding.LatentDiffusion;
 using Fmri.Core.Runs;
 using Fmri.Core.Torch;

@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Decoding.Benchmarks;
 using Fmri.Data;
 using Fmri.Data.Layouts;
-using PureHDF;
-using PureHDF.VOL.Native;
 
 namespace Decoding.Cli;
 

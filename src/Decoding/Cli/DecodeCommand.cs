@@ -168,12 +168,13 @@ public static class DecodeCommand
             torchOptions.Apply(parse, spec.RunsBackwardPasses);
             // decode's defaults serve every route; MinD-Vis decodes otherwise, so say where this run departs from the paper.
             if (spec.Name == MindVisRoute.Name && MindVisRoute.DeparturesFromPaper(parse.GetValue(sampler)!, parse.GetValue(steps), parse.GetValue(guidance)) is { } departures)
-                Console.WriteLine($"note: MinD-Vis decodes with PLMS, 250 steps and no guidance (--sampler plms --steps 250 --guidance 1); this run: {departures}");
+                Console.WriteLine($"note: MinD-Vis decodes with {MindVisRoute.PaperSampler.ToUpperInvariant()}, {MindVisRoute.PaperSteps} steps and no guidance "
+                    + $"(--sampler {MindVisRoute.PaperSampler} --steps {MindVisRoute.PaperSteps} --guidance 1); this run: {departures}");
 
             var pipeline = spec.NeedsLdm ? new LatentDiffusionModelFolder(ldmDir!).LoadPipeline(useEmaWeights: true) : null;
             (DoubleConditionedLdm Model, FirstStage FirstStage)? mindVis = spec.NeedsMindVis ? new DoubleConditionedLdmFolder(modelFolder!).Load() : null;
             if (mindVis is not null && parse.GetValue(guidance) != 1 && new DoubleConditionedLdmFolder(modelFolder!).TrainedConditionDropout() == 0)
-                Console.WriteLine($"note: {modelFolder} was trained without condition dropout (train-adapter --condition-dropout 0, the paper preset), so its null condition is untrained and guidance {parse.GetValue(guidance).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} pushes along an arbitrary direction; MinD-Vis decodes such a model with --guidance 1");
+                Console.WriteLine($"note: {modelFolder} was trained without condition dropout (train-adapter --condition-dropout 0, the paper preset), so its null condition is untrained and guidance {parse.GetValue(guidance).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} pushes along an arbitrary direction; MinD-Vis decodes such a model with --guidance {MindVisRoute.PaperGuidance:G4}");
             var models = new RouteModels(pipeline, mindVis, truthFile);
             var fmri = CanonicalFile.ReadFinite(dataFile);
             var images = StimulusImageSet.Read(stimuliFile);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fmri.Data;
 using Fmri.Data.Layouts;
 
 namespace Decoding.Cli;

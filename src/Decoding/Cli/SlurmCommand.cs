@@ -29,7 +29,7 @@ public static partial class SlurmCommand
         var memory = new Option<string>("--mem") { Description = "sbatch --mem of every job", DefaultValueFactory = _ => "16G" };
         var cpus = new Option<int>("--cpus") { Description = "sbatch --cpus-per-task of the model jobs, and their libtorch --threads (fixed, so results repeat)", DefaultValueFactory = _ => 2 };
         var gpus = new Option<int>("--gpus") { Description = "sbatch --gres=gpu:N of the model jobs; with N > 0 they run on the GPU (--device cuda; a build with -p:TorchBackend=cuda)", DefaultValueFactory = _ => 0 };
-        var program = new Option<string?>("--program") { Description = "The decoding program the nodes run, e.g. a self-contained publish (default: this program)" };
+        var program = new Option<string?>("--program") { Description = "The decoding program the nodes run, e.g. a self-contained publish (default: this program); it is run once with --version first and refused unless it answers with a version, as decoding does" };
         var name = new Option<string?>("--name") { Description = "Prefix of the study's job names (default: the study folder's name)" };
         var sweep = new Option<bool>("--sweep") { Description = "Add a sweep of decoding settings scored on the validation split, and its comparison table" };
         string[] defaultSweepRoutes = ["img2img", "semantic"];
@@ -129,7 +129,7 @@ public static partial class SlurmCommand
             if (!process.WaitForExit(VersionTimeout))
             {
                 process.Kill(entireProcessTree: true);
-                Check.That(false, "program", given, $"did not answer --version within {VersionTimeout.TotalSeconds:F0} s; give the decoding program the nodes should run");
+                throw new InvalidSettingException("program", given, $"did not answer --version within {VersionTimeout.TotalSeconds:F0} s; give the decoding program the nodes should run");
             }
             exit = process.ExitCode;
             answer = (output.Result + errors.Result).Trim();

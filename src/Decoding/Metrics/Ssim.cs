@@ -1,9 +1,13 @@
 namespace Decoding.Metrics;
 
 /// <summary>
-/// Mean structural similarity (MSSIM) of Wang, Bovik, Sheikh and Simoncelli 2004, on greyscale images.
+/// Mean structural similarity (MSSIM) of Wang, Bovik, Sheikh and Simoncelli 2004, on greyscale images, and beside it
+/// the column-wise variant that MindEye's and Brain-Diffuser's evaluation code computes
+/// (<see cref="ComputeColumnWise(ImageTensor, ImageTensor, SsimOptions?)"/>: scikit-image's BT.709 greyscale, a 1-D
+/// window down each column, so images need only WindowSize rows). Tests compare both against values scikit-image
+/// computed (tests/Decoding.Tests/Metrics/Fixtures/make_ssim_fixture.py).
 ///
-/// Convention, stated once:
+/// The 2-D SSIM's convention, stated once:
 /// - Greyscale: an RGB image is converted to BT.601 luma (0.299 R + 0.587 G + 0.114 B) first
 ///   (<see cref="ImageTensor.ToLuma"/>); one-channel images are used as they are.
 /// - Window: an 11 x 11 circular-symmetric Gaussian, sigma 1.5, normalised to sum 1 (separable).
@@ -12,8 +16,7 @@ namespace Decoding.Metrics;
 ///   This is the paper's MATLAB <c>ssim_index</c> (<c>filter2(window, img, 'valid')</c>), and equals
 ///   scikit-image's <c>structural_similarity(..., gaussian_weights=True, sigma=1.5,
 ///   use_sample_covariance=False, data_range=1.0)</c>, which filters the padded image and then crops the same
-///   5-pixel border before averaging. Tests compare against a value scikit-image computed
-///   (tests/Decoding.Tests/Evaluation/Fixtures/make_ssim_fixture.py).
+///   5-pixel border before averaging.
 /// - Variances use the window weights directly (population form, as the paper), not a sample correction.
 /// Both images must be at least WindowSize pixels high and wide.
 /// </summary>
@@ -27,7 +30,13 @@ public static class Ssim
     /// <summary>MSSIM of reconstruction i with stimulus i, for every test item.</summary>
     /// <exception cref="ArgumentException">The lists differ in length or are empty, or an item is invalid (named by index).</exception>
     public static PerItemScores Compute(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options = null)
-        => Items(reconstructions, stimuli, options, (x, y, h, w, o) => MeanSsim(x.ToLuma(), y.ToLuma(), h, w, o));
+    {
+        EvaluationChecks.SameNonZeroCount(reconstructions, stimuli, nameof(reconstructions), nameof(stimuli));
+        var scores = new double[reconstructions.Count];
+        for (int i = 0; i < scores.Length; i++)
+            scores[i] = Pair(reconstructions[i], stimuli[i], options, $"reconstructions[{i}]", $"stimuli[{i}]", (x, y, h, w, o) => MeanSsim(x.ToLuma(), y.ToLuma(), h, w, o));
+        return new PerItemScores(scores);
+    }
 
     /// <summary>
     /// SSIM as MindEye's and Brain-Diffuser's evaluation code computes it: scikit-image's <c>rgb2gray</c>, then
@@ -43,10 +52,6 @@ public static class Ssim
     public static double ComputeColumnWise(ImageTensor reconstruction, ImageTensor stimulus, SsimOptions? options = null)
         => Pair(reconstruction, stimulus, options, "reconstruction", "stimulus", (x, y, h, w, o) => MeanColumnSsim(x.ToRgb2Gray(), y.ToRgb2Gray(), h, w, o));
 
-    /// <summary><see cref="ComputeColumnWise(ImageTensor, ImageTensor, SsimOptions?)"/> of reconstruction i with stimulus i, for every item.</summary>
-    public static PerItemScores ComputeColumnWise(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options = null)
-        => Items(reconstructions, stimuli, options, (x, y, h, w, o) => MeanColumnSsim(x.ToRgb2Gray(), y.ToRgb2Gray(), h, w, o));
-
     /// <summary>One pair through <paramref name="measure"/> after the checks every SSIM shares (options, equal sides).</summary>
     private static double Pair(ImageTensor reconstruction, ImageTensor stimulus, SsimOptions? options, string reconstructionName, string stimulusName,
         Func<ImageTensor, ImageTensor, int, int, SsimOptions, double> measure)
@@ -58,16 +63,6 @@ public static class Ssim
         if (reconstruction.Height != stimulus.Height || reconstruction.Width != stimulus.Width)
             throw new ArgumentException($"{reconstructionName} is {reconstruction}, {stimulusName} is {stimulus}; SSIM needs images of the same height and width");
         return measure(reconstruction, stimulus, reconstruction.Height, reconstruction.Width, options);
-    }
-
-    private static PerItemScores Items(IReadOnlyList<ImageTensor> reconstructions, IReadOnlyList<ImageTensor> stimuli, SsimOptions? options,
-        Func<ImageTensor, ImageTensor, int, int, SsimOptions, double> measure)
-    {
-        EvaluationChecks.SameNonZeroCount(reconstructions, stimuli, nameof(reconstructions), nameof(stimuli));
-        var scores = new double[reconstructions.Count];
-        for (int i = 0; i < scores.Length; i++)
-            scores[i] = Pair(reconstructions[i], stimuli[i], options, $"reconstructions[{i}]", $"stimuli[{i}]", measure);
-        return new PerItemScores(scores);
     }
 
     /// <summary>The normalised 1-D Gaussian weights whose outer product is the paper's 2-D window.</summary>

@@ -20,7 +20,7 @@ namespace Fmri.EncodingModels;
 /// stimulus in one fold); the weights are then refitted on every training sample. A voxel has a dozen weights instead
 /// of the thousands of a linear map from every feature (<see cref="GaborEncodingModel"/>), which is what lets a model
 /// fitted on noisy single trials predict well. Differentiable in the image (<see cref="Predict"/>), so a decoder can
-/// invert it (the `encoding` decoding route).
+/// invert it (the <c>encoding</c> decoding route, <c>Decoding.Decode.Routes.EncodingInversionRoute</c>).
 /// </summary>
 public sealed class FeatureWeightedReceptiveFields : IEncodingModel
 {

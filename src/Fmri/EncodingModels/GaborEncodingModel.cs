@@ -10,7 +10,7 @@ namespace Fmri.EncodingModels;
 /// ridge map from <see cref="GaborEnergyFeatures"/> of each training stimulus to its voxels, the penalty chosen by
 /// k-fold cross-validation on the training samples (every trial of a stimulus in one fold). Fitted on training samples
 /// only. <see cref="Predict"/> is differentiable in the image, which is what lets a decoder invert it
-/// (the `encoding` decoding route).
+/// (the <c>encoding</c> decoding route, <c>Decoding.Decode.Routes.EncodingInversionRoute</c>).
 /// </summary>
 public sealed class GaborEncodingModel : IEncodingModel
 {

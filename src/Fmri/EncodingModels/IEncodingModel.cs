@@ -4,7 +4,7 @@ namespace Fmri.EncodingModels;
 
 /// <summary>
 /// An encoding model: the voxels' responses predicted from the image (image -> brain), fitted on training samples
-/// only and differentiable in the image, so that a decoder can invert it (the `encoding` decoding route).
+/// only and differentiable in the image, so that a decoder can invert it (the <c>encoding</c> decoding route, <c>Decoding.Decode.Routes.EncodingInversionRoute</c>).
 /// </summary>
 public interface IEncodingModel : IDisposable
 {

@@ -82,6 +82,21 @@ public class DataCommandsTests
     }
 
     [Fact]
+    public void Inspect_on_a_bare_betas_file_says_which_session_it_holds_or_that_it_needs_nsd_session()
+    {
+        using var temp = new TempFolder();
+        var (exit, output, err) = CliTestHarness.Run("inspect", CliTestHarness.Fixture("betas_session01.hdf5"));
+        Assert.True(exit == 0, err);
+        Assert.Contains("session     1 (from the name; --nsd-session overrides)", output);
+        string unnamed = temp.Sub("sub03_run2_betas.hdf5");
+        File.Copy(CliTestHarness.Fixture("betas_session01.hdf5"), unnamed);
+        (exit, output, err) = CliTestHarness.Run("inspect", unnamed);
+        Assert.True(exit == 0, err);
+        Assert.Contains("--nsd-session N   the session (no betas_sessionNN or ses-NN in the name)", output);
+        Assert.Contains("--design nsd_expdesign.mat --nsd-session N --roi all", output);
+    }
+
+    [Fact]
     public void Inspect_reads_the_nsd_fixture_with_its_mask_and_design()
     {
         var (exit, output, err) = CliTestHarness.Run("inspect", CliTestHarness.Fixture("betas_session01.hdf5"),

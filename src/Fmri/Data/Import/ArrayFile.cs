@@ -55,12 +55,18 @@ public sealed class ArrayFile
         throw new DataFormatException(path, "file", "is neither a MATLAB MAT-file (v5, v7 or v7.3) nor a NumPy .npy/.npz file");
     }
 
-    /// <summary>True when the file starts as a NumPy .npy (its magic string) or .npz (a zip archive) does.</summary>
+    /// <summary>True when the file starts as a NumPy .npy (its magic string) or .npz does: a zip archive whose first entry
+    /// is an array (<c>name.npy</c>; the local file header holds the name's length at byte 26 and the name from byte 30).</summary>
     public static bool IsNumPy(string path)
     {
-        var head = new byte[2];
-        using (var stream = File.OpenRead(path)) stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return (head[0] == 0x93 && head[1] == (byte)'N') || (head[0] == (byte)'P' && head[1] == (byte)'K');
+        var head = new byte[30 + 256];
+        int read;
+        using (var stream = File.OpenRead(path)) read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (read >= 2 && head[0] == 0x93 && head[1] == (byte)'N') return true;
+        if (read < 30 || head[0] != (byte)'P' || head[1] != (byte)'K' || head[2] != 3 || head[3] != 4) return false;
+        int nameLength = head[26] | (head[27] << 8);
+        return nameLength > 4 && 30 + nameLength <= read
+            && System.Text.Encoding.ASCII.GetString(head, 30, nameLength).EndsWith(".npy", StringComparison.Ordinal);
     }
 
     /// <summary>The line for a MATLAB v4 MAT-file, which no reader here takes.</summary>

@@ -121,14 +121,19 @@ public static class FmriFileSummary
         Line(text, "dtype", $"{d.DataType}; value / {NsdBetasFile.UnitsPerPercent:G} = percent signal change");
         Line(text, "storage", d.Storage);
         Line(text, "first trial", Invariant($"min {d.FirstTrial.Min:G4} %, max {d.FirstTrial.Max:G4} %, mean {d.FirstTrial.Mean:G4} % (voxels outside the brain included)"));
-        int? subject = Fmri.Data.Layouts.NsdExpDesign.SubjectFromPath(path);
+        int? subject = NsdExpDesign.SubjectFromPath(path);
+        int? session = NsdBetasFile.SessionOf(path);
         text.AppendLine().AppendLine("To read it as samples");
         text.AppendLine(Invariant($"  --mask      a brain mask on this {d.Grid.X} x {d.Grid.Y} x {d.Grid.Z} grid (e.g. nsdgeneral.nii.gz of the same subject and resolution)"));
         text.AppendLine("  --design    nsd_expdesign.mat (trial -> image: masterordering, subjectim, sharedix; shared images are the test split)");
         text.AppendLine(subject is int s
             ? Invariant($"  subject     {s} (from the path; --nsd-subject overrides)")
             : "  --nsd-subject N   the subject 1-8 (no subjNN folder in the path)");
-        text.AppendLine(Invariant($"  e.g. decoding preprocess {path} --mask nsdgeneral.nii.gz --design nsd_expdesign.mat --roi all -o preprocessed.h5"));
+        text.AppendLine(session is int k
+            ? Invariant($"  session     {k} (from the name; --nsd-session overrides)")
+            : "  --nsd-session N   the session (no betas_sessionNN or ses-NN in the name): it decides which trials of the design the file holds");
+        string sessionOption = session is null ? " --nsd-session N" : "";
+        text.AppendLine(Invariant($"  e.g. decoding preprocess {path} --mask nsdgeneral.nii.gz --design nsd_expdesign.mat{sessionOption} --roi all -o preprocessed.h5"));
         return text.ToString();
     }
 

@@ -305,6 +305,9 @@ public static partial class NsdBetasFile
     private static DelegateSelection KeptVoxelsOfTrial(int trial, (ulong Z, ulong Y, ulong X, ulong Length)[] runs, int kept)
         => new((ulong)kept, _ => runs.Select(r => new Step([(ulong)trial, r.Z, r.Y, r.X], r.Length)));
 
+    /// <summary>The session number a betas file's name carries (<c>betas_session03</c>, <c>ses-03</c>), or null.</summary>
+    public static int? SessionOf(string file) => SessionFromName(file);
+
     private static int? SessionFromName(string file)
     {
         var match = SessionPattern().Match(Path.GetFileName(file));

@@ -13,7 +13,7 @@ namespace Fmri.Data.Layouts;
 /// </list>
 /// Trial t (0-based) is session t / 750 + 1 and shows image <c>subjectim[s, masterordering[t]]</c>. The file holds no
 /// run numbers: each session's 750 trials are split into 12 runs of alternately 63 and 62 trials (63 + 62 + ... = 750),
-/// the split data/README.md asks users to check against the NSD data manual.
+/// as the NSD data manual gives them (63 stimulus trials in odd runs, 62 in even).
 /// </summary>
 public static class NsdExpDesign
 {

@@ -173,6 +173,16 @@ public class ArrayFileTests
         // Given where an fMRI layout belongs, the same line, not "no HDF5 signature".
         Assert.Equal(e.Message, Assert.Throws<DataFormatException>(() => Fmri.Data.Layouts.LayoutDetector.Detect(v4)).Message);
 
+        // A zip archive of anything but arrays is no NumPy file.
+        using (var temp = new TempFolder())
+        {
+            string zip = temp.File("notes.zip");
+            using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+                using (var writer = new StreamWriter(archive.CreateEntry("notes.txt").Open())) writer.Write("text");
+            Assert.False(ArrayFile.IsNumPy(zip));
+        }
+        Assert.True(ArrayFile.IsNumPy(Path.Combine(Folder, "arrays_compressed.npz")));
+
         string npz = Path.Combine(Folder, "arrays.npz");
         Assert.Contains("is a NumPy .npy/.npz file, not HDF5: 'decoding import' turns it into the project's fMRI file",
             Assert.Throws<DataFormatException>(() => Fmri.Data.Layouts.LayoutDetector.Detect(npz)).Message);
