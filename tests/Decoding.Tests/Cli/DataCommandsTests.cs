@@ -133,6 +133,28 @@ public class DataCommandsTests
     }
 
     [Fact]
+    public void Preprocess_takes_the_session_of_an_unnamed_betas_file_from_nsd_session_and_refuses_it_without()
+    {
+        using var temp = new TempFolder();
+        string unnamed = temp.Sub("sub01_betas.hdf5");
+        File.Copy(CliTestHarness.Fixture("betas_session02.hdf5"), unnamed);
+        string[] common = ["--mask", CliTestHarness.Fixture("nsdgeneral.nii.gz"), "--design", CliTestHarness.Fixture("nsd_design.json"), "--roi", "all", "--patch-size", "1"];
+        var (exit, _, err) = CliTestHarness.Run(["preprocess", unnamed, .. common, "-o", temp.Sub("none.h5")]);
+        Assert.Equal(CliErrors.BadInput, exit);
+        Assert.StartsWith($"error: --nsd-session: is required: {unnamed} has no session number in its name", err);
+        Assert.False(File.Exists(temp.Sub("none.h5")));
+
+        (exit, _, err) = CliTestHarness.Run(["preprocess", unnamed, "--nsd-session", "2", .. common, "-o", temp.Sub("given.h5")]);
+        Assert.True(exit == 0, err);
+        (exit, _, err) = CliTestHarness.Run(["preprocess", CliTestHarness.Fixture("betas_session02.hdf5"), .. common, "-o", temp.Sub("named.h5")]);
+        Assert.True(exit == 0, err);
+        var given = CanonicalFile.Read(temp.Sub("given.h5"));
+        var named = CanonicalFile.Read(temp.Sub("named.h5"));
+        Assert.Equal(named.StimulusIds, given.StimulusIds);
+        Assert.Equal(named.Voxels, given.Voxels);
+    }
+
+    [Fact]
     public void Preprocess_writes_a_canonical_file_with_summary_and_manifest_from_a_bdata_fixture()
     {
         string dir = Directory.CreateTempSubdirectory("pre").FullName;

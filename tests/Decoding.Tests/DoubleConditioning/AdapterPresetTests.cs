@@ -35,6 +35,14 @@ public sealed class AdapterPresetTests
         Assert.Equal(0.1, model.TrainedConditionDropout());
         File.WriteAllText(Path.Combine(folder.Path, "run.json"), "not json");
         Assert.Null(model.TrainedConditionDropout());
+
+        // The record as train-adapter writes it: its options under config.options, through RunManifest's naming.
+        new Fmri.Core.Runs.RunManifest { Command = "train-adapter", Config = new { Options = AdapterTrainingOptions.ForPreset("paper") } }
+            .Write(Path.Combine(folder.Path, "run.json"));
+        Assert.Equal(0.0, model.TrainedConditionDropout());
+        new Fmri.Core.Runs.RunManifest { Command = "train-adapter", Config = new { Options = AdapterTrainingOptions.ForPreset("small") } }
+            .Write(Path.Combine(folder.Path, "run.json"));
+        Assert.Equal(0.1, model.TrainedConditionDropout());
     }
 
     [Fact]
