@@ -52,21 +52,7 @@ public sealed class ImageTensor
 
     /// <summary>Greyscale luma plane (Height * Width, row-major) in double precision: the pixels themselves for
     /// a one-channel image, BT.601 luma for RGB.</summary>
-    public double[] ToLuma()
-    {
-        var luma = new double[Height * Width];
-        if (Channels == 1)
-        {
-            for (int i = 0; i < luma.Length; i++) luma[i] = Pixels[i];
-            return luma;
-        }
-        for (int i = 0; i < luma.Length; i++)
-        {
-            int p = i * 3;
-            luma[i] = LumaRed * Pixels[p] + LumaGreen * Pixels[p + 1] + LumaBlue * Pixels[p + 2];
-        }
-        return luma;
-    }
+    public double[] ToLuma() => ToGrey(LumaRed, LumaGreen, LumaBlue);
 
     /// <summary>scikit-image's <c>rgb2gray</c> weights (ITU-R BT.709: 0.2125 R + 0.7154 G + 0.0721 B), the greyscale
     /// MindEye's and Brain-Diffuser's evaluation code takes before its SSIM.</summary>
@@ -74,11 +60,15 @@ public sealed class ImageTensor
 
     /// <summary>Greyscale plane (Height * Width, row-major) as scikit-image's <c>rgb2gray</c> makes it: the pixels
     /// themselves for a one-channel image, BT.709 weights for RGB.</summary>
-    public double[] ToRgb2Gray()
+    public double[] ToRgb2Gray() => ToGrey(Rgb2GrayRed, Rgb2GrayGreen, Rgb2GrayBlue);
+
+    /// <summary>The greyscale plane (Height * Width, row-major) in double precision: the pixels themselves for a
+    /// one-channel image, red * r + green * g + blue * b for RGB.</summary>
+    private double[] ToGrey(double red, double green, double blue)
     {
         var grey = new double[Height * Width];
         for (int i = 0; i < grey.Length; i++)
-            grey[i] = Channels == 1 ? Pixels[i] : Rgb2GrayRed * Pixels[3 * i] + Rgb2GrayGreen * Pixels[3 * i + 1] + Rgb2GrayBlue * Pixels[3 * i + 2];
+            grey[i] = Channels == 1 ? Pixels[i] : red * Pixels[3 * i] + green * Pixels[3 * i + 1] + blue * Pixels[3 * i + 2];
         return grey;
     }
 

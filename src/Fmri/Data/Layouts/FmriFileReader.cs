@@ -19,9 +19,12 @@ public static class FmriFileReader
         var layout = options.Layout ?? LayoutDetector.Detect(path);
         if (paths.Count > 1)
             foreach (var other in paths)
-                if ((options.Layout ?? LayoutDetector.Detect(other)) is var otherLayout && (layout != FmriLayout.Nsd || otherLayout != FmriLayout.Nsd))
+            {
+                var otherLayout = other == path ? layout : options.Layout ?? LayoutDetector.Detect(other);   // the first is detected once
+                if (otherLayout != FmriLayout.Nsd)
                     throw new InvalidSettingException("input", other,
-                        $"is a {(other == path ? layout : otherLayout)} file; several inputs are read together only as NSD betas sessions of one subject (give one file of any other layout)");
+                        $"is a {otherLayout} file; several inputs are read together only as NSD betas sessions of one subject (give one file of any other layout)");
+            }
         if (options.NsdSessions is not null && layout != FmriLayout.Nsd)
             throw new InvalidSettingException("nsd_session", string.Join(" ", options.NsdSessions), $"applies to NSD betas files; {path} is a {layout} file");
         if (layout != FmriLayout.Nsd)

@@ -36,13 +36,7 @@ public static class FmriFileSummary
             text.AppendLine().AppendLine("HDF5 contents");
             AppendListing(text, listing);
         }
-        if (mat)
-        {
-            var variables = ArrayFile.Read(path);
-            text.AppendLine().AppendLine($"{variables.Format} variables");
-            foreach (var v in variables.Variables) text.AppendLine($"  {v.Describe()}");
-            foreach (var v in variables.Unreadable) text.AppendLine($"  {v.Describe()}");
-        }
+        if (mat) AppendVariables(text, ArrayFile.Read(path));
 
         text.AppendLine().AppendLine("Data set");
         Line(text, "subject", dataset.Subject.Length == 0 ? "(not recorded)" : dataset.Subject);
@@ -94,9 +88,16 @@ public static class FmriFileSummary
         var text = new StringBuilder();
         Line(text, "file", $"{path} ({Megabytes(new FileInfo(path).Length)})");
         Line(text, "layout", $"{arrays.Format}: not an fMRI layout read directly; 'decoding import' makes the project's fMRI file of it (README, Bring your own data)");
+        AppendVariables(text, arrays);
+        return text.ToString();
+    }
+
+    /// <summary>An array file's variables (shapes, dtypes), the ones that cannot be read with their reasons.</summary>
+    private static void AppendVariables(StringBuilder text, ArrayFile arrays)
+    {
         text.AppendLine().AppendLine($"{arrays.Format} variables");
         foreach (var v in arrays.Variables) text.AppendLine($"  {v.Describe()}");
-        return text.ToString();
+        foreach (var v in arrays.Unreadable) text.AppendLine($"  {v.Describe()}");
     }
 
     /// <summary>

@@ -73,7 +73,7 @@ public static partial class NsdBetasFile
                 using var input = Hdf5Input.Open(file);
                 trials = CheckBetas(input, mask).Trials;
             }
-            int session = sessions?[k] ?? SessionFromName(file) ?? throw new InvalidSettingException("nsd_session", null,
+            int session = sessions?[k] ?? SessionOf(file) ?? throw new InvalidSettingException("nsd_session", null,
                 $"is required: {file} has no session number in its name (betas_sessionNN or ses-NN), and the session decides which of the design's trials, and so which images, it holds");
             if (!designSessions.Contains(session))
                 throw sessions is null
@@ -306,9 +306,7 @@ public static partial class NsdBetasFile
         => new((ulong)kept, _ => runs.Select(r => new Step([(ulong)trial, r.Z, r.Y, r.X], r.Length)));
 
     /// <summary>The session number a betas file's name carries (<c>betas_session03</c>, <c>ses-03</c>), or null.</summary>
-    public static int? SessionOf(string file) => SessionFromName(file);
-
-    private static int? SessionFromName(string file)
+    public static int? SessionOf(string file)
     {
         var match = SessionPattern().Match(Path.GetFileName(file));
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
