@@ -45,13 +45,27 @@ public class ByodWalkthroughTests
         }
         string Out(string name) => Path.Combine(temp.Path, name);
 
-        // The report exists and holds the decoded route and its control.
+        // The report exists and holds the four routes, each with its control, the pixel baseline and the two
+        // references; the route chosen on validation is one of the two that record a validation score.
         Assert.True(File.Exists(Out("report/report.html")));
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Out("report/metrics.json"))))
         {
-            var kinds = metrics.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("kind").GetString()).ToList();
-            Assert.Contains("route", kinds);
-            Assert.Contains("control", kinds);
+            var rows = metrics.RootElement.GetProperty("rows").EnumerateArray()
+                .Select(r => (Kind: r.GetProperty("kind").GetString(), Route: r.GetProperty("route").GetString())).ToList();
+            foreach (string route in new[] { "lowlevel", "img2img", "encoding", "mindvis" })
+            {
+                Assert.Contains(("route", route), rows);
+                Assert.Contains(("control", route), rows);
+            }
+            Assert.Contains(("baseline", "ridge-pixels"), rows);
+            Assert.Contains(("reference", "mean-image"), rows);
+            Assert.Contains(("reference", "class-mean"), rows);
+            var choice = metrics.RootElement.GetProperty("route_choice");
+            string chosen = choice.GetProperty("chosen").GetString()!;
+            var compared = choice.GetProperty("candidates").EnumerateArray()
+                .Select(c => (Method: c.GetProperty("method").GetString(), Route: c.GetProperty("route").GetString())).ToList();
+            Assert.Equal(["encoding", "img2img"], compared.Select(c => c.Route).Order());
+            Assert.Contains(compared, c => c.Method == chosen);
         }
 
         // The fMRI: 90 + 10 trials, two named categories, ids by position; the images carry the same ids.
