@@ -70,6 +70,43 @@ public sealed class RouteChoiceTests
     }
 
     [Fact]
+    public void Agreement_counts_only_up_to_the_validation_stimuli_own_so_a_more_typical_route_does_not_beat_a_more_faithful_one()
+    {
+        var data = EvaluationTestData.Instance;
+        using var folder = new TempFolder();
+        string[] split = ["train_1", "train_5", "train_9"];
+        string Run(string name, double faithfulAgreement, double? own)
+        {
+            // "typical": more typical of its category than the stimuli (0.90 against their 0.70), less faithful;
+            // "faithful": PixCorr + SSIM 1.32 against 1.25.
+            string typical = Copy(data.PerfectFile, folder.Sub(name), "typical", ValidationRecord.Of(split, new ValidationScore(0.80, 0.45, 0.9, 0.90), stimuliAgreement: own));
+            string faithful = Copy(data.FixedFile, folder.Sub(name), "faithful", ValidationRecord.Of(split, new ValidationScore(0.83, 0.49, 0.9, faithfulAgreement), stimuliAgreement: own));
+            string output = folder.Sub($"{name}/report");
+            var (exit, _, err) = EvaluateCommandRunner.Run("--decoded", typical, faithful, "--stimuli", data.StimuliFile, "--classifier", data.ClassifierFolder,
+                "--out", output, "--ways", "2..4", "--permutations", "50", "--threads", "1");
+            Assert.True(exit == 0, err);
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.MetricsFile)));
+            var choice = json.RootElement.GetProperty("route_choice");
+            return choice.GetProperty("chosen").GetString()! + " | " + choice.GetProperty("rule").GetString();
+        }
+        // Both above the stimuli's 0.70: a tie on agreement, PixCorr + SSIM decide.
+        string tie = Run("tie", 0.75, 0.70);
+        Assert.StartsWith("faithful | ", tie);
+        Assert.Contains("the highest category agreement counted up to the validation stimuli's own (0.700; above it a route looks more typical", tie);
+        // Under the stimuli's value agreement still ranks: 0.70 (capped) against 0.65.
+        Assert.StartsWith("typical | ", Run("under", 0.65, 0.70));
+        // Without the stimuli's value recorded (files written before it was), the plain rule: 0.90 against 0.75.
+        string plain = Run("plain", 0.75, null);
+        Assert.StartsWith("typical | ", plain);
+        Assert.DoesNotContain("counted up to", plain);
+
+        var score = new ValidationScore(0.8, 0.5, 0.9, 0.9);
+        Assert.Equal(0.7, RouteChoice.UpToTheStimuli(score, 0.7).CategoryAgreement);
+        Assert.Equal(score, RouteChoice.UpToTheStimuli(score, 0.95));
+        Assert.Equal(score, RouteChoice.UpToTheStimuli(score, null));
+    }
+
+    [Fact]
     public void TestCategoriesNoTrainingTrialShowsAreACaveatAndACautionOnTheChoice()
     {
         var routes = Decoding.Tests.Decode.Routes.RouteTestData.Instance;
